@@ -1,0 +1,48 @@
+"""Errors the core raises. Each names what is wrong and where (plugin, file, row, key)."""
+
+from __future__ import annotations
+
+
+class SwiftkitError(Exception):
+    """Base class: the CLI prints these as one clear message, without a traceback."""
+
+
+class PluginError(SwiftkitError):
+    """A plugin could not be loaded or is inconsistent (raised in strict mode, or by ``plugins check``)."""
+
+    def __init__(self, plugin: str, reason: str):
+        super().__init__(f"plugin {plugin!r}: {reason}")
+        self.plugin = plugin
+        self.reason = reason
+
+
+class LazyReferenceError(SwiftkitError):
+    """A ``"module:attr"`` reference does not resolve, or resolves to the wrong type."""
+
+
+class NotFoundError(SwiftkitError, LookupError):
+    """A registry lookup missed; the message carries the "did you mean" suggestions."""
+
+    def __init__(self, kind: str, name: str, suggestions: list[str]):
+        msg = f"no {kind} named {name!r}"
+        if suggestions:
+            msg += "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
+        else:
+            msg += f"; see `swift list {kind if kind.endswith('s') else kind + 's'}`"
+        super().__init__(msg)
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions
+
+
+class ConfigError(SwiftkitError):
+    """The run configuration does not validate against the composed schema."""
+
+
+class RowError(SwiftkitError):
+    """One dataset row is malformed: names the field and why (the pipeline adds file and row)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"field {field!r}: {reason}")
+        self.field = field
+        self.reason = reason

@@ -1,0 +1,405 @@
+"""The data each plugin kind contributes.
+
+A spec is plain data: ids, display metadata, requirements, option schemas and *lazy references*
+(``"package.module:attr"``) to the code that does the work. Registering a spec imports nothing
+heavy; the reference is resolved on first use (see :mod:`swiftkit.core.lazy`).
+
+Each spec class carries a JSON Schema (``SCHEMA``) that the core validates with ``jsonschema``
+when a plugin registers it, and a ``REFS`` table naming which fields are lazy references and
+which interface the referenced object must implement.
+
+This module must stay import-light: it is on the discovery path.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+#: Version of the plugin API. A plugin declares the version it was written against in its
+#: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
+#: minor version not newer than its own.
+PLUGIN_API_VERSION = "1.0"
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
+REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+_ID = {"type": "string", "pattern": ID_PATTERN}
+_REF = {"type": "string", "pattern": REF_PATTERN}
+_OPTIONS = {
+    # An option schema is a JSON Schema object whose properties are flat run-config keys
+    # (``lora_rank``), merged into the run configuration schema when the plugin is chosen.
+    "type": "object",
+    "required": ["type", "properties"],
+    "properties": {"type": {"const": "object"}, "properties": {"type": "object"}},
+}
+
+_COMMON_PROPS: dict[str, Any] = {
+    "id": _ID,
+    "description": {"type": "string"},
+    "aliases": {"type": "array", "items": _ID},
+    "tags": _STR_LIST,
+    "requires": _STR_LIST,
+}
+
+
+def _schema(title: str, required: list[str], props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "required": ["id", *required],
+        "properties": {**_COMMON_PROPS, **props},
+        "additionalProperties": False,
+    }
+
+
+@dataclass
+class Spec:
+    """Fields every kind shares.
+
+    ``requires`` holds PEP 508 requirement strings (``"vllm>=0.10"``) and the special
+    requirement ``"gpu"``; ``swift info`` reports whether each is met.
+    """
+
+    KIND: ClassVar[str] = ""
+    SCHEMA: ClassVar[dict[str, Any]] = {}
+    #: field name -> dotted path of the interface the referenced object must implement
+    REFS: ClassVar[dict[str, str]] = {}
+
+    id: str
+    description: str = ""
+    aliases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``None`` fields are left out."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Spec:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown field(s) for {cls.__name__}: {', '.join(unknown)}")
+        return cls(**copy.deepcopy(data))
+
+    def refs(self) -> dict[str, str]:
+        """The lazy references this spec carries, by field name (unset ones left out)."""
+        return {name: getattr(self, name) for name in self.REFS if getattr(self, name, None)}
+
+    def names(self) -> list[str]:
+        """Every name this spec answers to in the registry (id and aliases)."""
+        return [self.id, *self.aliases]
+
+
+@dataclass
+class ModelSpec(Spec):
+    """One model checkpoint of a family.
+
+    ``family`` is the model type users pass as ``--model_type`` (ms-swift's names);
+    ``hf_model_type`` is the ``model_type`` in the checkpoint's ``config.json`` and is how a
+    local folder is matched to a family; ``loader`` implements
+    :class:`swiftkit.core.models.interface.ModelLoader`.
+    """
+
+    KIND: ClassVar[str] = "model"
+    REFS: ClassVar[dict[str, str]] = {"loader": "swiftkit.core.models.interface:ModelLoader"}
+
+    family: str = ""
+    architecture: str = ""
+    hf_model_type: str = ""
+    template: str = ""
+    hf_id: str | None = None
+    ms_id: str | None = None
+    params_billion: float | None = None
+    max_length: int | None = None
+    lora_target_modules: list[str] = field(default_factory=list)
+    decoder_layer_cls: str | None = None
+    loader: str = "swiftkit.core.models.hf:HFCausalLMLoader"
+
+    def names(self) -> list[str]:
+        return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
+
+
+ModelSpec.SCHEMA = _schema(
+    "ModelSpec",
+    ["family", "architecture", "hf_model_type", "template", "loader"],
+    {
+        "family": _ID,
+        "architecture": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+        "hf_model_type": {"type": "string", "minLength": 1},
+        "template": _ID,
+        "hf_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
+        "ms_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
+        "params_billion": {"type": "number", "exclusiveMinimum": 0},
+        "max_length": {"type": "integer", "minimum": 1},
+        "lora_target_modules": _STR_LIST,
+        "decoder_layer_cls": {"type": "string"},
+        "loader": _REF,
+    },
+)
+
+
+@dataclass
+class TemplateSpec(Spec):
+    """A chat template in text form.
+
+    Each role format holds ``{content}``. The assistant turn is split into ``assistant_prefix``
+    (the generation prompt) and ``assistant_suffix`` (the end-of-turn text, part of the
+    labels). With ``system_style="merge_first_user"`` the system text is rendered with
+    ``system_in_user`` and prepended to the first user message (Llama 2, Mistral, Gemma have
+    no system role). ``behaviour`` implements :class:`swiftkit.core.templates.interface.Template`;
+    the same object encodes conversations for training and renders the exported
+    ``chat_template``.
+    """
+
+    KIND: ClassVar[str] = "template"
+    REFS: ClassVar[dict[str, str]] = {"behaviour": "swiftkit.core.templates.interface:Template"}
+
+    prefix: str = ""
+    system: str = "{content}"
+    user: str = "{content}"
+    assistant_prefix: str = ""
+    assistant_suffix: str = ""
+    tool: str | None = None
+    system_style: str = "role"
+    system_in_user: str = "{system}\n\n{content}"
+    default_system: str | None = None
+    stop_words: list[str] = field(default_factory=list)
+    special_tokens: list[str] = field(default_factory=list)
+    placeholders: dict[str, str] = field(default_factory=dict)
+    behaviour: str = "swiftkit.core.templates.base:FormatTemplate"
+
+
+TemplateSpec.SCHEMA = _schema(
+    "TemplateSpec",
+    ["user", "assistant_prefix", "assistant_suffix", "behaviour"],
+    {
+        "prefix": {"type": "string"},
+        "system": {"type": "string", "pattern": r"\{content\}"},
+        "user": {"type": "string", "pattern": r"\{content\}"},
+        "assistant_prefix": {"type": "string"},
+        "assistant_suffix": {"type": "string"},
+        "tool": {"type": "string", "pattern": r"\{content\}"},
+        "system_style": {"enum": ["role", "merge_first_user", "none"]},
+        "system_in_user": {"type": "string", "pattern": r"\{system\}[\s\S]*\{content\}"},
+        "default_system": {"type": "string"},
+        "stop_words": _STR_LIST,
+        "special_tokens": _STR_LIST,
+        "placeholders": {"type": "object", "additionalProperties": {"type": "string"}},
+        "behaviour": _REF,
+    },
+)
+
+
+@dataclass
+class FormatSpec(Spec):
+    """A dataset row format (messages, sharegpt, alpaca, ...).
+
+    ``columns`` are the columns whose presence identifies the format; ``converter``
+    implements :class:`swiftkit.core.data.interface.RowConverter`, turning one row into the
+    canonical conversation (a list of ``{"role", "content"}`` messages).
+    """
+
+    KIND: ClassVar[str] = "format"
+    REFS: ClassVar[dict[str, str]] = {"converter": "swiftkit.core.data.interface:RowConverter"}
+
+    columns: list[str] = field(default_factory=list)
+    converter: str = ""
+
+
+FormatSpec.SCHEMA = _schema(
+    "FormatSpec",
+    ["columns", "converter"],
+    {"columns": {**_STR_LIST, "minItems": 1}, "converter": _REF},
+)
+
+
+@dataclass
+class DatasetSpec(Spec):
+    """A registered dataset: on a hub (``hf_id`` / ``ms_id``) or bundled with the plugin
+    (``path`` as ``"package:relative/file.jsonl"``), in a registered ``format``."""
+
+    KIND: ClassVar[str] = "dataset"
+
+    format: str = "messages"
+    hf_id: str | None = None
+    ms_id: str | None = None
+    path: str | None = None
+    subsets: list[str] = field(default_factory=list)
+    split: str = "train"
+    columns: dict[str, str] = field(default_factory=dict)
+    num_rows: int | None = None
+
+    def names(self) -> list[str]:
+        return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
+
+
+DatasetSpec.SCHEMA = _schema(
+    "DatasetSpec",
+    ["format"],
+    {
+        "format": _ID,
+        "hf_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
+        "ms_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
+        "path": {"type": "string", "pattern": r"^[A-Za-z_][\w.]*:[^:]+$"},
+        "subsets": _STR_LIST,
+        "split": {"type": "string"},
+        "columns": {"type": "object", "additionalProperties": {"type": "string"}},
+        "num_rows": {"type": "integer", "minimum": 0},
+    },
+)
+DatasetSpec.SCHEMA["anyOf"] = [{"required": ["hf_id"]}, {"required": ["ms_id"]}, {"required": ["path"]}]
+
+
+@dataclass
+class MethodSpec(Spec):
+    """A training method: a *tuner* (what is trainable: lora, full, ...) or an *objective*
+    (what is optimised: sft, pt, dpo, ...).
+
+    ``options`` is the JSON Schema of the flat run-config keys the method adds (``lora_rank``).
+    ``command`` names the CLI command that selects an objective (``sft``, ``pt``, ``rlhf``).
+    ``impl`` implements :class:`swiftkit.core.methods.interface.Tuner` or ``Objective``.
+    """
+
+    KIND: ClassVar[str] = "method"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.methods.interface:Method"}
+
+    kind: str = "tuner"
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    command: str | None = None
+    compatible_objectives: list[str] | None = None
+    compatible_strategies: list[str] | None = None
+    impl: str = ""
+
+
+MethodSpec.SCHEMA = _schema(
+    "MethodSpec",
+    ["kind", "impl"],
+    {
+        "kind": {"enum": ["tuner", "objective"]},
+        "options": _OPTIONS,
+        "command": {"type": "string"},
+        "compatible_objectives": _STR_LIST,
+        "compatible_strategies": _STR_LIST,
+        "impl": _REF,
+    },
+)
+
+
+@dataclass
+class EngineSpec(Spec):
+    """An inference engine; ``impl`` implements :class:`swiftkit.core.engines.interface.InferEngine`."""
+
+    KIND: ClassVar[str] = "engine"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.engines.interface:InferEngine"}
+
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    capabilities: list[str] = field(default_factory=list)
+    impl: str = ""
+
+
+EngineSpec.SCHEMA = _schema(
+    "EngineSpec",
+    ["impl"],
+    {
+        "options": _OPTIONS,
+        "capabilities": {"type": "array", "items": {"enum": ["stream", "batch", "lora", "logprobs", "chat", "completion"]}},
+        "impl": _REF,
+    },
+)
+
+
+@dataclass
+class StrategySpec(Spec):
+    """A parallel strategy; ``impl`` implements :class:`swiftkit.core.parallel.interface.Strategy`."""
+
+    KIND: ClassVar[str] = "strategy"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.parallel.interface:Strategy"}
+
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    launcher: str = "none"
+    impl: str = ""
+
+
+StrategySpec.SCHEMA = _schema(
+    "StrategySpec",
+    ["impl"],
+    {"options": _OPTIONS, "launcher": {"enum": ["none", "torchrun", "deepspeed"]}, "impl": _REF},
+)
+
+
+@dataclass
+class CommandSpec(Spec):
+    """A CLI command a plugin adds: ``swift <id>``; ``impl`` is a ``click.Command``, imported
+    only when the command runs (its ``description`` is the one-line help)."""
+
+    KIND: ClassVar[str] = "command"
+    REFS: ClassVar[dict[str, str]] = {"impl": "click:Command"}
+
+    impl: str = ""
+
+
+CommandSpec.SCHEMA = _schema("CommandSpec", ["impl"], {"impl": _REF})
+
+
+@dataclass
+class OptionsSpec(Spec):
+    """Run-config keys a plugin adds outside any model/method/engine (logging, callbacks ...).
+
+    ``commands`` limits them to some commands (``["sft", "pt"]``); empty means every command.
+    """
+
+    KIND: ClassVar[str] = "options"
+
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    commands: list[str] = field(default_factory=list)
+
+
+OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST})
+
+
+#: kind name -> spec class; the order is the order of ``swift list`` and ``swift plugins``.
+SPEC_CLASSES: dict[str, type[Spec]] = {
+    cls.KIND: cls
+    for cls in (
+        ModelSpec,
+        TemplateSpec,
+        DatasetSpec,
+        FormatSpec,
+        MethodSpec,
+        EngineSpec,
+        StrategySpec,
+        CommandSpec,
+        OptionsSpec,
+    )
+}
+
+#: kind name -> registering hook (see :mod:`swiftkit.core.hookspecs`)
+KIND_HOOKS: dict[str, str] = {
+    "model": "swift_register_models",
+    "template": "swift_register_templates",
+    "dataset": "swift_register_datasets",
+    "format": "swift_register_formats",
+    "method": "swift_register_methods",
+    "engine": "swift_register_engines",
+    "strategy": "swift_register_strategies",
+    "command": "swift_register_commands",
+    "options": "swift_register_options",
+}
+
+#: plural CLI names (``swift list models``) -> kind
+PLURALS: dict[str, str] = {
+    "models": "model",
+    "templates": "template",
+    "datasets": "dataset",
+    "formats": "format",
+    "methods": "method",
+    "engines": "engine",
+    "strategies": "strategy",
+    "commands": "command",
+}
