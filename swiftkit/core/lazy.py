@@ -11,7 +11,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from swiftkit.core.errors import LazyReferenceError
@@ -24,7 +24,7 @@ def split_ref(ref: str) -> tuple[str, str]:
     return module, attr
 
 
-@lru_cache(maxsize=None)
+@cache
 def _import_attr(ref: str) -> Any:
     module_name, attr = split_ref(ref)
     try:
@@ -57,7 +57,7 @@ def resolve(ref: str, expected: str | type | None = None) -> Any:
     return obj
 
 
-@lru_cache(maxsize=None)
+@cache
 def _top_level_names(origin: str) -> frozenset[str]:
     with open(origin, "rb") as fh:
         tree = ast.parse(fh.read(), filename=origin)

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from swiftkit.core.specs import MethodSpec
 
 
-class Method(ABC):
+class Method(ABC):  # noqa: B024 - a common base, abstract through Tuner and Objective
     """Created per run as ``impl(spec, options)``, ``options`` being the validated values of
     the spec's option schema (defaults filled in)."""
 

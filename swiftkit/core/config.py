@@ -1,0 +1,297 @@
+"""Run configuration: the core schema, plus the option schemas the chosen plugins contribute.
+
+Keys are flat and follow ms-swift's flag names (``--lora_rank``), so a config file, the
+command line and the composed JSON Schema all speak the same names. Everything is validated
+with jsonschema before any model is loaded; an error names the key, the allowed values and
+the nearest valid name.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from typing import TYPE_CHECKING, Any
+
+from swiftkit.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from swiftkit.core.registry import Entry, Registry
+
+_STRS = {"type": "array", "items": {"type": "string"}}
+
+#: keys the core owns; plugins may not redefine them
+CORE_PROPERTIES: dict[str, dict[str, Any]] = {
+    "model": {"type": "string", "description": "Registered model id, hub id, or local folder."},
+    "model_type": {"type": "string", "description": "Model family, when --model does not identify it."},
+    "template": {"type": "string", "description": "Chat template id (default: the model's)."},
+    "system": {"type": "string", "description": "Default system prompt."},
+    "dataset": {**_STRS, "description": "Registered dataset ids or local files; 'path#N' samples N rows."},
+    "val_dataset": {**_STRS, "description": "Validation datasets, same syntax as --dataset."},
+    "split_dataset_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+    "train_type": {"type": "string", "description": "Tuner: which parameters train."},
+    "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf`."},
+    "infer_backend": {"type": "string", "description": "Inference engine."},
+    "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
+    "output_dir": {"type": "string"},
+    "max_length": {"type": "integer", "minimum": 1},
+    "num_train_epochs": {"type": "number", "exclusiveMinimum": 0},
+    "max_steps": {"type": "integer"},
+    "per_device_train_batch_size": {"type": "integer", "minimum": 1},
+    "per_device_eval_batch_size": {"type": "integer", "minimum": 1},
+    "gradient_accumulation_steps": {"type": "integer", "minimum": 1},
+    "learning_rate": {"type": "number", "exclusiveMinimum": 0},
+    "weight_decay": {"type": "number", "minimum": 0},
+    "warmup_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+    "lr_scheduler_type": {"type": "string"},
+    "seed": {"type": "integer"},
+    "torch_dtype": {"enum": ["auto", "float32", "bfloat16", "float16"]},
+    "gradient_checkpointing": {"type": "boolean"},
+    "packing": {"type": "boolean"},
+    "logging_steps": {"type": "integer", "minimum": 1},
+    "save_steps": {"type": "integer", "minimum": 1},
+    "eval_steps": {"type": "integer", "minimum": 1},
+    "resume_from_checkpoint": {"type": "string"},
+    "max_new_tokens": {"type": "integer", "minimum": 1},
+    "temperature": {"type": "number", "minimum": 0},
+    "stream": {"type": "boolean"},
+}
+
+#: core key -> (kind, method kind or None): its allowed values come from the registry
+_REGISTRY_ENUMS = {
+    "train_type": ("method", "tuner"),
+    "rlhf_type": ("method", "objective"),
+    "infer_backend": ("engine", None),
+    "template": ("template", None),
+}
+
+#: which run-config keys select which plugin (so their options join the schema)
+SELECTORS = {"train_type": "method", "rlhf_type": "method", "infer_backend": "engine", "strategy": "strategy"}
+
+
+def _provenance(entry: Entry) -> str:
+    return f"{entry.kind} {entry.id!r} from {entry.plugin.label()}"
+
+
+def _option_sources(registry: Registry, selected: dict[str, list[str]] | None, command: str | None) -> list[Entry]:
+    kinds = ("method", "engine", "strategy")
+    if selected is None:
+        entries = [e for k in kinds for e in registry.entries(k)]
+    else:
+        entries = [registry.get(kind, name) for kind, names in selected.items() for name in names]
+    for e in registry.entries("options"):
+        if not e.data.get("commands") or command is None or command in e.data["commands"]:
+            entries.append(e)
+    return entries
+
+
+def compose_schema(
+    registry: Registry,
+    *,
+    selected: dict[str, list[str]] | None = None,
+    command: str | None = None,
+) -> dict[str, Any]:
+    """The run-config JSON Schema: core keys plus the options of the ``selected`` plugins
+    (``{"method": ["lora", "sft"]}``; ``None`` merges every installed plugin's options).
+
+    A plugin option that redefines a core key, or one key defined differently by two
+    plugins, raises :class:`ConfigError` naming both sides.
+    """
+    props = copy.deepcopy(CORE_PROPERTIES)
+    for key, (kind, method_kind) in _REGISTRY_ENUMS.items():
+        ids = [e.id for e in registry.entries(kind) if method_kind is None or e.data.get("kind") == method_kind]
+        if ids and key != "template":  # templates also accept a tokenizer's own chat_template
+            props[key]["enum"] = sorted(ids)
+    owners: dict[str, Entry] = {}
+    for entry in _option_sources(registry, selected, command):
+        options = entry.data.get("options") or {}
+        for key, sub in (options.get("properties") or {}).items():
+            if key in CORE_PROPERTIES:
+                raise ConfigError(f"option {key!r} of {_provenance(entry)} redefines a core option")
+            if key in owners:
+                if owners[key].data["options"]["properties"][key] != sub:
+                    raise ConfigError(
+                        f"option {key!r} is defined differently by {_provenance(owners[key])} "
+                        f"and by {_provenance(entry)}"
+                    )
+                continue
+            owners[key] = entry
+            props[key] = {**copy.deepcopy(sub), "x-swiftkit-plugin": f"{entry.kind}:{entry.id}"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"swiftkit run configuration{f' ({command})' if command else ''}",
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def selected_plugins(config: dict[str, Any], registry: Registry) -> dict[str, list[str]]:
+    """The plugins a config chooses, by kind, through its selector keys (unknown ids are left
+    for validation to report)."""
+    out: dict[str, list[str]] = {}
+    for key, kind in SELECTORS.items():
+        value = config.get(key)
+        if isinstance(value, str) and (kind, value) in registry:
+            out.setdefault(kind, []).append(registry.get(kind, value).id)
+    return out
+
+
+def normalize_keys(config: dict[str, Any]) -> dict[str, Any]:
+    """``lora-rank`` and ``lora_rank`` are the same key."""
+    return {k.replace("-", "_"): v for k, v in config.items()}
+
+
+def load_config_file(path: str) -> dict[str, Any]:
+    """Read a YAML or JSON config file into a flat dict of run-config keys."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        if path.endswith(".json"):
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:
+        raise ConfigError(f"config file {path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of options, not {type(data).__name__}")
+    return normalize_keys(data)
+
+
+def _coerce(key: str, values: list[str], schema: dict[str, Any]) -> Any:
+    """Turn command-line strings into the type the schema asks for (validation reports misfits)."""
+    kind = schema.get("type")
+    if kind == "array":
+        return [_coerce(key, [v], schema.get("items", {})) for v in values]
+    if kind == "boolean" and not values:
+        return True
+    raw = " ".join(values)
+    if kind == "boolean":
+        low = raw.lower()
+        return True if low in {"true", "1", "yes"} else False if low in {"false", "0", "no"} else raw
+    if kind in ("integer", "number"):
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return int(number) if kind == "integer" and number.is_integer() else number
+    if "enum" in schema and raw.lower() in {"true", "false"}:
+        return raw.lower() == "true" if raw.lower() in {str(x).lower() for x in schema["enum"]} else raw
+    if kind is None and ("anyOf" in schema or "oneOf" in schema):
+        if len(values) > 1:
+            return values
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def parse_cli_args(args: list[str], schema: dict[str, Any]) -> dict[str, Any]:
+    """Parse ``--key value``, ``--key=value``, ``--dashed-key value``, ``--flag`` and
+    ``--list a b c`` into run-config values typed by ``schema``."""
+    props = schema.get("properties", {})
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or arg == "--":
+            raise ConfigError(f"unexpected argument {arg!r}: options are written --name value")
+        name, eq, inline = arg[2:].partition("=")
+        key = name.replace("-", "_")
+        values: list[str] = [inline] if eq else []
+        i += 1
+        if not eq:
+            while i < len(args) and not (args[i].startswith("--") and len(args[i]) > 2 and not _is_number(args[i])):
+                values.append(args[i])
+                i += 1
+        sub = props.get(key, {})
+        if sub and sub.get("type") != "array" and "anyOf" not in sub and len(values) > 1:
+            raise ConfigError(f"option --{name} takes one value, got {len(values)}: {' '.join(values)}")
+        if not values and sub.get("type") not in ("boolean", None):
+            raise ConfigError(f"option --{name} needs a value")
+        out[key] = _coerce(key, values, sub) if sub else (values[0] if len(values) == 1 else (values or True))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def validate(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``config`` against ``schema``; return it with schema defaults filled in.
+
+    Every problem is reported at once, each naming the key, what is allowed and the nearest
+    valid name.
+    """
+    import jsonschema
+
+    props = schema.get("properties", {})
+    problems: list[str] = []
+    for key in config:
+        if key not in props:
+            near = difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.append(f"unknown option {key!r}{hint}")
+    known = {k: v for k, v in config.items() if k in props}
+    validator = jsonschema.Draft202012Validator({**schema, "additionalProperties": True})
+    for error in sorted(validator.iter_errors(known), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        key = str(path[0]) if path else "(config)"
+        where = "/".join(str(p) for p in path) or key
+        sub = props.get(key, {})
+        msg = f"option {where!r}: {error.message}"
+        allowed = sub.get("enum") or sub.get("items", {}).get("enum")
+        if error.validator == "enum" and allowed:
+            near = difflib.get_close_matches(str(error.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
+            msg = f"option {where!r}: {error.instance!r} is not one of {', '.join(map(str, allowed))}"
+            if near:
+                msg += f"; did you mean {near[0]!r}?"
+        if sub.get("x-swiftkit-plugin"):
+            msg += f" (defined by {sub['x-swiftkit-plugin']})"
+        problems.append(msg)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    filled = dict(config)
+    for key, sub in props.items():
+        if key not in filled and "default" in sub:
+            filled[key] = copy.deepcopy(sub["default"])
+    return filled
+
+
+def build_config(
+    registry: Registry,
+    *,
+    command: str,
+    cli_args: list[str] | None = None,
+    config_file: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Compose a run config: file, then command line, then ``overrides``; validated against the
+    schema of the plugins the result selects."""
+    config: dict[str, Any] = {}
+    if config_file:
+        config.update(load_config_file(config_file))
+    full = compose_schema(registry, command=command)
+    if cli_args:
+        config.update(parse_cli_args(cli_args, full))
+    config.update(normalize_keys(overrides or {}))
+    schema = compose_schema(registry, selected=selected_plugins(config, registry), command=command)
+    # Options of plugins not chosen are named as such rather than as unknown.
+    stray = [k for k in config if k not in schema["properties"] and k in full["properties"]]
+    if stray:
+        owners = ", ".join(f"{k!r} ({full['properties'][k].get('x-swiftkit-plugin')})" for k in stray)
+        raise ConfigError(f"invalid configuration:\n  option(s) {owners} belong to plugins this run does not use")
+    return validate(config, schema)
+

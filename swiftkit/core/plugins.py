@@ -1,0 +1,486 @@
+"""Plugin discovery: entry points, allow/deny lists, broken-plugin isolation and the index cache.
+
+Discovery imports every plugin's light registration module, calls its ``swift_register_*``
+hooks and validates what they return. The result is written to one index file keyed by what
+is installed, so a warm ``swift list`` reads JSON and imports no plugin module at all.
+
+A plugin that fails any check (import error, wrong plugin API version, raising hook, invalid
+spec, duplicate id, lazy reference that does not resolve) is skipped with its reason; the rest
+keep working. ``SWIFTKIT_STRICT_PLUGINS=1`` turns the first failure into an error.
+
+The cold path (``discover``) may import pluggy, jsonschema and importlib.metadata; the warm
+path (``load_index``) uses only the standard library's cheapest modules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from swiftkit import __version__
+from swiftkit.core.errors import PluginError
+
+GROUPS = (
+    "swiftkit.models",
+    "swiftkit.templates",
+    "swiftkit.datasets",
+    "swiftkit.methods",
+    "swiftkit.engines",
+    "swiftkit.parallel",
+    "swiftkit.plugins",
+)
+BUILTIN_DIST = "swiftkit"
+INDEX_FORMAT = 1
+
+ENV_ALLOW = "SWIFTKIT_PLUGINS_ALLOW"
+ENV_DENY = "SWIFTKIT_PLUGINS_DENY"
+ENV_STRICT = "SWIFTKIT_STRICT_PLUGINS"
+ENV_NO_INDEX = "SWIFTKIT_NO_INDEX"
+ENV_CACHE_DIR = "SWIFTKIT_CACHE_DIR"
+
+#: command names the core CLI owns; a plugin command with one of them is a conflict
+CORE_COMMANDS = frozenset(
+    {"list", "info", "plugins", "config-schema", "sft", "pt", "rlhf", "infer", "deploy", "export", "eval", "demo", "recommend"}
+)
+
+
+@dataclass
+class PluginSource:
+    """One entry point to load: ``name = value`` in ``group`` of distribution ``dist``.
+
+    ``obj`` may hold an already imported module or object (the testing kit registers plugins
+    this way without installing a distribution).
+    """
+
+    name: str
+    group: str
+    value: str
+    dist: str
+    version: str
+    obj: Any = None
+
+
+@dataclass
+class PluginRecord:
+    """What ``swift plugins`` shows for one plugin."""
+
+    name: str
+    group: str
+    module: str
+    dist: str
+    version: str
+    status: str = "ok"  # ok | error | blocked
+    reason: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def label(self) -> str:
+        return f"plugin {self.name!r} (distribution {self.dist} {self.version})"
+
+
+@dataclass
+class Discovery:
+    """The outcome of loading all plugins: records, and accepted specs as JSON-ready dicts."""
+
+    plugins: list[PluginRecord]
+    specs: dict[str, list[tuple[dict[str, Any], str]]]  # kind -> [(spec dict, plugin name)]
+    modules: dict[str, Any] = field(default_factory=dict, repr=False)  # plugin name -> module (cold path only)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plugins": [asdict(p) for p in self.plugins],
+            "specs": {k: [[d, p] for d, p in v] for k, v in self.specs.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Discovery:
+        return cls(
+            plugins=[PluginRecord(**p) for p in data["plugins"]],
+            specs={k: [(d, p) for d, p in v] for k, v in data["specs"].items()},
+        )
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+def entry_point_sources() -> list[PluginSource]:
+    """Every entry point in the swiftkit groups, built-ins first, then by distribution name."""
+    from importlib.metadata import entry_points
+
+    seen: set[tuple[str, str, str]] = set()
+    sources: list[PluginSource] = []
+    for group in GROUPS:
+        for ep in entry_points(group=group):
+            dist = ep.dist.metadata["Name"] if ep.dist is not None else "unknown"
+            version = ep.dist.version if ep.dist is not None else "0"
+            key = (group, ep.name, dist)
+            if key in seen:  # the same distribution reachable twice on sys.path
+                continue
+            seen.add(key)
+            sources.append(PluginSource(ep.name, group, ep.value, dist, version))
+    sources.sort(key=lambda s: (s.dist != BUILTIN_DIST, s.dist.lower(), GROUPS.index(s.group), s.name))
+    return sources
+
+
+def _patterns(var: str) -> list[str]:
+    return [p.strip() for p in os.environ.get(var, "").split(",") if p.strip()]
+
+
+def _blocked_reason(source: PluginSource) -> str | None:
+    names = (source.name, source.dist, f"{source.dist}:{source.name}")
+    deny, allow = _patterns(ENV_DENY), _patterns(ENV_ALLOW)
+    if any(fnmatch.fnmatch(n, p) for p in deny for n in names):
+        return f"blocked by {ENV_DENY}={os.environ[ENV_DENY]}"
+    if allow and not any(fnmatch.fnmatch(n, p) for p in allow for n in names):
+        return f"not in {ENV_ALLOW}={os.environ[ENV_ALLOW]}"
+    return None
+
+
+def strict_mode() -> bool:
+    return os.environ.get(ENV_STRICT, "").lower() in {"1", "true", "yes", "on"}
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+class _Broken(Exception):
+    """Internal: the plugin being loaded is skipped with this reason."""
+
+
+def _api_compatible(declared: Any) -> str | None:
+    from swiftkit.core.specs import PLUGIN_API_VERSION
+
+    if declared is None:
+        return f"declares no SWIFTKIT_PLUGIN_API (the core speaks {PLUGIN_API_VERSION})"
+    try:
+        major, minor = (int(x) for x in str(declared).split(".")[:2])
+    except ValueError:
+        return f"SWIFTKIT_PLUGIN_API={declared!r} is not a 'MAJOR.MINOR' version"
+    core_major, core_minor = (int(x) for x in PLUGIN_API_VERSION.split("."))
+    if major != core_major or minor > core_minor:
+        return f"written for plugin API {declared}, but this swiftkit speaks {PLUGIN_API_VERSION}"
+    return None
+
+
+def _load_object(source: PluginSource) -> Any:
+    if source.obj is not None:
+        return source.obj
+    import importlib
+
+    module_name, _, attr = source.value.partition(":")
+    try:
+        obj = importlib.import_module(module_name.strip())
+        for part in filter(None, attr.strip().split(".")):
+            obj = getattr(obj, part)
+    except BaseException as exc:  # SystemExit/KeyboardInterrupt-free: a plugin must not kill the CLI
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise _Broken(f"import of {source.value!r} failed: {type(exc).__name__}: {exc}") from exc
+    return obj
+
+
+def _collect(pm: Any, plugin: Any, source: PluginSource) -> dict[str, list[Any]]:
+    """Call this plugin's registration hooks (and only its), returning raw results by kind."""
+    from swiftkit.core.specs import KIND_HOOKS
+
+    hook_kind = {h: k for k, h in KIND_HOOKS.items()}
+    unmarked = [n for n in dir(plugin) if n.startswith("swift_") and callable(getattr(plugin, n, None))]
+    results: dict[str, list[Any]] = {}
+    for caller in pm.get_hookcallers(plugin) or []:
+        if not caller.has_spec():
+            raise _Broken(f"hook {caller.name!r} is not part of the swiftkit plugin API (see swiftkit.core.hookspecs)")
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            if impl.function.__name__ in unmarked:
+                unmarked.remove(impl.function.__name__)
+            try:
+                value = impl.function()
+            except Exception as exc:
+                raise _Broken(f"hook {caller.name} raised {type(exc).__name__}: {exc}") from exc
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                raise _Broken(f"hook {caller.name} returned {type(value).__name__}, expected a list of specs")
+            results.setdefault(hook_kind[caller.name], []).extend(value)
+    if unmarked:
+        raise _Broken(f"function(s) {', '.join(unmarked)} look like hooks but are not marked with @hookimpl")
+    return results
+
+
+def _validate(kind: str, raw: list[Any], validators: dict[str, Any]) -> list[dict[str, Any]]:
+    from swiftkit.core.lazy import check_static
+    from swiftkit.core.specs import SPEC_CLASSES
+
+    cls = SPEC_CLASSES[kind]
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        if isinstance(item, cls):
+            data = item.to_dict()
+        elif isinstance(item, dict):
+            data = dict(item)
+        else:
+            raise _Broken(f"{kind} #{i} is a {type(item).__name__}, expected {cls.__name__} or dict")
+        where = f"{kind} {data.get('id', f'#{i}')!r}"
+        if kind not in validators:
+            import jsonschema
+
+            validators[kind] = jsonschema.Draft202012Validator(cls.SCHEMA)
+        error = next(iter(sorted(validators[kind].iter_errors(data), key=lambda e: e.path)), None)
+        if error is not None:
+            path = "/".join(str(p) for p in error.absolute_path) or "(spec)"
+            raise _Broken(f"invalid {where}: at {path}: {error.message}")
+        try:
+            spec = cls.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise _Broken(f"invalid {where}: {exc}") from exc
+        data = spec.to_dict()  # defaults filled in, so the index is self-contained
+        for fname, ref in spec.refs().items():
+            reason = check_static(ref)
+            if reason:
+                raise _Broken(f"{where}: lazy reference {fname}={ref!r} does not resolve: {reason}")
+        out.append(data)
+    return out
+
+
+def _names(kind: str, data: dict[str, Any]) -> list[str]:
+    from swiftkit.core.specs import SPEC_CLASSES
+
+    if kind == "options":  # option groups are merged by key, not looked up by name
+        return []
+    return [n.lower() for n in SPEC_CLASSES[kind].from_dict(data).names()]
+
+
+def discover(sources: list[PluginSource] | None = None, *, strict: bool | None = None) -> Discovery:
+    """Load every plugin in ``sources`` (default: installed entry points) and validate it."""
+    import pluggy
+
+    from swiftkit.core import hookspecs
+
+    sources = entry_point_sources() if sources is None else sources
+    strict = strict_mode() if strict is None else strict
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    validators: dict[str, Any] = {}
+    owners: dict[tuple[str, str], PluginRecord] = {}  # (kind, lowercased name) -> owner
+    records: list[PluginRecord] = []
+    specs: dict[str, list[tuple[dict[str, Any], str]]] = {}
+    modules: dict[str, Any] = {}
+    taken_names: set[str] = set()
+
+    for source in sources:
+        module_name = source.value.partition(":")[0].strip()
+        record = PluginRecord(source.name, source.group, module_name, source.dist, source.version)
+        if source.name in taken_names:
+            record.name = f"{source.dist}:{source.name}"
+        taken_names.add(record.name)
+        records.append(record)
+        blocked = _blocked_reason(source)
+        if blocked:
+            record.status, record.reason = "blocked", blocked
+            continue
+        try:
+            plugin = _load_object(source)
+            record.files = [f for f in [getattr(plugin, "__file__", None)] if f]
+            reason = _api_compatible(getattr(plugin, "SWIFTKIT_PLUGIN_API", None))
+            if reason:
+                raise _Broken(reason)
+            try:
+                pm.register(plugin, name=f"{source.dist}:{record.name}")
+            except Exception as exc:  # pluggy's PluginValidationError, or a module registered twice
+                raise _Broken(f"invalid hook implementation: {exc}") from exc
+            try:
+                raw = _collect(pm, plugin, source)
+                accepted = {kind: _validate(kind, items, validators) for kind, items in raw.items()}
+            except BaseException:
+                pm.unregister(plugin)
+                raise
+            claimed: dict[tuple[str, str], str] = {}
+            for kind, items in accepted.items():
+                for data in items:
+                    for name in sorted(set(_names(kind, data))):
+                        key = (kind, name)
+                        other = owners.get(key)
+                        if other is not None:
+                            pm.unregister(plugin)
+                            raise _Broken(
+                                f"duplicate {kind} {name!r}: already registered by {other.label()}; "
+                                f"this is {record.label()}"
+                            )
+                        if key in claimed and claimed[key] != data["id"]:
+                            pm.unregister(plugin)
+                            raise _Broken(f"{kind} name {name!r} is used by both {claimed[key]!r} and {data['id']!r}")
+                        if key in claimed:
+                            pm.unregister(plugin)
+                            raise _Broken(f"duplicate {kind} {data['id']!r} within {record.label()}")
+                        claimed[key] = data["id"]
+                    if kind == "command" and data["id"] in CORE_COMMANDS:
+                        pm.unregister(plugin)
+                        raise _Broken(f"command {data['id']!r} is a core command")
+        except _Broken as exc:
+            record.status, record.reason = "error", str(exc)
+            if strict:
+                raise PluginError(record.name, f"{exc} [{record.label()}; strict mode, {ENV_STRICT}=1]") from None
+            continue
+        for key in claimed:
+            owners[key] = record
+        for kind, items in accepted.items():
+            record.counts[kind] = len(items)
+            specs.setdefault(kind, []).extend((d, record.name) for d in items)
+            for d in items:
+                for ref in _refs_of(kind, d):
+                    origin = _module_file(ref)
+                    if origin and origin not in record.files:
+                        record.files.append(origin)
+        modules[record.name] = plugin
+    return Discovery(records, specs, modules)
+
+
+def _refs_of(kind: str, data: dict[str, Any]) -> list[str]:
+    from swiftkit.core.specs import SPEC_CLASSES
+
+    return [data[f] for f in SPEC_CLASSES[kind].REFS if data.get(f)]
+
+
+def _module_file(ref: str) -> str | None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(ref.partition(":")[0])
+    except Exception:
+        return None
+    return spec.origin if spec is not None and spec.origin and os.path.exists(spec.origin) else None
+
+
+# ---------------------------------------------------------------------------- index cache
+
+
+def cache_dir() -> str:
+    if os.environ.get(ENV_CACHE_DIR):
+        return os.environ[ENV_CACHE_DIR]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "swiftkit")
+
+
+def index_path() -> str:
+    env = hashlib.sha1(f"{sys.prefix}|{sys.executable}".encode()).hexdigest()[:12]
+    return os.path.join(cache_dir(), f"plugin-index-{env}.json")
+
+
+def installed_key() -> str:
+    """A digest of what is installed: every distribution's metadata folder on ``sys.path``
+    (names carry versions), the environment switches and the interpreter.
+
+    Costs one ``scandir`` per ``sys.path`` entry; no metadata file is read.
+    """
+    h = hashlib.sha1()
+    h.update(f"{INDEX_FORMAT}|{__version__}|{sys.version}|".encode())
+    for var in (ENV_ALLOW, ENV_DENY, ENV_STRICT):
+        h.update(f"{var}={os.environ.get(var, '')}|".encode())
+    for entry in sys.path:
+        h.update(f"\n{entry}:".encode())
+        try:
+            with os.scandir(entry or ".") as it:
+                names = sorted(
+                    e.name for e in it if e.name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))
+                )
+        except OSError:
+            continue
+        h.update("|".join(names).encode())
+    return h.hexdigest()
+
+
+def _file_times(paths: list[str]) -> list[list[Any]]:
+    out = []
+    for p in paths:
+        try:
+            out.append([p, os.stat(p).st_mtime_ns])
+        except OSError:
+            out.append([p, None])
+    return out
+
+
+def load_index() -> Discovery | None:
+    """Return the cached discovery if it still matches what is installed, else ``None``."""
+    if os.environ.get(ENV_NO_INDEX):
+        return None
+    try:
+        with open(index_path(), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != INDEX_FORMAT or data.get("key") != installed_key():
+        return None
+    for path, mtime in data.get("files", []):
+        try:
+            if os.stat(path).st_mtime_ns != mtime:
+                return None
+        except OSError:
+            if mtime is not None:
+                return None
+    return Discovery.from_json(data["discovery"])
+
+
+def save_index(discovery: Discovery) -> None:
+    """Write the index atomically; a read-only cache directory only costs speed."""
+    files = sorted({f for p in discovery.plugins for f in p.files})
+    payload = {
+        "format": INDEX_FORMAT,
+        "key": installed_key(),
+        "files": _file_times(files),
+        "discovery": discovery.to_json(),
+    }
+    path = index_path()
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def load(*, use_index: bool = True) -> Discovery:
+    """The installed plugins: from the index when it is current, else discovered and indexed.
+
+    In strict mode the index is bypassed so that every failure is raised.
+    """
+    if use_index and not strict_mode():
+        cached = load_index()
+        if cached is not None:
+            return cached
+    discovery = discover()
+    if use_index:
+        save_index(discovery)
+    return discovery
+
+
+def plugin_manager(discovery: Discovery | None = None) -> Any:
+    """A pluggy manager with every healthy plugin registered, for runtime hooks."""
+    import importlib
+
+    import pluggy
+
+    from swiftkit.core import hookspecs
+
+    discovery = discovery or load()
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for record in discovery.plugins:
+        if record.ok:
+            module = discovery.modules.get(record.name) or importlib.import_module(record.module)
+            pm.register(module, name=f"{record.dist}:{record.name}")
+    return pm

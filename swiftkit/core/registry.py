@@ -1,0 +1,228 @@
+"""The merged view of every plugin's specs: lookup by id, alias or hub id, filters, behaviour.
+
+Entries keep the spec as the JSON dict from the index and build the dataclass on first use,
+so listing hundreds of specs costs no validation and no import beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from typing import Any
+
+from swiftkit.core.errors import NotFoundError
+from swiftkit.core.plugins import Discovery, PluginRecord
+
+
+class Entry:
+    """One registered spec and the plugin it came from."""
+
+    __slots__ = ("kind", "data", "plugin", "_spec")
+
+    def __init__(self, kind: str, data: dict[str, Any], plugin: PluginRecord):
+        self.kind = kind
+        self.data = data
+        self.plugin = plugin
+        self._spec: Any = None
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def spec(self) -> Any:
+        """The spec dataclass (:mod:`swiftkit.core.specs`), built on first access."""
+        if self._spec is None:
+            from swiftkit.core.specs import SPEC_CLASSES
+
+            self._spec = SPEC_CLASSES[self.kind].from_dict(self.data)
+        return self._spec
+
+    def names(self) -> list[str]:
+        d = self.data
+        return [d["id"], *d.get("aliases", []), *(d[k] for k in ("hf_id", "ms_id") if d.get(k))]
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.id!r} from {self.plugin.name}>"
+
+
+class Registry:
+    """Lookup over the specs of every healthy plugin."""
+
+    def __init__(self, discovery: Discovery):
+        self.discovery = discovery
+        by_name = {p.name: p for p in discovery.plugins}
+        self._entries: dict[str, list[Entry]] = {
+            kind: [Entry(kind, data, by_name[plugin]) for data, plugin in items]
+            for kind, items in discovery.specs.items()
+        }
+        self._index: dict[str, dict[str, Entry]] = {}
+
+    @property
+    def plugins(self) -> list[PluginRecord]:
+        return self.discovery.plugins
+
+    def entries(self, kind: str) -> list[Entry]:
+        return list(self._entries.get(kind, []))
+
+    def _names(self, kind: str) -> dict[str, Entry]:
+        index = self._index.get(kind)
+        if index is None:
+            index = {}
+            for entry in self._entries.get(kind, []):
+                for name in entry.names():
+                    index.setdefault(name.lower(), entry)
+            self._index[kind] = index
+        return index
+
+    def get(self, kind: str, name: str) -> Entry:
+        """The entry named ``name`` (id, alias, Hugging Face or ModelScope id; any case)."""
+        entry = self._names(kind).get(name.strip().lower())
+        if entry is None:
+            raise NotFoundError(kind, name, self.suggest(kind, name))
+        return entry
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        kind, name = key
+        return name.strip().lower() in self._names(kind)
+
+    def suggest(self, kind: str, name: str, n: int = 3) -> list[str]:
+        """Close names for a miss: similar spellings first, then names containing it."""
+        key = name.strip().lower()
+        index = self._names(kind)
+        close = difflib.get_close_matches(key, list(index), n=n, cutoff=0.6)
+        close += [k for k in index if key and key in k and k not in close]
+        seen, out = set(), []
+        for k in close:
+            entry_id = index[k].id
+            label = entry_id if k == entry_id.lower() else next(x for x in index[k].names() if x.lower() == k)
+            if label not in seen:
+                seen.add(label)
+                out.append(label)
+        return out[:n]
+
+    def find(
+        self,
+        kind: str,
+        *,
+        family: str | None = None,
+        tag: str | None = None,
+        plugin: str | None = None,
+        search: str | None = None,
+    ) -> list[Entry]:
+        """Entries matching every given filter (case-insensitive); ``plugin`` matches the plugin
+        or its distribution name, ``search`` any name, the family or the description."""
+        out = []
+        for e in self._entries.get(kind, []):
+            d = e.data
+            if family and str(d.get("family", "")).lower() != family.lower():
+                continue
+            if tag and tag.lower() not in [t.lower() for t in d.get("tags", [])]:
+                continue
+            if plugin and plugin.lower() not in (e.plugin.name.lower(), e.plugin.dist.lower()):
+                continue
+            if search:
+                hay = " ".join([*e.names(), str(d.get("family", "")), d.get("description", "")]).lower()
+                if search.lower() not in hay:
+                    continue
+            out.append(e)
+        return out
+
+    def families(self) -> dict[str, list[Entry]]:
+        out: dict[str, list[Entry]] = {}
+        for e in self._entries.get("model", []):
+            out.setdefault(e.data["family"], []).append(e)
+        return out
+
+    # -------------------------------------------------------------- models and local folders
+
+    def resolve_model(self, name_or_path: str) -> Entry:
+        """A model by registered name, by family (its first model), or by local folder, whose
+        family is found from ``config.json`` (``model_type`` and ``architectures``)."""
+        if os.path.isdir(name_or_path):
+            return self._model_for_folder(name_or_path)
+        try:
+            return self.get("model", name_or_path)
+        except NotFoundError:
+            members = self.families().get(name_or_path.strip().lower())
+            if members:
+                return members[0]
+            raise
+
+    def _model_for_folder(self, folder: str) -> Entry:
+        path = os.path.join(folder, "config.json")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                config = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise NotFoundError("model", folder, []) from exc
+        model_type = config.get("model_type", "")
+        archs = config.get("architectures") or []
+        candidates = [e for e in self._entries.get("model", []) if e.data.get("hf_model_type") == model_type]
+        if archs:
+            candidates = [e for e in candidates if e.data.get("architecture") in archs] or candidates
+        if not candidates:
+            known = sorted({e.data.get("hf_model_type", "") for e in self._entries.get("model", [])})
+            raise NotFoundError(
+                "model",
+                f"{folder} (config.json model_type={model_type!r})",
+                difflib.get_close_matches(model_type, known, n=3),
+            )
+        base = os.path.basename(os.path.normpath(folder)).lower()
+        for e in candidates:  # a folder named after a checkpoint picks that checkpoint's spec
+            if base in [n.lower().rsplit("/", 1)[-1] for n in e.names()]:
+                return e
+        return candidates[0]
+
+    # -------------------------------------------------------------- behaviour
+
+    def _behaviour(self, kind: str, name: str, field: str) -> Any:
+        from swiftkit.core.lazy import resolve
+
+        entry = self.get(kind, name)
+        spec = entry.spec
+        cls = resolve(getattr(spec, field), spec.REFS[field])
+        return cls(spec)
+
+    def model_loader(self, name: str) -> Any:
+        """A :class:`~swiftkit.core.models.interface.ModelLoader` for the model ``name``."""
+        from swiftkit.core.lazy import resolve
+
+        spec = self.resolve_model(name).spec
+        return resolve(spec.loader, spec.REFS["loader"])(spec)
+
+    def template(self, name: str) -> Any:
+        """A :class:`~swiftkit.core.templates.interface.Template` for the template ``name``."""
+        return self._behaviour("template", name, "behaviour")
+
+    def converter(self, name: str) -> Any:
+        """A :class:`~swiftkit.core.data.interface.RowConverter` for the format ``name``."""
+        return self._behaviour("format", name, "converter")
+
+    def impl(self, kind: str, name: str) -> Any:
+        """The class behind a method, engine or strategy (not instantiated: it takes options)."""
+        from swiftkit.core.lazy import resolve
+
+        spec = self.get(kind, name).spec
+        return resolve(spec.impl, spec.REFS["impl"])
+
+
+_REGISTRY: Registry | None = None
+
+
+def get_registry(*, refresh: bool = False) -> Registry:
+    """The process-wide registry of installed plugins (from the index cache when current)."""
+    global _REGISTRY
+    if _REGISTRY is None or refresh:
+        from swiftkit.core import plugins
+
+        _REGISTRY = Registry(plugins.load())
+    return _REGISTRY
+
+
+def set_registry(registry: Registry | None) -> Registry | None:
+    """Replace the process-wide registry (the testing kit isolates tests this way); returns the old one."""
+    global _REGISTRY
+    old, _REGISTRY = _REGISTRY, registry
+    return old
