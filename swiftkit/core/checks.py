@@ -1,0 +1,65 @@
+"""Deep checks of one plugin: what ``swift plugins check`` and the testing kit's conformance
+checks run. Unlike discovery, these import behaviour modules and check types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from swiftkit.core.errors import LazyReferenceError, NotFoundError
+
+if TYPE_CHECKING:
+    from swiftkit.core.plugins import Discovery
+
+#: spec field -> the kind its value must name in the registry
+CROSS_REFERENCES = {("model", "template"): "template", ("dataset", "format"): "format"}
+
+
+@dataclass
+class CheckResult:
+    subject: str  # "plugin", "model 'qwen2-7b'", ...
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+def check_plugin(name: str, discovery: Discovery | None = None) -> list[CheckResult]:
+    """Validate plugin ``name`` (entry-point name or distribution) against a fresh discovery:
+    its load status, every spec's lazy references (imported and type-checked) and its
+    references to other specs (a model's template, a dataset's format)."""
+    from swiftkit.core import plugins
+    from swiftkit.core.lazy import resolve
+    from swiftkit.core.registry import Registry
+
+    discovery = discovery or plugins.discover(strict=False)
+    records = [p for p in discovery.plugins if name in (p.name, p.dist)]
+    if not records:
+        known = ", ".join(sorted({p.name for p in discovery.plugins}))
+        raise NotFoundError("plugin", name, [k for k in known.split(", ") if name.lower() in k.lower()][:3])
+    registry = Registry(discovery)
+    results: list[CheckResult] = []
+    for record in records:
+        subject = f"plugin {record.name!r}"
+        results.append(CheckResult(subject, "loads and registers", record.ok, record.reason or record.label()))
+        if not record.ok:
+            continue
+        for kind, items in discovery.specs.items():
+            for data, owner in items:
+                if owner != record.name:
+                    continue
+                entry = registry.get(kind, data["id"])
+                spec = entry.spec
+                where = f"{kind} {spec.id!r}"
+                results.append(CheckResult(where, "schema", True, "valid"))
+                for field, ref in spec.refs().items():
+                    try:
+                        obj = resolve(ref, spec.REFS[field])
+                        results.append(CheckResult(where, f"{field} -> {ref}", True, f"resolves to {obj!r}"))
+                    except LazyReferenceError as exc:
+                        results.append(CheckResult(where, f"{field} -> {ref}", False, str(exc)))
+                for (k, field), target in CROSS_REFERENCES.items():
+                    if k == kind and data.get(field):
+                        ok = (target, data[field]) in registry
+                        detail = f"{target} {data[field]!r} " + ("is registered" if ok else "is not registered by any plugin")
+                        results.append(CheckResult(where, f"{field} exists", ok, detail))
+    return results
