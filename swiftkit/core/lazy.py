@@ -57,22 +57,32 @@ def resolve(ref: str, expected: str | type | None = None) -> Any:
     return obj
 
 
-@cache
-def _top_level_names(origin: str) -> frozenset[str]:
-    with open(origin, "rb") as fh:
-        tree = ast.parse(fh.read(), filename=origin)
-    names: set[str] = set()
-    for node in tree.body:
+def _bound_names(body: list[ast.stmt], names: set[str]) -> None:
+    for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.If, ast.Try)):
-            return frozenset({"*"})  # conditional definitions: give up, accept any name
+        elif isinstance(node, ast.If):  # both branches: TYPE_CHECKING blocks, version switches
+            _bound_names(node.body, names)
+            _bound_names(node.orelse, names)
+        elif isinstance(node, ast.Try):
+            for part in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                _bound_names(part, names)
+
+
+@cache
+def _top_level_names(origin: str) -> frozenset[str]:
+    with open(origin, "rb") as fh:
+        tree = ast.parse(fh.read(), filename=origin)
+    names: set[str] = set()
+    _bound_names(tree.body, names)
+    if any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__" for n in tree.body):
+        names.add("*")  # PEP 562 module __getattr__: any name may exist
     return frozenset(names)
 
 

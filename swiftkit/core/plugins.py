@@ -227,7 +227,7 @@ def _validate(kind: str, raw: list[Any], validators: dict[str, Any]) -> list[dic
         if isinstance(item, cls):
             data = item.to_dict()
         elif isinstance(item, dict):
-            data = dict(item)
+            data = {**cls.defaults(), **item}
         else:
             raise _Broken(f"{kind} #{i} is a {type(item).__name__}, expected {cls.__name__} or dict")
         where = f"{kind} {data.get('id', f'#{i}')!r}"

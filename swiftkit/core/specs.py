@@ -14,7 +14,7 @@ This module must stay import-light: it is on the discovery path.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 #: Version of the plugin API. A plugin declares the version it was written against in its
@@ -78,6 +78,21 @@ class Spec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; ``None`` fields are left out."""
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field that has a default, with it (``None`` defaults left out)."""
+        out: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.default is not MISSING:
+                value = f.default
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            else:
+                continue
+            if value is not None and value != "":  # "" marks a required field placed after defaults
+                out[f.name] = value
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Spec:

@@ -42,7 +42,8 @@ def resolve_dtype(torch_dtype: Any) -> Any:
             return "auto"
         if name not in DTYPE_NAMES:
             raise ValueError(
-                f"unknown torch_dtype {torch_dtype!r}; use one of 'auto', " + ", ".join(repr(n) for n in DTYPE_NAMES)
+                f"unknown torch_dtype {torch_dtype!r}; use one of 'auto', "
+                + ", ".join(repr(n) for n in DTYPE_NAMES)
             )
         import torch
 
@@ -98,7 +99,11 @@ class HFCausalLMLoader(ModelLoader):
         """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tok_kwargs = {k: kwargs[k] for k in ("trust_remote_code", "revision", "cache_dir", "local_files_only") if k in kwargs}
+        tok_kwargs = {
+            k: kwargs[k]
+            for k in ("trust_remote_code", "revision", "cache_dir", "local_files_only")
+            if k in kwargs
+        }
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or model_dir, **tok_kwargs)
         if tokenizer.pad_token is None and tokenizer.eos_token is not None:
             tokenizer.pad_token = tokenizer.eos_token
