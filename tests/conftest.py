@@ -21,3 +21,51 @@ os.environ.pop("SWIFTKIT_PLUGINS_ALLOW", None)
 os.environ.pop("SWIFTKIT_PLUGINS_DENY", None)
 
 pytest_plugins = ["swiftkit.testing.fixtures"]
+
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import pytest  # noqa: E402
+
+_MARK = "@@SWIFTKIT-MODULES@@"
+_RUNNER = f"""
+import json, sys
+sys.argv = ["swift", *json.loads(sys.argv[1])]
+from swiftkit.core.cli import main
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+print({_MARK!r} + json.dumps(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+@dataclass
+class SwiftRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    modules: list[str]
+
+
+@pytest.fixture
+def run_swift(tmp_path):
+    """Run the ``swift`` CLI in a fresh interpreter; returns its output and the modules it imported."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cache_dir: str | None = None, timeout: int = 120) -> SwiftRun:
+        full_env = dict(os.environ)
+        full_env["SWIFTKIT_CACHE_DIR"] = cache_dir or str(tmp_path / "swift-cache")
+        full_env.update(env or {})
+        proc = subprocess.run(
+            [sys.executable, "-c", _RUNNER, json.dumps(list(args))],
+            capture_output=True, text=True, env=full_env, timeout=timeout,
+        )
+        out, _, mods = proc.stdout.rpartition(_MARK)
+        return SwiftRun(proc.returncode, out, proc.stderr, json.loads(mods) if mods.strip() else [])
+
+    return run

@@ -237,3 +237,26 @@ def test_cli_keeps_working_with_a_broken_distribution(tmp_path):
     )
     assert strict.returncode == 2
     assert "error: plugin 'swiftkit_broken_plugin': import of 'swiftkit_broken_plugin' failed" in strict.stderr
+
+
+def method(id: str, options: dict) -> dict:
+    return {"id": id, "kind": "tuner", "impl": "swiftkit.core.methods.interface:Tuner",
+            "options": {"type": "object", "properties": options}}
+
+
+def test_option_redefining_a_core_key_is_reported(swift_plugins):
+    swift_plugins.add(make_plugin("greedy", swift_register_methods=lambda: [method("m1", {"max_length": {"type": "string"}})]))
+    rec = record(swift_plugins.discover(), "greedy")
+    assert rec.reason == "method 'm1': option 'max_length' redefines a core option"
+
+
+def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
+    swift_plugins.add(make_plugin("one", swift_register_methods=lambda: [method("m1", {"rank": {"type": "integer"}})]), dist="dist-1")
+    swift_plugins.add(make_plugin("same", swift_register_methods=lambda: [method("m2", {"rank": {"type": "integer"}})]), dist="dist-2")
+    swift_plugins.add(make_plugin("other", swift_register_methods=lambda: [method("m3", {"rank": {"type": "string"}})]), dist="dist-3")
+    discovery = swift_plugins.discover()
+    assert record(discovery, "same").ok  # an identical schema is shared, not a conflict
+    assert record(discovery, "other").reason == (
+        "method 'm3': option 'rank' is already defined differently by "
+        "method 'm1' of plugin 'one' (distribution dist-1 0.0.0)"
+    )

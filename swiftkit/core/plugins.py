@@ -276,6 +276,7 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
     specs: dict[str, list[tuple[dict[str, Any], str]]] = {}
     modules: dict[str, Any] = {}
     taken_names: set[str] = set()
+    option_owners: dict[str, tuple[dict[str, Any], str]] = {}  # run-config key -> (schema, owner label)
 
     for source in sources:
         module_name = source.value.partition(":")[0].strip()
@@ -326,6 +327,10 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
                     if kind == "command" and data["id"] in CORE_COMMANDS:
                         pm.unregister(plugin)
                         raise _Broken(f"command {data['id']!r} is a core command")
+                    problem = _option_conflict(kind, data, option_owners, record)
+                    if problem:
+                        pm.unregister(plugin)
+                        raise _Broken(problem)
         except _Broken as exc:
             record.status, record.reason = "error", str(exc)
             if strict:
@@ -333,6 +338,10 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             continue
         for key in claimed:
             owners[key] = record
+        for kind, items in accepted.items():
+            for data in items:
+                for key, sub in _options_of(data).items():
+                    option_owners.setdefault(key, (sub, f"{kind} {data['id']!r} of {record.label()}"))
         for kind, items in accepted.items():
             record.counts[kind] = len(items)
             specs.setdefault(kind, []).extend((d, record.name) for d in items)
@@ -343,6 +352,23 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
                         record.files.append(origin)
         modules[record.name] = plugin
     return Discovery(records, specs, modules)
+
+
+def _options_of(data: dict[str, Any]) -> dict[str, Any]:
+    return (data.get("options") or {}).get("properties") or {}
+
+
+def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[dict[str, Any], str]], record: PluginRecord) -> str | None:
+    """Run-config keys are one flat namespace: a plugin may share a key with another only with
+    the identical schema, and may never redefine a core key."""
+    from swiftkit.core.config import CORE_PROPERTIES
+
+    for key, sub in _options_of(data).items():
+        if key in CORE_PROPERTIES:
+            return f"{kind} {data['id']!r}: option {key!r} redefines a core option"
+        if key in owners and owners[key][0] != sub:
+            return f"{kind} {data['id']!r}: option {key!r} is already defined differently by {owners[key][1]}"
+    return None
 
 
 def _refs_of(kind: str, data: dict[str, Any]) -> list[str]:

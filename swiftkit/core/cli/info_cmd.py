@@ -31,15 +31,18 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
         echo_json({"kind": kind, "spec": data, "options": options, "requirements": requirements, "plugin": plugin})
         return
     from rich.json import JSON
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
-    out.print(f"[bold]{kind} {entry.id}[/bold]  from plugin [cyan]{plugin['name']}[/cyan] ({plugin['distribution']} {plugin['version']})")
+    out.print(f"[bold]{kind} {escape(entry.id)}[/bold]  from plugin [cyan]{escape(plugin['name'])}[/cyan] "
+              f"({escape(plugin['distribution'])} {escape(plugin['version'])})")
     fields = Table(show_header=False, box=None, pad_edge=False)
     fields.add_column(style="bold")
     fields.add_column(overflow="fold")
     for key, value in data.items():
-        fields.add_row(key, value if isinstance(value, str) else repr(value))
+        fields.add_row(key, Text(value if isinstance(value, str) else repr(value)))
     out.print(fields)
     if options is not None:
         out.print("[bold]options[/bold] (JSON Schema, merged into the run configuration):")
@@ -50,6 +53,6 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
         out.print("[bold]requirements[/bold]:")
         for r in requirements:
             mark = "[green]met[/green]" if r["met"] else "[red]missing[/red]"
-            out.print(f"  {r['requirement']}: {mark} ({r['detail']})")
+            out.print(f"  {escape(r['requirement'])}: {mark} ({escape(r['detail'])})")
     else:
         out.print("[bold]requirements[/bold]: none beyond swiftkit's own")

@@ -38,14 +38,16 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, soft_wrap=False, width=width)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
+def table(title: str | None, columns: list[str], rows: list[list[str]], markup_columns: tuple[int, ...] = ()) -> None:
+    """Print a table; cells are literal text (templates hold ``[INST]``) except in ``markup_columns``."""
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=title, header_style="bold", show_lines=False)
     for col in columns:
         t.add_column(col, overflow="fold")
     for row in rows:
-        t.add_row(*row)
+        t.add_row(*(Text.from_markup(c) if i in markup_columns else Text(c) for i, c in enumerate(row)))
     console().print(t)
 
 

@@ -40,7 +40,8 @@ def plugins_group(ctx: click.Context, as_json: bool, refresh: bool) -> None:
          ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in p.counts.items()), style.get(p.status, p.status), p.reason]
         for p in records
     ]
-    table(f"{len(records)} plugin(s)", ["PLUGIN", "DISTRIBUTION", "VERSION", "GROUP", "CONTRIBUTES", "STATUS", "REASON"], rows)
+    table(f"{len(records)} plugin(s)", ["PLUGIN", "DISTRIBUTION", "VERSION", "GROUP", "CONTRIBUTES", "STATUS", "REASON"], rows,
+          markup_columns=(5,))
 
 
 @plugins_group.command("check")
@@ -57,7 +58,7 @@ def check_command(name: str, as_json: bool) -> None:
         echo_json([r.__dict__ for r in results])
     else:
         rows = [[r.subject, r.check, "[green]ok[/green]" if r.ok else "[red]FAIL[/red]", r.detail] for r in results]
-        table(f"plugin check: {name}", ["SUBJECT", "CHECK", "RESULT", "DETAIL"], rows)
+        table(f"plugin check: {name}", ["SUBJECT", "CHECK", "RESULT", "DETAIL"], rows, markup_columns=(2,))
         console().print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         sys.exit(1)
