@@ -1,0 +1,115 @@
+"""Llama model families (Meta): Llama 2, Llama 3, Llama 3.1 and Llama 3.2 text models.
+
+Light registration module: it imports nothing but ``swiftkit.core``. Llama needs no tiny-config
+tweaks, so every spec uses the default :class:`swiftkit.core.models.hf.HFCausalLMLoader`.
+Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Face).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import ModelSpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+_LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
+
+#: family -> what every checkpoint of the family shares
+_FAMILIES = {
+    "llama2": {
+        "name": "Llama 2",
+        "architecture": "LlamaForCausalLM",
+        "hf_model_type": "llama",
+        "template": "llama2",
+        "decoder_layer_cls": "LlamaDecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.31"],
+    },
+    "llama3": {
+        "name": "Llama 3",
+        "architecture": "LlamaForCausalLM",
+        "hf_model_type": "llama",
+        "template": "llama3",
+        "decoder_layer_cls": "LlamaDecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.40"],
+    },
+    "llama3_1": {
+        "name": "Llama 3.1",
+        "architecture": "LlamaForCausalLM",
+        "hf_model_type": "llama",
+        "template": "llama3",
+        "decoder_layer_cls": "LlamaDecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.43"],
+    },
+    "llama3_2": {
+        "name": "Llama 3.2",
+        "architecture": "LlamaForCausalLM",
+        "hf_model_type": "llama",
+        "template": "llama3",
+        "decoder_layer_cls": "LlamaDecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.43"],
+    },
+}
+
+# family, id, ModelScope id, Hugging Face id ("=": same as ModelScope), parameters (billions),
+# context length (config.json max_position_embeddings / model card), kind, extra tags
+# fmt: off
+_CHECKPOINTS = [
+    ("llama2", "llama2-7b", "modelscope/Llama-2-7b-ms", "meta-llama/Llama-2-7b-hf", 6.74, 4096, "base"),
+    ("llama2", "llama2-7b-chat", "modelscope/Llama-2-7b-chat-ms", "meta-llama/Llama-2-7b-chat-hf", 6.74, 4096, "instruct"),
+    ("llama2", "llama2-13b", "modelscope/Llama-2-13b-ms", "meta-llama/Llama-2-13b-hf", 13.02, 4096, "base"),
+    ("llama2", "llama2-13b-chat", "modelscope/Llama-2-13b-chat-ms", "meta-llama/Llama-2-13b-chat-hf", 13.02, 4096, "instruct"),
+    ("llama2", "llama2-70b", "modelscope/Llama-2-70b-ms", "meta-llama/Llama-2-70b-hf", 68.98, 4096, "base"),
+    ("llama2", "llama2-70b-chat", "modelscope/Llama-2-70b-chat-ms", "meta-llama/Llama-2-70b-chat-hf", 68.98, 4096, "instruct"),
+    ("llama3", "llama3-8b", "LLM-Research/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B", 8.03, 8192, "base"),
+    ("llama3", "llama3-8b-instruct", "LLM-Research/Meta-Llama-3-8B-Instruct", "meta-llama/Meta-Llama-3-8B-Instruct", 8.03, 8192, "instruct"),
+    ("llama3", "llama3-70b", "LLM-Research/Meta-Llama-3-70B", "meta-llama/Meta-Llama-3-70B", 70.55, 8192, "base"),
+    ("llama3", "llama3-70b-instruct", "LLM-Research/Meta-Llama-3-70B-Instruct", "meta-llama/Meta-Llama-3-70B-Instruct", 70.55, 8192, "instruct"),
+    ("llama3_1", "llama3.1-8b", "LLM-Research/Meta-Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B", 8.03, 131072, "base"),
+    ("llama3_1", "llama3.1-8b-instruct", "LLM-Research/Meta-Llama-3.1-8B-Instruct", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8.03, 131072, "instruct"),
+    ("llama3_1", "llama3.1-70b", "LLM-Research/Meta-Llama-3.1-70B", "meta-llama/Meta-Llama-3.1-70B", 70.55, 131072, "base"),
+    ("llama3_1", "llama3.1-70b-instruct", "LLM-Research/Meta-Llama-3.1-70B-Instruct", "meta-llama/Meta-Llama-3.1-70B-Instruct", 70.55, 131072, "instruct"),
+    ("llama3_1", "llama3.1-405b", "LLM-Research/Meta-Llama-3.1-405B", "meta-llama/Meta-Llama-3.1-405B", 405.85, 131072, "base"),
+    ("llama3_1", "llama3.1-405b-instruct", "LLM-Research/Meta-Llama-3.1-405B-Instruct", "meta-llama/Meta-Llama-3.1-405B-Instruct", 405.85, 131072, "instruct"),
+    ("llama3_2", "llama3.2-1b", "LLM-Research/Llama-3.2-1B", "meta-llama/Llama-3.2-1B", 1.24, 131072, "base"),
+    ("llama3_2", "llama3.2-1b-instruct", "LLM-Research/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 1.24, 131072, "instruct"),
+    ("llama3_2", "llama3.2-3b", "LLM-Research/Llama-3.2-3B", "meta-llama/Llama-3.2-3B", 3.21, 131072, "base"),
+    ("llama3_2", "llama3.2-3b-instruct", "LLM-Research/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", 3.21, 131072, "instruct"),
+]
+# fmt: on
+
+_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+
+
+def _spec(
+    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
+) -> ModelSpec:
+    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
+    hf_id = ms_id if hf_id == "=" else hf_id
+    name = hf_id.split("/")[-1]
+    return ModelSpec(
+        id=id_,
+        family=family,
+        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
+        f"({_FAMILIES[family]['name']} family)",
+        aliases=[name.lower()] if name.lower() != id_ else [],
+        tags=["text", kind, *tags],
+        hf_id=hf_id,
+        ms_id=ms_id,
+        params_billion=params,
+        max_length=max_length,
+        **shared,
+    )
+
+
+@hookimpl
+def swift_register_models() -> list[ModelSpec]:
+    """Every Llama 2 / 3 / 3.1 / 3.2 checkpoint in :data:`_CHECKPOINTS`."""
+    return [_spec(*row) for row in _CHECKPOINTS]

@@ -1,0 +1,71 @@
+"""Mistral model family (Mistral AI): Mistral-7B v0.1-v0.3 and Codestral-22B.
+
+Light registration module: it imports nothing but ``swiftkit.core``; the tiny-config tweak
+(no sliding window) lives in :mod:`swiftkit.plugins.models.mistral.loader`.
+Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Face).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import ModelSpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+_LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
+
+#: family -> what every checkpoint of the family shares
+_FAMILIES = {
+    "mistral": {
+        "name": "Mistral",
+        "architecture": "MistralForCausalLM",
+        "hf_model_type": "mistral",
+        "template": "mistral",
+        "decoder_layer_cls": "MistralDecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": "swiftkit.plugins.models.mistral.loader:MistralLoader",
+        "requires": ["transformers>=4.34"],
+    },
+}
+
+# family, id, ModelScope id, Hugging Face id ("=": same as ModelScope), parameters (billions),
+# context length (config.json max_position_embeddings / model card), kind, extra tags
+# fmt: off
+_CHECKPOINTS = [
+    ("mistral", "mistral-7b-v0.1", "AI-ModelScope/Mistral-7B-v0.1", "mistralai/Mistral-7B-v0.1", 7.24, 32768, "base"),
+    ("mistral", "mistral-7b-instruct-v0.1", "AI-ModelScope/Mistral-7B-Instruct-v0.1", "mistralai/Mistral-7B-Instruct-v0.1", 7.24, 32768, "instruct"),
+    ("mistral", "mistral-7b-v0.2", "AI-ModelScope/Mistral-7B-v0.2-hf", "alpindale/Mistral-7B-v0.2-hf", 7.24, 32768, "base"),
+    ("mistral", "mistral-7b-instruct-v0.2", "AI-ModelScope/Mistral-7B-Instruct-v0.2", "mistralai/Mistral-7B-Instruct-v0.2", 7.24, 32768, "instruct"),
+    ("mistral", "mistral-7b-instruct-v0.3", "LLM-Research/Mistral-7B-Instruct-v0.3", "mistralai/Mistral-7B-Instruct-v0.3", 7.25, 32768, "instruct"),
+    ("mistral", "codestral-22b-v0.1", "swift/Codestral-22B-v0.1", "mistralai/Codestral-22B-v0.1", 22.25, 32768, "instruct", "coding"),
+]
+# fmt: on
+
+_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+
+
+def _spec(
+    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
+) -> ModelSpec:
+    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
+    hf_id = ms_id if hf_id == "=" else hf_id
+    name = hf_id.split("/")[-1]
+    return ModelSpec(
+        id=id_,
+        family=family,
+        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
+        f"({_FAMILIES[family]['name']} family)",
+        aliases=[name.lower()] if name.lower() != id_ else [],
+        tags=["text", kind, *tags],
+        hf_id=hf_id,
+        ms_id=ms_id,
+        params_billion=params,
+        max_length=max_length,
+        **shared,
+    )
+
+
+@hookimpl
+def swift_register_models() -> list[ModelSpec]:
+    """Every Mistral checkpoint in :data:`_CHECKPOINTS`."""
+    return [_spec(*row) for row in _CHECKPOINTS]

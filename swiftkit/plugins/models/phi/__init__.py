@@ -1,0 +1,72 @@
+"""Phi-3 model family (Microsoft): Phi-3 mini/medium, Phi-3.5-mini and Phi-4-mini.
+
+All are ``Phi3ForCausalLM`` (fused ``qkv_proj`` and ``gate_up_proj``, so the LoRA targets
+differ from Llama's). Light registration module: it imports nothing but ``swiftkit.core``;
+Phi-3 needs no tiny-config tweaks and uses the default loader.
+Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Face).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import ModelSpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+_LORA = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
+_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
+
+#: family -> what every checkpoint of the family shares
+_FAMILIES = {
+    "phi3": {
+        "name": "Phi-3",
+        "architecture": "Phi3ForCausalLM",
+        "hf_model_type": "phi3",
+        "template": "phi3",
+        "decoder_layer_cls": "Phi3DecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.36"],
+    },
+}
+
+# family, id, ModelScope id, Hugging Face id ("=": same as ModelScope), parameters (billions),
+# context length (config.json max_position_embeddings / model card), kind, extra tags
+# fmt: off
+_CHECKPOINTS = [
+    ("phi3", "phi3-mini-4k-instruct", "LLM-Research/Phi-3-mini-4k-instruct", "microsoft/Phi-3-mini-4k-instruct", 3.82, 4096, "instruct"),
+    ("phi3", "phi3-mini-128k-instruct", "LLM-Research/Phi-3-mini-128k-instruct", "microsoft/Phi-3-mini-128k-instruct", 3.82, 131072, "instruct"),
+    ("phi3", "phi3-medium-4k-instruct", "LLM-Research/Phi-3-medium-4k-instruct", "microsoft/Phi-3-medium-4k-instruct", 13.96, 4096, "instruct"),
+    ("phi3", "phi3-medium-128k-instruct", "LLM-Research/Phi-3-medium-128k-instruct", "microsoft/Phi-3-medium-128k-instruct", 13.96, 131072, "instruct"),
+    ("phi3", "phi3.5-mini-instruct", "LLM-Research/Phi-3.5-mini-instruct", "microsoft/Phi-3.5-mini-instruct", 3.82, 131072, "instruct"),
+    ("phi3", "phi4-mini-instruct", "LLM-Research/Phi-4-mini-instruct", "microsoft/Phi-4-mini-instruct", 3.84, 131072, "instruct"),
+]
+# fmt: on
+
+_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+
+
+def _spec(
+    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
+) -> ModelSpec:
+    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
+    hf_id = ms_id if hf_id == "=" else hf_id
+    name = hf_id.split("/")[-1]
+    return ModelSpec(
+        id=id_,
+        family=family,
+        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
+        f"({_FAMILIES[family]['name']} family)",
+        aliases=[name.lower()] if name.lower() != id_ else [],
+        tags=["text", kind, *tags],
+        hf_id=hf_id,
+        ms_id=ms_id,
+        params_billion=params,
+        max_length=max_length,
+        **shared,
+    )
+
+
+@hookimpl
+def swift_register_models() -> list[ModelSpec]:
+    """Every Phi-3 family checkpoint in :data:`_CHECKPOINTS`."""
+    return [_spec(*row) for row in _CHECKPOINTS]

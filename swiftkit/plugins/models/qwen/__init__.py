@@ -1,0 +1,118 @@
+"""Qwen model families (Alibaba Cloud): Qwen2, Qwen2.5 and Qwen3 dense causal LMs.
+
+Light registration module: it imports nothing but ``swiftkit.core``; the tiny-config tweaks
+for Qwen3 live in :mod:`swiftkit.plugins.models.qwen.loader`, imported only when used.
+Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Face).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import ModelSpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+_LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
+
+#: family -> what every checkpoint of the family shares
+_FAMILIES = {
+    "qwen2": {
+        "name": "Qwen2",
+        "architecture": "Qwen2ForCausalLM",
+        "hf_model_type": "qwen2",
+        "template": "chatml",
+        "decoder_layer_cls": "Qwen2DecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.37"],
+    },
+    "qwen2_5": {
+        "name": "Qwen2.5",
+        "architecture": "Qwen2ForCausalLM",
+        "hf_model_type": "qwen2",
+        "template": "chatml",
+        "decoder_layer_cls": "Qwen2DecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": _DEFAULT_LOADER,
+        "requires": ["transformers>=4.37"],
+    },
+    "qwen3": {
+        "name": "Qwen3",
+        "architecture": "Qwen3ForCausalLM",
+        "hf_model_type": "qwen3",
+        "template": "chatml",
+        "decoder_layer_cls": "Qwen3DecoderLayer",
+        "lora_target_modules": _LORA,
+        "loader": "swiftkit.plugins.models.qwen.loader:Qwen3Loader",
+        "requires": ["transformers>=4.51"],
+    },
+}
+
+# family, id, ModelScope id, Hugging Face id ("=": same as ModelScope), parameters (billions),
+# context length (config.json max_position_embeddings / model card), kind, extra tags
+# fmt: off
+_CHECKPOINTS = [
+    ("qwen2", "qwen2-0.5b", "Qwen/Qwen2-0.5B", "=", 0.49, 32768, "base"),
+    ("qwen2", "qwen2-0.5b-instruct", "Qwen/Qwen2-0.5B-Instruct", "=", 0.49, 32768, "instruct"),
+    ("qwen2", "qwen2-1.5b", "Qwen/Qwen2-1.5B", "=", 1.54, 32768, "base"),
+    ("qwen2", "qwen2-1.5b-instruct", "Qwen/Qwen2-1.5B-Instruct", "=", 1.54, 32768, "instruct"),
+    ("qwen2", "qwen2-7b", "Qwen/Qwen2-7B", "=", 7.62, 131072, "base"),
+    ("qwen2", "qwen2-7b-instruct", "Qwen/Qwen2-7B-Instruct", "=", 7.62, 32768, "instruct"),
+    ("qwen2", "qwen2-72b", "Qwen/Qwen2-72B", "=", 72.71, 131072, "base"),
+    ("qwen2", "qwen2-72b-instruct", "Qwen/Qwen2-72B-Instruct", "=", 72.71, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-0.5b", "Qwen/Qwen2.5-0.5B", "=", 0.49, 32768, "base"),
+    ("qwen2_5", "qwen2.5-0.5b-instruct", "Qwen/Qwen2.5-0.5B-Instruct", "=", 0.49, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-1.5b", "Qwen/Qwen2.5-1.5B", "=", 1.54, 32768, "base"),
+    ("qwen2_5", "qwen2.5-1.5b-instruct", "Qwen/Qwen2.5-1.5B-Instruct", "=", 1.54, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-3b", "Qwen/Qwen2.5-3B", "=", 3.09, 32768, "base"),
+    ("qwen2_5", "qwen2.5-3b-instruct", "Qwen/Qwen2.5-3B-Instruct", "=", 3.09, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-7b", "Qwen/Qwen2.5-7B", "=", 7.62, 131072, "base"),
+    ("qwen2_5", "qwen2.5-7b-instruct", "Qwen/Qwen2.5-7B-Instruct", "=", 7.62, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-14b", "Qwen/Qwen2.5-14B", "=", 14.77, 131072, "base"),
+    ("qwen2_5", "qwen2.5-14b-instruct", "Qwen/Qwen2.5-14B-Instruct", "=", 14.77, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-32b", "Qwen/Qwen2.5-32B", "=", 32.76, 131072, "base"),
+    ("qwen2_5", "qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct", "=", 32.76, 32768, "instruct"),
+    ("qwen2_5", "qwen2.5-72b", "Qwen/Qwen2.5-72B", "=", 72.71, 131072, "base"),
+    ("qwen2_5", "qwen2.5-72b-instruct", "Qwen/Qwen2.5-72B-Instruct", "=", 72.71, 32768, "instruct"),
+    ("qwen3", "qwen3-0.6b-base", "Qwen/Qwen3-0.6B-Base", "=", 0.6, 32768, "base"),
+    ("qwen3", "qwen3-0.6b", "Qwen/Qwen3-0.6B", "=", 0.6, 32768, "instruct", "thinking"),
+    ("qwen3", "qwen3-1.7b-base", "Qwen/Qwen3-1.7B-Base", "=", 1.7, 32768, "base"),
+    ("qwen3", "qwen3-1.7b", "Qwen/Qwen3-1.7B", "=", 1.7, 32768, "instruct", "thinking"),
+    ("qwen3", "qwen3-4b-base", "Qwen/Qwen3-4B-Base", "=", 4.0, 32768, "base"),
+    ("qwen3", "qwen3-4b", "Qwen/Qwen3-4B", "=", 4.0, 32768, "instruct", "thinking"),
+    ("qwen3", "qwen3-8b-base", "Qwen/Qwen3-8B-Base", "=", 8.2, 32768, "base"),
+    ("qwen3", "qwen3-8b", "Qwen/Qwen3-8B", "=", 8.2, 32768, "instruct", "thinking"),
+    ("qwen3", "qwen3-14b-base", "Qwen/Qwen3-14B-Base", "=", 14.8, 32768, "base"),
+    ("qwen3", "qwen3-14b", "Qwen/Qwen3-14B", "=", 14.8, 32768, "instruct", "thinking"),
+    ("qwen3", "qwen3-32b", "Qwen/Qwen3-32B", "=", 32.8, 32768, "instruct", "thinking"),
+]
+# fmt: on
+
+_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+
+
+def _spec(
+    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
+) -> ModelSpec:
+    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
+    hf_id = ms_id if hf_id == "=" else hf_id
+    name = hf_id.split("/")[-1]
+    return ModelSpec(
+        id=id_,
+        family=family,
+        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
+        f"({_FAMILIES[family]['name']} family)",
+        aliases=[name.lower()] if name.lower() != id_ else [],
+        tags=["text", kind, *tags],
+        hf_id=hf_id,
+        ms_id=ms_id,
+        params_billion=params,
+        max_length=max_length,
+        **shared,
+    )
+
+
+@hookimpl
+def swift_register_models() -> list[ModelSpec]:
+    """Every Qwen2 / Qwen2.5 / Qwen3 checkpoint in :data:`_CHECKPOINTS`."""
+    return [_spec(*row) for row in _CHECKPOINTS]

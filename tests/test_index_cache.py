@@ -1,0 +1,98 @@
+"""The index cache: written on the first run, used while nothing installed changes, and
+invalidated by a new, removed or edited plugin distribution."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+PLUGIN = '''
+from swiftkit.core import hookimpl
+SWIFTKIT_PLUGIN_API = "1.0"
+
+@hookimpl
+def swift_register_models():
+    return [dict(id="{model_id}", family="idxfam", architecture="LlamaForCausalLM",
+                 hf_model_type="llama", template="chatml")]
+'''
+
+
+def add_dist(site: Path, name: str, model_id: str) -> Path:
+    (site / f"{name}.py").write_text(PLUGIN.format(model_id=model_id))
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[swiftkit.models]\n{name} = {name}\n")
+    return info
+
+
+@pytest.fixture
+def site(tmp_path):
+    path = tmp_path / "site"
+    path.mkdir()
+    return path
+
+
+def models(run) -> list[str]:
+    assert run.returncode == 0, run.stderr
+    return [m["id"] for m in json.loads(run.stdout) if m["family"] == "idxfam"]
+
+
+def test_index_lifecycle(run_swift, site, tmp_path):
+    env = {"PYTHONPATH": str(site)}
+    cache = str(tmp_path / "cache")
+    add_dist(site, "idxplug_a", "idx-a")
+
+    cold = run_swift("list", "models", "--json", env=env, cache_dir=cache)
+    assert models(cold) == ["idx-a"]
+    assert "idxplug_a" in cold.modules  # discovery imported the plugin ...
+    index_files = os.listdir(cache)
+    assert len(index_files) == 1 and index_files[0].startswith("plugin-index-")
+
+    warm = run_swift("list", "models", "--json", env=env, cache_dir=cache)
+    assert models(warm) == ["idx-a"]
+    assert "idxplug_a" not in warm.modules  # ... the warm run read the index only
+
+    # an edited plugin module (editable installs, local development) invalidates the index
+    module = site / "idxplug_a.py"
+    module.write_text(PLUGIN.format(model_id="idx-a2"))
+    later = time.time() + 5
+    os.utime(module, (later, later))
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=cache)) == ["idx-a2"]
+
+    # a newly installed distribution invalidates it
+    add_dist(site, "idxplug_b", "idx-b")
+    assert sorted(models(run_swift("list", "models", "--json", env=env, cache_dir=cache))) == ["idx-a2", "idx-b"]
+
+    # and so does an uninstalled one
+    shutil.rmtree(site / "idxplug_b-1.0.dist-info")
+    (site / "idxplug_b.py").unlink()
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=cache)) == ["idx-a2"]
+
+    # a deny list is part of the key
+    denied = run_swift("list", "models", "--json", env={**env, "SWIFTKIT_PLUGINS_DENY": "idxplug_a"}, cache_dir=cache)
+    assert models(denied) == []
+
+
+def test_corrupt_index_is_rebuilt(run_swift, site, tmp_path):
+    env = {"PYTHONPATH": str(site)}
+    cache = tmp_path / "cache"
+    add_dist(site, "idxplug_c", "idx-c")
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=str(cache))) == ["idx-c"]
+    (index,) = cache.iterdir()
+    index.write_text("{ not json")
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=str(cache))) == ["idx-c"]
+    assert json.loads(index.read_text())["format"] == 1
+
+
+def test_unwritable_cache_only_costs_speed(run_swift, site, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    add_dist(site, "idxplug_d", "idx-d")
+    run = run_swift("list", "models", "--json", env={"PYTHONPATH": str(site)}, cache_dir=str(blocker / "cache"))
+    assert models(run) == ["idx-d"]
