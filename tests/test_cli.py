@@ -104,3 +104,12 @@ def test_errors_as_the_user_sees_them(run_swift):
     assert typo.returncode == 2 and "No such command 'lsit'. Did you mean 'list'?" in typo.stderr
     unknown = run_swift("plugins", "check", "no-such-plugin")
     assert unknown.returncode == 2 and "error: no plugin named 'no-such-plugin'" in unknown.stderr
+
+
+def test_demo_runs_the_stack_offline(runner, tmp_path):
+    out = invoke(runner, "demo", "--output_dir", str(tmp_path / "demo-model"), "--max_new_tokens", "4")
+    for step in ("1. discovery", "2. registry", "3. tiny model", "4. load", "5. template", "6. engine pt"):
+        assert step in out
+    assert "Qwen/Qwen2.5-0.5B-Instruct -> qwen2.5-0.5b-instruct" in out
+    assert out.count("[length, 4 tokens]") + out.count("[stop,") == 3
+    assert (tmp_path / "demo-model" / "config.json").exists()
