@@ -96,3 +96,28 @@ def test_unwritable_cache_only_costs_speed(run_swift, site, tmp_path):
     add_dist(site, "idxplug_d", "idx-d")
     run = run_swift("list", "models", "--json", env={"PYTHONPATH": str(site)}, cache_dir=str(blocker / "cache"))
     assert models(run) == ["idx-d"]
+
+
+def test_reinstall_with_same_version_and_new_entry_point_is_seen(run_swift, site, tmp_path):
+    env = {"PYTHONPATH": str(site)}
+    cache = str(tmp_path / "cache")
+    info = add_dist(site, "idxplug_e", "idx-e")
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=cache)) == ["idx-e"]
+    # an editable reinstall rewrites the dist-info (same name and version) with a new entry point
+    (site / "idxplug_f.py").write_text(PLUGIN.format(model_id="idx-f"))
+    (info / "entry_points.txt").write_text("[swiftkit.models]\nidxplug_e = idxplug_e\nidxplug_f = idxplug_f\n")
+    later = time.time() + 5
+    os.utime(info, (later, later))
+    assert sorted(models(run_swift("list", "models", "--json", env=env, cache_dir=cache))) == ["idx-e", "idx-f"]
+
+
+def test_alternating_working_directories_keep_their_indexes(run_swift, site, tmp_path):
+    env = {"PYTHONPATH": str(site)}
+    cache = tmp_path / "cache"
+    add_dist(site, "idxplug_g", "idx-g")
+    run_swift("list", "models", "--json", env=env, cache_dir=str(cache))
+    other = run_swift("list", "models", "--json", env={**env, "PYTHONPATH": f"{site}{os.pathsep}{tmp_path}"}, cache_dir=str(cache))
+    assert models(other) == ["idx-g"]
+    assert len(list(cache.iterdir())) == 2  # one index per installation state, both valid
+    again = run_swift("list", "models", "--json", env=env, cache_dir=str(cache))
+    assert "idxplug_g" not in again.modules  # the first state's index was still there

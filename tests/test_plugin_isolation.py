@@ -260,3 +260,15 @@ def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
         "method 'm3': option 'rank' is already defined differently by "
         "method 'm1' of plugin 'one' (distribution dist-1 0.0.0)"
     )
+
+
+def test_missing_bundled_dataset_file_fails_plugin_check(swift_plugins):
+    swift_plugins.add(make_plugin("data", swift_register_datasets=lambda: [
+        {"id": "shipped", "format": "messages", "path": "swiftkit:core/specs.py"},
+        {"id": "lost", "format": "messages", "path": "swiftkit:data/nowhere.jsonl"},
+    ]))
+    results = check_plugin("data", swift_plugins.discover())
+    by_subject = {(r.subject, r.check): r for r in results}
+    assert by_subject[("dataset 'shipped'", "bundled file exists")].ok
+    lost = by_subject[("dataset 'lost'", "bundled file exists")]
+    assert not lost.ok and lost.detail == "swiftkit:data/nowhere.jsonl is not in the installed package (package data missing?)"

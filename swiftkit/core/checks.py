@@ -23,6 +23,19 @@ class CheckResult:
     detail: str = ""
 
 
+def _bundled_file(where: str, path: str) -> CheckResult:
+    """A bundled dataset's ``"package:relative/path"`` must ship with the package."""
+    from importlib.resources import files
+
+    package, _, relative = path.partition(":")
+    try:
+        ok = files(package).joinpath(relative).is_file()
+        detail = f"{path} ships with the package" if ok else f"{path} is not in the installed package (package data missing?)"
+    except Exception as exc:
+        ok, detail = False, f"{path}: {type(exc).__name__}: {exc}"
+    return CheckResult(where, "bundled file exists", ok, detail)
+
+
 def check_plugin(name: str, discovery: Discovery | None = None) -> list[CheckResult]:
     """Validate plugin ``name`` (entry-point name or distribution) against a fresh discovery:
     its load status, every spec's lazy references (imported and type-checked) and its
@@ -57,6 +70,8 @@ def check_plugin(name: str, discovery: Discovery | None = None) -> list[CheckRes
                         results.append(CheckResult(where, f"{field} -> {ref}", True, f"resolves to {obj!r}"))
                     except LazyReferenceError as exc:
                         results.append(CheckResult(where, f"{field} -> {ref}", False, str(exc)))
+                if kind == "dataset" and data.get("path"):
+                    results.append(_bundled_file(where, data["path"]))
                 for (k, field), target in CROSS_REFERENCES.items():
                     if k == kind and data.get(field):
                         ok = (target, data[field]) in registry

@@ -116,12 +116,18 @@ def entry_point_sources() -> list[PluginSource]:
     """Every entry point in the swiftkit groups, built-ins first, then by distribution name."""
     from importlib.metadata import entry_points
 
+    everything = entry_points()  # one scan of every distribution's entry_points.txt
+    dist_info: dict[int, tuple[str, str]] = {}
     seen: set[tuple[str, str, str]] = set()
     sources: list[PluginSource] = []
     for group in GROUPS:
-        for ep in entry_points(group=group):
-            dist = ep.dist.metadata["Name"] if ep.dist is not None else "unknown"
-            version = ep.dist.version if ep.dist is not None else "0"
+        for ep in everything.select(group=group):
+            if ep.dist is None:
+                dist, version = "unknown", "0"
+            else:
+                if id(ep.dist) not in dist_info:
+                    dist_info[id(ep.dist)] = (ep.dist.metadata["Name"], ep.dist.version)
+                dist, version = dist_info[id(ep.dist)]
             key = (group, ep.name, dist)
             if key in seen:  # the same distribution reachable twice on sys.path
                 continue
@@ -253,11 +259,11 @@ def _validate(kind: str, raw: list[Any], validators: dict[str, Any]) -> list[dic
 
 
 def _names(kind: str, data: dict[str, Any]) -> list[str]:
-    from swiftkit.core.specs import SPEC_CLASSES
+    from swiftkit.core.specs import spec_names
 
     if kind == "options":  # option groups are merged by key, not looked up by name
         return []
-    return [n.lower() for n in SPEC_CLASSES[kind].from_dict(data).names()]
+    return [n.lower() for n in spec_names(data)]
 
 
 def discover(sources: list[PluginSource] | None = None, *, strict: bool | None = None) -> Discovery:
@@ -397,31 +403,42 @@ def cache_dir() -> str:
     return os.path.join(base, "swiftkit")
 
 
-def index_path() -> str:
-    env = hashlib.sha1(f"{sys.prefix}|{sys.executable}".encode()).hexdigest()[:12]
-    return os.path.join(cache_dir(), f"plugin-index-{env}.json")
+def _env_tag() -> str:
+    return hashlib.sha1(sys.prefix.encode()).hexdigest()[:10]
+
+
+def index_path(key: str | None = None) -> str:
+    """The index file for the current installation state. Named after the key, so that
+    states that alternate (another working directory on ``sys.path``, another interpreter
+    of the same environment) each keep a valid index instead of overwriting one."""
+    key = key or installed_key()
+    return os.path.join(cache_dir(), f"plugin-index-{_env_tag()}-{key[:20]}.json")
 
 
 def installed_key() -> str:
     """A digest of what is installed: every distribution's metadata folder on ``sys.path``
-    (names carry versions), the environment switches and the interpreter.
+    (its name carries the version, its modification time changes on reinstall), the
+    environment switches and the interpreter.
 
-    Costs one ``scandir`` per ``sys.path`` entry; no metadata file is read.
+    Costs one ``scandir`` per ``sys.path`` entry and one ``stat`` per distribution; no
+    metadata file is read.
     """
     h = hashlib.sha1()
-    h.update(f"{INDEX_FORMAT}|{__version__}|{sys.version}|".encode())
+    h.update(f"{INDEX_FORMAT}|{__version__}|{sys.version}|{sys.prefix}|".encode())
     for var in (ENV_ALLOW, ENV_DENY, ENV_STRICT):
         h.update(f"{var}={os.environ.get(var, '')}|".encode())
     for entry in sys.path:
         h.update(f"\n{entry}:".encode())
         try:
             with os.scandir(entry or ".") as it:
-                names = sorted(
-                    e.name for e in it if e.name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))
+                found = sorted(
+                    (e.name, e.stat().st_mtime_ns)
+                    for e in it
+                    if e.name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))
                 )
         except OSError:
             continue
-        h.update("|".join(names).encode())
+        h.update(repr(found).encode())
     return h.hexdigest()
 
 
@@ -439,12 +456,13 @@ def load_index() -> Discovery | None:
     """Return the cached discovery if it still matches what is installed, else ``None``."""
     if os.environ.get(ENV_NO_INDEX):
         return None
+    key = installed_key()
     try:
-        with open(index_path(), encoding="utf-8") as fh:
+        with open(index_path(key), encoding="utf-8") as fh:
             data = json.load(fh)
     except (OSError, ValueError):
         return None
-    if data.get("format") != INDEX_FORMAT or data.get("key") != installed_key():
+    if data.get("format") != INDEX_FORMAT or data.get("key") != key:
         return None
     for path, mtime in data.get("files", []):
         try:
@@ -456,22 +474,30 @@ def load_index() -> Discovery | None:
     return Discovery.from_json(data["discovery"])
 
 
+#: index files kept per environment (older states are removed when a new one is written)
+KEEP_INDEXES = 4
+
+
 def save_index(discovery: Discovery) -> None:
     """Write the index atomically; a read-only cache directory only costs speed."""
     files = sorted({f for p in discovery.plugins for f in p.files})
-    payload = {
-        "format": INDEX_FORMAT,
-        "key": installed_key(),
-        "files": _file_times(files),
-        "discovery": discovery.to_json(),
-    }
-    path = index_path()
+    key = installed_key()
+    payload = {"format": INDEX_FORMAT, "key": key, "files": _file_times(files), "discovery": discovery.to_json()}
+    path = index_path(key)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, separators=(",", ":"))
         os.replace(tmp, path)
+        prefix = f"plugin-index-{_env_tag()}-"
+        mine = sorted(
+            (os.path.join(cache_dir(), n) for n in os.listdir(cache_dir()) if n.startswith(prefix) and n.endswith(".json")),
+            key=lambda p: os.stat(p).st_mtime_ns,
+            reverse=True,
+        )
+        for stale in mine[KEEP_INDEXES:]:
+            os.unlink(stale)
     except OSError:
         try:
             os.unlink(tmp)

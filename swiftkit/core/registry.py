@@ -40,8 +40,9 @@ class Entry:
         return self._spec
 
     def names(self) -> list[str]:
-        d = self.data
-        return [d["id"], *d.get("aliases", []), *(d[k] for k in ("hf_id", "ms_id") if d.get(k))]
+        from swiftkit.core.specs import spec_names
+
+        return spec_names(self.data)
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.id!r} from {self.plugin.name}>"

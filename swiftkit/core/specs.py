@@ -378,6 +378,11 @@ class OptionsSpec(Spec):
 OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST})
 
 
+def spec_names(data: dict[str, Any]) -> list[str]:
+    """Every name a spec (as its dict) answers to: id, aliases and, where present, hub ids."""
+    return [data["id"], *data.get("aliases", []), *(data[k] for k in ("hf_id", "ms_id") if data.get(k))]
+
+
 #: kind name -> spec class; the order is the order of ``swift list`` and ``swift plugins``.
 SPEC_CLASSES: dict[str, type[Spec]] = {
     cls.KIND: cls

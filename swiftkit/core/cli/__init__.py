@@ -41,7 +41,7 @@ class LazyGroup(click.Group):
         return sorted(self._all())
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = CORE_COMMANDS.get(name) or self._plugin_commands().get(name)
+        target = CORE_COMMANDS.get(name) or (None if name in CORE_COMMANDS else self._plugin_commands().get(name))
         if target is None:
             return None
         from swiftkit.core.lazy import resolve
@@ -56,7 +56,7 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
         name = args[0] if args else None
-        if name and not name.startswith("-") and name not in self._all():
+        if name and not name.startswith("-") and name not in CORE_COMMANDS and name not in self._all():
             import difflib
 
             near = difflib.get_close_matches(name, self.list_commands(ctx), n=1)

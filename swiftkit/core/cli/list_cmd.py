@@ -14,7 +14,12 @@ def _fmt_params(v: Any) -> str:
 
 
 def _fmt_len(v: Any) -> str:
-    return "" if v is None else (f"{v // 1024}k" if v >= 1024 and v % 1024 == 0 else str(v))
+    if v is None:
+        return ""
+    for unit in (1024, 1000):  # 131072 -> 128k, 200000 -> 200k
+        if v >= unit and v % unit == 0:
+            return f"{v // unit}k"
+    return str(v)
 
 
 def _join(v: Any) -> str:
