@@ -1,0 +1,145 @@
+"""LoRA tuner: turns the run options into a ``peft.LoraConfig`` and wraps the model.
+
+Heavy imports (torch, peft) happen inside the functions, so that resolving the reference
+``swiftkit.plugins.methods.lora.tuner:LoraTuner`` stays cheap until a model is prepared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swiftkit.core.methods.interface import Tuner
+
+#: ``target_modules`` keyword for every linear layer except the output head (ms-swift's default)
+ALL_LINEAR = "all-linear"
+#: ``target_modules`` keyword for the model family's registered ``lora_target_modules``
+MODEL_DEFAULT = "default"
+
+# Linear layer classes that are not ``torch.nn.Linear`` subclasses but that peft's LoRA adapts.
+_LINEAR_CLASS_NAMES = {"Conv1D", "Linear4bit", "Linear8bitLt", "QuantLinear"}
+
+
+def _spec_targets(model_spec: Any) -> list[str]:
+    if model_spec is None:
+        return []
+    if isinstance(model_spec, dict):
+        return list(model_spec.get("lora_target_modules") or [])
+    return list(getattr(model_spec, "lora_target_modules", None) or [])
+
+
+def linear_module_names(model: Any) -> list[str]:
+    """Short names (last path component) of the linear layers in ``model``, output head excluded.
+
+    This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule, so that
+    it can be combined with explicit names.
+    """
+    import torch
+
+    head = None
+    get_head = getattr(model, "get_output_embeddings", None)
+    if callable(get_head):
+        try:
+            head = get_head()
+        except (AttributeError, NotImplementedError):
+            head = None
+    names: set[str] = set()
+    for full_name, module in model.named_modules():
+        if module is head or full_name.split(".")[-1] == "lm_head":
+            continue
+        if isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
+            names.add(full_name.split(".")[-1])
+    return sorted(names)
+
+
+def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = None) -> str | list[str]:
+    """Turn the ``target_modules`` option into what ``peft.LoraConfig`` accepts.
+
+    - ``["all-linear"]`` (the default) or ``"all-linear"`` -> peft's ``"all-linear"``;
+    - ``"default"`` -> the model family's ``lora_target_modules`` (an error if it has none);
+    - a list mixing keywords and names -> the union, keywords expanded;
+    - any other single string -> a regular expression over full module names (peft semantics).
+    """
+    if target_modules is None:
+        target_modules = [ALL_LINEAR]
+    if isinstance(target_modules, str):
+        if target_modules.lower() in (ALL_LINEAR, MODEL_DEFAULT):
+            target_modules = [target_modules]
+        else:
+            return target_modules  # regex
+    items = [str(t) for t in target_modules]
+    keywords = [t.lower() for t in items]
+    if keywords == [ALL_LINEAR]:
+        return ALL_LINEAR
+    out: list[str] = []
+    for item, key in zip(items, keywords, strict=True):
+        if key == ALL_LINEAR:
+            expanded = linear_module_names(model)
+            if not expanded:
+                raise ValueError(
+                    "target_modules 'all-linear': the model has no linear layers besides its output head"
+                )
+        elif key == MODEL_DEFAULT:
+            expanded = _spec_targets(model_spec)
+            if not expanded:
+                name = getattr(model_spec, "id", None) if model_spec is not None else None
+                raise ValueError(
+                    "target_modules 'default': "
+                    + (
+                        f"model {name!r} registers no lora_target_modules"
+                        if name
+                        else "no model spec was given"
+                    )
+                    + "; use 'all-linear' or name the modules"
+                )
+        else:
+            expanded = [item]
+        out.extend(e for e in expanded if e not in out)
+    return out
+
+
+def _init_weights(value: Any) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.lower() == "true":
+        return True
+    if text.lower() == "false":
+        return False
+    return text
+
+
+class LoraTuner(Tuner):
+    """Wraps a model with peft LoRA adapters; only the adapters (and ``modules_to_save``) train."""
+
+    def option(self, key: str) -> Any:
+        """The option's value, or the default declared in the spec's option schema."""
+        value = self.options.get(key)
+        if value is None:
+            value = self.spec.options["properties"][key].get("default")
+        return value
+
+    def lora_config(self, model: Any, model_spec: Any = None) -> Any:
+        """Return the ``peft.LoraConfig`` these options describe for ``model``."""
+        from peft import LoraConfig, TaskType
+
+        can_generate = getattr(model, "can_generate", None)
+        task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
+        return LoraConfig(
+            task_type=task_type,
+            r=int(self.option("lora_rank")),
+            lora_alpha=int(self.option("lora_alpha")),
+            lora_dropout=float(self.option("lora_dropout")),
+            target_modules=resolve_target_modules(self.option("target_modules"), model, model_spec),
+            modules_to_save=list(self.option("modules_to_save")) or None,
+            bias=self.option("lora_bias"),
+            use_rslora=bool(self.option("use_rslora")),
+            use_dora=bool(self.option("use_dora")),
+            init_lora_weights=_init_weights(self.option("init_lora_weights")),
+        )
+
+    def prepare(self, model: Any, model_spec: Any = None) -> Any:
+        from peft import PeftModel, get_peft_model
+
+        if isinstance(model, PeftModel):
+            raise TypeError("lora: the model already carries peft adapters; pass the base model")
+        return get_peft_model(model, self.lora_config(model, model_spec))
