@@ -115,3 +115,23 @@ def test_cli_parsing_types():
 def test_validate_fills_core_defaults_only_when_declared():
     schema = {"type": "object", "properties": {"a": {"type": "integer", "default": 3}}}
     assert validate({}, schema) == {"a": 3}
+
+
+def test_command_implies_its_only_objective(swift_plugins):
+    objective = {**OBJECTIVE, "options": {"type": "object", "properties": {"toy_scale": {"enum": ["default", "last_round"]}}}}
+    swift_plugins.add(make_plugin("toys", swift_register_methods=lambda: [TUNER, objective]))
+    registry = swift_plugins.registry()
+    config = build_config(registry, command="sft", cli_args=["--train_type", "toy-lora", "--toy_scale", "last_round"])
+    assert config["toy_scale"] == "last_round"
+    with pytest.raises(ConfigError, match="belong to plugins this run does not use"):
+        build_config(registry, command="pt", cli_args=["--train_type", "toy-lora", "--toy_scale", "last_round"])
+
+
+def test_builtin_lora_and_sft_compose():
+    from swiftkit.core.registry import get_registry
+
+    config = build_config(get_registry(refresh=True), command="sft",
+                          cli_args=["--model", "qwen2.5-0.5b-instruct", "--train_type", "lora", "--lora_rank", "16",
+                                    "--target_modules", "q_proj", "v_proj", "--loss_scale", "last_round"])
+    assert config["lora_rank"] == 16 and config["target_modules"] == ["q_proj", "v_proj"]
+    assert config["loss_scale"] == "last_round" and config["lora_alpha"] == 32

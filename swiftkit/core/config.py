@@ -126,14 +126,19 @@ def compose_schema(
     }
 
 
-def selected_plugins(config: dict[str, Any], registry: Registry) -> dict[str, list[str]]:
-    """The plugins a config chooses, by kind, through its selector keys (unknown ids are left
-    for validation to report)."""
+def selected_plugins(config: dict[str, Any], registry: Registry, command: str | None = None) -> dict[str, list[str]]:
+    """The plugins a config chooses, by kind: through its selector keys, and the objective a
+    command implies when exactly one objective declares that command (``swift sft`` -> sft).
+    Unknown ids are left for validation to report."""
     out: dict[str, list[str]] = {}
     for key, kind in SELECTORS.items():
         value = config.get(key)
         if isinstance(value, str) and (kind, value) in registry:
             out.setdefault(kind, []).append(registry.get(kind, value).id)
+    if command and not config.get("rlhf_type"):
+        implied = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command]
+        if len(implied) == 1 and implied[0] not in out.get("method", []):
+            out.setdefault("method", []).append(implied[0])
     return out
 
 
@@ -287,7 +292,7 @@ def build_config(
     if cli_args:
         config.update(parse_cli_args(cli_args, full))
     config.update(normalize_keys(overrides or {}))
-    schema = compose_schema(registry, selected=selected_plugins(config, registry), command=command)
+    schema = compose_schema(registry, selected=selected_plugins(config, registry, command), command=command)
     # Options of plugins not chosen are named as such rather than as unknown.
     stray = [k for k in config if k not in schema["properties"] and k in full["properties"]]
     if stray:
