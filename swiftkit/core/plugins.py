@@ -480,7 +480,10 @@ KEEP_INDEXES = 4
 
 def save_index(discovery: Discovery) -> None:
     """Write the index atomically; a read-only cache directory only costs speed."""
-    files = sorted({f for p in discovery.plugins for f in p.files})
+    # Plugin files, and the core modules discovery ran (spec builders, schemas): editing either
+    # in a source checkout changes what discovery would produce.
+    core = [getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if n.startswith("swiftkit.core")]
+    files = sorted({f for p in discovery.plugins for f in p.files} | {f for f in core if f})
     key = installed_key()
     payload = {"format": INDEX_FORMAT, "key": key, "files": _file_times(files), "discovery": discovery.to_json()}
     path = index_path(key)

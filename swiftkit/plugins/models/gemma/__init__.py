@@ -8,6 +8,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.core.models.checkpoints import checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -55,31 +56,7 @@ _CHECKPOINTS = [
 ]
 # fmt: on
 
-_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
-
-
-def _spec(
-    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
-) -> ModelSpec:
-    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
-    hf_id = ms_id if hf_id == "=" else hf_id
-    name = hf_id.split("/")[-1]
-    return ModelSpec(
-        id=id_,
-        family=family,
-        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
-        f"({_FAMILIES[family]['name']} family)",
-        aliases=[name.lower()] if name.lower() != id_ else [],
-        tags=["text", kind, *tags],
-        hf_id=hf_id,
-        ms_id=ms_id,
-        params_billion=params,
-        max_length=max_length,
-        **shared,
-    )
-
-
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every Gemma / Gemma 2 checkpoint in :data:`_CHECKPOINTS`."""
-    return [_spec(*row) for row in _CHECKPOINTS]
+    return checkpoint_specs(_FAMILIES, _CHECKPOINTS)

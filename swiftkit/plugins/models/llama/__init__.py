@@ -8,54 +8,28 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.core.models.checkpoints import checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 _DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
 
+#: what every Llama generation shares
+_LLAMA = {
+    "architecture": "LlamaForCausalLM",
+    "hf_model_type": "llama",
+    "decoder_layer_cls": "LlamaDecoderLayer",
+    "lora_target_modules": _LORA,
+    "loader": _DEFAULT_LOADER,
+}
+
 #: family -> what every checkpoint of the family shares
 _FAMILIES = {
-    "llama2": {
-        "name": "Llama 2",
-        "architecture": "LlamaForCausalLM",
-        "hf_model_type": "llama",
-        "template": "llama2",
-        "decoder_layer_cls": "LlamaDecoderLayer",
-        "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
-        "requires": ["transformers>=4.31"],
-    },
-    "llama3": {
-        "name": "Llama 3",
-        "architecture": "LlamaForCausalLM",
-        "hf_model_type": "llama",
-        "template": "llama3",
-        "decoder_layer_cls": "LlamaDecoderLayer",
-        "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
-        "requires": ["transformers>=4.40"],
-    },
-    "llama3_1": {
-        "name": "Llama 3.1",
-        "architecture": "LlamaForCausalLM",
-        "hf_model_type": "llama",
-        "template": "llama3",
-        "decoder_layer_cls": "LlamaDecoderLayer",
-        "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
-        "requires": ["transformers>=4.43"],
-    },
-    "llama3_2": {
-        "name": "Llama 3.2",
-        "architecture": "LlamaForCausalLM",
-        "hf_model_type": "llama",
-        "template": "llama3",
-        "decoder_layer_cls": "LlamaDecoderLayer",
-        "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
-        "requires": ["transformers>=4.43"],
-    },
+    "llama2": {**_LLAMA, "name": "Llama 2", "template": "llama2", "requires": ["transformers>=4.31"]},
+    "llama3": {**_LLAMA, "name": "Llama 3", "template": "llama3", "requires": ["transformers>=4.40"]},
+    "llama3_1": {**_LLAMA, "name": "Llama 3.1", "template": "llama3", "requires": ["transformers>=4.43"]},
+    "llama3_2": {**_LLAMA, "name": "Llama 3.2", "template": "llama3", "requires": ["transformers>=4.43"]},
 }
 
 # family, id, ModelScope id, Hugging Face id ("=": same as ModelScope), parameters (billions),
@@ -85,31 +59,7 @@ _CHECKPOINTS = [
 ]
 # fmt: on
 
-_KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
-
-
-def _spec(
-    family: str, id_: str, ms_id: str, hf_id: str, params: float, max_length: int, kind: str, *tags: str
-) -> ModelSpec:
-    shared = {k: list(v) if isinstance(v, list) else v for k, v in _FAMILIES[family].items() if k != "name"}
-    hf_id = ms_id if hf_id == "=" else hf_id
-    name = hf_id.split("/")[-1]
-    return ModelSpec(
-        id=id_,
-        family=family,
-        description=f"{name}: {_KINDS[kind]}, {params:g}B parameters, {max_length // 1024}K context "
-        f"({_FAMILIES[family]['name']} family)",
-        aliases=[name.lower()] if name.lower() != id_ else [],
-        tags=["text", kind, *tags],
-        hf_id=hf_id,
-        ms_id=ms_id,
-        params_billion=params,
-        max_length=max_length,
-        **shared,
-    )
-
-
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every Llama 2 / 3 / 3.1 / 3.2 checkpoint in :data:`_CHECKPOINTS`."""
-    return [_spec(*row) for row in _CHECKPOINTS]
+    return checkpoint_specs(_FAMILIES, _CHECKPOINTS)

@@ -1,0 +1,59 @@
+"""Model specs from two tables: what a family shares, and one row per checkpoint.
+
+Every model-family plugin has that shape, built-in or third-party::
+
+    FAMILIES = {"yi": {"name": "Yi", "architecture": "LlamaForCausalLM", "hf_model_type": "llama", ...}}
+    CHECKPOINTS = [("yi", "yi-6b", "01ai/Yi-6B", "01-ai/Yi-6B", 6.06, 4096, "base")]
+
+    @hookimpl
+    def swift_register_models():
+        return checkpoint_specs(FAMILIES, CHECKPOINTS)
+
+Light: imported during discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from swiftkit.core.specs import ModelSpec
+
+#: checkpoint kind -> the words its description uses; the kind is also a tag
+KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+
+
+def context_label(tokens: int) -> str:
+    """131072 -> "128K", 200000 -> "200K", 4096 -> "4K"."""
+    return f"{tokens // 1000}K" if tokens % 1000 == 0 else f"{tokens // 1024}K"
+
+
+def checkpoint_specs(families: Mapping[str, Mapping[str, Any]], rows: Iterable[Sequence[Any]]) -> list[ModelSpec]:
+    """One :class:`ModelSpec` per row ``(family, id, ms_id, hf_id, params_billion, max_length,
+    kind, *extra_tags)``.
+
+    ``hf_id`` may be ``"="`` when it equals the ModelScope id. A family entry holds the
+    ``ModelSpec`` fields its checkpoints share plus ``"name"`` (its display name). The
+    lowercased hub repository name becomes an alias when it differs from the id.
+    """
+    specs = []
+    for family, id_, ms_id, hf_id, params, max_length, kind, *tags in rows:
+        shared = {k: list(v) if isinstance(v, list) else v for k, v in families[family].items() if k != "name"}
+        hf_id = ms_id if hf_id == "=" else hf_id
+        name = hf_id.split("/")[-1]
+        specs.append(
+            ModelSpec(
+                id=id_,
+                family=family,
+                description=f"{name}: {KINDS[kind]}, {params:g}B parameters, {context_label(max_length)} context "
+                f"({families[family]['name']} family)",
+                aliases=[name.lower()] if name.lower() != id_ else [],
+                tags=["text", kind, *tags],
+                hf_id=hf_id,
+                ms_id=ms_id,
+                params_billion=params,
+                max_length=max_length,
+                **shared,
+            )
+        )
+    return specs
