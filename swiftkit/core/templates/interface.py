@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from swiftkit.core.specs import TemplateSpec
@@ -39,3 +39,17 @@ class Template(ABC):
     @property
     def stop_words(self) -> list[str]:
         return list(self.spec.stop_words)
+
+    def encode(self, tokenizer: Any, messages: list[Message], *, loss_scale: str = "default") -> dict[str, list[int]]:
+        """Tokenize a conversation for training: ``{"input_ids": [...], "labels": [...]}`` with
+        ``labels`` equal to ``input_ids`` on trainable tokens and -100 elsewhere.
+
+        ``loss_scale``: ``"default"`` every assistant reply with its end-of-turn text,
+        ``"last_round"`` only the final one, ``"all"`` every token. Not truncated: the data
+        pipeline applies ``max_length`` with the run's truncation strategy.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not encode for training")
+
+    def encode_prompt(self, tokenizer: Any, messages: list[Message]) -> list[int]:
+        """Token ids of the inference prompt (the conversation plus the assistant prefix)."""
+        raise NotImplementedError(f"{type(self).__name__} does not encode prompts")
