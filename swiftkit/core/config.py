@@ -300,10 +300,15 @@ def build_config(
     cli_args: list[str] | None = None,
     config_file: str | None = None,
     overrides: dict[str, Any] | None = None,
+    base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Compose a run config: file, then command line, then ``overrides``; validated against the
-    schema of the plugins the result selects."""
+    """Compose a run config: ``base`` (a previous run's args), then the file, then the command
+    line, then ``overrides``; validated against the schema of the plugins the result selects.
+    Keys of ``base`` that are not run options (bookkeeping a run recorded) are ignored."""
     config: dict[str, Any] = {}
+    if base:
+        known = compose_schema(registry, command=command)["properties"]
+        config.update({k: v for k, v in normalize_keys(base).items() if k in known})
     if config_file:
         config.update(load_config_file(config_file))
     full = compose_schema(registry, command=command)

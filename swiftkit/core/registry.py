@@ -193,9 +193,14 @@ class Registry:
         spec = self.resolve_model(name).spec
         return resolve(spec.loader, spec.REFS["loader"])(spec)
 
-    def template(self, name: str) -> Any:
-        """A :class:`~swiftkit.core.templates.interface.Template` for the template ``name``."""
-        return self._behaviour("template", name, "behaviour")
+    def template(self, name: str, tokenizer: Any = None) -> Any:
+        """A :class:`~swiftkit.core.templates.interface.Template` for the template ``name``;
+        ``tokenizer`` binds templates that need one (the generic ``tokenizer`` template)."""
+        from swiftkit.core.lazy import resolve
+
+        spec = self.get("template", name).spec
+        cls = resolve(spec.behaviour, spec.REFS["behaviour"])
+        return cls(spec) if tokenizer is None else cls(spec, tokenizer=tokenizer)
 
     def converter(self, name: str) -> Any:
         """A :class:`~swiftkit.core.data.interface.RowConverter` for the format ``name``."""

@@ -64,6 +64,8 @@ def build_tiny_model(
     *,
     registry: Registry | None = None,
     seed: int = 0,
+    tokenizer_corpus: list[str] | None = None,
+    vocab_size: int = 512,
     **config_overrides: Any,
 ) -> Path:
     """Build a tiny random model of ``model``'s family and save it, with its tokenizer, to ``out_dir``.
@@ -77,6 +79,9 @@ def build_tiny_model(
     depend only on ``seed`` (the caller's torch RNG state is left untouched). The saved
     ``generation_config.json`` stops on the eos token and on the template's stop words.
 
+    ``tokenizer_corpus`` / ``vocab_size`` shape the tokenizer (a demo trains it on its own data
+    so that words are whole tokens).
+
     Returns ``Path(out_dir)``.
     """
     from swiftkit.core.lazy import resolve
@@ -87,7 +92,7 @@ def build_tiny_model(
 
     from swiftkit.testing.tokenizer import build_tokenizer
 
-    tokenizer = build_tokenizer(spec.template, registry=reg)
+    tokenizer = build_tokenizer(spec.template, registry=reg, corpus=tokenizer_corpus, vocab_size=vocab_size)
     eos_id = tokenizer.eos_token_id
     if eos_id is None:
         raise ValueError(f"the tokenizer built for template {spec.template!r} has no eos token")

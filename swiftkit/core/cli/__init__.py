@@ -20,6 +20,8 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("swiftkit.core.cli.info_cmd:info_command", "Show one spec in full: options, requirements, provenance."),
     "plugins": ("swiftkit.core.cli.plugins_cmd:plugins_group", "Show installed plugins and their status; check one."),
     "config-schema": ("swiftkit.core.cli.schema_cmd:config_schema_command", "Print the run-configuration JSON Schema."),
+    "sft": ("swiftkit.core.cli.train_cmd:sft_command", "Supervised fine-tuning (ms-swift flags; --config FILE.yaml)."),
+    "pt": ("swiftkit.core.cli.train_cmd:pt_command", "Continued pre-training on plain text."),
     "demo": ("swiftkit.core.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
 }
 

@@ -25,6 +25,19 @@ class Tuner(Method):
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
         """Return the model ready to train (wrapped, frozen, expanded ...)."""
 
+    def load_kwargs(self) -> dict[str, Any]:
+        """Extra keyword arguments for the model loader (e.g. a 4-bit ``quantization_config``).
+
+        Called before the model is loaded; raise :class:`~swiftkit.core.errors.SwiftkitError`
+        with the reason when the tuner cannot run here (a missing library, no GPU)."""
+        return {}
+
+    def create_optimizer(self, model: Any, args: Any) -> Any:
+        """An optimizer for ``model`` under ``transformers.TrainingArguments`` ``args``, or
+        ``None`` to let the trainer build its default one (LoRA+ uses this for its separate
+        learning rate of B)."""
+        return None
+
     def save_pretrained(self, model: Any, output_dir: str) -> None:
         """Write what a later run needs to rebuild the trained model (adapters or weights)."""
         model.save_pretrained(output_dir)
@@ -36,6 +49,15 @@ class Objective(Method):
     #: canonical columns a batch row must carry (``messages``, ``text``, ``rejected_response`` ...)
     required_columns: tuple[str, ...] = ()
 
+    #: what the data pipeline feeds this objective: "sft" (conversations with labels on
+    #: assistant replies) or "pt" (plain text, every token a label)
+    data_mode: str = "sft"
+
     @abstractmethod
-    def compute_loss(self, model: Any, batch: dict[str, Any]) -> Any:
-        """Return the scalar loss for one batch."""
+    def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
+        """Return the scalar loss for one batch, or ``(loss, metrics)`` where ``metrics`` maps
+        names to floats logged next to the loss (averaged over the logging interval).
+
+        ``num_items_in_batch`` is the label-token count over all gradient-accumulation
+        micro-batches, as ``transformers.Trainer`` passes it; divide the summed loss by it so
+        that accumulation matches one large batch."""

@@ -1,0 +1,34 @@
+"""Losses shared by objectives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+IGNORE_INDEX = -100
+
+
+def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> tuple[Any, dict[str, float]]:
+    """Next-token cross-entropy over the positions whose label is not -100, and token accuracy.
+
+    ``labels`` are aligned with the inputs and shifted here. With ``num_items_in_batch`` the
+    summed loss is divided by that count (the label tokens of every gradient-accumulation
+    micro-batch), so accumulated steps equal one large batch.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    shift_logits = logits[:, :-1, :].float()
+    shift_labels = labels[:, 1:].to(shift_logits.device)
+    total = F.cross_entropy(
+        shift_logits.reshape(-1, shift_logits.size(-1)), shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum"
+    )
+    mask = shift_labels != IGNORE_INDEX
+    count = mask.sum()
+    if num_items_in_batch is not None:
+        denom = torch.as_tensor(num_items_in_batch, device=total.device, dtype=total.dtype)
+    else:
+        denom = count.to(total.dtype)
+    with torch.no_grad():
+        correct = (shift_logits.argmax(-1) == shift_labels) & mask
+        acc = (correct.sum() / count.clamp(min=1)).item()
+    return total / denom.clamp(min=1), {"token_acc": acc}
