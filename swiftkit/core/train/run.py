@@ -90,8 +90,12 @@ def _dtype_flags(dtype: str, cuda: bool) -> dict[str, bool]:
     return {"bf16": cuda and dtype == "bfloat16", "fp16": cuda and dtype == "float16"}
 
 
-def run_training(config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None) -> TrainResult:
-    """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`)."""
+def run_training(
+    config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
+) -> TrainResult:
+    """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`).
+
+    ``callbacks`` are extra ``transformers.TrainerCallback`` objects."""
     import torch
     from transformers import TrainingArguments
     from transformers.utils import logging as hf_logging
@@ -233,7 +237,7 @@ def run_training(config: dict[str, Any], *, command: str, registry: Any = None, 
         processing_class=tokenizer,
         objective=objective,
         tuner=tuner,
-        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console)],
+        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *(callbacks or [])],
     )
     output = trainer.train(resume_from_checkpoint=resume or None)
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
