@@ -154,8 +154,11 @@ def test_converted_rows_render_with_every_template(registry):
     row = conv(registry, "sharegpt").convert(
         {"conversations": [{"from": "system", "value": "S"}, {"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]}
     )
+    from swiftkit.testing.tokenizer import build_tokenizer
+
+    tokenizer = build_tokenizer("chatml", registry=registry)  # for the generic `tokenizer` template
     for entry in registry.entries("template"):
-        assert "Q" in registry.template(entry.id).render(row["messages"])
+        assert "Q" in registry.template(entry.id, tokenizer=tokenizer).render(row["messages"])
 
 
 # ---------------------------------------------------------------------------------------- bad rows

@@ -294,8 +294,9 @@ def test_sft_encode_masks_by_loss_scale(reg, template, tokenizer):
     assert trained_text(rows["default"]) == f"The capital of France is Paris.{im_end}\nBerlin.{im_end}\n"
     assert trained_text(rows["last_round"]) == f"Berlin.{im_end}\n"
     assert rows["all"]["labels"] == ids
-    truncated = make_method(reg, "sft").encode(template, tokenizer, conv, max_length=5)
-    assert len(truncated["input_ids"]) == len(truncated["labels"]) == 5
+    # the objective only chooses loss_scale; the template encodes
+    for scale, row in rows.items():
+        assert row == template.encode(tokenizer, conv, loss_scale=scale)
 
 
 def test_sft_loss_ignores_masked_positions(tiny_dir, sft, batch):

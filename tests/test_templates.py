@@ -21,7 +21,9 @@ from swiftkit.core.templates.jinja import fill, generate_chat_template, jinja_li
 from swiftkit.plugins.templates import chat
 from swiftkit.testing.tokenizer import build_tokenizer
 
-BUILTIN = [s.id for s in chat.swift_register_templates()]
+#: the spec-driven built-in formats (the generic ``tokenizer`` template renders with a
+#: tokenizer's own chat_template: tests/test_template_encoding.py)
+BUILTIN = [s.id for s in chat.swift_register_templates() if s.behaviour != chat.TOKENIZER_BEHAVIOUR]
 
 
 def U(c):
@@ -82,6 +84,9 @@ def test_builtins_are_registered(registry):
         assert isinstance(registry.template(name), FormatTemplate)
         assert spec.stop_words and spec.special_tokens
         assert spec.stop_words[0] in spec.special_tokens
+    generic = registry.get("template", "tokenizer").spec
+    jsonschema.validate(generic.to_dict(), TemplateSpec.SCHEMA)
+    assert registry.template("tokenizer").requires_tokenizer
 
 
 # ---------------------------------------------------------------------------------------- parity

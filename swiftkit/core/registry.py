@@ -199,8 +199,8 @@ class Registry:
         from swiftkit.core.lazy import resolve
 
         spec = self.get("template", name).spec
-        cls = resolve(spec.behaviour, spec.REFS["behaviour"])
-        return cls(spec) if tokenizer is None else cls(spec, tokenizer=tokenizer)
+        template = resolve(spec.behaviour, spec.REFS["behaviour"])(spec)
+        return template if tokenizer is None else template.bind(tokenizer)
 
     def converter(self, name: str) -> Any:
         """A :class:`~swiftkit.core.data.interface.RowConverter` for the format ``name``."""

@@ -62,6 +62,10 @@ def check_plugin_conformance(name: str, discovery: Discovery | None = None) -> l
                 try:
                     if kind == "template":
                         template = registry.template(data["id"])
+                        if getattr(template, "requires_tokenizer", False):
+                            from swiftkit.testing.tokenizer import build_tokenizer
+
+                            template = template.bind(build_tokenizer("chatml", registry=registry))
                         text = template.render(SAMPLE, add_generation_prompt=False)
                         segments = template.render_segments(SAMPLE)
                         ok = "Hello." in text and "".join(t for t, _ in segments) == text and isinstance(template.chat_template(), str)

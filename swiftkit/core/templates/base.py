@@ -19,13 +19,16 @@ How a conversation is rendered (``render`` and the generated Jinja agree on ever
 
 Contents are inserted verbatim (no stripping), so what is trained on is exactly what is
 rendered. Segments: the assistant content with its ``assistant_suffix`` (the end-of-turn text
-the model must learn to produce) is trainable; everything else is not.
+the model must learn to produce, e.g. ``<|im_end|>\n``) is trainable; everything else,
+including ``assistant_prefix``, is not. Encoding for training and inference prompts are the
+shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
+needed to render (one passed to the constructor or :meth:`bind` is only kept).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.templates.interface import Message, Template
 from swiftkit.core.templates.jinja import ROLES, fill, generate_chat_template
@@ -39,8 +42,8 @@ _STYLES = ("role", "merge_first_user", "none")
 class FormatTemplate(Template):
     """A :class:`Template` whose behaviour is entirely the spec's text formats."""
 
-    def __init__(self, spec: TemplateSpec):
-        super().__init__(spec)
+    def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
+        super().__init__(spec, tokenizer)
         if spec.system_style not in _STYLES:
             raise ValueError(
                 f"template {spec.id!r}: system_style must be one of {', '.join(map(repr, _STYLES))}, "

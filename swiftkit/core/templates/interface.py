@@ -1,14 +1,120 @@
-"""What a template's ``behaviour`` reference must implement."""
+"""What a template's ``behaviour`` reference must implement.
+
+A :class:`Template` renders conversations as ``(text, trainable)`` segments; everything else
+(training encoding, inference prompts, stop tokens) is shared logic on this base class, so a
+new template behaviour only has to implement :meth:`Template.render_segments` and
+:meth:`Template.chat_template`.
+
+Getting a template::
+
+    template = registry.template("qwen2_5")                        # spec-driven, needs no tokenizer
+    template = registry.template("tokenizer", tokenizer=tokenizer)  # the tokenizer's own chat_template
+    template = registry.template(name).bind(tokenizer)              # the same, for any template
+
+A template that needs a tokenizer to render (``requires_tokenizer``, e.g. the generic
+``tokenizer`` template that renders with ``tokenizer.apply_chat_template``) raises a
+:class:`ValueError` from ``render``/``render_segments``/``chat_template`` until it is bound;
+``encode``/``encode_prompt``/``stop_token_ids`` take the tokenizer as an argument and bind to it
+themselves. Binding a template that does not need a tokenizer is harmless, so a trainer can
+always bind.
+
+What the loss covers (``encode``): the trainable segments are each assistant reply *with the
+template's end-of-turn text* (``assistant_suffix`` for spec templates: ``<|im_end|>\\n`` for
+ChatML, ``<|eot_id|>`` for Llama 3, `` </s>`` for Llama 2, ``<end_of_turn>\\n`` for Gemma,
+``<|end|>\\n`` for Phi-3), so the model learns to emit the end token and stop. The assistant
+header (``<|im_start|>assistant\\n``, the generation prompt) is never labelled except with
+``loss_scale="all"``.
+"""
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from swiftkit.core.specs import TemplateSpec
 
 Message = dict  # {"role": "system"|"user"|"assistant"|"tool", "content": str}
+
+#: label value the loss ignores (the PyTorch / transformers convention)
+IGNORE_INDEX = -100
+
+#: ``loss_scale`` values :meth:`Template.encode` understands
+LOSS_SCALES = ("default", "last_round", "all")
+
+
+def apply_loss_scale(segments: Sequence[tuple[str, bool]], loss_scale: str) -> list[tuple[str, bool]]:
+    """Re-mark a template's ``(text, trainable)`` segments for ``loss_scale``.
+
+    ``"default"`` keeps the template's marks (every assistant reply with its end-of-turn text),
+    ``"last_round"`` keeps only the last trainable segment (the final assistant reply),
+    ``"all"`` marks every segment trainable.
+    """
+    segments = [(text, bool(train)) for text, train in segments]
+    if loss_scale == "default":
+        return segments
+    if loss_scale == "all":
+        return [(text, True) for text, _ in segments]
+    if loss_scale == "last_round":
+        last = max((i for i, (_, train) in enumerate(segments) if train), default=None)
+        return [(text, i == last) for i, (text, _) in enumerate(segments)]
+    raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
+
+
+def _ids(tokenizer: Any, text: str) -> list[int]:
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _anchor(tokenizer: Any) -> tuple[str, int] | None:
+    """A special token that is one id and swallows no neighbouring whitespace, or ``None``."""
+    decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    names = [getattr(tokenizer, n, None) for n in ("eos_token", "bos_token", "pad_token", "unk_token")]
+    for name in [*names, *getattr(tokenizer, "all_special_tokens", [])]:
+        if not isinstance(name, str) or not name:
+            continue
+        ids = _ids(tokenizer, name)
+        if len(ids) != 1:
+            continue
+        added = decoder.get(ids[0])
+        if added is not None and (getattr(added, "lstrip", False) or getattr(added, "rstrip", False)):
+            continue
+        return name, ids[0]
+    return None
+
+
+def tokenize_segments(tokenizer: Any, segments: Sequence[tuple[str, bool]]) -> tuple[list[int], list[int]]:
+    """Tokenize ``(text, trainable)`` segments one by one and concatenate them.
+
+    Returns ``(input_ids, labels)``; ``labels`` are the ids on trainable segments and
+    :data:`IGNORE_INDEX` elsewhere. No special tokens are added (the template text carries its
+    own BOS); special tokens written in the text become their single ids.
+
+    Each segment after the first is tokenized as a *continuation* — behind a special token
+    that is then dropped — so a tokenizer that adds a word-start marker at the start of its
+    input (SentencePiece-style ``Metaspace`` with ``prepend_scheme="first"``) tokenizes it as
+    it would inside the whole text. The result equals ``tokenizer(text)`` of the concatenated
+    text whenever every segment boundary is a pre-tokenization boundary (always when a special
+    token sits at it); otherwise the pieces either side of a boundary are tokenized apart, which
+    is what makes the ids of the prompt part end exactly like the inference prompt.
+    """
+    anchor = _anchor(tokenizer)
+    input_ids: list[int] = []
+    labels: list[int] = []
+    for k, (text, trainable) in enumerate(segments):
+        if not text:
+            continue
+        ids = None
+        if k and anchor is not None:
+            anchored = _ids(tokenizer, anchor[0] + text)
+            if anchored and anchored[0] == anchor[1]:
+                ids = anchored[1:]
+        if ids is None:
+            ids = _ids(tokenizer, text)
+        input_ids.extend(ids)
+        labels.extend(ids if trainable else [IGNORE_INDEX] * len(ids))
+    return input_ids, labels
 
 
 class Template(ABC):
@@ -17,16 +123,51 @@ class Template(ABC):
     The same object renders the text a model is trained on, the prompt it is asked at
     inference, and the Jinja ``chat_template`` exported with its tokenizer, so the three
     cannot drift apart.
+
+    Created as ``behaviour(spec)`` or ``behaviour(spec, tokenizer=tokenizer)``; see the module
+    docstring for templates that need a tokenizer (:attr:`requires_tokenizer`) and :meth:`bind`.
     """
 
-    def __init__(self, spec: TemplateSpec):
+    #: whether rendering needs a tokenizer (bind one with :meth:`bind` or the ``tokenizer`` argument)
+    requires_tokenizer: ClassVar[bool] = False
+
+    def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         self.spec = spec
+        self.tokenizer = tokenizer
+
+    def bind(self, tokenizer: Any) -> Template:
+        """A copy of this template bound to ``tokenizer`` (this template is left unchanged)."""
+        bound = copy.copy(self)
+        bound.tokenizer = tokenizer
+        bound._bound(tokenizer)
+        return bound
+
+    def _bound(self, tokenizer: Any) -> None:  # noqa: B027 - an optional hook
+        """Called on the copy :meth:`bind` returns; check the tokenizer or reset caches here."""
+
+    def _for(self, tokenizer: Any) -> Template:
+        """This template, bound to ``tokenizer`` when it needs one and is bound to another."""
+        if tokenizer is None:
+            if self.tokenizer is None:
+                raise ValueError(f"template {self.spec.id!r}: a tokenizer is needed")
+            return self
+        if not self.requires_tokenizer or self.tokenizer is tokenizer:
+            return self
+        return self.bind(tokenizer)
+
+    # ------------------------------------------------------------------ rendering
 
     @abstractmethod
     def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
         """Return the conversation as ``(text, trainable)`` segments in order; concatenated they
-        are the rendered text, and ``trainable`` marks the assistant replies with their
-        end-of-turn text (what the loss covers)."""
+        are the rendered text.
+
+        Each assistant message gives one trainable segment (none when its reply and
+        end-of-turn text are both empty): its reply with the end-of-turn text that follows it
+        (what the loss covers); everything else, including the assistant header, is not
+        trainable. No segment is empty. Malformed conversations raise :class:`ValueError`
+        naming the message index.
+        """
 
     def render(self, messages: list[Message], *, add_generation_prompt: bool = False) -> str:
         """Return the conversation as text (with the assistant prefix appended on request)."""
@@ -38,18 +179,57 @@ class Template(ABC):
 
     @property
     def stop_words(self) -> list[str]:
+        """Strings that end a generated reply (the end-of-turn text first)."""
         return list(self.spec.stop_words)
+
+    def stop_token_ids(self, tokenizer: Any = None) -> list[int]:
+        """Token ids that end generation: each stop word that is a single token of
+        ``tokenizer``, then its ``eos_token_id``; no duplicates. Multi-token stop words are
+        left to string matching (:attr:`stop_words`)."""
+        template = self._for(tokenizer)
+        tokenizer = template.tokenizer if tokenizer is None else tokenizer
+        ids: list[int] = []
+        for word in template.stop_words:
+            word_ids = _ids(tokenizer, word)
+            if len(word_ids) == 1 and word_ids[0] not in ids:
+                ids.append(word_ids[0])
+        eos = getattr(tokenizer, "eos_token_id", None)
+        if isinstance(eos, int) and eos not in ids:
+            ids.append(eos)
+        return ids
+
+    # ------------------------------------------------------------------ encoding
 
     def encode(self, tokenizer: Any, messages: list[Message], *, loss_scale: str = "default") -> dict[str, list[int]]:
         """Tokenize a conversation for training: ``{"input_ids": [...], "labels": [...]}`` with
-        ``labels`` equal to ``input_ids`` on trainable tokens and -100 elsewhere.
+        ``labels`` equal to ``input_ids`` on trainable tokens and :data:`IGNORE_INDEX` elsewhere.
 
-        ``loss_scale``: ``"default"`` every assistant reply with its end-of-turn text,
-        ``"last_round"`` only the final one, ``"all"`` every token. Not truncated: the data
-        pipeline applies ``max_length`` with the run's truncation strategy.
+        The conversation must end with an assistant reply. ``loss_scale``: ``"default"`` every
+        assistant reply with its end-of-turn text, ``"last_round"`` only the final one,
+        ``"all"`` every token. Segments are tokenized one by one (:func:`tokenize_segments`),
+        so a label boundary never falls inside a token. Not truncated: the data pipeline
+        applies ``max_length`` with the run's truncation strategy. ``tokenizer`` may be
+        ``None`` for a template bound to one.
         """
-        raise NotImplementedError(f"{type(self).__name__} does not encode for training")
+        if loss_scale not in LOSS_SCALES:
+            raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
+        template = self._for(tokenizer)
+        tokenizer = template.tokenizer if tokenizer is None else tokenizer
+        segments = template.render_segments(messages, add_generation_prompt=False)
+        last = messages[-1]
+        if last.get("role") != "assistant":
+            raise ValueError(
+                f"message {len(messages) - 1}: a conversation for training must end with an assistant reply "
+                f"(the last message has role {last.get('role')!r})"
+            )
+        input_ids, labels = tokenize_segments(tokenizer, apply_loss_scale(segments, loss_scale))
+        return {"input_ids": input_ids, "labels": labels}
 
     def encode_prompt(self, tokenizer: Any, messages: list[Message]) -> list[int]:
-        """Token ids of the inference prompt (the conversation plus the assistant prefix)."""
-        raise NotImplementedError(f"{type(self).__name__} does not encode prompts")
+        """Token ids of the inference prompt: the conversation rendered with the assistant
+        prefix and tokenized as one text without added special tokens, i.e. what
+        ``tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)``
+        gives with this template's ``chat_template``."""
+        template = self._for(tokenizer)
+        tokenizer = template.tokenizer if tokenizer is None else tokenizer
+        return _ids(tokenizer, template.render(messages, add_generation_prompt=True))

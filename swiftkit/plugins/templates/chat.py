@@ -1,6 +1,9 @@
 """Built-in chat templates: data only.
 
-Each spec mirrors a model's official Hugging Face ``chat_template`` (noted per spec) and is
+``tokenizer`` is the generic template: it renders with the tokenizer's own ``chat_template``
+(:class:`swiftkit.core.templates.tokenizer.TokenizerTemplate`), for models whose family has no
+registered template; it needs the tokenizer (``registry.template("tokenizer", tokenizer=tok)``).
+Every other spec mirrors a model's official Hugging Face ``chat_template`` (noted per spec) and is
 rendered by :class:`swiftkit.core.templates.base.FormatTemplate`, which also generates the
 exported Jinja from the same fields. Contents are rendered verbatim: templates that ``trim``
 contents in their official Jinja (Llama 3, Gemma) give the same text for already-trimmed data.
@@ -12,6 +15,8 @@ from swiftkit.core import hookimpl
 from swiftkit.core.specs import TemplateSpec
 
 SWIFTKIT_PLUGIN_API = "1.0"
+
+TOKENIZER_BEHAVIOUR = "swiftkit.core.templates.tokenizer:TokenizerTemplate"
 
 QWEN_SYSTEM = "You are a helpful assistant."
 QWEN2_5_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
@@ -110,5 +115,12 @@ def swift_register_templates() -> list[TemplateSpec]:
             assistant_suffix="<|end|>\n",
             stop_words=["<|end|>", "<|endoftext|>"],
             special_tokens=["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"],
+        ),
+        # Generic: the model's own chat_template; assistant spans are found by rendering prefixes.
+        # Its text fields are unused; stop words come from the tokenizer (eos, end-of-turn token).
+        TemplateSpec(
+            id="tokenizer",
+            description="The tokenizer's own chat_template (for models without a registered template)",
+            behaviour=TOKENIZER_BEHAVIOUR,
         ),
     ]

@@ -1,6 +1,9 @@
-"""Supervised fine-tuning: encode conversations with loss masks, and the causal-LM loss.
+"""Supervised fine-tuning: the causal-LM loss on the labels the template marks.
 
-torch is imported inside the functions, so that resolving the reference stays cheap.
+Encoding (which tokens carry labels) belongs to the template:
+:meth:`swiftkit.core.templates.interface.Template.encode` with this objective's
+``loss_scale`` option. torch is imported inside the functions, so that resolving the
+reference stays cheap.
 """
 
 from __future__ import annotations
@@ -9,32 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.templates.interface import IGNORE_INDEX
 
-#: label value the loss ignores (the PyTorch / transformers convention)
-IGNORE_INDEX = -100
-
-
-def select_trainable(segments: Sequence[tuple[str, bool]], loss_scale: str) -> list[tuple[str, bool]]:
-    """Apply ``loss_scale`` to a template's ``(text, trainable)`` segments.
-
-    ``default`` keeps the template's marks (every assistant reply), ``last_round`` keeps only
-    the last run of trainable segments (the final reply), ``all`` marks everything trainable.
-    """
-    segments = [(text, bool(train)) for text, train in segments]
-    if loss_scale == "default":
-        return segments
-    if loss_scale == "all":
-        return [(text, True) for text, _ in segments]
-    if loss_scale == "last_round":
-        last = [i for i, (_, train) in enumerate(segments) if train]
-        if not last:
-            return segments
-        end = last[-1]
-        start = end
-        while start > 0 and segments[start - 1][1]:
-            start -= 1
-        return [(text, start <= i <= end) for i, (text, _) in enumerate(segments)]
-    raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: default, last_round, all")
+__all__ = ["IGNORE_INDEX", "SftObjective"]
 
 
 class SftObjective(Objective):
@@ -44,32 +24,16 @@ class SftObjective(Objective):
 
     @property
     def loss_scale(self) -> str:
+        """Which tokens carry labels: ``default``, ``last_round`` or ``all`` (see the option schema)."""
         value = self.options.get("loss_scale")
         if value is None:
             value = self.spec.options["properties"]["loss_scale"]["default"]
         return value
 
-    def encode(
-        self, template: Any, tokenizer: Any, messages: list[dict[str, Any]], max_length: int | None = None
-    ) -> dict[str, list[int]]:
-        """Tokenize one conversation into ``input_ids`` and ``labels`` (-100 where no loss).
-
-        Each segment the template renders is tokenized on its own (special tokens are part of
-        the template text, so none are added), which keeps the label boundaries exact.
-        ``max_length`` truncates from the right.
-        """
-        segments = select_trainable(template.render_segments(messages), self.loss_scale)
-        input_ids: list[int] = []
-        labels: list[int] = []
-        for text, trainable in segments:
-            if not text:
-                continue
-            ids = list(tokenizer(text, add_special_tokens=False)["input_ids"])
-            input_ids.extend(ids)
-            labels.extend(ids if trainable else [IGNORE_INDEX] * len(ids))
-        if max_length is not None:
-            input_ids, labels = input_ids[:max_length], labels[:max_length]
-        return {"input_ids": input_ids, "labels": labels}
+    def encode(self, template: Any, tokenizer: Any, messages: list[dict[str, Any]]) -> dict[str, list[int]]:
+        """``template.encode(tokenizer, messages, loss_scale=self.loss_scale)``: ``input_ids``
+        and ``labels`` (-100 where no loss), not truncated."""
+        return template.encode(tokenizer, messages, loss_scale=self.loss_scale)
 
     @staticmethod
     def collate(features: Sequence[dict[str, Sequence[int]]], pad_token_id: int) -> dict[str, Any]:
