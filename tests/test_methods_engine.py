@@ -108,7 +108,7 @@ def train(model, objective, batch, steps=20, lr=1e-2):
     model.train()
     losses = []
     for _ in range(steps):
-        loss = objective.compute_loss(model, batch)
+        loss, _ = objective.compute_loss(model, batch)
         loss.backward()
         opt.step()
         opt.zero_grad()
@@ -307,7 +307,8 @@ def test_sft_loss_ignores_masked_positions(tiny_dir, sft, batch):
     labels = batch["labels"]
     assert (labels == -100).any() and (labels != -100).any()
     with torch.no_grad():
-        loss = sft.compute_loss(model, batch)
+        loss, metrics = sft.compute_loss(model, batch)
+        assert 0.0 <= metrics["token_acc"] <= 1.0
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     terms = [
         F.cross_entropy(logits[b, t - 1], labels[b, t])
@@ -320,11 +321,11 @@ def test_sft_loss_ignores_masked_positions(tiny_dir, sft, batch):
     # the mask matters: the loss over every real token is a different number
     unmasked = dict(batch, labels=batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100))
     with torch.no_grad():
-        assert abs(sft.compute_loss(model, unmasked).item() - loss.item()) > 1e-4
+        assert abs(sft.compute_loss(model, unmasked)[0].item() - loss.item()) > 1e-4
     # Trainer-style normalisation by the label count of all micro-batches
     n = int((labels[:, 1:] != -100).sum())
     with torch.no_grad():
-        torch.testing.assert_close(sft.compute_loss(model, batch, num_items_in_batch=2 * n), manual / 2)
+        torch.testing.assert_close(sft.compute_loss(model, batch, num_items_in_batch=2 * n)[0], manual / 2)
 
 
 # ----------------------------------------------------------------------------- pt engine

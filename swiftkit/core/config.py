@@ -29,7 +29,7 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "dataset": {**_STRS, "description": "Registered dataset ids or local files; 'path#N' samples N rows."},
     "val_dataset": {**_STRS, "description": "Validation datasets, same syntax as --dataset."},
     "split_dataset_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-    "train_type": {"type": "string", "description": "Tuner: which parameters train."},
+    "train_type": {"type": "string", "default": "lora", "description": "Tuner: which parameters train."},
     "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf`."},
     "infer_backend": {"type": "string", "description": "Inference engine."},
     "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
@@ -315,7 +315,9 @@ def build_config(
     if cli_args:
         config.update(parse_cli_args(cli_args, full))
     config.update(normalize_keys(overrides or {}))
-    schema = compose_schema(registry, selected=selected_plugins(config, registry, command), command=command)
+    # selector keys left out take their schema default (train_type -> lora) before choosing plugins
+    with_defaults = {**{k: full["properties"][k]["default"] for k in SELECTORS if "default" in full["properties"].get(k, {})}, **config}
+    schema = compose_schema(registry, selected=selected_plugins(with_defaults, registry, command), command=command)
     # Options of plugins not chosen are named as such rather than as unknown.
     stray = [k for k in config if k not in schema["properties"] and k in full["properties"]]
     if stray:

@@ -152,6 +152,14 @@ class Registry:
             raise
 
     def _model_for_folder(self, folder: str) -> Entry:
+        for run_args in (os.path.join(folder, "args.json"), os.path.join(os.path.dirname(os.path.normpath(folder)), "args.json")):
+            try:  # a swiftkit run or checkpoint records the model it was trained from
+                with open(run_args, encoding="utf-8") as fh:
+                    recorded = json.load(fh).get("model_id")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if recorded and ("model", recorded) in self:
+                return self.get("model", recorded)
         path = os.path.join(folder, "config.json")
         try:
             with open(path, encoding="utf-8") as fh:

@@ -156,6 +156,9 @@ def run_training(
             json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
 
     # ---- model, tuner, data --------------------------------------------------------------
+    from transformers import set_seed
+
+    set_seed(config["seed"])  # adapter initialisation happens before the Trainer seeds anything
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
@@ -206,7 +209,7 @@ def run_training(
         gradient_accumulation_steps=config["gradient_accumulation_steps"],
         learning_rate=config["learning_rate"],
         weight_decay=config["weight_decay"],
-        warmup_ratio=config["warmup_ratio"],
+        warmup_steps=float(config["warmup_ratio"]) or 0,  # transformers 5: a float in [0, 1) is a ratio
         lr_scheduler_type=config["lr_scheduler_type"],
         logging_steps=config["logging_steps"],
         save_strategy=config.get("save_strategy") or "steps",
@@ -223,7 +226,6 @@ def run_training(
         dataloader_num_workers=config.get("dataloader_num_workers", 0),
         remove_unused_columns=False,
         report_to=report_to,
-        logging_dir=os.path.join(run_dir, "runs"),
         disable_tqdm=True,
         use_cpu=not cuda,
         **_dtype_flags(config["torch_dtype"], cuda),
@@ -239,6 +241,9 @@ def run_training(
         tuner=tuner,
         callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *(callbacks or [])],
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # the rich progress line and logging.jsonl replace it
     output = trainer.train(resume_from_checkpoint=resume or None)
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
     if not os.path.isdir(last):  # the final step always lands in a checkpoint

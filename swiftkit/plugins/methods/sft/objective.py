@@ -13,6 +13,7 @@ from typing import Any
 
 from swiftkit.core.methods.interface import Objective
 from swiftkit.core.templates.interface import IGNORE_INDEX
+from swiftkit.core.train.losses import causal_lm_loss
 
 __all__ = ["IGNORE_INDEX", "SftObjective"]
 
@@ -52,28 +53,11 @@ class SftObjective(Objective):
         return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
-        """Mean next-token cross-entropy over the label tokens of ``batch``.
+        """Mean next-token cross-entropy over the label tokens of ``batch``, and token accuracy.
 
-        ``labels`` are aligned with ``input_ids`` and shifted here. With ``num_items_in_batch``
+        ``labels`` are aligned with ``input_ids`` and shifted inside. With ``num_items_in_batch``
         (the label-token count over all gradient-accumulation micro-batches, as
         ``transformers.Trainer`` passes it) the sum is divided by that count instead.
         """
-        import torch
-        import torch.nn.functional as F
-
-        labels = batch["labels"]
-        inputs = {k: v for k, v in batch.items() if k != "labels" and isinstance(v, torch.Tensor)}
-        logits = model(**inputs).logits
-        shift_logits = logits[:, :-1, :].float()
-        shift_labels = labels[:, 1:].to(shift_logits.device)
-        total = F.cross_entropy(
-            shift_logits.reshape(-1, shift_logits.size(-1)),
-            shift_labels.reshape(-1),
-            ignore_index=IGNORE_INDEX,
-            reduction="sum",
-        )
-        if num_items_in_batch is not None:
-            denom = torch.as_tensor(num_items_in_batch, device=total.device, dtype=total.dtype)
-        else:
-            denom = (shift_labels != IGNORE_INDEX).sum().to(total.dtype)
-        return total / denom.clamp(min=1)
+        inputs = {k: v for k, v in batch.items() if k != "labels"}
+        return causal_lm_loss(model(**inputs).logits, batch["labels"], num_items_in_batch)
