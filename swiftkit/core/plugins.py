@@ -296,8 +296,13 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             record.status, record.reason = "blocked", blocked
             continue
         try:
+            before = set(sys.modules)
             plugin = _load_object(source)
-            record.files = [f for f in [getattr(plugin, "__file__", None)] if f]
+            # the module and every module its import pulled in (shared option tables ...) guard the index
+            loaded = [sys.modules[n] for n in set(sys.modules) - before if n in sys.modules]
+            record.files = sorted(
+                {f for m in [plugin, *loaded] if (f := getattr(m, "__file__", None)) and not f.startswith(sys.base_prefix)}
+            )
             reason = _api_compatible(getattr(plugin, "SWIFTKIT_PLUGIN_API", None))
             if reason:
                 raise _Broken(reason)

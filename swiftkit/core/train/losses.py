@@ -17,6 +17,7 @@ def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> 
     import torch
     import torch.nn.functional as F
 
+    logits = logits[:, -labels.shape[1] :]  # prompt tuning prepends virtual-token positions
     shift_logits = logits[:, :-1, :].float()
     shift_labels = labels[:, 1:].to(shift_logits.device)
     total = F.cross_entropy(

@@ -192,6 +192,15 @@ def run_training(
     if len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")
 
+    if hasattr(tuner, "set_total_steps"):  # schedules over the run (AdaLoRA's rank budget)
+        steps = config["max_steps"]
+        if steps <= 0:
+            import math
+
+            per_epoch = math.ceil(len(data.train) / (config["per_device_train_batch_size"] * config["gradient_accumulation_steps"]))
+            steps = math.ceil(per_epoch * config["num_train_epochs"])
+        tuner.set_total_steps(steps)
+
     # ---- trainer -------------------------------------------------------------------------
     cuda = torch.cuda.is_available()
     report_to = config.get("report_to")

@@ -142,4 +142,50 @@ class LoraTuner(Tuner):
 
         if isinstance(model, PeftModel):
             raise TypeError("lora: the model already carries peft adapters; pass the base model")
-        return get_peft_model(model, self.lora_config(model, model_spec))
+        config = self.lora_config(model, model_spec)
+        mutating = _mutates_base(config.init_lora_weights)
+        if mutating and config.use_dora:
+            raise ValueError(
+                f"lora: init_lora_weights {config.init_lora_weights!r} with use_dora cannot be saved as an "
+                "adapter of the original model (peft's conversion drops the DoRA magnitudes); drop one of them"
+            )
+        model = get_peft_model(model, config)
+        if mutating:
+            self._snapshot_initial_adapter(model)
+        return model
+
+    # -- PiSSA / OLoRA: the initialisation moves weight from the base into the adapter -----------
+
+    def _snapshot_initial_adapter(self, model: Any) -> None:
+        """Keep the freshly initialised adapter, so :meth:`save_pretrained` can convert the trained
+        one into a plain LoRA adapter of the *original* base (peft's
+        ``path_initial_model_for_weight_conversion``)."""
+        import os
+        import shutil
+        import tempfile
+        import weakref
+
+        folder = tempfile.mkdtemp(prefix="swiftkit-lora-init-")
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        self._initial_adapter_dir = os.path.join(folder, "initial")
+        config = model.peft_config["default"]
+        init, config.init_lora_weights = config.init_lora_weights, True
+        try:
+            model.save_pretrained(self._initial_adapter_dir)
+        finally:
+            config.init_lora_weights = init
+
+    def save_pretrained(self, model: Any, output_dir: str) -> None:
+        """Write the adapter. After a PiSSA / OLoRA initialisation (which subtracts the initial
+        adapter from the base weights) it is converted to a plain LoRA adapter of twice the rank
+        that applies to the original, unmodified base model."""
+        initial = getattr(self, "_initial_adapter_dir", None)
+        if initial is None:
+            model.save_pretrained(output_dir)
+        else:
+            model.save_pretrained(output_dir, path_initial_model_for_weight_conversion=initial)
+
+
+def _mutates_base(init: Any) -> bool:
+    """Whether a peft ``init_lora_weights`` value rewrites the base weights (PiSSA, OLoRA)."""
+    return isinstance(init, str) and init.lower().startswith(("pissa", "olora"))

@@ -1,0 +1,65 @@
+"""QLoRA tuner: registration module (light: imports nothing heavy).
+
+LoRA on a base model quantized by bitsandbytes while it loads. Takes every ``lora`` option
+(same schemas) plus ms-swift's quantization flags (``--quant_bits``, ``--bnb_4bit_quant_type``,
+``--bnb_4bit_compute_dtype``, ``--bnb_4bit_use_double_quant``, ``--bnb_4bit_quant_storage``).
+Because quantization happens at load time, the tuner hands the loader its arguments: see
+:meth:`swiftkit.plugins.methods.qlora.tuner.QLoraTuner.load_kwargs`.
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import MethodSpec, hookimpl
+from swiftkit.plugins.methods._shared_options import lora_options
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+_DTYPES = ["auto", "float32", "bfloat16", "float16"]
+
+QLORA_OPTIONS = lora_options(
+    quant_bits={
+        "type": "integer",
+        "enum": [4, 8],
+        "default": 4,
+        "description": "Bits of the quantized base weights: 4 (QLoRA proper: nf4/fp4) or 8 (LLM.int8).",
+    },
+    bnb_4bit_quant_type={
+        "enum": ["nf4", "fp4"],
+        "default": "nf4",
+        "description": "4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
+    },
+    bnb_4bit_compute_dtype={
+        "enum": _DTYPES,
+        "default": "auto",
+        "description": "dtype the 4-bit layers compute in. auto: the run's torch_dtype when the "
+        "trainer passes it, else bfloat16 on a GPU that supports it, float16 on other GPUs, "
+        "float32 on CPU.",
+    },
+    bnb_4bit_use_double_quant={
+        "type": "boolean",
+        "default": True,
+        "description": "Quantize the quantization constants too (about 0.4 bits per weight saved).",
+    },
+    bnb_4bit_quant_storage={
+        "enum": ["uint8", "bfloat16", "float16", "float32"],
+        "default": "uint8",
+        "description": "Storage dtype of the packed 4-bit weights; set it to the compute dtype for "
+        "FSDP / DeepSpeed ZeRO-3, which shard by dtype.",
+    },
+)
+
+
+@hookimpl
+def swift_register_methods():
+    return [
+        MethodSpec(
+            id="qlora",
+            kind="tuner",
+            description="QLoRA: LoRA adapters on a 4-bit (nf4) or 8-bit base quantized by bitsandbytes "
+            "at load time.",
+            tags=["peft", "adapter", "quantization"],
+            requires=["peft>=0.17", "bitsandbytes>=0.43"],
+            options=QLORA_OPTIONS,
+            impl="swiftkit.plugins.methods.qlora.tuner:QLoraTuner",
+        )
+    ]
