@@ -252,7 +252,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def validate(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+def validate(config: dict[str, Any], schema: dict[str, Any], *, suggest_from: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate ``config`` against ``schema``; return it with schema defaults filled in.
 
     Every problem is reported at once, each naming the key, what is allowed and the nearest
@@ -262,10 +262,14 @@ def validate(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
     props = schema.get("properties", {})
     problems: list[str] = []
+    everything = {**(suggest_from or {}), **props}  # names of plugins not chosen help a typo too
     for key in config:
         if key not in props:
-            near = difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
+            near = difflib.get_close_matches(key, list(everything), n=1, cutoff=0.6)
+            hint = ""
+            if near:
+                owner = everything[near[0]].get("x-swiftkit-plugin")
+                hint = f"; did you mean {near[0]!r}" + (f" (option of {owner})" if owner and near[0] not in props else "") + "?"
             problems.append(f"unknown option {key!r}{hint}")
     known = {k: v for k, v in config.items() if k in props}
     validator = jsonschema.Draft202012Validator({**schema, "additionalProperties": True})
@@ -323,5 +327,5 @@ def build_config(
     if stray:
         owners = ", ".join(f"{k!r} ({full['properties'][k].get('x-swiftkit-plugin')})" for k in stray)
         raise ConfigError(f"invalid configuration:\n  option(s) {owners} belong to plugins this run does not use")
-    return validate(config, schema)
+    return validate(config, schema, suggest_from=full["properties"])
 

@@ -162,7 +162,13 @@ def run_training(
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
-    model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **tuner.load_kwargs())
+    try:
+        model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **tuner.load_kwargs())
+    except OSError as exc:  # not downloaded, offline, or not a checkpoint folder
+        raise SwiftkitError(
+            f"cannot load model {model_dir!r} (registered as {model_spec.id}): {str(exc).splitlines()[0]} "
+            "-- pass a local folder with --model, or allow downloads from the hub"
+        ) from exc
     template = registry.template(template_id, tokenizer=tokenizer)
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
