@@ -111,12 +111,13 @@ class StopAt:
         self.callback = _Cb()
 
 
-def test_resumed_run_continues_the_same_curve(tiny_models, chat_file, registry, tmp_path):
+@pytest.mark.parametrize("family", list(FAMILY_MODELS))
+def test_resumed_run_continues_the_same_curve(family, tiny_models, chat_file, registry, tmp_path):
     common = ("--train_type", "lora", "--max_steps", "16", "--save_steps", "8", "--learning_rate", "5e-3",
               "--lora_dropout", "0.1")
-    whole = sft(registry, *base_args(tiny_models["qwen2"], chat_file, tmp_path / "whole", *common))
+    whole = sft(registry, *base_args(tiny_models[family], chat_file, tmp_path / "whole", *common))
     with pytest.raises(KeyboardInterrupt):
-        sft(registry, *base_args(tiny_models["qwen2"], chat_file, tmp_path / "cut", *common), callbacks=[StopAt(11).callback])
+        sft(registry, *base_args(tiny_models[family], chat_file, tmp_path / "cut", *common), callbacks=[StopAt(11).callback])
     cut_dir = tmp_path / "cut"
     assert sorted(p.name for p in cut_dir.iterdir() if p.name.startswith("checkpoint")) == ["checkpoint-8"]
     # only the checkpoint path is needed: model, data and hyperparameters come from its args.json
