@@ -27,6 +27,7 @@ import glob
 import logging
 import os
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.data import steps
@@ -317,6 +318,15 @@ def _nonempty(ds: Dataset, column: str) -> list[int]:
     return pc.indices_nonzero(pc.not_equal(_arrow_column(ds, column), "")).to_pylist()
 
 
+@dataclass
+class PreparedData:
+    """The result of :func:`prepare_datasets`."""
+
+    train: Any  #: datasets.Dataset
+    val: Any  #: datasets.Dataset or None
+    report: DataReport
+
+
 def _concat(parts: list[Dataset]) -> Dataset:
     import datasets
 
@@ -342,9 +352,29 @@ def prepare_datasets(
     packing: bool = False,
     cache_dir: str | None = None,
     console: Any = None,
-) -> Any:
-    """See :func:`swiftkit.core.data.prepare_datasets`."""
-    from swiftkit.core.data import PreparedData
+) -> PreparedData:
+    """Load, validate, mix, split, tokenize (and optionally pack) datasets for training.
+
+    - ``dataset`` / ``val_dataset``: local files (``.jsonl``, ``.json``, ``.csv``, ``.parquet``,
+      ``.txt``), registered dataset ids/aliases/hub ids, or unregistered Hugging Face ids, each
+      optionally ``NAME#N`` (sample N rows, seeded; more than there are repeats rows) and, for
+      hub datasets, ``NAME:SUBSET[/SUBSET]``. Several are concatenated, then shuffled with
+      ``seed`` when ``shuffle``.
+    - ``split_dataset_ratio``: without ``val_dataset``, this share of the training rows (at
+      least one) becomes the validation split (seeded).
+    - ``mode``: ``"sft"`` (conversations; loss on the assistant replies as ``loss_scale`` says)
+      or ``"pt"`` (plain text, every token; chat datasets are encoded by the template with
+      every token trainable).
+    - ``strict``: a malformed row raises :class:`DatasetRowError` (file, row, field); with
+      ``False`` it is skipped, counted in the report, and the first 5 reasons kept and shown.
+    - ``max_length`` / ``truncation_strategy``: ``"delete"`` drops longer rows, ``"left"`` /
+      ``"right"`` cut tokens on that side; rows left with no label are dropped. All counted.
+    - ``packing``: pack rows into ``max_length`` rows with ``position_ids`` restarting per sample.
+    - ``num_proc``: worker processes for conversion and tokenization; results are cached by
+      ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
+    - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
+      for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
+    """
 
     dataset = [dataset] if isinstance(dataset, str) else list(dataset or [])
     val_dataset = [val_dataset] if isinstance(val_dataset, str) else list(val_dataset or [])
