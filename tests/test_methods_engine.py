@@ -96,7 +96,9 @@ def sft(reg):
 
 @pytest.fixture(scope="module")
 def batch(sft, template, tokenizer):
-    return sft.collate([sft.encode(template, tokenizer, c) for c in CONVERSATIONS], tokenizer.pad_token_id)
+    from swiftkit.core.data import make_collator
+
+    return make_collator(tokenizer)([sft.encode(template, tokenizer, c) for c in CONVERSATIONS])
 
 
 def train(model, objective, batch, steps=20, lr=1e-2):

@@ -8,7 +8,6 @@ reference stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
@@ -35,22 +34,6 @@ class SftObjective(Objective):
         """``template.encode(tokenizer, messages, loss_scale=self.loss_scale)``: ``input_ids``
         and ``labels`` (-100 where no loss), not truncated."""
         return template.encode(tokenizer, messages, loss_scale=self.loss_scale)
-
-    @staticmethod
-    def collate(features: Sequence[dict[str, Sequence[int]]], pad_token_id: int) -> dict[str, Any]:
-        """Right-pad encoded rows into a batch of tensors (``input_ids``, ``attention_mask``, ``labels``)."""
-        import torch
-
-        width = max(len(f["input_ids"]) for f in features)
-        input_ids = torch.full((len(features), width), pad_token_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(features), width), dtype=torch.long)
-        labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
-        for i, f in enumerate(features):
-            n = len(f["input_ids"])
-            input_ids[i, :n] = torch.as_tensor(f["input_ids"], dtype=torch.long)
-            attention_mask[i, :n] = 1
-            labels[i, :n] = torch.as_tensor(f.get("labels", f["input_ids"]), dtype=torch.long)
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         """Mean next-token cross-entropy over the label tokens of ``batch``, and token accuracy.
