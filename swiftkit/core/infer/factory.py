@@ -1,0 +1,114 @@
+"""From ``--model`` / ``--adapters`` / ``--infer_backend`` to a ready engine.
+
+A checkpoint folder from training is enough: its ``args.json`` names the base model, the
+template and the family, and a LoRA checkpoint becomes an adapter on that base.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from swiftkit.core.errors import ConfigError
+
+ADAPTER_FILE = "adapter_config.json"
+
+
+@dataclass
+class ResolvedModel:
+    """What to serve: a base model (folder or hub id), its spec, the template, the adapters."""
+
+    model_dir: str
+    model_id: str
+    template: str
+    adapters: dict[str, str] = field(default_factory=dict)  # served name -> folder
+    run_args: dict[str, Any] = field(default_factory=dict)
+
+
+def _run_args(folder: str) -> dict[str, Any]:
+    for candidate in (folder, os.path.dirname(os.path.normpath(folder))):
+        path = os.path.join(candidate, "args.json")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return json.load(fh)
+    return {}
+
+
+def _adapter_entry(text: str) -> tuple[str, str]:
+    """``name=path`` or ``path`` (named after its folder; ``checkpoint-N`` after its run too)."""
+    name, sep, path = text.partition("=")
+    if not sep:
+        path = text
+        base = os.path.basename(os.path.normpath(path))
+        parent = os.path.basename(os.path.dirname(os.path.normpath(path)))
+        name = f"{parent}/{base}" if base.startswith("checkpoint-") and parent else base
+    if not os.path.isfile(os.path.join(path, ADAPTER_FILE)):
+        raise ConfigError(f"--adapters {text}: {path} holds no {ADAPTER_FILE} (not a LoRA/peft adapter folder)")
+    return name, path
+
+
+def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
+    """Resolve ``config['model']`` and ``config['adapters']`` (ms-swift's flags)."""
+    adapters = dict(_adapter_entry(a) for a in config.get("adapters") or [])
+    model = config.get("model")
+    run_args: dict[str, Any] = {}
+    if model and os.path.isdir(model) and os.path.isfile(os.path.join(model, ADAPTER_FILE)):
+        # a LoRA checkpoint given as the model: serve its base with it as the adapter
+        name, path = _adapter_entry(model)
+        adapters = {name: path, **adapters}
+        run_args = _run_args(model)
+        model = run_args.get("model_dir") or run_args.get("model")
+        if not model:
+            raise ConfigError(f"--model {config['model']}: an adapter folder without args.json; pass the base with --model "
+                              "and the adapter with --adapters")
+    elif not model and adapters:
+        run_args = _run_args(next(iter(adapters.values())))
+        model = run_args.get("model_dir") or run_args.get("model")
+        if not model:
+            raise ConfigError("--model is required: the adapters carry no args.json naming their base model")
+    elif model and os.path.isdir(model):
+        run_args = _run_args(model)
+    if not model:
+        raise ConfigError("--model is required (a registered id, a hub id, a local folder or a training checkpoint)")
+    if config.get("model_type"):
+        entry = registry.resolve_model(config["model_type"])
+    elif run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
+        entry = registry.get("model", run_args["model_id"])
+    else:
+        entry = registry.resolve_model(model)
+    spec = entry.spec
+    model_dir = model if os.path.isdir(model) else (spec.hf_id or spec.ms_id or model)
+    template = config.get("template") or run_args.get("template") or spec.template
+    return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args)
+
+
+def engine_options(registry: Any, engine_id: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The engine's own options from the run config, plus the core keys every engine reads."""
+    props = (registry.get("engine", engine_id).data.get("options") or {}).get("properties", {})
+    options = {k: config[k] for k in props if k in config}
+    for key in ("torch_dtype", "max_length"):
+        if config.get(key) is not None:
+            options.setdefault(key, config[key])
+    return options
+
+
+def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, ResolvedModel]:
+    """An engine serving the resolved model (and its adapters) with ``--infer_backend`` (default ``pt``)."""
+    from swiftkit.core.lazy import resolve
+    from swiftkit.core.registry import get_registry
+
+    registry = registry or get_registry()
+    resolved = resolve_model(config, registry)
+    engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
+    spec = registry.get("engine", engine_id).spec
+    template = registry.template(resolved.template)
+    if getattr(template, "requires_tokenizer", False):
+        from transformers import AutoTokenizer
+
+        template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir))
+    engine = resolve(spec.impl, spec.REFS["impl"])(spec, resolved.model_dir, template, engine_options(registry, engine_id, config))
+    for name, path in resolved.adapters.items():
+        engine.add_adapter(name, path)
+    return engine, resolved
