@@ -156,5 +156,5 @@ class InferEngine(ABC):
             return request.prompt
         return self.template.render(request.messages, add_generation_prompt=True)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
         """Release the model and any worker (threads, processes)."""
