@@ -1,4 +1,5 @@
-"""The first methods (lora, full, sft) and the pt engine, on a tiny random Qwen2 built offline."""
+"""The first methods (lora, full, sft) on a tiny random Qwen2 built offline, and the registration
+of the pt engine (the engine itself: tests/test_pt_engine.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import jsonschema
 import pytest
 
 from swiftkit.core import get_registry
-from swiftkit.core.engines.interface import ChatRequest, ChatResponse, SamplingOptions
 from swiftkit.core.methods.interface import Objective, Tuner
 from swiftkit.core.specs import EngineSpec, MethodSpec
 from swiftkit.testing.tiny import build_tiny_model
@@ -29,13 +29,6 @@ CONVERSATIONS = [
         {"role": "assistant", "content": "The sea is wide, the sea is deep."},
     ],
 ]
-
-PROMPTS = [
-    [{"role": "user", "content": "Hello! How can I help you today?"}],
-    [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": "What is 1 + 1?"}],
-    [{"role": "user", "content": "Translate to German: good morning. Please answer in one long sentence."}],
-]
-
 
 # ----------------------------------------------------------------------------- fixtures
 
@@ -328,114 +321,3 @@ def test_sft_loss_ignores_masked_positions(tiny_dir, sft, batch):
     n = int((labels[:, 1:] != -100).sum())
     with torch.no_grad():
         torch.testing.assert_close(sft.compute_loss(model, batch, num_items_in_batch=2 * n)[0], manual / 2)
-
-
-# ----------------------------------------------------------------------------- pt engine
-
-
-@pytest.fixture(scope="module")
-def engine(reg, tiny_dir, template):
-    spec = reg.get("engine", "pt").spec
-    return reg.impl("engine", "pt")(spec, str(tiny_dir), template, {"max_batch_size": 8})
-
-
-def greedy(max_tokens=24, stop=()):
-    return SamplingOptions(max_tokens=max_tokens, temperature=0.0, stop=list(stop))
-
-
-def test_engine_greedy_batch_equals_single(engine):
-    requests = [ChatRequest(messages=m, sampling=greedy()) for m in PROMPTS]
-    batched = engine.infer(requests)
-    single = [engine.infer([r])[0] for r in requests]
-    assert [r.text for r in batched] == [r.text for r in single]
-    assert batched == single
-    for response, request in zip(batched, requests, strict=True):
-        assert isinstance(response, ChatResponse)
-        assert response.finish_reason in ("stop", "length")
-        assert 1 <= response.completion_tokens <= 24
-        assert response.prompt_tokens == len(engine.prepare(request).prompt_ids)
-    assert any(r.text for r in batched)
-    engine.max_batch_size = 2  # three requests in two generate() calls
-    try:
-        assert engine.infer(requests) == batched
-    finally:
-        engine.max_batch_size = 8
-
-
-def test_engine_max_tokens_and_stop_strings(engine):
-    # a prompt whose greedy answer runs at least 6 tokens without ending on its own
-    long = None
-    for messages in PROMPTS:
-        r = engine.infer([ChatRequest(messages=messages, sampling=greedy(max_tokens=32))])[0]
-        if r.finish_reason == "length" and len(r.text) >= 6:
-            long = (messages, r)
-            break
-    assert long is not None, "no prompt produced a long greedy answer"
-    messages, full = long
-
-    short = engine.infer([ChatRequest(messages=messages, sampling=greedy(max_tokens=5))])[0]
-    assert short.finish_reason == "length" and short.completion_tokens == 5
-    assert full.text.startswith(short.text)
-
-    stop = full.text[3:5]
-    cut = full.text.find(stop)
-    stopped = engine.infer([ChatRequest(messages=messages, sampling=greedy(max_tokens=32, stop=[stop]))])[0]
-    assert stopped.finish_reason == "stop"
-    assert stopped.text == full.text[:cut]
-    assert stopped.completion_tokens < full.completion_tokens
-
-    # batched rows each keep their own budget and stop strings
-    mixed = engine.infer(
-        [
-            ChatRequest(messages=messages, sampling=greedy(max_tokens=32, stop=[stop])),
-            ChatRequest(messages=messages, sampling=greedy(max_tokens=5)),
-            ChatRequest(messages=messages, sampling=greedy(max_tokens=32)),
-        ]
-    )
-    assert mixed == [stopped, short, full]
-
-
-def test_engine_stream_joins_to_infer_text(engine):
-    for messages in PROMPTS:
-        full = engine.infer([ChatRequest(messages=messages, sampling=greedy(max_tokens=24))])[0].text
-        # no stop; a one-character stop; a longer one whose first characters are held back
-        for stop in ([], ["e"], [full[4:7]] if len(full) > 7 else []):
-            request = ChatRequest(messages=messages, sampling=greedy(max_tokens=24, stop=stop))
-            expected = engine.infer([request])[0]
-            pieces = list(engine.stream(request))
-            assert "".join(pieces) == expected.text
-            events = list(engine.stream_events(request))
-            assert events[-1][1] == expected and all(resp is None for _, resp in events[:-1])
-    # closing a stream early stops the generation thread and leaves the engine usable
-    request = ChatRequest(messages=PROMPTS[2], sampling=greedy(max_tokens=24))
-    gen = engine.stream(request)
-    next(gen, None)
-    gen.close()
-    assert engine.infer([request])[0] == engine.infer([request])[0]
-
-
-def test_engine_sampling_is_seeded(engine):
-    def sample(seed):
-        opts = SamplingOptions(max_tokens=16, temperature=1.5, top_p=0.95, top_k=50, seed=seed)
-        return engine.infer([ChatRequest(messages=PROMPTS[0], sampling=opts)])[0].text
-
-    assert sample(1) == sample(1)
-    assert len({sample(s) for s in range(1, 5)}) > 1
-
-
-def test_engine_lora_adapter_per_request(reg, engine, tiny_dir, model_spec, tmp_path):
-    tuner = make_method(reg, "lora", init_lora_weights="false")  # random B: the adapter changes outputs
-    peft_model = tuner.prepare(load_model(tiny_dir), model_spec)
-    tuner.save_pretrained(peft_model, str(tmp_path / "adapter"))
-
-    request = ChatRequest(messages=PROMPTS[0], sampling=greedy(max_tokens=16))
-    adapted_request = ChatRequest(
-        messages=PROMPTS[0], sampling=greedy(max_tokens=16), adapter=str(tmp_path / "adapter")
-    )
-    base = engine.infer([request])[0]
-    both = engine.infer([adapted_request, request])
-    assert both[1] == base  # the base model answers requests without an adapter
-    assert both[0].text != base.text
-    assert engine.infer([request])[0] == base
-    with pytest.raises(ValueError, match="adapter_config.json"):
-        engine.infer([ChatRequest(messages=PROMPTS[0], adapter=str(tmp_path))])

@@ -90,3 +90,15 @@ def test_builtin_hub_ids_resolve_from_both_hubs():
     for entry in hf_and_ms:
         assert registry.get("model", entry.data["ms_id"]).id == entry.id
         assert registry.get("model", entry.data["hf_id"]).id == entry.id
+
+
+def test_folder_family_found_by_its_chat_template(tmp_path):
+    """Qwen2 and Qwen2.5 share config.json's model_type and architecture; the tokenizer's chat
+    template tells them apart when the folder's name does not."""
+    from swiftkit.testing.tiny import build_tiny_model
+
+    registry = get_registry(refresh=True)
+    for model_id, template in (("qwen2.5-0.5b-instruct", "qwen2_5"), ("qwen2-0.5b-instruct", "qwen")):
+        folder = build_tiny_model(model_id, tmp_path / f"unnamed-{template}", registry=registry)
+        entry = registry.resolve_model(str(folder))
+        assert entry.data["template"] == template and entry.data["family"] == registry.get("model", model_id).data["family"]

@@ -73,6 +73,21 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_new_tokens": {"type": "integer", "minimum": 1},
     "temperature": {"type": "number", "minimum": 0},
     "stream": {"type": "boolean"},
+    "result_path": {"type": "string", "description": "swift infer: the jsonl file batch results are written to "
+                    "(default <checkpoint>/infer_result/<timestamp>.jsonl)."},
+    "host": {"type": "string", "description": "swift deploy: address to listen on (default 127.0.0.1; 0.0.0.0: every interface)."},
+    "port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift deploy: port (default 8000; 0: any free port)."},
+    "api_key": {"type": "string", "description": "swift deploy: key every request must send as 'Authorization: Bearer <key>' "
+                "(default $SWIFTKIT_API_KEY; unset: no key)."},
+    "served_model_name": {"type": "string", "description": "swift deploy: the base model's name in /v1/models and in requests "
+                          "(default: its registered id)."},
+    "max_concurrency": {"type": "integer", "minimum": 1, "description": "swift deploy: requests served at once (default 64); "
+                        "one more is answered 429."},
+    "max_tokens_limit": {"type": "integer", "minimum": 1, "description": "swift deploy: the most max_tokens a request may ask "
+                         "(default 4096; more is answered 400); also the default when a request sets none and "
+                         "--max_new_tokens is unset."},
+    "merge_lora": {"type": "boolean", "description": "swift export: merge the LoRA adapter into its base model."},
+    "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }
 
 #: core key -> (kind, method kind or None): its allowed values come from the registry

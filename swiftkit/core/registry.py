@@ -182,6 +182,17 @@ class Registry:
         for e in candidates:  # a folder named after a checkpoint picks that checkpoint's spec
             if base in [n.lower().rsplit("/", 1)[-1] for n in e.names()]:
                 return e
+        if len({e.data.get("template") for e in candidates}) > 1:
+            # families sharing an architecture (Qwen2 / Qwen2.5, Llama 3 / 3.1) differ in their
+            # template: a tokenizer carrying one of ours names the family
+            saved = _saved_chat_template(folder)
+            if saved:
+                for e in candidates:
+                    try:
+                        if self.template(e.data["template"]).chat_template() == saved:
+                            return e
+                    except Exception:  # a template that cannot render without a tokenizer
+                        continue
         return candidates[0]
 
     # -------------------------------------------------------------- behaviour
@@ -220,6 +231,21 @@ class Registry:
 
         spec = self.get(kind, name).spec
         return resolve(spec.impl, spec.REFS["impl"])
+
+
+def _saved_chat_template(folder: str) -> str | None:
+    """The chat template a tokenizer folder carries (transformers 5 writes ``chat_template.jinja``)."""
+    try:
+        with open(os.path.join(folder, "chat_template.jinja"), encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(folder, "tokenizer_config.json"), encoding="utf-8") as fh:
+            template = json.load(fh).get("chat_template")
+    except (OSError, ValueError):
+        return None
+    return template if isinstance(template, str) else None
 
 
 _REGISTRY: Registry | None = None

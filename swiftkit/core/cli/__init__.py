@@ -22,6 +22,9 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "config-schema": ("swiftkit.core.cli.schema_cmd:config_schema_command", "Print the run-configuration JSON Schema."),
     "sft": ("swiftkit.core.cli.train_cmd:sft_command", "Supervised fine-tuning (ms-swift flags; --config FILE.yaml)."),
     "pt": ("swiftkit.core.cli.train_cmd:pt_command", "Continued pre-training on plain text."),
+    "infer": ("swiftkit.core.cli.infer_cmd:infer_command", "Chat with a model in the terminal, or answer every row of --val_dataset."),
+    "deploy": ("swiftkit.core.cli.deploy_cmd:deploy_command", "Serve a model over an OpenAI-compatible HTTP API (FastAPI + uvicorn)."),
+    "export": ("swiftkit.core.cli.export_cmd:export_command", "Merge a LoRA checkpoint into a full model folder (--merge_lora)."),
     "demo": ("swiftkit.core.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
 }
 

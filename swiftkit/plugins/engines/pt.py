@@ -1,8 +1,8 @@
 """The ``pt`` engine (plain PyTorch + transformers ``generate``): registration module.
 
 Light: imports nothing heavy. The engine itself is :mod:`swiftkit.plugins.engines.pt_engine`.
-The weight dtype is the core run option ``torch_dtype``, which the engine receives with its
-own options.
+The core run options ``torch_dtype`` (weight dtype) and ``max_length`` (prompt + answer
+tokens) reach the engine with its own options.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ PT_OPTIONS = {
             "default": 16,
             "description": "Most requests decoded together in one generate() call.",
         },
+        "batch_wait_ms": {
+            "type": "number",
+            "minimum": 0,
+            "default": 10,
+            "description": "How long the dynamic batcher waits after a request arrives for others to "
+            "decode with it (milliseconds; requests arriving while a batch runs join the next one).",
+        },
         "device_map": {
             "type": ["string", "null"],
             "default": None,
@@ -35,10 +42,10 @@ def swift_register_engines():
     return [
         EngineSpec(
             id="pt",
-            description="Native PyTorch inference with transformers generate(): any model, batched, "
-            "streaming, LoRA adapters per request.",
+            description="Native PyTorch inference with transformers generate(): any model, dynamic "
+            "batching, streaming, logprobs, several LoRA adapters per batch.",
             options=PT_OPTIONS,
-            capabilities=["chat", "stream", "batch", "lora"],
+            capabilities=["chat", "completion", "stream", "batch", "lora", "logprobs"],
             impl="swiftkit.plugins.engines.pt_engine:PtEngine",
         )
     ]

@@ -1,144 +1,70 @@
-"""The ``pt`` engine: batched chat inference with transformers ``generate()``.
+"""The ``pt`` engine: transformers ``generate()`` with dynamic batching.
 
-Each request is prepared into a :class:`_Job` (prompt ids, stop strings, token budget); jobs
-that can share a ``generate()`` call (same adapter and sampling settings) are decoded together
-with left padding by :meth:`PtEngine.run_batch`. A per-row stopping criterion ends each row at
-its own token budget, at an end-of-turn token, or at a stop string, and the finished text is
-cut in one place (:meth:`PtEngine._complete`) for batched and streamed answers alike, so the two
-always agree. A serving layer adds dynamic batching by collecting jobs from a queue and
-calling ``run_batch``.
+Every request, synchronous or not, becomes a :class:`~swiftkit.plugins.engines.pt_batch.Row`
+handed to one background scheduler thread (:class:`~swiftkit.plugins.engines.pt_batch.Scheduler`)
+that owns the model: requests arriving together (within ``batch_wait_ms``, up to
+``max_batch_size``) are decoded in one left-padded ``generate()`` call, each row ending at its
+own end-of-turn token, stop string or ``max_tokens``, and streaming its own deltas.
+``infer(requests)`` submits all its requests at once, so they share batches too.
+
+Per-row sampling: ``generate()`` runs greedy, and a logits processor picks each row's token
+itself (greedy, or temperature / top-k / top-p with the row's own seeded random stream), so
+requests with different sampling settings share a batch and a seeded request gives the same
+answer alone or batched. Log-probabilities are those of the raw distribution (before
+temperature and filtering), like vLLM's default.
+
+LoRA adapters: ``add_adapter(name, path)`` loads an adapter into one ``PeftModel`` under an
+internal name; a request's ``adapter`` is a served name or a folder (loaded on first use and
+then served under that string). Rows for different LoRA adapters (and the base model) share a
+batch through peft's mixed-batch ``adapter_names``; adapters that cannot mix (DoRA, non-LoRA)
+are batched per adapter.
+
+Greedy answers do not depend on the batch: left padding with an attention mask, position ids
+from the mask (``generate`` derives them), so a row's tokens equal those of the same request
+run alone (float noise from different matmul shapes can only matter at exact ties).
 
 torch, transformers and peft are imported inside the methods only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
+import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from swiftkit.core.engines.interface import ChatRequest, ChatResponse, InferEngine
+from swiftkit.core.engines.interface import (
+    ChatResponse,
+    CompletionRequest,
+    InferEngine,
+    Request,
+    StreamChunk,
+)
+from swiftkit.plugins.engines.pt_batch import BatchHooks, Row, Scheduler, hook_classes
 
-_END = object()  # end-of-stream marker on a streaming queue
-
-
-@dataclass
-class _Job:
-    """One request, ready to decode."""
-
-    request: ChatRequest
-    prompt_ids: list[int]
-    stops: list[str]
-    max_new: int
-
-    @property
-    def do_sample(self) -> bool:
-        return self.request.sampling.temperature > 0
-
-    def batch_key(self) -> tuple:
-        """Jobs with equal keys can share one ``generate()`` call."""
-        s = self.request.sampling
-        if not self.do_sample:
-            return (self.request.adapter, False)
-        return (self.request.adapter, True, s.temperature, s.top_p, s.top_k, s.seed)
-
-
-@cache
-def _row_stopper_class() -> type:
-    import torch
-    from transformers import StoppingCriteria
-
-    class RowStopper(StoppingCriteria):
-        """Ends each row of a batch on its own: token budget, end-of-turn token, stop string,
-        or cancellation. Records the number of generated tokens at which each row ended."""
-
-        def __init__(
-            self, engine: PtEngine, jobs: Sequence[_Job], prompt_len: int, cancel: threading.Event | None
-        ):
-            self.engine = engine
-            self.jobs = list(jobs)
-            self.prompt_len = prompt_len
-            self.cancel = cancel
-            self.finished_at: list[int | None] = [None] * len(self.jobs)
-            self._checked_chars = [0] * len(self.jobs)
-
-        def _hits_stop(self, i: int, tokens: list[int]) -> bool:
-            stops = self.jobs[i].stops
-            text = self.engine.decode(tokens)
-            start = max(0, self._checked_chars[i] - max(len(s) for s in stops))
-            self._checked_chars[i] = len(text)
-            return any(text.find(s, start) >= 0 for s in stops)
-
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            n = input_ids.shape[1] - self.prompt_len
-            cancelled = self.cancel is not None and self.cancel.is_set()
-            last = input_ids[:, -1].tolist()
-            done = []
-            for i, job in enumerate(self.jobs):
-                if self.finished_at[i] is None and (
-                    cancelled
-                    or n >= job.max_new
-                    or last[i] in self.engine.eos_token_ids
-                    or (job.stops and self._hits_stop(i, input_ids[i, self.prompt_len :].tolist()))
-                ):
-                    self.finished_at[i] = n
-                done.append(self.finished_at[i] is not None)
-            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
-
-    return RowStopper
-
-
-@cache
-def _queue_streamer_class() -> type:
-    from transformers.generation.streamers import BaseStreamer
-
-    class QueueStreamer(BaseStreamer):
-        """Hands each new token id of a one-row ``generate()`` to a queue (the prompt is skipped)."""
-
-        def __init__(self, q: queue.Queue):
-            self.q = q
-            self.prompt_seen = False
-
-        def put(self, value: Any) -> None:
-            if not self.prompt_seen:
-                self.prompt_seen = True
-                return
-            self.q.put(value.reshape(-1).tolist())
-
-        def end(self) -> None:
-            self.q.put(_END)
-
-    return QueueStreamer
-
-
-def _held_back(text: str, stops: Sequence[str]) -> int:
-    """How many trailing characters of ``text`` must not be streamed yet: an incomplete
-    character, or the start of a stop string that the next tokens may complete."""
-    hold = 0
-    for stop in stops:
-        for k in range(min(len(stop) - 1, len(text)), 0, -1):
-            if text.endswith(stop[:k]):
-                hold = max(hold, k)
-                break
-    tail = len(text) - len(text.rstrip("\ufffd"))
-    return max(hold, tail)
+_MIX = "mixed"  # the scheduler group of rows that can share a batch whatever their adapter
+_DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 
 class PtEngine(InferEngine):
     """Inference with the model's own PyTorch code (any transformers causal LM).
 
     Created as ``PtEngine(spec, model_dir, template, options)``. ``model`` and ``tokenizer``
-    may be passed to serve objects already in memory (a model just trained); otherwise they
-    are loaded from ``model_dir``. ``template`` renders the prompts; ``None`` falls back to the
-    tokenizer's own ``chat_template``. A request's ``adapter`` names a folder holding a peft
-    adapter; it is loaded on first use and applied to that request only.
+    may be passed to serve objects already in memory (a model just trained; a ``PeftModel``
+    answers requests without an adapter with its active adapter); otherwise they are loaded
+    from ``model_dir``. ``template`` renders chat prompts (``None``: the tokenizer's own
+    ``chat_template``).
 
-    ``options``: ``max_batch_size`` and ``device_map`` (the spec's own) and ``torch_dtype``
-    (``auto`` / ``float32`` / ``float16`` / ``bfloat16``, a core run option passed through).
+    ``options``: ``max_batch_size``, ``batch_wait_ms`` and ``device_map`` (the spec's own),
+    ``torch_dtype`` (``auto`` / ``float32`` / ``float16`` / ``bfloat16``) and ``max_length``
+    (prompt + answer tokens; a longer prompt is refused, the answer budget is cut to fit), core
+    run options passed through.
+
+    :attr:`stats` counts batches, rows and tokens and shows the rows decoding and waiting now.
     """
 
     def __init__(
@@ -152,15 +78,25 @@ class PtEngine(InferEngine):
         tokenizer: Any = None,
     ):
         super().__init__(spec, model_dir, template, options)
-        self.max_batch_size = int(self._option("max_batch_size", 16))
         if model is None or tokenizer is None:
             model, tokenizer = self._load(model, tokenizer)
         self.model = model.eval()
         self.tokenizer = tokenizer
-        self._lock = threading.RLock()
-        self._adapters: dict[str, str] = {}  # adapter folder -> peft adapter name
+        if (
+            template is not None
+            and getattr(template, "requires_tokenizer", False)
+            and template.tokenizer is None
+        ):
+            self.template = template.bind(tokenizer)
+        max_length = self._option("max_length", None)
+        self.max_length = int(max_length) if max_length is not None else None
+        self._lock = threading.RLock()  # the model: generate() and adapter loading
+        self._peft_names: dict[str, str] = {}  # adapter folder -> peft adapter name
+        self._mixable: dict[str, bool] = {}  # adapter folder -> may share a batch with others
+        self._mixing = True  # False once peft refused a mixed batch
         self._default_adapter = self._active_adapter() if self._is_peft() else None
-        self.eos_token_ids = self._collect_eos_ids()
+        self._default_mixable = self._default_adapter is None or self._peft_mixable(self._default_adapter)
+        self.eos_token_ids = frozenset(self._collect_eos_ids())
         self.stop_words = [w for w in self._template_stop_words() if w]
         pad = tokenizer.pad_token_id
         if pad is None:
@@ -170,6 +106,16 @@ class PtEngine(InferEngine):
                 else min(self.eos_token_ids, default=0)
             )
         self.pad_token_id = int(pad)
+        self._decode = self._decoder()
+        self._token_texts: dict[int, str] = {}
+        self._gen_counters = {"generate_calls": 0}
+        self._closed = False
+        self._scheduler = Scheduler(
+            self._run_batch,
+            self._group_of,
+            max_batch_size=int(self._option("max_batch_size", 16)),
+            wait_s=float(self._option("batch_wait_ms", 10)) / 1000.0,
+        )
 
     # ----------------------------------------------------------------------------- loading
 
@@ -188,8 +134,8 @@ class PtEngine(InferEngine):
             tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         if model is None:
             dtype_name = self._option("torch_dtype", "auto")
-            if dtype_name not in ("auto", "float32", "float16", "bfloat16"):
-                raise ValueError(f"torch_dtype {dtype_name!r}: expected auto, float32, float16 or bfloat16")
+            if dtype_name not in _DTYPES:
+                raise ValueError(f"torch_dtype {dtype_name!r}: expected one of {', '.join(_DTYPES)}")
             dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
             device_map = self._option("device_map", None)
             if device_map is None:
@@ -204,6 +150,10 @@ class PtEngine(InferEngine):
             return False
         return isinstance(self.model, PeftModel)
 
+    def _hf_model(self) -> Any:
+        """The transformers model (under a ``PeftModel`` wrapper, if any)."""
+        return self.model.get_base_model() if self._is_peft() else self.model
+
     def _active_adapter(self) -> str | None:
         active = getattr(self.model, "active_adapter", None)
         return active[0] if isinstance(active, (list, tuple)) else active
@@ -211,7 +161,7 @@ class PtEngine(InferEngine):
     def _collect_eos_ids(self) -> set[int]:
         ids: set[int] = set()
         candidates = [self.tokenizer.eos_token_id]
-        gen_cfg = getattr(self.model, "generation_config", None)
+        gen_cfg = getattr(self._hf_model(), "generation_config", None)
         eos = getattr(gen_cfg, "eos_token_id", None)
         candidates.extend(eos if isinstance(eos, (list, tuple)) else [eos])
         ids.update(int(i) for i in candidates if i is not None)
@@ -224,217 +174,345 @@ class PtEngine(InferEngine):
     def _template_stop_words(self) -> list[str]:
         return list(getattr(self.template, "stop_words", None) or [])
 
-    # ----------------------------------------------------------------------------- helpers
+    def _decoder(self) -> Any:
+        """``ids -> text`` without special tokens; the Rust decoder directly when that is what
+        ``tokenizer.decode`` does anyway (it is called at every step of every row)."""
+        backend = getattr(self.tokenizer, "_tokenizer", None)
+        if (
+            backend is not None
+            and hasattr(backend, "decode")
+            and not getattr(self.tokenizer, "clean_up_tokenization_spaces", False)
+        ):
+            return lambda ids: backend.decode(ids, skip_special_tokens=True)
+        return lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True)
 
-    @property
-    def device(self) -> Any:
-        return self.model.device
+    def _token_text(self, token: int) -> str:
+        text = self._token_texts.get(token)
+        if text is None:
+            text = self._token_texts[token] = self.tokenizer.decode([token], skip_special_tokens=False)
+        return text
 
-    def decode(self, tokens: Sequence[int]) -> str:
-        return self.tokenizer.decode(list(tokens), skip_special_tokens=True)
+    # ----------------------------------------------------------------------------- adapters
 
-    def render(self, messages: list[dict[str, Any]]) -> str:
+    @staticmethod
+    def _adapter_folder(path: str) -> str:
+        if not os.path.isfile(os.path.join(path, "adapter_config.json")):
+            raise ValueError(f"adapter {path!r}: no adapter_config.json there (not a peft adapter folder)")
+        return os.path.abspath(path)
+
+    def _resolve_adapter(self, adapter: str | None) -> str | None:
+        """A request's ``adapter`` (served name or folder) -> adapter folder, or ``None``."""
+        if adapter is None:
+            return None
+        if adapter in self.adapters:
+            return self.adapters[adapter]
+        if os.path.isdir(adapter):
+            return self._adapter_folder(adapter)
+        served = ", ".join(sorted(self.adapters)) or "none"
+        raise ValueError(f"unknown adapter {adapter!r}: not a served adapter ({served}) and not a folder")
+
+    def _folder_mixable(self, folder: str) -> bool:
+        """Whether rows for this adapter may share a batch with other adapters' rows (plain LoRA)."""
+        if folder not in self._mixable:
+            try:
+                with open(os.path.join(folder, "adapter_config.json"), encoding="utf-8") as fh:
+                    cfg = json.load(fh)
+                self._mixable[folder] = str(cfg.get("peft_type", "")).upper() == "LORA" and not cfg.get(
+                    "use_dora"
+                )
+            except (OSError, ValueError):
+                self._mixable[folder] = False
+        return self._mixable[folder]
+
+    def _peft_mixable(self, name: str) -> bool:
+        cfg = getattr(self.model, "peft_config", {}).get(name)
+        peft_type = getattr(getattr(cfg, "peft_type", None), "value", getattr(cfg, "peft_type", ""))
+        return str(peft_type).upper() == "LORA" and not getattr(cfg, "use_dora", False)
+
+    def _peft_adapter(self, folder: str) -> str:
+        """The peft adapter name of ``folder``, loading it first if needed (model lock held)."""
+        name = self._peft_names.get(folder)
+        if name is not None:
+            return name
+        from peft import PeftModel
+
+        name = f"adapter_{len(self._peft_names) + 1}"
+        if self._is_peft():
+            self.model.load_adapter(folder, adapter_name=name, is_trainable=False)
+        else:
+            self.model = PeftModel.from_pretrained(self.model, folder, adapter_name=name, is_trainable=False)
+        self.model.eval()
+        self._peft_names[folder] = name
+        return name
+
+    def add_adapter(self, name: str, path: str) -> None:
+        """Serve the peft adapter in ``path`` under ``name`` (loaded now; waits for a running batch)."""
+        folder = self._adapter_folder(path)
+        with self._lock:
+            self._peft_adapter(folder)
+        self.adapters = {**self.adapters, name: folder}
+
+    # ----------------------------------------------------------------------------- requests
+
+    def render(self, request: Request) -> str:
+        if isinstance(request, CompletionRequest):
+            return request.prompt
         if self.template is None:
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return self.template.render(messages, add_generation_prompt=True)
+            return self.tokenizer.apply_chat_template(
+                request.messages, tokenize=False, add_generation_prompt=True
+            )
+        return self.template.render(request.messages, add_generation_prompt=True)
 
-    def prepare(self, request: ChatRequest) -> _Job:
-        """Render and tokenize one request (special tokens are part of the template text)."""
+    def prepare(self, request: Request, sink: Any = None) -> Row:
+        """Check, render and tokenize one request into a scheduler row. Chat prompts carry
+        their special tokens in the template text; a completion prompt gets the tokenizer's
+        usual special tokens (a BOS where the model has one)."""
         s = request.sampling
         if s.max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {s.max_tokens}")
         if s.temperature < 0:
             raise ValueError(f"temperature must not be negative, got {s.temperature}")
-        prompt_ids = list(
-            self.tokenizer(self.render(request.messages), add_special_tokens=False)["input_ids"]
+        if not 0 < s.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {s.top_p}")
+        if s.top_k < 0:
+            raise ValueError(f"top_k must not be negative (0: off), got {s.top_k}")
+        if s.top_logprobs < 0:
+            raise ValueError(f"top_logprobs must not be negative, got {s.top_logprobs}")
+        completion = isinstance(request, CompletionRequest)
+        prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
+        if not prompt_ids:
+            raise ValueError("the prompt is empty")
+        max_new = int(s.max_tokens)
+        if self.max_length is not None:
+            room = self.max_length - len(prompt_ids)
+            if room < 1:
+                raise ValueError(f"the prompt has {len(prompt_ids)} tokens; max_length is {self.max_length}")
+            max_new = min(max_new, room)
+        template_stops = [] if completion else self.stop_words
+        stops = list(dict.fromkeys([*template_stops, *(x for x in s.stop if x)]))
+        return Row(
+            request=request,
+            prompt_ids=prompt_ids,
+            stops=stops,
+            max_new=max_new,
+            adapter=self._resolve_adapter(request.adapter),
+            temperature=float(s.temperature),
+            top_p=float(s.top_p),
+            top_k=int(s.top_k),
+            seed=s.seed,
+            logprobs=bool(s.logprobs or s.top_logprobs),
+            top_logprobs=int(s.top_logprobs),
+            sink=sink,
         )
-        stops = list(dict.fromkeys([*self.stop_words, *(x for x in s.stop if x)]))
-        return _Job(request=request, prompt_ids=prompt_ids, stops=stops, max_new=int(s.max_tokens))
 
-    def _complete(self, job: _Job, tokens: Sequence[int]) -> tuple[ChatResponse, bool]:
-        """Cut generated ``tokens`` at the first end-of-turn token or stop string, or at the
-        budget. Returns the response and whether the answer is finished."""
-        tokens = list(tokens)[: job.max_new]
-        reason = None
-        body = tokens
-        for k, tok in enumerate(tokens):
-            if tok in self.eos_token_ids:
-                body, tokens, reason = tokens[:k], tokens[: k + 1], "stop"
-                break
-        text = self.decode(body)
-        cuts = [i for i in (text.find(s) for s in job.stops) if i >= 0]
-        if cuts:
-            text, reason = text[: min(cuts)], "stop"
-        elif reason is None and len(tokens) >= job.max_new:
-            reason = "length"
-        response = ChatResponse(
-            text=text,
-            finish_reason=reason or "length",
-            prompt_tokens=len(job.prompt_ids),
-            completion_tokens=len(tokens),
-        )
-        return response, reason is not None
+    def _submit(self, rows: Sequence[Row], *, wait: bool = True) -> None:
+        if self._closed:
+            raise RuntimeError("the pt engine is closed")
+        self._scheduler.submit(rows, wait=wait)
 
-    def _generation_config(self, job: _Job, max_new: int) -> Any:
-        from transformers import GenerationConfig
+    # ----------------------------------------------------------------------------- the contract
 
-        s = job.request.sampling
-        # Every knob that changes the answer is set explicitly: an unset one would be taken
-        # from the checkpoint's generation_config.json (a repetition penalty, top_k ...).
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": max_new,
-            "min_new_tokens": 0,
-            "do_sample": job.do_sample,
-            "num_beams": 1,
-            "repetition_penalty": 1.0,
-            "no_repeat_ngram_size": 0,
-            "eos_token_id": sorted(self.eos_token_ids),
-            "pad_token_id": self.pad_token_id,
-        }
-        if job.do_sample:  # sampling knobs only when sampling (greedy ignores them, and warns)
-            kwargs.update(
-                temperature=float(s.temperature),
-                top_p=float(s.top_p),
-                top_k=int(s.top_k),  # 0: no top-k filter
-                min_p=0.0,
-                typical_p=1.0,
-                epsilon_cutoff=0.0,
-                eta_cutoff=0.0,
-            )
-        return GenerationConfig(**kwargs)
+    def infer(self, requests: list[Request]) -> list[ChatResponse]:
+        """Answer every request; they are queued together, so they share batches (with each
+        other and with requests already waiting). The synchronous calls do not wait
+        ``batch_wait_ms`` for others to join: their caller has submitted all it has."""
+        rows = [self.prepare(r) for r in requests]
+        if not rows:
+            return []
+        self._submit(rows, wait=False)
+        try:
+            return [row.future.result() for row in rows]
+        finally:
+            for row in rows:
+                row.cancel()
 
-    def _load_adapter(self, path: str) -> str:
-        if path in self._adapters:
-            return self._adapters[path]
-        import os
-
-        from peft import PeftModel
-
-        if not os.path.isfile(os.path.join(path, "adapter_config.json")):
-            raise ValueError(f"adapter {path!r}: no adapter_config.json there (not a peft adapter folder)")
-        name = f"adapter_{len(self._adapters) + 1}"
-        if self._is_peft():
-            self.model.load_adapter(path, adapter_name=name, is_trainable=False)
-        else:
-            self.model = PeftModel.from_pretrained(self.model, path, adapter_name=name, is_trainable=False)
-        self.model.eval()
-        self._adapters[path] = name
-        return name
-
-    @contextlib.contextmanager
-    def _use_adapter(self, adapter: str | None) -> Iterator[None]:
-        if adapter is not None:
-            name = self._load_adapter(adapter)  # may wrap self.model in a PeftModel
-            self.model.set_adapter(name)
-            yield
-        elif self._default_adapter is not None:
-            self.model.set_adapter(self._default_adapter)
-            yield
-        elif self._is_peft():
-            with self.model.disable_adapter():
-                yield
-        else:
-            yield
-
-    # ----------------------------------------------------------------------------- decoding
-
-    def _generate(
-        self, jobs: Sequence[_Job], *, streamer: Any = None, cancel: threading.Event | None = None
-    ) -> Any:
-        """One ``generate()`` call over ``jobs`` (equal batch keys), left-padded. Returns the
-        generated token rows (prompt removed) and the row stopper."""
-        import torch
-        from transformers import StoppingCriteriaList
-
-        width = max(len(j.prompt_ids) for j in jobs)
-        input_ids = torch.full((len(jobs), width), self.pad_token_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(jobs), width), dtype=torch.long)
-        for i, job in enumerate(jobs):
-            n = len(job.prompt_ids)
-            input_ids[i, width - n :] = torch.as_tensor(job.prompt_ids, dtype=torch.long)
-            attention_mask[i, width - n :] = 1
-        stopper = _row_stopper_class()(self, jobs, width, cancel)
-        config = self._generation_config(jobs[0], max(j.max_new for j in jobs))
-        seed = jobs[0].request.sampling.seed if jobs[0].do_sample else None
-        with self._lock, torch.inference_mode(), self._use_adapter(jobs[0].request.adapter):
-            device = self.device
-            rng_devices = [device] if device.type == "cuda" else []
-            with torch.random.fork_rng(devices=rng_devices, enabled=seed is not None):
-                if seed is not None:
-                    torch.manual_seed(int(seed))
-                out = self.model.generate(
-                    input_ids=input_ids.to(device),
-                    attention_mask=attention_mask.to(device),
-                    generation_config=config,
-                    stopping_criteria=StoppingCriteriaList([stopper]),
-                    streamer=streamer,
-                )
-        return out[:, width:].tolist(), stopper
-
-    def run_batch(self, jobs: Sequence[_Job]) -> list[ChatResponse]:
-        """Decode jobs that share a batch key in one ``generate()`` call."""
-        rows, stopper = self._generate(jobs)
-        responses = []
-        for i, job in enumerate(jobs):
-            end = stopper.finished_at[i]
-            responses.append(self._complete(job, rows[i] if end is None else rows[i][:end])[0])
-        return responses
-
-    def infer(self, requests: list[ChatRequest]) -> list[ChatResponse]:
-        jobs = [self.prepare(r) for r in requests]
-        groups: dict[tuple, list[int]] = {}
-        for i, job in enumerate(jobs):
-            groups.setdefault(job.batch_key(), []).append(i)
-        results: list[ChatResponse | None] = [None] * len(jobs)
-        for indices in groups.values():
-            for start in range(0, len(indices), self.max_batch_size):
-                chunk = indices[start : start + self.max_batch_size]
-                for i, response in zip(chunk, self.run_batch([jobs[i] for i in chunk]), strict=True):
-                    results[i] = response
-        return results  # type: ignore[return-value]
-
-    def stream_events(self, request: ChatRequest) -> Iterator[tuple[str, ChatResponse | None]]:
-        """Yield ``(text_delta, None)`` while decoding, then ``(last_delta, response)`` once:
-        the deltas join to ``response.text``, which equals what :meth:`infer` answers."""
-        job = self.prepare(request)
-        q: queue.Queue = queue.Queue()
-        cancel = threading.Event()
-        streamer = _queue_streamer_class()(q)
-
-        def work() -> None:
-            try:
-                self._generate([job], streamer=streamer, cancel=cancel)
-            except BaseException as exc:  # handed to the consumer, re-raised there
-                q.put(exc)
-
-        thread = threading.Thread(target=work, name="swiftkit-pt-stream", daemon=True)
-        thread.start()
-        tokens: list[int] = []
-        emitted = 0
+    def stream(self, request: Request) -> Iterator[StreamChunk]:
+        """Token-by-token deltas; the start of a stop string is held back until it is known not
+        to be one. The last chunk carries ``finish_reason`` and the token counts. Closing the
+        iterator ends the request's row."""
+        q: queue.SimpleQueue = queue.SimpleQueue()
+        row = self.prepare(request, sink=q.put)
+        self._submit([row], wait=False)
         try:
             while True:
                 item = q.get()
-                if item is _END:
-                    break
                 if isinstance(item, BaseException):
                     raise item
-                tokens.extend(item)
-                response, finished = self._complete(job, tokens)
-                if finished:
-                    cancel.set()
-                    yield response.text[emitted:], response
+                yield item
+                if item.finish_reason is not None:
                     return
-                safe = len(response.text) - _held_back(response.text, job.stops)
-                if safe > emitted:
-                    yield response.text[emitted:safe], None
-                    emitted = safe
-            response, _ = self._complete(job, tokens)
-            yield response.text[emitted:], response
         finally:
-            cancel.set()
-            thread.join()
+            row.cancel()
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
-        for delta, _ in self.stream_events(request):
-            if delta:
-                yield delta
+    async def infer_async(self, request: Request) -> ChatResponse:
+        row = self.prepare(request)
+        self._submit([row])
+        try:
+            return await asyncio.wrap_future(row.future)
+        finally:
+            row.cancel()  # a no-op once answered; frees the row when the caller was cancelled
+
+    async def stream_async(self, request: Request) -> AsyncIterator[StreamChunk]:
+        loop = asyncio.get_running_loop()
+        q: asyncio.Queue = asyncio.Queue()
+
+        def sink(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(q.put_nowait, item)
+            except RuntimeError:  # the event loop is gone: nobody is listening
+                row.cancel()
+
+        row = self.prepare(request, sink=sink)
+        self._submit([row])
+        try:
+            while True:
+                item = await q.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.finish_reason is not None:
+                    return
+        finally:
+            row.cancel()
+
+    @property
+    def max_batch_size(self) -> int:
+        return self._scheduler.max_batch_size
+
+    @max_batch_size.setter
+    def max_batch_size(self, value: int) -> None:
+        self._scheduler.max_batch_size = max(1, int(value))
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """``batches`` (scheduler batches), ``generate_calls``, ``rows``, ``max_batch``,
+        ``tokens`` (generated), ``cancelled``, and now: ``active_rows``, ``waiting_rows``."""
+        return {**self._scheduler.stats(), **self._gen_counters}
+
+    def close(self) -> None:
+        """Stop the scheduler (running rows are cancelled, waiting ones fail) and drop the model."""
+        if self._closed:
+            return
+        self._closed = True
+        self._scheduler.close()
+        with self._lock:
+            self.model = None
+        import gc
+
+        gc.collect()
+        with contextlib.suppress(Exception):
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+
+    # ----------------------------------------------------------------------------- decoding (scheduler thread)
+
+    def _group_of(self, row: Row) -> Any:
+        """Rows with equal groups may share a ``generate()`` call."""
+        if row.adapter is None:
+            mixable = self._default_mixable
+        else:
+            mixable = self._folder_mixable(row.adapter)
+        return _MIX if mixable and self._mixing else ("adapter", row.adapter)
+
+    @contextlib.contextmanager
+    def _bare_generation_config(self) -> Iterator[None]:
+        """Hide the checkpoint's ``generation_config`` (its temperature, repetition penalty ...)
+        during ``generate()``: the request's settings are all there is, and the scores our
+        processor sees are the raw logits."""
+        from transformers import GenerationConfig
+
+        model = self._hf_model()
+        saved = model.generation_config
+        model.generation_config = GenerationConfig(
+            bos_token_id=getattr(saved, "bos_token_id", None),
+            eos_token_id=sorted(self.eos_token_ids),
+            pad_token_id=self.pad_token_id,
+        )
+        try:
+            yield
+        finally:
+            model.generation_config = saved
+
+    def _adapter_kwargs(self, names: list[str | None]) -> tuple[Any, dict[str, Any]]:
+        """The adapter context and ``generate()`` kwargs for rows using peft adapters ``names``."""
+        if not self._is_peft():
+            return contextlib.nullcontext(), {}
+        distinct = set(names)
+        if distinct == {None}:
+            return self.model.disable_adapter(), {}
+        if len(distinct) == 1:
+            self.model.set_adapter(names[0])
+            return contextlib.nullcontext(), {}
+        return contextlib.nullcontext(), {"adapter_names": [n or "__base__" for n in names]}
+
+    def _run_batch(self, rows: list[Row]) -> None:
+        ready = []
+        with self._lock:
+            if self.model is None:
+                raise RuntimeError("the pt engine is closed")
+            for row in rows:
+                try:
+                    name = (
+                        self._peft_adapter(row.adapter) if row.adapter is not None else self._default_adapter
+                    )
+                except Exception as exc:  # a bad adapter fails its own rows only
+                    row.fail(exc)
+                    continue
+                if row.adapter is not None and row.request.adapter not in self.adapters:
+                    # a folder: served under its path from now on (a new dict: readers never see it change)
+                    self.adapters = {**self.adapters, row.request.adapter: row.adapter}
+                ready.append((row, name))
+            if not ready:
+                return
+            try:
+                self._generate([r for r, _ in ready], [n for _, n in ready])
+            except ValueError:
+                if not (len({n for _, n in ready}) > 1 and all(not r.tokens for r, _ in ready)):
+                    raise
+                # peft refused the mixed batch: batch per adapter from now on
+                self._mixing = False
+                by_name: dict[str | None, list[Row]] = {}
+                for row, name in ready:
+                    by_name.setdefault(name, []).append(row)
+                for name, group in by_name.items():
+                    self._generate(group, [name] * len(group))
+
+    def _generate(self, rows: list[Row], names: list[str | None]) -> None:
+        """One left-padded ``generate()`` call over ``rows``; each row ends on its own."""
+        import torch
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+        width = max(len(r.prompt_ids) for r in rows)
+        input_ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row.prompt_ids)
+            input_ids[i, width - n :] = torch.as_tensor(row.prompt_ids, dtype=torch.long)
+            attention_mask[i, width - n :] = 1
+            row.start(self._decode, self.eos_token_ids)
+        hooks = BatchHooks(rows, self._token_text, self._scheduler.counters)
+        choose, finished = hook_classes()
+        config = GenerationConfig(
+            max_new_tokens=max(r.max_new for r in rows),
+            min_new_tokens=0,
+            do_sample=False,  # the processor has already chosen; greedy picks its choice
+            num_beams=1,
+            eos_token_id=sorted(self.eos_token_ids),
+            pad_token_id=self.pad_token_id,
+        )
+        context, kwargs = self._adapter_kwargs(names)
+        self._gen_counters["generate_calls"] += 1
+        device = self.model.device
+        with torch.inference_mode(), self._bare_generation_config(), context:
+            self.model.generate(
+                input_ids=input_ids.to(device),
+                attention_mask=attention_mask.to(device),
+                generation_config=config,
+                logits_processor=LogitsProcessorList([choose(hooks)]),
+                stopping_criteria=StoppingCriteriaList([finished(hooks)]),
+                **kwargs,
+            )
+        for row in rows:
+            row.finish("length")  # only rows generate() ended before their own stop

@@ -1,0 +1,233 @@
+"""Serving benchmark: ``swift deploy`` on a tiny model, measured from outside.
+
+One run prints:
+
+- the time from starting ``python -m swiftkit deploy`` to the first healthy ``GET /health``
+  (interpreter start, plugin discovery, model load, server start);
+- sequential chat latency p50 / p95 (one request at a time, the ``openai`` client);
+- the throughput of N concurrent chat requests (``AsyncOpenAI`` + asyncio) against the same N
+  sent one after another (target: at least 4x, which needs an engine that batches requests
+  that arrive together);
+- ``swift infer`` batch throughput over a dataset of the same prompts (a subprocess), when the
+  installed swiftkit has that command.
+
+Usage::
+
+    python benchmarks/serve.py                       # builds a tiny random Qwen2 offline
+    python benchmarks/serve.py --model DIR --requests 32 --max_tokens 32 --json
+
+Needs the serve extra and the openai client (``pip install 'swiftkit[serve]' openai``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET = 4.0
+KEY = "bench-key"
+QUESTIONS = [
+    "What is the capital of France?", "Write a haiku about the sea.", "Explain recursion in one sentence.",
+    "List three prime numbers.", "How do bees make honey?", "Translate 'good morning' to German.",
+    "What is 17 times 3?", "Name a famous painter.",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _messages(i: int) -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"{QUESTIONS[i % len(QUESTIONS)]} (request {i})"}]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def _has_command(name: str) -> bool:
+    from swiftkit.core.cli import CORE_COMMANDS
+
+    return name in CORE_COMMANDS
+
+
+def _env(threads: int | None) -> dict[str, str]:
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    return env
+
+
+def start_deploy(model: str, port: int, args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, float]:
+    """Start ``swift deploy``; return the process and the seconds until ``/health`` answered 200."""
+    import httpx
+
+    cmd = [sys.executable, "-m", "swiftkit", "deploy", "--model", model, "--port", str(port), "--api_key", KEY,
+           "--served_model_name", "bench", "--max_concurrency", str(max(64, args.requests * 2)),
+           "--max_tokens_limit", str(max(args.max_tokens, 256))]
+    if args.infer_backend:
+        cmd += ["--infer_backend", args.infer_backend]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=_env(args.threads))
+    url = f"http://127.0.0.1:{port}/health"
+    deadline = started + args.start_timeout
+    with httpx.Client(headers={"Authorization": f"Bearer {KEY}"}, timeout=1) as poll:
+        while time.perf_counter() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"swift deploy exited with {proc.returncode} before it was healthy:\n{log.read_text()}")
+            try:
+                if poll.get(url).status_code == 200:
+                    return proc, time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)  # gentle: the server is loading on the same cores
+    proc.kill()
+    raise SystemExit(f"swift deploy was not healthy within {args.start_timeout} s:\n{log.read_text()}")
+
+
+def sequential(client: Any, n: int, max_tokens: int) -> tuple[list[float], int, float]:
+    latencies, tokens = [], 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        t = time.perf_counter()
+        r = client.chat.completions.create(model="bench", messages=_messages(i), max_tokens=max_tokens)
+        latencies.append(time.perf_counter() - t)
+        tokens += r.usage.completion_tokens
+    return latencies, tokens, time.perf_counter() - t0
+
+
+async def concurrent(base_url: str, n: int, max_tokens: int) -> tuple[list[float], int, float]:
+    import openai
+
+    async with openai.AsyncOpenAI(base_url=base_url, api_key=KEY, max_retries=0, timeout=600) as client:
+        async def one(i: int) -> tuple[float, int]:
+            t = time.perf_counter()
+            r = await client.chat.completions.create(model="bench", messages=_messages(i), max_tokens=max_tokens)
+            return time.perf_counter() - t, r.usage.completion_tokens
+
+        t0 = time.perf_counter()
+        results = await asyncio.gather(*(one(i) for i in range(n)))
+        wall = time.perf_counter() - t0
+    return [r[0] for r in results], sum(r[1] for r in results), wall
+
+
+def infer_batch(model: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """``swift infer --val_dataset`` over the same prompts; parses its printed tokens/s."""
+    if not _has_command("infer"):
+        return {"status": "unavailable: this swiftkit has no `swift infer` command"}
+    data = folder / "prompts.jsonl"
+    with data.open("w") as fh:
+        for i in range(args.requests):
+            fh.write(json.dumps({"messages": [*_messages(i), {"role": "assistant", "content": "-"}]}) + "\n")
+    out = folder / "infer-results.jsonl"
+    cmd = [sys.executable, "-m", "swiftkit", "infer", "--model", model, "--val_dataset", str(data),
+           "--result_path", str(out), "--max_new_tokens", str(args.max_tokens)]
+    if args.infer_backend:
+        cmd += ["--infer_backend", args.infer_backend]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(args.threads), timeout=1800)
+    wall = time.perf_counter() - t
+    text = proc.stdout + proc.stderr
+    found = re.search(r"([\d.]+) tokens/s", text)
+    if proc.returncode != 0 or not found:
+        return {"status": f"failed (exit {proc.returncode})", "output": text[-2000:]}
+    return {"status": "ok", "tokens_per_s": float(found.group(1)), "process_s": wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model to serve (default: a tiny random Qwen2 built offline)")
+    parser.add_argument("--infer_backend", default=None)
+    parser.add_argument("--requests", type=int, default=32, help="requests per phase (default 32)")
+    parser.add_argument("--max_tokens", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="OMP_NUM_THREADS for the server and swift infer (default: 1 for the tiny model, whose "
+                             "matrices are too small to gain from threads that spin on a busy machine; else unset)")
+    parser.add_argument("--start_timeout", type=float, default=300)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args(argv)
+
+    import openai
+
+    with tempfile.TemporaryDirectory(prefix="swiftkit-serve-bench-") as tmp:
+        folder = Path(tmp)
+        model = args.model
+        if model is None and args.threads is None:
+            args.threads = 1
+        if model is None:
+            from swiftkit.testing.tiny import build_tiny_model
+
+            model = str(build_tiny_model("qwen2.5-0.5b-instruct", folder / "tiny-qwen"))
+        port = _free_port()
+        proc, ready_s = start_deploy(model, port, args, folder / "deploy.log")
+        try:
+            base_url = f"http://127.0.0.1:{port}/v1"
+            client = openai.OpenAI(base_url=base_url, api_key=KEY, max_retries=0, timeout=600)
+            sequential(client, args.warmup, args.max_tokens)
+            asyncio.run(concurrent(base_url, min(args.warmup * 4, args.requests), args.max_tokens))
+            seq_lat, seq_tokens, seq_wall = sequential(client, args.requests, args.max_tokens)
+            con_lat, con_tokens, con_wall = asyncio.run(concurrent(base_url, args.requests, args.max_tokens))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        infer = infer_batch(model, args, folder)
+
+    seq_tps, con_tps = seq_tokens / seq_wall, con_tokens / con_wall
+    ratio = con_tps / seq_tps if seq_tps else float("nan")
+    figures = {
+        "model": args.model or "tiny random qwen2 (built offline)",
+        "requests": args.requests, "max_tokens": args.max_tokens,
+        "deploy_start_to_healthy_s": ready_s,
+        "sequential_latency_p50_ms": 1000 * statistics.median(seq_lat),
+        "sequential_latency_p95_ms": 1000 * _percentile(seq_lat, 0.95),
+        "sequential_tokens_per_s": seq_tps, "sequential_wall_s": seq_wall,
+        "concurrent_tokens_per_s": con_tps, "concurrent_wall_s": con_wall,
+        "concurrent_latency_p50_ms": 1000 * statistics.median(con_lat),
+        "concurrent_over_sequential": ratio, "target": TARGET, "target_met": ratio >= TARGET,
+        "swift_infer": infer,
+    }
+    n = args.requests
+    rows = [
+        ("swift deploy start -> healthy /health", f"{ready_s:.2f} s"),
+        (f"sequential chat latency p50 ({n} requests, max_tokens {args.max_tokens})",
+         f"{figures['sequential_latency_p50_ms']:.1f} ms"),
+        ("sequential chat latency p95", f"{figures['sequential_latency_p95_ms']:.1f} ms"),
+        (f"{n} sequential requests", f"{seq_tps:.1f} tokens/s ({seq_wall:.2f} s)"),
+        (f"{n} concurrent requests", f"{con_tps:.1f} tokens/s ({con_wall:.2f} s, p50 {figures['concurrent_latency_p50_ms']:.0f} ms)"),
+        ("concurrent / sequential throughput",
+         f"{ratio:.2f}x  (target >= {TARGET:.0f}x: {'met' if ratio >= TARGET else 'NOT met'})"),
+        ("swift infer batch", f"{infer['tokens_per_s']:.1f} tokens/s" if infer["status"] == "ok" else infer["status"]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\nswift deploy benchmark: {figures['model']}")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    if infer["status"] != "ok" and infer.get("output"):
+        print("\nswift infer output (tail):\n" + infer["output"])
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,286 @@
+"""The OpenAI wire format spoken by ``swift deploy``: pydantic models of the request bodies
+(validated: a body that does not fit is answered 400 naming the field) and of the responses
+(they document the API in ``/openapi.json``).
+
+Requests accept what OpenAI's API accepts for the parameters swiftkit honours, plus vLLM's
+``top_k``. Parameters OpenAI defines but swiftkit cannot honour are accepted only at their
+neutral value (``presence_penalty: 0``, an empty ``logit_bias``, ``response_format: text``) and
+refused otherwise; anything else is refused as an unrecognized argument, as OpenAI does.
+Nothing here imports torch; pydantic is a FastAPI dependency.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error, whatever its status: ``{"error": {"message", "type", "param", "code"}}``."""
+
+    error: ErrorDetail
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+class StreamOptions(_Strict):
+    include_usage: bool = False
+
+
+class ChatMessage(_Strict):
+    """A message: ``content`` is a string or a list of text parts (``{"type": "text", "text": ...}``)."""
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]]
+    name: str | None = None
+    tool_call_id: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _text_parts(cls, value: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+        if isinstance(value, list):
+            for i, part in enumerate(value):
+                kind = part.get("type")
+                if kind != "text":
+                    raise ValueError(f"content part {i} has type {kind!r}; only 'text' parts are supported")
+                if not isinstance(part.get("text"), str):
+                    raise ValueError(f"content part {i}: 'text' must be a string")
+        return value
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(part["text"] for part in self.content)
+
+
+class _Sampling(_Strict):
+    """Parameters chat and completion requests share."""
+
+    model: str | None = Field(None, description="A name from /v1/models (the base model or an adapter); "
+                                                "omitted: the base model.")
+    max_tokens: int | None = Field(None, ge=1, description="Most tokens to generate (at most the server's limit).")
+    temperature: float | None = Field(None, ge=0, le=2, description="0 is greedy (the default).")
+    top_p: float | None = Field(None, gt=0, le=1)
+    top_k: int | None = Field(None, ge=-1, description="vLLM's extra parameter; 0 or -1: off.")
+    seed: int | None = None
+    stop: str | list[str] | None = Field(None, description="Up to 16 strings that end the answer (not included).")
+    n: int | None = Field(None, ge=1, description="Only 1 is supported.")
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    presence_penalty: float | None = Field(None, ge=-2, le=2, description="Only 0 is supported.")
+    frequency_penalty: float | None = Field(None, ge=-2, le=2, description="Only 0 is supported.")
+    logit_bias: dict[str, float] | None = Field(None, description="Only an empty map is supported.")
+    user: str | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _stops(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and len(value) > 16:
+            raise ValueError(f"at most 16 stop strings, got {len(value)}")
+        return value
+
+    def stop_list(self) -> list[str]:
+        if self.stop is None:
+            return []
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    def unsupported(self) -> tuple[str, str] | None:
+        """``(param, reason)`` for a parameter set to a value swiftkit cannot honour."""
+        if (self.n or 1) > 1:
+            return "n", "n > 1 is not supported; send several requests"
+        for name in ("presence_penalty", "frequency_penalty"):
+            if getattr(self, name):
+                return name, f"{name} is not supported (only 0)"
+        if self.logit_bias:
+            return "logit_bias", "logit_bias is not supported"
+        return None
+
+
+class ChatCompletionRequest(_Sampling):
+    """``POST /v1/chat/completions``."""
+
+    messages: list[ChatMessage] = Field(..., min_length=1)
+    max_completion_tokens: int | None = Field(None, ge=1, description="Same as max_tokens (which wins if both are set).")
+    logprobs: bool | None = False
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+    response_format: dict[str, Any] | None = Field(None, description="Only {'type': 'text'} is supported.")
+    metadata: dict[str, Any] | None = None
+    store: bool | None = None
+    parallel_tool_calls: bool | None = None
+    service_tier: str | None = None
+
+    def unsupported(self) -> tuple[str, str] | None:
+        found = super().unsupported()
+        if found:
+            return found
+        if self.response_format and self.response_format.get("type", "text") != "text":
+            return "response_format", f"response_format {self.response_format.get('type')!r} is not supported (only 'text')"
+        if self.top_logprobs and not self.logprobs:
+            return "top_logprobs", "top_logprobs needs logprobs: true"
+        if self.store:
+            return "store", "store is not supported"
+        return None
+
+
+class CompletionRequest(_Sampling):
+    """``POST /v1/completions``: the prompt is sent as it is (no chat template)."""
+
+    prompt: str | list[str] = Field(..., description="A string, or a list of strings answered as separate choices.")
+    max_tokens: int | None = Field(16, ge=1, description="Most tokens to generate (OpenAI's default: 16).")
+    logprobs: int | None = Field(None, ge=0, le=5, description="Log-probabilities of that many alternatives per token.")
+    echo: bool | None = False
+    suffix: str | None = None
+    best_of: int | None = Field(None, ge=1)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompts(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("the prompt list is empty")
+        return value
+
+    def prompts(self) -> list[str]:
+        return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
+
+    def unsupported(self) -> tuple[str, str] | None:
+        found = super().unsupported()
+        if found:
+            return found
+        if self.suffix:
+            return "suffix", "suffix is not supported"
+        if (self.best_of or 1) > 1:
+            return "best_of", "best_of > 1 is not supported"
+        if self.echo and self.logprobs is not None:
+            return "echo", "echo with logprobs is not supported (no log-probabilities of prompt tokens)"
+        if self.stream and len(self.prompts()) > 1:
+            return "prompt", "streaming answers one prompt at a time"
+        return None
+
+
+# ----------------------------------------------------------------------------- responses
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class TopLogprob(BaseModel):
+    token: str
+    logprob: float
+    bytes: list[int] | None = None
+
+
+class TokenLogprobOut(TopLogprob):
+    top_logprobs: list[TopLogprob] = []
+
+
+class ChoiceLogprobs(BaseModel):
+    content: list[TokenLogprobOut] | None = None
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: str
+    logprobs: ChoiceLogprobs | None = None
+
+
+class ChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+
+
+class DeltaMessage(BaseModel):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChatChunkChoice(BaseModel):
+    index: int
+    delta: DeltaMessage
+    finish_reason: str | None = None
+    logprobs: ChoiceLogprobs | None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One server-sent event of a streamed chat answer (``data: {json}``; the last is ``data: [DONE]``)."""
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChatChunkChoice]
+    usage: Usage | None = None
+
+
+class CompletionLogprobs(BaseModel):
+    tokens: list[str]
+    token_logprobs: list[float]
+    top_logprobs: list[dict[str, float]] | None = None
+    text_offset: list[int]
+
+
+class CompletionChoice(BaseModel):
+    index: int
+    text: str
+    finish_reason: str | None = None
+    logprobs: CompletionLogprobs | None = None
+
+
+class CompletionResponse(BaseModel):
+    id: str
+    object: Literal["text_completion"] = "text_completion"
+    created: int
+    model: str
+    choices: list[CompletionChoice]
+    usage: Usage | None = None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "swiftkit"
+    root: str | None = None
+    parent: str | None = Field(None, description="For an adapter: the base model's served name.")
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    model: str
+    active_requests: int = Field(..., description="Requests holding a slot now (streams included).")
+    max_concurrency: int
+    requests_total: int
+    rejected_total: int = Field(..., description="Requests refused with 429 because every slot was taken.")
