@@ -94,7 +94,7 @@ class ConsoleProgress(TrainerCallback):
 
         self.progress = Progress(
             TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[info]}"), console=self.console, transient=False,
+            TextColumn("{task.fields[info]}"), console=self.console, transient=False, refresh_per_second=2,
         )
         self.progress.start()
         self.task = self.progress.add_task("train", total=state.max_steps, completed=state.global_step, info="")

@@ -7,7 +7,7 @@ from typing import Any
 IGNORE_INDEX = -100
 
 
-def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> tuple[Any, dict[str, float]]:
+def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> tuple[Any, dict[str, Any]]:
     """Next-token cross-entropy over the positions whose label is not -100, and token accuracy.
 
     ``labels`` are aligned with the inputs and shifted here. With ``num_items_in_batch`` the
@@ -18,18 +18,17 @@ def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> 
     import torch.nn.functional as F
 
     logits = logits[:, -labels.shape[1] :]  # prompt tuning prepends virtual-token positions
-    shift_logits = logits[:, :-1, :].float()
-    shift_labels = labels[:, 1:].to(shift_logits.device)
-    total = F.cross_entropy(
-        shift_logits.reshape(-1, shift_logits.size(-1)), shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum"
-    )
+    # shift the labels, not the logits: slicing the (batch x length x vocab) logits copies them
+    shift_labels = F.pad(labels, (0, 1), value=IGNORE_INDEX)[:, 1:].to(logits.device)
+    flat_logits = logits.reshape(-1, logits.size(-1)).float()
+    total = F.cross_entropy(flat_logits, shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum")
     mask = shift_labels != IGNORE_INDEX
     count = mask.sum()
     if num_items_in_batch is not None:
         denom = torch.as_tensor(num_items_in_batch, device=total.device, dtype=total.dtype)
     else:
         denom = count.to(total.dtype)
-    with torch.no_grad():
-        correct = (shift_logits.argmax(-1) == shift_labels) & mask
-        acc = (correct.sum() / count.clamp(min=1)).item()
+    with torch.no_grad():  # a tensor: the trainer converts it at log time, so no sync per step
+        correct = (logits.argmax(-1) == shift_labels) & mask
+        acc = correct.sum() / count.clamp(min=1)
     return total / denom.clamp(min=1), {"token_acc": acc}

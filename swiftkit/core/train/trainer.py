@@ -31,7 +31,7 @@ class SwiftTrainer(Trainer):
     def __init__(self, *args: Any, objective: Any, tuner: Any = None, **kwargs: Any):
         self.objective = objective
         self.tuner = tuner
-        self._metric_sums: dict[str, float] = {}
+        self._metric_sums: dict[str, Any] = {}
         self._metric_count = 0
         super().__init__(*args, **kwargs)
 
@@ -41,8 +41,9 @@ class SwiftTrainer(Trainer):
         result = self.objective.compute_loss(model, inputs, num_items_in_batch=num_items_in_batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         if model.training:
-            for name, value in metrics.items():
-                self._metric_sums[name] = self._metric_sums.get(name, 0.0) + float(value)
+            for name, value in metrics.items():  # tensors stay on device until logged
+                value = value.detach() if hasattr(value, "detach") else value
+                self._metric_sums[name] = self._metric_sums.get(name, 0.0) + value
             self._metric_count += 1
         if return_outputs:  # evaluation asks for outputs; objectives report metrics instead
             return loss, {"loss": loss}
@@ -51,7 +52,7 @@ class SwiftTrainer(Trainer):
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if "loss" in logs and self._metric_count:
             for name, total in self._metric_sums.items():
-                logs[name] = round(total / self._metric_count, 6)
+                logs[name] = round(float(total) / self._metric_count, 6)
             self._metric_sums, self._metric_count = {}, 0
         super().log(logs, start_time)
 
