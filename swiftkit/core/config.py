@@ -107,7 +107,7 @@ def _provenance(entry: Entry) -> str:
 
 
 def _option_sources(registry: Registry, selected: dict[str, list[str]] | None, command: str | None) -> list[Entry]:
-    kinds = ("method", "engine", "strategy")
+    kinds = ("method", "engine", "strategy", "reward")
     if selected is None:
         entries = [e for k in kinds for e in registry.entries(k)]
     else:

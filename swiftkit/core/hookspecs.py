@@ -2,7 +2,7 @@
 
 A plugin is a *light* module named by an entry point in one of the groups ``swiftkit.models``,
 ``swiftkit.templates``, ``swiftkit.datasets``, ``swiftkit.methods``, ``swiftkit.engines``,
-``swiftkit.parallel`` or ``swiftkit.plugins`` (for plugins that add several kinds or commands).
+``swiftkit.parallel``, ``swiftkit.rewards`` or ``swiftkit.plugins`` (for plugins that add several kinds or commands).
 The module declares the plugin API it was written against::
 
     SWIFTKIT_PLUGIN_API = "1.0"
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         MethodSpec,
         ModelSpec,
         OptionsSpec,
+        RewardSpec,
         StrategySpec,
         TemplateSpec,
     )
@@ -103,6 +104,12 @@ def swift_register_engines() -> list[EngineSpec | dict[str, Any]]:
 @hookspec
 def swift_register_strategies() -> list[StrategySpec | dict[str, Any]]:
     """Return parallel strategies (:class:`~swiftkit.core.specs.StrategySpec`)."""
+
+
+@hookspec
+def swift_register_rewards() -> list[RewardSpec | dict[str, Any]]:
+    """Return reward functions for online RL (:class:`~swiftkit.core.specs.RewardSpec`), chosen
+    by id with ``--reward_funcs``; a user function can also be given as ``module:function``."""
 
 
 @hookspec

@@ -32,6 +32,7 @@ GROUPS = (
     "swiftkit.methods",
     "swiftkit.engines",
     "swiftkit.parallel",
+    "swiftkit.rewards",
     "swiftkit.plugins",
 )
 BUILTIN_DIST = "swiftkit"

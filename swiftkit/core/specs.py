@@ -349,6 +349,21 @@ StrategySpec.SCHEMA = _schema(
 
 
 @dataclass
+class RewardSpec(Spec):
+    """A reward function for online RL (GRPO, PPO): ``impl`` implements
+    :class:`swiftkit.core.methods.interface.RewardFunction`; ``options`` are its run-config keys."""
+
+    KIND: ClassVar[str] = "reward"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.methods.interface:RewardFunction"}
+
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    impl: str = ""
+
+
+RewardSpec.SCHEMA = _schema("RewardSpec", ["impl"], {"options": _OPTIONS, "impl": _REF})
+
+
+@dataclass
 class CommandSpec(Spec):
     """A CLI command a plugin adds: ``swift <id>``; ``impl`` is a ``click.Command``, imported
     only when the command runs (its ``description`` is the one-line help)."""
@@ -394,6 +409,7 @@ SPEC_CLASSES: dict[str, type[Spec]] = {
         MethodSpec,
         EngineSpec,
         StrategySpec,
+        RewardSpec,
         CommandSpec,
         OptionsSpec,
     )
@@ -408,6 +424,7 @@ KIND_HOOKS: dict[str, str] = {
     "method": "swift_register_methods",
     "engine": "swift_register_engines",
     "strategy": "swift_register_strategies",
+    "reward": "swift_register_rewards",
     "command": "swift_register_commands",
     "options": "swift_register_options",
 }
@@ -421,5 +438,6 @@ PLURALS: dict[str, str] = {
     "methods": "method",
     "engines": "engine",
     "strategies": "strategy",
+    "rewards": "reward",
     "commands": "command",
 }

@@ -71,6 +71,8 @@ COLUMNS: dict[str, list[tuple[str, Any]]] = {
         ("LAUNCHER", lambda d: d.get("launcher", "")),
         ("REQUIRES", lambda d: _join(d.get("requires"))),
     ],
+    "reward": [("ID", lambda d: d["id"]), ("OPTIONS", lambda d: _join((d.get("options") or {}).get("properties", {}))),
+               ("DESCRIPTION", lambda d: d.get("description", ""))],
     "command": [("ID", lambda d: d["id"]), ("DESCRIPTION", lambda d: d.get("description", ""))],
 }
 

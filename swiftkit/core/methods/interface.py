@@ -61,3 +61,20 @@ class Objective(Method):
         ``num_items_in_batch`` is the label-token count over all gradient-accumulation
         micro-batches, as ``transformers.Trainer`` passes it; divide the summed loss by it so
         that accumulation matches one large batch."""
+
+
+class RewardFunction(ABC):
+    """Scores completions for online RL. Created as ``impl(spec, options)``.
+
+    Called with the prompts (canonical message lists), the completions (text) and any extra
+    dataset columns of those rows (a reference ``solution`` ...), each a list aligned with
+    ``completions``; returns one float per completion.
+    """
+
+    def __init__(self, spec: Any, options: dict[str, Any] | None = None):
+        self.spec = spec
+        self.options = dict(options or {})
+
+    @abstractmethod
+    def __call__(self, prompts: list[Any], completions: list[str], **columns: list[Any]) -> list[float]:
+        """One reward per completion."""
