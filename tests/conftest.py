@@ -69,3 +69,16 @@ def run_swift(tmp_path):
         return SwiftRun(proc.returncode, out, proc.stderr, json.loads(mods) if mods.strip() else [])
 
     return run
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models gain nothing from intra-op threads, and OpenMP threads spinning on a busy
+    2-core machine can slow a backward pass a hundredfold. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -14,6 +14,8 @@ from swiftkit.core.methods.interface import Objective, Tuner
 from swiftkit.core.specs import EngineSpec, MethodSpec
 from swiftkit.testing.tiny import build_tiny_model
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
+
 MODEL = "qwen2.5-0.5b-instruct"
 
 CONVERSATIONS = [
@@ -33,16 +35,6 @@ CONVERSATIONS = [
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The tiny model gains nothing from intra-op threads, and OpenMP threads that spin on a
-    busy 2-core CI machine can slow a backward pass a hundredfold."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

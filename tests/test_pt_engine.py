@@ -19,6 +19,8 @@ from swiftkit.core.engines.interface import (
 )
 from swiftkit.testing.tiny import build_tiny_model
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
+
 MODEL = "qwen2.5-0.5b-instruct"
 
 _WORDS = "the quick brown fox jumps over the lazy dog while seven wise owls watch the quiet river".split()
@@ -66,14 +68,6 @@ def wait_idle(engine, timeout=10.0):
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

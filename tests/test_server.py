@@ -40,6 +40,8 @@ from swiftkit.core.infer.factory import ResolvedModel  # noqa: E402
 from swiftkit.core.infer.server import create_app, run_in_thread  # noqa: E402
 from swiftkit.core.specs import EngineSpec  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
+
 MODEL = "qwen2.5-0.5b-instruct"
 KEY = "sk-test-key"
 LIMIT = 4096  # long enough that a stream of LIMIT tokens outlives the tests that hold one open
@@ -49,14 +51,6 @@ HELLO = [{"role": "user", "content": "Hello! How are you?"}]
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ from swiftkit.core.specs import MethodSpec
 from swiftkit.testing import PluginHarness
 from swiftkit.testing.tiny import build_tiny_model
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
+
 MODEL = "qwen2.5-0.5b-instruct"
 
 #: tuner id -> registration module (the entry points of pyproject.toml's "swiftkit.methods" group)
@@ -53,16 +55,6 @@ HAS_BNB = importlib.util.find_spec("bitsandbytes") is not None
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The tiny model gains nothing from intra-op threads (and spinning OpenMP threads slow a
-    busy 2-core machine down)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
