@@ -21,6 +21,7 @@ _EXPORTS = {
     "MethodSpec": "swiftkit.core.specs",
     "EngineSpec": "swiftkit.core.specs",
     "StrategySpec": "swiftkit.core.specs",
+    "RewardSpec": "swiftkit.core.specs",
     "CommandSpec": "swiftkit.core.specs",
     "OptionsSpec": "swiftkit.core.specs",
     "get_registry": "swiftkit.core.registry",

@@ -1,0 +1,1 @@
+"""Built-in reward functions for online RL (GRPO): registration in ``builtin``, behaviour in ``functions``."""
