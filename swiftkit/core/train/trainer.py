@@ -32,7 +32,7 @@ class SwiftTrainer(Trainer):
         self.objective = objective
         self.tuner = tuner
         self._metric_sums: dict[str, Any] = {}
-        self._metric_count = 0
+        self._metric_counts: dict[str, int] = {}  # per name: a metric may be absent from some steps
         super().__init__(*args, **kwargs)
 
     # ------------------------------------------------------------------ loss and metrics
@@ -44,16 +44,16 @@ class SwiftTrainer(Trainer):
             for name, value in metrics.items():  # tensors stay on device until logged
                 value = value.detach() if hasattr(value, "detach") else value
                 self._metric_sums[name] = self._metric_sums.get(name, 0.0) + value
-            self._metric_count += 1
+                self._metric_counts[name] = self._metric_counts.get(name, 0) + 1
         if return_outputs:  # evaluation asks for outputs; objectives report metrics instead
             return loss, {"loss": loss}
         return loss
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        if "loss" in logs and self._metric_count:
+        if "loss" in logs and self._metric_sums:
             for name, total in self._metric_sums.items():
-                logs[name] = round(float(total) / self._metric_count, 6)
-            self._metric_sums, self._metric_count = {}, 0
+                logs[name] = round(float(total) / self._metric_counts[name], 6)
+            self._metric_sums, self._metric_counts = {}, {}
         super().log(logs, start_time)
 
     def create_optimizer(self, model: Any = None) -> Any:

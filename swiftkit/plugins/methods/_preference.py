@@ -1,0 +1,377 @@
+"""Preference-optimisation losses (DPO, KTO, ORPO, SimPO, CPO) and the objective base they share.
+
+torch is imported inside the functions, so importing this module stays cheap.
+
+Batch layout (produced by the preference data pipeline)
+-------------------------------------------------------
+Paired methods (dpo, orpo, simpo, cpo): ``chosen_input_ids``, ``chosen_labels``,
+``chosen_attention_mask``, ``rejected_input_ids``, ``rejected_labels``,
+``rejected_attention_mask``; labels are aligned with the inputs (shifted inside, as
+:func:`swiftkit.core.train.losses.causal_lm_loss` does) and -100 outside the response.
+Unpaired KTO: ``input_ids``, ``labels``, ``attention_mask`` and ``label`` (bool: desirable),
+optionally ``KL_input_ids``, ``KL_labels``, ``KL_attention_mask`` (mismatched prompt/completion
+pairs for KTO's KL estimate; without them the KL term is 0, as TRL's ``apo_zero_unpaired``).
+
+Reference model contract
+------------------------
+:meth:`PreferenceObjective.reference_logps` computes the reference log-probabilities under
+``torch.no_grad()``:
+
+* if the trainer set ``objective.ref_model`` (not None), that model is used (frozen copy of the
+  initial policy, full fine-tuning);
+* else, if the policy is a PEFT model (has ``disable_adapter``), the same model is run inside
+  ``with model.disable_adapter():`` (the base model is the reference for a new adapter);
+* else it raises :class:`~swiftkit.core.errors.SwiftkitError`: the trainer must provide one.
+
+Reference-free methods (orpo, simpo, cpo) set ``needs_reference = False`` and never call it.
+
+Definitions follow TRL 1.16 (tests compare against it on random log-probabilities):
+
+* all losses are per-sequence (per-row) and averaged over the micro-batch; ``num_items_in_batch``
+  (a token count) is not used, as in TRL;
+* DPO ``label_smoothing`` applies to ``robust`` only (TRL 1.16 dropped conservative DPO, the
+  smoothed ``sigmoid`` of older TRL/ms-swift; cpo/simpo still smooth their sigmoid losses);
+* DPO ``ipo`` divides each log-ratio by the response's label-token count before the squared
+  loss (TRL >= 0.x; the IPO authors' normalised form) when lengths are given;
+* DPO's RPO term is TRL's ``sft`` loss type: mean NLL over the chosen label tokens, weighted
+  by ``rpo_alpha``;
+* ORPO's ``orpo_loss`` returns ``-beta * logsigmoid(log_odds)`` (positive; TRL's
+  ``odds_ratio_loss`` returns the negation and subtracts it), on average log-probs;
+* CPO/SimPO use TRL's ``CPOTrainer.cpo_loss`` (average log-probs for ``ipo`` and ``simpo``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swiftkit.core.methods.interface import Objective
+from swiftkit.core.train.losses import IGNORE_INDEX
+
+__all__ = [
+    "PreferenceObjective",
+    "cpo_loss",
+    "dpo_loss",
+    "kto_loss",
+    "label_counts",
+    "log1mexp",
+    "orpo_loss",
+    "preference_metrics",
+    "sequence_logps",
+    "simpo_loss",
+]
+
+
+# ---------------------------------------------------------------------------- log-probs
+
+
+def sequence_logps(logits: Any, labels: Any, average: bool = False) -> Any:
+    """Per-sequence log-probability of the label tokens (labels aligned with the inputs and
+    shifted here; -100 ignored): the sum, or with ``average`` the mean per label token."""
+    import torch
+
+    logits = logits[:, -labels.shape[1] :]  # prompt tuning prepends virtual-token positions
+    shift_labels = torch.nn.functional.pad(labels, (0, 1), value=IGNORE_INDEX)[:, 1:].to(logits.device)
+    mask = shift_labels != IGNORE_INDEX
+    index = shift_labels.masked_fill(~mask, 0)
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    per_token = torch.gather(logp, 2, index.unsqueeze(-1)).squeeze(-1) * mask
+    total = per_token.sum(-1)
+    if average:
+        return total / mask.sum(-1).clamp(min=1)
+    return total
+
+
+def label_counts(labels: Any) -> Any:
+    """Number of label tokens (after the shift) per sequence."""
+    return (labels[:, 1:] != IGNORE_INDEX).sum(-1)
+
+
+def log1mexp(x: Any) -> Any:
+    """``log(1 - exp(x))`` for ``x < 0``, stable on both sides of ``-ln 2``."""
+    import torch
+
+    t = -0.6931471805599453
+    return torch.where(x < t, torch.log1p(-torch.exp(x)), torch.log(-torch.expm1(x)))
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+def _smoothed_sigmoid(logits: Any, beta: float, label_smoothing: float) -> Any:
+    import torch.nn.functional as F
+
+    return (
+        -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
+    )
+
+
+def dpo_loss(
+    policy_chosen: Any,
+    policy_rejected: Any,
+    ref_chosen: Any,
+    ref_rejected: Any,
+    beta: float = 0.1,
+    loss_type: str = "sigmoid",
+    label_smoothing: float = 0.0,
+    chosen_lengths: Any = None,
+    rejected_lengths: Any = None,
+) -> tuple[Any, Any, Any]:
+    """Per-pair DPO losses and the implicit rewards ``beta * (policy - ref)`` (detached).
+
+    ``loss_type``: ``sigmoid`` (``label_smoothing`` unused, as in TRL 1.16), ``hinge``,
+    ``ipo`` (log-ratios divided by ``chosen_lengths`` / ``rejected_lengths`` when given, as
+    TRL does), ``robust`` (unbiased under label noise ``label_smoothing``)."""
+    import torch
+    import torch.nn.functional as F
+
+    chosen_ratio = policy_chosen - ref_chosen
+    rejected_ratio = policy_rejected - ref_rejected
+    delta = chosen_ratio - rejected_ratio
+    if loss_type == "sigmoid":  # TRL >= 1.0 applies no label smoothing here (robust does)
+        losses = -F.logsigmoid(beta * delta)
+    elif loss_type == "hinge":
+        losses = torch.relu(1 - beta * delta)
+    elif loss_type == "ipo":
+        if chosen_lengths is not None:
+            chosen_ratio_n = chosen_ratio / chosen_lengths.clamp(min=1)
+            rejected_ratio_n = rejected_ratio / rejected_lengths.clamp(min=1)
+            delta = chosen_ratio_n - rejected_ratio_n
+        losses = (delta - 1 / (2 * beta)) ** 2
+    elif loss_type == "robust":
+        clean = -(1 - label_smoothing) * F.logsigmoid(beta * delta)
+        flipped = -label_smoothing * F.logsigmoid(-beta * delta)
+        losses = (clean - flipped) / (1 - 2 * label_smoothing)
+    else:
+        raise ValueError(f"unknown dpo loss_type {loss_type!r}: sigmoid, hinge, ipo or robust")
+    return losses, beta * chosen_ratio.detach(), beta * rejected_ratio.detach()
+
+
+def orpo_loss(
+    chosen_avg_logps: Any, rejected_avg_logps: Any, beta: float = 0.1
+) -> tuple[Any, Any, Any, Any, Any]:
+    """ORPO's odds-ratio term on *average* log-probs: ``(losses, chosen_rewards,
+    rejected_rewards, mean log-sigmoid ratio, mean log-odds)``, where ``losses =
+    -beta * logsigmoid(log_odds)`` (add its mean to the chosen NLL)."""
+    import torch
+    import torch.nn.functional as F
+
+    chosen = chosen_avg_logps.float()
+    rejected = rejected_avg_logps.float()
+    log_odds = (chosen - rejected) - (log1mexp(chosen) - log1mexp(rejected))
+    ratio = F.logsigmoid(log_odds)
+    losses = -beta * ratio
+    return losses, beta * chosen.detach(), beta * rejected.detach(), torch.mean(ratio), torch.mean(log_odds)
+
+
+def cpo_loss(
+    chosen_logps: Any,
+    rejected_logps: Any,
+    beta: float = 0.1,
+    loss_type: str = "sigmoid",
+    label_smoothing: float = 0.0,
+    simpo_gamma: float = 1.0,
+) -> tuple[Any, Any, Any]:
+    """Reference-free pairwise losses (TRL's ``CPOTrainer.cpo_loss``): ``sigmoid`` (CPO),
+    ``hinge``, ``ipo``, ``simpo`` (margin ``simpo_gamma``). Pass average log-probs for
+    ``ipo`` and ``simpo``. Returns ``(losses, beta * chosen, beta * rejected)``."""
+    import torch
+
+    logits = chosen_logps - rejected_logps
+    if loss_type == "simpo":
+        losses = _smoothed_sigmoid(logits - simpo_gamma / beta, beta, label_smoothing)
+    elif loss_type == "sigmoid":
+        losses = _smoothed_sigmoid(logits, beta, label_smoothing)
+    elif loss_type == "hinge":
+        losses = torch.relu(1 - beta * logits)
+    elif loss_type == "ipo":
+        losses = (logits - 1 / (2 * beta)) ** 2
+    else:
+        raise ValueError(f"unknown cpo loss_type {loss_type!r}: sigmoid, hinge, ipo or simpo")
+    return losses, beta * chosen_logps.detach(), beta * rejected_logps.detach()
+
+
+def simpo_loss(
+    chosen_avg: Any,
+    rejected_avg: Any,
+    beta: float = 2.0,
+    gamma: float = 1.0,
+    loss_type: str = "simpo",
+    label_smoothing: float = 0.0,
+) -> tuple[Any, Any, Any]:
+    """SimPO on average log-probs: :func:`cpo_loss` with ``loss_type="simpo"`` by default."""
+    return cpo_loss(chosen_avg, rejected_avg, beta, loss_type, label_smoothing, simpo_gamma=gamma)
+
+
+def kto_loss(
+    policy_logps: Any,
+    ref_logps: Any,
+    labels_bool: Any,
+    kl: Any,
+    beta: float = 0.1,
+    desirable_weight: float = 1.0,
+    undesirable_weight: float = 1.0,
+    loss_type: str = "kto",
+) -> tuple[Any, Any, Any]:
+    """KTO (unpaired): ``(losses, chosen_rewards, rejected_rewards)``; ``losses`` are the
+    weighted desirable losses followed by the undesirable ones (TRL's order; the loss is their
+    mean), rewards ``beta * (policy - ref)`` of each group. ``kl`` is the (detached, clamped
+    at 0) batch KL estimate; ``apo_zero_unpaired`` ignores it."""
+    import torch
+
+    labels_bool = torch.as_tensor(labels_bool, dtype=torch.bool, device=policy_logps.device)
+    ratios = policy_logps - ref_logps
+    chosen = ratios[labels_bool]
+    rejected = ratios[~labels_bool]
+    if loss_type == "kto":
+        chosen_losses = 1 - torch.sigmoid(beta * (chosen - kl))
+        rejected_losses = 1 - torch.sigmoid(beta * (kl - rejected))
+    elif loss_type == "apo_zero_unpaired":
+        chosen_losses = 1 - torch.sigmoid(beta * chosen)
+        rejected_losses = torch.sigmoid(beta * rejected)
+    else:
+        raise ValueError(f"unknown kto loss_type {loss_type!r}: kto or apo_zero_unpaired")
+    losses = torch.cat((desirable_weight * chosen_losses, undesirable_weight * rejected_losses), 0)
+    return losses, beta * chosen.detach(), beta * rejected.detach()
+
+
+def preference_metrics(
+    chosen_rewards: Any, rejected_rewards: Any, prefix: str = "rewards/"
+) -> dict[str, Any]:
+    """Mean chosen / rejected rewards, margin and accuracy (chosen > rejected) of paired rows
+    (detached 0-d tensors; the trainer converts them at log time)."""
+    chosen_rewards = chosen_rewards.detach()
+    rejected_rewards = rejected_rewards.detach()
+    return {
+        f"{prefix}chosen": chosen_rewards.mean(),
+        f"{prefix}rejected": rejected_rewards.mean(),
+        f"{prefix}margins": (chosen_rewards - rejected_rewards).mean(),
+        f"{prefix}accuracies": (chosen_rewards > rejected_rewards).float().mean(),
+    }
+
+
+# ---------------------------------------------------------------------------- objective base
+
+
+class PreferenceObjective(Objective):
+    """What the preference objectives share: options with method defaults, the concatenated
+    chosen + rejected forward, and the reference log-probs (see the module docstring)."""
+
+    #: the method name in :mod:`._preference_options` tables
+    method: str = ""
+    #: whether the loss needs reference log-probs
+    needs_reference: bool = True
+    #: rows carry a conversation and a rejected reply (ms-swift's ``rejected_response``)
+    required_columns: tuple[str, ...] = ("messages", "rejected_response")
+    data_mode: str = "preference"
+
+    #: set by the trainer for full fine-tuning (a frozen copy of the initial policy)
+    ref_model: Any = None
+
+    def __init__(self, spec: Any, options: dict[str, Any] | None = None):
+        super().__init__(spec, options)
+        from swiftkit.core.errors import ConfigError
+        from swiftkit.plugins.methods._preference_options import LOSS_TYPES
+
+        allowed = LOSS_TYPES.get(self.method, ())
+        if allowed and self.loss_type not in allowed:
+            raise ConfigError(
+                f"--loss_type {self.loss_type} is not a {self.method} loss; choose one of {', '.join(allowed)}"
+            )
+
+    def option(self, key: str) -> Any:
+        """The validated value of ``key``, else the schema default."""
+        value = self.options.get(key)
+        if value is None and key in self.spec.options.get("properties", {}):
+            value = self.spec.options["properties"][key].get("default")
+        return value
+
+    @property
+    def beta(self) -> float:
+        from swiftkit.plugins.methods._preference_options import DEFAULT_BETA
+
+        value = self.option("beta")
+        return float(DEFAULT_BETA.get(self.method, 0.1) if value is None else value)
+
+    @property
+    def loss_type(self) -> str | None:
+        from swiftkit.plugins.methods._preference_options import LOSS_TYPES
+
+        value = self.option("loss_type")
+        if value is None and LOSS_TYPES.get(self.method):
+            value = LOSS_TYPES[self.method][0]
+        return value
+
+    @property
+    def label_smoothing(self) -> float:
+        return float(self.option("label_smoothing") or 0.0)
+
+    # ------------------------------------------------------------------ forwards
+
+    @staticmethod
+    def concatenated_inputs(batch: dict[str, Any]) -> dict[str, Any]:
+        """Chosen rows then rejected rows, right-padded to one length (pad id 0, label -100,
+        attention 0): ``input_ids``, ``attention_mask``, ``labels``."""
+        import torch
+        import torch.nn.functional as F
+
+        length = max(batch["chosen_input_ids"].shape[1], batch["rejected_input_ids"].shape[1])
+        out = {}
+        for key, pad in (("input_ids", 0), ("attention_mask", 0), ("labels", IGNORE_INDEX)):
+            parts = []
+            for side in ("chosen", "rejected"):
+                t = batch.get(f"{side}_{key}")
+                if t is None and key == "attention_mask":
+                    t = torch.ones_like(batch[f"{side}_input_ids"])
+                parts.append(F.pad(t, (0, length - t.shape[1]), value=pad))
+            out[key] = torch.cat(parts, 0)
+        return out
+
+    def concatenated_forward(
+        self, model: Any, batch: dict[str, Any], average: bool = False, with_nll: bool = True
+    ) -> dict[str, Any]:
+        """One forward of chosen + rejected: per-sequence log-probs (``chosen_logps``,
+        ``rejected_logps``; means per token with ``average``), label-token counts
+        (``chosen_lengths``, ``rejected_lengths``) and ``nll_loss``, the mean next-token
+        cross-entropy over the chosen label tokens."""
+        from swiftkit.core.train.losses import causal_lm_loss
+
+        inputs = self.concatenated_inputs(batch)
+        logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        labels = inputs["labels"]
+        n = batch["chosen_input_ids"].shape[0]
+        logps = sequence_logps(logits, labels, average=average)
+        lengths = label_counts(labels)
+        out = {
+            "chosen_logps": logps[:n],
+            "rejected_logps": logps[n:],
+            "chosen_lengths": lengths[:n],
+            "rejected_lengths": lengths[n:],
+        }
+        if with_nll:
+            out["nll_loss"], _ = causal_lm_loss(logits[:n], labels[:n])
+        return out
+
+    def _run_reference(self, model: Any, fn: Any) -> Any:
+        import torch
+
+        from swiftkit.core.errors import SwiftkitError
+
+        with torch.no_grad():
+            if self.ref_model is not None:
+                return fn(self.ref_model)
+            if hasattr(model, "disable_adapter"):
+                with model.disable_adapter():
+                    return fn(model)
+        raise SwiftkitError(
+            f"{self.method} needs a reference model: the trainer must set objective.ref_model "
+            "(full fine-tuning) or train a PEFT adapter"
+        )
+
+    def reference_logps(self, model: Any, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """Reference summed log-probs of the chosen and rejected rows, without gradients."""
+
+        def run(m: Any) -> tuple[Any, Any]:
+            out = self.concatenated_forward(m, batch, with_nll=False)
+            return out["chosen_logps"], out["rejected_logps"]
+
+        return self._run_reference(model, run)

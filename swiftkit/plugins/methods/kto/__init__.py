@@ -1,0 +1,31 @@
+"""Kahneman-Tversky Optimization objective: registration module (light: imports nothing heavy).
+
+Selected with ``swift rlhf --rlhf_type kto``; options are ms-swift's flags, shared with the
+other preference methods through :mod:`swiftkit.plugins.methods._preference_options`.
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import MethodSpec, hookimpl
+from swiftkit.plugins.methods._preference_options import preference_options
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+KTO_OPTIONS = preference_options("beta", "loss_type", "desirable_weight", "undesirable_weight")
+
+
+@hookimpl
+def swift_register_methods():
+    return [
+        MethodSpec(
+            id="kto",
+            kind="objective",
+            command="rlhf",
+            description=(
+                "Kahneman-Tversky Optimization on unpaired rows labelled desirable or undesirable, "
+                "against a reference model."
+            ),
+            options=KTO_OPTIONS,
+            impl="swiftkit.plugins.methods.kto.objective:KtoObjective",
+        )
+    ]

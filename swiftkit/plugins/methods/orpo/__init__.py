@@ -1,0 +1,31 @@
+"""Odds Ratio Preference Optimization objective: registration module (light: imports nothing heavy).
+
+Selected with ``swift rlhf --rlhf_type orpo``; options are ms-swift's flags, shared with the
+other preference methods through :mod:`swiftkit.plugins.methods._preference_options`.
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import MethodSpec, hookimpl
+from swiftkit.plugins.methods._preference_options import preference_options
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+ORPO_OPTIONS = preference_options("beta")
+
+
+@hookimpl
+def swift_register_methods():
+    return [
+        MethodSpec(
+            id="orpo",
+            kind="objective",
+            command="rlhf",
+            description=(
+                "Odds Ratio Preference Optimization: SFT on the chosen reply plus an odds-ratio term "
+                "(reference-free)."
+            ),
+            options=ORPO_OPTIONS,
+            impl="swiftkit.plugins.methods.orpo.objective:OrpoObjective",
+        )
+    ]
