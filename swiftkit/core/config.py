@@ -30,7 +30,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "val_dataset": {**_STRS, "description": "Validation datasets, same syntax as --dataset."},
     "split_dataset_ratio": {"type": "number", "minimum": 0, "maximum": 1},
     "train_type": {"type": "string", "default": "lora", "description": "Tuner: which parameters train."},
-    "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf`."},
+    "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf` (default dpo)."},
+    "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
+                  "with an adapter tuner, the base with the adapter switched off, no second copy)."},
     "infer_backend": {"type": "string", "description": "Inference engine."},
     "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
     "output_dir": {"type": "string"},

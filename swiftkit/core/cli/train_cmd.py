@@ -48,6 +48,8 @@ def run_command(command: str, args: list[str]) -> None:
             config_file = args[i + 1]
             del args[i : i + 2]
     registry = get_registry()
+    if command == "rlhf" and not any(a.replace("-", "_").split("=")[0] == "--rlhf_type" for a in args):
+        args += ["--rlhf_type", "dpo"]  # ms-swift's default
     base = None
     for i, arg in enumerate(args):  # a checkpoint brings its run's arguments with it
         if arg.replace("-", "_") == "--resume_from_checkpoint" and i + 1 < len(args):
@@ -73,3 +75,10 @@ def sft_command(args: tuple[str, ...]) -> None:
 def pt_command(args: tuple[str, ...]) -> None:
     """Continued pre-training on plain text."""
     run_command("pt", list(args))
+
+
+@click.command("rlhf", context_settings=_SETTINGS, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def rlhf_command(args: tuple[str, ...]) -> None:
+    """Preference alignment (--rlhf_type dpo, kto, orpo, simpo, cpo)."""
+    run_command("rlhf", list(args))

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("swiftkit.data")
 
-MODES = ("sft", "pt")
+MODES = ("sft", "pt", "preference", "kto", "prompt")  # the last three: swiftkit.core.data.preference
 TRUNCATION_STRATEGIES = ("delete", "left", "right")
 _BATCH = 1000
 
@@ -154,15 +154,19 @@ class _Run:
                 "(messages, sharegpt, alpaca, query/response); use `swift pt` for plain text"
             )
         converter = self.registry.converter(fmt)
+        if self.mode not in _modes(converter):
+            raise DatasetError(
+                f"{src.label}: format {fmt!r} is for {' / '.join(_modes(converter))} data, not {self.mode!r}"
+            )
         spec = self.registry.get("format", fmt).spec
         key = steps.fingerprint(
-            "convert", steps.STEPS_VERSION, steps.steps_code(), raw._fingerprint, self.mode, index,
+            "convert", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, self.mode, index,
             spec.to_dict(), steps.code_hash(converter),
         )
         converted = self.map(
-            raw, steps.ConvertRows(converter, self.mode, index), name="convert", key=key,
+            raw, self.convert_step(converter, index, raw), name="convert", key=key,
             description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
-            features=steps.converted_features(self.mode),
+            features=self.converted_features(raw),
         )
         rep = SourceReport(name=src.label, split=split, kind=src.kind, format=fmt, rows_read=len(raw), sample=src.sample)
         bad = _nonempty(converted, "_reason")
@@ -189,8 +193,19 @@ class _Run:
         self._reports[index] = rep
         return converted
 
+    # hooks (overridden for the preference modes in swiftkit.core.data.preference)
+
+    def code_version(self) -> str:
+        return steps.steps_code()
+
+    def convert_step(self, converter: Any, index: int, raw: Dataset) -> Any:
+        return steps.ConvertRows(converter, self.mode, index)
+
+    def converted_features(self, raw: Dataset) -> Any:
+        return steps.converted_features(self.mode)
+
     def _detect_format(self, src: Source, columns: list[str]) -> str:
-        entries = self.registry.entries("format")
+        entries = [e for e in self.registry.entries("format") if self.mode in _modes(self.registry.converter(e.id))]
         if self.mode == "pt" and "text" in columns and any(e.id == "text" for e in entries):
             return "text"
         for entry in entries:
@@ -207,24 +222,34 @@ class _Run:
     def encode_key(self) -> str:
         if self._encode_key is None:
             self._encode_key = steps.fingerprint(
-                "encode", steps.STEPS_VERSION, steps.steps_code(), steps.tokenizer_fingerprint(self.tokenizer),
+                "encode", steps.STEPS_VERSION, self.code_version(), steps.tokenizer_fingerprint(self.tokenizer),
                 steps.template_fingerprint(self.template) if self.template is not None else None,
                 self.mode, self.max_length, self.truncation_strategy, self.loss_scale,
             )
         return self._encode_key
 
-    def encode(self, ds: Dataset, split: str) -> tuple[Dataset, TokenStats]:
-        import numpy as np
-
-        encoder = steps.EncodeRows(
+    def encoder(self) -> Any:
+        return steps.EncodeRows(
             self.template, self.tokenizer, mode=self.mode, max_length=self.max_length,
             truncation_strategy=self.truncation_strategy, loss_scale=self.loss_scale,
         )
+
+    def encode_consumes(self, ds: Dataset) -> tuple[str, ...]:
+        """The converted columns the encode step replaces (removed from its output)."""
+        return ("messages", "text")
+
+    def encoded_features(self, ds: Dataset) -> Any:
+        return steps.encoded_features()
+
+    def encode(self, ds: Dataset, split: str) -> tuple[Dataset, TokenStats]:
+        import numpy as np
+
+        encoder = self.encoder()
         key = steps.fingerprint(ds._fingerprint, self.encode_key())
-        columns = [c for c in ("messages", "text") if c in ds.column_names]
+        columns = [c for c in self.encode_consumes(ds) if c in ds.column_names]
         out = self.map(
             ds, encoder, name="encode", key=key, description=f"tokenize {split}",
-            remove_columns=columns, features=steps.encoded_features(),
+            remove_columns=columns, features=self.encoded_features(ds),
         )
         status = _column(out, "_status").astype(str)
         errors = np.flatnonzero(status == steps.ERROR)
@@ -284,6 +309,11 @@ class _Run:
         stats.packed_rows = len(packed)
         stats.packing_fill = stats.tokens / (len(packed) * self.max_length) if len(packed) else 0.0
         return packed
+
+
+def _modes(converter: Any) -> tuple[str, ...]:
+    """The modes a format's converter serves (``modes`` attribute; default ``sft`` and ``pt``)."""
+    return tuple(getattr(converter, "modes", ("sft", "pt")))
 
 
 def _cache_exists(cache_file: str) -> bool:
@@ -383,6 +413,11 @@ def prepare_datasets(
         raise DatasetError("prepare_datasets needs the tokenizer")
     if mode == "sft" and template is None:
         raise DatasetError("prepare_datasets needs the template in sft mode")
+    if mode not in ("sft", "pt"):
+        if template is None:
+            raise DatasetError(f"prepare_datasets needs the template in {mode} mode")
+        if packing:
+            raise DatasetError(f"packing is not supported in {mode} mode")
     if registry is None:
         from swiftkit.core.registry import get_registry
 
@@ -392,7 +427,12 @@ def prepare_datasets(
 
     started = time.perf_counter()
     progress = make_progress(console)
-    run = _Run(
+    run_class: type[_Run] = _Run
+    if mode not in ("sft", "pt"):
+        from swiftkit.core.data.preference import PreferenceRun
+
+        run_class = PreferenceRun
+    run = run_class(
         registry=registry, template=template, tokenizer=tokenizer, mode=mode, max_length=max_length,
         truncation_strategy=truncation_strategy, loss_scale=loss_scale, strict=strict, num_proc=num_proc,
         shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress,

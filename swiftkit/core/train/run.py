@@ -86,6 +86,21 @@ def _options(registry: Any, kind: str, name: str, config: dict[str, Any]) -> dic
     return {k: config[k] for k in props if k in config}
 
 
+def _collator(data_mode: str, tokenizer: Any, config: dict[str, Any]) -> Any:
+    """The batch layout the objective's data mode needs."""
+    if data_mode == "preference":
+        from swiftkit.core.data.pair_collator import make_pair_collator
+
+        return make_pair_collator(tokenizer)
+    if data_mode == "kto":
+        from swiftkit.core.data.pair_collator import make_kto_collator
+
+        return make_kto_collator(tokenizer)
+    from swiftkit.core.data import make_collator
+
+    return make_collator(tokenizer, padding_free=bool(config.get("padding_free")))
+
+
 def _dtype_flags(dtype: str, cuda: bool) -> dict[str, bool]:
     return {"bf16": cuda and dtype == "bfloat16", "fp16": cuda and dtype == "float16"}
 
@@ -100,7 +115,7 @@ def run_training(
     from transformers import TrainingArguments
     from transformers.utils import logging as hf_logging
 
-    from swiftkit.core.data import make_collator, prepare_datasets
+    from swiftkit.core.data import prepare_datasets
     from swiftkit.core.lazy import resolve
     from swiftkit.core.registry import get_registry
     from swiftkit.core.train.callbacks import ConsoleProgress, JsonlLogger, plot_loss_curve, read_log
@@ -176,6 +191,11 @@ def run_training(
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
     model = tuner.prepare(model, model_spec)
+    if getattr(objective, "needs_reference", False) and not hasattr(model, "disable_adapter"):
+        # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
+        ref_dir = config.get("ref_model") or model_dir
+        ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+        objective.ref_model = ref_model.eval().requires_grad_(False)
     max_length = config.get("max_length") or model_spec.max_length or getattr(tokenizer, "model_max_length", None)
     data = prepare_datasets(
         dataset=config["dataset"],
@@ -250,7 +270,7 @@ def run_training(
         args=args,
         train_dataset=data.train,
         eval_dataset=data.val if has_val else None,
-        data_collator=make_collator(tokenizer, padding_free=bool(config.get("padding_free"))),
+        data_collator=_collator(objective.data_mode, tokenizer, config),
         processing_class=tokenizer,
         objective=objective,
         tuner=tuner,

@@ -228,3 +228,206 @@ class TextConverter(RowConverter):
         if not text.strip():
             raise RowError("text", "empty text")
         return {"text": text}
+
+
+# ------------------------------------------------------------------------------ preference data
+#
+# Converters for preference training (DPO/ORPO/SimPO/CPO: pairs; KTO: labelled completions;
+# GRPO/PPO: prompts). Their ``modes`` say which ``prepare_datasets`` mode they serve; format
+# detection in ``sft``/``pt`` mode never picks them. Canonical forms (the prompt always ends
+# with a user message):
+#
+# - pairs: ``{"messages": prompt, "chosen": str, "rejected": str}``
+# - KTO: ``{"messages": prompt, "completion": str, "label": bool}``
+# - prompts: ``{"messages": prompt, "solution": str | None}`` (the pipeline keeps other columns)
+
+
+def _parse_messages(value: Any, field: str) -> list[tuple[str, str, str, str]]:
+    """A ``[{"role", "content"}, ...]`` value as turns ``(role, content, content path, role path)``."""
+    if value is None:
+        raise RowError(field, "is null")
+    if not _is_list(value):
+        raise RowError(field, f"must be a list of messages, got {_type(value)}")
+    turns = []
+    for i, m in enumerate(value):
+        path = f"{field}[{i}]"
+        if not isinstance(m, Mapping):
+            raise RowError(path, f"must be a dict with 'role' and 'content', got {_type(m)}")
+        role = m.get("role")
+        if role is None:
+            raise RowError(f"{path}.role", "missing")
+        if role not in ROLES:
+            raise RowError(f"{path}.role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        content = m.get("content")
+        if content is None and role != "system":
+            raise RowError(f"{path}.content", "missing")
+        if content is not None and not isinstance(content, str):
+            raise RowError(f"{path}.content", f"must be a string, got {_type(content)}")
+        turns.append((role, content or "", f"{path}.content", f"{path}.role"))
+    return turns
+
+
+class PreferenceConverter(ChatConverter):
+    """Shared checks of the preference converters (prompt, response, label)."""
+
+    #: the ``prepare_datasets`` modes this format serves
+    modes: tuple[str, ...] = ("preference",)
+    require_response = False
+
+    def required(self, row: Mapping[str, Any], field: str) -> Any:
+        if field not in row or row[field] is None:
+            raise RowError(field, "missing" if field not in row else "is null")
+        return row[field]
+
+    def prompt(self, turns: list[tuple[str, str, str, str]], *, field: str, system: str | None) -> list[dict[str, str]]:
+        """Checked prompt messages: a conversation that ends with a user message."""
+        messages = self.finish(turns, field=field, system=system)["messages"]
+        body = [t for t in turns if not (t[0] == "system" and not t[1])]
+        if messages[-1]["role"] != "user":
+            raise RowError(body[-1][3], f"the prompt must end with a user message, not {messages[-1]['role']!r}")
+        return messages
+
+    def prompt_value(self, row: Mapping[str, Any], field: str = "prompt") -> list[dict[str, str]]:
+        """A ``prompt`` column: a string (one user message) or a list of messages."""
+        value = self.required(row, field)
+        if isinstance(value, str):
+            turns = [("user", value, field, field)]
+        elif _is_list(value):
+            turns = _parse_messages(value, field)
+        else:
+            raise RowError(field, f"must be a string or a list of messages, got {_type(value)}")
+        return self.prompt(turns, field=field, system=optional_str(row, "system"))
+
+    def response(self, row: Mapping[str, Any], field: str) -> str:
+        """A response column: a non-blank string or a list holding one assistant message."""
+        value = self.required(row, field)
+        path = field
+        if _is_list(value):
+            turns = _parse_messages(value, field)
+            if len(turns) != 1 or turns[0][0] != "assistant":
+                raise RowError(field, "must be a string or a list holding one assistant message")
+            value, path = turns[0][1], turns[0][2]
+        elif not isinstance(value, str):
+            raise RowError(field, f"must be a string or a list holding one assistant message, got {_type(value)}")
+        if not value.strip():
+            raise RowError(path, "empty response")
+        return value
+
+    def conversation(self, row: Mapping[str, Any], field: str, *, system: str | None = None) -> tuple[list[dict[str, str]], str]:
+        """A full conversation column ending with an assistant reply: ``(prompt, reply)``."""
+        turns = _parse_messages(self.required(row, field), field)
+        messages = self.finish(turns, field=field, system=system)["messages"]
+        body = [t for t in turns if not (t[0] == "system" and not t[1])]
+        if messages[-1]["role"] != "assistant":
+            raise RowError(body[-1][3], f"the conversation must end with an assistant reply, not {messages[-1]['role']!r}")
+        prompt = messages[:-1]
+        if prompt[-1]["role"] != "user":
+            raise RowError(body[-2][3], f"the prompt must end with a user message, not {prompt[-1]['role']!r}")
+        return prompt, messages[-1]["content"]
+
+
+class MessagesRejectedConverter(PreferenceConverter):
+    """ms-swift's ``{"messages": [..., assistant (chosen)], "rejected_response": str, "system"?}``."""
+
+    def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        prompt, chosen = self.conversation(row, "messages", system=optional_str(row, "system"))
+        rejected = self.response(row, "rejected_response")
+        return {"messages": prompt, "chosen": chosen, "rejected": rejected}
+
+
+class PromptChosenRejectedConverter(PreferenceConverter):
+    """``{"prompt": str | messages, "chosen": str | [assistant], "rejected": str | [assistant], "system"?}``."""
+
+    def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        prompt = self.prompt_value(row)
+        return {"messages": prompt, "chosen": self.response(row, "chosen"), "rejected": self.response(row, "rejected")}
+
+
+class ChosenRejectedConversationsConverter(PreferenceConverter):
+    """``{"chosen": messages, "rejected": messages}``: two full conversations that share every
+    message but the final assistant reply (as HH-RLHF style data); ``system``? column."""
+
+    def matches(self, columns) -> bool:  # a 'prompt' column means prompt/chosen/rejected
+        cols = set(columns)
+        return {"chosen", "rejected"} <= cols and "prompt" not in cols
+
+    def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        system = optional_str(row, "system")
+        for field in ("chosen", "rejected"):
+            value = self.required(row, field)
+            if not _is_list(value):
+                raise RowError(field, f"must be a list of messages (a full conversation), got {_type(value)}")
+        chosen_prompt, chosen = self.conversation(row, "chosen", system=system)
+        rejected_prompt, rejected = self.conversation(row, "rejected", system=system)
+        if chosen_prompt != rejected_prompt:
+            offset = 1 if system is not None else 0  # the system column is message 0 of both
+            for i in range(max(len(chosen_prompt), len(rejected_prompt))):
+                a = chosen_prompt[i] if i < len(chosen_prompt) else None
+                b = rejected_prompt[i] if i < len(rejected_prompt) else None
+                if a != b:
+                    j = i - offset
+                    if b is None:
+                        reason = f"has fewer prompt messages than 'chosen' (chosen[{j}] has no counterpart)"
+                    elif a is None:
+                        reason = f"has more prompt messages than 'chosen' (no chosen[{j}])"
+                    else:
+                        what = "role" if a["role"] != b["role"] else "content"
+                        reason = f"differs from chosen[{j}] ({what}); both conversations must share the prompt"
+                    raise RowError(f"rejected[{j}]", reason)
+        return {"messages": chosen_prompt, "chosen": chosen, "rejected": rejected}
+
+
+class KTOConverter(PreferenceConverter):
+    """KTO: ``{"prompt", "completion", "label": bool}`` or ``{"messages": [..., assistant], "label": bool}``."""
+
+    modes = ("kto",)
+
+    def matches(self, columns) -> bool:
+        cols = set(columns)
+        return "label" in cols and ({"prompt", "completion"} <= cols or "messages" in cols)
+
+    def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        if "prompt" in row and "completion" in row:
+            prompt = self.prompt_value(row)
+            completion = self.response(row, "completion")
+        else:
+            prompt, completion = self.conversation(row, "messages", system=optional_str(row, "system"))
+        label = self.required(row, "label")
+        if not isinstance(label, bool):
+            raise RowError("label", f"must be a boolean (true: desirable, false: undesirable), got {_type(label)}")
+        return {"messages": prompt, "completion": completion, "label": label}
+
+
+class PromptOnlyConverter(PreferenceConverter):
+    """Prompts for online RL (GRPO): ``{"prompt": str | messages}`` or ``{"messages": [...]}``,
+    optional ``solution`` (or ``answer``) reference for reward functions. A final assistant
+    message in ``messages`` is taken as the reference when there is no solution column.
+    Numbers as solutions are turned into strings."""
+
+    modes = ("prompt",)
+
+    def matches(self, columns) -> bool:
+        cols = set(columns)
+        return "prompt" in cols or "messages" in cols
+
+    def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        reference = None
+        if "prompt" in row and row.get("prompt") is not None or "messages" not in row:
+            prompt = self.prompt_value(row)
+        else:
+            turns = _parse_messages(self.required(row, "messages"), "messages")
+            body = [t for t in turns if not (t[0] == "system" and not t[1])]
+            if body and body[-1][0] == "assistant":
+                reference = body[-1][1]
+                turns = turns[: turns.index(body[-1])]
+                if not [t for t in turns if t[0] != "system"]:
+                    raise RowError(body[-1][3], "the conversation must start with a user message, not 'assistant'")
+            prompt = self.prompt(turns, field="messages", system=optional_str(row, "system"))
+        field = "solution" if "solution" in row else "answer" if "answer" in row else None
+        solution = reference
+        if field is not None and row[field] is not None:
+            value = row[field]
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise RowError(field, f"must be a string (or a number), got {_type(value)}")
+            solution = value if isinstance(value, str) else str(value)
+        return {"messages": prompt, "solution": solution}

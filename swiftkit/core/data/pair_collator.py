@@ -1,0 +1,103 @@
+"""Collators for the rows of ``prepare_datasets(mode="preference" | "kto" | "prompt")``
+(:mod:`swiftkit.core.data.preference`). Picklable; they return torch tensors (imported inside).
+
+- :func:`make_pair_collator`: ``chosen_input_ids`` / ``chosen_attention_mask`` /
+  ``chosen_labels`` and the same ``rejected_*``, each right-padded (pad id, labels -100) to
+  the widest row of its side;
+- :func:`make_kto_collator`: ``input_ids`` / ``attention_mask`` / ``labels`` right-padded, and
+  ``label`` (bool tensor);
+- :func:`make_prompt_collator`: ``prompt_input_ids`` / ``prompt_attention_mask`` left-padded
+  (ready for ``generate``), and every other column of the rows (``messages``, ``solution``,
+  ...) passed through as lists for the reward functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swiftkit.core.data.collator import IGNORE_INDEX, _as_list, _round_up
+
+
+def _pad_id(tokenizer: Any) -> int:
+    pad = getattr(tokenizer, "pad_token_id", None)
+    if pad is None:
+        pad = getattr(tokenizer, "eos_token_id", None)
+    return 0 if pad is None else int(pad)
+
+
+def _pad(rows: list[list[int]], value: int, width: int, *, left: bool = False) -> list[list[int]]:
+    return [([value] * (width - len(r)) + r) if left else (r + [value] * (width - len(r))) for r in rows]
+
+
+class _Base:
+    def __init__(self, pad_token_id: int, *, pad_to_multiple_of: int | None = None):
+        self.pad_token_id = pad_token_id
+        self.pad_to_multiple_of = pad_to_multiple_of
+
+    def padded(self, torch: Any, ids: list[list[int]], labels: list[list[int]] | None, prefix: str,
+               *, left: bool = False) -> dict[str, Any]:
+        width = _round_up(max((len(r) for r in ids), default=0), self.pad_to_multiple_of)
+        out = {
+            f"{prefix}input_ids": torch.tensor(_pad(ids, self.pad_token_id, width, left=left), dtype=torch.long),
+            f"{prefix}attention_mask": torch.tensor(_pad([[1] * len(r) for r in ids], 0, width, left=left), dtype=torch.long),
+        }
+        if labels is not None:
+            out[f"{prefix}labels"] = torch.tensor(_pad(labels, IGNORE_INDEX, width, left=left), dtype=torch.long)
+        return out
+
+
+class PairCollator(_Base):
+    """Pairs -> ``chosen_*`` and ``rejected_*`` tensors (right padding, labels -100)."""
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        batch: dict[str, Any] = {}
+        for side in ("chosen", "rejected"):
+            ids = [_as_list(f[f"{side}_input_ids"]) for f in features]
+            labels = [_as_list(f[f"{side}_labels"]) for f in features]
+            batch.update(self.padded(torch, ids, labels, f"{side}_"))
+        return batch
+
+
+class KTOCollator(_Base):
+    """KTO rows -> ``input_ids`` / ``attention_mask`` / ``labels`` (right padding) and ``label``."""
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        ids = [_as_list(f["input_ids"]) for f in features]
+        labels = [_as_list(f["labels"]) for f in features]
+        batch = self.padded(torch, ids, labels, "")
+        batch["label"] = torch.tensor([bool(f["label"]) for f in features], dtype=torch.bool)
+        return batch
+
+
+class PromptCollator(_Base):
+    """Prompt rows -> left-padded ``prompt_input_ids`` / ``prompt_attention_mask``; the other
+    columns as lists (one value per row)."""
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        ids = [_as_list(f["prompt_input_ids"]) for f in features]
+        batch = self.padded(torch, ids, None, "prompt_", left=True)
+        for key in features[0] if features else ():
+            if key not in ("prompt_input_ids", "length"):
+                batch[key] = [f.get(key) for f in features]
+        return batch
+
+
+def make_pair_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PairCollator:
+    """The collator for ``mode="preference"`` rows (pad id: the tokenizer's, else its eos id)."""
+    return PairCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
+
+
+def make_kto_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> KTOCollator:
+    """The collator for ``mode="kto"`` rows."""
+    return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
+
+
+def make_prompt_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PromptCollator:
+    """The collator for ``mode="prompt"`` rows (left padding, for generation)."""
+    return PromptCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)

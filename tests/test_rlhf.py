@@ -1,0 +1,85 @@
+"""`swift rlhf` end to end on a tiny model: DPO makes held-out chosen answers likelier than
+rejected ones; the reference is the base with the LoRA adapter switched off (no second copy)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from swiftkit.core.cli import cli
+from swiftkit.core.registry import get_registry
+from swiftkit.core.train.callbacks import read_log
+from swiftkit.testing.tiny import build_tiny_model
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+QUESTIONS = ["Is the sky blue?", "Is water wet?", "Is fire hot?", "Is ice cold?", "Is grass green?", "Is snow white?",
+             "Is sugar sweet?", "Is lemon sour?", "Is night dark?", "Is rain wet?", "Is the sun bright?", "Is salt salty?"]
+CHOSEN, REJECTED = "Yes, certainly.", "No idea, sorry."
+
+
+def pairs(questions):
+    return [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": CHOSEN}],
+             "rejected_response": REJECTED} for q in questions]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return str(build_tiny_model("qwen2.5-0.5b-instruct", tmp_path_factory.mktemp("m") / "qwen2.5-0.5b-instruct",
+                                registry=get_registry(refresh=True)))
+
+
+def preference_accuracy(model_dir, adapter, rows) -> float:
+    """Share of pairs whose chosen reply has a higher summed log-probability than the rejected one."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+    model.eval()
+    template = get_registry().template("qwen2_5")
+
+    def logp(messages):
+        enc = template.encode(tokenizer, messages)
+        ids = torch.tensor([enc["input_ids"]])
+        labels = torch.tensor([enc["labels"]])
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[:, :-1]
+        target = labels[:, 1:]
+        mask = target != -100
+        lp = torch.log_softmax(logits.float(), -1).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        return float((lp * mask).sum())
+
+    wins = 0
+    for row in rows:
+        prompt = row["messages"][:-1]
+        chosen = logp([*prompt, {"role": "assistant", "content": CHOSEN}])
+        rejected = logp([*prompt, {"role": "assistant", "content": REJECTED}])
+        wins += chosen > rejected
+    return wins / len(rows)
+
+
+def test_dpo_raises_held_out_preference_accuracy(tiny, tmp_path):
+    train, held_out = pairs(QUESTIONS[:8]), pairs(QUESTIONS[8:])
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in train))
+    before = preference_accuracy(tiny, None, held_out)
+    result = CliRunner().invoke(cli, [
+        "rlhf", "--rlhf_type", "dpo", "--model", tiny, "--dataset", str(data), "--train_type", "lora",
+        "--target_modules", "all-linear", "lm_head", "--beta", "0.1", "--max_steps", "30", "--learning_rate", "5e-3",
+        "--per_device_train_batch_size", "4", "--logging_steps", "5", "--save_steps", "30", "--report_to", "none",
+        "--output_dir", str(tmp_path / "out"), "--add_version", "false",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    after = preference_accuracy(tiny, str(tmp_path / "out" / "checkpoint-30"), held_out)
+    assert after > before and after == 1.0, (before, after)
+    log = [r for r in read_log(str(tmp_path / "out")) if "loss" in r]
+    assert log[-1]["loss"] < log[0]["loss"]
+    assert {"rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"} <= set(log[-1])
+    print(f"DPO held-out preference accuracy {before:.2f} -> {after:.2f}; loss {log[0]['loss']:.3f} -> {log[-1]['loss']:.3f}")
