@@ -83,3 +83,31 @@ def test_dpo_raises_held_out_preference_accuracy(tiny, tmp_path):
     assert log[-1]["loss"] < log[0]["loss"]
     assert {"rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"} <= set(log[-1])
     print(f"DPO held-out preference accuracy {before:.2f} -> {after:.2f}; loss {log[0]['loss']:.3f} -> {log[-1]['loss']:.3f}")
+
+
+def kto_rows(questions):
+    rows = []
+    for q in questions:
+        rows.append({"prompt": q, "completion": CHOSEN, "label": True})
+        rows.append({"prompt": q, "completion": REJECTED, "label": False})
+    return rows
+
+
+@pytest.mark.parametrize("rlhf_type", ["orpo", "simpo", "cpo", "kto", "dpo-ipo"])
+def test_other_objectives_train_and_their_loss_falls(rlhf_type, tiny, tmp_path):
+    rows = kto_rows(QUESTIONS) if rlhf_type == "kto" else pairs(QUESTIONS)
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    extra = ["--rlhf_type", "dpo", "--loss_type", "ipo"] if rlhf_type == "dpo-ipo" else ["--rlhf_type", rlhf_type]
+    result = CliRunner().invoke(cli, [
+        "rlhf", *extra, "--model", tiny, "--dataset", str(data), "--train_type", "lora",
+        "--target_modules", "all-linear", "lm_head", "--max_steps", "20", "--learning_rate", "5e-3",
+        "--per_device_train_batch_size", "4", "--logging_steps", "1", "--save_steps", "20", "--report_to", "none",
+        "--output_dir", str(tmp_path / "out"), "--add_version", "false",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    losses = [r["loss"] for r in read_log(str(tmp_path / "out")) if "loss" in r]
+    assert len(losses) == 20 and all(map(lambda v: v == v, losses))  # finite
+    first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
+    assert last < first, (rlhf_type, first, last)
+    print(f"{rlhf_type}: loss {first:.3f} -> {last:.3f}", losses[:3])

@@ -80,3 +80,17 @@ def test_bad_row_names_file_row_and_field(tiny, tmp_path):
                                        "--max_steps", "1", "--report_to", "none", "--strict", "false"], catch_exceptions=False)
     assert lenient.exit_code == 0, lenient.output
     assert "skipped" in lenient.output and "robot" in lenient.output
+
+
+def test_resume_needs_only_the_checkpoint_path(tiny, data, tmp_path):
+    out = tmp_path / "out"
+    first = CliRunner().invoke(cli, ["sft", "--model", tiny, "--dataset", data, "--max_steps", "4", "--save_steps", "2",
+                                     "--logging_steps", "1", "--output_dir", str(out), "--add_version", "false",
+                                     "--report_to", "none", "--lora_rank", "4"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    # extend the run from its middle checkpoint: model, data and options come from args.json
+    resumed = CliRunner().invoke(cli, ["sft", "--resume-from-checkpoint", str(out / "checkpoint-2"), "--max_steps", "6"],
+                                 catch_exceptions=False)
+    assert resumed.exit_code == 0, resumed.output
+    assert "done: 6 steps" in resumed.output
+    assert json.loads((out / "checkpoint-6" / "args.json").read_text())["lora_rank"] == 4

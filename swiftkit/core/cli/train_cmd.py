@@ -29,6 +29,13 @@ def _print_help(command: str) -> None:
         out.print(f"  --{key:<30} {kind:<12} {sub.get('description', '')}", markup=False, highlight=False)
 
 
+def _flag_name(arg: str) -> str | None:
+    """``--resume-from-checkpoint=x`` -> ``resume_from_checkpoint``; not a flag -> None."""
+    if not arg.startswith("--"):
+        return None
+    return arg[2:].partition("=")[0].replace("-", "_")
+
+
 def run_command(command: str, args: list[str]) -> None:
     from swiftkit.core.cli.output import console
     from swiftkit.core.config import build_config
@@ -48,12 +55,15 @@ def run_command(command: str, args: list[str]) -> None:
             config_file = args[i + 1]
             del args[i : i + 2]
     registry = get_registry()
-    if command == "rlhf" and not any(a.replace("-", "_").split("=")[0] == "--rlhf_type" for a in args):
+    flags = [_flag_name(a) for a in args]
+    if command == "rlhf" and "rlhf_type" not in flags:
         args += ["--rlhf_type", "dpo"]  # ms-swift's default
     base = None
     for i, arg in enumerate(args):  # a checkpoint brings its run's arguments with it
-        if arg.replace("-", "_") == "--resume_from_checkpoint" and i + 1 < len(args):
-            base = read_args(args[i + 1])
+        if _flag_name(arg) == "resume_from_checkpoint":
+            value = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+            if value:
+                base = read_args(value)
     config = build_config(registry, command=command, cli_args=args, config_file=config_file, base=base)
     out = console()
     result = run_training(config, command=command, registry=registry, console=out)
