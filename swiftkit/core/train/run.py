@@ -96,6 +96,10 @@ def _collator(data_mode: str, tokenizer: Any, config: dict[str, Any]) -> Any:
         from swiftkit.core.data.pair_collator import make_kto_collator
 
         return make_kto_collator(tokenizer)
+    if data_mode == "prompt":
+        from swiftkit.core.data.pair_collator import make_prompt_collator
+
+        return make_prompt_collator(tokenizer)
     from swiftkit.core.data import make_collator
 
     return make_collator(tokenizer, padding_free=bool(config.get("padding_free")))
@@ -196,6 +200,8 @@ def run_training(
         ref_dir = config.get("ref_model") or model_dir
         ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False)
+    if hasattr(objective, "setup"):  # objectives that need more than batches (online RL: sampling, rewards)
+        objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=config)
     max_length = config.get("max_length") or model_spec.max_length or getattr(tokenizer, "model_max_length", None)
     data = prepare_datasets(
         dataset=config["dataset"],
