@@ -170,6 +170,9 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
         value = config.get(key)
         if isinstance(value, str) and (kind, value) in registry:
             out.setdefault(kind, []).append(registry.get(kind, value).id)
+    for name in config.get("reward_funcs") or []:  # a chosen reward function brings its options
+        if isinstance(name, str) and ":" not in name and ("reward", name) in registry:
+            out.setdefault("reward", []).append(registry.get("reward", name).id)
     if command and not config.get("rlhf_type"):
         implied = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command]
         if len(implied) == 1 and implied[0] not in out.get("method", []):
