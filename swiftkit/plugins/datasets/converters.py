@@ -138,28 +138,9 @@ class MessagesConverter(ChatConverter):
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
         field = "messages"
-        if field not in row or row[field] is None:
-            raise RowError(field, "missing" if field not in row else "is null")
-        messages = row[field]
-        if not _is_list(messages):
-            raise RowError(field, f"must be a list of messages, got {_type(messages)}")
-        turns = []
-        for i, m in enumerate(messages):
-            path = f"{field}[{i}]"
-            if not isinstance(m, Mapping):
-                raise RowError(path, f"must be a dict with 'role' and 'content', got {_type(m)}")
-            role = m.get("role")
-            if role is None:
-                raise RowError(f"{path}.role", "missing")
-            if role not in ROLES:
-                raise RowError(f"{path}.role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-            content = m.get("content")
-            if content is None and role != "system":
-                raise RowError(f"{path}.content", "missing")
-            if content is not None and not isinstance(content, str):
-                raise RowError(f"{path}.content", f"must be a string, got {_type(content)}")
-            turns.append((role, content or "", f"{path}.content", f"{path}.role"))
-        return self.finish(turns, field=field, system=optional_str(row, "system"))
+        if field not in row:
+            raise RowError(field, "missing")
+        return self.finish(_parse_messages(row[field], field), field=field, system=optional_str(row, "system"))
 
 
 class ShareGPTConverter(ChatConverter):
