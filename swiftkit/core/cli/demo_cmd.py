@@ -8,12 +8,10 @@ curve's ends and how many answers match the dataset before and after.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
 import time
-from importlib.resources import files
 
 import click
 
@@ -25,9 +23,11 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
-def _demo_rows() -> list[dict]:
-    path = files("swiftkit.plugins.datasets").joinpath("data/swift_demo.jsonl")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _demo_rows(registry: object) -> list[dict]:
+    """The demo dataset's conversations, read through the registry like any dataset."""
+    from swiftkit.core.data.rows import read_conversations
+
+    return [{"messages": r.messages} for r in read_conversations([DEMO_DATASET], registry=registry).rows]
 
 
 @click.command("demo")
@@ -66,7 +66,7 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     root = output_dir or tempfile.mkdtemp(prefix="swiftkit-demo-")
-    rows = _demo_rows()
+    rows = _demo_rows(registry)
     corpus = [m["content"] for r in rows for m in r["messages"]] * 4
     folder = build_tiny_model(spec.id, os.path.join(root, "tiny-model"), registry=registry, tokenizer_corpus=corpus,
                               vocab_size=1024, hidden_size=128, intermediate_size=256, num_hidden_layers=2)

@@ -13,7 +13,6 @@ from swiftkit.core.models.checkpoints import checkpoint_specs
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
 
 #: family -> what every checkpoint of the family shares
 _FAMILIES = {

@@ -13,7 +13,6 @@ from swiftkit.core.models.checkpoints import checkpoint_specs
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
 
 #: what every Llama generation shares
 _LLAMA = {
@@ -21,7 +20,6 @@ _LLAMA = {
     "hf_model_type": "llama",
     "decoder_layer_cls": "LlamaDecoderLayer",
     "lora_target_modules": _LORA,
-    "loader": _DEFAULT_LOADER,
 }
 
 #: family -> what every checkpoint of the family shares

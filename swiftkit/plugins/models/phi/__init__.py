@@ -14,7 +14,6 @@ from swiftkit.core.models.checkpoints import checkpoint_specs
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _LORA = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
-_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
 
 #: family -> what every checkpoint of the family shares
 _FAMILIES = {
@@ -25,7 +24,6 @@ _FAMILIES = {
         "template": "phi3",
         "decoder_layer_cls": "Phi3DecoderLayer",
         "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
         "requires": ["transformers>=4.36"],
     },
 }

@@ -13,7 +13,6 @@ from swiftkit.core.models.checkpoints import checkpoint_specs
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-_DEFAULT_LOADER = "swiftkit.core.models.hf:HFCausalLMLoader"
 
 #: family -> what every checkpoint of the family shares
 _FAMILIES = {
@@ -24,7 +23,6 @@ _FAMILIES = {
         "template": "qwen",
         "decoder_layer_cls": "Qwen2DecoderLayer",
         "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
         "requires": ["transformers>=4.37"],
     },
     "qwen2_5": {
@@ -34,7 +32,6 @@ _FAMILIES = {
         "template": "qwen2_5",
         "decoder_layer_cls": "Qwen2DecoderLayer",
         "lora_target_modules": _LORA,
-        "loader": _DEFAULT_LOADER,
         "requires": ["transformers>=4.37"],
     },
     "qwen3": {
