@@ -331,20 +331,26 @@ EngineSpec.SCHEMA = _schema(
 
 @dataclass
 class StrategySpec(Spec):
-    """A parallel strategy; ``impl`` implements :class:`swiftkit.core.parallel.interface.Strategy`."""
+    """A parallel strategy; ``impl`` implements :class:`swiftkit.core.parallel.interface.Strategy`.
+
+    ``selected_by`` names option keys that choose this strategy when a run gives them without
+    ``--strategy`` (``--deepspeed zero3`` selects ``deepspeed``); ``launcher`` is the launcher
+    it needs by default.
+    """
 
     KIND: ClassVar[str] = "strategy"
     REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.parallel.interface:Strategy"}
 
     options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     launcher: str = "none"
+    selected_by: list[str] = field(default_factory=list)
     impl: str = ""
 
 
 StrategySpec.SCHEMA = _schema(
     "StrategySpec",
     ["impl"],
-    {"options": _OPTIONS, "launcher": {"enum": ["none", "torchrun", "deepspeed"]}, "impl": _REF},
+    {"options": _OPTIONS, "launcher": {"enum": ["none", "torchrun", "deepspeed"]}, "selected_by": _STR_LIST, "impl": _REF},
 )
 
 

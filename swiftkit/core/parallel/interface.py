@@ -1,4 +1,10 @@
-"""What a strategy's ``impl`` reference must implement."""
+"""What a strategy's ``impl`` reference must implement.
+
+A strategy turns a run into (a) how it is launched and (b) what each launched process does
+differently: extra ``TrainingArguments`` fields, per-process set-up before the model loads,
+extra ``from_pretrained`` arguments. The launching itself is the core's
+(:mod:`swiftkit.core.parallel.launch`); a strategy only says which launcher it needs.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,49 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from swiftkit.core.parallel.env import ParallelEnv
     from swiftkit.core.specs import StrategySpec
 
 
 class Strategy(ABC):
-    """Turns a run into launcher arguments and trainer settings."""
+    """One way of spreading a training run over processes and devices.
+
+    ``options`` are the run-config keys of the strategy's option schema (validated before
+    the strategy is built).
+    """
 
     def __init__(self, spec: StrategySpec, options: dict[str, Any] | None = None):
         self.spec = spec
         self.options = dict(options or {})
 
-    def check(self) -> list[str]:
-        """Return the reasons this strategy cannot run here (missing GPU, library ...); empty if it can."""
+    def check(self, env: ParallelEnv, run_config: dict[str, Any]) -> list[str]:
+        """Reasons this strategy cannot run as asked (no GPU where one is needed, a library
+        missing, a size that does not divide the world ...); empty if it can.
+
+        Called in the launching process before anything starts, so a GPU-only feature fails
+        here with a message, not inside a worker. Must not import torch.
+        """
         return []
 
+    def launcher(self, env: ParallelEnv) -> str:
+        """``"torchrun"`` or ``"deepspeed"``: which launcher starts the processes."""
+        return self.spec.launcher if self.spec.launcher != "none" else "torchrun"
+
+    def setup_process(self, env: ParallelEnv) -> None:
+        """Called in every worker before the model is loaded (patches, environment)."""
+        return None
+
+    def model_load_kwargs(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
+        """Extra ``from_pretrained`` keyword arguments (``tp_plan=`` ...)."""
+        return {}
+
     @abstractmethod
-    def trainer_args(self, run_config: dict[str, Any]) -> dict[str, Any]:
-        """Return extra ``transformers.TrainingArguments`` fields (``deepspeed=``, ``fsdp=`` ...)."""
+    def trainer_args(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
+        """Extra ``transformers.TrainingArguments`` fields (``deepspeed=``, ``fsdp=``,
+        ``fsdp_config=``, ``ddp_backend=`` ...). ``run_config`` is the validated run
+        configuration, including ``run_dir`` (where generated files may be written)."""
+
+    def consolidate_checkpoint(self, checkpoint_dir: str) -> dict[str, Any] | None:
+        """A full state dict for a checkpoint this strategy wrote in a sharded form, or None
+        when the checkpoint is not one of its kind (``swift export`` asks every strategy)."""
+        return None
