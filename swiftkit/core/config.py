@@ -88,6 +88,18 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_tokens_limit": {"type": "integer", "minimum": 1, "description": "swift deploy: the most max_tokens a request may ask "
                          "(default 4096; more is answered 400); also the default when a request sets none and "
                          "--max_new_tokens is unset."},
+    "strategy": {"type": "string", "description": "Parallel strategy (default: none for one process, ddp for more); "
+                 "also chosen by a strategy's own flag, e.g. --deepspeed zero3, --fsdp full_shard, --tp_size 2."},
+    "nproc_per_node": {"type": "integer", "minimum": 1, "description": "Processes per machine (default $NPROC_PER_NODE, else 1); "
+                       "more than one re-launches the command under torchrun or the DeepSpeed launcher."},
+    "nnodes": {"type": "integer", "minimum": 1, "description": "Machines taking part (default $NNODES, else 1)."},
+    "node_rank": {"type": "integer", "minimum": 0, "description": "This machine's index among --nnodes (default $NODE_RANK, else 0)."},
+    "master_addr": {"type": "string", "description": "Address of machine 0 (default $MASTER_ADDR, else 127.0.0.1)."},
+    "master_port": {"type": "integer", "minimum": 1, "maximum": 65535,
+                    "description": "Rendezvous port on machine 0 (default $MASTER_PORT; one machine: a free port)."},
+    "launcher": {"enum": ["torchrun", "deepspeed"], "description": "Launcher for more than one process (default: the strategy's)."},
+    "auto": {"type": "boolean", "default": False, "description": "Let `swift recommend` choose tuner, quantization, precision, "
+             "strategy, batch size and gradient checkpointing for the devices found."},
     "merge_lora": {"type": "boolean", "description": "swift export: merge the LoRA adapter into its base model."},
     "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }
@@ -98,6 +110,7 @@ _REGISTRY_ENUMS = {
     "rlhf_type": ("method", "objective"),
     "infer_backend": ("engine", None),
     "template": ("template", None),
+    "strategy": ("strategy", None),
 }
 
 #: which run-config keys select which plugin (so their options join the schema)
@@ -170,6 +183,10 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
         value = config.get(key)
         if isinstance(value, str) and (kind, value) in registry:
             out.setdefault(kind, []).append(registry.get(kind, value).id)
+    if "strategy" not in out and not config.get("strategy"):
+        implied_strategy = implied_strategies(config, registry)
+        if len(implied_strategy) == 1:
+            out["strategy"] = implied_strategy
     for name in config.get("reward_funcs") or []:  # a chosen reward function brings its options
         if isinstance(name, str) and ":" not in name and ("reward", name) in registry:
             out.setdefault("reward", []).append(registry.get("reward", name).id)
@@ -178,6 +195,20 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
         if len(implied) == 1 and implied[0] not in out.get("method", []):
             out.setdefault("method", []).append(implied[0])
     return out
+
+
+def implied_strategies(config: dict[str, Any], registry: Registry) -> list[str]:
+    """Strategies a config chooses through their ``selected_by`` keys (``--deepspeed zero3``):
+    a key selects when it is given with a value other than its default, ``None`` or ``False``."""
+    found = []
+    for entry in registry.entries("strategy"):
+        props = (entry.data.get("options") or {}).get("properties", {})
+        for key in entry.data.get("selected_by") or []:
+            value = config.get(key)
+            if value is not None and value is not False and value != props.get(key, {}).get("default"):
+                found.append(entry.id)
+                break
+    return found
 
 
 def normalize_keys(config: dict[str, Any]) -> dict[str, Any]:
@@ -332,7 +363,7 @@ def build_config(
     config: dict[str, Any] = {}
     if base:
         known = compose_schema(registry, command=command)["properties"]
-        config.update({k: v for k, v in normalize_keys(base).items() if k in known})
+        config.update({k: v for k, v in normalize_keys(base).items() if k in known and v is not None})
     if config_file:
         config.update(load_config_file(config_file))
     full = compose_schema(registry, command=command)
@@ -341,6 +372,13 @@ def build_config(
     config.update(normalize_keys(overrides or {}))
     # selector keys left out take their schema default (train_type -> lora) before choosing plugins
     with_defaults = {**{k: full["properties"][k]["default"] for k in SELECTORS if "default" in full["properties"].get(k, {})}, **config}
+    implied = [] if config.get("strategy") else implied_strategies(config, registry)
+    if len(implied) > 1:
+        raise ConfigError(f"invalid configuration:\n  options of several strategies are given ({', '.join(implied)}); "
+                          "choose one, or name it with --strategy")
+    if implied:
+        config["strategy"] = implied[0]
+        with_defaults["strategy"] = implied[0]
     schema = compose_schema(registry, selected=selected_plugins(with_defaults, registry, command), command=command)
     # Options of plugins not chosen are named as such rather than as unknown.
     stray = [k for k in config if k not in schema["properties"] and k in full["properties"]]

@@ -4,6 +4,9 @@ before any model is loaded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import click
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
@@ -39,6 +42,7 @@ def _flag_name(arg: str) -> str | None:
 def run_command(command: str, args: list[str]) -> None:
     from swiftkit.core.cli.output import console
     from swiftkit.core.config import build_config
+    from swiftkit.core.parallel.launch import launch
     from swiftkit.core.registry import get_registry
     from swiftkit.core.train.run import read_args, run_training
 
@@ -66,11 +70,60 @@ def run_command(command: str, args: list[str]) -> None:
                 base = read_args(value)
     config = build_config(registry, command=command, cli_args=args, config_file=config_file, base=base)
     out = console()
+    plan = plan_launch(config, registry, command)
+    if plan is not None:
+        summary = launch(command, config, plan.env, launcher=plan.launcher, run_dir=plan.run_dir, console=out)
+        if not summary:  # a machine other than node 0: rank 0 reports
+            out.print(f"[bold green]done[/bold green]: node {plan.env.node_rank}'s processes finished")
+            return
+        _print_done(out, summary["global_step"], summary["train_loss"], summary.get("last_log") or {},
+                    summary["run_dir"], summary["last_checkpoint"])
+        return
     result = run_training(config, command=command, registry=registry, console=out)
-    last = result.log[-1] if result.log else {}
-    out.print(f"[bold green]done[/bold green]: {result.global_step} steps, train loss {result.train_loss:.4f}"
+    _print_done(out, result.global_step, result.train_loss, result.log[-1] if result.log else {},
+                result.run_dir, result.last_checkpoint)
+
+
+def _print_done(out: Any, steps: int, loss: float | None, last: dict[str, Any], run_dir: str, checkpoint: str | None) -> None:
+    loss_text = f", train loss {loss:.4f}" if loss is not None else ""
+    out.print(f"[bold green]done[/bold green]: {steps} steps{loss_text}"
               + (f", token_acc {last['token_acc']:.3f}" if "token_acc" in last else ""))
-    out.print(f"run folder: {result.run_dir}\nlast checkpoint: {result.last_checkpoint}")
+    out.print(f"run folder: {run_dir}\nlast checkpoint: {checkpoint}")
+
+
+@dataclass
+class LaunchPlan:
+    env: Any
+    launcher: str
+    run_dir: str
+
+
+def plan_launch(config: dict[str, Any], registry: Any, command: str) -> LaunchPlan | None:
+    """How to start the run on several processes, or None to train in this process: more than
+    one process asked for, or a strategy chosen, outside a launched worker. Checks the strategy
+    before anything starts."""
+    from swiftkit.core.parallel.env import ParallelEnv, probe_devices
+    from swiftkit.core.parallel.select import build_strategy, check_strategy, strategy_id
+    from swiftkit.core.train.run import resolve_run_dir
+
+    if ParallelEnv.launched():
+        return None
+    env = ParallelEnv.from_config(config)
+    if not env.distributed and not config.get("strategy"):
+        return None
+    env.devices = probe_devices()
+    sid = strategy_id(config, env, registry)
+    strategy = build_strategy(sid, config, registry)
+    check_strategy(strategy, env, config)
+    launcher = config.get("launcher") or strategy.launcher(env)
+    if launcher == "deepspeed":
+        import importlib.util
+
+        if importlib.util.find_spec("deepspeed") is None:
+            from swiftkit.core.errors import ConfigError
+
+            raise ConfigError("--launcher deepspeed needs DeepSpeed: pip install 'swiftkit[deepspeed]'")
+    return LaunchPlan(env=env, launcher=launcher, run_dir=resolve_run_dir(config))
 
 
 @click.command("sft", context_settings=_SETTINGS, add_help_option=False)

@@ -4,8 +4,9 @@
 - :func:`make_pair_collator`: ``chosen_input_ids`` / ``chosen_attention_mask`` /
   ``chosen_labels`` and the same ``rejected_*``, each right-padded (pad id, labels -100) to
   the widest row of its side;
-- :func:`make_kto_collator`: ``input_ids`` / ``attention_mask`` / ``labels`` right-padded, and
-  ``label`` (bool tensor);
+- :func:`make_kto_collator`: ``input_ids`` / ``attention_mask`` / ``labels`` right-padded,
+  ``label`` (bool tensor), and the same three tensors of mismatched rows under ``KL_*`` for
+  KTO's KL estimate (see :class:`KTOCollator`);
 - :func:`make_prompt_collator`: ``prompt_input_ids`` / ``prompt_attention_mask`` left-padded
   (ready for ``generate``), and every other column of the rows (``messages``, ``solution``,
   ...) passed through as lists for the reward functions.
@@ -60,8 +61,51 @@ class PairCollator(_Base):
         return batch
 
 
+def split_reply(ids: list[int], labels: list[int]) -> int:
+    """Where a ``kto`` row's completion starts: its first labelled token (the encoding labels
+    only the final reply, :mod:`swiftkit.core.data.preference`), else its end."""
+    return next((i for i, x in enumerate(labels) if x != IGNORE_INDEX), len(ids))
+
+
 class KTOCollator(_Base):
-    """KTO rows -> ``input_ids`` / ``attention_mask`` / ``labels`` (right padding) and ``label``."""
+    """KTO rows -> ``input_ids`` / ``attention_mask`` / ``labels`` (right padding), ``label``,
+    and with ``kl`` the ``KL_input_ids`` / ``KL_attention_mask`` / ``KL_labels`` of mismatched
+    rows: row i's prompt with row i+1's completion (mod the batch size), labels on that
+    completion, as TRL's KTO collator and the KTO paper estimate the reference point.
+
+    A batch of one row has no other completion in it: it borrows the completion of the
+    previous batch's last row (ms-swift draws KL completions from the whole global batch, so
+    ``--per_device_train_batch_size 1`` works there too); the very first such batch carries no
+    ``KL_*`` tensors. ``max_length`` cuts KL rows on the right (they can be longer than either row).
+    """
+
+    def __init__(self, pad_token_id: int, *, pad_to_multiple_of: int | None = None, kl: bool = True,
+                 max_length: int | None = None):
+        super().__init__(pad_token_id, pad_to_multiple_of=pad_to_multiple_of)
+        self.kl = kl
+        self.max_length = max_length
+        self._previous: tuple[list[int], list[int]] | None = None
+
+    def kl_rows(self, ids: list[list[int]], labels: list[list[int]]) -> tuple[list[list[int]], list[list[int]]]:
+        """The mismatched rows of a batch (empty lists when there is none to build)."""
+        splits = [split_reply(i, lab) for i, lab in zip(ids, labels, strict=True)]
+        completions = [(i[k:], lab[k:]) for i, lab, k in zip(ids, labels, splits, strict=True)]
+        if len(ids) > 1:
+            partners = completions[1:] + completions[:1]
+        elif self._previous is not None:
+            partners = [self._previous]
+        else:
+            partners = []
+        self._previous = completions[-1] if completions else self._previous
+        kl_ids, kl_labels = [], []
+        for i, (c_ids, c_labels) in enumerate(partners):
+            k = splits[i]
+            row_ids, row_labels = ids[i][:k] + c_ids, [IGNORE_INDEX] * k + c_labels
+            if self.max_length is not None:
+                row_ids, row_labels = row_ids[: self.max_length], row_labels[: self.max_length]
+            kl_ids.append(row_ids)
+            kl_labels.append(row_labels)
+        return kl_ids, kl_labels
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -70,6 +114,10 @@ class KTOCollator(_Base):
         labels = [_as_list(f["labels"]) for f in features]
         batch = self.padded(torch, ids, labels, "")
         batch["label"] = torch.tensor([bool(f["label"]) for f in features], dtype=torch.bool)
+        if self.kl:
+            kl_ids, kl_labels = self.kl_rows(ids, labels)
+            if kl_ids:
+                batch.update(self.padded(torch, kl_ids, kl_labels, "KL_"))
         return batch
 
 
@@ -93,9 +141,11 @@ def make_pair_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None)
     return PairCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
 
 
-def make_kto_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> KTOCollator:
-    """The collator for ``mode="kto"`` rows."""
-    return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
+def make_kto_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None, kl: bool = True,
+                      max_length: int | None = None) -> KTOCollator:
+    """The collator for ``mode="kto"`` rows; ``kl=False`` leaves out the ``KL_*`` rows (KTO's
+    ``apo_zero_unpaired`` needs none), ``max_length`` cuts them (the run's ``--max_length``)."""
+    return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of, kl=kl, max_length=max_length)
 
 
 def make_prompt_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PromptCollator:

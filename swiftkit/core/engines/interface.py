@@ -77,13 +77,21 @@ class TokenLogprob:
 
 @dataclass
 class ChatResponse:
-    """The answer to one request (chat or completion)."""
+    """The answer to one request (chat or completion).
+
+    ``prompt_token_ids`` / ``token_ids`` are the ids the model saw and generated (the latter
+    with a final end-of-turn token when the model produced one, so ``len(token_ids) ==
+    completion_tokens``), for callers that train on the answer (online RL rollouts). Engines
+    that cannot tell leave them ``None``; they do not take part in equality, which compares
+    the answer itself."""
 
     text: str
     finish_reason: str  # "stop" | "length"
     prompt_tokens: int
     completion_tokens: int
     logprobs: list[TokenLogprob] | None = None
+    prompt_token_ids: list[int] | None = field(default=None, compare=False)
+    token_ids: list[int] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -109,6 +109,18 @@ def _dtype_flags(dtype: str, cuda: bool) -> dict[str, bool]:
     return {"bf16": cuda and dtype == "bfloat16", "fp16": cuda and dtype == "float16"}
 
 
+def resolve_run_dir(config: dict[str, Any]) -> str:
+    """The folder a run writes to: a resumed checkpoint's run folder, else a new
+    ``vN-<timestamp>`` folder under ``output_dir`` (or ``output_dir`` itself with
+    ``add_version`` false)."""
+    resume = config.get("resume_from_checkpoint")
+    if resume:
+        if not os.path.isdir(resume):
+            raise ConfigError(f"--resume_from_checkpoint {resume}: no such checkpoint folder")
+        return os.path.dirname(os.path.normpath(resume))
+    return _new_run_dir(config.get("output_dir") or DEFAULTS["output_dir"], config.get("add_version", True))
+
+
 def run_training(
     config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
 ) -> TrainResult:
@@ -121,6 +133,8 @@ def run_training(
 
     from swiftkit.core.data import prepare_datasets
     from swiftkit.core.lazy import resolve
+    from swiftkit.core.parallel.env import ParallelEnv, probe_devices
+    from swiftkit.core.parallel.select import build_strategy, strategy_id
     from swiftkit.core.registry import get_registry
     from swiftkit.core.train.callbacks import ConsoleProgress, JsonlLogger, plot_loss_curve, read_log
     from swiftkit.core.train.trainer import SwiftTrainer, clean_staging
@@ -147,16 +161,21 @@ def run_training(
     if config.get("learning_rate") is None:
         config["learning_rate"] = 1e-5 if tuner_spec.id == "full" else 1e-4
 
+    # ---- where: processes, devices, strategy ---------------------------------------------
+    env = ParallelEnv.from_config(config, devices=probe_devices())
+    if env.distributed and not ParallelEnv.launched():
+        raise ConfigError(f"{env.world_size} processes are asked for: start the run with `swift {command}`, which "
+                          "launches them, or under torchrun yourself")
+    sid = strategy_id(config, env, registry)
+    strategy = build_strategy(sid, config, registry) if sid else None
+    if strategy is not None:
+        strategy.setup_process(env)
+
     # ---- the run folder ------------------------------------------------------------------
     resume = config.get("resume_from_checkpoint")
-    if resume:
-        if not os.path.isdir(resume):
-            raise ConfigError(f"--resume_from_checkpoint {resume}: no such checkpoint folder")
-        run_dir = os.path.dirname(os.path.normpath(resume))
-    else:
-        run_dir = _new_run_dir(config["output_dir"], config.get("add_version", True))
+    run_dir = resolve_run_dir(config)
     os.makedirs(run_dir, exist_ok=True)
-    removed = clean_staging(run_dir)
+    removed = clean_staging(run_dir) if env.is_main else []
     if removed and console is not None:
         console.print(f"removed half-written checkpoint(s) of an interrupted save: {', '.join(removed)}")
     record = {
@@ -167,12 +186,61 @@ def run_training(
         "model_family": model_spec.family,
         "template": template_id,
         "objective": objective_id,
+        "strategy": sid,
+        "world_size": env.world_size,
         "run_dir": run_dir,
         "swiftkit_version": __version__,
     }
-    if not resume:  # a resumed run keeps the args it started with
+    if not resume and env.is_main:  # a resumed run keeps the args it started with
         with open(os.path.join(run_dir, ARGS_FILE), "w", encoding="utf-8") as fh:
             json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+
+    # ---- trainer arguments (first: they start the process group, and ZeRO-3 must be known
+    # before the model loads so that it loads partitioned) -----------------------------------
+    cuda = torch.cuda.is_available()
+    report_to = config.get("report_to")
+    if report_to is None:
+        import importlib.util
+
+        report_to = ["tensorboard"] if importlib.util.find_spec("tensorboard") else []
+    wants_val = bool(config.get("val_dataset")) or float(config.get("split_dataset_ratio") or 0) > 0
+    arg_fields: dict[str, Any] = dict(
+        output_dir=run_dir,
+        num_train_epochs=config["num_train_epochs"],
+        max_steps=config["max_steps"],
+        per_device_train_batch_size=config["per_device_train_batch_size"],
+        per_device_eval_batch_size=config["per_device_eval_batch_size"],
+        gradient_accumulation_steps=config["gradient_accumulation_steps"],
+        learning_rate=config["learning_rate"],
+        weight_decay=config["weight_decay"],
+        warmup_steps=float(config["warmup_ratio"]) or 0,  # transformers 5: a float in [0, 1) is a ratio
+        lr_scheduler_type=config["lr_scheduler_type"],
+        logging_steps=config["logging_steps"],
+        save_strategy=config.get("save_strategy") or "steps",
+        save_steps=config["save_steps"],
+        save_total_limit=config.get("save_total_limit"),
+        eval_strategy=(config.get("eval_strategy") or "steps") if wants_val else "no",
+        eval_steps=config["eval_steps"],
+        seed=config["seed"],
+        data_seed=config["seed"],
+        optim=config.get("optim") or "adamw_torch",
+        adam_beta1=config.get("adam_beta1", 0.9),
+        adam_beta2=config.get("adam_beta2", 0.999),
+        max_grad_norm=config.get("max_grad_norm", 1.0),
+        dataloader_num_workers=config.get("dataloader_num_workers", 0),
+        remove_unused_columns=False,
+        report_to=report_to,
+        disable_tqdm=True,
+        use_cpu=not cuda,
+        **_dtype_flags(config["torch_dtype"], cuda),
+    )
+    if strategy is not None:
+        arg_fields.update(strategy.trainer_args(env, {
+            **config, "run_dir": run_dir, "world_size": env.world_size,
+            "decoder_layer_cls": model_spec.decoder_layer_cls, "model_family": model_spec.family,
+        }))
+    args = TrainingArguments(**arg_fields)
+    _ = args.device  # initialise the process group now (a no-op for one process)
 
     # ---- model, tuner, data --------------------------------------------------------------
     from transformers import set_seed
@@ -182,7 +250,8 @@ def run_training(
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
     try:
-        model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **tuner.load_kwargs())
+        load_kwargs = {**tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+        model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
     except OSError as exc:  # not downloaded, offline, or not a checkpoint folder
         raise SwiftkitError(
             f"cannot load model {model_dir!r} (registered as {model_spec.id}): {str(exc).splitlines()[0]} "
@@ -203,24 +272,25 @@ def run_training(
     if hasattr(objective, "setup"):  # objectives that need more than batches (online RL: sampling, rewards)
         objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=config)
     max_length = config.get("max_length") or model_spec.max_length or getattr(tokenizer, "model_max_length", None)
-    data = prepare_datasets(
-        dataset=config["dataset"],
-        val_dataset=config.get("val_dataset") or [],
-        split_dataset_ratio=config.get("split_dataset_ratio") or 0.0,
-        registry=registry,
-        template=template,
-        tokenizer=tokenizer,
-        mode=objective.data_mode,
-        max_length=max_length,
-        truncation_strategy=config.get("truncation_strategy", "delete"),
-        loss_scale=config.get("loss_scale", "default"),
-        strict=config.get("strict", True),
-        num_proc=config.get("dataset_num_proc", 1),
-        shuffle=config.get("dataset_shuffle", True),
-        seed=config["seed"],
-        packing=bool(config.get("packing")),
-        console=console,
-    )
+    with args.main_process_first(desc="dataset preparation"):  # the other ranks then read the cache
+        data = prepare_datasets(
+            dataset=config["dataset"],
+            val_dataset=config.get("val_dataset") or [],
+            split_dataset_ratio=config.get("split_dataset_ratio") or 0.0,
+            registry=registry,
+            template=template,
+            tokenizer=tokenizer,
+            mode=objective.data_mode,
+            max_length=max_length,
+            truncation_strategy=config.get("truncation_strategy", "delete"),
+            loss_scale=config.get("loss_scale", "default"),
+            strict=config.get("strict", True),
+            num_proc=config.get("dataset_num_proc", 1),
+            shuffle=config.get("dataset_shuffle", True),
+            seed=config["seed"],
+            packing=bool(config.get("packing")),
+            console=console,
+        )
     if len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")
 
@@ -234,43 +304,11 @@ def run_training(
         tuner.set_total_steps(steps)
 
     # ---- trainer -------------------------------------------------------------------------
-    cuda = torch.cuda.is_available()
-    report_to = config.get("report_to")
-    if report_to is None:
-        import importlib.util
-
-        report_to = ["tensorboard"] if importlib.util.find_spec("tensorboard") else []
     has_val = data.val is not None and len(data.val) > 0
-    args = TrainingArguments(
-        output_dir=run_dir,
-        num_train_epochs=config["num_train_epochs"],
-        max_steps=config["max_steps"],
-        per_device_train_batch_size=config["per_device_train_batch_size"],
-        per_device_eval_batch_size=config["per_device_eval_batch_size"],
-        gradient_accumulation_steps=config["gradient_accumulation_steps"],
-        learning_rate=config["learning_rate"],
-        weight_decay=config["weight_decay"],
-        warmup_steps=float(config["warmup_ratio"]) or 0,  # transformers 5: a float in [0, 1) is a ratio
-        lr_scheduler_type=config["lr_scheduler_type"],
-        logging_steps=config["logging_steps"],
-        save_strategy=config.get("save_strategy") or "steps",
-        save_steps=config["save_steps"],
-        save_total_limit=config.get("save_total_limit"),
-        eval_strategy=(config.get("eval_strategy") or "steps") if has_val else "no",
-        eval_steps=config["eval_steps"],
-        seed=config["seed"],
-        data_seed=config["seed"],
-        optim=config.get("optim") or "adamw_torch",
-        adam_beta1=config.get("adam_beta1", 0.9),
-        adam_beta2=config.get("adam_beta2", 0.999),
-        max_grad_norm=config.get("max_grad_norm", 1.0),
-        dataloader_num_workers=config.get("dataloader_num_workers", 0),
-        remove_unused_columns=False,
-        report_to=report_to,
-        disable_tqdm=True,
-        use_cpu=not cuda,
-        **_dtype_flags(config["torch_dtype"], cuda),
-    )
+    if not has_val and args.eval_strategy != "no":
+        from transformers.trainer_utils import IntervalStrategy
+
+        args.eval_strategy = IntervalStrategy.NO  # the split left no validation rows
     trainer = SwiftTrainer(
         model=model,
         args=args,
@@ -289,7 +327,8 @@ def run_training(
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
     if not os.path.isdir(last):  # the final step always lands in a checkpoint
         trainer._save_checkpoint(trainer.model, trial=None)
-    plot_loss_curve(run_dir)
+    if env.is_main:
+        plot_loss_curve(run_dir)
     return TrainResult(
         run_dir=run_dir,
         last_checkpoint=last,

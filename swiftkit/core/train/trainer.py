@@ -79,7 +79,11 @@ class SwiftTrainer(Trainer):
         run_dir = super()._get_output_dir(trial)
         name = f"checkpoint-{self.state.global_step}"
         staging = os.path.join(run_dir, f"{STAGING_PREFIX}{name}")
-        shutil.rmtree(staging, ignore_errors=True)
+        if self.args.should_save:
+            shutil.rmtree(staging, ignore_errors=True)
+        # Sharded strategies (ZeRO, FSDP) write from every rank: all write into staging, and
+        # the rename waits until the last rank is done.
+        self.accelerator.wait_for_everyone()
         limit, self.args.save_total_limit = self.args.save_total_limit, None  # rotate after the rename
         self._staging_dir = staging
         try:
@@ -87,6 +91,7 @@ class SwiftTrainer(Trainer):
         finally:
             self._staging_dir = None
             self.args.save_total_limit = limit
+        self.accelerator.wait_for_everyone()
         if self.args.should_save:
             final = os.path.join(run_dir, name)
             if os.path.isdir(final):  # saved again at the same step (e.g. at the end of training)
@@ -99,6 +104,7 @@ class SwiftTrainer(Trainer):
             from transformers.trainer_utils import rotate_checkpoints
 
             rotate_checkpoints(run_dir, save_total_limit=limit, best_model_checkpoint=self.state.best_model_checkpoint, use_mtime=False)
+        self.accelerator.wait_for_everyone()  # no rank reads checkpoint-N before it is in place
 
     def _write_run_files(self, checkpoint_dir: str) -> None:
         """Each checkpoint carries the run's ``args.json``, so it alone is enough to resume,
