@@ -284,6 +284,37 @@ def test_kto_mode(prep, tmp_path, tokenizer):
     assert batch["labels"][short, -1].item() == IGNORE and batch["attention_mask"][short, -1].item() == 0
 
 
+def test_kto_collator_kl_rows_pair_each_prompt_with_the_next_completion(prep, tmp_path, tokenizer):
+    rows = [{"prompt": f"Question number {i}?", "completion": "Yes. " * (i + 1), "label": i % 2 == 0} for i in range(3)]
+    ds = prep([write_jsonl(tmp_path / "kto.jsonl", rows)], mode="kto", shuffle=False).train
+    feats = [ds[i] for i in range(3)]
+
+    def parts(f):
+        k = next(i for i, x in enumerate(f["labels"]) if x != IGNORE)
+        return f["input_ids"][:k], f["input_ids"][k:]
+
+    batch = make_kto_collator(tokenizer)(feats)
+    for i in range(3):
+        prompt, _ = parts(feats[i])
+        _, completion = parts(feats[(i + 1) % 3])  # prompt i with completion i+1 (mod the batch)
+        n = len(prompt) + len(completion)
+        assert batch["KL_input_ids"][i, :n].tolist() == prompt + completion
+        assert batch["KL_labels"][i].tolist() == [IGNORE] * len(prompt) + completion + [IGNORE] * (batch["KL_labels"].shape[1] - n)
+        assert batch["KL_attention_mask"][i].sum().item() == n
+        assert tokenizer.decode(prompt).endswith(f"Question number {i}?<|im_end|>\n<|im_start|>assistant\n")
+        assert tokenizer.decode(prompt).endswith("<|im_start|>assistant\n") and tokenizer.decode(completion).endswith("<|im_end|>\n")
+    # a batch of one row borrows the previous batch's last completion (none before the first batch)
+    one = make_kto_collator(tokenizer)
+    assert "KL_input_ids" not in one([feats[0]])
+    single = one([feats[1]])
+    assert single["KL_input_ids"][0].tolist() == parts(feats[1])[0] + parts(feats[0])[1]
+    # kl=False (apo_zero_unpaired) leaves them out; max_length cuts them on the right
+    assert "KL_input_ids" not in make_kto_collator(tokenizer, kl=False)(feats)
+    limit = len(parts(feats[0])[0]) + 1
+    cut = make_kto_collator(tokenizer, max_length=limit)(feats)
+    assert cut["KL_attention_mask"].sum(1).max().item() == limit and cut["KL_attention_mask"][0].sum().item() == limit
+
+
 def test_prompt_mode_keeps_messages_and_solution(prep, tmp_path, tokenizer, template):
     rows = [{"prompt": "What is 2+2?", "solution": "4", "level": 1},
             {"prompt": [S("Think."), U("What is 3+3 exactly, please?")], "solution": None, "level": 2}]

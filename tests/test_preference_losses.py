@@ -130,6 +130,8 @@ def _trl_dpo(
 def test_dpo_matches_trl(trl_mod, loss_type, beta, label_smoothing):
     if label_smoothing and loss_type in ("hinge", "ipo"):
         pytest.skip("hinge and ipo take no label smoothing")
+    if label_smoothing and loss_type == "sigmoid":
+        pytest.skip("TRL 1.16 ignores label_smoothing for sigmoid; cDPO is checked in test_dpo_sigmoid_label_smoothing_is_cdpo")
     gen = torch.Generator().manual_seed(hash((loss_type, beta, label_smoothing)) % 2**31)
     b, length = 6, 12
     mask, per_token = _random_completion(gen, 2 * b, length)
@@ -148,6 +150,30 @@ def test_dpo_matches_trl(trl_mod, loss_type, beta, label_smoothing):
     metrics = preference_metrics(chosen_r, rejected_r)
     for key in ("chosen", "rejected", "margins", "accuracies"):
         assert float(metrics[f"rewards/{key}"]) == pytest.approx(trl_metrics[f"rewards/{key}"], abs=1e-5)
+
+
+@pytest.mark.parametrize("beta", [0.1, 2.0])
+@pytest.mark.parametrize("label_smoothing", [0.1, 0.3])
+def test_dpo_sigmoid_label_smoothing_is_cdpo(trl_mod, beta, label_smoothing):
+    """Conservative DPO: the formula, and TRL's CPO sigmoid loss (the same smoothed form, without
+    a reference) fed the log-ratios; at eps 0 it is TRL 1.16's DPO sigmoid (checked above)."""
+    from trl.experimental.cpo import CPOTrainer
+
+    gen = torch.Generator().manual_seed(int(beta * 100 + label_smoothing * 10))
+    b = 16
+    logps, ref = -torch.rand(2 * b, generator=gen) * 30, -torch.rand(2 * b, generator=gen) * 30
+    losses, chosen_r, rejected_r = dpo_loss(logps[:b], logps[b:], ref[:b], ref[b:], beta, "sigmoid", label_smoothing)
+    x = (logps[:b] - ref[:b]) - (logps[b:] - ref[b:])
+    expected = -(1 - label_smoothing) * torch.nn.functional.logsigmoid(beta * x) - label_smoothing * torch.nn.functional.logsigmoid(-beta * x)
+    torch.testing.assert_close(losses, expected, atol=ATOL, rtol=0)
+    stub = _trl_stub(CPOTrainer, alpha=0.0, beta=beta, label_smoothing=label_smoothing, loss_type="sigmoid",
+                     simpo_gamma=0.0)
+    theirs, _, _ = stub.cpo_loss(logps[:b] - ref[:b], logps[b:] - ref[b:])
+    torch.testing.assert_close(losses, theirs, atol=ATOL, rtol=0)
+    # smoothing pulls the loss of a confidently ranked pair up: it no longer goes to 0
+    big = dpo_loss(torch.tensor([0.0]), torch.tensor([-100.0]), torch.zeros(1), torch.zeros(1), 1.0, "sigmoid", label_smoothing)[0]
+    assert float(big) == pytest.approx(label_smoothing * 100, rel=1e-3)
+    assert torch.equal(chosen_r, beta * (logps[:b] - ref[:b])) and torch.equal(rejected_r, beta * (logps[b:] - ref[b:]))
 
 
 @pytest.mark.parametrize("rpo_alpha", [0.5, 1.0])
@@ -259,10 +285,11 @@ def _trl_kto(trl_mod, per_token, kl_per_token, ref_logps, ref_kl, label, beta, d
     t._total_train_tokens = 0
     t._tp_size = 1
     input_ids = torch.zeros(n, width, dtype=torch.long)
-    kl_ids = torch.ones(n, width, dtype=torch.long)
+    kl_ids = torch.ones(n, kl_per_token.shape[1] + 1, dtype=torch.long)
     model.register(input_ids, per_token)
     model.register(kl_ids, kl_per_token)
     ones = torch.ones(n, width, dtype=torch.long)
+    kl_ones = torch.ones_like(kl_ids)
     batch = {
         "input_ids": input_ids,
         "attention_mask": ones,
@@ -271,8 +298,8 @@ def _trl_kto(trl_mod, per_token, kl_per_token, ref_logps, ref_kl, label, beta, d
         "ref_logps": ref_logps,
         "ref_KL_logps": ref_kl,
         "KL_input_ids": kl_ids,
-        "KL_attention_mask": ones,
-        "KL_completion_mask": ones,
+        "KL_attention_mask": kl_ones,
+        "KL_completion_mask": kl_ones,
     }
     loss = t._compute_loss(model, batch, return_outputs=False)
     return loss, {k: v[-1] for k, v in t._metrics["train"].items()}
@@ -302,6 +329,50 @@ def test_kto_matches_trl(trl_mod, loss_type, beta, weights):
     assert float(chosen_r.mean()) == pytest.approx(trl_metrics["rewards/chosen"], abs=1e-5)
     assert float(rejected_r.mean()) == pytest.approx(trl_metrics["rewards/rejected"], abs=1e-5)
     assert float(kl) == pytest.approx(trl_metrics["kl"], abs=1e-6)
+    assert (float(kl) > 0.1) == (loss_type == "kto")  # a real reference point, not the old 0
+
+
+def _per_token_logps(model, ids, labels):
+    """Per-token log-probs of the label tokens on the shifted positions, 0 elsewhere (TRL's
+    fused-head output with the completion mask applied)."""
+    logp = torch.log_softmax(model(ids).logits[:, :-1].float(), -1)
+    target = labels[:, 1:]
+    return logp.gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (target != -100)
+
+
+@pytest.mark.parametrize("loss_type", ["kto", "apo_zero_unpaired"])
+def test_kto_objective_with_collated_kl_rows_matches_trl(trl_mod, loss_type):
+    """End to end below the trainer: rows -> KTO collator (KL rows: prompt i, completion i+1) ->
+    our objective, against TRL's ``_compute_loss`` fed the same model's log-probs."""
+    from swiftkit.core.data.pair_collator import KTOCollator
+
+    gen = torch.Generator().manual_seed(3)
+    rows = []
+    for i in range(5):
+        prompt = torch.randint(1, 13, (2 + i % 3,), generator=gen).tolist()
+        reply = torch.randint(1, 13, (1 + (i * 2) % 4,), generator=gen).tolist()
+        rows.append({"input_ids": prompt + reply, "labels": [-100] * len(prompt) + reply, "label": i % 2 == 0})
+    batch = KTOCollator(0)(rows)
+    prompt0 = rows[0]["input_ids"][: rows[0]["labels"].count(-100)]
+    reply1 = [x for x in rows[1]["labels"] if x != -100]
+    n = len(prompt0) + len(reply1)
+    assert batch["KL_input_ids"][0, :n].tolist() == prompt0 + reply1
+    assert batch["KL_labels"][0, :n].tolist() == [-100] * len(prompt0) + reply1
+    obj = _objective("kto", beta=0.5, loss_type=loss_type)
+    policy, obj.ref_model = _TinyLM(seed=0), _TinyLM(seed=1)
+    loss, metrics = obj.compute_loss(policy, batch)
+
+    with torch.no_grad():
+        per_token = _per_token_logps(policy, batch["input_ids"], batch["labels"])
+        kl_per_token = _per_token_logps(policy, batch["KL_input_ids"], batch["KL_labels"])
+        ref = _per_token_logps(obj.ref_model, batch["input_ids"], batch["labels"]).sum(1)
+        ref_kl = _per_token_logps(obj.ref_model, batch["KL_input_ids"], batch["KL_labels"]).sum(1)
+    trl_loss, trl_metrics = _trl_kto(trl_mod, per_token, kl_per_token, ref, ref_kl, batch["label"], 0.5, 1.0, 1.0,
+                                     loss_type)
+    torch.testing.assert_close(loss.detach(), trl_loss, atol=1e-5, rtol=0)
+    assert float(metrics["kl"]) == pytest.approx(trl_metrics["kl"], abs=1e-5)
+    if loss_type == "kto":
+        assert float(metrics["kl"]) > 0
 
 
 # ---------------------------------------------------------------------------- metrics and objectives
@@ -471,3 +542,36 @@ def test_option_schemas_validate_and_compose():
             jsonschema.validate(prop["default"], prop)
             assert shared.setdefault(key, prop) == prop, key  # byte-identical across plugins
         assert issubclass(reg.impl("method", m), Objective)
+
+
+def _mean_worker(rank, world, port, cases, out):
+    import torch.distributed as dist
+
+    from swiftkit.plugins.methods._preference import mean_over_processes
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    try:
+        results = []
+        for values in cases:
+            value = values[rank]
+            result = mean_over_processes(None if value is None else torch.tensor(value), torch.device("cpu"))
+            results.append(None if result is None else float(result))
+        out[rank] = results
+    finally:
+        dist.destroy_process_group()
+
+
+def test_kto_kl_is_averaged_over_processes():
+    """Two gloo processes: the mean over the processes that have a KL estimate (TRL gathers and
+    averages); a process without KL rows still takes part, so none waits forever."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    cases = [(1.0, 4.0), (3.0, None), (None, None)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = mp.Manager().dict()
+    mp.spawn(_mean_worker, args=(2, port, cases, out), nprocs=2, join=True)
+    assert dict(out) == {0: [2.5, 3.0, None], 1: [2.5, 3.0, None]}

@@ -1,7 +1,8 @@
 """`swift rlhf --rlhf_type rm` end to end on a tiny model: a value head on the last hidden state,
 trained (with a LoRA adapter) on pairs, ranks held-out chosen replies above rejected ones more
-often after training than before; the trained reward model is rebuilt from the saved checkpoint
-alone (adapter + ``value_head.safetensors``)."""
+often after training than before; the trained reward model is rebuilt by ``load_reward_model``
+from the saved checkpoint alone (adapter + ``value_head.safetensors``), from the run folder, from
+a ``swift export --merge_lora`` folder (which keeps the head) and from a full fine-tuning run."""
 
 from __future__ import annotations
 
@@ -89,9 +90,24 @@ def test_reward_model_ranks_held_out_chosen_above_rejected(tiny, tmp_path):
     assert os.path.isfile(os.path.join(checkpoint, HEAD_FILE))
     assert os.path.isfile(os.path.join(checkpoint, "adapter_config.json"))
 
-    after, after_margin = ranking(load_reward_model(checkpoint), held_out)
+    # a later command: the loader rebuilds the model from the folder alone (nothing in memory shared)
+    reloaded = load_reward_model(checkpoint)
+    after, after_margin = ranking(reloaded, held_out)
     assert before < 1.0 and after == 1.0, (before, after)
     assert after_margin > before_margin
+    conversations = [r["messages"] for r in held_out[:5]]
+    one_by_one = [reloaded(m) for m in conversations]
+    assert reloaded.score(conversations, batch_size=3) == pytest.approx(one_by_one, abs=1e-5)  # padded batches
+    # the run folder means its latest checkpoint
+    assert load_reward_model(str(tmp_path / "out")).score(conversations) == pytest.approx(one_by_one, abs=1e-6)
+
+    # swift export --merge_lora keeps the value head: the merged folder scores like adapter + head
+    merged = str(tmp_path / "merged")
+    result = CliRunner().invoke(cli, ["export", "--model", checkpoint, "--merge_lora", "--output_dir", merged],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert os.path.isfile(os.path.join(merged, HEAD_FILE)) and not os.path.isfile(os.path.join(merged, "adapter_config.json"))
+    assert load_reward_model(merged).score(conversations) == pytest.approx(one_by_one, abs=1e-4)
     log = [r for r in read_log(str(tmp_path / "out")) if "loss" in r]
     assert log[-1]["loss"] < log[0]["loss"]
     assert {"rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"} <= set(log[-1])
@@ -130,3 +146,34 @@ def test_value_head_trains_and_saves_with_the_adapter(tiny, tmp_path):
     loss.backward()
     assert model.v_head.weight.grad is not None and model.v_head.weight.grad.abs().sum() > 0
     assert set(metrics) == {"rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"}
+
+
+def test_full_fine_tuning_reward_model_reloads(tiny, tmp_path):
+    """A full (no adapter) rm checkpoint holds the weights and the head; the loader rebuilds it
+    from the run folder, and it scores like the checkpoint's own weights with that head."""
+    from safetensors.torch import load_file
+
+    from swiftkit.plugins.methods.rm.objective import HEAD_FILE, load_reward_model
+
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in pairs(QUESTIONS[:2])))
+    result = CliRunner().invoke(cli, [
+        "rlhf", "--rlhf_type", "rm", "--model", tiny, "--dataset", str(data), "--train_type", "full",
+        "--max_steps", "2", "--learning_rate", "1e-3", "--per_device_train_batch_size", "4", "--logging_steps", "1",
+        "--save_steps", "2", "--report_to", "none", "--output_dir", str(tmp_path / "out"), "--add_version", "false",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    checkpoint = tmp_path / "out" / "checkpoint-2"
+    assert (checkpoint / HEAD_FILE).is_file() and not (checkpoint / "adapter_config.json").exists()
+    reward_model = load_reward_model(str(tmp_path / "out"))
+    assert reward_model.head.weight.tolist() == load_file(str(checkpoint / HEAD_FILE))["weight"].tolist()
+    scores = reward_model.score([r["messages"] for r in pairs(QUESTIONS[8:9])])
+    assert len(scores) == 16 and all(v == v for v in scores) and len(set(scores)) > 1
+
+
+def test_loader_refuses_a_folder_without_a_head(tiny):
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.plugins.methods.rm.objective import load_reward_model
+
+    with pytest.raises(ConfigError, match="value_head.safetensors"):
+        load_reward_model(tiny)

@@ -111,3 +111,64 @@ def test_other_objectives_train_and_their_loss_falls(rlhf_type, tiny, tmp_path):
     first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
     assert last < first, (rlhf_type, first, last)
     print(f"{rlhf_type}: loss {first:.3f} -> {last:.3f}", losses[:3])
+
+
+@pytest.mark.parametrize("batch_size", [4, 1])
+def test_kto_estimates_its_kl_reference_point(batch_size, tiny, tmp_path):
+    """KTO's z0 comes from mismatched rows (prompt i, completion i+1; a batch of one borrows the
+    previous batch's completion): logged as ``kl`` every step, >= 0, 0 while the policy is the
+    reference, and positive on batches whose mismatched completions the policy has made likelier."""
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in kto_rows(QUESTIONS)))
+    steps = 20 if batch_size > 1 else 8
+    result = CliRunner().invoke(cli, [
+        "rlhf", "--rlhf_type", "kto", "--model", tiny, "--dataset", str(data), "--train_type", "lora",
+        "--target_modules", "all-linear", "lm_head", "--max_steps", str(steps), "--learning_rate", "5e-3",
+        "--per_device_train_batch_size", str(batch_size), "--logging_steps", "1", "--save_steps", str(steps),
+        "--report_to", "none", "--output_dir", str(tmp_path / "out"), "--add_version", "false",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    log = [r for r in read_log(str(tmp_path / "out")) if "loss" in r]
+    kl = [r["kl"] for r in log]
+    assert len(kl) == steps and all(v >= 0 for v in kl)
+    assert kl[0] == 0  # the first step: policy == reference (and, with one row, no KL row yet)
+    if batch_size > 1:  # one mismatched pair per step is noisy; four lift the estimate above 0 at times
+        assert max(kl[1:]) > 0, kl
+        losses = [r["loss"] for r in log]
+        assert sum(losses[-3:]) < sum(losses[:3]), losses
+        print(f"KTO (with KL) loss {losses[0]:.4f} -> {losses[-1]:.4f}; kl {kl[0]:.4f} -> {kl[-1]:.4f} (max {max(kl):.4f})")
+
+
+@pytest.mark.parametrize(("rlhf_type", "beta", "message"), [
+    ("kto", "-1", "'beta': -1 is less than the minimum of 0"),
+    ("kto", "0", "'beta': 0 is out of range for --rlhf_type kto (allowed: > 0)"),
+    ("dpo", "0", "'beta': 0 is out of range for --rlhf_type dpo (allowed: > 0)"),
+    ("gkd", "1.5", "'beta': 1.5 is out of range for --rlhf_type gkd (allowed: [0, 1])"),
+])
+def test_beta_bounds_are_checked_per_objective(rlhf_type, beta, message, tiny, tmp_path):
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps(pairs(QUESTIONS[:1])[0]) + "\n")
+    extra = ["--teacher_model", tiny] if rlhf_type == "gkd" else []
+    result = CliRunner().invoke(cli, [
+        "rlhf", "--rlhf_type", rlhf_type, "--model", tiny, "--dataset", str(data), "--beta", beta, *extra,
+        "--max_steps", "1", "--report_to", "none", "--output_dir", str(tmp_path / "out"),
+    ])
+    assert result.exit_code != 0 and message in result.output + str(result.exception), (result.output, result.exception)
+
+
+def test_beta_zero_where_the_math_allows_it():
+    import importlib
+
+    def objective(method, **options):
+        spec = importlib.import_module(f"swiftkit.plugins.methods.{method}").swift_register_methods()[0]
+        module, _, cls = spec.impl.partition(":")
+        return getattr(importlib.import_module(module), cls)(spec, options)
+
+    assert objective("orpo", beta=0.0).beta == 0.0  # plain SFT on the chosen replies
+    assert objective("gkd", beta=0.0).beta == 0.0 and objective("gkd", beta=1.0).beta == 1.0  # forward / reverse KL
+    assert objective("gkd").beta == 0.5 and objective("kto").beta == 0.1 and objective("simpo").beta == 2.0
+    # one flat key: every plugin that takes --beta declares the very same schema
+    registry = get_registry()
+    schemas = [e.data["options"]["properties"]["beta"] for e in registry.entries("method")
+               if "beta" in ((e.data.get("options") or {}).get("properties") or {})]
+    assert len(schemas) >= 6 and all(s == schemas[0] for s in schemas)

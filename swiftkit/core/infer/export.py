@@ -5,7 +5,9 @@ is loaded through its family's loader, the adapter applied with peft and merged
 (``merge_and_unload``); the folder written holds the merged weights, the generation config, the
 tokenizer whose ``chat_template`` is the training template's exported Jinja
 (``template.chat_template()``), and an ``args.json`` naming the template, the model and what it
-was merged from, so ``swift infer`` / ``swift deploy`` need nothing else.
+was merged from, so ``swift infer`` / ``swift deploy`` need nothing else. Files an objective
+saved next to the adapter (:data:`CARRIED_FILES`: a reward model's ``value_head.safetensors``)
+are copied along.
 
 Writing is atomic: everything goes into a hidden sibling folder (``.<name>.partial-<pid>-<id>``)
 which is renamed into place only once complete and checked (the tokenizer is reloaded from it
@@ -40,6 +42,9 @@ from swiftkit.core.errors import ConfigError, SwiftkitError
 
 ADAPTER_CONFIG = "adapter_config.json"
 MERGED_SUFFIX = "-merged"
+#: files an objective saves next to its adapter that the merged model still needs (the rm
+#: objective's value head: without it a merged reward model would score with a fresh head)
+CARRIED_FILES = ("value_head.safetensors",)
 _PARTIAL = ".partial-"
 _OLD = ".replaced-"
 
@@ -231,6 +236,10 @@ def merge_lora(
         say(f"writing {output_dir}")
         merged.save_pretrained(partial)
         tokenizer.save_pretrained(partial)
+        for name in CARRIED_FILES:
+            if os.path.isfile(os.path.join(adapter_dir, name)):
+                shutil.copy2(os.path.join(adapter_dir, name), os.path.join(partial, name))
+                notes.append(f"{name} copied from the adapter folder")
         record = {
             "command": "export",
             "merge_lora": True,

@@ -9,8 +9,8 @@ Paired methods (dpo, orpo, simpo, cpo): ``chosen_input_ids``, ``chosen_labels``,
 ``rejected_attention_mask``; labels are aligned with the inputs (shifted inside, as
 :func:`swiftkit.core.train.losses.causal_lm_loss` does) and -100 outside the response.
 Unpaired KTO: ``input_ids``, ``labels``, ``attention_mask`` and ``label`` (bool: desirable),
-optionally ``KL_input_ids``, ``KL_labels``, ``KL_attention_mask`` (mismatched prompt/completion
-pairs for KTO's KL estimate; without them the KL term is 0, as TRL's ``apo_zero_unpaired``).
+and ``KL_input_ids``, ``KL_labels``, ``KL_attention_mask`` (row i's prompt with row i+1's
+completion, :class:`swiftkit.core.data.pair_collator.KTOCollator`) for KTO's KL reference point.
 
 Reference model contract
 ------------------------
@@ -29,8 +29,11 @@ Definitions follow TRL 1.16 (tests compare against it on random log-probabilitie
 
 * all losses are per-sequence (per-row) and averaged over the micro-batch; ``num_items_in_batch``
   (a token count) is not used, as in TRL;
-* DPO ``label_smoothing`` applies to ``robust`` only (TRL 1.16 dropped conservative DPO, the
-  smoothed ``sigmoid`` of older TRL/ms-swift; cpo/simpo still smooth their sigmoid losses);
+* DPO ``label_smoothing`` applies to ``robust`` (as TRL) and to ``sigmoid``: conservative DPO
+  (cDPO, Mitchell 2023), ``-(1 - eps) * logsigmoid(beta * x) - eps * logsigmoid(-beta * x)``, as
+  older TRL and ms-swift; TRL 1.16 ignores it for ``sigmoid`` (equal at ``eps = 0``);
+* KTO's reference point is TRL's: the batch mean of the policy/reference log-ratio of the
+  mismatched ``KL_*`` rows, averaged over processes, clamped at 0, detached;
 * DPO ``ipo`` divides each log-ratio by the response's label-token count before the squared
   loss (TRL >= 0.x; the IPO authors' normalised form) when lengths are given;
 * DPO's RPO term is TRL's ``sft`` loss type: mean NLL over the chosen label tokens, weighted
@@ -54,6 +57,7 @@ __all__ = [
     "kto_loss",
     "label_counts",
     "log1mexp",
+    "mean_over_processes",
     "orpo_loss",
     "preference_metrics",
     "sequence_logps",
@@ -118,7 +122,7 @@ def dpo_loss(
 ) -> tuple[Any, Any, Any]:
     """Per-pair DPO losses and the implicit rewards ``beta * (policy - ref)`` (detached).
 
-    ``loss_type``: ``sigmoid`` (``label_smoothing`` unused, as in TRL 1.16), ``hinge``,
+    ``loss_type``: ``sigmoid`` (conservative DPO with ``label_smoothing`` > 0), ``hinge``,
     ``ipo`` (log-ratios divided by ``chosen_lengths`` / ``rejected_lengths`` when given, as
     TRL does), ``robust`` (unbiased under label noise ``label_smoothing``)."""
     import torch
@@ -127,8 +131,8 @@ def dpo_loss(
     chosen_ratio = policy_chosen - ref_chosen
     rejected_ratio = policy_rejected - ref_rejected
     delta = chosen_ratio - rejected_ratio
-    if loss_type == "sigmoid":  # TRL >= 1.0 applies no label smoothing here (robust does)
-        losses = -F.logsigmoid(beta * delta)
+    if loss_type == "sigmoid":  # cDPO: the label is flipped with probability label_smoothing
+        losses = _smoothed_sigmoid(delta, beta, label_smoothing)
     elif loss_type == "hinge":
         losses = torch.relu(1 - beta * delta)
     elif loss_type == "ipo":
@@ -234,6 +238,22 @@ def kto_loss(
     return losses, beta * chosen.detach(), beta * rejected.detach()
 
 
+def mean_over_processes(value: Any, device: Any) -> Any:
+    """The mean of a 0-d tensor over the processes that pass one (``None`` where a process has
+    none), or ``None`` when no process has one. Every process must call it (it all-reduces when
+    ``torch.distributed`` is initialised); a single process gets ``value`` back."""
+    import torch
+    import torch.distributed as dist
+
+    if value is None:
+        local = torch.zeros(2, device=device)
+    else:
+        local = torch.stack([value.detach().float(), torch.ones((), device=value.device)]).to(device)
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(local)
+    return local[0] / local[1] if float(local[1]) > 0 else None
+
+
 def preference_metrics(
     chosen_rewards: Any, rejected_rewards: Any, prefix: str = "rewards/"
 ) -> dict[str, Any]:
@@ -260,6 +280,8 @@ class PreferenceObjective(Objective):
     method: str = ""
     #: whether the loss needs reference log-probs
     needs_reference: bool = True
+    #: whether the objective has a ``beta`` (checked against its bounds when created)
+    needs_beta: bool = True
     #: rows carry a conversation and a rejected reply (ms-swift's ``rejected_response``)
     required_columns: tuple[str, ...] = ("messages", "rejected_response")
     data_mode: str = "preference"
@@ -277,6 +299,10 @@ class PreferenceObjective(Objective):
             raise ConfigError(
                 f"--loss_type {self.loss_type} is not a {self.method} loss; choose one of {', '.join(allowed)}"
             )
+        if self.needs_beta:
+            from swiftkit.plugins.methods._preference_options import check_beta
+
+            check_beta(self.method, self.beta)
 
     def option(self, key: str) -> Any:
         """The validated value of ``key``, else the schema default."""

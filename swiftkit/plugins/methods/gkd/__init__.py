@@ -1,4 +1,10 @@
-"""Generalized knowledge distillation (GKD): registration module (light: imports nothing heavy)."""
+"""Generalized knowledge distillation (GKD): registration module (light: imports nothing heavy).
+
+Options are ms-swift's / TRL's flags: ``teacher_model``, ``beta`` (the JSD interpolation, shared
+key), ``lmbda`` (share of on-policy batches), ``seq_kd`` (teacher-generated replies otherwise) and
+``max_completion_length`` (tokens sampled per completion, shared with grpo); the sampling
+temperature is the core ``--temperature`` (default 1.0).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,21 @@ GKD_OPTIONS = {
         # the same schema as the preference methods' --beta (one flat key, one schema); for GKD it
         # interpolates the generalized Jensen-Shannon divergence (default 0.5 when left unset)
         "beta": preference_property("beta"),
+        "lmbda": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "default": 0.5,
+            "description": "GKD: probability that a batch is on-policy: its replies are sampled from the student "
+            "(max_completion_length tokens at --temperature) and distilled instead of the dataset's.",
+        },
+        "seq_kd": {
+            "type": "boolean",
+            "default": False,
+            "description": "GKD: on the batches that are not on-policy, distil replies sampled from the teacher "
+            "(sequence-level KD) instead of the dataset's.",
+        },
+        "max_completion_length": preference_property("max_completion_length"),
     },
 }
 
@@ -29,7 +50,8 @@ def swift_register_methods():
             kind="objective",
             command="rlhf",
             description="Distillation from a teacher model: generalized Jensen-Shannon divergence between the "
-            "student's and the teacher's next-token distributions on the reply tokens.",
+            "student's and the teacher's next-token distributions on the reply tokens (dataset replies, "
+            "student samples with probability lmbda, or teacher samples with seq_kd).",
             options=GKD_OPTIONS,
             impl="swiftkit.plugins.methods.gkd.objective:GkdObjective",
         )

@@ -3,8 +3,20 @@
 The loss is the generalized Jensen-Shannon divergence of Agarwal et al. (2024), as TRL's
 ``GKDTrainer.generalized_jsd_loss`` defines it: with mixture ``M = beta * P_teacher + (1 - beta)
 * P_student``, ``JSD_beta = beta * KL(P_teacher || M) + (1 - beta) * KL(P_student || M)``,
-averaged over the label tokens. This is the supervised (off-policy) variant on the dataset's
-replies; on-policy student sampling is not implemented yet.
+averaged over the label tokens.
+
+Which replies are distilled, per training batch (TRL's ``GKDTrainer.training_step``):
+
+* with probability ``lmbda`` (a coin seeded with the run's ``--seed``, the same on every process)
+  the batch is **on-policy**: the student samples a reply to each row's prompt (``generate``
+  without gradients, ``max_completion_length`` new tokens at ``--temperature``, cut after the
+  first end-of-sequence token) and the batch is rebuilt as prompt + sampled reply, labels on the
+  sampled tokens only;
+* otherwise, with ``seq_kd``, the teacher samples the replies the same way (sequence-level KD);
+* otherwise the dataset's replies are used (supervised KD).
+
+A row's prompt is everything before its last labelled run of tokens (the final assistant reply
+of the SFT encoding), so multi-turn rows keep their history. Evaluation always uses the dataset.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from swiftkit.core.errors import ConfigError
 from swiftkit.core.methods.interface import Objective
 
 DEFAULT_BETA = 0.5
+IGNORE_INDEX = -100
 
 
 def generalized_jsd(student_logits: Any, teacher_logits: Any, labels: Any, beta: float, temperature: float = 1.0) -> Any:
@@ -26,7 +39,7 @@ def generalized_jsd(student_logits: Any, teacher_logits: Any, labels: Any, beta:
 
     student = F.log_softmax(student_logits[:, :-1].float() / temperature, dim=-1)
     teacher = F.log_softmax(teacher_logits[:, :-1].float() / temperature, dim=-1)
-    mask = labels[:, 1:] != -100
+    mask = labels[:, 1:] != IGNORE_INDEX
     # F.kl_div(input, target) is KL(target || input): beta 0 is the forward KL(teacher || student),
     # beta 1 the reverse KL(student || teacher), as in TRL
     if beta <= 0.0:
@@ -41,35 +54,178 @@ def generalized_jsd(student_logits: Any, teacher_logits: Any, labels: Any, beta:
     return (per_token * mask).sum() / mask.sum().clamp(min=1)
 
 
+# ---------------------------------------------------------------------------- sampled batches
+
+
+def split_prompts(input_ids: Any, attention_mask: Any, labels: Any) -> list[list[int]]:
+    """Each right-padded row's prompt: its tokens before the last run of labelled tokens."""
+    prompts = []
+    for ids, mask, labs in zip(input_ids.tolist(), attention_mask.tolist(), labels.tolist(), strict=True):
+        n = sum(mask)
+        ids, labs = ids[:n], labs[:n]
+        end = max((i for i, x in enumerate(labs) if x != IGNORE_INDEX), default=None)
+        if end is None:  # no reply to replace: the whole row is the prompt
+            prompts.append(ids)
+            continue
+        start = end
+        while start > 0 and labs[start - 1] != IGNORE_INDEX:
+            start -= 1
+        prompts.append(ids[:start])
+    return prompts
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    ids: set[int] = set()
+    for value in (getattr(getattr(model, "generation_config", None), "eos_token_id", None),
+                  getattr(tokenizer, "eos_token_id", None)):
+        if isinstance(value, int):
+            ids.add(value)
+        elif value:
+            ids.update(int(v) for v in value)
+    return sorted(ids)
+
+
+def sample_replies(model: Any, prompts: list[list[int]], *, max_new_tokens: int, temperature: float,
+                   pad_token_id: int, eos_token_ids: list[int]) -> list[list[int]]:
+    """``model``'s sampled continuation of each prompt (left-padded into one ``generate`` call, no
+    gradients, dropout off), each cut after its first end-of-sequence token."""
+    import torch
+
+    device = next(model.parameters()).device
+    width = max(len(p) for p in prompts)
+    input_ids = torch.tensor([[pad_token_id] * (width - len(p)) + p for p in prompts], device=device)
+    attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=device)
+    kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": pad_token_id, "use_cache": True}
+    if eos_token_ids:
+        kwargs["eos_token_id"] = eos_token_ids
+    if temperature > 0:  # unbiased samples of the model's distribution, as TRL (top_k 0, top_p 1)
+        kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+    else:
+        kwargs.update(do_sample=False)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+    finally:
+        model.train(was_training)
+    replies = []
+    stop = set(eos_token_ids)
+    for row in out[:, width:].tolist():
+        cut = next((i + 1 for i, t in enumerate(row) if t in stop), len(row))
+        replies.append(row[:cut])
+    return replies
+
+
+def reply_batch(prompts: list[list[int]], replies: list[list[int]], pad_token_id: int, device: Any) -> dict[str, Any]:
+    """Right-padded ``input_ids`` / ``attention_mask`` / ``labels`` of prompt + reply rows,
+    labels on the reply tokens only."""
+    import torch
+
+    rows = [p + r for p, r in zip(prompts, replies, strict=True)]
+    width = max(len(r) for r in rows)
+    return {
+        "input_ids": torch.tensor([r + [pad_token_id] * (width - len(r)) for r in rows], device=device),
+        "attention_mask": torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device),
+        "labels": torch.tensor(
+            [[IGNORE_INDEX] * len(p) + r + [IGNORE_INDEX] * (width - len(p) - len(r)) for p, r in zip(prompts, replies, strict=True)],
+            device=device,
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------- objective
+
+
 class GkdObjective(Objective):
     data_mode = "sft"
     required_columns = ("messages",)
     teacher: Any = None
+    temperature: float = 1.0
+
+    def __init__(self, spec: Any, options: dict[str, Any] | None = None):
+        super().__init__(spec, options)
+        from swiftkit.plugins.methods._preference_options import check_beta
+
+        check_beta("gkd", self.beta)
+        self.lmbda = float(self._option("lmbda", 0.5))
+        self.seq_kd = bool(self._option("seq_kd", False))
+        self.max_new_tokens = int(self._option("max_completion_length", 32))
+        self._coin: Any = None
+        self.pad_token_id = 0
+        self.eos_token_ids: list[int] = []
+        self.sample_temperature = 1.0
+
+    def _option(self, key: str, default: Any) -> Any:
+        value = self.options.get(key)
+        if value is None:
+            value = (self.spec.options or {}).get("properties", {}).get(key, {}).get("default", default)
+        return default if value is None else value
 
     @property
     def beta(self) -> float:
         value = self.options.get("beta")
         return DEFAULT_BETA if value is None else float(value)
 
-    def setup(self, *, registry: Any, config: dict[str, Any], **_: Any) -> None:
-        """Load the teacher (frozen) through its family's loader."""
+    def setup(self, *, registry: Any, config: dict[str, Any], model: Any = None, tokenizer: Any = None, **_: Any) -> None:
+        """Load the teacher (frozen) through its family's loader; prepare sampling."""
         import os
+        import random
 
         from swiftkit.core.lazy import resolve
 
         name = self.options.get("teacher_model")
         if not name:
             raise ConfigError("--rlhf_type gkd needs --teacher_model (a registered id, hub id or local folder)")
+        if (self.lmbda > 0 or self.seq_kd) and (config.get("packing") or config.get("padding_free")):
+            raise ConfigError("gkd samples replies per row (--lmbda > 0 or --seq_kd): it cannot run with --packing or "
+                              "--padding_free; turn those off or pass --lmbda 0 --seq_kd false")
         spec = registry.resolve_model(name).spec
         folder = name if os.path.isdir(name) else (spec.hf_id or spec.ms_id or name)
         loader = resolve(spec.loader, spec.REFS["loader"])(spec)
         teacher, _ = loader.load(folder, torch_dtype=config.get("torch_dtype", "auto"))
         self.teacher = teacher.eval().requires_grad_(False)
-        self.temperature = float(config.get("temperature") or 1.0)
+        temperature = config.get("temperature")
+        self.temperature = float(temperature or 1.0)  # the divergence's temperature; 0 would divide by 0
+        self.sample_temperature = 1.0 if temperature is None else float(temperature)  # 0: greedy
+        # one coin sequence for every process (all of them sample, or none: sharded models need that)
+        self._coin = random.Random(int(config.get("seed", 42)))
+        pad = getattr(tokenizer, "pad_token_id", None)
+        if pad is None:
+            pad = getattr(tokenizer, "eos_token_id", None)
+        self.pad_token_id = 0 if pad is None else int(pad)
+        self.eos_token_ids = _eos_ids(model, tokenizer)
+
+    # ------------------------------------------------------------------ batches
+
+    def _source(self) -> str:
+        """``student``, ``teacher`` or ``data``: whose replies the next training batch distils."""
+        if self._coin is None:
+            return "data"
+        if self.lmbda > 0 and self._coin.random() < self.lmbda:
+            return "student"
+        return "teacher" if self.seq_kd else "data"
+
+    def sampled_batch(self, sampler: Any, batch: dict[str, Any]) -> dict[str, Any]:
+        """``batch`` with its replies replaced by ``sampler``'s samples (see the module docstring)."""
+        labels = batch["labels"]
+        mask = batch.get("attention_mask")
+        if mask is None:
+            import torch
+
+            mask = torch.ones_like(batch["input_ids"])
+        prompts = split_prompts(batch["input_ids"], mask, labels)
+        replies = sample_replies(sampler, prompts, max_new_tokens=self.max_new_tokens, temperature=self.sample_temperature,
+                                 pad_token_id=self.pad_token_id, eos_token_ids=self.eos_token_ids)
+        return reply_batch(prompts, replies, self.pad_token_id, labels.device)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         import torch
 
+        source = self._source() if model.training else "data"
+        if source != "data":
+            sampler = getattr(model, "module", model) if source == "student" else self.teacher.to(batch["input_ids"].device)
+            batch = self.sampled_batch(sampler, batch)
         inputs = {k: v for k, v in batch.items() if k != "labels"}
         student_logits = model(**inputs).logits
         with torch.no_grad():
@@ -81,4 +237,7 @@ class GkdObjective(Objective):
                 "GKD needs a shared tokenizer"
             )
         loss = generalized_jsd(student_logits, teacher_logits, batch["labels"], self.beta, self.temperature)
-        return loss, {"jsd": loss.detach()}
+        metrics: dict[str, Any] = {"jsd": loss.detach(), "on_policy": float(source == "student")}
+        if source != "data":
+            metrics["completion_length"] = float((batch["labels"] != IGNORE_INDEX).sum()) / batch["labels"].shape[0]
+        return loss, metrics

@@ -23,7 +23,8 @@ def swift_register_methods():
             command="rlhf",
             description=(
                 "Kahneman-Tversky Optimization on unpaired rows labelled desirable or undesirable, "
-                "against a reference model."
+                "against a reference model; the reference point is the batch KL estimated from "
+                "mismatched prompt/completion pairs (loss types kto, apo_zero_unpaired)."
             ),
             options=KTO_OPTIONS,
             impl="swiftkit.plugins.methods.kto.objective:KtoObjective",

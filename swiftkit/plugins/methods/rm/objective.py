@@ -20,7 +20,10 @@ part itself, so any causal LM family (and any tuner) can become a reward model:
   ``save_pretrained``) carries it, whatever the tuner. ``--resume_from_checkpoint`` restores the
   head from the checkpoint's file (the Trainer restores adapter and optimizer state);
 * **scoring**: :func:`load_reward_model` rebuilds base model + adapter (or full weights) + head
-  from a checkpoint folder alone and returns a callable ``messages -> float``.
+  from a checkpoint folder alone (or a run folder's latest checkpoint, or a ``swift export
+  --merge_lora`` folder, which carries the head too) and returns a :class:`RewardModel`:
+  ``score(conversations) -> list[float]`` (batched), ``rewards(input_ids, attention_mask)`` on
+  token rows, ``reward_model(messages) -> float``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ __all__ = [
     "last_token_rewards",
     "load_reward_model",
     "load_value_head",
+    "reward_checkpoint",
     "reward_model_loss",
     "save_value_head",
 ]
@@ -159,6 +163,7 @@ class RewardModelObjective(PreferenceObjective):
 
     method = "rm"
     needs_reference = False
+    needs_beta = False
 
     #: the head, set by :meth:`setup`
     head: Any = None
@@ -198,30 +203,54 @@ class RewardModelObjective(PreferenceObjective):
 
 
 class RewardModel:
-    """``reward_model(messages) -> float``: the reward of a conversation ending with an assistant
-    reply, encoded by the run's template as in training."""
+    """A trained reward model: ``score(conversations) -> list[float]``, each conversation a
+    message list ending with the assistant reply to score, encoded by the run's template as in
+    training; ``reward_model(messages) -> float`` scores one."""
 
     def __init__(self, model: Any, tokenizer: Any, template: Any, head: Any):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.template = template
         self.head = head.to(next(model.parameters()).device).eval()
+        pad = getattr(tokenizer, "pad_token_id", None)
+        pad = getattr(tokenizer, "eos_token_id", None) if pad is None else pad
+        self.pad_token_id = 0 if pad is None else int(pad)
+
+    @property
+    def device(self) -> Any:
+        return next(self.model.parameters()).device
+
+    def to(self, device: Any) -> RewardModel:
+        self.model.to(device)
+        self.head.to(device)
+        return self
 
     def __call__(self, messages: list[dict[str, str]]) -> float:
         return self.score([messages])[0]
 
-    def score(self, conversations: list[list[dict[str, str]]]) -> list[float]:
-        """Rewards of several conversations (one forward per conversation)."""
+    def encode(self, messages: list[dict[str, str]]) -> list[int]:
+        """The token ids the reward of ``messages`` is read from (the template's training encoding)."""
+        return list(self.template.encode(self.tokenizer, messages, loss_scale="last_round")["input_ids"])
+
+    def rewards(self, input_ids: Any, attention_mask: Any) -> Any:
+        """Rewards of right-padded token rows (float32 tensor ``(batch,)``, no gradients): for
+        callers that hold token ids already (PPO rollouts with the same tokenizer)."""
         import torch
 
-        device = next(self.model.parameters()).device
-        out = []
         with torch.no_grad():
-            for messages in conversations:
-                ids = self.template.encode(self.tokenizer, messages, loss_scale="last_round")["input_ids"]
-                input_ids = torch.tensor([ids], device=device)
-                reward = last_token_rewards(self.model, self.head, input_ids, torch.ones_like(input_ids))
-                out.append(float(reward[0]))
+            return last_token_rewards(self.model, self.head, input_ids.to(self.device), attention_mask.to(self.device))
+
+    def score(self, conversations: list[list[dict[str, str]]], batch_size: int = 8) -> list[float]:
+        """Rewards of several conversations, ``batch_size`` per forward (right-padded)."""
+        import torch
+
+        out: list[float] = []
+        for start in range(0, len(conversations), batch_size):
+            rows = [self.encode(m) for m in conversations[start : start + batch_size]]
+            width = max(len(r) for r in rows)
+            ids = torch.tensor([r + [self.pad_token_id] * (width - len(r)) for r in rows])
+            mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+            out.extend(float(x) for x in self.rewards(ids, mask))
         return out
 
 
@@ -267,18 +296,40 @@ def build_reward_model(
     return RewardModel(model, tokenizer, registry.template(template, tokenizer=tokenizer), head)
 
 
-def load_reward_model(checkpoint: str, *, torch_dtype: Any = "float32", registry: Any = None) -> RewardModel:
-    """The trained reward model of a ``swift rlhf --rlhf_type rm`` checkpoint folder: its
-    ``args.json`` names the base model and template; the folder holds the adapter (or full
-    weights) and ``value_head.safetensors``."""
+def reward_checkpoint(path: str) -> str:
+    """The folder holding the reward model: ``path`` itself when it has ``value_head.safetensors``
+    (a checkpoint, a merged export), else the latest ``checkpoint-N`` of the run folder ``path``."""
+    import re
+
     from swiftkit.core.errors import ConfigError
+
+    if os.path.isfile(os.path.join(path, HEAD_FILE)):
+        return path
+    steps = []
+    if os.path.isdir(path):
+        for name in os.listdir(path):
+            m = re.fullmatch(r"checkpoint-(\d+)", name)
+            if m and os.path.isfile(os.path.join(path, name, HEAD_FILE)):
+                steps.append((int(m.group(1)), name))
+    if not steps:
+        raise ConfigError(f"{path} holds no {HEAD_FILE}, nor a checkpoint-N folder with one: not a reward model "
+                          "(train one with swift rlhf --rlhf_type rm)")
+    return os.path.join(path, max(steps)[1])
+
+
+def load_reward_model(
+    checkpoint: str, *, torch_dtype: Any = "float32", registry: Any = None, device: Any = None
+) -> RewardModel:
+    """The trained reward model of ``swift rlhf --rlhf_type rm``, from a checkpoint folder (LoRA:
+    adapter + head on the base that ``args.json`` names; full: weights + head), a run folder (its
+    latest checkpoint) or a ``swift export --merge_lora`` folder; moved to ``device`` when given.
+    ``args.json`` names the model and the template."""
     from swiftkit.core.train.run import read_args
 
+    checkpoint = reward_checkpoint(checkpoint)
     args = read_args(checkpoint)
-    if not os.path.isfile(os.path.join(checkpoint, HEAD_FILE)):
-        raise ConfigError(f"{checkpoint} holds no {HEAD_FILE}: not a reward model checkpoint (swift rlhf --rlhf_type rm)")
     is_adapter = os.path.isfile(os.path.join(checkpoint, "adapter_config.json"))
-    return build_reward_model(
+    reward_model = build_reward_model(
         args["model_dir"] if is_adapter else checkpoint,
         args["template"],
         adapter=checkpoint if is_adapter else None,
@@ -287,3 +338,4 @@ def load_reward_model(checkpoint: str, *, torch_dtype: Any = "float32", registry
         torch_dtype=torch_dtype,
         registry=registry,
     )
+    return reward_model.to(device) if device is not None else reward_model

@@ -1,0 +1,185 @@
+"""`swift sft` on two processes (torchrun + gloo on CPU) under every strategy.
+
+Each strategy's run must follow the loss curve of a single-process run on the same global
+batch (2 processes x 2 rows = 1 process x 2 rows x 2 accumulation steps), save checkpoints,
+and resume from one onto the same curve. These are the suite's slowest tests (each launch
+starts two interpreters that import the Trainer), so they share one tiny model and dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from swiftkit.core.registry import get_registry
+from swiftkit.core.train.callbacks import read_log
+from swiftkit.testing.tiny import build_tiny_model
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+_HAS_DEEPSPEED = __import__("importlib.util").util.find_spec("deepspeed") is not None
+STEPS = 4
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return str(build_tiny_model("qwen2.5-0.5b-instruct", tmp_path_factory.mktemp("m") / "qwen2.5-0.5b-instruct",
+                                registry=get_registry(refresh=True)))
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("d") / "count.jsonl"
+    rows = [{"messages": [{"role": "user", "content": f"Count to {i % 9 + 1}."},
+                          {"role": "assistant", "content": " ".join(map(str, range(1, i % 9 + 2)))}]}
+            for i in range(24)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def _common(tiny: str, data: str, out: str, train_type: str) -> list[str]:
+    return ["--model", tiny, "--dataset", data, "--train_type", train_type, "--max_length", "64",
+            "--max_steps", str(STEPS), "--save_steps", "2", "--logging_steps", "1", "--learning_rate", "5e-3",
+            "--warmup_ratio", "0", "--lr_scheduler_type", "constant", "--output_dir", out, "--add_version", "false",
+            "--report_to", "none", "--dataset_num_proc", "1"]
+
+
+def _swift(*args: str, extra_env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **(extra_env or {})}
+    env.pop("MASTER_PORT", None)
+    return subprocess.run([sys.executable, "-m", "swiftkit", *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def _losses(run_dir: str) -> dict[int, float]:
+    return {row["step"]: row["loss"] for row in read_log(run_dir) if "loss" in row and "step" in row}
+
+
+@pytest.fixture(scope="module")
+def baselines(tiny, data, tmp_path_factory):
+    """Single-process loss curves on the same global batch, per tuner."""
+    out = {}
+    for train_type in ("full", "lora"):
+        run_dir = str(tmp_path_factory.mktemp(f"single-{train_type}"))
+        result = _swift("sft", *_common(tiny, data, run_dir, train_type), "--per_device_train_batch_size", "2",
+                        "--gradient_accumulation_steps", "2")
+        assert result.returncode == 0, result.stderr[-3000:]
+        out[train_type] = _losses(run_dir)
+        assert sorted(out[train_type]) == list(range(1, STEPS + 1))
+    return out
+
+
+#: case -> (tuner, flags, the strategy the flags select)
+CASES = {
+    "ddp": ("full", [], "ddp"),
+    "fsdp": ("full", ["--fsdp", "full_shard auto_wrap"], "fsdp"),
+    "zero2": ("full", ["--deepspeed", "zero2"], "deepspeed"),
+    "zero3": ("full", ["--deepspeed", "zero3"], "deepspeed"),
+    "zero3_lora": ("lora", ["--deepspeed", "zero3"], "deepspeed"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, data, baselines, tmp_path):
+    train_type, flags, strategy = CASES[case]
+    if "--deepspeed" in flags and not _HAS_DEEPSPEED:
+        pytest.skip("DeepSpeed is not installed (pip install 'swiftkit[deepspeed]')")
+    run_dir = str(tmp_path / "run")
+    result = _swift("sft", *_common(tiny, data, run_dir, train_type), *flags,
+                    "--per_device_train_batch_size", "2", "--nproc_per_node", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "launching 2 process(es)" in result.stdout
+
+    # one log: rank 1's output went to files, and logging.jsonl has one row per step
+    losses = _losses(run_dir)
+    assert sorted(losses) == list(range(1, STEPS + 1)), losses
+    expected = baselines[train_type]
+    for step in losses:
+        assert losses[step] == pytest.approx(expected[step], rel=2e-3, abs=2e-4), (step, losses, expected)
+    assert losses[STEPS] < losses[1]
+
+    checkpoints = sorted(n for n in os.listdir(run_dir) if n.startswith("checkpoint-"))
+    assert checkpoints == ["checkpoint-2", "checkpoint-4"]
+    with open(os.path.join(run_dir, "args.json"), encoding="utf-8") as fh:
+        recorded = json.load(fh)
+    assert recorded["world_size"] == 2 and recorded["strategy"] == strategy
+
+    # resume from the middle: the continued run lands on the same curve
+    resumed_dir = str(tmp_path / "resumed")
+    os.makedirs(resumed_dir)
+    shutil.copytree(os.path.join(run_dir, "checkpoint-2"), os.path.join(resumed_dir, "checkpoint-2"))
+    shutil.copy2(os.path.join(run_dir, "args.json"), resumed_dir)
+    result = _swift("sft", "--resume_from_checkpoint", os.path.join(resumed_dir, "checkpoint-2"), "--nproc_per_node", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    again = _losses(resumed_dir)
+    assert sorted(again) == [3, 4], again
+    for step in (3, 4):
+        assert again[step] == pytest.approx(losses[step], rel=2e-3, abs=2e-4), (step, again, losses)
+
+
+def test_a_failing_rank_ends_the_job_with_its_error(tiny, data, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(textwrap.dedent("""
+        import os
+        if os.environ.get("RANK") == "1":
+            import swiftkit.core.train.run as run
+
+            def _fail(*args, **kwargs):
+                raise RuntimeError("injected failure on rank 1")
+
+            run.run_training = _fail
+    """))
+    result = _swift("sft", *_common(tiny, data, str(tmp_path / "run"), "lora"), "--nproc_per_node", "2",
+                    extra_env={"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}, timeout=300)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "rank 1 of 2 failed: RuntimeError: injected failure on rank 1" in result.stderr
+    assert os.path.isfile(tmp_path / "run" / "launch" / "errors" / "rank-1.json")
+
+
+# ---- launch planning (no processes started) ----------------------------------------------
+
+
+def test_ms_swift_launch_variables_and_flags_describe_the_world():
+    from swiftkit.core.parallel.env import ParallelEnv
+
+    env = ParallelEnv.from_config({}, environ={"NPROC_PER_NODE": "8", "NNODES": "2", "NODE_RANK": "1",
+                                               "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29600"})
+    assert (env.world_size, env.node_rank, env.master_addr, env.master_port) == (16, 1, "10.0.0.1", 29600)
+    flags_win = ParallelEnv.from_config({"nproc_per_node": 2, "master_port": 1234}, environ={"NPROC_PER_NODE": "8"})
+    assert (flags_win.world_size, flags_win.master_port) == (2, 1234)
+    # inside a launched worker the launcher's variables say who this process is
+    worker = ParallelEnv.from_config({}, environ={"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"})
+    assert (worker.world_size, worker.rank, worker.local_rank, worker.nnodes, worker.node_rank) == (4, 3, 1, 2, 1)
+    assert not worker.is_main
+
+
+def test_launcher_command_lines():
+    from swiftkit.core.parallel.env import ParallelEnv
+    from swiftkit.core.parallel.launch import launcher_command
+
+    env = ParallelEnv(nproc_per_node=4, nnodes=2, node_rank=0, master_addr="10.0.0.1", master_port=29600)
+    cmd = launcher_command("torchrun", env, ["--command", "sft", "--config", "c.json"], "/logs")
+    assert cmd[1:3] == ["-m", "torch.distributed.run"]
+    assert cmd[cmd.index("--nproc_per_node") + 1] == "4" and cmd[cmd.index("--nnodes") + 1] == "2"
+    assert cmd[cmd.index("--master_addr") + 1] == "10.0.0.1" and cmd[cmd.index("--master_port") + 1] == "29600"
+    assert cmd[cmd.index("--redirects") + 1] == "1:3,2:3,3:3"  # local rank 0 of node 0 keeps the console
+    assert cmd[-5:] == ["swiftkit.core.parallel.worker", "--command", "sft", "--config", "c.json"]
+    other_node = ParallelEnv(nproc_per_node=2, nnodes=2, node_rank=1)
+    assert launcher_command("torchrun", other_node, [], "/l")[-3] == "0:3,1:3"
+    ds = launcher_command("deepspeed", ParallelEnv(nproc_per_node=2), ["--command", "sft"], "/logs")
+    assert ds[1:3] == ["-m", "deepspeed.launcher.runner"] and "--no_local_rank" in ds
+    assert ds[ds.index("--num_gpus") + 1] == "2" and ds[ds.index("--module") + 1] == "swiftkit.core.parallel.worker"
+
+
+def test_two_strategies_at_once_is_an_error_before_anything_loads(run_swift, data):
+    result = run_swift("sft", "--model", "qwen2.5-0.5b-instruct", "--dataset", data,
+                       "--deepspeed", "zero3", "--fsdp", "full_shard")
+    assert result.returncode == 2
+    assert "options of several strategies are given (" in result.stderr and "--strategy" in result.stderr
+    assert not {"torch", "transformers"} & set(result.modules)
