@@ -189,6 +189,32 @@ def test_max_tokens_and_stop_strings(engine):
         engine.infer([chat(messages, max_tokens=0)])
 
 
+def test_responses_carry_the_token_ids(engine):
+    """``prompt_token_ids`` are the rendered prompt's ids and ``token_ids`` the generated ones
+    (an end-of-turn token included), what online RL trains on."""
+    requests = [chat(PROMPTS[0], max_tokens=4), chat(PROMPTS[1], max_tokens=32)]
+    for request, response in zip(requests, engine.infer(requests), strict=True):
+        assert response.prompt_token_ids == engine.tokenizer(engine.render(request), add_special_tokens=False)["input_ids"]
+        assert len(response.token_ids) == response.completion_tokens
+        if response.finish_reason == "length":
+            assert engine.tokenizer.decode(response.token_ids, skip_special_tokens=True) == response.text
+        else:
+            assert response.token_ids[-1] in engine.eos_token_ids
+    # they take no part in equality: an answer is its text, reason and counts
+    same = ChatResponse("a", "stop", 1, 1, prompt_token_ids=[5], token_ids=[6])
+    assert same == ChatResponse("a", "stop", 1, 1)
+
+
+def test_vllm_responses_carry_the_token_ids_too():
+    from types import SimpleNamespace
+
+    from swiftkit.plugins.engines._mapping import vllm_response
+
+    completion = SimpleNamespace(text="ab", token_ids=(7, 8, 2), finish_reason="stop", logprobs=None)
+    response = vllm_response(SimpleNamespace(prompt_token_ids=[1, 2, 3], outputs=[completion]), None)
+    assert (response.prompt_token_ids, response.token_ids, response.completion_tokens) == ([1, 2, 3], [7, 8, 2], 3)
+
+
 def test_streams_join_to_the_infer_answer(engine):
     for messages in PROMPTS[:3]:
         full = engine.infer([chat(messages)])[0].text

@@ -53,6 +53,12 @@ class Objective(Method):
     #: assistant replies) or "pt" (plain text, every token a label)
     data_mode: str = "sft"
 
+    #: True when ``compute_loss`` divides a token sum by ``num_items_in_batch`` (the label
+    #: tokens of the whole global batch: every accumulation step on every process); False when
+    #: it returns a mean over its own micro-batch (then the trainer divides by the
+    #: accumulation steps and data parallelism averages gradients over processes)
+    token_normalized_loss: bool = False
+
     @abstractmethod
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         """Return the scalar loss for one batch, or ``(loss, metrics)`` where ``metrics`` maps

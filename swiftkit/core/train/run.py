@@ -95,7 +95,7 @@ def _collator(data_mode: str, tokenizer: Any, config: dict[str, Any]) -> Any:
     if data_mode == "kto":
         from swiftkit.core.data.pair_collator import make_kto_collator
 
-        return make_kto_collator(tokenizer)
+        return make_kto_collator(tokenizer, max_length=config.get("max_length"))
     if data_mode == "prompt":
         from swiftkit.core.data.pair_collator import make_prompt_collator
 
@@ -318,7 +318,7 @@ def run_training(
         processing_class=tokenizer,
         objective=objective,
         tuner=tuner,
-        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *(callbacks or [])],
+        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *getattr(objective, "callbacks", list)(), *(callbacks or [])],
     )
     from transformers.trainer_callback import PrinterCallback
 

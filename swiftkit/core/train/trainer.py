@@ -34,12 +34,19 @@ class SwiftTrainer(Trainer):
         self._metric_sums: dict[str, Any] = {}
         self._metric_counts: dict[str, int] = {}  # per name: a metric may be absent from some steps
         super().__init__(*args, **kwargs)
+        # transformers skips dividing by the accumulation steps for models that take loss
+        # kwargs; whether that is right depends on how the objective reduces its loss
+        self.model_accepts_loss_kwargs = bool(getattr(objective, "token_normalized_loss", False))
 
     # ------------------------------------------------------------------ loss and metrics
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
         result = self.objective.compute_loss(model, inputs, num_items_in_batch=num_items_in_batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
+        if self.model_accepts_loss_kwargs and num_items_in_batch is not None and self.args.average_tokens_across_devices:
+            # the token count covers every process and DDP averages gradients over them: the
+            # sum of per-process losses, not their mean, is the global per-token loss
+            loss = loss * self.accelerator.num_processes
         if model.training:
             for name, value in metrics.items():  # tensors stay on device until logged
                 value = value.detach() if hasattr(value, "detach") else value

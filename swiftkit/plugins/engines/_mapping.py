@@ -257,6 +257,8 @@ def vllm_response(output: Any, top_n: int | None, stops: Sequence[str] = (), dec
         prompt_tokens=len(output.prompt_token_ids or []),
         completion_tokens=len(token_ids),
         logprobs=vllm_logprobs(token_ids, completion.logprobs, top_n or 0, decode) if top_n is not None else None,
+        prompt_token_ids=list(output.prompt_token_ids) if output.prompt_token_ids is not None else None,
+        token_ids=token_ids,
     )
 
 

@@ -213,6 +213,8 @@ class Row:
             prompt_tokens=len(self.prompt_ids),
             completion_tokens=len(self.tokens),
             logprobs=list(self.token_logprobs) if self.logprobs else None,
+            prompt_token_ids=list(self.prompt_ids),
+            token_ids=list(self.tokens),
         )
 
     def _finish(self, reason: str) -> None:

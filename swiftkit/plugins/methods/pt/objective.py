@@ -11,6 +11,7 @@ from swiftkit.core.train.losses import causal_lm_loss
 class PtObjective(Objective):
     required_columns = ("text",)
     data_mode = "pt"
+    token_normalized_loss = True
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         inputs = {k: v for k, v in batch.items() if k != "labels"}

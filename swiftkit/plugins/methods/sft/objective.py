@@ -21,6 +21,7 @@ class SftObjective(Objective):
     """Cross-entropy of the next token, averaged over the tokens whose label is not -100."""
 
     required_columns = ("messages",)
+    token_normalized_loss = True
 
     @property
     def loss_scale(self) -> str:
