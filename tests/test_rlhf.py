@@ -172,3 +172,20 @@ def test_beta_zero_where_the_math_allows_it():
     schemas = [e.data["options"]["properties"]["beta"] for e in registry.entries("method")
                if "beta" in ((e.data.get("options") or {}).get("properties") or {})]
     assert len(schemas) >= 6 and all(s == schemas[0] for s in schemas)
+
+
+@pytest.mark.parametrize("rlhf_type", ["dpo", "kto"])
+def test_evaluation_uses_the_objective_loss(rlhf_type, tiny, tmp_path):
+    """Preference and KTO batches carry no `labels`: evaluation must go through the objective,
+    not the model's own forward, and log an eval loss."""
+    rows = kto_rows(QUESTIONS) if rlhf_type == "kto" else pairs(QUESTIONS)
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(cli, [
+        "rlhf", "--rlhf_type", rlhf_type, "--model", tiny, "--dataset", str(data), "--split_dataset_ratio", "0.25",
+        "--max_steps", "4", "--eval_steps", "2", "--per_device_train_batch_size", "2", "--save_steps", "4",
+        "--report_to", "none", "--output_dir", str(tmp_path / "out"), "--add_version", "false",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    evals = [r["eval_loss"] for r in read_log(str(tmp_path / "out")) if "eval_loss" in r]
+    assert len(evals) == 2 and all(v == v and v > 0 for v in evals), evals

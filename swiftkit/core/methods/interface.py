@@ -59,6 +59,14 @@ class Objective(Method):
     #: accumulation steps and data parallelism averages gradients over processes)
     token_normalized_loss: bool = False
 
+    # Optional hooks, looked up with getattr by the training run:
+    #   needs_reference: bool           -- give the objective ``ref_model`` (a frozen copy) when
+    #                                      the tuner has no adapter to switch off
+    #   setup(model=, tokenizer=, template=, registry=, config=)
+    #                                   -- before the data is prepared (online RL: engine, rewards)
+    #   callbacks() -> list[TrainerCallback]
+    #                                   -- extra Trainer callbacks (close an engine on train end)
+
     @abstractmethod
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         """Return the scalar loss for one batch, or ``(loss, metrics)`` where ``metrics`` maps

@@ -268,7 +268,7 @@ def run_training(
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
         ref_dir = config.get("ref_model") or model_dir
         ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
-        objective.ref_model = ref_model.eval().requires_grad_(False)
+        objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     if hasattr(objective, "setup"):  # objectives that need more than batches (online RL: sampling, rewards)
         objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=config)
     max_length = config.get("max_length") or model_spec.max_length or getattr(tokenizer, "model_max_length", None)

@@ -56,6 +56,16 @@ class SwiftTrainer(Trainer):
             return loss, {"loss": loss}
         return loss
 
+    def prediction_step(self, model: Any, inputs: dict[str, Any], prediction_loss_only: bool, ignore_keys: Any = None) -> Any:
+        """Evaluation asks the objective for the loss too: preference, KTO and prompt batches
+        have no ``labels`` for the model's own forward."""
+        import torch
+
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad(), self.compute_loss_context_manager():
+            loss = self.compute_loss(model, inputs)
+        return loss.detach().mean(), None, None
+
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if "loss" in logs and self._metric_sums:
             for name, total in self._metric_sums.items():
