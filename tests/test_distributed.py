@@ -109,6 +109,9 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
         recorded = json.load(fh)
     assert recorded["world_size"] == 2 and recorded["strategy"] == strategy
 
+    if case == "zero3":  # the ZeRO shards gather into a plain folder equal to the weights the Trainer gathered
+        _check_consolidation(os.path.join(run_dir, f"checkpoint-{STEPS}"))
+
     # resume from the middle: the continued run lands on the same curve
     resumed_dir = str(tmp_path / "resumed")
     os.makedirs(resumed_dir)
@@ -120,6 +123,25 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
     assert sorted(again) == [3, 4], again
     for step in (3, 4):
         assert again[step] == pytest.approx(losses[step], rel=2e-3, abs=2e-4), (step, again, losses)
+
+
+def _check_consolidation(checkpoint: str) -> None:
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    assert any(n.startswith("global_step") for n in os.listdir(checkpoint)), os.listdir(checkpoint)
+    result = _swift("export", "--model", checkpoint)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = checkpoint + "-consolidated"
+    gathered = load_file(os.path.join(checkpoint, "model.safetensors"))
+    plain = load_file(os.path.join(out, "model.safetensors"))
+    assert set(gathered) == set(plain)
+    for key, value in gathered.items():
+        torch.testing.assert_close(plain[key].float(), value.float(), rtol=1e-5, atol=1e-6)
+    with open(os.path.join(out, "args.json"), encoding="utf-8") as fh:
+        assert json.load(fh)["consolidated_from"]["strategy"] == "deepspeed"
+    AutoModelForCausalLM.from_pretrained(out)  # a plain model folder
 
 
 def test_a_failing_rank_ends_the_job_with_its_error(tiny, data, tmp_path):

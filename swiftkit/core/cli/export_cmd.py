@@ -2,10 +2,13 @@
 
     swift export --model output/v0-xxx/checkpoint-100 --merge_lora            # -> checkpoint-100-merged
     swift export --model Qwen/Qwen2.5-7B-Instruct --adapters ckpt --merge_lora --output_dir merged --overwrite
+    swift export --model output/v0-xxx/checkpoint-100                        # ZeRO shards -> checkpoint-100-consolidated
 
 ``--merge_lora`` writes the base with the adapter merged, its tokenizer carrying the training
 template as ``chat_template`` (checked to render the same prompts), and an ``args.json``;
-see :mod:`swiftkit.core.infer.export`.
+see :mod:`swiftkit.core.infer.export`. Without it, a checkpoint a sharded strategy wrote
+(DeepSpeed ZeRO) is gathered into ``<checkpoint>-consolidated``
+(:mod:`swiftkit.core.infer.consolidate`).
 """
 
 from __future__ import annotations
@@ -33,17 +36,19 @@ def run_export(args: list[str]) -> None:
     args, config_file = pop_config_file(args)
     registry = get_registry()
     config = build_config(registry, command="export", cli_args=args, config_file=config_file)
-    if not config.get("merge_lora"):
-        raise click.UsageError("nothing to export: pass --merge_lora (merge a LoRA checkpoint into a full model folder)")
-
     from transformers.utils import logging as hf_logging
-
-    from swiftkit.core.infer.export import merge_lora
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     out = console()
-    result = merge_lora(config, registry, log=lambda text: out.print(escape(text), highlight=False))
+    if config.get("merge_lora"):
+        from swiftkit.core.infer.export import merge_lora
+
+        result = merge_lora(config, registry, log=lambda text: out.print(escape(text), highlight=False))
+    else:  # a sharded (ZeRO) checkpoint gathered into a plain model folder
+        from swiftkit.core.infer.consolidate import consolidate
+
+        result = consolidate(config, registry, log=lambda text: out.print(escape(text), highlight=False))
     for note in result.notes:
         out.print(escape(note), highlight=False)
     parity = "chat_template checked against the template" if result.parity_checked else "tokenizer's own chat_template"
