@@ -134,6 +134,9 @@ class ModelSpec(Spec):
     max_length: int | None = None
     lora_target_modules: list[str] = field(default_factory=list)
     decoder_layer_cls: str | None = None
+    #: the architecture's sizes (``hidden_size``, ``num_hidden_layers``, ``vocab_size`` ...,
+    #: named as in ``config.json``), read by the memory estimator (``swift recommend``)
+    shape: dict[str, Any] | None = None
     loader: str = "swiftkit.core.models.hf:HFCausalLMLoader"
 
     def names(self) -> list[str]:
@@ -154,6 +157,11 @@ ModelSpec.SCHEMA = _schema(
         "max_length": {"type": "integer", "minimum": 1},
         "lora_target_modules": _STR_LIST,
         "decoder_layer_cls": {"type": "string"},
+        "shape": {
+            "type": "object",
+            "required": ["hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size"],
+            "additionalProperties": {"type": ["integer", "boolean"]},
+        },
         "loader": _REF,
     },
 )

@@ -27,6 +27,7 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("swiftkit.core.cli.export_cmd:export_command", "Merge a LoRA checkpoint into a full model folder (--merge_lora)."),
     "rlhf": ("swiftkit.core.cli.train_cmd:rlhf_command", "Preference alignment: --rlhf_type dpo|kto|orpo|simpo|cpo."),
     "demo": ("swiftkit.core.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
+    "recommend": ("swiftkit.core.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
 }
 
 

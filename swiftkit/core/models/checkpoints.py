@@ -28,14 +28,21 @@ def context_label(tokens: int) -> str:
     return f"{tokens // 1000}K" if tokens % 1000 == 0 else f"{tokens // 1024}K"
 
 
-def checkpoint_specs(families: Mapping[str, Mapping[str, Any]], rows: Iterable[Sequence[Any]]) -> list[ModelSpec]:
+def checkpoint_specs(
+    families: Mapping[str, Mapping[str, Any]],
+    rows: Iterable[Sequence[Any]],
+    shapes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[ModelSpec]:
     """One :class:`ModelSpec` per row ``(family, id, ms_id, hf_id, params_billion, max_length,
     kind, *extra_tags)``.
 
     ``hf_id`` may be ``"="`` when it equals the ModelScope id. A family entry holds the
     ``ModelSpec`` fields its checkpoints share plus ``"name"`` (its display name). The
     lowercased hub repository name becomes an alias when it differs from the id.
+    ``shapes`` maps checkpoint ids to their :attr:`ModelSpec.shape` (see
+    :func:`model_shape`); checkpoints left out have none.
     """
+    shapes = shapes or {}
     specs = []
     for family, id_, ms_id, hf_id, params, max_length, kind, *tags in rows:
         shared = {k: list(v) if isinstance(v, list) else v for k, v in families[family].items() if k != "name"}
@@ -53,7 +60,37 @@ def checkpoint_specs(families: Mapping[str, Mapping[str, Any]], rows: Iterable[S
                 ms_id=ms_id,
                 params_billion=params,
                 max_length=max_length,
+                shape=dict(shapes[id_]) if id_ in shapes else None,
                 **shared,
             )
         )
     return specs
+
+
+def model_shape(
+    hidden: int,
+    layers: int,
+    heads: int,
+    kv_heads: int,
+    intermediate: int,
+    vocab: int,
+    *,
+    tied: bool,
+    head_dim: int | None = None,
+    attention_bias: bool = False,
+) -> dict[str, Any]:
+    """A :attr:`ModelSpec.shape` in ``config.json``'s names, written compactly in a family table:
+    ``model_shape(3584, 28, 28, 4, 18944, 152064, tied=False, attention_bias=True)``."""
+    shape: dict[str, Any] = {
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv_heads,
+        "intermediate_size": intermediate,
+        "vocab_size": vocab,
+        "tie_word_embeddings": tied,
+        "attention_bias": attention_bias,
+    }
+    if head_dim is not None:
+        shape["head_dim"] = head_dim
+    return shape

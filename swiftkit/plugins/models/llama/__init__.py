@@ -8,7 +8,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs
+from swiftkit.core.models.checkpoints import checkpoint_specs, model_shape
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -55,9 +55,31 @@ _CHECKPOINTS = [
     ("llama3_2", "llama3.2-3b", "LLM-Research/Llama-3.2-3B", "meta-llama/Llama-3.2-3B", 3.21, 131072, "base"),
     ("llama3_2", "llama3.2-3b-instruct", "LLM-Research/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", 3.21, 131072, "instruct"),
 ]
+
+# Sizes from each checkpoint's public config.json on the Hugging Face hub (hidden_size,
+# num_hidden_layers, num_attention_heads, num_key_value_heads, intermediate_size, vocab_size,
+# tie_word_embeddings). A test checks each against the parameter count above. Base and chat /
+# instruct checkpoints share them.
+_SIZES = {
+    ("llama2-7b",): model_shape(4096, 32, 32, 32, 11008, 32000, tied=False),
+    ("llama2-13b",): model_shape(5120, 40, 40, 40, 13824, 32000, tied=False),
+    ("llama2-70b",): model_shape(8192, 80, 64, 8, 28672, 32000, tied=False),
+    ("llama3-8b", "llama3.1-8b"): model_shape(4096, 32, 32, 8, 14336, 128256, tied=False),
+    ("llama3-70b", "llama3.1-70b"): model_shape(8192, 80, 64, 8, 28672, 128256, tied=False),
+    ("llama3.1-405b",): model_shape(16384, 126, 128, 8, 53248, 128256, tied=False),
+    ("llama3.2-1b",): model_shape(2048, 16, 32, 8, 8192, 128256, tied=True),
+    ("llama3.2-3b",): model_shape(3072, 28, 24, 8, 8192, 128256, tied=True),
+}
 # fmt: on
+_SHAPES = {
+    row[1]: shape
+    for row in _CHECKPOINTS
+    for sizes, shape in _SIZES.items()
+    if row[1].removesuffix("-instruct").removesuffix("-chat") in sizes
+}
+
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every Llama 2 / 3 / 3.1 / 3.2 checkpoint in :data:`_CHECKPOINTS`."""
-    return checkpoint_specs(_FAMILIES, _CHECKPOINTS)
+    return checkpoint_specs(_FAMILIES, _CHECKPOINTS, _SHAPES)

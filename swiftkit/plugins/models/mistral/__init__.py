@@ -8,7 +8,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs
+from swiftkit.core.models.checkpoints import checkpoint_specs, model_shape
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -39,9 +39,22 @@ _CHECKPOINTS = [
     ("mistral", "mistral-7b-instruct-v0.3", "LLM-Research/Mistral-7B-Instruct-v0.3", "mistralai/Mistral-7B-Instruct-v0.3", 7.25, 32768, "instruct"),
     ("mistral", "codestral-22b-v0.1", "swift/Codestral-22B-v0.1", "mistralai/Codestral-22B-v0.1", 22.25, 32768, "instruct", "coding"),
 ]
+
+# Sizes from each checkpoint's public config.json on the Hugging Face hub; v0.3 and Codestral
+# have the 32768-token vocabulary. A test checks each against the parameter count above.
+_MISTRAL_7B = model_shape(4096, 32, 32, 8, 14336, 32000, tied=False)
+_SHAPES = {
+    "mistral-7b-v0.1": _MISTRAL_7B,
+    "mistral-7b-instruct-v0.1": _MISTRAL_7B,
+    "mistral-7b-v0.2": _MISTRAL_7B,
+    "mistral-7b-instruct-v0.2": _MISTRAL_7B,
+    "mistral-7b-instruct-v0.3": model_shape(4096, 32, 32, 8, 14336, 32768, tied=False),
+    "codestral-22b-v0.1": model_shape(6144, 56, 48, 8, 16384, 32768, tied=False),
+}
 # fmt: on
+
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every Mistral checkpoint in :data:`_CHECKPOINTS`."""
-    return checkpoint_specs(_FAMILIES, _CHECKPOINTS)
+    return checkpoint_specs(_FAMILIES, _CHECKPOINTS, _SHAPES)

@@ -8,7 +8,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs
+from swiftkit.core.models.checkpoints import checkpoint_specs, model_shape
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -84,9 +84,37 @@ _CHECKPOINTS = [
     ("qwen3", "qwen3-14b", "Qwen/Qwen3-14B", "=", 14.8, 32768, "instruct", "thinking"),
     ("qwen3", "qwen3-32b", "Qwen/Qwen3-32B", "=", 32.8, 32768, "instruct", "thinking"),
 ]
+
+# Sizes from each checkpoint's public config.json on the Hugging Face hub (hidden_size,
+# num_hidden_layers, num_attention_heads, num_key_value_heads, intermediate_size, vocab_size,
+# tie_word_embeddings; head_dim where it is not hidden/heads). Qwen2 / Qwen2.5 have q/k/v
+# biases. A test checks each against the parameter count above. Base and instruct share them.
+_Q2 = {"attention_bias": True}
+_SIZES = {
+    ("qwen2-0.5b", "qwen2.5-0.5b"): model_shape(896, 24, 14, 2, 4864, 151936, tied=True, **_Q2),
+    ("qwen2-1.5b", "qwen2.5-1.5b"): model_shape(1536, 28, 12, 2, 8960, 151936, tied=True, **_Q2),
+    ("qwen2.5-3b",): model_shape(2048, 36, 16, 2, 11008, 151936, tied=True, **_Q2),
+    ("qwen2-7b", "qwen2.5-7b"): model_shape(3584, 28, 28, 4, 18944, 152064, tied=False, **_Q2),
+    ("qwen2.5-14b",): model_shape(5120, 48, 40, 8, 13824, 152064, tied=False, **_Q2),
+    ("qwen2.5-32b",): model_shape(5120, 64, 40, 8, 27648, 152064, tied=False, **_Q2),
+    ("qwen2-72b", "qwen2.5-72b"): model_shape(8192, 80, 64, 8, 29568, 152064, tied=False, **_Q2),
+    ("qwen3-0.6b",): model_shape(1024, 28, 16, 8, 3072, 151936, tied=True, head_dim=128),
+    ("qwen3-1.7b",): model_shape(2048, 28, 16, 8, 6144, 151936, tied=True, head_dim=128),
+    ("qwen3-4b",): model_shape(2560, 36, 32, 8, 9728, 151936, tied=True, head_dim=128),
+    ("qwen3-8b",): model_shape(4096, 36, 32, 8, 12288, 151936, tied=False, head_dim=128),
+    ("qwen3-14b",): model_shape(5120, 40, 40, 8, 17408, 151936, tied=False, head_dim=128),
+    ("qwen3-32b",): model_shape(5120, 64, 64, 8, 25600, 151936, tied=False, head_dim=128),
+}
 # fmt: on
+_SHAPES = {
+    row[1]: shape
+    for row in _CHECKPOINTS
+    for sizes, shape in _SIZES.items()
+    if row[1].removesuffix("-instruct").removesuffix("-base") in sizes
+}
+
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every Qwen2 / Qwen2.5 / Qwen3 checkpoint in :data:`_CHECKPOINTS`."""
-    return checkpoint_specs(_FAMILIES, _CHECKPOINTS)
+    return checkpoint_specs(_FAMILIES, _CHECKPOINTS, _SHAPES)
