@@ -94,3 +94,26 @@ def test_resume_needs_only_the_checkpoint_path(tiny, data, tmp_path):
     assert resumed.exit_code == 0, resumed.output
     assert "done: 6 steps" in resumed.output
     assert json.loads((out / "checkpoint-6" / "args.json").read_text())["lora_rank"] == 4
+
+
+def test_auto_fills_what_the_user_left_open(tiny, data, tmp_path, monkeypatch):
+    """`--auto` asks `swift recommend` for a machine (here: one 24 GB GPU, as if detected) and
+    keeps every choice the user made."""
+    from swiftkit.core.resources import recommend as rec
+
+    captured, real = {}, rec.auto_overrides
+
+    def fake_auto(given, registry=None, **kwargs):
+        captured["given"] = dict(given)
+        return real(given, registry, hardware=rec.Hardware(kind="cuda", count=1, memory_gib=24.0, bf16=True))
+
+    monkeypatch.setattr(rec, "auto_overrides", fake_auto)
+    result = CliRunner().invoke(cli, ["sft", "--model", tiny, "--dataset", data, "--auto", "--train_type", "lora",
+                                      "--max_steps", "1", "--output_dir", str(tmp_path / "o"), "--add_version", "false",
+                                      "--report_to", "none", "--torch_dtype", "float32"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert captured["given"]["train_type"] == "lora" and "lora_rank" not in captured["given"]  # no defaults leak in
+    assert "--auto chose:" in result.output
+    args = json.loads((tmp_path / "o" / "args.json").read_text())
+    assert args["train_type"] == "lora" and args["torch_dtype"] == "float32"  # the user's choices stand
+    assert args["max_length"] == 2048 and args["per_device_train_batch_size"] >= 1

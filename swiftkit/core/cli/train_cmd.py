@@ -70,6 +70,8 @@ def run_command(command: str, args: list[str]) -> None:
                 base = read_args(value)
     config = build_config(registry, command=command, cli_args=args, config_file=config_file, base=base)
     out = console()
+    if config.get("auto"):
+        config = _apply_auto(registry, command, args, config_file, base, out)
     plan = plan_launch(config, registry, command)
     if plan is not None:
         summary = launch(command, config, plan.env, launcher=plan.launcher, run_dir=plan.run_dir, console=out)
@@ -82,6 +84,22 @@ def run_command(command: str, args: list[str]) -> None:
     result = run_training(config, command=command, registry=registry, console=out)
     _print_done(out, result.global_step, result.train_loss, result.log[-1] if result.log else {},
                 result.run_dir, result.last_checkpoint)
+
+
+def _apply_auto(registry: Any, command: str, args: list[str], config_file: str | None, base: Any, out: Any) -> dict[str, Any]:
+    """``--auto``: what the user gave constrains `swift recommend`'s search; what it chooses
+    fills the rest, and the run is validated again with it."""
+    from swiftkit.core.config import build_config, compose_schema, load_config_file, parse_cli_args
+    from swiftkit.core.resources.recommend import auto_overrides
+
+    given: dict[str, Any] = dict(base or {})
+    if config_file:
+        given.update(load_config_file(config_file))
+    given.update(parse_cli_args(args, compose_schema(registry, command=command)))
+    chosen = auto_overrides(given, registry)
+    if chosen:
+        out.print("--auto chose: " + " ".join(f"--{k} {v}" for k, v in chosen.items()), markup=False, highlight=False)
+    return build_config(registry, command=command, cli_args=args, config_file=config_file, base=base, overrides=chosen)
 
 
 def _print_done(out: Any, steps: int, loss: float | None, last: dict[str, Any], run_dir: str, checkpoint: str | None) -> None:
