@@ -54,6 +54,11 @@ class Strategy(ABC):
         ``fsdp_config=``, ``ddp_backend=`` ...). ``run_config`` is the validated run
         configuration, including ``run_dir`` (where generated files may be written)."""
 
+    def before_trainer(self, env: ParallelEnv, training_args: Any) -> None:
+        """Called in every worker once ``TrainingArguments`` exist (the process group is up)
+        and before the Trainer, and so accelerate, is built."""
+        return None
+
     def consolidate_checkpoint(self, checkpoint_dir: str) -> dict[str, Any] | None:
         """A full state dict for a checkpoint this strategy wrote in a sharded form, or None
         when the checkpoint is not one of its kind (``swift export`` asks every strategy)."""

@@ -309,6 +309,8 @@ def run_training(
         from transformers.trainer_utils import IntervalStrategy
 
         args.eval_strategy = IntervalStrategy.NO  # the split left no validation rows
+    if strategy is not None:
+        strategy.before_trainer(env, args)
     trainer = SwiftTrainer(
         model=model,
         args=args,
