@@ -39,11 +39,12 @@ MODELS = {
                                                  num_key_value_heads=4, intermediate_size=1536)),
 }
 
-#: (tuner, gradient checkpointing, batch) per model
+#: (tuner, gradient checkpointing, batch, tuner options) per model
 CONFIGS = [
-    ("full", False, 2), ("full", True, 2),
-    ("lora", False, 2), ("lora", True, 2),
-    ("qlora", True, 1),
+    ("full", False, 2, {}), ("full", True, 2, {}),
+    ("lora", False, 2, {}), ("lora", True, 2, {}),
+    ("qlora", True, 1, {}), ("qlora", False, 1, {}),
+    ("qlora", True, 1, {"qlora_upcast": "all"}),  # peft's prepare_model_for_kbit_training
 ]
 
 TERMS = ("weights", "gradients", "optimizer", "activations", "peak")
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq", type=int, default=256, help="tokens per row")
     parser.add_argument("--dtypes", nargs="+", default=None, help="default: float32 bfloat16 on CPU, bfloat16 on CUDA")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--tuners", nargs="+", default=None, choices=sorted({c[0] for c in CONFIGS}),
+                        help="only these tuners' rows (default: all)")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
 
@@ -81,12 +84,15 @@ def main(argv: list[str] | None = None) -> int:
             folder = build_tiny_model(base, Path(tmp) / name, tokenizer_corpus=corpus, vocab_size=8192,
                                       tie_word_embeddings=False, max_position_embeddings=4096, **sizes)
             for dtype in dtypes:
-                for tuner, ckpt, batch in CONFIGS:
-                    label = f"{name} {dtype} {tuner}{' +ckpt' if ckpt else ''} B={batch} S={args.seq}"
+                for tuner, ckpt, batch, options in CONFIGS:
+                    if args.tuners and tuner not in args.tuners:
+                        continue
+                    extra = "".join(f" {k}={v}" for k, v in options.items())
+                    label = f"{name} {dtype} {tuner}{extra}{' +ckpt' if ckpt else ''} B={batch} S={args.seq}"
                     start = time.perf_counter()
                     try:
                         measured, est = measure_folder(str(folder), tuner=tuner, dtype=dtype, batch_size=batch,
-                                                       seq_len=args.seq, gradient_checkpointing=ckpt,
+                                                       seq_len=args.seq, gradient_checkpointing=ckpt, options=options,
                                                        device=None if args.device == "cpu" else args.device)
                     except SwiftkitError as exc:
                         print(f"{label}: skipped ({exc})", file=sys.stderr)

@@ -74,19 +74,19 @@ def baselines(tiny, data, tmp_path_factory):
     return out
 
 
-#: case -> (tuner, flags, the strategy the flags select)
+#: case -> (tuner, flags, the strategy the flags select, what must wrap the model in training)
 CASES = {
-    "ddp": ("full", [], "ddp"),
-    "fsdp": ("full", ["--fsdp", "full_shard auto_wrap"], "fsdp"),
-    "zero2": ("full", ["--deepspeed", "zero2"], "deepspeed"),
-    "zero3": ("full", ["--deepspeed", "zero3"], "deepspeed"),
-    "zero3_lora": ("lora", ["--deepspeed", "zero3"], "deepspeed"),
+    "ddp": ("full", [], "ddp", "DistributedDataParallel"),
+    "fsdp": ("full", ["--fsdp", "full_shard auto_wrap"], "fsdp", "FSDPQwen2ForCausalLM"),
+    "zero2": ("full", ["--deepspeed", "zero2"], "deepspeed", "DeepSpeedEngine"),
+    "zero3": ("full", ["--deepspeed", "zero3"], "deepspeed", "DeepSpeedEngine"),
+    "zero3_lora": ("lora", ["--deepspeed", "zero3"], "deepspeed", "DeepSpeedEngine"),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, data, baselines, tmp_path):
-    train_type, flags, strategy = CASES[case]
+    train_type, flags, strategy, wrapper = CASES[case]
     if "--deepspeed" in flags and not _HAS_DEEPSPEED:
         pytest.skip("DeepSpeed is not installed (pip install 'swiftkit[deepspeed]')")
     run_dir = str(tmp_path / "run")
@@ -94,6 +94,8 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
                     "--per_device_train_batch_size", "2", "--nproc_per_node", "2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "launching 2 process(es)" in result.stdout
+    with open(os.path.join(run_dir, "launch", "result.json"), encoding="utf-8") as fh:
+        assert json.load(fh)["wrapped_as"] == wrapper  # the strategy really applied, not a silent fallback
 
     # one log: rank 1's output went to files, and logging.jsonl has one row per step
     losses = _losses(run_dir)
@@ -192,6 +194,8 @@ def test_launcher_command_lines():
     assert cmd[cmd.index("--master_addr") + 1] == "10.0.0.1" and cmd[cmd.index("--master_port") + 1] == "29600"
     assert cmd[cmd.index("--redirects") + 1] == "1:3,2:3,3:3"  # local rank 0 of node 0 keeps the console
     assert cmd[-5:] == ["swiftkit.core.parallel.worker", "--command", "sft", "--config", "c.json"]
+    alone = launcher_command("torchrun", ParallelEnv(nproc_per_node=2), [], "/l", standalone=True)
+    assert "--standalone" in alone and "--master_port" not in alone
     other_node = ParallelEnv(nproc_per_node=2, nnodes=2, node_rank=1)
     assert launcher_command("torchrun", other_node, [], "/l")[-3] == "0:3,1:3"
     ds = launcher_command("deepspeed", ParallelEnv(nproc_per_node=2), ["--command", "sft"], "/logs")

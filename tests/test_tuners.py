@@ -561,3 +561,79 @@ def test_qlora_trains_lora_on_a_4bit_base(reg, tiny_dir, batch, model_spec, tmp_
     print(f"qlora: first {losses[0]:.4f} last {losses[-1]:.4f}")
     assert losses[-1] < losses[0] - 0.1
     assert_reloads(tuner, model, tiny_dir, batch, tmp_path, **tuner.load_kwargs())
+
+
+@pytest.mark.skipif(not HAS_BNB, reason="bitsandbytes is not installed (pip install bitsandbytes)")
+@pytest.mark.parametrize("upcast", ["norms", "all"])
+def test_qlora_upcasts_norms_only_by_default(reg, tiny_dir, batch, model_spec, upcast):
+    """--qlora_upcast norms (the default): in a bf16 run only the norm weights go to fp32; the
+    embedding and the head stay bf16 (peft's prepare_model_for_kbit_training, --qlora_upcast all,
+    puts them in fp32 too). The model still trains, its hidden states in bf16."""
+    import torch
+
+    options = {"bnb_4bit_compute_dtype": "bfloat16"} | ({"qlora_upcast": upcast} if upcast != "norms" else {})
+    tuner = make_tuner(reg, "qlora", **options)
+    try:
+        kwargs = tuner.load_kwargs(torch_dtype="bfloat16")
+    except SwiftkitError as exc:
+        pytest.skip(str(exc))
+    base, _ = reg.model_loader(MODEL).load(str(tiny_dir), torch_dtype="bfloat16", **kwargs)
+    base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    # transformers' gradient_checkpointing_enable hooks the embedding already; without that hook
+    # prepare adds it, with it prepare adds none
+    if upcast == "norms":
+        base.disable_input_require_grads()
+    model = tuner.prepare(base, model_spec)
+    dtypes = {n: p.dtype for n, p in model.named_parameters()}
+    norms = {n: d for n, d in dtypes.items() if "norm" in n}
+    assert len(norms) == 2 * 2 + 1 and set(norms.values()) == {torch.float32}  # 2 layers x 2 + the final norm
+    big = {n: d for n, d in dtypes.items() if "embed_tokens" in n or "lm_head" in n}
+    assert len(big) == 2
+    assert set(big.values()) == ({torch.bfloat16} if upcast == "norms" else {torch.float32})
+    assert {d for n, d in dtypes.items() if "lora_" in n} == {torch.float32}  # peft's fp32 adapters
+    assert all("lora_" in n for n in trainable(model))
+    # gradient checkpointing is on: the embedding's output requires grad (one hook, not two)
+    emb = model.get_input_embeddings()
+    assert len(emb._forward_hooks) == 1 and emb(batch["input_ids"]).requires_grad
+    hidden = {}
+
+    def record(module, args, out):
+        hidden["dtype"] = (out[0] if isinstance(out, tuple) else out).dtype
+
+    model.base_model.model.model.layers[0].register_forward_hook(record)
+    losses = train(model, batch, lr=1e-2, steps=4)
+    assert losses[-1] < losses[0]
+    assert hidden["dtype"] == (torch.bfloat16 if upcast == "norms" else torch.float32)
+
+
+def test_qlora_norm_upcast_rule():
+    """Which parameters --qlora_upcast norms casts, on an unquantized bf16 module tree: the norm
+    layers' weights, nothing else (embeddings, linears and their biases keep bf16), and an
+    upcast norm hands its input's dtype on."""
+    import torch
+    from torch import nn
+
+    from swiftkit.plugins.methods.qlora.tuner import is_norm_module, upcast_norms
+
+    class Scale(nn.Module):  # a norm-like layer whose class name does not say so
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(8))
+
+        def forward(self, x):
+            return x * self.weight
+
+    net = nn.ModuleDict({
+        "embed": nn.Embedding(10, 8), "input_layernorm": Scale(), "ln_f": nn.LayerNorm(8),
+        "proj": nn.Linear(8, 8), "head": nn.Linear(8, 10, bias=False), "gate": Scale(),
+    }).to(torch.bfloat16)
+    assert is_norm_module("model.input_layernorm", net["input_layernorm"]) and is_norm_module("x", nn.RMSNorm(4))
+    assert not is_norm_module("gate", net["gate"]) and not is_norm_module("proj", net["proj"])
+    upcast = upcast_norms(net)
+    assert sorted(upcast) == ["input_layernorm.weight", "ln_f.bias", "ln_f.weight"]
+    dtypes = {n: p.dtype for n, p in net.named_parameters()}
+    assert {n for n, d in dtypes.items() if d == torch.float32} == set(upcast)
+    assert not any(p.requires_grad for p in net.parameters())
+    x = torch.randn(2, 8, dtype=torch.bfloat16)
+    assert net["input_layernorm"](x).dtype == torch.bfloat16 and net["ln_f"](x).dtype == torch.bfloat16
+    assert upcast_norms(net) == [] and len(net["ln_f"]._forward_hooks) == 1  # idempotent

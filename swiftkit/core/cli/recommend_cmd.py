@@ -115,7 +115,7 @@ def _print_table(model: str, recs: list[Any]) -> None:
 @click.option("--gradient_checkpointing", "--gradient-checkpointing", "gradient_checkpointing", type=bool,
               help="Fix gradient checkpointing on (true) or off (false).")
 @click.option("--lora_rank", "--lora-rank", "lora_rank", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--headroom", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
+@click.option("--headroom", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Share of each device's memory the estimate may use.")
 @click.option("--table", "as_table", is_flag=True, help="The matrix over common hardware: 1x24GB, 1x80GB, 8x80GB.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")

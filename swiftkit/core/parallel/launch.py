@@ -32,8 +32,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launcher_command(launcher: str, env: ParallelEnv, worker_args: list[str], log_dir: str) -> list[str]:
-    """The command line that starts ``swiftkit.core.parallel.worker`` on every local rank."""
+def launcher_command(launcher: str, env: ParallelEnv, worker_args: list[str], log_dir: str, *, standalone: bool = False) -> list[str]:
+    """The command line that starts ``swiftkit.core.parallel.worker`` on every local rank.
+
+    ``standalone`` (one machine, no port asked for): torchrun picks a free rendezvous port
+    itself, so jobs started side by side cannot race for one."""
     if launcher == "deepspeed":
         cmd = [sys.executable, "-m", "deepspeed.launcher.runner", "--no_local_rank",
                "--num_gpus", str(env.nproc_per_node), "--num_nodes", str(env.nnodes),
@@ -42,10 +45,12 @@ def launcher_command(launcher: str, env: ParallelEnv, worker_args: list[str], lo
             cmd += ["--node_rank", str(env.node_rank)]  # hosts come from DeepSpeed's hostfile
         return [*cmd, "--module", "swiftkit.core.parallel.worker", *worker_args]
     quiet = range(env.nproc_per_node) if env.node_rank > 0 else range(1, env.nproc_per_node)
-    cmd = [sys.executable, "-m", "torch.distributed.run",
-           "--nproc_per_node", str(env.nproc_per_node), "--nnodes", str(env.nnodes),
-           "--node_rank", str(env.node_rank), "--master_addr", env.master_addr,
-           "--master_port", str(env.master_port)]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(env.nproc_per_node)]
+    if standalone:
+        cmd += ["--standalone"]
+    else:
+        cmd += ["--nnodes", str(env.nnodes), "--node_rank", str(env.node_rank), "--master_addr", env.master_addr,
+                "--master_port", str(env.master_port)]
     if list(quiet):  # one console log: the other ranks write to files under log_dir
         cmd += ["--log_dir", log_dir, "--redirects", ",".join(f"{r}:3" for r in quiet)]
     return [*cmd, "-m", "swiftkit.core.parallel.worker", *worker_args]
@@ -90,9 +95,11 @@ def launch(
         worker_config.pop(key, None)  # inside the workers the launcher's variables describe the world
     with open(config_path, "w", encoding="utf-8") as fh:
         json.dump(worker_config, fh, indent=2, default=str)
-    if env.nnodes == 1 and not os.environ.get("MASTER_PORT") and not config.get("master_port"):
-        env.master_port = _free_port()  # several single-machine jobs side by side must not collide
-    cmd = launcher_command(launcher, env, ["--command", command, "--config", config_path], os.path.join(launch_dir, "logs"))
+    standalone = env.nnodes == 1 and not os.environ.get("MASTER_PORT") and not config.get("master_port")
+    if standalone and launcher == "deepspeed":
+        env.master_port = _free_port()  # DeepSpeed's launcher needs a port named
+    cmd = launcher_command(launcher, env, ["--command", command, "--config", config_path], os.path.join(launch_dir, "logs"),
+                           standalone=standalone and launcher == "torchrun")
     if console is not None:
         console.print(f"launching {env.nproc_per_node} process(es) on node {env.node_rank} of {env.nnodes} "
                       f"with {launcher} (world size {env.world_size}); other ranks log under {launch_dir}/logs")

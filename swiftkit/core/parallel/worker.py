@@ -32,6 +32,16 @@ def _record_error(run_dir: str, exc: BaseException) -> None:
     os.replace(tmp, os.path.join(folder, f"rank-{rank}.json"))
 
 
+def _leave_process_group() -> None:
+    """Wait for every rank, then tear the process group down: a gloo group left to the
+    interpreter's exit can abort the process (SIGABRT) after a successful run."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="swiftkit.core.parallel.worker")
     parser.add_argument("--command", required=True)
@@ -54,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             with open(os.path.join(run_dir, LAUNCH_DIR, RESULT_FILE), "w", encoding="utf-8") as fh:
                 json.dump({"run_dir": result.run_dir, "last_checkpoint": result.last_checkpoint,
                            "global_step": result.global_step, "train_loss": result.train_loss,
+                           "wrapped_as": result.wrapped_as,
                            "last_log": result.log[-1] if result.log else {}}, fh, indent=2, default=str)
+        _leave_process_group()
     except BaseException as exc:  # noqa: BLE001 - every way a rank dies is reported to the launcher
         if not isinstance(exc, SystemExit | KeyboardInterrupt):
             _record_error(run_dir, exc)

@@ -29,6 +29,8 @@ GiB = 2**30
 
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 TUNERS = ("full", "freeze", "lora", "qlora")
+#: the qlora tuner's ``--qlora_upcast``: which unquantized weights of the base are float32
+QLORA_UPCAST = ("norms", "all")
 STRATEGIES = ("none", "ddp", "zero1", "zero2", "zero2_offload", "zero3", "zero3_offload", "fsdp")
 DEEPSPEED = {"zero1": 1, "zero2": 2, "zero2_offload": 2, "zero3": 3, "zero3_offload": 3}
 
@@ -189,12 +191,14 @@ def estimate_memory(
     device: str = "cuda",
     attn_impl: str = "sdpa",
     trainable_fraction: float = 1.0,
+    qlora_upcast: str = "norms",
 ) -> Estimate:
     """Peak memory per device of one training step.
 
     ``tuner``: ``full`` (every weight trained), ``freeze`` (``trainable_fraction`` of them),
     ``lora`` (rank-``lora_rank`` adapters on every linear layer, base frozen) or ``qlora`` (the
-    same on a ``quant_bits``-bit bitsandbytes base). ``dtype`` is the run's ``torch_dtype``;
+    same on a ``quant_bits``-bit bitsandbytes base; ``qlora_upcast`` is the qlora tuner's option of
+    that name, :data:`QLORA_UPCAST`). ``dtype`` is the run's ``torch_dtype``;
     ``strategy`` one of :data:`STRATEGIES` over ``world_size`` devices; ``device`` ``"cuda"``
     (a GPU run: autocast, foreach AdamW, CUDA context) or ``"cpu"``.
 
@@ -203,13 +207,14 @@ def estimate_memory(
     * **weights** — without sharding (``none``/``ddp``) the model is loaded in ``dtype`` (``b*P``);
       float16 training keeps fp32 weights (``4P``: the Trainer's gradient scaler refuses fp16
       weights). LoRA adapters are fp32 (peft upcasts them): ``4*P_t``. QLoRA stores linear
-      weights in :func:`quantized_bytes_per_param` and, after
-      ``prepare_model_for_kbit_training``, every other weight (embeddings, head, norms) in
-      fp32. DeepSpeed keeps ``b`` bytes per weight, divided by ``N`` under ZeRO-3; FSDP
-      (accelerate upcasts sharded weights to fp32) ``4P/N``. Both add the gathered working set
-      in ``b`` bytes: ZeRO-3 keeps up to ``stage3_max_live_parameters`` (1e9) gathered, or the
-      embedding / head when larger; FSDP keeps its root unit (embedding and head) gathered
-      plus two layers. ZeRO-3-offload keeps only that working set on the device, ZeRO-2-offload
+      weights in :func:`quantized_bytes_per_param`, the norm weights in fp32 and the embeddings
+      and head in ``b`` bytes (``qlora_upcast="norms"``, the tuner's default); with
+      ``qlora_upcast="all"`` (peft's ``prepare_model_for_kbit_training``) every unquantized
+      weight, embeddings and head included, in fp32. DeepSpeed keeps ``b`` bytes per weight,
+      divided by ``N`` under ZeRO-3; FSDP (accelerate upcasts sharded weights to fp32)
+      ``4P/N``. Both add the gathered working set in ``b`` bytes: ZeRO-3 keeps up to
+      ``stage3_max_live_parameters`` (1e9) gathered, or the embedding / head when larger; FSDP
+      keeps its root unit (embedding and head) gathered plus two layers. ZeRO-3-offload keeps only that working set on the device, ZeRO-2-offload
       the ``b``-byte weights.
     * **gradients** — one per trainable weight, in its dtype (``b*P_t``; fp32 for LoRA);
       DeepSpeed: ``b`` bytes, divided by ``N`` from ZeRO-2; FSDP: ``4*P_t/N``; offload: 0.
@@ -219,14 +224,14 @@ def estimate_memory(
       divided by ``N`` from ZeRO-1; FSDP ``8*P_t/N``; offload: 0 (host memory instead).
     * **activations** — what the forward pass keeps: :func:`activation_bytes_per_token` x
       ``L*T`` plus the final norm; with gradient checkpointing only each layer's input
-      (``b*h*T*L``; fp32 under QLoRA, whose embeddings are fp32). Batches of more than one row
-      carry a padding mask (``B*s^2`` bytes), and sdpa then gets repeated k/v heads. Added to
-      that during the backward pass: one layer recomputed (with checkpointing) and the
-      gradients of a layer's MLP intermediates (``2*b*I*T``).
+      (``b*h*T*L``; fp32 under QLoRA with ``qlora_upcast="all"``, whose embeddings are fp32).
+      Batches of more than one row carry a padding mask (``B*s^2`` bytes), and sdpa then gets
+      repeated k/v heads. Added to that during the backward pass: one layer recomputed (with
+      checkpointing) and the gradients of a layer's MLP intermediates (``2*b*I*T``).
     * **logits + loss** — the objective upcasts the logits to fp32 for the cross-entropy;
       at the log-softmax backward the fp32 log-probabilities, their gradient and the logits'
-      gradient coexist: ``12*V*T``. (QLoRA on a GPU adds the bf16 autocast copy of the fp32
-      head, ``2*V*h``.)
+      gradient coexist: ``12*V*T``. (QLoRA with ``qlora_upcast="all"`` on a GPU adds the bf16
+      autocast copy of the fp32 head, ``2*V*h``.)
     * **optimizer step buffers** — ``torch.optim.AdamW``'s foreach implementation (the GPU
       default) allocates one temporary the size of all trainable weights; the per-tensor CPU
       implementation two the size of the largest; DeepSpeed's fused optimizers none.
@@ -253,6 +258,8 @@ def estimate_memory(
         raise SwiftkitError(f"estimate_memory: unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
     if dtype not in DTYPE_BYTES:
         raise SwiftkitError(f"estimate_memory: unknown dtype {dtype!r}; choose from {', '.join(DTYPE_BYTES)}")
+    if qlora_upcast not in QLORA_UPCAST:
+        raise SwiftkitError(f"estimate_memory: unknown qlora_upcast {qlora_upcast!r}; choose from {', '.join(QLORA_UPCAST)}")
     if optimizer != "adamw":
         raise SwiftkitError(f"estimate_memory: only the adamw optimizer is modelled, not {optimizer!r}")
     cuda = device != "cpu"
@@ -265,6 +272,7 @@ def estimate_memory(
     fsdp = strategy == "fsdp"
     offload = strategy.endswith("_offload")
     adapters = tuner in ("lora", "qlora")
+    fp32_base = tuner == "qlora" and qlora_upcast == "all"  # embeddings, head, norms in fp32
     notes: list[str] = []
     formulas: dict[str, str] = {}
 
@@ -284,8 +292,14 @@ def estimate_memory(
         linear = s.num_hidden_layers * s.linear_params_per_layer()
         other = P - linear
         qbytes = quantized_bytes_per_param(quant_bits, double_quant)
-        base = linear * qbytes + other * 4
-        base_formula = f"{qbytes:.3f} B x {_params(linear)} quantized + 4 B x {_params(other)} fp32 (embeddings, head, norms)"
+        if fp32_base:
+            base = linear * qbytes + other * 4
+            base_formula = f"{qbytes:.3f} B x {_params(linear)} quantized + 4 B x {_params(other)} fp32 (embeddings, head, norms)"
+        else:
+            norms = s.norm_params
+            base = linear * qbytes + (other - norms) * b + norms * 4
+            base_formula = (f"{qbytes:.3f} B x {_params(linear)} quantized + {b} B x {_params(other - norms)} "
+                            f"(embeddings, head) + 4 B x {_params(norms)} fp32 norms")
     else:
         fb = 4 if fsdp else b
         base = frozen * fb
@@ -341,7 +355,7 @@ def estimate_memory(
     full = tuner in ("full", "freeze")
     final_norm = (4 * s.hidden_size + (2 * b * s.hidden_size if full else 0)) * tokens
     fixed = 8 * tokens + (batch_size * seq_len * seq_len if padded else 0)  # input ids, padding mask
-    residual_b = 4 if tuner == "qlora" else b
+    residual_b = 4 if fp32_base else b
     if gradient_checkpointing:
         held = s.num_hidden_layers * residual_b * s.hidden_size * tokens + final_norm + fixed
         recompute = per_token * tokens
@@ -357,7 +371,7 @@ def estimate_memory(
     activations = held + recompute + transient
     logits = 12 * s.vocab_size * tokens
     l_f = "12 B x V x T (fp32 log-softmax, its gradient, the logits' gradient)"
-    if tuner == "qlora" and cuda:
+    if fp32_base and cuda:
         logits += 2 * s.vocab_size * s.hidden_size
         l_f += " + bf16 autocast copy of the fp32 head"
     formulas.update(activations=a_f, logits=l_f)
@@ -437,6 +451,7 @@ def estimate_memory(
         formulas=formulas,
         inputs={
             "tuner": tuner, "lora_rank": lora_rank if adapters else None, "quant_bits": quant_bits if tuner == "qlora" else None,
+            "qlora_upcast": qlora_upcast if tuner == "qlora" else None,
             "dtype": dtype, "optimizer": optimizer, "seq_len": seq_len, "batch_size": batch_size,
             "gradient_checkpointing": gradient_checkpointing, "strategy": strategy, "world_size": n, "device": device,
             "attn_impl": attn_impl, "params": P, "trainable_params": P_t,

@@ -142,6 +142,9 @@ def measure_training_step(
     from contextlib import nullcontext
 
     step(lambda _name: nullcontext())  # optimizer states now exist
+    import gc
+
+    gc.collect()  # earlier models' tensors, freed during the measured step, would read as negative allocations
     all_params = list(model.parameters())
     weights = _storage_bytes(all_params) + _storage_bytes(_quant_state_tensors(all_params))
     opt_bytes = _optimizer_bytes(optimizer)
@@ -195,6 +198,7 @@ def measure_folder(
     registry: Any = None,
     device: str | None = None,
     seed: int = 0,
+    options: dict[str, Any] | None = None,
 ) -> tuple[Measurement, Any]:
     """Measure a training step of the model in ``folder`` and estimate the same step.
 
@@ -202,7 +206,9 @@ def measure_folder(
     the family loader loads it in ``dtype``, the registered tuner prepares it, gradient
     checkpointing is enabled as the trainer does. A batch of ``batch_size`` random rows of
     ``seq_len`` tokens (the second row a quarter padding, as a real batch is) is trained on.
-    Returns ``(measurement, estimate)``; the estimate uses the folder's ``config.json``.
+    ``options`` are more tuner options (``{"qlora_upcast": "all"}``), passed to the estimate
+    too where it models them. Returns ``(measurement, estimate)``; the estimate uses the
+    folder's ``config.json``.
     """
     import torch
 
@@ -217,7 +223,8 @@ def measure_folder(
     spec = registry.resolve_model(folder).spec
     loader = resolve(spec.loader, spec.REFS["loader"])(spec)
     method = registry.get("method", tuner).spec
-    tuner_obj = resolve(method.impl, method.REFS["impl"])(method, {"lora_rank": lora_rank} if tuner in ("lora", "qlora") else {})
+    tuner_options = {**({"lora_rank": lora_rank} if tuner in ("lora", "qlora") else {}), **(options or {})}
+    tuner_obj = resolve(method.impl, method.REFS["impl"])(method, tuner_options)
     model, _ = loader.load(folder, torch_dtype=dtype, **tuner_obj.load_kwargs())
     if device:
         model.to(device)
@@ -238,6 +245,7 @@ def measure_folder(
     estimate = estimate_memory(
         shape_from_folder(folder), tuner=tuner, lora_rank=lora_rank, dtype=dtype, seq_len=seq_len,
         batch_size=batch_size, gradient_checkpointing=gradient_checkpointing, device=dev.type,
+        **({"qlora_upcast": tuner_obj.option("qlora_upcast")} if tuner == "qlora" else {}),
     )
     return measured, estimate
 

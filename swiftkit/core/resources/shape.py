@@ -96,6 +96,12 @@ class ModelShape:
             n += self.q_dim + 2 * self.kv_dim
         return n
 
+    @property
+    def norm_params(self) -> int:
+        """Weights of the normalization layers: two per decoder layer and the final norm (what
+        the qlora tuner's ``--qlora_upcast norms`` keeps in float32)."""
+        return (2 * self.num_hidden_layers + 1) * self.hidden_size
+
     def layer_params(self) -> int:
         return self.linear_params_per_layer() + self.small_params_per_layer()
 

@@ -51,6 +51,9 @@ class TrainResult:
     train_loss: float | None
     log: list[dict[str, Any]] = field(default_factory=list)
     data_report: Any = None
+    #: the class that wrapped the model for training (``DistributedDataParallel``,
+    #: ``DeepSpeedEngine``, ``FSDP<Model>`` ...): what the strategy really did
+    wrapped_as: str | None = None
 
 
 def read_args(path: str) -> dict[str, Any]:
@@ -338,4 +341,5 @@ def run_training(
         train_loss=output.training_loss,
         log=read_log(run_dir),
         data_report=data.report,
+        wrapped_as=type(trainer.model_wrapped).__name__,
     )

@@ -7,14 +7,24 @@ The run goes:
    :class:`~swiftkit.core.errors.SwiftkitError` otherwise) and returns
    ``{"quantization_config": BitsAndBytesConfig(...)}``, which the trainer passes to the model
    loader (``ModelLoader.load(..., **kwargs)`` -> ``from_pretrained``);
-2. :meth:`QLoraTuner.prepare` refuses a base that was not quantized, runs
-   ``peft.prepare_model_for_kbit_training`` (freezes the base, upcasts the remaining half-precision
-   weights such as norms to float32 for stable training) and wraps the model with LoRA exactly
-   as the ``lora`` tuner does.
+2. :meth:`QLoraTuner.prepare` refuses a base that was not quantized, freezes it, upcasts what
+   ``--qlora_upcast`` says (:func:`upcast_norms`, or peft's ``prepare_model_for_kbit_training``)
+   and wraps the model with LoRA exactly as the ``lora`` tuner does.
 
-Gradient checkpointing is left to the trainer (``prepare_model_for_kbit_training`` is called
-with ``use_gradient_checkpointing=False``). ``save_pretrained`` writes a plain LoRA adapter; to
-merge it, load the base *unquantized* (bf16/fp16) and merge there.
+``--qlora_upcast norms`` (the default) puts only the normalization weights in float32, as
+LLaMA-Factory's ``upcast_layernorm`` does; the embeddings and the output head stay in the run's
+``torch_dtype``. A norm whose weight was upcast hands its output on in its input's dtype, so the
+hidden states stay in ``torch_dtype`` too (with or without autocast; without the cast, a float32
+norm output would meet the half-precision head). ``--qlora_upcast all`` is peft's
+``prepare_model_for_kbit_training``: every unquantized weight in float32, embeddings and head
+included — 2 bytes more per embedding and head parameter in a bf16 run (2.9 GiB for
+Qwen2.5-14B), float32 hidden states, and a bf16 copy of the head under autocast.
+
+Gradient checkpointing is enabled by the trainer (non-reentrant) before :meth:`prepare`; when it
+is on, :meth:`prepare` makes the input embeddings' output require gradients unless the trainer
+already did (what ``prepare_model_for_kbit_training`` does with ``use_gradient_checkpointing``).
+``save_pretrained`` writes a plain LoRA adapter; to merge it, load the base *unquantized*
+(bf16/fp16) and merge there.
 """
 
 from __future__ import annotations
@@ -25,6 +35,78 @@ from swiftkit.core.errors import SwiftkitError
 from swiftkit.plugins.methods.lora.tuner import LoraTuner
 
 _QUANTIZED_LINEAR = {"Linear4bit", "Linear8bitLt"}
+#: bitsandbytes parameter classes (packed weights), never upcast
+_QUANTIZED_PARAMS = {"Params4bit", "Int8Params"}
+#: values of ``--qlora_upcast``
+UPCAST_CHOICES = ("norms", "all")
+
+
+def is_norm_module(name: str, module: Any) -> bool:
+    """Whether ``module`` (at ``name`` in the model) is a normalization layer: its class name
+    contains "Norm" (``RMSNorm``, ``LayerNorm``, ``Qwen2RMSNorm`` ...), or its own name does
+    (``input_layernorm``, ``q_norm``) or starts with ``ln`` (``ln_f``, GPT-2 style) and it holds
+    only one-dimensional parameters of its own."""
+    if "norm" in type(module).__name__.lower():
+        return True
+    leaf = name.rsplit(".", 1)[-1].lower()
+    if "norm" not in leaf and not leaf.startswith("ln"):
+        return False
+    own = list(module.parameters(recurse=False))
+    return bool(own) and all(p.ndim == 1 for p in own)
+
+
+def _keep_input_dtype(module: Any, args: Any, output: Any) -> Any:
+    """Forward hook of an upcast norm: its output in its input's dtype (a float32 weight times a
+    bfloat16 activation gives float32, which would spread through the residual stream)."""
+    x = args[0] if args else None
+    if x is None or not hasattr(x, "dtype") or not hasattr(output, "dtype"):
+        return None
+    if output.dtype != x.dtype and x.is_floating_point():
+        return output.to(x.dtype)
+    return None
+
+
+def upcast_norms(model: Any) -> list[str]:
+    """Freeze every parameter of ``model`` and put the weights of its normalization layers
+    (:func:`is_norm_module`; their one-dimensional half-precision parameters) in float32; every
+    other unquantized weight — embeddings, output head, the quantized linears' biases — keeps
+    its dtype. Each upcast norm gets a forward hook that returns its output in its input's
+    dtype. Returns the names of the upcast parameters."""
+    import torch
+
+    half = (torch.float16, torch.bfloat16)
+    for param in model.parameters():
+        param.requires_grad = False
+    upcast: list[str] = []
+    for name, module in model.named_modules():
+        if not is_norm_module(name, module):
+            continue
+        done = False
+        for pname, param in module.named_parameters(recurse=False):
+            if param.ndim == 1 and param.dtype in half and type(param).__name__ not in _QUANTIZED_PARAMS:
+                param.data = param.data.to(torch.float32)
+                upcast.append(f"{name}.{pname}" if name else pname)
+                done = True
+        if done and not getattr(module, "_swiftkit_keeps_input_dtype", False):
+            module.register_forward_hook(_keep_input_dtype)
+            module._swiftkit_keeps_input_dtype = True
+    return upcast
+
+
+def enable_input_grads(model: Any) -> None:
+    """Make the input embeddings' output require gradients (needed by reentrant gradient
+    checkpointing with a frozen embedding), unless the model already has that hook."""
+    if getattr(model, "_require_grads_hooks", None) or getattr(model, "_require_grads_hook", None):
+        return
+    if hasattr(model, "enable_input_require_grads"):
+        model.enable_input_require_grads()
+        return
+
+    def make_inputs_require_grad(module: Any, args: Any, output: Any) -> None:
+        output.requires_grad_(True)
+
+    model.get_input_embeddings().register_forward_hook(make_inputs_require_grad)
+    model._require_grads_hook = True
 
 
 def _dtype(name: str) -> Any:
@@ -110,8 +192,25 @@ class QLoraTuner(LoraTuner):
         self.check()
         return {"quantization_config": self.quantization_config(torch_dtype)}
 
+    def prepare_base(self, model: Any) -> Any:
+        """Freeze the quantized base and upcast what ``--qlora_upcast`` says (see the module
+        docstring); make the input embeddings' output require gradients when gradient
+        checkpointing is on. Returns the model (the same object)."""
+        upcast = self.option("qlora_upcast") or "norms"
+        if upcast not in UPCAST_CHOICES:
+            raise SwiftkitError(f"qlora: --qlora_upcast {upcast!r}; choose from {', '.join(UPCAST_CHOICES)}")
+        if upcast == "all":
+            from peft import prepare_model_for_kbit_training
+
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        else:
+            upcast_norms(model)
+        if getattr(model, "is_gradient_checkpointing", False):
+            enable_input_grads(model)
+        return model
+
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
-        from peft import PeftModel, get_peft_model, prepare_model_for_kbit_training
+        from peft import PeftModel, get_peft_model
 
         if isinstance(model, PeftModel):
             raise TypeError("qlora: the model already carries peft adapters; pass the base model")
@@ -120,5 +219,5 @@ class QLoraTuner(LoraTuner):
                 "qlora: the base model is not quantized; load it with the arguments "
                 "QLoraTuner.load_kwargs() returns (quantization_config=BitsAndBytesConfig(...))"
             )
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        model = self.prepare_base(model)
         return get_peft_model(model, self.lora_config(model, model_spec))
