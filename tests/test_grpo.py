@@ -219,3 +219,15 @@ def test_grpo_without_reward_functions_is_refused(tiny, prompts, tmp_path):
             "rlhf", "--rlhf_type", "grpo", "--model", tiny, "--dataset", prompts, "--max_steps", "1",
             "--report_to", "none", "--output_dir", str(tmp_path / "out"), "--add_version", "false",
         ], catch_exceptions=False)
+
+
+def test_reused_rollouts_see_every_prompt():
+    """A rollout reused for 3 optimizer steps: the sampler repeats each accumulation cycle's
+    prompts, so an epoch still visits every prompt (in blocks, once per rollout)."""
+    from torch.utils.data import SequentialSampler
+
+    from swiftkit.core.train.samplers import RepeatBlocks
+
+    order = list(RepeatBlocks(SequentialSampler(range(10)), block=4, repeats=3))
+    assert order == [0, 1, 2, 3] * 3 + [4, 5, 6, 7] * 3 + [8, 9] * 3
+    assert len(RepeatBlocks(SequentialSampler(range(10)), block=4, repeats=3)) == 30

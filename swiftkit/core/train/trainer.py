@@ -73,6 +73,17 @@ class SwiftTrainer(Trainer):
             self._metric_sums, self._metric_counts = {}, {}
         super().log(logs, start_time)
 
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        sampler = super()._get_train_sampler(train_dataset)
+        repeats = int(getattr(self.objective, "batch_repeats", 1) or 1)
+        if sampler is None or repeats <= 1:
+            return sampler
+        from swiftkit.core.train.samplers import RepeatBlocks
+
+        args = self.args
+        block = args.per_device_train_batch_size * args.gradient_accumulation_steps * max(1, args.world_size)
+        return RepeatBlocks(sampler, block, repeats)
+
     def create_optimizer(self, model: Any = None) -> Any:
         if self.optimizer is None and self.tuner is not None:
             custom = self.tuner.create_optimizer(self.model, self.args)

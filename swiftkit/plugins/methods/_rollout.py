@@ -12,10 +12,10 @@
 * **Reuse**: a rollout may serve several optimizer steps (GRPO's ``num_iterations``, PPO's
   ``num_ppo_epochs`` x ``num_mini_batches``). :class:`ReuseSchedule` counts training
   micro-steps: the first ``gradient_accumulation_steps`` of each cycle sample a rollout from
-  their batch (one slot each), the others reuse the slots in order. The batches of reusing
-  steps are not sampled, so a run sees ``1 / reuse`` of its prompts per epoch (TRL repeats
-  each prompt ``reuse`` times instead; for the same number of optimizer steps both sample as
-  many prompts).
+  their batch (one slot each), the others reuse the slots in order. The trainer repeats each
+  accumulation cycle's prompts ``reuse`` times (:attr:`OnlineObjective.batch_repeats`,
+  :class:`swiftkit.core.train.samplers.RepeatBlocks`), so the batches the reusing steps receive
+  are the prompts already sampled and an epoch covers every prompt (as TRL's repeat sampler).
 * **Teardown**: :meth:`OnlineObjective.callbacks` gives ``run_training`` a Trainer callback
   that closes the engine when training ends (its scheduler thread and its hold on the model).
 
@@ -283,6 +283,12 @@ class OnlineObjective(Objective):
         return fallback if value is None else value
 
     #: optimizer steps one rollout serves (subclasses: num_iterations, epochs x mini-batches)
+    @property
+    def batch_repeats(self) -> int:
+        """The trainer repeats each accumulation cycle's prompts this often, so the steps that
+        reuse a rollout receive the prompts it was sampled from (none are skipped)."""
+        return self.reuse
+
     @property
     def reuse(self) -> int:
         return 1
