@@ -95,7 +95,9 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "launching 2 process(es)" in result.stdout
     with open(os.path.join(run_dir, "launch", "result.json"), encoding="utf-8") as fh:
-        assert json.load(fh)["wrapped_as"] == wrapper  # the strategy really applied, not a silent fallback
+        summary = json.load(fh)
+    assert summary["wrapped_as"] == wrapper  # the strategy really applied, not a silent fallback
+    assert (summary["sharded_params"] > 0) == (case == "fsdp")  # FSDP2 holds DTensor shards
 
     # one log: rank 1's output went to files, and logging.jsonl has one row per step
     losses = _losses(run_dir)
@@ -125,6 +127,27 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
     assert sorted(again) == [3, 4], again
     for step in (3, 4):
         assert again[step] == pytest.approx(losses[step], rel=2e-3, abs=2e-4), (step, again, losses)
+
+
+def test_tensor_parallel_follows_the_single_process_curve(tiny, data, tmp_path):
+    """--tp_size 2 on 2 processes: both ranks hold half of each layer and see the same batch,
+    so the curve is one process's at the same per-device batch. Full tuning: transformers saves
+    only the model (no optimizer state) for a model sharded at load time, so no resume."""
+    single = str(tmp_path / "single")
+    assert _swift("sft", *_common(tiny, data, single, "full"), "--per_device_train_batch_size", "2").returncode == 0
+    run_dir = str(tmp_path / "tp")
+    result = _swift("sft", *_common(tiny, data, run_dir, "full"), "--per_device_train_batch_size", "2",
+                    "--tp_size", "2", "--nproc_per_node", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with open(os.path.join(run_dir, "launch", "result.json"), encoding="utf-8") as fh:
+        assert json.load(fh)["sharded_params"] > 0  # the layers' weights are DTensors split over both ranks
+    losses, expected = _losses(run_dir), _losses(single)
+    assert sorted(losses) == list(range(1, STEPS + 1)), losses
+    for step in losses:
+        assert losses[step] == pytest.approx(expected[step], rel=2e-3, abs=2e-4), (step, losses, expected)
+    from transformers import AutoModelForCausalLM
+
+    AutoModelForCausalLM.from_pretrained(os.path.join(run_dir, f"checkpoint-{STEPS}"))  # gathered, plain weights
 
 
 def _check_consolidation(checkpoint: str) -> None:

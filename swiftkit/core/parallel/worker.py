@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             with open(os.path.join(run_dir, LAUNCH_DIR, RESULT_FILE), "w", encoding="utf-8") as fh:
                 json.dump({"run_dir": result.run_dir, "last_checkpoint": result.last_checkpoint,
                            "global_step": result.global_step, "train_loss": result.train_loss,
-                           "wrapped_as": result.wrapped_as,
+                           "wrapped_as": result.wrapped_as, "sharded_params": result.sharded_params,
                            "last_log": result.log[-1] if result.log else {}}, fh, indent=2, default=str)
         _leave_process_group()
     except BaseException as exc:  # noqa: BLE001 - every way a rank dies is reported to the launcher

@@ -54,6 +54,8 @@ class TrainResult:
     #: the class that wrapped the model for training (``DistributedDataParallel``,
     #: ``DeepSpeedEngine``, ``FSDP<Model>`` ...): what the strategy really did
     wrapped_as: str | None = None
+    #: how many of the model's parameters are DTensors (sharded by FSDP2 or tensor parallelism)
+    sharded_params: int = 0
 
 
 def read_args(path: str) -> dict[str, Any]:
@@ -342,4 +344,5 @@ def run_training(
         log=read_log(run_dir),
         data_report=data.report,
         wrapped_as=type(trainer.model_wrapped).__name__,
+        sharded_params=sum(type(p.data).__name__ == "DTensor" for p in trainer.model.parameters()),
     )

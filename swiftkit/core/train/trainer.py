@@ -46,7 +46,9 @@ class SwiftTrainer(Trainer):
         if self.model_accepts_loss_kwargs and num_items_in_batch is not None and self.args.average_tokens_across_devices:
             # the token count covers every process and DDP averages gradients over them: the
             # sum of per-process losses, not their mean, is the global per-token loss
-            loss = loss * self.accelerator.num_processes
+            # (ranks of one tensor-parallel group see the same batch: they count once)
+            tp_size = self.get_tp_size() if hasattr(self, "get_tp_size") else 1
+            loss = loss * max(1, self.accelerator.num_processes // max(1, tp_size))
         if model.training:
             for name, value in metrics.items():  # tensors stay on device until logged
                 value = value.detach() if hasattr(value, "detach") else value

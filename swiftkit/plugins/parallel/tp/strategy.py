@@ -5,13 +5,12 @@ a ``(pp, fsdp, tp)`` device mesh, shards the model along its ``base_model_tp_pla
 FSDP2 over the remaining data-parallel dimension; the Trainer then leaves the model's placement
 and gradient reduction to it and feeds every rank of one TP group the same batch.
 
-What was found on CPU (transformers 5.19, accelerate 1.15, torch 2.13, gloo, 2 processes): the
-sharded model loads, its forward/backward is right (loss equal to the unsharded model's), but
-the Trainer cannot train it: it hands accelerate a ``ParallelismConfig(tp_size=N)``, which
-accelerate accepts only on a multi-device (GPU) run — ``ValueError: ParallelismConfig is only
+On CPU (gloo), accelerate would refuse the Trainer's ``ParallelismConfig(tp_size=N)`` because it
+accepts one only for accelerator process types (``ValueError: ParallelismConfig is only
 compatible DistributedType.FSDP (version 2) or DistributedType.Multi{Device} or
-DistributedType.DEEPSPEED, but got DistributedType.MULTI_CPU.`` Hence :meth:`check` asks for
-CUDA GPUs before anything starts.
+DistributedType.DEEPSPEED, but got DistributedType.MULTI_CPU``); :meth:`before_trainer`
+declares the gloo group a multi-device one, as the fsdp strategy does, and the sharded model
+then trains on CPU like on GPUs (the distributed tests compare its loss curve with one process).
 
 Two more limits of transformers' sharded-at-load models, also checked in :meth:`check`: the
 optimizer state is not checkpointed (``save_only_model`` is required, so a run cannot resume),
@@ -28,14 +27,6 @@ from swiftkit.plugins.parallel._common import device_problems, model_config, pro
 
 if TYPE_CHECKING:
     from swiftkit.core.parallel.env import ParallelEnv
-
-NEEDS_GPU = (
-    "tensor parallelism needs CUDA GPUs: the HF Trainer hands a tensor-parallel model to accelerate, "
-    "which accepts it only on a multi-GPU run (on CPU: \"ValueError: ParallelismConfig is only compatible "
-    "DistributedType.FSDP (version 2) or DistributedType.Multi{Device} or DistributedType.DEEPSPEED, but got "
-    "DistributedType.MULTI_CPU\"); on CPU use --strategy ddp or --deepspeed zero3"
-)
-
 
 class TensorParallelStrategy(Strategy):
     """``tp_size`` ranks per layer, ``world_size / tp_size`` FSDP2 replicas of that group."""
@@ -58,8 +49,6 @@ class TensorParallelStrategy(Strategy):
             if isinstance(value, int) and value % tp:
                 problems.append(f"tp_size {tp} does not divide the model's {key} ({value}): each rank must hold "
                                 "whole heads")
-        if not env.devices.has_gpu:
-            problems.append(NEEDS_GPU)
         if run_config.get("resume_from_checkpoint"):
             problems.append("a tensor-parallel run cannot resume: transformers does not checkpoint the optimizer "
                             "state of a model sharded at load time")
@@ -78,6 +67,17 @@ class TensorParallelStrategy(Strategy):
             return {"tp_plan": "auto", "tp_size": tp}
         # the mesh must cover the world: what TP does not use becomes FSDP2 data parallelism
         return {"distributed_config": DistributedConfig(tp_size=tp, fsdp_size=max(env.world_size // tp, 1))}
+
+    def before_trainer(self, env: ParallelEnv, training_args: Any) -> None:
+        """On CPU, let accelerate take the tensor-parallel model (see the module docstring)."""
+        if env.devices.has_gpu or not env.distributed:
+            return
+        from accelerate.state import PartialState
+        from accelerate.utils import DistributedType
+
+        state = PartialState()
+        if state.distributed_type == DistributedType.MULTI_CPU:
+            state.distributed_type = DistributedType.MULTI_GPU
 
     def trainer_args(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
         # transformers refuses to checkpoint the optimizer of a model sharded at load time
