@@ -150,6 +150,18 @@ def test_tensor_parallel_follows_the_single_process_curve(tiny, data, tmp_path):
     AutoModelForCausalLM.from_pretrained(os.path.join(run_dir, f"checkpoint-{STEPS}"))  # gathered, plain weights
 
 
+@pytest.mark.skipif(not _HAS_DEEPSPEED, reason="DeepSpeed is not installed (pip install 'swiftkit[deepspeed]')")
+def test_deepspeed_launcher_runs_the_same_job(tiny, data, baselines, tmp_path):
+    run_dir = str(tmp_path / "run")
+    result = _swift("sft", *_common(tiny, data, run_dir, "full"), "--deepspeed", "zero2", "--launcher", "deepspeed",
+                    "--per_device_train_batch_size", "2", "--nproc_per_node", "2", "--max_steps", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "with deepspeed (world size 2)" in result.stdout
+    losses = _losses(run_dir)
+    for step in (1, 2):
+        assert losses[step] == pytest.approx(baselines["full"][step], rel=2e-3, abs=2e-4)
+
+
 def _check_consolidation(checkpoint: str) -> None:
     import torch
     from safetensors.torch import load_file
