@@ -178,6 +178,8 @@ def main() -> None:
     ap.add_argument("--hidden_size", type=int, default=TINY["hidden_size"])
     ap.add_argument("--intermediate_size", type=int, default=TINY["intermediate_size"])
     ap.add_argument("--num_hidden_layers", type=int, default=TINY["num_hidden_layers"])
+    ap.add_argument("--gradient_checkpointing", action="store_true",
+                    help="every run recomputes activations (what a memory-bound user turns on)")
     ap.add_argument("--keep", default=None, help="work in this folder and keep it")
     args = ap.parse_args()
 
@@ -200,11 +202,12 @@ def main() -> None:
         print(f"model: {MODEL_ID} {tiny}  params {info['params'] / 1e6:.1f} M, "
               f"weights on disk {info['weights_mb']:.1f} MB")
         print(f"data: {args.rows} rows, max_length {args.max_length}, steps {args.steps}, batch {args.batch}, "
-              f"threads {args.threads}, reps {args.reps}")
+              f"threads {args.threads}, reps {args.reps}, gradient checkpointing {args.gradient_checkpointing}")
 
         common = ["--model", cfg["model_dir"], "--max_length", str(args.max_length), "--max_steps", str(args.steps),
                   "--learning_rate", "1e-4", "--logging_steps", str(args.steps), "--save_steps", str(10 ** 6),
-                  "--report_to", "none", "--add_version", "false", "--seed", str(args.seed)]
+                  "--report_to", "none", "--add_version", "false", "--seed", str(args.seed),
+                  "--gradient_checkpointing", str(args.gradient_checkpointing).lower()]
         lora = ["--train_type", "lora", "--target_modules", "all-linear"]
 
         def sft(batch):
