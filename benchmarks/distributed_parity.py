@@ -64,7 +64,9 @@ def main() -> None:
                                               {"role": "assistant", "content": " ".join(map(str, range(1, n + 1)))}]}) + "\n")
 
     def common(out: str, train_type: str) -> list[str]:
-        return ["sft", "--model", model, "--dataset", data, "--train_type", train_type, "--max_length", "64",
+        # LoRA dropout draws from each process's own RNG stream: off, so that curves can be compared
+        dropout = ["--lora_dropout", "0"] if train_type == "lora" else []
+        return ["sft", *dropout, "--model", model, "--dataset", data, "--train_type", train_type, "--max_length", "64",
                 "--max_steps", str(opts.steps), "--save_steps", str(opts.steps), "--logging_steps", "1",
                 "--learning_rate", "5e-3", "--lr_scheduler_type", "constant", "--output_dir", out,
                 "--add_version", "false", "--report_to", "none", "--per_device_train_batch_size", "2"]

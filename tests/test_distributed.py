@@ -44,7 +44,9 @@ def data(tmp_path_factory):
 
 
 def _common(tiny: str, data: str, out: str, train_type: str) -> list[str]:
-    return ["--model", tiny, "--dataset", data, "--train_type", train_type, "--max_length", "64",
+    # LoRA dropout draws from each process's own RNG stream: off, so that curves can be compared
+    dropout = ["--lora_dropout", "0"] if train_type == "lora" else []
+    return [*dropout, "--model", tiny, "--dataset", data, "--train_type", train_type, "--max_length", "64",
             "--max_steps", str(STEPS), "--save_steps", "2", "--logging_steps", "1", "--learning_rate", "5e-3",
             "--warmup_ratio", "0", "--lr_scheduler_type", "constant", "--output_dir", out, "--add_version", "false",
             "--report_to", "none", "--dataset_num_proc", "1"]
@@ -104,7 +106,7 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
     assert sorted(losses) == list(range(1, STEPS + 1)), losses
     expected = baselines[train_type]
     for step in losses:
-        assert losses[step] == pytest.approx(expected[step], rel=2e-3, abs=2e-4), (step, losses, expected)
+        assert losses[step] == pytest.approx(expected[step], rel=1e-4, abs=1e-5), (step, losses, expected)
     assert losses[STEPS] < losses[1]
 
     checkpoints = sorted(n for n in os.listdir(run_dir) if n.startswith("checkpoint-"))
@@ -126,7 +128,7 @@ def test_two_processes_follow_the_single_process_curve_and_resume(case, tiny, da
     again = _losses(resumed_dir)
     assert sorted(again) == [3, 4], again
     for step in (3, 4):
-        assert again[step] == pytest.approx(losses[step], rel=2e-3, abs=2e-4), (step, again, losses)
+        assert again[step] == pytest.approx(losses[step], rel=1e-4, abs=1e-5), (step, again, losses)
 
 
 def test_tensor_parallel_follows_the_single_process_curve(tiny, data, tmp_path):
@@ -144,7 +146,7 @@ def test_tensor_parallel_follows_the_single_process_curve(tiny, data, tmp_path):
     losses, expected = _losses(run_dir), _losses(single)
     assert sorted(losses) == list(range(1, STEPS + 1)), losses
     for step in losses:
-        assert losses[step] == pytest.approx(expected[step], rel=2e-3, abs=2e-4), (step, losses, expected)
+        assert losses[step] == pytest.approx(expected[step], rel=1e-4, abs=1e-5), (step, losses, expected)
     from transformers import AutoModelForCausalLM
 
     AutoModelForCausalLM.from_pretrained(os.path.join(run_dir, f"checkpoint-{STEPS}"))  # gathered, plain weights
@@ -159,7 +161,7 @@ def test_deepspeed_launcher_runs_the_same_job(tiny, data, baselines, tmp_path):
     assert "with deepspeed (world size 2)" in result.stdout
     losses = _losses(run_dir)
     for step in (1, 2):
-        assert losses[step] == pytest.approx(baselines["full"][step], rel=2e-3, abs=2e-4)
+        assert losses[step] == pytest.approx(baselines["full"][step], rel=1e-4, abs=1e-5)
 
 
 def _check_consolidation(checkpoint: str) -> None:
