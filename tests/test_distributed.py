@@ -164,6 +164,34 @@ def test_deepspeed_launcher_runs_the_same_job(tiny, data, baselines, tmp_path):
         assert losses[step] == pytest.approx(baselines["full"][step], rel=1e-4, abs=1e-5)
 
 
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    path = tmp_path_factory.mktemp("p") / "pairs.jsonl"
+    rows = [{"messages": [{"role": "user", "content": f"Is {i} a number?"}, {"role": "assistant", "content": "Yes."}],
+             "rejected_response": "No idea."} for i in range(16)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+@pytest.mark.parametrize("flags", [[], ["--deepspeed", "zero3"]], ids=["ddp", "zero3"])
+def test_dpo_with_lora_follows_the_single_process_curve(flags, tiny, pairs, tmp_path):
+    """`swift rlhf` composes with strategies too: the reference is the same model with its
+    adapter switched off, reached inside the data-parallel wrapper."""
+    if flags and not _HAS_DEEPSPEED:
+        pytest.skip("DeepSpeed is not installed (pip install 'swiftkit[deepspeed]')")
+    single, multi = str(tmp_path / "single"), str(tmp_path / "multi")
+    dpo = ["rlhf", "--rlhf_type", "dpo", "--per_device_train_batch_size", "2"]
+    result = _swift(*dpo, *_common(tiny, pairs, single, "lora"), "--gradient_accumulation_steps", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = _swift(*dpo, *_common(tiny, pairs, multi, "lora"), "--nproc_per_node", "2", *flags)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    expected, losses = _losses(single), _losses(multi)
+    assert sorted(losses) == list(range(1, STEPS + 1)), losses
+    for step in losses:
+        assert losses[step] == pytest.approx(expected[step], rel=1e-4, abs=1e-5), (step, losses, expected)
+    assert losses[STEPS] < losses[1]
+
+
 def _check_consolidation(checkpoint: str) -> None:
     import torch
     from safetensors.torch import load_file

@@ -381,13 +381,15 @@ class PreferenceObjective(Objective):
         import torch
 
         from swiftkit.core.errors import SwiftkitError
+        from swiftkit.core.train.unwrap import unwrap_model
 
         with torch.no_grad():
             if self.ref_model is not None:
                 return fn(self.ref_model)
-            if hasattr(model, "disable_adapter"):
-                with model.disable_adapter():
-                    return fn(model)
+            inner = unwrap_model(model)  # no gradient to synchronise: the model inside any wrapper
+            if hasattr(inner, "disable_adapter"):
+                with inner.disable_adapter():
+                    return fn(inner)
         raise SwiftkitError(
             f"{self.method} needs a reference model: the trainer must set objective.ref_model "
             "(full fine-tuning) or train a PEFT adapter"

@@ -31,6 +31,7 @@ from typing import Any
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.train.unwrap import unwrap_model
 
 __all__ = [
     "OnlineObjective",
@@ -198,9 +199,10 @@ def reference_logps(model: Any, ref_model: Any, packed: Packed, temperature: flo
             if _device_of(ref_model) != device:
                 ref_model.to(device)
             return completion_logps(ref_model, packed, temperature).logps
-        if hasattr(model, "disable_adapter"):
-            with model.disable_adapter():
-                return completion_logps(model, packed, temperature).logps
+        inner = unwrap_model(model)  # no gradient to synchronise: the model inside any wrapper
+        if hasattr(inner, "disable_adapter"):
+            with inner.disable_adapter():
+                return completion_logps(inner, packed, temperature).logps
     raise SwiftkitError(
         f"{what} needs a reference model: the trainer must set objective.ref_model, "
         "or the policy must be a PEFT model (its adapter is switched off)"
@@ -311,6 +313,7 @@ class OnlineObjective(Objective):
         """The ``pt`` engine over ``model`` (created on first use, again if the model object changed)."""
         if self.tokenizer is None:
             raise SwiftkitError(f"the {self.spec.id} objective was not set up: run_training must call objective.setup(...)")
+        model = unwrap_model(model)  # sampling needs generate(), which data-parallel wrappers hide
         if self._engine is None or self._engine_model is not model:
             self._close_engine()
             registry = self.registry
