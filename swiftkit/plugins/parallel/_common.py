@@ -101,3 +101,20 @@ def model_config(run_config: dict[str, Any]) -> dict[str, Any]:
         if run_config.get(key) is not None:
             out[key] = run_config[key]
     return out
+
+
+def declare_cpu_group_multi_device(env: ParallelEnv) -> None:
+    """On CPU, have accelerate treat the gloo process group as a multi-device one.
+
+    accelerate enters its FSDP mode, and accepts a tensor-parallel ``ParallelismConfig``, only
+    for accelerator process types; for ``MULTI_CPU`` it silently falls back to DDP (FSDP) or
+    refuses (TP). ``fully_shard`` and DTensor work over gloo, so declaring the type before the
+    Trainer builds accelerate is all that is missing. Call after ``TrainingArguments`` exist."""
+    if env.devices.has_gpu or not env.distributed:
+        return
+    from accelerate.state import PartialState
+    from accelerate.utils import DistributedType
+
+    state = PartialState()
+    if state.distributed_type == DistributedType.MULTI_CPU:
+        state.distributed_type = DistributedType.MULTI_GPU

@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import ConfigError
 from swiftkit.core.parallel.interface import Strategy
-from swiftkit.plugins.parallel._common import device_problems, load_json_file, process_group_args
+from swiftkit.plugins.parallel._common import (
+    declare_cpu_group_multi_device,
+    device_problems,
+    load_json_file,
+    process_group_args,
+)
 from swiftkit.plugins.parallel.fsdp import MODIFIERS, SHARDING
 
 if TYPE_CHECKING:
@@ -108,14 +113,7 @@ class FSDPStrategy(Strategy):
 
     def before_trainer(self, env: ParallelEnv, training_args: Any) -> None:
         """On CPU, let accelerate enter its FSDP mode (see the module docstring)."""
-        if env.devices.has_gpu or not env.distributed:
-            return
-        from accelerate.state import PartialState
-        from accelerate.utils import DistributedType
-
-        state = PartialState()
-        if state.distributed_type == DistributedType.MULTI_CPU:
-            state.distributed_type = DistributedType.MULTI_GPU  # gloo process group, CPU tensors
+        declare_cpu_group_multi_device(env)
 
     def trainer_args(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
         sharding, config = self._plan(run_config)

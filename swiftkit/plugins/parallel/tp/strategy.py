@@ -23,7 +23,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.parallel.interface import Strategy
-from swiftkit.plugins.parallel._common import device_problems, model_config, process_group_args
+from swiftkit.plugins.parallel._common import (
+    declare_cpu_group_multi_device,
+    device_problems,
+    model_config,
+    process_group_args,
+)
 
 if TYPE_CHECKING:
     from swiftkit.core.parallel.env import ParallelEnv
@@ -70,14 +75,7 @@ class TensorParallelStrategy(Strategy):
 
     def before_trainer(self, env: ParallelEnv, training_args: Any) -> None:
         """On CPU, let accelerate take the tensor-parallel model (see the module docstring)."""
-        if env.devices.has_gpu or not env.distributed:
-            return
-        from accelerate.state import PartialState
-        from accelerate.utils import DistributedType
-
-        state = PartialState()
-        if state.distributed_type == DistributedType.MULTI_CPU:
-            state.distributed_type = DistributedType.MULTI_GPU
+        declare_cpu_group_multi_device(env)
 
     def trainer_args(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
         # transformers refuses to checkpoint the optimizer of a model sharded at load time
