@@ -117,3 +117,10 @@ def test_auto_fills_what_the_user_left_open(tiny, data, tmp_path, monkeypatch):
     args = json.loads((tmp_path / "o" / "args.json").read_text())
     assert args["train_type"] == "lora" and args["torch_dtype"] == "float32"  # the user's choices stand
     assert args["max_length"] == 2048 and args["per_device_train_batch_size"] >= 1
+
+
+def test_help_lists_the_main_options_of_core_and_plugins():
+    result = CliRunner().invoke(cli, ["sft", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for flag in ("--model", "--train_type", "--nproc_per_node", "--deepspeed", "--fsdp", "--tp_size", "--auto"):
+        assert f"  {flag} " in result.output, flag

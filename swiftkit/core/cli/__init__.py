@@ -25,7 +25,7 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("swiftkit.core.cli.infer_cmd:infer_command", "Chat with a model in the terminal, or answer every row of --val_dataset."),
     "deploy": ("swiftkit.core.cli.deploy_cmd:deploy_command", "Serve a model over an OpenAI-compatible HTTP API (FastAPI + uvicorn)."),
     "export": ("swiftkit.core.cli.export_cmd:export_command", "Merge a LoRA checkpoint into a full model folder (--merge_lora)."),
-    "rlhf": ("swiftkit.core.cli.train_cmd:rlhf_command", "Preference alignment: --rlhf_type dpo|kto|orpo|simpo|cpo."),
+    "rlhf": ("swiftkit.core.cli.train_cmd:rlhf_command", "Alignment: --rlhf_type dpo|kto|orpo|simpo|cpo|rm|ppo|grpo|gkd."),
     "demo": ("swiftkit.core.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
     "recommend": ("swiftkit.core.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
 }

@@ -13,7 +13,8 @@ _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_opt
 
 _HELP_KEYS = ["model", "model_type", "template", "dataset", "val_dataset", "train_type", "max_length",
               "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
-              "learning_rate", "output_dir", "resume_from_checkpoint", "packing", "torch_dtype"]
+              "learning_rate", "output_dir", "resume_from_checkpoint", "packing", "torch_dtype",
+              "nproc_per_node", "strategy", "deepspeed", "fsdp", "tp_size", "auto"]
 
 
 def _print_help(command: str) -> None:
@@ -29,6 +30,8 @@ def _print_help(command: str) -> None:
     for key in _HELP_KEYS:
         sub = props.get(key, {})
         kind = sub.get("type") or ("one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "")
+        if isinstance(kind, list):  # ["string", "null"]
+            kind = "|".join(map(str, kind))
         out.print(f"  --{key:<30} {kind:<12} {sub.get('description', '')}", markup=False, highlight=False)
 
 
@@ -161,5 +164,5 @@ def pt_command(args: tuple[str, ...]) -> None:
 @click.command("rlhf", context_settings=_SETTINGS, add_help_option=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def rlhf_command(args: tuple[str, ...]) -> None:
-    """Preference alignment (--rlhf_type dpo, kto, orpo, simpo, cpo)."""
+    """Alignment: --rlhf_type dpo, kto, orpo, simpo, cpo, rm, ppo, grpo, gkd (`swift list methods`)."""
     run_command("rlhf", list(args))
