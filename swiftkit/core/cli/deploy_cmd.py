@@ -12,28 +12,12 @@ from __future__ import annotations
 
 import click
 
+from swiftkit.core.cli.run_args import pop_config_file, print_help
+
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", "api_key", "served_model_name",
               "max_concurrency", "max_tokens_limit", "max_new_tokens", "torch_dtype", "max_length"]
-
-
-def _print_help() -> None:
-    from swiftkit.core.cli.output import console
-    from swiftkit.core.config import compose_schema
-    from swiftkit.core.registry import get_registry
-
-    props = compose_schema(get_registry(), command="deploy")["properties"]
-    out = console()
-    out.print("Usage: swift deploy [--config FILE.yaml] --model M [--adapters [NAME=]DIR ...] [--port 8000] [--key value ...]\n")
-    out.print("Serves /v1/chat/completions, /v1/completions, /v1/models and /health (OpenAPI at /docs). "
-              "All run-config keys are accepted (`swift config-schema --command deploy` lists every one):")
-    for key in _HELP_KEYS:
-        sub = props.get(key, {})
-        kind = sub.get("type") or ("one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "")
-        if isinstance(kind, list):
-            kind = "|".join(kind)
-        out.print(f"  --{key:<24} {kind:<12} {sub.get('description', '')}", markup=False, highlight=False)
 
 
 def deploy(args: list[str]) -> None:
@@ -42,17 +26,11 @@ def deploy(args: list[str]) -> None:
     from swiftkit.core.registry import get_registry
 
     if "--help" in args or "-h" in args:
-        _print_help()
+        print_help("deploy", "Usage: swift deploy [--config FILE.yaml] --model M [--adapters [NAME=]DIR ...] [--port 8000] "
+                   "[--key value ...]", _HELP_KEYS,
+                   intro="Serves /v1/chat/completions, /v1/completions, /v1/models and /health (OpenAPI at /docs).")
         return
-    args = list(args)
-    config_file = None
-    for flag in ("--config", "--config_file", "--config-file"):
-        if flag in args:
-            i = args.index(flag)
-            if i + 1 >= len(args):
-                raise click.UsageError(f"{flag} needs a file")
-            config_file = args[i + 1]
-            del args[i : i + 2]
+    args, config_file = pop_config_file(args)
     registry = get_registry()
     config = build_config(registry, command="deploy", cli_args=args, config_file=config_file)
     serve(config, registry=registry, echo=click.echo)

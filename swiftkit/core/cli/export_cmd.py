@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from swiftkit.core.cli.infer_cmd import pop_config_file, print_help
+from swiftkit.core.cli.run_args import pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 

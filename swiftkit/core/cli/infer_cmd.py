@@ -18,40 +18,12 @@ from typing import Any
 
 import click
 
+from swiftkit.core.cli.run_args import pop_config_file, print_help
+
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "system", "max_new_tokens", "temperature", "stream",
               "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length"]
-
-
-def pop_config_file(args: list[str]) -> tuple[list[str], str | None]:
-    """Take ``--config FILE`` (or ``--config_file`` / ``--config-file``) out of ``args``."""
-    args = list(args)
-    config_file = None
-    for flag in ("--config", "--config_file", "--config-file"):
-        if flag in args:
-            i = args.index(flag)
-            if i + 1 >= len(args):
-                raise click.UsageError(f"{flag} needs a file")
-            config_file = args[i + 1]
-            del args[i : i + 2]
-    return args, config_file
-
-
-def print_help(command: str, usage: str, keys: list[str]) -> None:
-    from swiftkit.core.cli.output import console
-    from swiftkit.core.config import compose_schema
-    from swiftkit.core.registry import get_registry
-
-    props = compose_schema(get_registry(), command=command)["properties"]
-    out = console()
-    out.print(usage, markup=False, highlight=False)
-    out.print(f"\nMain options (`swift config-schema --command {command}` lists every one):", markup=False)
-    for key in keys:
-        sub = props.get(key, {})
-        kind = sub.get("type") or ("one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "")
-        kind = "/".join(kind) if isinstance(kind, list) else kind
-        out.print(f"  --{key:<22} {kind:<10} {sub.get('description', '')}", markup=False, highlight=False)
 
 
 def infer_config(args: list[str], registry: Any) -> dict[str, Any]:

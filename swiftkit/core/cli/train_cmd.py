@@ -9,30 +9,14 @@ from typing import Any
 
 import click
 
+from swiftkit.core.cli.run_args import pop_config_file, print_help
+
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "model_type", "template", "dataset", "val_dataset", "train_type", "max_length",
               "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
               "learning_rate", "output_dir", "resume_from_checkpoint", "packing", "torch_dtype",
               "nproc_per_node", "strategy", "deepspeed", "fsdp", "tp_size", "auto"]
-
-
-def _print_help(command: str) -> None:
-    from swiftkit.core.cli.output import console
-    from swiftkit.core.config import compose_schema
-    from swiftkit.core.registry import get_registry
-
-    props = compose_schema(get_registry(), command=command)["properties"]
-    out = console()
-    out.print(f"Usage: swift {command} [--config FILE.yaml] --model M --dataset D [--key value ...]\n")
-    out.print("Main options (all run-config keys are accepted as --key or --key-name; "
-              f"`swift config-schema --command {command}` lists every one):")
-    for key in _HELP_KEYS:
-        sub = props.get(key, {})
-        kind = sub.get("type") or ("one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "")
-        if isinstance(kind, list):  # ["string", "null"]
-            kind = "|".join(map(str, kind))
-        out.print(f"  --{key:<30} {kind:<12} {sub.get('description', '')}", markup=False, highlight=False)
 
 
 def _flag_name(arg: str) -> str | None:
@@ -50,17 +34,9 @@ def run_command(command: str, args: list[str]) -> None:
     from swiftkit.core.train.run import read_args, run_training
 
     if "--help" in args or "-h" in args:
-        _print_help(command)
+        print_help(command, f"Usage: swift {command} [--config FILE.yaml] --model M --dataset D [--key value ...]", _HELP_KEYS)
         return
-    args = list(args)
-    config_file = None
-    for flag in ("--config", "--config_file", "--config-file"):
-        if flag in args:
-            i = args.index(flag)
-            if i + 1 >= len(args):
-                raise click.UsageError(f"{flag} needs a file")
-            config_file = args[i + 1]
-            del args[i : i + 2]
+    args, config_file = pop_config_file(args)
     registry = get_registry()
     flags = [_flag_name(a) for a in args]
     if command == "rlhf" and "rlhf_type" not in flags:
