@@ -12,9 +12,7 @@ from typing import Any
 
 
 def unwrap_model(model: Any) -> Any:
-    """``model`` without its data-parallel wrappers (those that hold it as ``.module``)."""
-    seen = 0
-    while type(model).__name__ in {"DistributedDataParallel", "DeepSpeedEngine", "DataParallel"} and seen < 8:
-        model = model.module
-        seen += 1
-    return model
+    """``model`` without its data-parallel wrappers (accelerate's own unwrapping)."""
+    from accelerate.utils import extract_model_from_parallel
+
+    return extract_model_from_parallel(model)
