@@ -14,11 +14,10 @@ import json
 import os
 import shutil
 import time
-import uuid
 from typing import Any
 
 from swiftkit.core.errors import ConfigError, SwiftkitError
-from swiftkit.core.infer.export import ExportResult, _atomic_publish, _partial_prefix, remove_stale_partials
+from swiftkit.core.infer.export import ExportResult, atomic_publish, new_partial_dir, remove_stale_partials
 
 CONSOLIDATED_SUFFIX = "-consolidated"
 #: what a checkpoint folder may hold besides weights that a model folder keeps
@@ -82,7 +81,7 @@ def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> Ex
     say(f"gathered {len(state)} tensors from {strategy_id} shards in {checkpoint}")
 
     os.makedirs(os.path.dirname(output_dir), exist_ok=True)
-    partial = _partial_prefix(output_dir) + f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    partial = new_partial_dir(output_dir)
     try:
         os.makedirs(partial)
         model.save_pretrained(partial)
@@ -108,7 +107,7 @@ def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> Ex
         }
         with open(os.path.join(partial, "args.json"), "w", encoding="utf-8") as fh:
             json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
-        _atomic_publish(partial, output_dir, overwrite)
+        atomic_publish(partial, output_dir, overwrite)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

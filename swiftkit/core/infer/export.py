@@ -66,15 +66,20 @@ def default_output_dir(adapter_dir: str) -> str:
     return os.path.normpath(os.path.abspath(adapter_dir)) + MERGED_SUFFIX
 
 
-def _partial_prefix(output_dir: str) -> str:
+def partial_prefix(output_dir: str) -> str:
     parent, name = os.path.split(os.path.normpath(output_dir))
     return os.path.join(parent, f".{name}{_PARTIAL}")
+
+
+def new_partial_dir(output_dir: str) -> str:
+    """A fresh hidden sibling of ``output_dir`` to write into before the rename."""
+    return partial_prefix(output_dir) + f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def remove_stale_partials(output_dir: str) -> list[str]:
     """Remove partial folders a killed export to ``output_dir`` left behind; return them."""
     removed = []
-    for path in glob.glob(glob.escape(_partial_prefix(output_dir)) + "*"):
+    for path in glob.glob(glob.escape(partial_prefix(output_dir)) + "*"):
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
@@ -137,7 +142,7 @@ def _retie_if_equal(model: Any) -> bool:
     return False
 
 
-def _atomic_publish(partial: str, output_dir: str, overwrite: bool) -> None:
+def atomic_publish(partial: str, output_dir: str, overwrite: bool) -> None:
     """Rename the complete ``partial`` folder to ``output_dir`` (replacing it with ``overwrite``)."""
     old = None
     if os.path.lexists(output_dir):
@@ -230,7 +235,7 @@ def merge_lora(
 
     parent = os.path.dirname(output_dir)
     os.makedirs(parent, exist_ok=True)
-    partial = _partial_prefix(output_dir) + f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    partial = new_partial_dir(output_dir)
     try:
         os.makedirs(partial)
         say(f"writing {output_dir}")
@@ -263,7 +268,7 @@ def merge_lora(
             check_template_parity(template, AutoTokenizer.from_pretrained(partial),
                                   where=f"the exported tokenizer ({output_dir})")
             parity_checked = True
-        _atomic_publish(partial, output_dir, overwrite)
+        atomic_publish(partial, output_dir, overwrite)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
