@@ -60,7 +60,7 @@ def swift_register_models():
             params_billion=0.1,
             max_length=4096,
             tags=["text", "base"],
-            loader="swiftkit.core.models.hf:HFCausalLMLoader",
+            loader="swiftkit.models.hf:HFCausalLMLoader",
         )
         for i in range(MODELS)
     ]
@@ -185,7 +185,7 @@ def profile_cold(plugin_dir: Path, scratch: Path) -> None:
     import io
     from contextlib import redirect_stdout
 
-    from swiftkit.core.cli import main
+    from swiftkit.cli import main
 
     prof = cProfile.Profile()
     buf = io.StringIO()
@@ -248,7 +248,7 @@ def main() -> int:
         scenarios = [
             Scenario("python -c pass", [sys.executable, "-c", "pass"], env_with),
             Scenario(
-                "import swiftkit.core.cli", [sys.executable, "-c", "import swiftkit.core.cli"], env_with
+                "import swiftkit.cli", [sys.executable, "-c", "import swiftkit.cli"], env_with
             ),
             Scenario(
                 f"cold, +{args.plugins} plugins",

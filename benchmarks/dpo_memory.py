@@ -62,7 +62,7 @@ SETUP_SCRIPT = r'''
 import json, random, sys
 cfg = json.loads(sys.argv[1])
 from swiftkit.testing.tiny import build_tiny_model
-from swiftkit.testing.tokenizer import _SENTENCES
+from swiftkit.models.offline_tokenizer import _SENTENCES
 model_dir = build_tiny_model(cfg["model_id"], cfg["model_dir"], **cfg["tiny"])
 words = " ".join(_SENTENCES[:14]).replace("\n", " ").split()
 rng = random.Random(cfg["seed"])

@@ -3,9 +3,9 @@
 Builds small random models of real architectures offline (Qwen2 and Llama, with
 :func:`swiftkit.testing.tiny.build_tiny_model`; an 8192-token vocabulary so that the logits
 weigh as they do in real models), runs one measured training step per configuration through
-:func:`swiftkit.core.resources.measure.measure_folder` (family loader, registered tuner,
+:func:`swiftkit.resources.measure.measure_folder` (family loader, registered tuner,
 gradient checkpointing as the trainer enables it, AdamW, the objective's loss) and prints the
-estimate of :func:`swiftkit.core.resources.estimate.estimate_memory` beside the measurement:
+estimate of :func:`swiftkit.resources.estimate.estimate_memory` beside the measurement:
 weights, gradients, optimizer states, activations held after the forward pass (with the fp32
 log-probabilities) and the peak, with the relative error of each.
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from swiftkit.core.errors import SwiftkitError
-    from swiftkit.core.resources.measure import compare, measure_folder
+    from swiftkit.resources.measure import compare, measure_folder
     from swiftkit.testing.tiny import build_tiny_model
 
     if args.device == "cpu":

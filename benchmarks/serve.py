@@ -62,7 +62,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _has_command(name: str) -> bool:
-    from swiftkit.core.cli import CORE_COMMANDS
+    from swiftkit.cli import CORE_COMMANDS
 
     return name in CORE_COMMANDS
 

@@ -76,7 +76,7 @@ SETUP_SCRIPT = r'''
 import json, math, random, sys
 cfg = json.loads(sys.argv[1])
 from swiftkit.testing.tiny import build_tiny_model
-from swiftkit.testing.tokenizer import _SENTENCES
+from swiftkit.models.offline_tokenizer import _SENTENCES
 model_dir = build_tiny_model(cfg["model_id"], cfg["model_dir"], **cfg["tiny"])
 from transformers import AutoTokenizer
 tok = AutoTokenizer.from_pretrained(model_dir)

@@ -1,4 +1,4 @@
-from swiftkit.core.cli import main
+from swiftkit.cli import main
 
 if __name__ == "__main__":
     main()

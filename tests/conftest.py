@@ -34,7 +34,7 @@ _MARK = "@@SWIFTKIT-MODULES@@"
 _RUNNER = f"""
 import json, sys
 sys.argv = ["swift", *json.loads(sys.argv[1])]
-from swiftkit.core.cli import main
+from swiftkit.cli import main
 code = 0
 try:
     main()

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.core.registry import get_registry
 
 

@@ -1,5 +1,5 @@
 """The dataset pipeline: loading, formats, validation, mixing, sampling, splits, tokenization,
-truncation, caching, packing and collators (``swiftkit.core.data``).
+truncation, caching, packing and collators (``swiftkit.data``).
 
 Everything runs offline on files the tests write; the tokenizer is the offline BPE of the
 testing kit and the template the registered ``qwen2_5``.
@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from swiftkit.core.data import DatasetError, DatasetRowError, make_collator, prepare_datasets
 from swiftkit.core.errors import NotFoundError, SwiftkitError
 from swiftkit.core.registry import get_registry
 from swiftkit.core.specs import DatasetSpec
+from swiftkit.data import DatasetError, DatasetRowError, make_collator, prepare_datasets
 from swiftkit.plugins.datasets.converters import SHAREGPT_ROLES
 
 IGNORE = -100
@@ -646,7 +646,7 @@ def test_bad_settings_are_clear_errors(prep, tmp_path):
 
 
 def test_pack_lengths_is_tight():
-    from swiftkit.core.data.steps import pack_lengths
+    from swiftkit.data.steps import pack_lengths
 
     lengths = [7, 3, 5, 5, 2, 8, 1, 9]
     bins = pack_lengths(lengths, 10)
@@ -661,6 +661,6 @@ def test_core_data_module_is_light():
     import subprocess
     import sys
 
-    code = "import sys, swiftkit.core.data; print(sorted(m for m in ('datasets', 'torch', 'numpy', 'transformers') if m in sys.modules))"
+    code = "import sys, swiftkit.data; print(sorted(m for m in ('datasets', 'torch', 'numpy', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True)
     assert out.stdout.strip() == "[]"

@@ -18,8 +18,8 @@ import textwrap
 import pytest
 
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -217,7 +217,7 @@ def test_a_failing_rank_ends_the_job_with_its_error(tiny, data, tmp_path):
     (site / "sitecustomize.py").write_text(textwrap.dedent("""
         import os
         if os.environ.get("RANK") == "1":
-            import swiftkit.core.train.run as run
+            import swiftkit.train.run as run
 
             def _fail(*args, **kwargs):
                 raise RuntimeError("injected failure on rank 1")
@@ -250,7 +250,7 @@ def test_ms_swift_launch_variables_and_flags_describe_the_world():
 
 def test_launcher_command_lines():
     from swiftkit.core.parallel.env import ParallelEnv
-    from swiftkit.core.parallel.launch import launcher_command
+    from swiftkit.parallel.launch import launcher_command
 
     env = ParallelEnv(nproc_per_node=4, nnodes=2, node_rank=0, master_addr="10.0.0.1", master_port=29600)
     cmd = launcher_command("torchrun", env, ["--command", "sft", "--config", "c.json"], "/logs")
@@ -258,14 +258,14 @@ def test_launcher_command_lines():
     assert cmd[cmd.index("--nproc_per_node") + 1] == "4" and cmd[cmd.index("--nnodes") + 1] == "2"
     assert cmd[cmd.index("--master_addr") + 1] == "10.0.0.1" and cmd[cmd.index("--master_port") + 1] == "29600"
     assert cmd[cmd.index("--redirects") + 1] == "1:3,2:3,3:3"  # local rank 0 of node 0 keeps the console
-    assert cmd[-5:] == ["swiftkit.core.parallel.worker", "--command", "sft", "--config", "c.json"]
+    assert cmd[-5:] == ["swiftkit.parallel.worker", "--command", "sft", "--config", "c.json"]
     alone = launcher_command("torchrun", ParallelEnv(nproc_per_node=2), [], "/l", standalone=True)
     assert "--standalone" in alone and "--master_port" not in alone
     other_node = ParallelEnv(nproc_per_node=2, nnodes=2, node_rank=1)
     assert launcher_command("torchrun", other_node, [], "/l")[-3] == "0:3,1:3"
     ds = launcher_command("deepspeed", ParallelEnv(nproc_per_node=2), ["--command", "sft"], "/logs")
     assert ds[1:3] == ["-m", "deepspeed.launcher.runner"] and "--no_local_rank" in ds
-    assert ds[ds.index("--num_gpus") + 1] == "2" and ds[ds.index("--module") + 1] == "swiftkit.core.parallel.worker"
+    assert ds[ds.index("--num_gpus") + 1] == "2" and ds[ds.index("--module") + 1] == "swiftkit.parallel.worker"
 
 
 def test_two_strategies_at_once_is_an_error_before_anything_loads(run_swift, data):

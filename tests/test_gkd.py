@@ -9,11 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
 from swiftkit.plugins.methods.gkd.objective import generalized_jsd
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

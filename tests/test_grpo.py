@@ -13,10 +13,10 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -226,7 +226,7 @@ def test_reused_rollouts_see_every_prompt():
     prompts, so an epoch still visits every prompt (in blocks, once per rollout)."""
     from torch.utils.data import SequentialSampler
 
-    from swiftkit.core.train.samplers import RepeatBlocks
+    from swiftkit.train.samplers import RepeatBlocks
 
     order = list(RepeatBlocks(SequentialSampler(range(10)), block=4, repeats=3))
     assert order == [0, 1, 2, 3] * 3 + [4, 5, 6, 7] * 3 + [8, 9] * 3

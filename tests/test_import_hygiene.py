@@ -25,7 +25,7 @@ def behaviour_modules() -> set[str]:
 @pytest.fixture(scope="module")
 def lazy_modules():
     mods = behaviour_modules()
-    assert "swiftkit.core.templates.base" in mods or any(m.startswith("swiftkit.") for m in mods)
+    assert "swiftkit.templates.base" in mods or any(m.startswith("swiftkit.") for m in mods)
     return mods
 
 

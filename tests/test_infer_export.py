@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from swiftkit.core.config import build_config
 from swiftkit.core.engines.interface import ChatRequest, ChatResponse, InferEngine, SamplingOptions
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.run import run_training
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.run import run_training
 
 MODEL = "qwen2.5-0.5b-instruct"
 TEMPLATE = "qwen2_5"
@@ -93,7 +93,7 @@ def checkpoint(tmp_path_factory, registry, base_model, data) -> str:
 
 
 def swift(*args: str, input: str | None = None):
-    from swiftkit.core.cli import cli
+    from swiftkit.cli import cli
 
     result = CliRunner().invoke(cli, list(args), input=input)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -190,7 +190,7 @@ class RecordingEngine(InferEngine):
 
 
 def test_chat_loop_history_clear_exit_and_system():
-    from swiftkit.core.infer.interactive import chat_loop
+    from swiftkit.infer.interactive import chat_loop
 
     engine = RecordingEngine()
     lines: list[str] = []
@@ -279,14 +279,14 @@ def test_merged_answers_equal_adapter_answers(merged, base_model, data, adapter_
         assert (m["response"], m["completion_tokens"], m["finish_reason"]) == (
             a["response"], a["completion_tokens"], a["finish_reason"])
     # the adapter changed the answers (otherwise the comparison proves nothing)
-    from swiftkit.core.infer.factory import create_engine
+    from swiftkit.infer.factory import create_engine
 
     engine, _ = create_engine({"model": base_model}, registry)
     base = [r.text for r in _greedy(engine, prompts)]
     engine.close()
     assert base != [a["response"] for a in adapter_results]
     # swift deploy of the merged folder: the OpenAI-compatible server answers the same
-    server = pytest.importorskip("swiftkit.core.infer.server")
+    server = pytest.importorskip("swiftkit.serve.server")
     pytest.importorskip("fastapi")
     import httpx
 
@@ -356,7 +356,7 @@ def test_export_needs_an_adapter(base_model, tmp_path):
 def test_parity_check_passes_on_the_export_and_detects_tampering(merged, registry, tmp_path):
     from transformers import AutoTokenizer
 
-    from swiftkit.core.templates.parity import TemplateParityError, check_model_dir_parity
+    from swiftkit.templates.parity import TemplateParityError, check_model_dir_parity
 
     assert check_model_dir_parity(merged, registry=registry) is True
     tampered = tmp_path / "tampered"
@@ -377,7 +377,7 @@ def test_parity_check_passes_on_the_export_and_detects_tampering(merged, registr
 def test_deploy_parity_is_strict_for_exports_only(merged, base_model, registry, tmp_path):
     from transformers import AutoTokenizer
 
-    from swiftkit.core.templates.parity import TemplateParityError, check_deploy_parity
+    from swiftkit.templates.parity import TemplateParityError, check_deploy_parity
 
     template = registry.template(TEMPLATE)
     assert check_deploy_parity(merged, template) is True
@@ -396,8 +396,8 @@ def test_deploy_parity_is_strict_for_exports_only(merged, base_model, registry, 
 
 
 def test_export_with_mismatching_template_fails_and_writes_nothing(checkpoint, tmp_path, monkeypatch):
-    from swiftkit.core.templates.base import FormatTemplate
-    from swiftkit.core.templates.parity import TemplateParityError
+    from swiftkit.templates.base import FormatTemplate
+    from swiftkit.templates.parity import TemplateParityError
 
     original = FormatTemplate.chat_template
 
@@ -412,7 +412,7 @@ def test_export_with_mismatching_template_fails_and_writes_nothing(checkpoint, t
 
 
 def test_parity_for_every_builtin_template(registry):
-    from swiftkit.core.templates.parity import check_template_parity
+    from swiftkit.templates.parity import check_template_parity
     from swiftkit.testing.tokenizer import build_tokenizer
 
     for entry in registry.entries("template"):
@@ -427,7 +427,7 @@ def test_parity_for_every_builtin_template(registry):
 def test_merge_with_tied_embeddings_matches_adapter(tmp_path, registry, data):
     """Qwen2.5-0.5B and Llama-3.2-1B tie lm_head to the embeddings: a LoRA on lm_head must not
     leak into the embeddings when merged."""
-    from swiftkit.core.infer.factory import create_engine
+    from swiftkit.infer.factory import create_engine
 
     base = str(build_tiny_model(MODEL, tmp_path / MODEL, registry=registry, tie_word_embeddings=True))
     checkpoint = str(_train(registry, base, data["train"], tmp_path / "run", steps=10))
@@ -473,7 +473,7 @@ def test_pissa_checkpoint_merges_or_is_refused(init, base_model, data, registry,
 
 def test_read_conversations_formats_sampling_and_errors(data, tmp_path, registry):
     from swiftkit.core.data.errors import DatasetRowError
-    from swiftkit.core.data.rows import read_conversations, split_prompt
+    from swiftkit.data.rows import read_conversations, split_prompt
 
     rows = read_conversations([data["val_alpaca"], data["val"] + "#2"], registry=registry).rows
     assert len(rows) == 5 and rows[0].source == data["val_alpaca"] and rows[0].row == 1

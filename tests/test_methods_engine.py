@@ -81,7 +81,7 @@ def sft(reg):
 
 @pytest.fixture(scope="module")
 def batch(sft, template, tokenizer):
-    from swiftkit.core.data import make_collator
+    from swiftkit.data import make_collator
 
     return make_collator(tokenizer)([sft.encode(template, tokenizer, c) for c in CONVERSATIONS])
 

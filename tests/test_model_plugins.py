@@ -119,7 +119,7 @@ def test_builtin_specs_are_complete_and_unique():
         assert s.architecture.endswith("ForCausalLM") and s.decoder_layer_cls.endswith("DecoderLayer")
         assert s.lora_target_modules and s.template and s.description
         assert "text" in s.tags and ({"base", "instruct"} & set(s.tags))
-        assert s.loader.startswith(("swiftkit.core.models.hf:", "swiftkit.plugins.models.")), s.loader
+        assert s.loader.startswith(("swiftkit.models.hf:", "swiftkit.plugins.models.")), s.loader
     by_id = {s.id: s for s in specs}
     # spot checks of real facts
     assert by_id["qwen2.5-7b-instruct"].params_billion == 7.62
@@ -212,7 +212,7 @@ def test_tiny_config_overrides(registry):
 def test_resolve_dtype():
     import torch
 
-    from swiftkit.core.models.hf import resolve_dtype
+    from swiftkit.models.hf import resolve_dtype
 
     assert resolve_dtype(None) is None
     assert resolve_dtype("auto") == "auto"

@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.testing import make_plugin
 
 COMMAND_MODULE = '''

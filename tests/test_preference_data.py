@@ -1,4 +1,4 @@
-"""Preference data (``swiftkit.core.data.preference``): the pair / KTO / prompt-only formats,
+"""Preference data (``swiftkit.data.preference``): the pair / KTO / prompt-only formats,
 ``prepare_datasets(mode="preference" | "kto" | "prompt")`` and their collators.
 
 Offline: the testing kit's BPE tokenizer and the registered ``qwen2_5`` template; the formats
@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from swiftkit.core.data import DatasetError, DatasetRowError, prepare_datasets
-from swiftkit.core.data.pair_collator import make_kto_collator, make_pair_collator, make_prompt_collator
 from swiftkit.core.errors import RowError
 from swiftkit.core.specs import FormatSpec
+from swiftkit.data import DatasetError, DatasetRowError, prepare_datasets
+from swiftkit.data.pair_collator import make_kto_collator, make_pair_collator, make_prompt_collator
 from swiftkit.plugins.datasets import converters as C
 
 IGNORE = -100
@@ -253,7 +253,7 @@ def test_modes_pick_only_their_formats(prep, tmp_path, monkeypatch):
     kto_file = write_jsonl(tmp_path / "kto.jsonl", [{"prompt": "Hi", "completion": "Yo", "label": True}])
     harness.add(make_plugin("kto_data_test_plugin", swift_register_datasets=lambda: [
         DatasetSpec(id="test-kto", format="kto", path="swiftkit_pref_test_pkg:kto.jsonl")]))
-    from swiftkit.core.data import sources
+    from swiftkit.data import sources
 
     monkeypatch.setattr(sources, "_bundled_path", lambda spec: kto_file)
     with pytest.raises(DatasetError, match="format 'kto' is for kto data, not 'preference'"):

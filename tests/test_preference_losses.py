@@ -344,7 +344,7 @@ def _per_token_logps(model, ids, labels):
 def test_kto_objective_with_collated_kl_rows_matches_trl(trl_mod, loss_type):
     """End to end below the trainer: rows -> KTO collator (KL rows: prompt i, completion i+1) ->
     our objective, against TRL's ``_compute_loss`` fed the same model's log-probs."""
-    from swiftkit.core.data.pair_collator import KTOCollator
+    from swiftkit.data.pair_collator import KTOCollator
 
     gen = torch.Generator().manual_seed(3)
     rows = []

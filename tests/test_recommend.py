@@ -16,8 +16,8 @@ import pytest
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.core.registry import get_registry
-from swiftkit.core.resources.estimate import GiB, estimate_memory, quantized_bytes_per_param
-from swiftkit.core.resources.recommend import (
+from swiftkit.resources.estimate import GiB, estimate_memory, quantized_bytes_per_param
+from swiftkit.resources.recommend import (
     COMMON_HARDWARE,
     DEFAULT_HEADROOM,
     Hardware,
@@ -26,7 +26,7 @@ from swiftkit.core.resources.recommend import (
     recommend,
     recommend_table,
 )
-from swiftkit.core.resources.shape import ModelShape, shape_from_config, shape_from_params, shape_of_model
+from swiftkit.resources.shape import ModelShape, shape_from_config, shape_from_params, shape_of_model
 
 # ----------------------------------------------------------------------------------------------
 # (a) estimate vs measured
@@ -100,7 +100,7 @@ def _report(rows: dict[str, tuple[int, int, float]]) -> str:
 @pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize("size,tuner,dtype,batch,seq,ckpt,options", [(*m, {})[:7] for m in MEASURED], ids=lambda v: str(v))
 def test_estimate_matches_measured_step(model_dirs, size, tuner, dtype, batch, seq, ckpt, options):
-    from swiftkit.core.resources.measure import compare, measure_folder
+    from swiftkit.resources.measure import compare, measure_folder
 
     try:
         measured, est = measure_folder(
@@ -347,7 +347,7 @@ def test_user_constraints_are_kept():
 
 
 def test_deepspeed_values_map_to_estimates(tmp_path):
-    from swiftkit.core.resources.recommend import _deepspeed_preset
+    from swiftkit.resources.recommend import _deepspeed_preset
 
     assert _deepspeed_preset("default-zero3") == "zero3"
     assert _deepspeed_preset("zero2_offload") == "zero2_offload"
@@ -425,7 +425,7 @@ def test_recommended_flags_are_valid_sft_flags():
     """What `swift recommend` prints and `--auto` sets passes the run-config schema (the strategy
     and QLoRA keys belong to plugins: a renamed option shows here)."""
     from swiftkit.core.config import build_config
-    from swiftkit.core.resources.recommend import Candidate
+    from swiftkit.resources.recommend import Candidate
 
     reg = get_registry()
     for cand in (

@@ -12,7 +12,7 @@ import pytest
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.core.methods.interface import RewardFunction
-from swiftkit.core.methods.rewards import load_reward_functions, score, summarize, total
+from swiftkit.train.rewards import load_reward_functions, score, summarize, total
 
 REWARD_IDS = {"accuracy", "format", "length", "repetition", "contains"}
 
@@ -61,7 +61,7 @@ def test_registration_discovered_and_light(reg):
         "b.swift_register_rewards()\n"
         "heavy = {'torch', 'transformers', 'datasets', 'numpy'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
-        "import swiftkit.core.methods.rewards, swiftkit.plugins.rewards.functions\n"
+        "import swiftkit.train.rewards, swiftkit.plugins.rewards.functions\n"
         "heavy = {'torch', 'transformers'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )

@@ -8,10 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -36,9 +36,9 @@ from swiftkit.core.engines.interface import (  # noqa: E402
     StreamChunk,
     TokenLogprob,
 )
-from swiftkit.core.infer.factory import ResolvedModel  # noqa: E402
-from swiftkit.core.infer.server import create_app, run_in_thread  # noqa: E402
 from swiftkit.core.specs import EngineSpec  # noqa: E402
+from swiftkit.infer.factory import ResolvedModel  # noqa: E402
+from swiftkit.serve.server import create_app, run_in_thread  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
 
@@ -63,7 +63,7 @@ def tiny_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(tiny_dir):
-    from swiftkit.core.infer.factory import create_engine
+    from swiftkit.infer.factory import create_engine
 
     engine, resolved = create_engine({"model": str(tiny_dir), "infer_backend": "pt"})
     yield engine, resolved
@@ -517,7 +517,7 @@ def test_engine_failures(scripted):
 
 
 def _deploy_keys_registered() -> bool:
-    from swiftkit.core.cli import CORE_COMMANDS
+    from swiftkit.cli import CORE_COMMANDS
     from swiftkit.core.config import CORE_PROPERTIES
 
     return "deploy" in CORE_COMMANDS and {"host", "port", "api_key", "served_model_name"} <= set(CORE_PROPERTIES)

@@ -11,9 +11,9 @@ import pytest
 
 from swiftkit.core.registry import get_registry
 from swiftkit.core.specs import TemplateSpec
-from swiftkit.core.templates.base import FormatTemplate
 from swiftkit.core.templates.interface import IGNORE_INDEX, apply_loss_scale, tokenize_segments
-from swiftkit.core.templates.tokenizer import TokenizerTemplate
+from swiftkit.templates.base import FormatTemplate
+from swiftkit.templates.tokenizer import TokenizerTemplate
 from swiftkit.testing.tiny import build_tiny_model
 from swiftkit.testing.tokenizer import build_tokenizer
 

@@ -16,9 +16,9 @@ import pytest
 
 from swiftkit.core.registry import get_registry
 from swiftkit.core.specs import TemplateSpec
-from swiftkit.core.templates.base import FormatTemplate
-from swiftkit.core.templates.jinja import fill, generate_chat_template, jinja_literal, split_format
 from swiftkit.plugins.templates import chat
+from swiftkit.templates.base import FormatTemplate
+from swiftkit.templates.jinja import fill, generate_chat_template, jinja_literal, split_format
 from swiftkit.testing.tokenizer import build_tokenizer
 
 #: the spec-driven built-in formats (the generic ``tokenizer`` template renders with a
@@ -413,7 +413,7 @@ def test_plugin_modules_are_light():
     code = (
         "import sys; import swiftkit.plugins.templates.chat as c, swiftkit.plugins.datasets.formats as f;"
         "c.swift_register_templates(); f.swift_register_formats();"
-        "heavy = [m for m in ('torch', 'transformers', 'tokenizers', 'jinja2', 'swiftkit.core.templates.base',"
+        "heavy = [m for m in ('torch', 'transformers', 'tokenizers', 'jinja2', 'swiftkit.templates.base',"
         " 'swiftkit.plugins.datasets.converters') if m in sys.modules]; print(heavy); assert not heavy"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from swiftkit.core.cli import cli
+from swiftkit.cli import cli
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_yaml_config_with_dashed_flags_trains(tiny, data, tmp_path):
 def test_unloadable_model_is_a_clear_error(data, tmp_path):
     from swiftkit.core.config import build_config
     from swiftkit.core.errors import SwiftkitError
-    from swiftkit.core.train.run import run_training
+    from swiftkit.train.run import run_training
 
     registry = get_registry()
     config = build_config(registry, command="sft", cli_args=["--model", "Qwen/Qwen2.5-0.5B-Instruct", "--dataset", data,
@@ -99,7 +99,7 @@ def test_resume_needs_only_the_checkpoint_path(tiny, data, tmp_path):
 def test_auto_fills_what_the_user_left_open(tiny, data, tmp_path, monkeypatch):
     """`--auto` asks `swift recommend` for a machine (here: one 24 GB GPU, as if detected) and
     keeps every choice the user made."""
-    from swiftkit.core.resources import recommend as rec
+    from swiftkit.resources import recommend as rec
 
     captured, real = {}, rec.auto_overrides
 

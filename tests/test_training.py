@@ -14,9 +14,9 @@ import pytest
 
 from swiftkit.core.config import build_config
 from swiftkit.core.registry import get_registry
-from swiftkit.core.train.callbacks import read_log
-from swiftkit.core.train.run import read_args, run_training
 from swiftkit.testing.tiny import build_tiny_model
+from swiftkit.train.callbacks import read_log
+from swiftkit.train.run import read_args, run_training
 
 FAMILY_MODELS = {
     "qwen2": "qwen2.5-0.5b-instruct",
@@ -141,8 +141,8 @@ KILL_SCRIPT = textwrap.dedent('''
     import os, sys
     from swiftkit.core.config import build_config
     from swiftkit.core.registry import get_registry
-    from swiftkit.core.train import trainer as trainer_module
-    from swiftkit.core.train.run import run_training
+    from swiftkit.train import trainer as trainer_module
+    from swiftkit.train.run import run_training
 
     original = trainer_module.SwiftTrainer._save_rng_state
 

@@ -137,7 +137,7 @@ class ModelSpec(Spec):
     #: the architecture's sizes (``hidden_size``, ``num_hidden_layers``, ``vocab_size`` ...,
     #: named as in ``config.json``), read by the memory estimator (``swift recommend``)
     shape: dict[str, Any] | None = None
-    loader: str = "swiftkit.core.models.hf:HFCausalLMLoader"
+    loader: str = "swiftkit.models.hf:HFCausalLMLoader"
 
     def names(self) -> list[str]:
         return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
@@ -195,7 +195,7 @@ class TemplateSpec(Spec):
     stop_words: list[str] = field(default_factory=list)
     special_tokens: list[str] = field(default_factory=list)
     placeholders: dict[str, str] = field(default_factory=dict)
-    behaviour: str = "swiftkit.core.templates.base:FormatTemplate"
+    behaviour: str = "swiftkit.templates.base:FormatTemplate"
 
 
 TemplateSpec.SCHEMA = _schema(

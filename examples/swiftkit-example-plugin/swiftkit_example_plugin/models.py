@@ -3,7 +3,7 @@
 Light registration module (entry point ``yi`` in group ``swiftkit.models``): it imports nothing
 but ``swiftkit.core`` and returns plain specs. Yi checkpoints are Llama-architecture models
 (``config.json``: ``model_type: llama``, ``architectures: [LlamaForCausalLM]``), so every spec
-points at swiftkit's default loader, :class:`swiftkit.core.models.hf.HFCausalLMLoader`; a family
+points at swiftkit's default loader, :class:`swiftkit.models.hf.HFCausalLMLoader`; a family
 that needed other code would name its own ``"swiftkit_example_plugin.loader:YiLoader"`` here.
 
 Hub ids are exactly those of the public model listing (ModelScope ``01ai/...``, Hugging Face
@@ -15,7 +15,7 @@ Hub ids are exactly those of the public model listing (ModelScope ``01ai/...``, 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs
+from swiftkit.models.checkpoints import checkpoint_specs
 
 #: The plugin-API version this module was written against (swiftkit checks it on load).
 SWIFTKIT_PLUGIN_API = "1.0"
@@ -33,7 +33,7 @@ FAMILIES = {
         "template": TEMPLATE,
         "decoder_layer_cls": "LlamaDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-        "loader": "swiftkit.core.models.hf:HFCausalLMLoader",
+        "loader": "swiftkit.models.hf:HFCausalLMLoader",
         "requires": ["transformers>=4.34"],
     },
 }

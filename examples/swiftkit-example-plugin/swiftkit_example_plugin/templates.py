@@ -4,7 +4,7 @@ Light registration module (entry point ``example-templates`` in group ``swiftkit
 Yi's chat format is ChatML (``<|im_start|>role\\n...<|im_end|>\\n``). This template differs from
 swiftkit's built-in ``chatml`` by a default system prompt, used when a conversation has no
 system message, and by Yi's special tokens. It is pure data: the behaviour is swiftkit's
-generic :class:`swiftkit.core.templates.base.FormatTemplate`, which encodes conversations for
+generic :class:`swiftkit.templates.base.FormatTemplate`, which encodes conversations for
 training (loss on the assistant turns only), renders prompts for inference and generates the
 exported Jinja ``chat_template`` from the same fields.
 """
@@ -32,6 +32,6 @@ def swift_register_templates() -> list[TemplateSpec]:
             default_system=DEFAULT_SYSTEM,
             stop_words=["<|im_end|>", "<|endoftext|>"],
             special_tokens=["<|startoftext|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|im_sep|>"],
-            behaviour="swiftkit.core.templates.base:FormatTemplate",
+            behaviour="swiftkit.templates.base:FormatTemplate",
         )
     ]

@@ -3,7 +3,7 @@
 A strategy turns a run into (a) how it is launched and (b) what each launched process does
 differently: extra ``TrainingArguments`` fields, per-process set-up before the model loads,
 extra ``from_pretrained`` arguments. The launching itself is the core's
-(:mod:`swiftkit.core.parallel.launch`); a strategy only says which launcher it needs.
+(:mod:`swiftkit.parallel.launch`); a strategy only says which launcher it needs.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ Batch layout (produced by the preference data pipeline)
 Paired methods (dpo, orpo, simpo, cpo): ``chosen_input_ids``, ``chosen_labels``,
 ``chosen_attention_mask``, ``rejected_input_ids``, ``rejected_labels``,
 ``rejected_attention_mask``; labels are aligned with the inputs (shifted inside, as
-:func:`swiftkit.core.train.losses.causal_lm_loss` does) and -100 outside the response.
+:func:`swiftkit.train.losses.causal_lm_loss` does) and -100 outside the response.
 Unpaired KTO: ``input_ids``, ``labels``, ``attention_mask`` and ``label`` (bool: desirable),
 and ``KL_input_ids``, ``KL_labels``, ``KL_attention_mask`` (row i's prompt with row i+1's
-completion, :class:`swiftkit.core.data.pair_collator.KTOCollator`) for KTO's KL reference point.
+completion, :class:`swiftkit.data.pair_collator.KTOCollator`) for KTO's KL reference point.
 
 Reference model contract
 ------------------------
@@ -48,7 +48,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
-from swiftkit.core.train.losses import IGNORE_INDEX
+from swiftkit.train.losses import IGNORE_INDEX
 
 __all__ = [
     "PreferenceObjective",
@@ -359,7 +359,7 @@ class PreferenceObjective(Objective):
         ``rejected_logps``; means per token with ``average``), label-token counts
         (``chosen_lengths``, ``rejected_lengths``) and ``nll_loss``, the mean next-token
         cross-entropy over the chosen label tokens."""
-        from swiftkit.core.train.losses import causal_lm_loss
+        from swiftkit.train.losses import causal_lm_loss
 
         inputs = self.concatenated_inputs(batch)
         logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
@@ -381,7 +381,7 @@ class PreferenceObjective(Objective):
         import torch
 
         from swiftkit.core.errors import SwiftkitError
-        from swiftkit.core.train.unwrap import unwrap_model
+        from swiftkit.train.unwrap import unwrap_model
 
         with torch.no_grad():
             if self.ref_model is not None:

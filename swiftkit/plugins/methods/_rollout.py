@@ -14,7 +14,7 @@
   micro-steps: the first ``gradient_accumulation_steps`` of each cycle sample a rollout from
   their batch (one slot each), the others reuse the slots in order. The trainer repeats each
   accumulation cycle's prompts ``reuse`` times (:attr:`OnlineObjective.batch_repeats`,
-  :class:`swiftkit.core.train.samplers.RepeatBlocks`), so the batches the reusing steps receive
+  :class:`swiftkit.train.samplers.RepeatBlocks`), so the batches the reusing steps receive
   are the prompts already sampled and an epoch covers every prompt (as TRL's repeat sampler).
 * **Teardown**: :meth:`OnlineObjective.callbacks` gives ``run_training`` a Trainer callback
   that closes the engine when training ends (its scheduler thread and its hold on the model).
@@ -31,7 +31,7 @@ from typing import Any
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.core.methods.interface import Objective
-from swiftkit.core.train.unwrap import unwrap_model
+from swiftkit.train.unwrap import unwrap_model
 
 __all__ = [
     "OnlineObjective",

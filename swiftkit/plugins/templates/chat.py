@@ -1,10 +1,10 @@
 """Built-in chat templates: data only.
 
 ``tokenizer`` is the generic template: it renders with the tokenizer's own ``chat_template``
-(:class:`swiftkit.core.templates.tokenizer.TokenizerTemplate`), for models whose family has no
+(:class:`swiftkit.templates.tokenizer.TokenizerTemplate`), for models whose family has no
 registered template; it needs the tokenizer (``registry.template("tokenizer", tokenizer=tok)``).
 Every other spec mirrors a model's official Hugging Face ``chat_template`` (noted per spec) and is
-rendered by :class:`swiftkit.core.templates.base.FormatTemplate`, which also generates the
+rendered by :class:`swiftkit.templates.base.FormatTemplate`, which also generates the
 exported Jinja from the same fields. Contents are rendered verbatim: templates that ``trim``
 contents in their official Jinja (Llama 3, Gemma) give the same text for already-trimmed data.
 """
@@ -16,7 +16,7 @@ from swiftkit.core.specs import TemplateSpec
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-TOKENIZER_BEHAVIOUR = "swiftkit.core.templates.tokenizer:TokenizerTemplate"
+TOKENIZER_BEHAVIOUR = "swiftkit.templates.tokenizer:TokenizerTemplate"
 
 QWEN_SYSTEM = "You are a helpful assistant."
 QWEN2_5_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."

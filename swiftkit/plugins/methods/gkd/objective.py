@@ -102,7 +102,7 @@ def sample_replies(model: Any, prompts: list[list[int]], *, max_new_tokens: int,
         kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
     else:
         kwargs.update(do_sample=False)
-    from swiftkit.core.train.unwrap import unwrap_model
+    from swiftkit.train.unwrap import unwrap_model
 
     model = unwrap_model(model)  # generate() is the model's, hidden by data-parallel wrappers
     was_training = model.training

@@ -10,7 +10,7 @@ One rollout, from a batch of prompts (data mode ``prompt``), through the shared 
    in eval mode and without gradients; temperature from the core ``--temperature`` (1.0 when
    unset), at most ``max_completion_length`` tokens, seeded per step and row.
 2. **Score** them with the reward functions (``--reward_funcs``, see
-   :mod:`swiftkit.core.methods.rewards`); the total is their weighted sum (``--reward_weights``).
+   :mod:`swiftkit.train.rewards`); the total is their weighted sum (``--reward_weights``).
 3. **Advantages** are group-normalised: ``(r - mean_group) / (std_group + 1e-4)`` (sample std, as TRL).
 4. With ``num_iterations`` > 1, the **old log-probs** (the sampling policy's, eval mode) are
    recorded now; the **reference** log-probs too when ``beta`` > 0.
@@ -126,7 +126,7 @@ class GrpoObjective(OnlineObjective):
               config: dict[str, Any] | None = None, **kwargs: Any) -> None:
         """Receive what sampling and scoring need (called by ``run_training``)."""
         super().setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=config, **kwargs)
-        from swiftkit.core.methods.rewards import load_reward_functions
+        from swiftkit.train.rewards import load_reward_functions
 
         self.reward_functions = load_reward_functions(self.reward_names, registry, {**dict(config or {}), **self.options})
 
@@ -135,7 +135,7 @@ class GrpoObjective(OnlineObjective):
     def make_rollout(self, model: Any, batch: dict[str, Any]) -> GrpoRollout:
         import torch
 
-        from swiftkit.core.methods.rewards import score, summarize, total
+        from swiftkit.train.rewards import score, summarize, total
 
         if self.reward_functions is None:
             raise SwiftkitError("the grpo objective was not set up: run_training must call objective.setup(...)")

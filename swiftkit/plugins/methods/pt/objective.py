@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
-from swiftkit.core.train.losses import causal_lm_loss
+from swiftkit.train.losses import causal_lm_loss
 
 
 class PtObjective(Objective):

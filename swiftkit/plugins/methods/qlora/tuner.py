@@ -159,7 +159,7 @@ class QLoraTuner(LoraTuner):
         if name != "auto":
             return _dtype(name)
         if torch_dtype is not None:
-            from swiftkit.core.models.hf import resolve_dtype
+            from swiftkit.models.hf import resolve_dtype
 
             dtype = resolve_dtype(torch_dtype)
             if dtype != "auto":

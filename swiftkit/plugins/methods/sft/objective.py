@@ -12,7 +12,7 @@ from typing import Any
 
 from swiftkit.core.methods.interface import Objective
 from swiftkit.core.templates.interface import IGNORE_INDEX
-from swiftkit.core.train.losses import causal_lm_loss
+from swiftkit.train.losses import causal_lm_loss
 
 __all__ = ["IGNORE_INDEX", "SftObjective"]
 

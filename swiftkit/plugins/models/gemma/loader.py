@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from swiftkit.core.models.hf import HFCausalLMLoader
+from swiftkit.models.hf import HFCausalLMLoader
 
 
 class GemmaLoader(HFCausalLMLoader):

@@ -1,14 +1,14 @@
 """Llama model families (Meta): Llama 2, Llama 3, Llama 3.1 and Llama 3.2 text models.
 
 Light registration module: it imports nothing but ``swiftkit.core``. Llama needs no tiny-config
-tweaks, so every spec uses the default :class:`swiftkit.core.models.hf.HFCausalLMLoader`.
+tweaks, so every spec uses the default :class:`swiftkit.models.hf.HFCausalLMLoader`.
 Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Face).
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs, model_shape
+from swiftkit.models.checkpoints import checkpoint_specs, model_shape
 
 SWIFTKIT_PLUGIN_API = "1.0"
 

@@ -8,7 +8,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs, model_shape
+from swiftkit.models.checkpoints import checkpoint_specs, model_shape
 
 SWIFTKIT_PLUGIN_API = "1.0"
 

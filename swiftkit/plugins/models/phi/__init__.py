@@ -9,7 +9,7 @@ Hub ids are those of ms-swift's public model listing (ModelScope and Hugging Fac
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.core.models.checkpoints import checkpoint_specs
+from swiftkit.models.checkpoints import checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.0"
 

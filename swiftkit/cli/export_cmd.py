@@ -1,0 +1,63 @@
+"""``swift export``: turn a training checkpoint into a model folder other tools load.
+
+    swift export --model output/v0-xxx/checkpoint-100 --merge_lora            # -> checkpoint-100-merged
+    swift export --model Qwen/Qwen2.5-7B-Instruct --adapters ckpt --merge_lora --output_dir merged --overwrite
+    swift export --model output/v0-xxx/checkpoint-100                        # ZeRO shards -> checkpoint-100-consolidated
+
+``--merge_lora`` writes the base with the adapter merged, its tokenizer carrying the training
+template as ``chat_template`` (checked to render the same prompts), and an ``args.json``;
+see :mod:`swiftkit.export.merge`. Without it, a checkpoint a sharded strategy wrote
+(DeepSpeed ZeRO) is gathered into ``<checkpoint>-consolidated``
+(:mod:`swiftkit.export.consolidate`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from swiftkit.cli.run_args import pop_config_file, print_help
+
+_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+
+_HELP_KEYS = ["model", "adapters", "merge_lora", "output_dir", "overwrite", "template", "torch_dtype"]
+
+
+def run_export(args: list[str]) -> None:
+    from rich.markup import escape
+
+    from swiftkit.cli.output import console
+    from swiftkit.core.config import build_config
+    from swiftkit.core.registry import get_registry
+
+    if "--help" in args or "-h" in args:
+        print_help("export", "Usage: swift export --model CHECKPOINT --merge_lora [--output_dir DIR] [--overwrite]",
+                   _HELP_KEYS)
+        return
+    args, config_file = pop_config_file(args)
+    registry = get_registry()
+    config = build_config(registry, command="export", cli_args=args, config_file=config_file)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    out = console()
+    if config.get("merge_lora"):
+        from swiftkit.export.merge import merge_lora
+
+        result = merge_lora(config, registry, log=lambda text: out.print(escape(text), highlight=False))
+    else:  # a sharded (ZeRO) checkpoint gathered into a plain model folder
+        from swiftkit.export.consolidate import consolidate
+
+        result = consolidate(config, registry, log=lambda text: out.print(escape(text), highlight=False))
+    for note in result.notes:
+        out.print(escape(note), highlight=False)
+    parity = "chat_template checked against the template" if result.parity_checked else "tokenizer's own chat_template"
+    out.print(f"[bold green]done[/bold green] in {result.seconds:.1f} s: {escape(result.output_dir)} "
+              f"({result.model_id}, template {result.template}; {parity})")
+
+
+@click.command("export", context_settings=_SETTINGS, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def export_command(args: tuple[str, ...]) -> None:
+    """Merge a LoRA checkpoint into a full model folder (--merge_lora)."""
+    run_export(list(args))

@@ -1,0 +1,109 @@
+"""``swift list KIND``: what the installed plugins provide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from swiftkit.cli.output import echo_json, kind_of, provenance, table, warn_broken
+
+
+def _fmt_params(v: Any) -> str:
+    return "" if v is None else f"{v:g}"
+
+
+def _fmt_len(v: Any) -> str:
+    if v is None:
+        return ""
+    for unit in (1024, 1000):  # 131072 -> 128k, 200000 -> 200k
+        if v >= unit and v % unit == 0:
+            return f"{v // unit}k"
+    return str(v)
+
+
+def _join(v: Any) -> str:
+    return ", ".join(map(str, v or []))
+
+
+#: kind -> [(column title, row -> text)]; the plugin provenance column is added to every kind
+COLUMNS: dict[str, list[tuple[str, Any]]] = {
+    "model": [
+        ("ID", lambda d: d["id"]),
+        ("FAMILY", lambda d: d.get("family", "")),
+        ("ARCHITECTURE", lambda d: d.get("architecture", "")),
+        ("TEMPLATE", lambda d: d.get("template", "")),
+        ("PARAMS (B)", lambda d: _fmt_params(d.get("params_billion"))),
+        ("CONTEXT", lambda d: _fmt_len(d.get("max_length"))),
+        ("HUB ID", lambda d: d.get("hf_id") or d.get("ms_id") or ""),
+    ],
+    "template": [
+        ("ID", lambda d: d["id"]),
+        ("SYSTEM", lambda d: d.get("system_style", "")),
+        ("STOP WORDS", lambda d: _join(d.get("stop_words"))),
+        ("DESCRIPTION", lambda d: d.get("description", "")),
+    ],
+    "dataset": [
+        ("ID", lambda d: d["id"]),
+        ("FORMAT", lambda d: d.get("format", "")),
+        ("SOURCE", lambda d: d.get("hf_id") or d.get("ms_id") or d.get("path") or ""),
+        ("ROWS", lambda d: "" if d.get("num_rows") is None else str(d["num_rows"])),
+        ("TAGS", lambda d: _join(d.get("tags"))),
+    ],
+    "format": [
+        ("ID", lambda d: d["id"]),
+        ("COLUMNS", lambda d: _join(d.get("columns"))),
+        ("DESCRIPTION", lambda d: d.get("description", "")),
+    ],
+    "method": [
+        ("ID", lambda d: d["id"]),
+        ("KIND", lambda d: d.get("kind", "")),
+        ("COMMAND", lambda d: d.get("command") or ""),
+        ("OPTIONS", lambda d: _join((d.get("options") or {}).get("properties", {}))),
+    ],
+    "engine": [
+        ("ID", lambda d: d["id"]),
+        ("CAPABILITIES", lambda d: _join(d.get("capabilities"))),
+        ("REQUIRES", lambda d: _join(d.get("requires"))),
+    ],
+    "strategy": [
+        ("ID", lambda d: d["id"]),
+        ("LAUNCHER", lambda d: d.get("launcher", "")),
+        ("REQUIRES", lambda d: _join(d.get("requires"))),
+    ],
+    "reward": [("ID", lambda d: d["id"]), ("OPTIONS", lambda d: _join((d.get("options") or {}).get("properties", {}))),
+               ("DESCRIPTION", lambda d: d.get("description", ""))],
+    "command": [("ID", lambda d: d["id"]), ("DESCRIPTION", lambda d: d.get("description", ""))],
+}
+
+
+@click.command("list")
+@click.argument("kind")
+@click.argument("search", required=False)
+@click.option("--family", help="Only models of this family (model type).")
+@click.option("--tag", help="Only specs with this tag (e.g. text, vision, moe, instruct).")
+@click.option("--plugin", "plugin", help="Only specs from this plugin or distribution.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(kind: str, search: str | None, family: str | None, tag: str | None, plugin: str | None, as_json: bool) -> None:
+    """List what the installed plugins provide.
+
+    KIND is one of models, templates, datasets, formats, methods, engines, strategies,
+    commands. SEARCH keeps entries whose id, hub id, family or description contains it.
+    """
+    from swiftkit.core.registry import get_registry
+
+    kind = kind_of(kind)
+    registry = get_registry()
+    entries = registry.find(kind, family=family, tag=tag, plugin=plugin, search=search)
+    if as_json:
+        echo_json(
+            [
+                {**e.data, "kind": kind, "plugin": {"name": e.plugin.name, "distribution": e.plugin.dist, "version": e.plugin.version}}
+                for e in entries
+            ]
+        )
+        return
+    warn_broken(registry)
+    columns = COLUMNS.get(kind, [("ID", lambda d: d["id"])])
+    rows = [[fn(e.data) for _, fn in columns] + [provenance(e)] for e in entries]
+    table(f"{len(rows)} {kind}(s)", [c for c, _ in columns] + ["PLUGIN"], rows)

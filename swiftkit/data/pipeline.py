@@ -1,0 +1,466 @@
+"""The dataset pipeline behind :func:`swiftkit.data.prepare_datasets`.
+
+Per ``--dataset`` / ``--val_dataset`` argument (:mod:`swiftkit.data.sources`):
+
+1. resolve it (local file, registered dataset, hub id) and load it with ``datasets``;
+2. pick its format: the one its :class:`~swiftkit.core.specs.DatasetSpec` names, else the
+   first registered format whose converter ``matches`` the columns (in ``pt`` mode a ``text``
+   column wins);
+3. convert and validate **every** row through ``datasets.map`` (cached). A malformed row is a
+   :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
+   with ``strict=False`` it is skipped and counted, and the first reasons are kept;
+4. ``#N``: sample N of the valid rows (seeded; more than there are repeats rows, as ms-swift).
+
+Then the training sources are concatenated and shuffled (seeded), the validation split is
+taken (``val_dataset``, else ``split_dataset_ratio`` of the training rows), and each split is
+tokenized once through ``datasets.map`` (``num_proc``, cached under a fingerprint of the
+tokenizer, the template and the settings; :mod:`swiftkit.data.steps`), with ``max_length``
+applied by the truncation strategy. Optionally the rows are packed into ``max_length`` rows.
+
+Nothing is dropped without being counted in the :class:`~swiftkit.data.report.DataReport`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from swiftkit.core.data.errors import DatasetError, DatasetRowError
+from swiftkit.data import steps
+from swiftkit.data.progress import make_progress, map_progress, quiet_datasets, step
+from swiftkit.data.report import DataReport, SkippedRow, SourceReport, TokenStats
+from swiftkit.data.sources import Source, line_numbers, load, resolve
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from swiftkit.core.registry import Registry
+
+logger = logging.getLogger("swiftkit.data")
+
+MODES = ("sft", "pt", "preference", "kto", "prompt")  # the last three: swiftkit.data.preference
+TRUNCATION_STRATEGIES = ("delete", "left", "right")
+_BATCH = 1000
+
+
+def _check_args(
+    dataset: list[str], mode: str, truncation_strategy: str, split_dataset_ratio: float, max_length: int | None,
+    num_proc: int, packing: bool, loss_scale: str,
+) -> None:
+    if not dataset:
+        raise DatasetError("no dataset given (--dataset: registered dataset ids or local files)")
+    if mode not in MODES:
+        raise DatasetError(f"unknown data mode {mode!r}; expected one of {', '.join(MODES)}")
+    if truncation_strategy not in TRUNCATION_STRATEGIES:
+        raise DatasetError(
+            f"unknown truncation_strategy {truncation_strategy!r}; expected one of {', '.join(TRUNCATION_STRATEGIES)}"
+        )
+    if not 0 <= split_dataset_ratio < 1:
+        raise DatasetError(f"split_dataset_ratio must be in [0, 1), got {split_dataset_ratio}")
+    if max_length is not None and max_length < 1:
+        raise DatasetError(f"max_length must be at least 1, got {max_length}")
+    if num_proc < 1:
+        raise DatasetError(f"dataset_num_proc must be at least 1, got {num_proc}")
+    if packing and max_length is None:
+        raise DatasetError("packing needs max_length (the length of a packed row)")
+    from swiftkit.core.templates import interface
+
+    scales = getattr(interface, "LOSS_SCALES", None)
+    if scales and loss_scale not in scales:
+        raise DatasetError(f"unknown loss_scale {loss_scale!r}; expected one of {', '.join(scales)}")
+
+
+class _Run:
+    """One call of :func:`prepare_datasets`: its settings, progress, report and sources."""
+
+    def __init__(self, *, registry: Registry, template: Any, tokenizer: Any, mode: str, max_length: int | None,
+                 truncation_strategy: str, loss_scale: str, strict: bool, num_proc: int, shuffle: bool, seed: int,
+                 cache_dir: str | None, progress: Any):
+        self.registry = registry
+        self.template = template
+        self.tokenizer = tokenizer
+        self.mode = mode
+        self.max_length = max_length
+        self.truncation_strategy = truncation_strategy
+        self.loss_scale = loss_scale
+        self.strict = strict
+        self.num_proc = num_proc
+        self.shuffle = shuffle
+        self.seed = seed
+        self.cache_dir = cache_dir
+        self.progress = progress
+        self.report = DataReport()
+        self.sources: list[Source] = []
+        self._reports: dict[int, SourceReport] = {}
+        self._encode_key: str | None = None
+
+    # -------------------------------------------------------------- cached map
+
+    def map(self, ds: Dataset, function: Any, *, name: str, description: str, key: str,
+            directory: str | None = None, num_proc: int | None = None, **kwargs: Any) -> Dataset:
+        """``ds.map`` with our fingerprint ``key`` and a cache file next to ``ds``'s data (or in
+        ``directory``); counts cache hits and misses."""
+        import datasets
+
+        cache_file = None
+        if datasets.is_caching_enabled():
+            if directory is None and ds.cache_files:
+                directory = os.path.dirname(ds.cache_files[0]["filename"])
+            if directory is not None:
+                cache_file = os.path.join(directory, f"swiftkit-{name}-{key}.arrow")
+        hit = cache_file is not None and _cache_exists(cache_file)
+        nproc = num_proc if num_proc is not None else self.num_proc
+        with map_progress(self.progress, description):
+            out = ds.map(
+                function,
+                batched=True,
+                batch_size=_BATCH,
+                num_proc=nproc if nproc > 1 and len(ds) > 1 else None,
+                new_fingerprint=key,
+                cache_file_name=cache_file,
+                load_from_cache_file=True,
+                **kwargs,
+            )
+        if cache_file is not None:
+            if hit:
+                self.report.cache_hits += 1
+            else:
+                self.report.cache_misses += 1
+        return out
+
+    # -------------------------------------------------------------- one source
+
+    def source(self, arg: str, split: str) -> Dataset:
+        import numpy as np
+
+        src = resolve(arg, self.registry)
+        index = len(self.sources)
+        self.sources.append(src)
+        with step(self.progress, f"load {src.label}") as done:
+            raw = load(src, cache_dir=self.cache_dir)
+            done(len(raw))
+        fmt = src.format or self._detect_format(src, raw.column_names)
+        if ("format", fmt) not in self.registry:
+            known = ", ".join(e.id for e in self.registry.entries("format"))
+            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}")
+        if self.mode == "sft" and fmt == "text":
+            raise DatasetError(
+                f"{src.label}: format 'text' is plain text for pre-training; `swift sft` needs conversations "
+                "(messages, sharegpt, alpaca, query/response); use `swift pt` for plain text"
+            )
+        converter = self.registry.converter(fmt)
+        if self.mode not in _modes(converter):
+            raise DatasetError(
+                f"{src.label}: format {fmt!r} is for {' / '.join(_modes(converter))} data, not {self.mode!r}"
+            )
+        spec = self.registry.get("format", fmt).spec
+        key = steps.fingerprint(
+            "convert", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, self.mode, index,
+            spec.to_dict(), steps.code_hash(converter),
+        )
+        converted = self.map(
+            raw, self.convert_step(converter, index, raw), name="convert", key=key,
+            description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
+            features=self.converted_features(raw),
+        )
+        rep = SourceReport(name=src.label, split=split, kind=src.kind, format=fmt, rows_read=len(raw), sample=src.sample)
+        bad = _nonempty(converted, "_reason")
+        if bad:
+            rows = converted.select(bad[:5]).select_columns(["_row", "_field", "_reason"]).to_list()
+            where = line_numbers(src, [r["_row"] for r in rows])
+            skipped = [SkippedRow(src.label, where[r["_row"]], r["_field"], r["_reason"]) for r in rows]
+            if self.strict:
+                first = skipped[0]
+                raise DatasetRowError(first.source, first.row, first.field, first.reason)
+            self.report.add_skipped(skipped, len(bad))
+            rep.rows_skipped = len(bad)
+            keep = np.ones(len(converted), dtype=bool)
+            keep[bad] = False
+            converted = converted.select(np.flatnonzero(keep).tolist())
+        rep.rows_valid = len(converted)
+        converted = converted.remove_columns(["_field", "_reason"])
+        if src.sample is not None:
+            if rep.rows_valid == 0 and src.sample > 0:
+                raise DatasetError(f"{src.label}: no valid rows to sample {src.sample} from")
+            converted = converted.select(steps.sample_indices(len(converted), src.sample, self.seed))
+        rep.rows_used = len(converted)
+        self.report.sources.append(rep)
+        self._reports[index] = rep
+        return converted
+
+    # hooks (overridden for the preference modes in swiftkit.data.preference)
+
+    def code_version(self) -> str:
+        return steps.steps_code()
+
+    def convert_step(self, converter: Any, index: int, raw: Dataset) -> Any:
+        return steps.ConvertRows(converter, self.mode, index)
+
+    def converted_features(self, raw: Dataset) -> Any:
+        return steps.converted_features(self.mode)
+
+    def _detect_format(self, src: Source, columns: list[str]) -> str:
+        entries = [e for e in self.registry.entries("format") if self.mode in _modes(self.registry.converter(e.id))]
+        if self.mode == "pt" and "text" in columns and any(e.id == "text" for e in entries):
+            return "text"
+        for entry in entries:
+            if self.registry.converter(entry.id).matches(columns):
+                return entry.id
+        known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in entries)
+        raise DatasetError(
+            f"{src.label}: cannot tell the format from its columns {sorted(columns)}; "
+            f"known formats (with the columns that identify them): {known}"
+        )
+
+    # -------------------------------------------------------------- tokenization
+
+    def encode_key(self) -> str:
+        if self._encode_key is None:
+            self._encode_key = steps.fingerprint(
+                "encode", steps.STEPS_VERSION, self.code_version(), steps.tokenizer_fingerprint(self.tokenizer),
+                steps.template_fingerprint(self.template) if self.template is not None else None,
+                self.mode, self.max_length, self.truncation_strategy, self.loss_scale,
+            )
+        return self._encode_key
+
+    def encoder(self) -> Any:
+        return steps.EncodeRows(
+            self.template, self.tokenizer, mode=self.mode, max_length=self.max_length,
+            truncation_strategy=self.truncation_strategy, loss_scale=self.loss_scale,
+        )
+
+    def encode_consumes(self, ds: Dataset) -> tuple[str, ...]:
+        """The converted columns the encode step replaces (removed from its output)."""
+        return ("messages", "text")
+
+    def encoded_features(self, ds: Dataset) -> Any:
+        return steps.encoded_features()
+
+    def encode(self, ds: Dataset, split: str) -> tuple[Dataset, TokenStats]:
+        import numpy as np
+
+        encoder = self.encoder()
+        key = steps.fingerprint(ds._fingerprint, self.encode_key())
+        columns = [c for c in self.encode_consumes(ds) if c in ds.column_names]
+        out = self.map(
+            ds, encoder, name="encode", key=key, description=f"tokenize {split}",
+            remove_columns=columns, features=self.encoded_features(ds),
+        )
+        status = _column(out, "_status").astype(str)
+        errors = np.flatnonzero(status == steps.ERROR)
+        if len(errors):
+            rows = out.select(errors[:5].tolist()).select_columns(["_src", "_row", "_field", "_reason"]).to_list()
+            skipped = []
+            for r in rows:
+                src = self.sources[r["_src"]]
+                skipped.append(SkippedRow(src.label, line_numbers(src, [r["_row"]])[r["_row"]], r["_field"], r["_reason"]))
+            if self.strict:
+                first = skipped[0]
+                raise DatasetRowError(first.source, first.row, first.field, first.reason)
+            self.report.add_skipped(skipped, len(errors))
+            counts = np.bincount(_column(out, "_src")[errors], minlength=len(self.sources))
+            for i, n in enumerate(counts):
+                if n:
+                    self._reports[i].rows_skipped += int(n)
+        self.report.too_long += int((status == steps.TOO_LONG).sum())
+        self.report.no_labels += int((status == steps.NO_LABELS).sum())
+        keep = status == steps.OK
+        self.report.truncated += int(_column(out, "_truncated")[keep].sum())
+        lengths = _column(out, "length")[keep]
+        trainable = _column(out, "_trainable")[keep]
+        stats = TokenStats(
+            rows=int(keep.sum()),
+            tokens=int(lengths.sum()),
+            trainable_tokens=int(trainable.sum()),
+            min_length=int(lengths.min()) if len(lengths) else 0,
+            max_length=int(lengths.max()) if len(lengths) else 0,
+            mean_length=float(lengths.mean()) if len(lengths) else 0.0,
+        )
+        if not keep.all():
+            out = out.select(np.flatnonzero(keep).tolist())
+        out = out.remove_columns(["_src", "_row", "_status", "_field", "_reason", "_trainable", "_truncated"])
+        return out, stats
+
+    # -------------------------------------------------------------- packing
+
+    def pack(self, ds: Dataset, split: str, stats: TokenStats) -> Dataset:
+        import datasets
+        import numpy as np
+
+        assert self.max_length is not None
+        lengths = _column(ds, "length").tolist()
+        bins = [sorted(b) for b in steps.pack_lengths(lengths, self.max_length)]
+        if self.shuffle and bins:
+            order = np.random.RandomState(self.seed).permutation(len(bins))
+            bins = [bins[i] for i in order]
+        groups = datasets.Dataset.from_dict({"_idx": bins}, features=datasets.Features({"_idx": steps._list(datasets.Value("int64"))}))
+        directory = os.path.dirname(ds.cache_files[0]["filename"]) if ds.cache_files else None
+        key = steps.fingerprint("pack", steps.STEPS_VERSION, steps.steps_code(), ds._fingerprint, self.max_length,
+                                self.shuffle, self.seed)
+        packed = self.map(
+            groups, steps.PackRows(ds), name="pack", key=key, description=f"pack {split}", directory=directory,
+            num_proc=1, remove_columns=["_idx"], features=steps.packed_features(),
+        )
+        stats.packed_rows = len(packed)
+        stats.packing_fill = stats.tokens / (len(packed) * self.max_length) if len(packed) else 0.0
+        return packed
+
+
+def _modes(converter: Any) -> tuple[str, ...]:
+    """The modes a format's converter serves (``modes`` attribute; default ``sft`` and ``pt``)."""
+    return tuple(getattr(converter, "modes", ("sft", "pt")))
+
+
+def _cache_exists(cache_file: str) -> bool:
+    if os.path.exists(cache_file):
+        return True
+    prefix, ext = os.path.splitext(cache_file)
+    return bool(glob.glob(glob.escape(prefix) + "_*_of_*" + ext))
+
+
+def _arrow_column(ds: Dataset, column: str) -> Any:
+    """One column as a pyarrow array, in the dataset's row order (indices mapping applied)."""
+    if ds._indices is None:
+        return ds.data.column(column).combine_chunks()
+    return ds.select_columns([column]).with_format("arrow")[:].column(column).combine_chunks()
+
+
+def _column(ds: Dataset, column: str) -> Any:
+    """One column as a numpy array (read through arrow, not row by row)."""
+    import numpy as np
+
+    if len(ds) == 0:
+        return np.asarray([])
+    return _arrow_column(ds, column).to_numpy(zero_copy_only=False)
+
+
+def _nonempty(ds: Dataset, column: str) -> list[int]:
+    """Indices of the rows whose string ``column`` is not empty."""
+    import pyarrow.compute as pc
+
+    if len(ds) == 0:
+        return []
+    return pc.indices_nonzero(pc.not_equal(_arrow_column(ds, column), "")).to_pylist()
+
+
+@dataclass
+class PreparedData:
+    """The result of :func:`prepare_datasets`."""
+
+    train: Any  #: datasets.Dataset
+    val: Any  #: datasets.Dataset or None
+    report: DataReport
+
+
+def _concat(parts: list[Dataset]) -> Dataset:
+    import datasets
+
+    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def prepare_datasets(
+    *,
+    dataset: list[str] | str,
+    val_dataset: list[str] | tuple[str, ...] | str = (),
+    split_dataset_ratio: float = 0.0,
+    registry: Registry | None = None,
+    template: Any = None,
+    tokenizer: Any = None,
+    mode: str = "sft",
+    max_length: int | None = None,
+    truncation_strategy: str = "delete",
+    loss_scale: str = "default",
+    strict: bool = True,
+    num_proc: int = 1,
+    shuffle: bool = True,
+    seed: int = 42,
+    packing: bool = False,
+    cache_dir: str | None = None,
+    console: Any = None,
+) -> PreparedData:
+    """Load, validate, mix, split, tokenize (and optionally pack) datasets for training.
+
+    - ``dataset`` / ``val_dataset``: local files (``.jsonl``, ``.json``, ``.csv``, ``.parquet``,
+      ``.txt``), registered dataset ids/aliases/hub ids, or unregistered Hugging Face ids, each
+      optionally ``NAME#N`` (sample N rows, seeded; more than there are repeats rows) and, for
+      hub datasets, ``NAME:SUBSET[/SUBSET]``. Several are concatenated, then shuffled with
+      ``seed`` when ``shuffle``.
+    - ``split_dataset_ratio``: without ``val_dataset``, this share of the training rows (at
+      least one) becomes the validation split (seeded).
+    - ``mode``: ``"sft"`` (conversations; loss on the assistant replies as ``loss_scale`` says)
+      or ``"pt"`` (plain text, every token; chat datasets are encoded by the template with
+      every token trainable).
+    - ``strict``: a malformed row raises :class:`DatasetRowError` (file, row, field); with
+      ``False`` it is skipped, counted in the report, and the first 5 reasons kept and shown.
+    - ``max_length`` / ``truncation_strategy``: ``"delete"`` drops longer rows, ``"left"`` /
+      ``"right"`` cut tokens on that side; rows left with no label are dropped. All counted.
+    - ``packing``: pack rows into ``max_length`` rows with ``position_ids`` restarting per sample.
+    - ``num_proc``: worker processes for conversion and tokenization; results are cached by
+      ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
+    - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
+      for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
+    """
+
+    dataset = [dataset] if isinstance(dataset, str) else list(dataset or [])
+    val_dataset = [val_dataset] if isinstance(val_dataset, str) else list(val_dataset or [])
+    _check_args(dataset, mode, truncation_strategy, split_dataset_ratio or 0.0, max_length, num_proc, packing, loss_scale)
+    if tokenizer is None:
+        raise DatasetError("prepare_datasets needs the tokenizer")
+    if mode == "sft" and template is None:
+        raise DatasetError("prepare_datasets needs the template in sft mode")
+    if mode not in ("sft", "pt"):
+        if template is None:
+            raise DatasetError(f"prepare_datasets needs the template in {mode} mode")
+        if packing:
+            raise DatasetError(f"packing is not supported in {mode} mode")
+    if registry is None:
+        from swiftkit.core.registry import get_registry
+
+        registry = get_registry()
+    if template is not None and getattr(template, "requires_tokenizer", False) and getattr(template, "tokenizer", None) is None:
+        template = template.bind(tokenizer)
+
+    started = time.perf_counter()
+    progress = make_progress(console)
+    run_class: type[_Run] = _Run
+    if mode not in ("sft", "pt"):
+        from swiftkit.data.preference import PreferenceRun
+
+        run_class = PreferenceRun
+    run = run_class(
+        registry=registry, template=template, tokenizer=tokenizer, mode=mode, max_length=max_length,
+        truncation_strategy=truncation_strategy, loss_scale=loss_scale, strict=strict, num_proc=num_proc,
+        shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress,
+    )
+    with quiet_datasets(), (progress if progress is not None else contextlib.nullcontext()):
+        train = _concat([run.source(arg, "train") for arg in dataset])
+        if shuffle and len(train) > 1:
+            train = train.shuffle(seed=seed)
+        val = _concat([run.source(arg, "val") for arg in val_dataset]) if val_dataset else None
+        if val is None and split_dataset_ratio and len(train):
+            n_val = max(1, round(len(train) * split_dataset_ratio))
+            if n_val >= len(train):
+                raise DatasetError(
+                    f"split_dataset_ratio {split_dataset_ratio} of {len(train)} rows leaves no training rows"
+                )
+            parts = train.train_test_split(test_size=n_val, shuffle=shuffle, seed=seed)
+            train, val = parts["train"], parts["test"]
+        train, run.report.train = run.encode(train, "train")
+        if val is not None:
+            val, run.report.val = run.encode(val, "val")
+        if packing:
+            train = run.pack(train, "train", run.report.train)
+            if val is not None:
+                val = run.pack(val, "val", run.report.val)
+    run.report.seconds = time.perf_counter() - started
+    if console is not None:
+        run.report.render(console)
+    else:
+        for line in run.report.warnings():
+            logger.warning(line)
+    return PreparedData(train=train, val=val, report=run.report)

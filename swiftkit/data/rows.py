@@ -1,0 +1,134 @@
+"""Dataset rows as conversations, without tokenizing: what ``swift infer`` asks a model.
+
+``--val_dataset`` arguments take the same syntax as ``--dataset`` (local files, registered
+datasets, hub ids, ``#N``) and the same formats (messages, sharegpt, alpaca, query/response);
+each row goes through the format's converter and the pipeline's row checks
+(:class:`swiftkit.data.steps.ConvertRows`), so a malformed row is reported exactly as
+training reports it (file, row, field), or skipped and counted with ``strict=False``::
+
+    rows = read_conversations(["val.jsonl#100"], registry=registry)
+    for row in rows:
+        prompt, reference = split_prompt(row.messages)
+
+``datasets`` is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from swiftkit.core.data.errors import DatasetError, DatasetRowError
+
+if TYPE_CHECKING:
+    from swiftkit.core.registry import Registry
+
+_CHUNK = 1000
+
+
+@dataclass
+class ConversationRow:
+    """One converted row: the canonical conversation, where it came from."""
+
+    messages: list[dict[str, str]]
+    source: str  #: the dataset's label (the path as given, or the registered id)
+    row: int  #: 1-based, as in the file (the line number for ``.jsonl``)
+
+
+@dataclass
+class Conversations:
+    """The result of :func:`read_conversations`: the rows, and how many were skipped."""
+
+    rows: list[ConversationRow]
+    skipped: int = 0
+    first_skipped: list[str] | None = None  #: the first reasons, "file row N: field 'x': why"
+
+
+def _detect_format(registry: Registry, label: str, columns: list[str]) -> str:
+    for entry in registry.entries("format"):
+        if entry.id != "text" and registry.converter(entry.id).matches(columns):
+            return entry.id
+    known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in registry.entries("format"))
+    raise DatasetError(
+        f"{label}: cannot tell the format from its columns {sorted(columns)}; "
+        f"known formats (with the columns that identify them): {known}"
+    )
+
+
+def read_conversations(
+    dataset: list[str] | tuple[str, ...] | str,
+    *,
+    registry: Registry | None = None,
+    strict: bool = True,
+    seed: int = 42,
+    cache_dir: str | None = None,
+) -> Conversations:
+    """Read every argument of ``dataset`` into canonical conversations, in order.
+
+    ``#N`` samples N rows as in training (seeded by ``seed``). A malformed row raises
+    :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
+    with ``strict=False`` it is skipped and counted. Plain-text datasets (format ``text``)
+    hold no conversation and are refused.
+    """
+    from swiftkit.data import steps
+    from swiftkit.data.progress import quiet_datasets
+    from swiftkit.data.sources import line_numbers, load, resolve
+
+    args = [dataset] if isinstance(dataset, str) else list(dataset or [])
+    if not args:
+        raise DatasetError("no dataset given (registered dataset ids or local files)")
+    if registry is None:
+        from swiftkit.core.registry import get_registry
+
+        registry = get_registry()
+    out = Conversations(rows=[], first_skipped=[])
+    for index, arg in enumerate(args):
+        src = resolve(arg, registry)
+        with quiet_datasets():
+            raw = load(src, cache_dir=cache_dir)
+        fmt = src.format or _detect_format(registry, src.label, raw.column_names)
+        if ("format", fmt) not in registry:
+            known = ", ".join(e.id for e in registry.entries("format"))
+            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}")
+        if fmt == "text":
+            raise DatasetError(f"{src.label}: format 'text' is plain text and holds no conversation to ask a model")
+        convert = steps.ConvertRows(registry.converter(fmt), "sft", index)
+        good: list[ConversationRow] = []
+        bad: list[tuple[int, str, str]] = []
+        for start in range(0, len(raw), _CHUNK):
+            stop = min(start + _CHUNK, len(raw))
+            converted = convert(raw[start:stop], list(range(start, stop)))
+            for messages, row, field, reason in zip(
+                converted["messages"], converted["_row"], converted["_field"], converted["_reason"], strict=True
+            ):
+                if reason:
+                    bad.append((row, field, reason))
+                else:
+                    good.append(ConversationRow(messages=messages, source=src.label, row=row))
+        if bad:
+            where = line_numbers(src, [r for r, _, _ in bad[:5]])
+            if strict:
+                row, field, reason = bad[0]
+                raise DatasetRowError(src.label, where[row], field, reason)
+            out.skipped += len(bad)
+            for row, field, reason in bad[:5]:
+                if len(out.first_skipped or []) < 5:
+                    out.first_skipped.append(f"{src.label} row {where[row]}: field {field!r}: {reason}")  # type: ignore[union-attr]
+        if good:
+            lines = line_numbers(src, [r.row for r in good])
+            for r in good:
+                r.row = lines[r.row]
+        if src.sample is not None:
+            if not good and src.sample > 0:
+                raise DatasetError(f"{src.label}: no valid rows to sample {src.sample} from")
+            good = [good[i] for i in steps.sample_indices(len(good), src.sample, seed)]
+        out.rows.extend(good)
+    return out
+
+
+def split_prompt(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+    """A conversation as ``(prompt, reference)``: without its final assistant reply, and that
+    reply (``None`` when the conversation does not end with one)."""
+    if messages and messages[-1].get("role") == "assistant":
+        return [dict(m) for m in messages[:-1]], messages[-1].get("content")
+    return [dict(m) for m in messages], None

@@ -1,0 +1,1 @@
+"""``swift export``: merged model folders and ZeRO shard consolidation, published atomically."""

@@ -1,0 +1,1 @@
+"""Generic model loading behind model specs: the transformers causal-LM loader and checkpoint tables."""

@@ -1,0 +1,80 @@
+"""One process of a launched run: ``python -m swiftkit.parallel.worker --command sft
+--config <run>/launch/config.json`` (started by torchrun or the DeepSpeed launcher)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+
+from swiftkit.parallel.launch import LAUNCH_DIR, RESULT_FILE
+
+
+def _record_error(run_dir: str, exc: BaseException) -> None:
+    rank = int(os.environ.get("RANK", "0"))
+    folder = os.path.join(run_dir, LAUNCH_DIR, "errors")
+    os.makedirs(folder, exist_ok=True)
+    record = {
+        "rank": rank,
+        "world_size": int(os.environ.get("WORLD_SIZE", "1")),
+        "host": os.uname().nodename,
+        "time": time.time(),
+        "type": type(exc).__name__,
+        "message": str(exc).strip() or repr(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+    tmp = os.path.join(folder, f".rank-{rank}.json.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(record, fh, indent=2)
+    os.replace(tmp, os.path.join(folder, f"rank-{rank}.json"))
+
+
+def _leave_process_group() -> None:
+    """Wait for every rank, then tear the process group down: a gloo group left to the
+    interpreter's exit can abort the process (SIGABRT) after a successful run."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="swiftkit.parallel.worker")
+    parser.add_argument("--command", required=True)
+    parser.add_argument("--config", required=True)
+    args = parser.parse_args(argv)
+    with open(args.config, encoding="utf-8") as fh:
+        config = json.load(fh)
+    run_dir = config["output_dir"]
+    rank = int(os.environ.get("RANK", "0"))
+    try:
+        from swiftkit.train.run import run_training
+
+        console = None
+        if rank == 0:
+            from swiftkit.cli.output import console as make_console
+
+            console = make_console()
+        result = run_training(config, command=args.command, console=console)
+        if rank == 0:
+            with open(os.path.join(run_dir, LAUNCH_DIR, RESULT_FILE), "w", encoding="utf-8") as fh:
+                json.dump({"run_dir": result.run_dir, "last_checkpoint": result.last_checkpoint,
+                           "global_step": result.global_step, "train_loss": result.train_loss,
+                           "wrapped_as": result.wrapped_as, "sharded_params": result.sharded_params,
+                           "last_log": result.log[-1] if result.log else {}}, fh, indent=2, default=str)
+        _leave_process_group()
+    except BaseException as exc:  # noqa: BLE001 - every way a rank dies is reported to the launcher
+        if not isinstance(exc, SystemExit | KeyboardInterrupt):
+            _record_error(run_dir, exc)
+            traceback.print_exc()
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

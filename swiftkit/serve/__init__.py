@@ -1,0 +1,1 @@
+"""``swift deploy``: the OpenAI-compatible HTTP server and its request/response models."""

@@ -1,0 +1,800 @@
+"""The OpenAI-compatible HTTP server behind ``swift deploy`` (FastAPI + uvicorn + sse-starlette).
+
+Routes: ``GET /v1/models`` (and ``/v1/models/{name}``), ``POST /v1/chat/completions`` (``stream:
+true`` answers with server-sent events, ``data: {json}`` chunks then ``data: [DONE]``), ``POST
+/v1/completions``, ``GET /health``; the OpenAPI document at ``/openapi.json`` with Swagger UI at
+``/docs``.
+
+Rules:
+
+- **API key.** With ``api_key`` set, every route above, ``/health`` included, needs
+  ``Authorization: Bearer <key>``; a missing or wrong key is answered 401 ``invalid_api_key``.
+  The OpenAPI document and the docs pages stay open: they describe the API and hold no data.
+- **Models.** ``/v1/models`` lists the base model (``served_model_name``, else the model's
+  registered id) and every adapter by its served name; a request's ``model`` picks one
+  (omitted: the base); an unknown name is answered 404 ``model_not_found``.
+- **Limits.** At most ``max_concurrency`` requests are served at once (one slot per HTTP
+  request, streams included, until their last event); one more is answered 429 at once rather
+  than queued, so a client sees the overload and can back off. ``max_tokens`` over
+  ``max_tokens_limit`` is answered 400 naming the limit; omitted, it defaults to
+  ``default_max_tokens`` (else the limit; 16 for ``/v1/completions``, as OpenAI).
+- **Errors** have OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``. A body
+  that does not validate (bad JSON, a missing or mistyped field, an unknown argument) is 400,
+  not FastAPI's 422; an engine's ``ValueError`` / ``NotImplementedError`` (a conversation the
+  template refuses, a prompt that is too long) is 400; anything else is 500, same shape.
+- **Cancellation.** A client that goes away mid-stream (or before a non-streamed answer is
+  ready) stops its request: the engine's async generator is closed at its next chunk (an
+  engine stops generating there, see :class:`~swiftkit.core.engines.interface.InferEngine`) and
+  the slot is freed. ``/health`` reports the slots in use (``active_requests``).
+
+FastAPI, uvicorn and sse-starlette are the ``serve`` extra; they are imported when an app is
+created, never by ``import swiftkit``. (No ``from __future__ import annotations`` here: FastAPI
+reads the route functions' annotations, which name classes imported inside :func:`create_app`.)
+"""
+
+import asyncio
+import contextlib
+import hmac
+import inspect
+import itertools
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from swiftkit.core.engines.interface import (
+    ChatRequest,
+    ChatResponse,
+    CompletionRequest,
+    SamplingOptions,
+    StreamChunk,
+    TokenLogprob,
+)
+from swiftkit.core.errors import ConfigError
+
+logger = logging.getLogger("swiftkit.server")
+
+DEFAULT_MAX_CONCURRENCY = 64
+DEFAULT_MAX_TOKENS_LIMIT = 4096
+API_KEY_ENV = "SWIFTKIT_API_KEY"
+SERVE_EXTRA_HINT = "pip install 'swiftkit[serve]'  (fastapi, uvicorn, sse-starlette)"
+
+# ----------------------------------------------------------------------------- errors
+
+
+class OpenAIError(Exception):
+    """An error answered in OpenAI's shape with ``status``."""
+
+    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
+                 param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+def _engine_error(exc: BaseException) -> OpenAIError:
+    """An exception raised by the engine for one request, as the error the client gets."""
+    if isinstance(exc, OpenAIError):
+        return exc
+    if isinstance(exc, (ValueError, NotImplementedError)):
+        return OpenAIError(400, str(exc) or type(exc).__name__, code="invalid_request")
+    logger.error("request failed", exc_info=exc)
+    return OpenAIError(500, f"internal error: {type(exc).__name__}: {exc}", type="server_error", code="internal_error")
+
+
+#: pydantic's names for the members of a union, which it puts in an error's location
+_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|(list|dict|set|tuple|union|nullable|literal|tagged-union"
+                       r"|json-or-python|is-instance|chain|default)\[|function-|constrained-|lax-)")
+
+
+def _param(loc: Any) -> str | None:
+    parts = [str(x) for x in loc if not (isinstance(x, str) and (x == "body" or _TYPE_TAG.match(x)))]
+    return ".".join(parts) or None
+
+
+def _validation_error(errors: list[dict[str, Any]]) -> OpenAIError:
+    """FastAPI's validation errors as one 400 naming the first offending field."""
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request body", "type": "value_error"}
+    param = _param(first.get("loc", ()))
+    kind = first.get("type", "")
+    same = [e for e in errors if _param(e.get("loc", ())) == param]  # a union's members, one error each
+    others = len(errors) - len(same)
+    if kind == "json_invalid":
+        ctx = first.get("ctx") or {}
+        message, param = f"the request body is not valid JSON: {ctx.get('error', first.get('msg'))}", None
+    elif kind == "extra_forbidden":
+        message = f"Unrecognized request argument supplied: {param}"
+    elif param is None and kind in ("model_attributes_type", "dict_type", "model_type"):
+        message = "the request body must be a JSON object (sent with Content-Type: application/json)"
+    elif kind == "missing":
+        message = f"'{param}' is a required property" if param else "the request body is missing"
+    else:
+        said = " or ".join(dict.fromkeys(str(e.get("msg")) for e in same))
+        message = f"{param}: {said}" if param else said
+    if others:
+        message += f" (and {others} more problem{'s' if others > 1 else ''})"
+    return OpenAIError(400, message, param=param, code="invalid_value" if param else "invalid_request")
+
+
+# ----------------------------------------------------------------------------- slots
+
+
+@dataclass
+class _Gauge:
+    """Requests in flight; everything runs on the event loop, so no lock is needed."""
+
+    limit: int
+    active: int = 0
+    total: int = 0
+    rejected: int = 0
+
+    def acquire(self) -> "_Slot":
+        if self.active >= self.limit:
+            self.rejected += 1
+            raise OpenAIError(
+                429, f"the server is busy: all {self.limit} request slots are in use (--max_concurrency); retry later",
+                type="rate_limit_error", code="rate_limit_exceeded")
+        self.active += 1
+        self.total += 1
+        return _Slot(self)
+
+
+class _Slot:
+    def __init__(self, gauge: _Gauge):
+        self._gauge: _Gauge | None = gauge
+
+    def release(self) -> None:
+        if self._gauge is not None:
+            self._gauge.active -= 1
+            self._gauge = None
+
+
+# ----------------------------------------------------------------------------- streaming pump
+
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+class _Pump:
+    """Runs an engine's ``stream_async`` generator in its own task and queues its chunks.
+
+    The consumer (the SSE response) may be cancelled at any await when the client leaves;
+    this task is not: :meth:`stop` asks it to close the engine generator at its next chunk,
+    where closing is clean (``aclose`` at a ``yield``), and the slot is released once the
+    generator is closed. An engine that yields nothing for ``grace`` seconds after a stop is
+    cancelled outright."""
+
+    def __init__(self, agen: AsyncIterator[StreamChunk], slot: _Slot, grace: float):
+        self.agen = agen
+        self.slot = slot
+        self.grace = grace
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.stopping = False
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            async for chunk in self.agen:
+                self.queue.put_nowait(chunk)
+                if self.stopping:
+                    break
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # handed to the consumer
+            self.queue.put_nowait(_Failure(exc))
+        finally:
+            try:
+                await self.agen.aclose()
+            except BaseException:  # noqa: S110 - closing a failed or cancelled generator: nothing to report
+                pass
+            finally:
+                self.queue.put_nowait(_DONE)
+                self.slot.release()
+
+    async def get(self) -> Any:
+        return await self.queue.get()
+
+    def stop(self) -> None:
+        if self.task.done() or self.stopping:
+            return
+        self.stopping = True
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.grace, lambda: self.task.done() or self.task.cancel())
+
+
+async def _wait_disconnect(request: Any) -> None:
+    """Return when the client has closed the connection (the body is already read)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _unless_disconnected(request: Any, awaitable: Any) -> Any:
+    """Await ``awaitable``; if the client leaves first, cancel it and raise ``_ClientGone``."""
+    task = asyncio.ensure_future(awaitable)
+    watcher = asyncio.ensure_future(_wait_disconnect(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        watcher.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    raise _ClientGone
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def _all_or_none(coros: list[Any]) -> list[Any]:
+    """Await every coroutine; the first failure cancels the others and is raised."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+# ----------------------------------------------------------------------------- conversions
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def _bytes(token: str) -> list[int]:
+    return list(token.encode("utf-8", errors="replace"))
+
+
+def _chat_logprobs(items: list[TokenLogprob] | None, top_n: int) -> dict[str, Any] | None:
+    if items is None:
+        return None
+    return {"content": [
+        {"token": t.token, "logprob": t.logprob, "bytes": _bytes(t.token),
+         "top_logprobs": [{"token": tok, "logprob": lp, "bytes": _bytes(tok)} for tok, lp in t.top[:top_n]]}
+        for t in items
+    ]}
+
+
+def _completion_logprobs(items: list[TokenLogprob] | None, top_n: int, offset: int = 0) -> dict[str, Any] | None:
+    if items is None:
+        return None
+    offsets, pos = [], offset
+    for t in items:
+        offsets.append(pos)
+        pos += len(t.token)
+    return {
+        "tokens": [t.token for t in items],
+        "token_logprobs": [t.logprob for t in items],
+        "top_logprobs": [dict(t.top[:top_n]) for t in items] if top_n else None,
+        "text_offset": offsets,
+    }
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _sse(payload: dict[str, Any] | str) -> dict[str, str]:
+    import json
+
+    return {"data": payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)}
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+@dataclass
+class ServerSettings:
+    """What :func:`create_app` was given, resolved (the served names, the limits)."""
+
+    base_name: str
+    adapters: dict[str, str]  # served name -> folder
+    api_key: str | None
+    max_concurrency: int
+    max_tokens_limit: int
+    default_max_tokens: int | None
+    created: int = field(default_factory=lambda: int(time.time()))
+
+
+def create_app(
+    engine: Any,
+    resolved: Any,
+    *,
+    served_model_name: str | None = None,
+    api_key: str | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    max_tokens_limit: int = DEFAULT_MAX_TOKENS_LIMIT,
+    default_max_tokens: int | None = None,
+    cancel_grace: float = 2.0,
+) -> Any:
+    """A FastAPI app serving ``engine`` (an :class:`~swiftkit.core.engines.interface.InferEngine`)
+    for ``resolved`` (a :class:`~swiftkit.infer.factory.ResolvedModel`: its ``model_id``
+    and ``adapters`` name the served models). The engine belongs to the caller (the app never
+    closes it), so several apps may share one engine.
+
+    Run it with uvicorn (:func:`serve` does, for ``swift deploy``; :func:`run_in_thread` in a
+    background thread, for tests and notebooks).
+    """
+    try:
+        from fastapi import Depends, FastAPI, Request
+        from fastapi.exceptions import RequestValidationError
+        from fastapi.responses import JSONResponse, Response
+        from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+        from sse_starlette.sse import EventSourceResponse
+        from starlette.exceptions import HTTPException as StarletteHTTPException
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError(f"serving needs the serve extra ({exc.name} is missing): {SERVE_EXTRA_HINT}") from exc
+
+    from swiftkit import __version__
+    from swiftkit.serve import protocol as p
+
+    if max_concurrency < 1:
+        raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    if max_tokens_limit < 1:
+        raise ConfigError(f"max_tokens_limit must be at least 1, got {max_tokens_limit}")
+    base_name = served_model_name or resolved.model_id
+    adapters = dict(getattr(resolved, "adapters", None) or {})
+    if base_name in adapters:
+        raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
+    settings = ServerSettings(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens)
+    gauge = _Gauge(max_concurrency)
+    bearer = HTTPBearer(auto_error=False, description="The server's --api_key, as `Authorization: Bearer <key>`.")
+
+    async def check_key(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        if settings.api_key is None:
+            return
+        given = credentials.credentials if credentials is not None else None
+        if given is None:
+            raise OpenAIError(401, "missing API key: send it as 'Authorization: Bearer <key>'", code="invalid_api_key")
+        if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
+            raise OpenAIError(401, "incorrect API key provided", code="invalid_api_key")
+
+    errors = {code: {"model": p.ErrorResponse} for code in (400, 401, 404, 429, 500)}
+    lenient = {}
+    if "strict_content_type" in inspect.signature(FastAPI.__init__).parameters:
+        lenient["strict_content_type"] = False  # `curl -d '{...}'` sends no JSON content type; parse it anyway
+    app = FastAPI(
+        **lenient,
+        title="swiftkit OpenAI-compatible server",
+        version=__version__,
+        description=f"Serving {base_name!r}" + (f" with adapters {', '.join(map(repr, adapters))}" if adapters else "")
+        + ". Errors use OpenAI's shape; see swiftkit.serve.server for the rules.",
+        dependencies=[Depends(check_key)],
+        responses=errors,
+    )
+    app.state.settings = settings
+    app.state.gauge = gauge
+    app.state.engine = engine
+
+    # ------------------------------------------------------------------ error handlers
+
+    def error_response(err: OpenAIError) -> JSONResponse:
+        headers = {"Retry-After": "1"} if err.status == 429 else None
+        return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+    @app.exception_handler(OpenAIError)
+    async def _openai_error(request: Request, exc: OpenAIError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(_validation_error(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+        kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
+        err = OpenAIError(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", type=kind, code=code)
+        return JSONResponse(err.body(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(_engine_error(exc))
+
+    # ------------------------------------------------------------------ helpers
+
+    def pick_adapter(name: str | None) -> str | None:
+        if name is None or name == settings.base_name:
+            return None
+        if name in settings.adapters:
+            return name
+        served = [settings.base_name, *settings.adapters]
+        raise OpenAIError(404, f"The model {name!r} does not exist; this server serves {', '.join(map(repr, served))}",
+                          param="model", code="model_not_found")
+
+    def budget(requested: int | None) -> int:
+        if requested is not None and requested > settings.max_tokens_limit:
+            raise OpenAIError(400, f"max_tokens is {requested}, more than this server's limit of "
+                                   f"{settings.max_tokens_limit} tokens (--max_tokens_limit)",
+                              param="max_tokens", code="max_tokens_too_large")
+        if requested is not None:
+            return requested
+        return min(settings.default_max_tokens or settings.max_tokens_limit, settings.max_tokens_limit)
+
+    def sampling(body: Any, max_tokens: int, logprobs: bool, top_logprobs: int) -> SamplingOptions:
+        refused = body.unsupported()
+        if refused:
+            raise OpenAIError(400, refused[1], param=refused[0], code="unsupported_parameter")
+        return SamplingOptions(
+            max_tokens=budget(max_tokens),
+            temperature=0.0 if body.temperature is None else float(body.temperature),
+            top_p=1.0 if body.top_p is None else float(body.top_p),
+            top_k=max(0, body.top_k or 0),
+            seed=body.seed,
+            stop=body.stop_list(),
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+        )
+
+    def model_name(adapter: str | None) -> str:
+        return adapter or settings.base_name
+
+    async def answer(request: Request, engine_request: Any) -> ChatResponse:
+        slot = gauge.acquire()
+        try:
+            return await _unless_disconnected(request, engine.infer_async(engine_request))
+        except (_ClientGone, OpenAIError):
+            raise
+        except Exception as exc:
+            raise _engine_error(exc) from exc
+        finally:
+            slot.release()
+
+    async def open_stream(engine_request: Any) -> tuple[_Pump, Any]:
+        """Start streaming and wait for the first chunk, so that a request the engine refuses
+        is still answered with a status code rather than an event."""
+        slot = gauge.acquire()
+        try:
+            pump = _Pump(engine.stream_async(engine_request), slot, cancel_grace)
+        except BaseException:
+            slot.release()
+            raise
+        try:
+            first = await pump.get()
+        except BaseException:
+            pump.stop()
+            raise
+        if isinstance(first, _Failure):
+            raise _engine_error(first.exc)
+        return pump, first
+
+    async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
+        item = first
+        try:
+            while item is not _DONE:
+                if isinstance(item, _Failure):
+                    raise _engine_error(item.exc)
+                yield item
+                item = await pump.get()
+        finally:
+            pump.stop()
+
+    def gone() -> Response:
+        return Response(status_code=499)  # nobody reads it: the client has left
+
+    # ------------------------------------------------------------------ routes
+
+    @app.get("/health", response_model=p.Health, tags=["server"])
+    async def health() -> dict[str, Any]:
+        """Liveness, and the request slots in use."""
+        return {"status": "ok", "model": settings.base_name, "active_requests": gauge.active,
+                "max_concurrency": gauge.limit, "requests_total": gauge.total, "rejected_total": gauge.rejected}
+
+    def cards() -> list[dict[str, Any]]:
+        out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+                "root": str(resolved.model_dir), "parent": None}]
+        out += [{"id": name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+                 "root": str(path), "parent": settings.base_name} for name, path in settings.adapters.items()]
+        return out
+
+    @app.get("/v1/models", response_model=p.ModelList, tags=["openai"])
+    async def list_models() -> dict[str, Any]:
+        """The base model and every adapter, by served name."""
+        return {"object": "list", "data": cards()}
+
+    @app.get("/v1/models/{model:path}", response_model=p.ModelCard, tags=["openai"])
+    async def retrieve_model(model: str) -> dict[str, Any]:
+        pick_adapter(model)
+        return next(c for c in cards() if c["id"] == model)
+
+    @app.post("/v1/chat/completions", response_model=p.ChatCompletionResponse, tags=["openai"],
+              responses={200: {"content": {"text/event-stream": {}},
+                               "description": "JSON, or with stream: true server-sent ChatCompletionChunk events"}})
+    async def chat_completions(body: p.ChatCompletionRequest, request: Request) -> Any:
+        adapter = pick_adapter(body.model)
+        want_logprobs = bool(body.logprobs)
+        top_n = body.top_logprobs or 0
+        options = sampling(body, body.max_tokens if body.max_tokens is not None else body.max_completion_tokens,
+                           want_logprobs, top_n)
+        messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in body.messages]
+        engine_request = ChatRequest(messages=messages, sampling=options, adapter=adapter)
+        rid, created, name = _new_id("chatcmpl"), int(time.time()), model_name(adapter)
+
+        if not body.stream:
+            try:
+                result = await answer(request, engine_request)
+            except _ClientGone:
+                return gone()
+            return {
+                "id": rid, "object": "chat.completion", "created": created, "model": name,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
+                             "finish_reason": result.finish_reason,
+                             "logprobs": _chat_logprobs(result.logprobs, top_n) if want_logprobs else None}],
+                "usage": _usage(result.prompt_tokens, result.completion_tokens),
+            }
+
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        try:
+            pump, first = await _unless_disconnected(request, open_stream(engine_request))
+        except _ClientGone:
+            return gone()
+
+        def event(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
+            chunk: dict[str, Any] = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
+                                     "choices": [{"index": 0, "delta": delta, "logprobs": logprobs,
+                                                  "finish_reason": finish}]}
+            if include_usage:
+                chunk["usage"] = None
+            return _sse(chunk)
+
+        async def events() -> AsyncIterator[dict[str, str]]:
+            prompt_tokens = completion_tokens = 0
+            yield event({"role": "assistant", "content": ""})
+            try:
+                async for chunk in chunks(pump, first):
+                    lp = _chat_logprobs(chunk.logprobs, top_n) if want_logprobs else None
+                    if chunk.delta or lp:
+                        yield event({"content": chunk.delta}, None, lp)
+                    if chunk.finish_reason is not None:
+                        prompt_tokens = chunk.prompt_tokens or 0
+                        completion_tokens = chunk.completion_tokens or 0
+                        yield event({}, chunk.finish_reason)
+            except Exception as exc:  # after the headers: the error travels as an event
+                yield _sse(_engine_error(exc).body())
+                yield _sse("[DONE]")
+                return
+            if include_usage:
+                yield _sse({"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
+                            "choices": [], "usage": _usage(prompt_tokens, completion_tokens)})
+            yield _sse("[DONE]")
+
+        return EventSourceResponse(events(), sep="\n", ping=15)
+
+    @app.post("/v1/completions", response_model=p.CompletionResponse, tags=["openai"],
+              responses={200: {"content": {"text/event-stream": {}},
+                               "description": "JSON, or with stream: true server-sent CompletionResponse events"}})
+    async def completions(body: p.CompletionRequest, request: Request) -> Any:
+        adapter = pick_adapter(body.model)
+        top_n = body.logprobs or 0
+        want_logprobs = body.logprobs is not None
+        options = sampling(body, body.max_tokens, want_logprobs, top_n)
+        prompts = body.prompts()
+        rid, created, name = _new_id("cmpl"), int(time.time()), model_name(adapter)
+        echo = bool(body.echo)
+
+        def make(prompt: str) -> CompletionRequest:
+            return CompletionRequest(prompt=prompt, sampling=SamplingOptions(**vars(options)), adapter=adapter)
+
+        if not body.stream:
+            slot = gauge.acquire()  # one slot for the whole HTTP request, however many prompts
+            try:
+                results = await _unless_disconnected(request, _all_or_none([engine.infer_async(make(pr)) for pr in prompts]))
+            except _ClientGone:
+                return gone()
+            except OpenAIError:
+                raise
+            except Exception as exc:
+                raise _engine_error(exc) from exc
+            finally:
+                slot.release()
+            choices = [{"index": i, "text": (pr if echo else "") + r.text, "finish_reason": r.finish_reason,
+                        "logprobs": _completion_logprobs(r.logprobs, top_n) if want_logprobs else None}
+                       for i, (pr, r) in enumerate(zip(prompts, results, strict=True))]
+            return {"id": rid, "object": "text_completion", "created": created, "model": name, "choices": choices,
+                    "usage": _usage(sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))}
+
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        try:
+            pump, first = await _unless_disconnected(request, open_stream(make(prompts[0])))
+        except _ClientGone:
+            return gone()
+
+        def event(text: str, finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
+            chunk: dict[str, Any] = {"id": rid, "object": "text_completion", "created": created, "model": name,
+                                     "choices": [{"index": 0, "text": text, "logprobs": logprobs,
+                                                  "finish_reason": finish}]}
+            if include_usage:
+                chunk["usage"] = None
+            return _sse(chunk)
+
+        async def events() -> AsyncIterator[dict[str, str]]:
+            prompt_tokens = completion_tokens = 0
+            offset = 0
+            if echo:
+                yield event(prompts[0])
+                offset = len(prompts[0])
+            try:
+                async for chunk in chunks(pump, first):
+                    lp = _completion_logprobs(chunk.logprobs, top_n, offset) if want_logprobs else None
+                    offset += len(chunk.delta)
+                    if chunk.delta or lp:
+                        yield event(chunk.delta, None, lp)
+                    if chunk.finish_reason is not None:
+                        prompt_tokens = chunk.prompt_tokens or 0
+                        completion_tokens = chunk.completion_tokens or 0
+                        yield event("", chunk.finish_reason)
+            except Exception as exc:  # after the headers: the error travels as an event
+                yield _sse(_engine_error(exc).body())
+                yield _sse("[DONE]")
+                return
+            if include_usage:
+                yield _sse({"id": rid, "object": "text_completion", "created": created, "model": name,
+                            "choices": [], "usage": _usage(prompt_tokens, completion_tokens)})
+            yield _sse("[DONE]")
+
+        return EventSourceResponse(events(), sep="\n", ping=15)
+
+    return app
+
+
+# ----------------------------------------------------------------------------- running it
+
+_thread_ids = itertools.count(1)
+
+
+def _uvicorn_server(app: Any, host: str, port: int, *, on_ready: Callable[[str], None] | None = None,
+                    log_level: str = "info", access_log: bool = True) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        bound_port: int | None = None
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started and self.servers:
+                self.bound_port = self.servers[0].sockets[0].getsockname()[1]
+                if on_ready is not None:
+                    on_ready(_url(host, self.bound_port))
+
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=access_log,
+                            timeout_graceful_shutdown=5)
+    return Server(config)
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+class BackgroundServer:
+    """A uvicorn server running an app in a daemon thread (see :func:`run_in_thread`)."""
+
+    def __init__(self, server: Any, thread: threading.Thread, url: str):
+        self.server, self.thread, self.url = server, thread, url
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI client's ``base_url`` (``.../v1``)."""
+        return f"{self.url}/v1"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+    def __enter__(self) -> "BackgroundServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 30.0,
+                  log_level: str = "warning") -> BackgroundServer:
+    """Serve ``app`` with uvicorn in a background thread; return once it accepts connections.
+    ``port=0`` picks a free port (read it from ``.url``)."""
+    ready = threading.Event()
+    server = _uvicorn_server(app, host, port, on_ready=lambda url: ready.set(), log_level=log_level, access_log=False)
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            server.run()
+        except BaseException as exc:  # SystemExit from uvicorn when the port is taken
+            failure.append(exc)
+        finally:
+            ready.set()
+
+    thread = threading.Thread(target=target, name=f"swiftkit-server-{next(_thread_ids)}", daemon=True)
+    thread.start()
+    if not ready.wait(timeout) or server.bound_port is None:
+        server.should_exit = True
+        raise RuntimeError(f"the server did not start on {host}:{port}"
+                           + (f": {failure[0]!r}" if failure else f" within {timeout:.0f} s"))
+    return BackgroundServer(server, thread, _url(host, server.bound_port))
+
+
+def _check_template_parity(engine: Any, resolved: Any, echo: Callable[[str], None]) -> None:
+    """TEMPLATE PARITY CALL SITE (deploy time): the served template against the
+    ``chat_template`` of the tokenizer in the model folder
+    (:func:`swiftkit.templates.parity.check_model_dir_parity`).
+
+    The server itself renders prompts with the template (so its answers are right either way);
+    a mismatch matters to every other tool that reads the folder and renders with
+    ``apply_chat_template``, so it is a warning, not a refusal. Skipped for a hub id (no local
+    folder) and while the parity module is not installed.
+    """
+    if not os.path.isdir(str(resolved.model_dir)):
+        return
+    try:
+        from swiftkit.templates.parity import TemplateParityError, check_model_dir_parity
+    except ImportError:
+        return
+    try:
+        check_model_dir_parity(str(resolved.model_dir), engine.template or resolved.template,
+                               tokenizer=getattr(engine, "tokenizer", None))
+    except TemplateParityError as exc:
+        summary = str(exc).split("\n--- rendered by", 1)[0]  # the renderings in full are for `swift export`'s report
+        echo(f"warning: template parity: {summary}\n(the server renders with the template; clients that render the "
+             "prompt themselves with the tokenizer's chat_template will differ)")
+
+
+def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str], None] | None = None) -> None:
+    """``swift deploy``: create the engine from the run config, serve it until interrupted,
+    then close it. Keys: ``model``/``adapters``/``infer_backend``/``template`` (as ``swift
+    infer``), ``host``, ``port``, ``api_key`` (else ``$SWIFTKIT_API_KEY``), ``served_model_name``,
+    ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``)."""
+    try:
+        import fastapi  # noqa: F401
+        import sse_starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"swift deploy needs the serve extra ({exc.name} is missing): {SERVE_EXTRA_HINT}") from exc
+    from swiftkit.infer.factory import create_engine
+
+    echo = echo or print
+    host = config.get("host") or "127.0.0.1"
+    port = int(config.get("port") if config.get("port") is not None else 8000)
+    api_key = config.get("api_key") or os.environ.get(API_KEY_ENV) or None
+    engine, resolved = create_engine(config, registry)
+    try:
+        _check_template_parity(engine, resolved, echo)
+        app = create_app(
+            engine, resolved,
+            served_model_name=config.get("served_model_name"),
+            api_key=api_key,
+            max_concurrency=int(config.get("max_concurrency") or DEFAULT_MAX_CONCURRENCY),
+            max_tokens_limit=int(config.get("max_tokens_limit") or DEFAULT_MAX_TOKENS_LIMIT),
+            default_max_tokens=config.get("max_new_tokens"),
+        )
+        names = [app.state.settings.base_name, *app.state.settings.adapters]
+
+        def ready(url: str) -> None:
+            echo(f"swift deploy: serving {', '.join(map(repr, names))} at {url}/v1 "
+                 f"(health {url}/health, OpenAPI {url}/docs){'' if api_key else '; no API key'}")
+            if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
+                echo(f"warning: listening on {host} without an API key: anyone who can reach it may use it "
+                     f"(--api_key or ${API_KEY_ENV})")
+
+        server = _uvicorn_server(app, host, port, on_ready=ready)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        engine.close()

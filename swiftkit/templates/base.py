@@ -1,0 +1,152 @@
+"""The generic chat template: behaviour driven purely by :class:`~swiftkit.core.specs.TemplateSpec` data.
+
+How a conversation is rendered (``render`` and the generated Jinja agree on every rule):
+
+- ``prefix`` once at the start (``<|begin_of_text|>``, ``<bos>``).
+- The system prompt is the content of a leading ``system`` message, else ``default_system``
+  (when the spec has one). By ``system_style``:
+
+  - ``"role"``: rendered with the ``system`` format right after the prefix; a later system
+    message is rendered in place with the same format;
+  - ``"merge_first_user"``: substituted with ``content`` into ``system_in_user`` and the result
+    used as the content of the first user message, which must follow directly; a later
+    system message is an error;
+  - ``"none"``: the template has no system prompt; any system message is an error.
+
+- ``user`` and ``tool`` messages with their formats (a template without ``tool`` rejects tool
+  messages); an ``assistant`` message as ``assistant_prefix + content + assistant_suffix``.
+- With ``add_generation_prompt`` the ``assistant_prefix`` is appended.
+
+Contents are inserted verbatim (no stripping), so what is trained on is exactly what is
+rendered. Segments: the assistant content with its ``assistant_suffix`` (the end-of-turn text
+the model must learn to produce, e.g. ``<|im_end|>\n``) is trainable; everything else,
+including ``assistant_prefix``, is not. Encoding for training and inference prompts are the
+shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
+needed to render (one passed to the constructor or :meth:`bind` is only kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from swiftkit.core.templates.interface import Message, Template
+from swiftkit.templates.jinja import ROLES, fill, generate_chat_template
+
+if TYPE_CHECKING:
+    from swiftkit.core.specs import TemplateSpec
+
+_STYLES = ("role", "merge_first_user", "none")
+
+
+class FormatTemplate(Template):
+    """A :class:`Template` whose behaviour is entirely the spec's text formats."""
+
+    def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
+        super().__init__(spec, tokenizer)
+        if spec.system_style not in _STYLES:
+            raise ValueError(
+                f"template {spec.id!r}: system_style must be one of {', '.join(map(repr, _STYLES))}, "
+                f"not {spec.system_style!r}"
+            )
+        if spec.system_style == "none" and spec.default_system is not None:
+            raise ValueError(f"template {spec.id!r}: default_system is set but system_style is 'none'")
+        for fname in ("system", "user", "tool"):
+            value = getattr(spec, fname)
+            if value is not None and "{content}" not in value:
+                raise ValueError(f"template {spec.id!r}: field {fname!r} must contain '{{content}}'")
+        if spec.system_style == "merge_first_user" and not (
+            "{system}" in spec.system_in_user and "{content}" in spec.system_in_user
+        ):
+            raise ValueError(f"template {spec.id!r}: field 'system_in_user' must contain '{{system}}' and '{{content}}'")
+
+    # ------------------------------------------------------------------ validation
+
+    @staticmethod
+    def validate(messages: Sequence[Message]) -> list[tuple[str, str]]:
+        """Check the conversation's shape and return it as ``(role, content)`` pairs.
+
+        Raises :class:`ValueError` naming the message index and the field.
+        """
+        if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence) or len(messages) == 0:
+            raise ValueError("the conversation must be a non-empty list of messages")
+        out = []
+        for i, m in enumerate(messages):
+            if not isinstance(m, Mapping):
+                raise ValueError(f"message {i}: must be a dict with 'role' and 'content' (got {type(m).__name__})")
+            if "role" not in m:
+                raise ValueError(f"message {i}: missing field 'role'")
+            role = m["role"]
+            if role not in ROLES:
+                raise ValueError(f"message {i}: field 'role' must be one of {', '.join(map(repr, ROLES))} (got {role!r})")
+            if "content" not in m:
+                raise ValueError(f"message {i}: missing field 'content'")
+            content = m["content"]
+            if not isinstance(content, str):
+                raise ValueError(f"message {i}: field 'content' must be a string (got {type(content).__name__})")
+            out.append((role, content))
+        return out
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
+        spec = self.spec
+        style = spec.system_style
+        msgs = self.validate(messages)
+        segments: list[tuple[str, bool]] = []
+
+        def emit(text: str, trainable: bool) -> None:
+            if not text:
+                return
+            if not trainable and segments and not segments[-1][1]:
+                segments[-1] = (segments[-1][0] + text, False)  # merge neighbouring prompt text
+            else:
+                segments.append((text, trainable))
+
+        start = 0
+        system = spec.default_system if style != "none" else None
+        if msgs[0][0] == "system":
+            if style == "none":
+                raise ValueError(f"message 0: template {spec.id!r} has no system prompt (system_style='none')")
+            system, start = msgs[0][1], 1
+        emit(spec.prefix, False)
+        if style == "role" and system is not None:
+            emit(fill(spec.system, content=system), False)
+            system = None
+        for i in range(start, len(msgs)):
+            role, content = msgs[i]
+            if style == "merge_first_user" and system is not None:
+                if role != "user":
+                    raise ValueError(
+                        f"message {i}: template {spec.id!r} puts the system prompt into the first user message, "
+                        f"but this message is not a user message (role {role!r})"
+                    )
+                content = fill(spec.system_in_user, system=system, content=content)
+                system = None
+            if role == "user":
+                emit(fill(spec.user, content=content), False)
+            elif role == "assistant":
+                emit(spec.assistant_prefix, False)
+                emit(content + spec.assistant_suffix, True)
+            elif role == "system":
+                if style != "role":
+                    raise ValueError(
+                        f"message {i}: template {spec.id!r} allows a system message only as the first message"
+                    )
+                emit(fill(spec.system, content=content), False)
+            else:  # tool
+                if spec.tool is None:
+                    raise ValueError(f"message {i}: template {spec.id!r} has no tool role")
+                emit(fill(spec.tool, content=content), False)
+        if style == "merge_first_user" and system is not None:
+            raise ValueError(
+                f"message {start - 1}: template {spec.id!r} puts the system prompt into the first user message, "
+                "but no user message follows"
+            )
+        if add_generation_prompt:
+            emit(spec.assistant_prefix, False)
+        return segments
+
+    def chat_template(self, *, assistant_masks: bool = False) -> str:
+        """The generated Jinja template (see :func:`swiftkit.templates.jinja.generate_chat_template`)."""
+        return generate_chat_template(self.spec, assistant_masks=assistant_masks)

@@ -1,0 +1,144 @@
+"""``transformers.Trainer`` glue: the objective computes the loss, the tuner may bring its own
+optimizer, metrics are logged next to the loss, and checkpoints are written atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+from transformers import Trainer
+
+#: checkpoints are written here first and renamed into place when complete; the name does not
+#: match transformers' ``checkpoint-N`` pattern, so a half-written one is never resumed from
+STAGING_PREFIX = ".staging-"
+
+
+def clean_staging(run_dir: str) -> list[str]:
+    """Remove checkpoint folders a killed run left half-written; return what was removed."""
+    removed = []
+    if os.path.isdir(run_dir):
+        for name in os.listdir(run_dir):
+            if name.startswith(STAGING_PREFIX):
+                shutil.rmtree(os.path.join(run_dir, name), ignore_errors=True)
+                removed.append(name)
+    return removed
+
+
+class SwiftTrainer(Trainer):
+    """A Trainer whose loss comes from an :class:`~swiftkit.core.methods.interface.Objective`."""
+
+    def __init__(self, *args: Any, objective: Any, tuner: Any = None, **kwargs: Any):
+        self.objective = objective
+        self.tuner = tuner
+        self._metric_sums: dict[str, Any] = {}
+        self._metric_counts: dict[str, int] = {}  # per name: a metric may be absent from some steps
+        super().__init__(*args, **kwargs)
+        # transformers skips dividing by the accumulation steps for models that take loss
+        # kwargs; whether that is right depends on how the objective reduces its loss
+        self.model_accepts_loss_kwargs = bool(getattr(objective, "token_normalized_loss", False))
+
+    # ------------------------------------------------------------------ loss and metrics
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
+        result = self.objective.compute_loss(model, inputs, num_items_in_batch=num_items_in_batch)
+        loss, metrics = result if isinstance(result, tuple) else (result, {})
+        if self.model_accepts_loss_kwargs and num_items_in_batch is not None and self.args.average_tokens_across_devices:
+            # the token count covers every process and DDP averages gradients over them: the
+            # sum of per-process losses, not their mean, is the global per-token loss
+            # (ranks of one tensor-parallel group see the same batch: they count once)
+            tp_size = self.get_tp_size() if hasattr(self, "get_tp_size") else 1
+            loss = loss * max(1, self.accelerator.num_processes // max(1, tp_size))
+        if model.training:
+            for name, value in metrics.items():  # tensors stay on device until logged
+                value = value.detach() if hasattr(value, "detach") else value
+                self._metric_sums[name] = self._metric_sums.get(name, 0.0) + value
+                self._metric_counts[name] = self._metric_counts.get(name, 0) + 1
+        if return_outputs:  # evaluation asks for outputs; objectives report metrics instead
+            return loss, {"loss": loss}
+        return loss
+
+    def prediction_step(self, model: Any, inputs: dict[str, Any], prediction_loss_only: bool, ignore_keys: Any = None) -> Any:
+        """Evaluation asks the objective for the loss too: preference, KTO and prompt batches
+        have no ``labels`` for the model's own forward."""
+        import torch
+
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad(), self.compute_loss_context_manager():
+            loss = self.compute_loss(model, inputs)
+        return loss.detach().mean(), None, None
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if "loss" in logs and self._metric_sums:
+            for name, total in self._metric_sums.items():
+                logs[name] = round(float(total) / self._metric_counts[name], 6)
+            self._metric_sums, self._metric_counts = {}, {}
+        super().log(logs, start_time)
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        sampler = super()._get_train_sampler(train_dataset)
+        repeats = int(getattr(self.objective, "batch_repeats", 1) or 1)
+        if sampler is None or repeats <= 1:
+            return sampler
+        from swiftkit.train.samplers import RepeatBlocks
+
+        args = self.args
+        block = args.per_device_train_batch_size * args.gradient_accumulation_steps * max(1, args.world_size)
+        return RepeatBlocks(sampler, block, repeats)
+
+    def create_optimizer(self, model: Any = None) -> Any:
+        if self.optimizer is None and self.tuner is not None:
+            custom = self.tuner.create_optimizer(self.model, self.args)
+            if custom is not None:
+                self.optimizer = custom
+                return custom
+        return super().create_optimizer(model)
+
+    # ------------------------------------------------------------------ atomic checkpoints
+
+    def _get_output_dir(self, trial: Any) -> str:
+        staging = getattr(self, "_staging_dir", None)
+        return staging if staging is not None else super()._get_output_dir(trial)
+
+    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+        """Write ``checkpoint-N`` into a staging folder, then rename it into place.
+
+        A kill during the save leaves only the staging folder (removed on the next start),
+        so the previous checkpoint stays the latest complete one.
+        """
+        run_dir = super()._get_output_dir(trial)
+        name = f"checkpoint-{self.state.global_step}"
+        staging = os.path.join(run_dir, f"{STAGING_PREFIX}{name}")
+        if self.args.should_save:
+            shutil.rmtree(staging, ignore_errors=True)
+        # Sharded strategies (ZeRO, FSDP) write from every rank: all write into staging, and
+        # the rename waits until the last rank is done.
+        self.accelerator.wait_for_everyone()
+        limit, self.args.save_total_limit = self.args.save_total_limit, None  # rotate after the rename
+        self._staging_dir = staging
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            self._staging_dir = None
+            self.args.save_total_limit = limit
+        self.accelerator.wait_for_everyone()
+        if self.args.should_save:
+            final = os.path.join(run_dir, name)
+            if os.path.isdir(final):  # saved again at the same step (e.g. at the end of training)
+                shutil.rmtree(final)
+            os.replace(os.path.join(staging, name), final)
+            os.rmdir(staging)
+            if self.state.best_model_checkpoint and self.state.best_model_checkpoint.startswith(staging):
+                self.state.best_model_checkpoint = final
+            self._write_run_files(final)
+            from transformers.trainer_utils import rotate_checkpoints
+
+            rotate_checkpoints(run_dir, save_total_limit=limit, best_model_checkpoint=self.state.best_model_checkpoint, use_mtime=False)
+        self.accelerator.wait_for_everyone()  # no rank reads checkpoint-N before it is in place
+
+    def _write_run_files(self, checkpoint_dir: str) -> None:
+        """Each checkpoint carries the run's ``args.json``, so it alone is enough to resume,
+        infer or export."""
+        args_path = os.path.join(super()._get_output_dir(None), "args.json")
+        if os.path.exists(args_path):
+            shutil.copy2(args_path, os.path.join(checkpoint_dir, "args.json"))
