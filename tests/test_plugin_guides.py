@@ -216,7 +216,7 @@ def test_objective_example_computes_a_loss_on_a_batch(reg, tiny_dir, tokenizer):
     assert config["sft_label_smoothing"] == 0.2
     template = reg.template("chatml")
     rows = [template.encode(tokenizer, CHAT), template.encode(tokenizer, CHAT[1:])]
-    batch = {k: v for k, v in make_collator(tokenizer)(rows).items() if isinstance(v, torch.Tensor)}
+    batch = make_collator(tokenizer)(rows)
     model = fresh_model(reg, tiny_dir)
     smooth, metrics = method(reg, "sft-smooth", sft_label_smoothing=0.2).compute_loss(model, batch)
     plain, _ = method(reg, "sft-smooth", sft_label_smoothing=0.0).compute_loss(model, batch)
