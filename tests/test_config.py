@@ -112,6 +112,20 @@ def test_cli_parsing_types():
         parse_cli_args(["oops"], schema)
 
 
+def test_cli_parsing_types_nullable_options():
+    schema = {"properties": {
+        "share": {"type": ["number", "null"]},
+        "cap": {"type": ["integer", "null"], "minimum": 1},
+        "lora": {"type": ["boolean", "null"]},
+        "device": {"type": ["string", "null"]},
+    }}
+    parsed = parse_cli_args(["--share", "0.5", "--cap", "50", "--lora", "--device", "cpu"], schema)
+    assert parsed == {"share": 0.5, "cap": 50, "lora": True, "device": "cpu"}
+    assert parse_cli_args(["--cap", "none", "--lora", "false"], schema) == {"cap": None, "lora": False}
+    with pytest.raises(ConfigError, match="option --cap needs a value"):
+        parse_cli_args(["--cap"], schema)
+
+
 def test_validate_fills_core_defaults_only_when_declared():
     schema = {"type": "object", "properties": {"a": {"type": "integer", "default": 3}}}
     assert validate({}, schema) == {"a": 3}

@@ -239,9 +239,20 @@ def load_config_file(path: str) -> dict[str, Any]:
     return normalize_keys(data)
 
 
+def _schema_type(schema: dict[str, Any]) -> Any:
+    """The schema's ``type``, a nullable one (``["integer", "null"]``) read as its other type."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        others = [k for k in kind if k != "null"]
+        return others[0] if len(others) == 1 else None
+    return kind
+
+
 def _coerce(key: str, values: list[str], schema: dict[str, Any]) -> Any:
     """Turn command-line strings into the type the schema asks for (validation reports misfits)."""
-    kind = schema.get("type")
+    kind = _schema_type(schema)
+    if isinstance(schema.get("type"), list) and "null" in schema["type"] and len(values) == 1 and values[0].lower() in {"null", "none"}:
+        return None
     if kind == "array":
         return [_coerce(key, [v], schema.get("items", {})) for v in values]
     if kind == "boolean" and not values:
@@ -289,7 +300,7 @@ def parse_cli_args(args: list[str], schema: dict[str, Any]) -> dict[str, Any]:
         sub = props.get(key, {})
         if sub and sub.get("type") != "array" and "anyOf" not in sub and len(values) > 1:
             raise ConfigError(f"option --{name} takes one value, got {len(values)}: {' '.join(values)}")
-        if not values and sub.get("type") not in ("boolean", None):
+        if not values and _schema_type(sub) not in ("boolean", None):
             raise ConfigError(f"option --{name} needs a value")
         out[key] = _coerce(key, values, sub) if sub else (values[0] if len(values) == 1 else (values or True))
     return out

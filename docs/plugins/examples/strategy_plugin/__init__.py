@@ -1,0 +1,36 @@
+"""Strategy plugin: ``ddp-bucketed``, data parallelism with a chosen gradient bucket size.
+
+Registration module: imports nothing but ``swiftkit.core``. ``--strategy ddp-bucketed`` names
+it; giving its own flag ``--ddp_bucket_cap_mb 100`` selects it too (``selected_by``).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import StrategySpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+
+@hookimpl
+def swift_register_strategies() -> list[StrategySpec]:
+    return [
+        StrategySpec(
+            id="ddp-bucketed",
+            description="DistributedDataParallel with --ddp_bucket_cap_mb gradient buckets (fewer, larger all-reduces).",
+            tags=["data-parallel"],
+            options={
+                "type": "object",
+                "properties": {
+                    "ddp_bucket_cap_mb": {
+                        "type": ["integer", "null"],
+                        "minimum": 1,
+                        "default": None,
+                        "description": "Size of DDP's gradient buckets in MiB (unset: torch's 25).",
+                    },
+                },
+            },
+            launcher="torchrun",
+            selected_by=["ddp_bucket_cap_mb"],
+            impl="strategy_plugin.strategy:BucketedDDPStrategy",
+        )
+    ]

@@ -1,0 +1,37 @@
+"""Tuner plugin: ``layernorm`` trains only the normalisation layers' weights (LayerNorm tuning).
+
+Registration module: imports nothing but ``swiftkit.core``. ``--train_type layernorm`` picks it;
+its options are flat run-config keys (``--layernorm_train_lm_head true``).
+"""
+
+from __future__ import annotations
+
+from swiftkit.core import MethodSpec, hookimpl
+
+SWIFTKIT_PLUGIN_API = "1.0"
+
+LAYERNORM_OPTIONS = {
+    "type": "object",
+    "properties": {
+        # Keys are one flat namespace shared with the core and every plugin: prefix them with
+        # the method's name so that they never collide.
+        "layernorm_train_lm_head": {
+            "type": "boolean",
+            "default": False,
+            "description": "Also train the output projection (lm_head).",
+        },
+    },
+}
+
+
+@hookimpl
+def swift_register_methods() -> list[MethodSpec]:
+    return [
+        MethodSpec(
+            id="layernorm",
+            kind="tuner",
+            description="Train only the normalisation layers (a few thousand parameters per layer).",
+            options=LAYERNORM_OPTIONS,
+            impl="tuner_plugin.tuner:LayerNormTuner",
+        )
+    ]
