@@ -299,3 +299,14 @@ def test_plugin_routes_may_not_shadow_or_bypass_the_core(swift_plugins, extra, w
 def test_registry_without_hooks_builds_an_empty_manager():
     registry = Registry(Discovery(plugins=[], specs={}))
     assert registry.plugin_manager().list_name_plugin() == []
+
+
+def test_infer_config_is_adjusted_for_its_command(swift_registry_with):
+    from swiftkit.cli.infer_cmd import infer_config
+
+    def cap_tokens(config, command):
+        if command == "infer":
+            config["max_new_tokens"] = min(config.get("max_new_tokens") or 64, 64)
+
+    registry = swift_registry_with(make_plugin("capper", swift_config_adjust=cap_tokens))
+    assert infer_config(["--model", "m", "--max_new_tokens", "1000"], registry)["max_new_tokens"] == 64
