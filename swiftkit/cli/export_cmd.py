@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from swiftkit.cli.run_args import pop_config_file, print_help
+from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
@@ -35,7 +35,7 @@ def run_export(args: list[str]) -> None:
         return
     args, config_file = pop_config_file(args)
     registry = get_registry()
-    config = build_config(registry, command="export", cli_args=args, config_file=config_file)
+    config = adjust_config(registry, "export", build_config(registry, command="export", cli_args=args, config_file=config_file))
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from swiftkit.cli.run_args import pop_config_file, print_help
+from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
@@ -32,7 +32,8 @@ def infer_config(args: list[str], registry: Any) -> dict[str, Any]:
 
     args, config_file = pop_config_file(args)
     base = {"infer_backend": "pt"} if ("engine", "pt") in registry else None
-    return build_config(registry, command="infer", cli_args=args, config_file=config_file, base=base)
+    config = build_config(registry, command="infer", cli_args=args, config_file=config_file, base=base)
+    return adjust_config(registry, "infer", config)
 
 
 def sampling_options(config: dict[str, Any]) -> Any:

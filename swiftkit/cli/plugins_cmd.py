@@ -29,7 +29,7 @@ def plugins_group(ctx: click.Context, as_json: bool, refresh: bool) -> None:
         echo_json(
             [
                 {"name": p.name, "group": p.group, "module": p.module, "distribution": p.dist, "version": p.version,
-                 "status": p.status, "reason": p.reason, "counts": p.counts}
+                 "status": p.status, "reason": p.reason, "counts": p.counts, "hooks": p.hooks}
                 for p in records
             ]
         )
@@ -37,7 +37,8 @@ def plugins_group(ctx: click.Context, as_json: bool, refresh: bool) -> None:
     style = {"ok": "[green]ok[/green]", "error": "[red]error[/red]", "blocked": "[yellow]blocked[/yellow]"}
     rows = [
         [p.name, p.dist, p.version, p.group.removeprefix("swiftkit."),
-         ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in p.counts.items()), style.get(p.status, p.status), p.reason]
+         ", ".join([*(f"{n} {k}{'s' if n != 1 else ''}" for k, n in p.counts.items()),
+                    *(h.removeprefix("swift_") + " hook" for h in p.hooks)]), style.get(p.status, p.status), p.reason]
         for p in records
     ]
     table(f"{len(records)} plugin(s)", ["PLUGIN", "DISTRIBUTION", "VERSION", "GROUP", "CONTRIBUTES", "STATUS", "REASON"], rows,

@@ -1,7 +1,11 @@
 """What every run command (sft, pt, rlhf, infer, deploy, export) does with its raw arguments:
-take ``--config FILE`` out, and print the main options with their schema descriptions."""
+take ``--config FILE`` out, print the main options with their schema descriptions, and let
+plugins adjust the validated configuration."""
 
 from __future__ import annotations
+
+import copy
+from typing import Any
 
 import click
 
@@ -41,3 +45,32 @@ def print_help(command: str, usage: str, keys: list[str], intro: str = "") -> No
         if isinstance(kind, list):  # ["string", "null"]
             kind = "|".join(map(str, kind))
         out.print(f"  --{key:<{width}} {kind:<12} {sub.get('description', '')}", markup=False, highlight=False)
+
+
+def adjust_config(registry: Any, command: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The run config after every plugin's ``swift_config_adjust`` hook, validated again
+    against the schema of the plugins it now selects. Unchanged (and not copied) when no
+    plugin implements the hook."""
+    from swiftkit.core.config import build_config, compose_schema
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.core.hookcall import call_hook, hook_error, implementers
+
+    hook = "swift_config_adjust"
+    if not implementers(registry, hook):
+        return config
+    adjusted = copy.deepcopy(config)
+    returned = call_hook(registry, hook, config=adjusted, command=command)
+    if returned:
+        raise hook_error(registry, hook, f"returned {type(returned[0]).__name__}; it must change the config in place "
+                                         "and return None")
+    if adjusted == config:
+        return config
+    # keys left at their default are dropped, so that one the adjustment deselects (a tuner's
+    # option when train_type changes) is not taken for a stray option; the defaults are refilled
+    props = compose_schema(registry, command=command)["properties"]
+    given = {k: v for k, v in adjusted.items()
+             if not (k in config and config[k] == v and "default" in props.get(k, {}) and props[k]["default"] == v)}
+    try:
+        return build_config(registry, command=command, overrides=given)
+    except ConfigError as exc:
+        raise hook_error(registry, hook, f"the adjusted configuration is invalid: {exc}") from None

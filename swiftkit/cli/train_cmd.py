@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from swiftkit.cli.run_args import pop_config_file, print_help
+from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
@@ -51,6 +51,7 @@ def run_command(command: str, args: list[str]) -> None:
     out = console()
     if config.get("auto"):
         config = _apply_auto(registry, command, args, config_file, base, out)
+    config = adjust_config(registry, command, config)
     plan = plan_launch(config, registry, command)
     if plan is not None:
         summary = launch(command, config, plan.env, launcher=plan.launcher, run_dir=plan.run_dir, console=out)

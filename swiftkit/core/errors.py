@@ -16,6 +16,17 @@ class PluginError(SwiftkitError):
         self.reason = reason
 
 
+class PluginHookError(PluginError):
+    """A plugin's runtime hook (:data:`swiftkit.core.hookspecs.RUNTIME_HOOKS`) raised or
+    returned something it must not; names the hook, the plugin and its distribution."""
+
+    def __init__(self, plugin: str, hook: str, reason: str, *, dist: str = "", version: str = ""):
+        where = f" [distribution {dist} {version}]".replace(" ]", "]") if dist else ""
+        super().__init__(plugin, f"{hook}: {reason}{where}")
+        self.hook = hook
+        self.dist = dist
+
+
 class LazyReferenceError(SwiftkitError):
     """A ``"module:attr"`` reference does not resolve, or resolves to the wrong type."""
 

@@ -1,4 +1,4 @@
-"""The plugin contract: one pluggy hook specification per plugin kind.
+"""The plugin contract: the pluggy hook specifications plugins implement.
 
 A plugin is a *light* module named by an entry point in one of the groups ``swiftkit.models``,
 ``swiftkit.templates``, ``swiftkit.datasets``, ``swiftkit.methods``, ``swiftkit.engines``,
@@ -7,9 +7,11 @@ The module declares the plugin API it was written against::
 
     SWIFTKIT_PLUGIN_API = "1.0"
 
-and implements any of the hooks below, marked with :data:`swiftkit.core.hookimpl`.
+and implements any of the hooks below, marked with :data:`swiftkit.core.hookimpl`. There are
+two sorts:
 
-Rules for every registration hook (``swift_register_*``):
+**Registration hooks** (``swift_register_*``, one per plugin kind) say what a plugin provides.
+Rules for every one of them:
 
 - **When called:** once per discovery, i.e. when no valid index cache matches what is
   installed, or when ``swift plugins check`` validates the plugin. Its results are cached in
@@ -23,6 +25,25 @@ Rules for every registration hook (``swift_register_*``):
   other heavy library (at module level or in the hook); the specs point at the code that needs
   them with ``"package.module:attr"`` references instead. Raising is allowed but makes the
   plugin broken.
+
+**Runtime hooks** (the other ``swift_*`` hooks, listed in :data:`RUNTIME_HOOKS`) take part in a
+run: they let any plugin, in any group, extend a training run or a server without adding a
+kind. Rules for every one of them:
+
+- **When called:** only by the commands that run something (``sft``, ``pt``, ``rlhf``,
+  ``infer``, ``deploy``, ``export``), through the pluggy plugin manager that holds every
+  healthy plugin (:meth:`swiftkit.core.registry.Registry.plugin_manager`); never by ``swift
+  list`` and the other commands that only read the index. Discovery checks their signatures
+  (an argument name the spec does not have makes the plugin broken) but never calls them.
+- **Order:** pluggy's: implementations run in the reverse of discovery order (built-ins are
+  discovered first, so third-party plugins run before them); use
+  ``@hookimpl(tryfirst=True)`` / ``trylast=True`` where order matters. An implementation may
+  take any subset of the arguments.
+- **Errors:** an exception raised by an implementation stops the command with an error naming
+  the plugin and its distribution (:class:`~swiftkit.core.errors.PluginHookError`).
+- **What is forbidden:** heavy imports at module level (the registration module stays light:
+  import inside the hook), and keeping references to the objects passed in beyond the call
+  unless the hook's documentation allows it.
 """
 
 from __future__ import annotations
@@ -126,3 +147,109 @@ def swift_register_commands() -> list[CommandSpec | dict[str, Any]]:
 def swift_register_options() -> list[OptionsSpec | dict[str, Any]]:
     """Return run-config options not tied to a model, method or engine
     (:class:`~swiftkit.core.specs.OptionsSpec`), merged into ``swift config-schema``."""
+
+
+# ---------------------------------------------------------------------------- runtime hooks
+
+
+@hookspec
+def swift_config_adjust(config: dict[str, Any], command: str) -> None:
+    """Adjust the run configuration of ``command`` before anything is loaded.
+
+    **When called:** once per command, in the process the user started, after the configuration
+    is composed (previous run's args, ``--config`` file, flags, ``--auto``'s choices) and
+    validated, before processes are launched: the launched workers get the adjusted
+    configuration and do not call the hook again. A resumed run starts from the arguments it
+    recorded, so the hook may see a configuration it adjusted before: make it idempotent.
+
+    :param config: the validated run configuration (flat run-config keys, defaults filled in),
+        to change **in place**: set, change or remove keys. Every key must remain a run-config
+        key (the core's, or an option of a plugin the run uses: see ``swift config-schema``).
+    :param command: the command that runs: ``"sft"``, ``"pt"``, ``"rlhf"``, ``"infer"``,
+        ``"deploy"`` or ``"export"``.
+
+    **What returned:** ``None``. Every implementation is called (not firstresult); each sees the
+    changes of those called before it. The adjusted configuration is validated again (it may
+    select other plugins, e.g. another ``train_type``); a problem is reported naming the plugins
+    that implement this hook. It is what training records in ``args.json``.
+
+    **What is forbidden:** returning a new dict instead of changing ``config`` (a returned value
+    is an error), loading models or data, and side effects outside ``config``.
+    """
+
+
+@hookspec
+def swift_trainer_callbacks(config: dict[str, Any], run_dir: str) -> list[Any] | None:
+    """Return ``transformers.TrainerCallback`` objects (or classes) to add to the Trainer.
+
+    **When called:** once per training process (every rank of a multi-process run) by ``sft``,
+    ``pt`` and ``rlhf``, when the Trainer is built: after the model, the tuner and the datasets
+    are ready, before the first step.
+
+    :param config: the run configuration, as recorded in ``args.json``. Read only.
+    :param run_dir: the run folder (``args.json``, ``logging.jsonl``, ``checkpoint-N``).
+
+    **What returned:** a list of callbacks, or ``None`` for none. Not firstresult: the lists of
+    every implementation are concatenated and added after the core's callbacks. An item that
+    is not a ``TrainerCallback`` instance or subclass is an error naming the plugin(s).
+
+    **What is forbidden:** changing ``config``. A callback runs on every rank: one that writes
+    files should do so only where ``state.is_world_process_zero``. A callback must not save
+    checkpoints itself (see :func:`swift_checkpoint_saved` to observe them).
+    """
+
+
+@hookspec
+def swift_checkpoint_saved(checkpoint_dir: str, step: int, config: dict[str, Any]) -> None:
+    """Observe a checkpoint once it is complete and in place.
+
+    **When called:** by ``sft``, ``pt`` and ``rlhf``, on the main process (rank 0) only, after
+    ``checkpoint-N`` was written in full and atomically renamed from its staging folder: the
+    folder holds the weights (or the tuner's files), the optimizer and trainer state and
+    ``args.json``. The other ranks wait at the next step's synchronisation, so keep it short
+    (start a thread or a process for an upload).
+
+    :param checkpoint_dir: the final ``<run_dir>/checkpoint-N`` folder.
+    :param step: ``N``, the global step the checkpoint was taken at.
+    :param config: the run configuration, as recorded in ``args.json``. Read only.
+
+    **What returned:** ``None`` (a returned value is ignored). Every implementation is called.
+    Raising stops training with an error naming the plugin; the checkpoint stays valid, so the
+    run can be resumed from it.
+
+    **What is forbidden:** changing, adding or removing files inside ``checkpoint_dir`` (resume,
+    ``swift infer`` and ``swift export`` read it as written), and removing checkpoints (the
+    Trainer rotates them by ``save_total_limit``).
+    """
+
+
+@hookspec
+def swift_server_routes(app: Any, engine: Any, config: dict[str, Any]) -> None:
+    """Add HTTP routes to the FastAPI app of ``swift deploy``.
+
+    **When called:** once per app, when the app is created: after the core's routes
+    (``/v1/...``, ``/health``), before the server accepts connections.
+
+    :param app: the ``fastapi.FastAPI`` application. Add routes with its decorators
+        (``@app.get``, ``@app.post``, ``@app.api_route``) or ``app.include_router``: they are
+        protected by the server's API key like the core routes, and errors raised in them are
+        answered in OpenAI's error shape.
+    :param engine: the :class:`~swiftkit.core.engines.interface.InferEngine` the app serves
+        (it belongs to the server: do not close it).
+    :param config: the ``swift deploy`` run configuration. Read only.
+
+    **What returned:** ``None``. Every implementation is called.
+
+    **What is forbidden:** adding a path and method the core already serves, and adding routes
+    that bypass the API key (``app.add_route``, ``app.mount``, raw Starlette routes): both are
+    errors naming the plugin(s). Middleware and exception handlers are the server's.
+    """
+
+
+#: runtime hooks (called by run commands through the plugin manager), by name
+RUNTIME_HOOKS: tuple[str, ...] = (
+    "swift_config_adjust",
+    "swift_trainer_callbacks",
+    "swift_checkpoint_saved",
+    "swift_server_routes",
+)

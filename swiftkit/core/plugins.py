@@ -79,6 +79,13 @@ class PluginRecord:
     reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    entry: str = ""  # the entry point's value, "module" or "module:attr"
+    hooks: list[str] = field(default_factory=list)  # the runtime hooks it implements
+
+    @property
+    def manager_name(self) -> str:
+        """The name it is registered under in the plugin manager."""
+        return f"{self.dist}:{self.name}"
 
     @property
     def ok(self) -> bool:
@@ -196,7 +203,9 @@ def _load_object(source: PluginSource) -> Any:
 
 
 def _collect(pm: Any, plugin: Any, source: PluginSource) -> dict[str, list[Any]]:
-    """Call this plugin's registration hooks (and only its), returning raw results by kind."""
+    """Call this plugin's registration hooks (and only its), returning raw results by kind.
+    Runtime hooks are only checked here (pluggy validated their signatures), never called."""
+    from swiftkit.core.hookspecs import RUNTIME_HOOKS
     from swiftkit.core.specs import KIND_HOOKS
 
     hook_kind = {h: k for k, h in KIND_HOOKS.items()}
@@ -210,6 +219,8 @@ def _collect(pm: Any, plugin: Any, source: PluginSource) -> dict[str, list[Any]]
                 continue
             if impl.function.__name__ in unmarked:
                 unmarked.remove(impl.function.__name__)
+            if caller.name in RUNTIME_HOOKS:
+                continue
             try:
                 value = impl.function()
             except Exception as exc:
@@ -287,7 +298,7 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
 
     for source in sources:
         module_name = source.value.partition(":")[0].strip()
-        record = PluginRecord(source.name, source.group, module_name, source.dist, source.version)
+        record = PluginRecord(source.name, source.group, module_name, source.dist, source.version, entry=source.value)
         if source.name in taken_names:
             record.name = f"{source.dist}:{source.name}"
         taken_names.add(record.name)
@@ -308,9 +319,10 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             if reason:
                 raise _Broken(reason)
             try:
-                pm.register(plugin, name=f"{source.dist}:{record.name}")
+                pm.register(plugin, name=record.manager_name)
             except Exception as exc:  # pluggy's PluginValidationError, or a module registered twice
                 raise _Broken(f"invalid hook implementation: {exc}") from exc
+            record.hooks = _runtime_hooks(pm, plugin)
             try:
                 raw = _collect(pm, plugin, source)
                 accepted = {kind: _validate(kind, items, validators) for kind, items in raw.items()}
@@ -364,6 +376,12 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
                         record.files.append(origin)
         modules[record.name] = plugin
     return Discovery(records, specs, modules)
+
+
+def _runtime_hooks(pm: Any, plugin: Any) -> list[str]:
+    from swiftkit.core.hookspecs import RUNTIME_HOOKS
+
+    return sorted(c.name for c in pm.get_hookcallers(plugin) or [] if c.name in RUNTIME_HOOKS)
 
 
 def _options_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -530,9 +548,17 @@ def load(*, use_index: bool = True) -> Discovery:
 
 
 def plugin_manager(discovery: Discovery | None = None) -> Any:
-    """A pluggy manager with every healthy plugin registered, for runtime hooks."""
-    import importlib
+    """A pluggy manager for the runtime hooks (:data:`swiftkit.core.hookspecs.RUNTIME_HOOKS`),
+    holding every healthy plugin that implements at least one of them, under the name
+    ``"<distribution>:<plugin>"``.
 
+    Built from ``discovery`` (default: :func:`load`). On the warm path only the plugins the
+    index records as implementing a runtime hook are imported, so a run pays nothing for the
+    plugins that only register specs. Use
+    :meth:`swiftkit.core.registry.Registry.plugin_manager`, which caches it per registry (and
+    so per process), and :mod:`swiftkit.core.hookcall` to call hooks with errors that name
+    the plugin.
+    """
     import pluggy
 
     from swiftkit.core import hookspecs
@@ -541,7 +567,14 @@ def plugin_manager(discovery: Discovery | None = None) -> Any:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for record in discovery.plugins:
-        if record.ok:
-            module = discovery.modules.get(record.name) or importlib.import_module(record.module)
-            pm.register(module, name=f"{record.dist}:{record.name}")
+        if not record.ok or not record.hooks:
+            continue
+        plugin = discovery.modules.get(record.name)
+        if plugin is None:
+            source = PluginSource(record.name, record.group, record.entry or record.module, record.dist, record.version)
+            try:
+                plugin = _load_object(source)
+            except _Broken as exc:  # it loaded when the index was written
+                raise PluginError(record.name, f"{exc} [{record.label()}]") from exc
+        pm.register(plugin, name=record.manager_name)
     return pm

@@ -59,10 +59,21 @@ class Registry:
             for kind, items in discovery.specs.items()
         }
         self._index: dict[str, dict[str, Entry]] = {}
+        self._manager: Any = None
 
     @property
     def plugins(self) -> list[PluginRecord]:
         return self.discovery.plugins
+
+    def plugin_manager(self) -> Any:
+        """The pluggy manager for runtime hooks, built on first use from this registry's
+        discovery (:func:`swiftkit.core.plugins.plugin_manager`) and kept: one per process for
+        the process-wide registry. Call hooks with :mod:`swiftkit.core.hookcall`."""
+        if self._manager is None:
+            from swiftkit.core.plugins import plugin_manager
+
+            self._manager = plugin_manager(self.discovery)
+        return self._manager
 
     def entries(self, kind: str) -> list[Entry]:
         return list(self._entries.get(kind, []))

@@ -29,7 +29,8 @@ Rules:
 
 FastAPI, uvicorn and sse-starlette are the ``serve`` extra; they are imported when an app is
 created, never by ``import swiftkit``. (No ``from __future__ import annotations`` here: FastAPI
-reads the route functions' annotations, which name classes imported inside :func:`create_app`.)
+reads the route functions' annotations, which name classes imported inside the functions that add
+the routes.)
 """
 
 import asyncio
@@ -298,12 +299,13 @@ def _sse(payload: dict[str, Any] | str) -> dict[str, str]:
     return {"data": payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)}
 
 
-# ----------------------------------------------------------------------------- the app
+# ----------------------------------------------------------------------------- settings
 
 
 @dataclass
 class ServerSettings:
-    """What :func:`create_app` was given, resolved (the served names, the limits)."""
+    """What :func:`create_app` was given, resolved (the served names, the limits), and what a
+    request's fields mean under it (which adapter, how many tokens, which sampling)."""
 
     base_name: str
     adapters: dict[str, str]  # served name -> folder
@@ -313,49 +315,255 @@ class ServerSettings:
     default_max_tokens: int | None
     created: int = field(default_factory=lambda: int(time.time()))
 
+    @classmethod
+    def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
+                max_tokens_limit: int, default_max_tokens: int | None) -> "ServerSettings":
+        """Check the limits and the served names (the base model's must not be an adapter's)."""
+        if max_concurrency < 1:
+            raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        if max_tokens_limit < 1:
+            raise ConfigError(f"max_tokens_limit must be at least 1, got {max_tokens_limit}")
+        base_name = served_model_name or resolved.model_id
+        adapters = dict(getattr(resolved, "adapters", None) or {})
+        if base_name in adapters:
+            raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
+        return cls(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens)
 
-def create_app(
-    engine: Any,
-    resolved: Any,
-    *,
-    served_model_name: str | None = None,
-    api_key: str | None = None,
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-    max_tokens_limit: int = DEFAULT_MAX_TOKENS_LIMIT,
-    default_max_tokens: int | None = None,
-    cancel_grace: float = 2.0,
-) -> Any:
-    """A FastAPI app serving ``engine`` (an :class:`~swiftkit.core.engines.interface.InferEngine`)
-    for ``resolved`` (a :class:`~swiftkit.infer.factory.ResolvedModel`: its ``model_id``
-    and ``adapters`` name the served models). The engine belongs to the caller (the app never
-    closes it), so several apps may share one engine.
+    def pick_adapter(self, name: str | None) -> str | None:
+        """The adapter a request's ``model`` names (``None``: the base model); 404 if unknown."""
+        if name is None or name == self.base_name:
+            return None
+        if name in self.adapters:
+            return name
+        served = [self.base_name, *self.adapters]
+        raise OpenAIError(404, f"The model {name!r} does not exist; this server serves {', '.join(map(repr, served))}",
+                          param="model", code="model_not_found")
 
-    Run it with uvicorn (:func:`serve` does, for ``swift deploy``; :func:`run_in_thread` in a
-    background thread, for tests and notebooks).
-    """
+    def model_name(self, adapter: str | None) -> str:
+        return adapter or self.base_name
+
+    def budget(self, requested: int | None) -> int:
+        """The ``max_tokens`` to generate: the request's within the limit, else the default."""
+        if requested is not None and requested > self.max_tokens_limit:
+            raise OpenAIError(400, f"max_tokens is {requested}, more than this server's limit of "
+                                   f"{self.max_tokens_limit} tokens (--max_tokens_limit)",
+                              param="max_tokens", code="max_tokens_too_large")
+        if requested is not None:
+            return requested
+        return min(self.default_max_tokens or self.max_tokens_limit, self.max_tokens_limit)
+
+    def sampling(self, body: Any, max_tokens: int | None, logprobs: bool, top_logprobs: int) -> SamplingOptions:
+        """The engine's sampling options for a request body; 400 for a parameter it refuses."""
+        refused = body.unsupported()
+        if refused:
+            raise OpenAIError(400, refused[1], param=refused[0], code="unsupported_parameter")
+        return SamplingOptions(
+            max_tokens=self.budget(max_tokens),
+            temperature=0.0 if body.temperature is None else float(body.temperature),
+            top_p=1.0 if body.top_p is None else float(body.top_p),
+            top_k=max(0, body.top_k or 0),
+            seed=body.seed,
+            stop=body.stop_list(),
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+        )
+
+
+# ----------------------------------------------------------------------------- engine calls
+
+
+class _EngineCalls:
+    """The engine behind the request slots: each call holds one slot until it is done (a
+    stream: until its last event), and stops when the client leaves."""
+
+    def __init__(self, engine: Any, gauge: _Gauge, cancel_grace: float):
+        self.engine, self.gauge, self.cancel_grace = engine, gauge, cancel_grace
+
+    async def answer(self, request: Any, engine_request: Any) -> ChatResponse:
+        """One non-streamed answer; raises ``_ClientGone`` if the client leaves first."""
+        return (await self.answer_all(request, [engine_request]))[0]
+
+    async def answer_all(self, request: Any, engine_requests: list[Any]) -> list[ChatResponse]:
+        """Several answers under one slot (one HTTP request, however many prompts)."""
+        slot = self.gauge.acquire()
+        try:
+            if len(engine_requests) == 1:
+                return [await _unless_disconnected(request, self.engine.infer_async(engine_requests[0]))]
+            return await _unless_disconnected(request, _all_or_none([self.engine.infer_async(r) for r in engine_requests]))
+        except (_ClientGone, OpenAIError):
+            raise
+        except Exception as exc:
+            raise _engine_error(exc) from exc
+        finally:
+            slot.release()
+
+    async def open_stream(self, engine_request: Any) -> tuple[_Pump, Any]:
+        """Start streaming and wait for the first chunk, so that a request the engine refuses
+        is still answered with a status code rather than an event."""
+        slot = self.gauge.acquire()
+        try:
+            pump = _Pump(self.engine.stream_async(engine_request), slot, self.cancel_grace)
+        except BaseException:
+            slot.release()
+            raise
+        try:
+            first = await pump.get()
+        except BaseException:
+            pump.stop()
+            raise
+        if isinstance(first, _Failure):
+            raise _engine_error(first.exc)
+        return pump, first
+
+    @staticmethod
+    async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
+        """The stream's chunks from ``first`` on; closing it stops the engine's generator."""
+        item = first
+        try:
+            while item is not _DONE:
+                if isinstance(item, _Failure):
+                    raise _engine_error(item.exc)
+                yield item
+                item = await pump.get()
+        finally:
+            pump.stop()
+
+
+def _gone() -> Any:
+    from fastapi.responses import Response
+
+    return Response(status_code=499)  # nobody reads it: the client has left
+
+
+# ----------------------------------------------------------------------------- answers and streams
+
+
+@dataclass
+class _Reply:
+    """What every chunk or answer of one request carries."""
+
+    id: str
+    object: str
+    created: int
+    model: str
+
+    def head(self) -> dict[str, Any]:
+        return {"id": self.id, "object": self.object, "created": self.created, "model": self.model}
+
+
+def _chat_answer(reply: _Reply, result: ChatResponse, top_n: int | None) -> dict[str, Any]:
+    return {**reply.head(),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
+                         "finish_reason": result.finish_reason,
+                         "logprobs": _chat_logprobs(result.logprobs, top_n) if top_n is not None else None}],
+            "usage": _usage(result.prompt_tokens, result.completion_tokens)}
+
+
+def _completion_answer(reply: _Reply, prompts: list[str], results: list[ChatResponse], echo: bool,
+                       top_n: int | None) -> dict[str, Any]:
+    choices = [{"index": i, "text": (pr if echo else "") + r.text, "finish_reason": r.finish_reason,
+                "logprobs": _completion_logprobs(r.logprobs, top_n) if top_n is not None else None}
+               for i, (pr, r) in enumerate(zip(prompts, results, strict=True))]
+    return {**reply.head(), "choices": choices,
+            "usage": _usage(sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))}
+
+
+async def _relay(head: list[dict[str, str]], chunks: AsyncIterator[StreamChunk],
+                 render: Callable[[StreamChunk], list[dict[str, str]]],
+                 usage_event: Callable[[dict[str, int]], dict[str, str]] | None) -> AsyncIterator[dict[str, str]]:
+    """The server-sent events of a streamed answer: ``head``, then each chunk as ``render``
+    makes it, then the usage (when asked for) and ``[DONE]``. A failure after the headers
+    travels as an error event."""
+    for event in head:
+        yield event
+    prompt_tokens = completion_tokens = 0
     try:
-        from fastapi import Depends, FastAPI, Request
-        from fastapi.exceptions import RequestValidationError
-        from fastapi.responses import JSONResponse, Response
-        from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-        from sse_starlette.sse import EventSourceResponse
-        from starlette.exceptions import HTTPException as StarletteHTTPException
+        async for chunk in chunks:
+            for event in render(chunk):
+                yield event
+            if chunk.finish_reason is not None:
+                prompt_tokens = chunk.prompt_tokens or 0
+                completion_tokens = chunk.completion_tokens or 0
+    except Exception as exc:  # after the headers: the error travels as an event
+        yield _sse(_engine_error(exc).body())
+        yield _sse("[DONE]")
+        return
+    if usage_event is not None:
+        yield usage_event(_usage(prompt_tokens, completion_tokens))
+    yield _sse("[DONE]")
+
+
+def _usage_event(reply: _Reply, include_usage: bool) -> Callable[[dict[str, int]], dict[str, str]] | None:
+    return (lambda usage: _sse({**reply.head(), "choices": [], "usage": usage})) if include_usage else None
+
+
+def _chat_stream(reply: _Reply, chunks: AsyncIterator[StreamChunk], top_n: int | None,
+                 include_usage: bool) -> AsyncIterator[dict[str, str]]:
+    """``chat.completion.chunk`` events: the role, the deltas, the finish reason."""
+
+    def event(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
+        chunk: dict[str, Any] = {**reply.head(), "choices": [{"index": 0, "delta": delta, "logprobs": logprobs,
+                                                               "finish_reason": finish}]}
+        if include_usage:
+            chunk["usage"] = None
+        return _sse(chunk)
+
+    def render(chunk: StreamChunk) -> list[dict[str, str]]:
+        out = []
+        lp = _chat_logprobs(chunk.logprobs, top_n) if top_n is not None else None
+        if chunk.delta or lp:
+            out.append(event({"content": chunk.delta}, None, lp))
+        if chunk.finish_reason is not None:
+            out.append(event({}, chunk.finish_reason))
+        return out
+
+    return _relay([event({"role": "assistant", "content": ""})], chunks, render, _usage_event(reply, include_usage))
+
+
+def _completion_stream(reply: _Reply, chunks: AsyncIterator[StreamChunk], prompt: str, echo: bool,
+                       top_n: int | None, include_usage: bool) -> AsyncIterator[dict[str, str]]:
+    """``text_completion`` events: the prompt (with ``echo``), the text, the finish reason;
+    log-probabilities carry their offset in the whole text."""
+    offset = len(prompt) if echo else 0
+
+    def event(text: str, finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
+        chunk: dict[str, Any] = {**reply.head(), "choices": [{"index": 0, "text": text, "logprobs": logprobs,
+                                                               "finish_reason": finish}]}
+        if include_usage:
+            chunk["usage"] = None
+        return _sse(chunk)
+
+    def render(chunk: StreamChunk) -> list[dict[str, str]]:
+        nonlocal offset
+        out = []
+        lp = _completion_logprobs(chunk.logprobs, top_n, offset) if top_n is not None else None
+        offset += len(chunk.delta)
+        if chunk.delta or lp:
+            out.append(event(chunk.delta, None, lp))
+        if chunk.finish_reason is not None:
+            out.append(event("", chunk.finish_reason))
+        return out
+
+    return _relay([event(prompt)] if echo else [], chunks, render, _usage_event(reply, include_usage))
+
+
+# ----------------------------------------------------------------------------- the app, step by step
+
+
+def _require_serve_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import sse_starlette  # noqa: F401
+        import starlette  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ConfigError(f"serving needs the serve extra ({exc.name} is missing): {SERVE_EXTRA_HINT}") from exc
 
-    from swiftkit import __version__
-    from swiftkit.serve import protocol as p
 
-    if max_concurrency < 1:
-        raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
-    if max_tokens_limit < 1:
-        raise ConfigError(f"max_tokens_limit must be at least 1, got {max_tokens_limit}")
-    base_name = served_model_name or resolved.model_id
-    adapters = dict(getattr(resolved, "adapters", None) or {})
-    if base_name in adapters:
-        raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
-    settings = ServerSettings(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens)
-    gauge = _Gauge(max_concurrency)
+def _api_key_check(settings: ServerSettings) -> Callable[..., Any]:
+    """The dependency every route runs: ``Authorization: Bearer <key>`` when a key is set."""
+    from fastapi import Depends
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
     bearer = HTTPBearer(auto_error=False, description="The server's --api_key, as `Authorization: Bearer <key>`.")
 
     async def check_key(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
@@ -367,24 +575,39 @@ def create_app(
         if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
             raise OpenAIError(401, "incorrect API key provided", code="invalid_api_key")
 
+    return check_key
+
+
+def _new_app(settings: ServerSettings, check_key: Callable[..., Any]) -> Any:
+    """The FastAPI app: its OpenAPI description, and ``check_key`` on every route."""
+    from fastapi import Depends, FastAPI
+
+    from swiftkit import __version__
+    from swiftkit.serve import protocol as p
+
     errors = {code: {"model": p.ErrorResponse} for code in (400, 401, 404, 429, 500)}
     lenient = {}
     if "strict_content_type" in inspect.signature(FastAPI.__init__).parameters:
         lenient["strict_content_type"] = False  # `curl -d '{...}'` sends no JSON content type; parse it anyway
-    app = FastAPI(
+    adapters = settings.adapters
+    return FastAPI(
         **lenient,
         title="swiftkit OpenAI-compatible server",
         version=__version__,
-        description=f"Serving {base_name!r}" + (f" with adapters {', '.join(map(repr, adapters))}" if adapters else "")
+        description=f"Serving {settings.base_name!r}" + (f" with adapters {', '.join(map(repr, adapters))}" if adapters else "")
         + ". Errors use OpenAI's shape; see swiftkit.serve.server for the rules.",
         dependencies=[Depends(check_key)],
         responses=errors,
     )
-    app.state.settings = settings
-    app.state.gauge = gauge
-    app.state.engine = engine
 
-    # ------------------------------------------------------------------ error handlers
+
+def _add_error_handlers(app: Any) -> None:
+    """Every error in OpenAI's shape: ours, FastAPI's validation (as 400), Starlette's 404/405,
+    and anything unexpected (500)."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     def error_response(err: OpenAIError) -> JSONResponse:
         headers = {"Retry-After": "1"} if err.status == 429 else None
@@ -409,88 +632,10 @@ def create_app(
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return error_response(_engine_error(exc))
 
-    # ------------------------------------------------------------------ helpers
 
-    def pick_adapter(name: str | None) -> str | None:
-        if name is None or name == settings.base_name:
-            return None
-        if name in settings.adapters:
-            return name
-        served = [settings.base_name, *settings.adapters]
-        raise OpenAIError(404, f"The model {name!r} does not exist; this server serves {', '.join(map(repr, served))}",
-                          param="model", code="model_not_found")
-
-    def budget(requested: int | None) -> int:
-        if requested is not None and requested > settings.max_tokens_limit:
-            raise OpenAIError(400, f"max_tokens is {requested}, more than this server's limit of "
-                                   f"{settings.max_tokens_limit} tokens (--max_tokens_limit)",
-                              param="max_tokens", code="max_tokens_too_large")
-        if requested is not None:
-            return requested
-        return min(settings.default_max_tokens or settings.max_tokens_limit, settings.max_tokens_limit)
-
-    def sampling(body: Any, max_tokens: int, logprobs: bool, top_logprobs: int) -> SamplingOptions:
-        refused = body.unsupported()
-        if refused:
-            raise OpenAIError(400, refused[1], param=refused[0], code="unsupported_parameter")
-        return SamplingOptions(
-            max_tokens=budget(max_tokens),
-            temperature=0.0 if body.temperature is None else float(body.temperature),
-            top_p=1.0 if body.top_p is None else float(body.top_p),
-            top_k=max(0, body.top_k or 0),
-            seed=body.seed,
-            stop=body.stop_list(),
-            logprobs=logprobs,
-            top_logprobs=top_logprobs,
-        )
-
-    def model_name(adapter: str | None) -> str:
-        return adapter or settings.base_name
-
-    async def answer(request: Request, engine_request: Any) -> ChatResponse:
-        slot = gauge.acquire()
-        try:
-            return await _unless_disconnected(request, engine.infer_async(engine_request))
-        except (_ClientGone, OpenAIError):
-            raise
-        except Exception as exc:
-            raise _engine_error(exc) from exc
-        finally:
-            slot.release()
-
-    async def open_stream(engine_request: Any) -> tuple[_Pump, Any]:
-        """Start streaming and wait for the first chunk, so that a request the engine refuses
-        is still answered with a status code rather than an event."""
-        slot = gauge.acquire()
-        try:
-            pump = _Pump(engine.stream_async(engine_request), slot, cancel_grace)
-        except BaseException:
-            slot.release()
-            raise
-        try:
-            first = await pump.get()
-        except BaseException:
-            pump.stop()
-            raise
-        if isinstance(first, _Failure):
-            raise _engine_error(first.exc)
-        return pump, first
-
-    async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
-        item = first
-        try:
-            while item is not _DONE:
-                if isinstance(item, _Failure):
-                    raise _engine_error(item.exc)
-                yield item
-                item = await pump.get()
-        finally:
-            pump.stop()
-
-    def gone() -> Response:
-        return Response(status_code=499)  # nobody reads it: the client has left
-
-    # ------------------------------------------------------------------ routes
+def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, resolved: Any) -> None:
+    """``/health`` and ``/v1/models``."""
+    from swiftkit.serve import protocol as p
 
     @app.get("/health", response_model=p.Health, tags=["server"])
     async def health() -> dict[str, Any]:
@@ -512,146 +657,143 @@ def create_app(
 
     @app.get("/v1/models/{model:path}", response_model=p.ModelCard, tags=["openai"])
     async def retrieve_model(model: str) -> dict[str, Any]:
-        pick_adapter(model)
+        settings.pick_adapter(model)
         return next(c for c in cards() if c["id"] == model)
+
+
+def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> None:
+    """``POST /v1/chat/completions``."""
+    from fastapi import Request
+    from sse_starlette.sse import EventSourceResponse
+
+    from swiftkit.serve import protocol as p
 
     @app.post("/v1/chat/completions", response_model=p.ChatCompletionResponse, tags=["openai"],
               responses={200: {"content": {"text/event-stream": {}},
                                "description": "JSON, or with stream: true server-sent ChatCompletionChunk events"}})
     async def chat_completions(body: p.ChatCompletionRequest, request: Request) -> Any:
-        adapter = pick_adapter(body.model)
-        want_logprobs = bool(body.logprobs)
-        top_n = body.top_logprobs or 0
-        options = sampling(body, body.max_tokens if body.max_tokens is not None else body.max_completion_tokens,
-                           want_logprobs, top_n)
+        adapter = settings.pick_adapter(body.model)
+        top_n = (body.top_logprobs or 0) if body.logprobs else None  # None: no log-probabilities asked for
+        options = settings.sampling(body, body.max_tokens if body.max_tokens is not None else body.max_completion_tokens,
+                                    top_n is not None, body.top_logprobs or 0)
         messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in body.messages]
         engine_request = ChatRequest(messages=messages, sampling=options, adapter=adapter)
-        rid, created, name = _new_id("chatcmpl"), int(time.time()), model_name(adapter)
-
+        reply = _Reply(_new_id("chatcmpl"), "chat.completion", int(time.time()), settings.model_name(adapter))
         if not body.stream:
             try:
-                result = await answer(request, engine_request)
+                result = await calls.answer(request, engine_request)
             except _ClientGone:
-                return gone()
-            return {
-                "id": rid, "object": "chat.completion", "created": created, "model": name,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
-                             "finish_reason": result.finish_reason,
-                             "logprobs": _chat_logprobs(result.logprobs, top_n) if want_logprobs else None}],
-                "usage": _usage(result.prompt_tokens, result.completion_tokens),
-            }
-
-        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+                return _gone()
+            return _chat_answer(reply, result, top_n)
         try:
-            pump, first = await _unless_disconnected(request, open_stream(engine_request))
+            pump, first = await _unless_disconnected(request, calls.open_stream(engine_request))
         except _ClientGone:
-            return gone()
+            return _gone()
+        reply.object = "chat.completion.chunk"
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return EventSourceResponse(_chat_stream(reply, calls.chunks(pump, first), top_n, include_usage), sep="\n", ping=15)
 
-        def event(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
-            chunk: dict[str, Any] = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
-                                     "choices": [{"index": 0, "delta": delta, "logprobs": logprobs,
-                                                  "finish_reason": finish}]}
-            if include_usage:
-                chunk["usage"] = None
-            return _sse(chunk)
 
-        async def events() -> AsyncIterator[dict[str, str]]:
-            prompt_tokens = completion_tokens = 0
-            yield event({"role": "assistant", "content": ""})
-            try:
-                async for chunk in chunks(pump, first):
-                    lp = _chat_logprobs(chunk.logprobs, top_n) if want_logprobs else None
-                    if chunk.delta or lp:
-                        yield event({"content": chunk.delta}, None, lp)
-                    if chunk.finish_reason is not None:
-                        prompt_tokens = chunk.prompt_tokens or 0
-                        completion_tokens = chunk.completion_tokens or 0
-                        yield event({}, chunk.finish_reason)
-            except Exception as exc:  # after the headers: the error travels as an event
-                yield _sse(_engine_error(exc).body())
-                yield _sse("[DONE]")
-                return
-            if include_usage:
-                yield _sse({"id": rid, "object": "chat.completion.chunk", "created": created, "model": name,
-                            "choices": [], "usage": _usage(prompt_tokens, completion_tokens)})
-            yield _sse("[DONE]")
+def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> None:
+    """``POST /v1/completions`` (several prompts answered at once when not streamed)."""
+    from fastapi import Request
+    from sse_starlette.sse import EventSourceResponse
 
-        return EventSourceResponse(events(), sep="\n", ping=15)
+    from swiftkit.serve import protocol as p
 
     @app.post("/v1/completions", response_model=p.CompletionResponse, tags=["openai"],
               responses={200: {"content": {"text/event-stream": {}},
                                "description": "JSON, or with stream: true server-sent CompletionResponse events"}})
     async def completions(body: p.CompletionRequest, request: Request) -> Any:
-        adapter = pick_adapter(body.model)
-        top_n = body.logprobs or 0
-        want_logprobs = body.logprobs is not None
-        options = sampling(body, body.max_tokens, want_logprobs, top_n)
+        adapter = settings.pick_adapter(body.model)
+        top_n = body.logprobs  # None: no log-probabilities asked for
+        options = settings.sampling(body, body.max_tokens, top_n is not None, top_n or 0)
         prompts = body.prompts()
-        rid, created, name = _new_id("cmpl"), int(time.time()), model_name(adapter)
+        reply = _Reply(_new_id("cmpl"), "text_completion", int(time.time()), settings.model_name(adapter))
         echo = bool(body.echo)
 
         def make(prompt: str) -> CompletionRequest:
             return CompletionRequest(prompt=prompt, sampling=SamplingOptions(**vars(options)), adapter=adapter)
 
         if not body.stream:
-            slot = gauge.acquire()  # one slot for the whole HTTP request, however many prompts
             try:
-                results = await _unless_disconnected(request, _all_or_none([engine.infer_async(make(pr)) for pr in prompts]))
+                results = await calls.answer_all(request, [make(pr) for pr in prompts])
             except _ClientGone:
-                return gone()
-            except OpenAIError:
-                raise
-            except Exception as exc:
-                raise _engine_error(exc) from exc
-            finally:
-                slot.release()
-            choices = [{"index": i, "text": (pr if echo else "") + r.text, "finish_reason": r.finish_reason,
-                        "logprobs": _completion_logprobs(r.logprobs, top_n) if want_logprobs else None}
-                       for i, (pr, r) in enumerate(zip(prompts, results, strict=True))]
-            return {"id": rid, "object": "text_completion", "created": created, "model": name, "choices": choices,
-                    "usage": _usage(sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))}
-
-        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+                return _gone()
+            return _completion_answer(reply, prompts, results, echo, top_n)
         try:
-            pump, first = await _unless_disconnected(request, open_stream(make(prompts[0])))
+            pump, first = await _unless_disconnected(request, calls.open_stream(make(prompts[0])))
         except _ClientGone:
-            return gone()
+            return _gone()
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return EventSourceResponse(_completion_stream(reply, calls.chunks(pump, first), prompts[0], echo, top_n,
+                                                      include_usage), sep="\n", ping=15)
 
-        def event(text: str, finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
-            chunk: dict[str, Any] = {"id": rid, "object": "text_completion", "created": created, "model": name,
-                                     "choices": [{"index": 0, "text": text, "logprobs": logprobs,
-                                                  "finish_reason": finish}]}
-            if include_usage:
-                chunk["usage"] = None
-            return _sse(chunk)
 
-        async def events() -> AsyncIterator[dict[str, str]]:
-            prompt_tokens = completion_tokens = 0
-            offset = 0
-            if echo:
-                yield event(prompts[0])
-                offset = len(prompts[0])
-            try:
-                async for chunk in chunks(pump, first):
-                    lp = _completion_logprobs(chunk.logprobs, top_n, offset) if want_logprobs else None
-                    offset += len(chunk.delta)
-                    if chunk.delta or lp:
-                        yield event(chunk.delta, None, lp)
-                    if chunk.finish_reason is not None:
-                        prompt_tokens = chunk.prompt_tokens or 0
-                        completion_tokens = chunk.completion_tokens or 0
-                        yield event("", chunk.finish_reason)
-            except Exception as exc:  # after the headers: the error travels as an event
-                yield _sse(_engine_error(exc).body())
-                yield _sse("[DONE]")
-                return
-            if include_usage:
-                yield _sse({"id": rid, "object": "text_completion", "created": created, "model": name,
-                            "choices": [], "usage": _usage(prompt_tokens, completion_tokens)})
-            yield _sse("[DONE]")
+def add_plugin_routes(app: Any, engine: Any, config: dict[str, Any], registry: Any) -> None:
+    """Let plugins add routes (``swift_server_routes``) after the core's: only API routes,
+    which the API key protects, and none on a path and method the core serves."""
+    from fastapi.routing import APIRoute
 
-        return EventSourceResponse(events(), sep="\n", ping=15)
+    from swiftkit.core.hookcall import call_hook, hook_error, implementers
 
+    hook = "swift_server_routes"
+    if not implementers(registry, hook):
+        return
+    before = {id(r) for r in app.routes}
+    served = {(r.path, m) for r in app.routes for m in (getattr(r, "methods", None) or ())}
+    middleware, handlers = len(app.user_middleware), dict(app.exception_handlers)
+    call_hook(registry, hook, app=app, engine=engine, config=config)
+    for route in [r for r in app.routes if id(r) not in before]:
+        path = getattr(route, "path", repr(route))
+        if not isinstance(route, APIRoute):
+            raise hook_error(registry, hook, f"added {path} as a {type(route).__name__}, which the API key does not "
+                                             "protect; add routes with @app.get/@app.post/@app.api_route or include_router")
+        taken = sorted(m for m in route.methods if (route.path, m) in served)
+        if taken:
+            raise hook_error(registry, hook, f"added {', '.join(taken)} {path}, which the server already serves")
+    if len(app.user_middleware) != middleware or dict(app.exception_handlers) != handlers:
+        raise hook_error(registry, hook, "changed the server's middleware or exception handlers; add routes only")
+
+
+def create_app(
+    engine: Any,
+    resolved: Any,
+    *,
+    served_model_name: str | None = None,
+    api_key: str | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    max_tokens_limit: int = DEFAULT_MAX_TOKENS_LIMIT,
+    default_max_tokens: int | None = None,
+    cancel_grace: float = 2.0,
+    registry: Any = None,
+    config: dict[str, Any] | None = None,
+) -> Any:
+    """A FastAPI app serving ``engine`` (an :class:`~swiftkit.core.engines.interface.InferEngine`)
+    for ``resolved`` (a :class:`~swiftkit.infer.factory.ResolvedModel`: its ``model_id``
+    and ``adapters`` name the served models). The engine belongs to the caller (the app never
+    closes it), so several apps may share one engine.
+
+    With a ``registry``, its plugins add their routes (``swift_server_routes``, given
+    ``config``, the ``swift deploy`` run configuration) after the core's.
+
+    Run it with uvicorn (:func:`serve` does, for ``swift deploy``; :func:`run_in_thread` in a
+    background thread, for tests and notebooks).
+    """
+    _require_serve_extra()
+    settings = ServerSettings.resolve(resolved, served_model_name=served_model_name, api_key=api_key,
+                                      max_concurrency=max_concurrency, max_tokens_limit=max_tokens_limit,
+                                      default_max_tokens=default_max_tokens)
+    gauge = _Gauge(max_concurrency)
+    app = _new_app(settings, _api_key_check(settings))
+    app.state.settings, app.state.gauge, app.state.engine = settings, gauge, engine
+    _add_error_handlers(app)
+    calls = _EngineCalls(engine, gauge, cancel_grace)
+    _add_info_routes(app, settings, gauge, resolved)
+    _add_chat_route(app, settings, calls)
+    _add_completions_route(app, settings, calls)
+    if registry is not None:
+        add_plugin_routes(app, engine, config or {}, registry)
     return app
 
 
@@ -767,8 +909,10 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
         import uvicorn  # noqa: F401
     except ImportError as exc:
         raise ConfigError(f"swift deploy needs the serve extra ({exc.name} is missing): {SERVE_EXTRA_HINT}") from exc
+    from swiftkit.core.registry import get_registry
     from swiftkit.infer.factory import create_engine
 
+    registry = registry or get_registry()
     echo = echo or print
     host = config.get("host") or "127.0.0.1"
     port = int(config.get("port") if config.get("port") is not None else 8000)
@@ -783,6 +927,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
             max_concurrency=int(config.get("max_concurrency") or DEFAULT_MAX_CONCURRENCY),
             max_tokens_limit=int(config.get("max_tokens_limit") or DEFAULT_MAX_TOKENS_LIMIT),
             default_max_tokens=config.get("max_new_tokens"),
+            registry=registry,
+            config=config,
         )
         names = [app.state.settings.base_name, *app.state.settings.adapters]
 

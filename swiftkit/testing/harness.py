@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable
 from typing import Any
@@ -10,10 +11,12 @@ from swiftkit.core.plugins import Discovery, PluginSource, discover, entry_point
 from swiftkit.core.registry import Registry
 
 
-def make_plugin(name: str = "test_plugin", *, api: str | None = "1.0", **hooks: Callable[[], Any]) -> types.ModuleType:
-    """A plugin module built in memory: ``make_plugin(swift_register_models=lambda: [...])``.
+def make_plugin(name: str = "test_plugin", *, api: str | None = "1.0", **hooks: Callable[..., Any]) -> types.ModuleType:
+    """A plugin module built in memory: ``make_plugin(swift_register_models=lambda: [...])``,
+    ``make_plugin(swift_config_adjust=lambda config, command: ...)``.
 
-    Each hook is marked with ``hookimpl``; ``api=None`` leaves out the API declaration.
+    Each hook is marked with ``hookimpl``; a runtime hook keeps its argument names (pluggy
+    passes arguments by them). ``api=None`` leaves out the API declaration.
     """
     from swiftkit.core import hookimpl
 
@@ -21,10 +24,15 @@ def make_plugin(name: str = "test_plugin", *, api: str | None = "1.0", **hooks: 
     if api is not None:
         module.SWIFTKIT_PLUGIN_API = api
     for hook_name, fn in hooks.items():
-        def _hook(fn: Callable[[], Any] = fn) -> Any:
-            return fn()
+        if isinstance(fn, types.FunctionType) and inspect.signature(fn).parameters:
+            # the same code under the hook's name (a lambda is called "<lambda>")
+            _hook = types.FunctionType(fn.__code__, fn.__globals__, hook_name, fn.__defaults__, fn.__closure__)
+            _hook.__kwdefaults__ = fn.__kwdefaults__
+        else:
+            def _hook(fn: Callable[[], Any] = fn) -> Any:
+                return fn()
 
-        _hook.__name__ = hook_name
+            _hook.__name__ = hook_name
         setattr(module, hook_name, hookimpl(_hook))
     return module
 

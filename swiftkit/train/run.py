@@ -142,6 +142,7 @@ def run_training(
     from swiftkit.data import prepare_datasets
     from swiftkit.parallel.select import build_strategy, strategy_id
     from swiftkit.train.callbacks import ConsoleProgress, JsonlLogger, plot_loss_curve, read_log
+    from swiftkit.train.plugin_hooks import plugin_callbacks
     from swiftkit.train.trainer import SwiftTrainer, clean_staging
 
     registry = registry or get_registry()
@@ -325,7 +326,7 @@ def run_training(
         processing_class=tokenizer,
         objective=objective,
         tuner=tuner,
-        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *getattr(objective, "callbacks", list)(), *(callbacks or [])],
+        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *getattr(objective, "callbacks", list)(), *(callbacks or []), *plugin_callbacks(record, run_dir, registry)],
     )
     from transformers.trainer_callback import PrinterCallback
 
