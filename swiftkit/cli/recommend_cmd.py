@@ -68,6 +68,9 @@ def _print_one(model: str, rec: Any) -> None:
         f"({rec.headroom:.0%} of {hw.memory_gib:g} GiB); max_length {rec.seq_len}",
         markup=False, highlight=False,
     )
+    searched = rec.searched
+    out.print(f"searched: tuners {', '.join(searched['tuners'])}; strategies {', '.join(searched['strategies'])}",
+              markup=False, highlight=False)
     if rec.candidate is None:
         out.print("nothing fits.", markup=False, highlight=False)
         if rec.nearest is not None:

@@ -252,6 +252,8 @@ class Recommendation:
     tried: int = 0
     nearest: tuple[Candidate, Estimate] | None = None
     notes: list[str] = field(default_factory=list)
+    #: the tuners and strategy presets the search went through, in its order
+    searched: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def budget_bytes(self) -> int:
@@ -274,6 +276,7 @@ class Recommendation:
             "approximate_shape": self.shape.approximate,
             "shape": self.shape.to_dict(),
             "tried": self.tried,
+            "searched": self.searched,
             "notes": self.notes,
         }
         if self.candidate is not None and self.estimate is not None:
@@ -339,6 +342,7 @@ def recommend(
     budget = int(hardware.memory_gib * GiB * headroom)
     tuners = tuple(t for t in (tuners or search_tuners()) if t)
     ckpts = (False, True) if gradient_checkpointing is None else (bool(gradient_checkpointing),)
+    searched = {"tuners": list(tuners), "strategies": [strategy_profile(n).name for n in _strategies(hardware, strategies)]}
     tried = 0
     nearest: tuple[Candidate, Estimate] | None = None
     for cand in candidates(hardware, tuners=tuners, strategies=strategies, checkpointing=ckpts, dtype=dtype, quant_bits=quant_bits):
@@ -356,11 +360,11 @@ def recommend(
                 break  # a larger batch only needs more
         if best is not None:
             notes = list(best[1].notes)
-            return Recommendation(model, shape, hardware, seq_len, headroom, best[0], best[1], tried, None, notes)
+            return Recommendation(model, shape, hardware, seq_len, headroom, best[0], best[1], tried, None, notes, searched)
     notes = ["nothing fits: try a shorter --max_length, more devices, or devices with more memory"]
     if shape.approximate:
         notes.append(f"approximate: the model's shape was {shape.source}")
-    return Recommendation(model, shape, hardware, seq_len, headroom, None, None, tried, nearest, notes)
+    return Recommendation(model, shape, hardware, seq_len, headroom, None, None, tried, nearest, notes, searched)
 
 
 def recommend_table(shape: ModelShape, hardware: tuple[Hardware, ...] = COMMON_HARDWARE, **kwargs: Any) -> list[Recommendation]:
