@@ -80,13 +80,14 @@ def test_swift_plugins_reports_the_example_plugins_ok(tmp_path):
     proc = _swift("plugins", "--json", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     mine = {p["name"]: p for p in json.loads(proc.stdout) if p["distribution"] == DIST}
-    assert set(mine) == {"yi", "example-templates", "example-datasets"}
+    assert set(mine) == {"yi", "example-templates", "example-datasets", "example-tuners"}
     for p in mine.values():
         assert p["status"] == "ok", p
         assert p["version"] == VERSION
     assert mine["yi"]["counts"]["model"] == 15
     assert mine["example-templates"]["counts"] == {"template": 1}
     assert mine["example-datasets"]["counts"] == {"dataset": 1}
+    assert mine["example-tuners"]["counts"] == {"method": 1}
 
 
 @pytest.fixture

@@ -347,13 +347,19 @@ def test_user_constraints_are_kept():
 
 
 def test_deepspeed_values_map_to_estimates(tmp_path):
-    from swiftkit.resources.recommend import _deepspeed_preset
+    from swiftkit.resources.profiles import configured_strategy
 
-    assert _deepspeed_preset("default-zero3") == "zero3"
-    assert _deepspeed_preset("zero2_offload") == "zero2_offload"
+    def preset(**config):
+        return configured_strategy(config).name
+
+    assert preset(deepspeed="default-zero3") == "zero3"  # the deepspeed strategy's memory_preset
+    assert preset(deepspeed="zero2_offload") == "zero2_offload"  # its presets' select keys
+    assert preset(strategy="deepspeed") == "zero2"  # its default_preset
+    assert preset(fsdp="full_shard auto_wrap") == "fsdp" and preset(strategy="ddp") == "ddp"
+    assert configured_strategy({"tp_size": 2}) is None  # no presets: not modelled
     cfg = tmp_path / "ds.json"
     cfg.write_text(json.dumps({"zero_optimization": {"stage": 3, "offload_optimizer": {"device": "cpu"}}}))
-    assert _deepspeed_preset(str(cfg)) == "zero3_offload"
+    assert preset(deepspeed=str(cfg)) == "zero3_offload"
     shape, _ = shape_of_model("qwen2.5-7b-instruct")
     off = estimate_memory(shape, tuner="full", strategy="zero2_offload", world_size=2)
     assert off.terms["optimizer"] == 0 and off.host_bytes == 16 * shape.num_params()
@@ -367,7 +373,7 @@ def test_auto_overrides():
         "per_device_train_batch_size": 1, "max_length": 2048,
     }
     # what the user fixed is kept and not returned
-    out = auto_overrides({"model": "qwen2.5-7b-instruct", "train_type": "dora", "max_length": 1024}, hardware=hw)
+    out = auto_overrides({"model": "qwen2.5-7b-instruct", "train_type": "ia3", "max_length": 1024}, hardware=hw)
     assert "train_type" not in out and "max_length" not in out
     out = auto_overrides({"model": "qwen2.5-7b-instruct"}, hardware=Hardware(8, 80))
     assert out["train_type"] == "full" and out["deepspeed"] == "zero2" and out["nproc_per_node"] == 8

@@ -81,15 +81,22 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
         return [a.text for a in engine.infer(requests)]
 
     before = ask(None)
+    # the demo's recipe for a tiny random model: adapters (what the tuner's spec says it trains)
+    # need a larger step and rank, and the output head adapted too, to learn the answers
+    from swiftkit.resources.profiles import tuner_profile
+
+    adapters = tuner_profile(train_type, registry).adapters
+    takes = (registry.get("method", train_type).data.get("options") or {}).get("properties", {})
+    adapter_flags = {"lora_rank": ["32"], "lora_alpha": ["64"], "target_modules": ["all-linear", "lm_head"]}
     config = build_config(registry, command="sft", cli_args=[
         "--model", str(folder), "--dataset", DEMO_DATASET, "--train_type", train_type,
-        "--max_steps", str(max_steps), "--per_device_train_batch_size", "8", "--learning_rate", "2e-2" if train_type == "lora" else "5e-3",
+        "--max_steps", str(max_steps), "--per_device_train_batch_size", "8", "--learning_rate", "2e-2" if adapters else "5e-3",
         "--lr_scheduler_type", "cosine", "--warmup_ratio", "0.05", "--weight_decay", "0", "--logging_steps", "10",
         "--save_steps", str(max_steps), "--output_dir", os.path.join(root, "output"), "--report_to", "none",
-        *(["--lora_rank", "32", "--lora_alpha", "64", "--target_modules", "all-linear", "lm_head"] if train_type == "lora" else []),
+        *(arg for key, values in adapter_flags.items() if adapters and key in takes for arg in (f"--{key}", *values)),
     ])
     result = run_training(config, command="sft", registry=registry, console=out)
-    if train_type == "lora":
+    if adapters:
         after = ask(result.last_checkpoint)
     else:
         engine = registry.impl("engine", "pt")(engine_spec, result.last_checkpoint, template, {})

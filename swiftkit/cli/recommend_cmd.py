@@ -12,8 +12,6 @@ import click
 
 from swiftkit.cli.output import console, echo_json, table
 
-_TUNERS = ("full", "lora", "qlora")
-_STRATEGIES = ("none", "ddp", "zero1", "zero2", "zero2_offload", "zero3", "zero3_offload", "fsdp")
 _TERM_ORDER = ("weights", "gradients", "optimizer", "activations", "logits", "step", "overhead")
 
 
@@ -39,6 +37,19 @@ def _hardware(devices: str | None, gpus: int | None, gpu_memory: float | None, b
     return hw
 
 
+def _check_names(train_type: str | None, strategy: str | None) -> None:
+    """A tuner or strategy preset the estimate cannot resolve is a usage error naming the choices."""
+    from swiftkit.core.errors import SwiftkitError
+    from swiftkit.resources.profiles import strategy_profile, tuner_profile
+
+    for value, lookup, hint in ((train_type, tuner_profile, "--train_type"), (strategy, strategy_profile, "--strategy")):
+        try:
+            if value:
+                lookup(value)
+        except SwiftkitError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from exc
+
+
 def _sft_line(model: str, rec: Any) -> str:
     return rec.candidate.command(model, rec.seq_len)
 
@@ -57,6 +68,9 @@ def _print_one(model: str, rec: Any) -> None:
         f"({rec.headroom:.0%} of {hw.memory_gib:g} GiB); max_length {rec.seq_len}",
         markup=False, highlight=False,
     )
+    searched = rec.searched
+    out.print(f"searched: tuners {', '.join(searched['tuners'])}; strategies {', '.join(searched['strategies'])}",
+              markup=False, highlight=False)
     if rec.candidate is None:
         out.print("nothing fits.", markup=False, highlight=False)
         if rec.nearest is not None:
@@ -110,8 +124,11 @@ def _print_table(model: str, recs: list[Any]) -> None:
 @click.option("--batch_size", "--batch-size", "--per_device_train_batch_size", "batch_size", type=click.IntRange(min=1),
               help="Fix the per-device batch size (default: the largest that fits, up to --max_batch).")
 @click.option("--max_batch", "--max-batch", "max_batch", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--train_type", "--train-type", "train_type", type=click.Choice(_TUNERS), help="Fix the tuner.")
-@click.option("--strategy", type=click.Choice(_STRATEGIES), help="Fix the parallel strategy.")
+@click.option("--train_type", "--train-type", "train_type",
+              help="Fix the tuner: any installed one (`swift list methods`); by default the tuners whose spec "
+              "gives a recommend order are tried, best first.")
+@click.option("--strategy", help="Fix the parallel strategy: none, or a strategy preset its plugin declares "
+              "(ddp, zero1 ... zero3_offload, fsdp ...) or a strategy id (its default preset).")
 @click.option("--gradient_checkpointing", "--gradient-checkpointing", "gradient_checkpointing", type=bool,
               help="Fix gradient checkpointing on (true) or off (false).")
 @click.option("--lora_rank", "--lora-rank", "lora_rank", type=click.IntRange(min=1), default=8, show_default=True)
@@ -127,13 +144,15 @@ def recommend_command(
     """Propose the cheapest configuration that fits: tuner, quantization, precision, strategy,
     batch size and gradient checkpointing, with the memory estimate term by term.
 
-    Cheapest means: no CPU offload, then full fine-tuning > LoRA > QLoRA, then the fewest
-    tricks (no sharding, then ZeRO-2, ZeRO-3; no gradient checkpointing), then the largest
-    batch. See docs/recommend.md for the formulas and the sources they were checked against.
+    Cheapest means: no CPU offload, then the best tuner (full fine-tuning > LoRA > QLoRA, and
+    any installed tuner by its spec's recommend order), then the fewest tricks (no sharding,
+    then ZeRO-2, ZeRO-3; no gradient checkpointing), then the largest batch. See
+    docs/recommend.md for the formulas and the sources they were checked against.
     """
     from swiftkit.resources.recommend import COMMON_HARDWARE, recommend, recommend_table
     from swiftkit.resources.shape import shape_of_model
 
+    _check_names(train_type, strategy)
     shape, model_id = shape_of_model(model)
     kwargs: dict[str, Any] = dict(
         model=model_id, seq_len=max_length, batch_size=batch_size, max_batch=max_batch,

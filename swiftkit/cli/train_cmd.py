@@ -16,7 +16,15 @@ _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_opt
 _HELP_KEYS = ["model", "model_type", "template", "dataset", "val_dataset", "train_type", "max_length",
               "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
               "learning_rate", "output_dir", "resume_from_checkpoint", "packing", "torch_dtype",
-              "nproc_per_node", "strategy", "deepspeed", "fsdp", "tp_size", "auto"]
+              "nproc_per_node", "strategy", "auto"]
+
+
+def help_keys(registry: Any) -> list[str]:
+    """The main options ``--help`` shows: :data:`_HELP_KEYS`, with the keys that select each
+    installed strategy (its spec's ``selected_by``: ``--deepspeed``, ``--fsdp`` ...) after ``--strategy``."""
+    selecting = [k for e in registry.entries("strategy") for k in e.data.get("selected_by") or []]
+    at = _HELP_KEYS.index("strategy") + 1
+    return [*_HELP_KEYS[:at], *dict.fromkeys(k for k in selecting if k not in _HELP_KEYS), *_HELP_KEYS[at:]]
 
 
 def _flag_name(arg: str) -> str | None:
@@ -33,11 +41,12 @@ def run_command(command: str, args: list[str]) -> None:
     from swiftkit.parallel.launch import launch
     from swiftkit.train.run import read_args, run_training
 
+    registry = get_registry()
     if "--help" in args or "-h" in args:
-        print_help(command, f"Usage: swift {command} [--config FILE.yaml] --model M --dataset D [--key value ...]", _HELP_KEYS)
+        print_help(command, f"Usage: swift {command} [--config FILE.yaml] --model M --dataset D [--key value ...]",
+                   help_keys(registry))
         return
     args, config_file = pop_config_file(args)
-    registry = get_registry()
     flags = [_flag_name(a) for a in args]
     if command == "rlhf" and "rlhf_type" not in flags:
         args += ["--rlhf_type", "dpo"]  # ms-swift's default

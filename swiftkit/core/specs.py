@@ -279,6 +279,35 @@ DatasetSpec.SCHEMA = _schema(
 DatasetSpec.SCHEMA["anyOf"] = [{"required": ["hf_id"]}, {"required": ["ms_id"]}, {"required": ["path"]}]
 
 
+#: what a tuner trains, in the terms the memory estimator models (``MethodSpec.trains``)
+_TRAINS = {
+    "type": "object",
+    "required": ["weights"],
+    "additionalProperties": False,
+    "properties": {
+        "weights": {"enum": ["all", "fraction", "norms", "adapters"]},
+        "rank_option": {"type": "string", "minLength": 1},
+        "quantized": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["bits_option"],
+            "properties": {
+                "bits_option": {"type": "string", "minLength": 1},
+                "double_quant_option": {"type": "string", "minLength": 1},
+                "upcast_option": {"type": "string", "minLength": 1},
+                "storage_option": {"type": "string", "minLength": 1},
+            },
+        },
+    },
+}
+#: how ``swift recommend`` proposes a tuner (``MethodSpec.recommend``)
+_RECOMMEND = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"order": {"type": "integer"}, "label": {"type": "string", "minLength": 1}},
+}
+
+
 @dataclass
 class MethodSpec(Spec):
     """A training method: a *tuner* (what is trainable: lora, full, ...) or an *objective*
@@ -287,6 +316,32 @@ class MethodSpec(Spec):
     ``options`` is the JSON Schema of the flat run-config keys the method adds (``lora_rank``).
     ``command`` names the CLI command that selects an objective (``sft``, ``pt``, ``rlhf``).
     ``impl`` implements :class:`swiftkit.core.methods.interface.Tuner` or ``Objective``.
+
+    Tuners also say what ``swift recommend``, ``--auto`` and the memory estimator
+    (:mod:`swiftkit.resources.estimate`) need to know about them; all optional:
+
+    ``trains`` -- what the tuner trains, as the estimator models it:
+
+    * ``weights``: ``"all"`` (every weight of the model), ``"fraction"`` (a share of the base
+      weights; the estimate takes the share from its caller, 1.0 -- an upper bound -- when
+      unknown), ``"norms"`` (only the normalization weights) or ``"adapters"`` (low-rank
+      adapters on every linear layer, kept in float32 as peft does; the base is frozen);
+    * ``rank_option``: for adapters, the run-config key of their rank (``"lora_rank"``); without
+      it the estimate assumes rank 8;
+    * ``quantized``: the frozen base is quantized by bitsandbytes while it loads; the run-config
+      keys of its settings: ``bits_option`` (4 or 8), ``double_quant_option`` (bool),
+      ``upcast_option`` (``"norms"``: only the norms in float32, or ``"all"``: every
+      unquantized weight) and ``storage_option`` (the packed weights' dtype, which
+      ``swift recommend`` sets to the compute dtype under strategies that shard parameters).
+
+    A tuner without ``trains`` is estimated like rank-8 LoRA adapters, with a note saying so.
+
+    ``recommend`` -- ``order``: where the tuner comes in ``swift recommend``'s search when the
+    user fixes none (lower first: the better-quality tuners; the built-ins use full 10, lora 20,
+    qlora 30); a tuner without it is estimated only when asked for (``--train_type``).
+    ``label``: its name in the recommendation's one-line description (default: its id).
+
+    ``default_learning_rate`` -- the learning rate of a run that gives none (``None``: 1e-4).
     """
 
     KIND: ClassVar[str] = "method"
@@ -297,6 +352,9 @@ class MethodSpec(Spec):
     command: str | None = None
     compatible_objectives: list[str] | None = None
     compatible_strategies: list[str] | None = None
+    trains: dict[str, Any] | None = None
+    recommend: dict[str, Any] | None = None
+    default_learning_rate: float | None = None
     impl: str = ""
 
 
@@ -309,6 +367,9 @@ MethodSpec.SCHEMA = _schema(
         "command": {"type": "string"},
         "compatible_objectives": _STR_LIST,
         "compatible_strategies": _STR_LIST,
+        "trains": _TRAINS,
+        "recommend": _RECOMMEND,
+        "default_learning_rate": {"type": "number", "exclusiveMinimum": 0},
         "impl": _REF,
     },
 )
@@ -337,6 +398,22 @@ EngineSpec.SCHEMA = _schema(
 )
 
 
+#: one named configuration of a strategy, as the memory estimator and ``swift recommend`` see it
+_PRESET = {
+    "type": "object",
+    "required": ["shards", "memory_model"],
+    "additionalProperties": False,
+    "properties": {
+        "shards": {"enum": ["none", "optimizer", "gradients", "parameters"]},
+        "offload": {"type": "boolean"},
+        "memory_model": {"enum": ["replicated", "zero", "fsdp"]},
+        "select": {"type": "object"},
+        "order": {"type": "integer"},
+        "single_device": {"type": "boolean"},
+    },
+}
+
+
 @dataclass
 class StrategySpec(Spec):
     """A parallel strategy; ``impl`` implements :class:`swiftkit.core.parallel.interface.Strategy`.
@@ -344,6 +421,37 @@ class StrategySpec(Spec):
     ``selected_by`` names option keys that choose this strategy when a run gives them without
     ``--strategy`` (``--deepspeed zero3`` selects ``deepspeed``); ``launcher`` is the launcher
     it needs by default.
+
+    ``presets`` tells ``swift recommend``, ``--auto`` and the memory estimator
+    (:mod:`swiftkit.resources.estimate`) what the strategy does to memory, by named
+    configuration (``zero1`` ... ``zero3_offload`` are presets of ``deepspeed``; a strategy with
+    one configuration names its single preset after itself). Preset names are what
+    ``swift recommend --strategy`` takes, so they should not clash with another plugin's. Each:
+
+    * ``shards``: what is partitioned over the devices, cumulatively as in ZeRO's stages:
+      ``"none"``, ``"optimizer"`` (optimizer states), ``"gradients"`` (+ gradients) or
+      ``"parameters"`` (+ the weights themselves);
+    * ``offload``: optimizer states (and sharded parameters) live in host memory (``false``);
+    * ``memory_model``: which accounting the estimator applies: ``"replicated"`` (each process
+      holds the weights, gradients and ``torch.optim.AdamW`` states in the weights' dtype,
+      plus gradient buckets for the all-reduce), ``"zero"`` (DeepSpeed ZeRO's mixed precision:
+      compute-dtype weights and gradients, 12 bytes of fp32 master weights and moments per
+      trained weight, a fused optimizer, communication buckets) or ``"fsdp"`` (float32 sharded
+      weights and moments, the root unit and two layers gathered);
+    * ``select``: the run-config keys (and values) that choose the preset, which
+      ``swift recommend`` prints and ``--auto`` sets (``{"deepspeed": "zero3"}``); default
+      ``{"strategy": <id>}``; ``{}`` for the strategy the core uses on several processes
+      when none is named;
+    * ``order``: where the preset comes in ``swift recommend``'s search over several devices
+      when the user fixes no strategy (lower first: less engineering; offload presets are
+      tried after all others whatever their order); without it, only when asked for;
+    * ``single_device``: also tried on a single device (``false``).
+
+    ``default_preset`` is the preset a run that names the strategy but none of its presets
+    gets. A strategy without presets is not modelled: ``--auto`` leaves the search
+    unconstrained by it. When a run's options match no preset's ``select`` exactly (a
+    DeepSpeed JSON file), :meth:`~swiftkit.core.parallel.interface.Strategy.memory_preset`
+    names the preset they amount to.
     """
 
     KIND: ClassVar[str] = "strategy"
@@ -352,13 +460,22 @@ class StrategySpec(Spec):
     options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     launcher: str = "none"
     selected_by: list[str] = field(default_factory=list)
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_preset: str | None = None
     impl: str = ""
 
 
 StrategySpec.SCHEMA = _schema(
     "StrategySpec",
     ["impl"],
-    {"options": _OPTIONS, "launcher": {"enum": ["none", "torchrun", "deepspeed"]}, "selected_by": _STR_LIST, "impl": _REF},
+    {
+        "options": _OPTIONS,
+        "launcher": {"enum": ["none", "torchrun", "deepspeed"]},
+        "selected_by": _STR_LIST,
+        "presets": {"type": "object", "propertyNames": {"pattern": ID_PATTERN}, "additionalProperties": _PRESET},
+        "default_preset": _ID,
+        "impl": _REF,
+    },
 )
 
 

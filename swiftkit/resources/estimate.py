@@ -20,19 +20,27 @@ never coexist with a full set of activations. See :func:`estimate_memory` for th
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import SwiftkitError
+from swiftkit.resources.profiles import (
+    DEFAULT_RANK,
+    StrategyProfile,
+    TunerProfile,
+    strategy_profile,
+    tuner_profile,
+)
 from swiftkit.resources.shape import ModelShape
+
+if TYPE_CHECKING:
+    from swiftkit.core.registry import Registry
 
 GiB = 2**30
 
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
-TUNERS = ("full", "freeze", "lora", "qlora")
-#: the qlora tuner's ``--qlora_upcast``: which unquantized weights of the base are float32
-QLORA_UPCAST = ("norms", "all")
-STRATEGIES = ("none", "ddp", "zero1", "zero2", "zero2_offload", "zero3", "zero3_offload", "fsdp")
-DEEPSPEED = {"zero1": 1, "zero2": 2, "zero2_offload": 2, "zero3": 3, "zero3_offload": 3}
+#: values of a quantized tuner's upcast option (``trains.quantized.upcast_option``): which
+#: unquantized weights of the base are float32, the norms only or all of them
+UPCAST = ("norms", "all")
 
 #: CUDA context, cuBLAS/cuDNN workspaces and the caching allocator's first blocks (measured
 #: as the difference between ``nvidia-smi`` and ``torch.cuda.max_memory_allocated``)
@@ -117,7 +125,7 @@ def quantized_bytes_per_param(bits: int = 4, double_quant: bool = True) -> float
 def activation_bytes_per_token(
     shape: ModelShape,
     *,
-    tuner: str,
+    tuner: str | TunerProfile,
     b: int,
     lora_rank: int = 8,
     lora_dropout: float = 0.05,
@@ -135,6 +143,8 @@ def activation_bytes_per_token(
     * each RMSNorm: its input upcast to fp32 (``4h``), the normalised value (``b*h``, only when
       the norm weight is trained) and its output, the next linear layer's input (``b*h``, only
       when that layer's weight is trained: a frozen layer needs no input to pass the gradient);
+      ``tuner`` (a :class:`~swiftkit.resources.profiles.TunerProfile` or a registered tuner's
+      name) says which weights train;
     * attention (sdpa / flash kernels, no ``s^2`` matrix): rotated q and k, v and the output
       (``b*(2q + 2kv)``; ``2q`` instead of ``2kv`` when a padding mask makes transformers repeat
       the key/value heads) and the fp32 log-sum-exp (``4a``); eager attention also keeps the
@@ -148,10 +158,11 @@ def activation_bytes_per_token(
       mask), the adapter's input copy (``d`` x ``lora_input_bytes``: the compute dtype under
       autocast on a GPU, the adapters' fp32 on a CPU) and ``lora_A``'s output (``b*r``).
     """
+    prof = tuner if isinstance(tuner, TunerProfile) else tuner_profile(tuner)
     h, q, kv, a = shape.hidden_size, shape.q_dim, shape.kv_dim, shape.num_attention_heads
-    full = tuner in ("full", "freeze")
+    full = prof.trains_base_linears
     lb = b if lora_input_bytes is None else lora_input_bytes
-    norm = 4 * h + (2 * b * h if full else 0)
+    norm = 4 * h + (b * h if prof.trains_norms else 0) + (b * h if full else 0)
     kv_saved = q if kv_repeat else kv
     if attn_impl == "eager":
         attn = b * (2 * q + 2 * kv_saved) + a * seq_len * (4 + (b if b < 4 else 0))
@@ -164,7 +175,7 @@ def activation_bytes_per_token(
     else:
         mlp = (4 if full else 3) * b * shape.intermediate_size
     lora = 0
-    if tuner in ("lora", "qlora"):
+    if prof.adapters:
         mask = dropout_mask_bytes if lora_dropout > 0 else 0
         for _, d_in, _, copies in shape.linears():
             # an MoE expert sees only its share of the tokens: k of num_experts
@@ -176,8 +187,8 @@ def activation_bytes_per_token(
 def estimate_memory(
     shape: ModelShape,
     *,
-    tuner: str = "lora",
-    lora_rank: int = 8,
+    tuner: str | TunerProfile = "lora",
+    lora_rank: int = DEFAULT_RANK,
     lora_dropout: float = 0.05,
     quant_bits: int = 4,
     double_quant: bool = True,
@@ -186,21 +197,29 @@ def estimate_memory(
     seq_len: int = 2048,
     batch_size: int = 1,
     gradient_checkpointing: bool = False,
-    strategy: str = "none",
+    strategy: str | StrategyProfile = "none",
     world_size: int = 1,
     device: str = "cuda",
     attn_impl: str = "sdpa",
     trainable_fraction: float = 1.0,
     qlora_upcast: str = "norms",
+    registry: Registry | None = None,
 ) -> Estimate:
     """Peak memory per device of one training step.
 
-    ``tuner``: ``full`` (every weight trained), ``freeze`` (``trainable_fraction`` of them),
-    ``lora`` (rank-``lora_rank`` adapters on every linear layer, base frozen) or ``qlora`` (the
-    same on a ``quant_bits``-bit bitsandbytes base; ``qlora_upcast`` is the qlora tuner's option of
-    that name, :data:`QLORA_UPCAST`). ``dtype`` is the run's ``torch_dtype``;
-    ``strategy`` one of :data:`STRATEGIES` over ``world_size`` devices; ``device`` ``"cuda"``
-    (a GPU run: autocast, foreach AdamW, CUDA context) or ``"cpu"``.
+    ``tuner`` is a registered tuner (or its :class:`~swiftkit.resources.profiles.TunerProfile`),
+    modelled by what its spec's ``trains`` says: every weight (``full``), ``trainable_fraction``
+    of them (``freeze``), the norms only, or rank-``lora_rank`` adapters on every linear layer
+    with the base frozen (``lora``), the base possibly quantized to ``quant_bits`` bits by
+    bitsandbytes (``qlora``; ``qlora_upcast`` is the value of the tuner's upcast option,
+    :data:`UPCAST`). ``dtype`` is the run's ``torch_dtype``; ``strategy`` a strategy preset
+    (``none``, ``ddp``, ``zero3``, ``fsdp`` ...: the ``presets`` of the strategy plugins' specs)
+    or its :class:`~swiftkit.resources.profiles.StrategyProfile`, over ``world_size`` devices;
+    ``device`` ``"cuda"`` (a GPU run: autocast, foreach AdamW, CUDA context) or ``"cpu"``.
+    ``registry`` resolves the names (the installed plugins when None).
+
+    Below, "DeepSpeed" stands for a preset of ``memory_model`` ``zero`` (ZeRO-1/2/3 for what
+    its ``shards`` says), "FSDP" for ``fsdp``, "DDP" for ``replicated`` under a strategy.
 
     Terms (bytes per device):
 
@@ -252,29 +271,35 @@ def estimate_memory(
     Measured against training steps on CPU (``tests/test_recommend.py``), the terms are within
     2 % and the peak within 5 %.
     """
-    if tuner not in TUNERS:
-        raise SwiftkitError(f"estimate_memory: unknown tuner {tuner!r}; choose from {', '.join(TUNERS)}")
-    if strategy not in STRATEGIES:
-        raise SwiftkitError(f"estimate_memory: unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+    try:
+        tp = tuner if isinstance(tuner, TunerProfile) else tuner_profile(tuner, registry)
+        sp = strategy if isinstance(strategy, StrategyProfile) else strategy_profile(strategy, registry)
+    except SwiftkitError as exc:
+        raise SwiftkitError(f"estimate_memory: {exc}") from exc
     if dtype not in DTYPE_BYTES:
         raise SwiftkitError(f"estimate_memory: unknown dtype {dtype!r}; choose from {', '.join(DTYPE_BYTES)}")
-    if qlora_upcast not in QLORA_UPCAST:
-        raise SwiftkitError(f"estimate_memory: unknown qlora_upcast {qlora_upcast!r}; choose from {', '.join(QLORA_UPCAST)}")
+    if qlora_upcast not in UPCAST:
+        key = tp.option("upcast") or "qlora_upcast"
+        raise SwiftkitError(f"estimate_memory: unknown {key} {qlora_upcast!r}; choose from {', '.join(UPCAST)}")
     if optimizer != "adamw":
         raise SwiftkitError(f"estimate_memory: only the adamw optimizer is modelled, not {optimizer!r}")
     cuda = device != "cpu"
-    n = max(int(world_size), 1) if strategy != "none" else 1
+    n = max(int(world_size), 1) if sp.distributed else 1
     b = DTYPE_BYTES[dtype]
     tokens = batch_size * seq_len
     s = shape
     P = s.num_params()
-    stage = DEEPSPEED.get(strategy, 0)
-    fsdp = strategy == "fsdp"
-    offload = strategy.endswith("_offload")
-    adapters = tuner in ("lora", "qlora")
-    fp32_base = tuner == "qlora" and qlora_upcast == "all"  # embeddings, head, norms in fp32
+    zero = sp.memory_model == "zero"
+    stage = sp.stage if zero else 0
+    fsdp = sp.memory_model == "fsdp"
+    offload = sp.offload
+    adapters = tp.adapters
+    quantized = tp.quantized is not None
+    fp32_base = quantized and qlora_upcast == "all"  # embeddings, head, norms in fp32
     notes: list[str] = []
     formulas: dict[str, str] = {}
+    if not tp.declared:
+        notes.append(f"tuner {tp.id!r} declares no `trains` metadata: estimated like rank-{lora_rank} LoRA adapters")
 
     # -- what is trainable, and in which dtype ---------------------------------------------------
     if adapters:
@@ -282,13 +307,16 @@ def estimate_memory(
         frozen = P
         t_bytes = 4  # peft keeps adapters in fp32 (autocast_adapter_dtype)
     else:
-        P_t = int(P * (trainable_fraction if tuner == "freeze" else 1.0))
+        if tp.weights == "norms":
+            P_t = s.norm_params
+        else:
+            P_t = int(P * (trainable_fraction if tp.weights == "fraction" else 1.0))
         frozen = P - P_t
         # fp16 weights cannot be trained with the gradient scaler: fp16 runs keep fp32 weights
         t_bytes = 4 if dtype == "float16" else b
 
     # -- frozen base bytes (unsharded) -----------------------------------------------------------
-    if tuner == "qlora":
+    if quantized:
         linear = s.num_hidden_layers * s.linear_params_per_layer()
         other = P - linear
         qbytes = quantized_bytes_per_param(quant_bits, double_quant)
@@ -307,7 +335,7 @@ def estimate_memory(
 
     # -- model states per device -----------------------------------------------------------------
     working = 0
-    if stage == 3:  # gathered modules stay live up to stage3_max_live_parameters (1e9 by default)
+    if zero and stage == 3:  # gathered modules stay live up to stage3_max_live_parameters (1e9 by default)
         working = b * max(s.embedding_params, s.head_params, min(P, DS_MAX_LIVE_PARAMETERS))
     elif fsdp:  # the root unit (embedding, head) stays gathered; a layer and the prefetched next
         working = b * (s.embedding_params + s.head_params + 2 * s.layer_params())
@@ -319,16 +347,16 @@ def estimate_memory(
                if stage == 3 else f"{base_formula or '0'} + {b} B x {_params(P_t)} trainable")
         g_f = "on the host"
         o_f = "on the host"
-    elif stage:
+    elif zero:
         shard_w = n if stage == 3 else 1
         weights = (base + b * P_t) / shard_w + working
         grads = b * P_t / (n if stage >= 2 else 1)
-        optim = 12 * P_t / n
+        optim = 12 * P_t / (n if stage >= 1 else 1)
         w_f = f"({base_formula or '0'} + {b} B x {_params(P_t)} trainable){f' / {n}' if shard_w > 1 else ''}"
         if working:
             w_f += " + gathered working set"
         g_f = f"{b} B x {_params(P_t)}{f' / {n}' if stage >= 2 else ''}"
-        o_f = f"12 B x {_params(P_t)} (fp32 master + 2 moments) / {n}"
+        o_f = f"12 B x {_params(P_t)} (fp32 master + 2 moments){f' / {n}' if stage >= 1 else ''}"
     elif fsdp:
         weights = (base + 4 * P_t) / n + working
         grads = 4 * P_t / n
@@ -349,11 +377,11 @@ def estimate_memory(
     padded = batch_size > 1
     lora_input = b if cuda else 4
     per_token = activation_bytes_per_token(
-        s, tuner=tuner, b=b, lora_rank=lora_rank, lora_dropout=lora_dropout, lora_input_bytes=lora_input,
+        s, tuner=tp, b=b, lora_rank=lora_rank, lora_dropout=lora_dropout, lora_input_bytes=lora_input,
         dropout_mask_bytes=1 if cuda else lora_input, kv_repeat=padded, attn_impl=attn_impl, seq_len=seq_len,
     )
-    full = tuner in ("full", "freeze")
-    final_norm = (4 * s.hidden_size + (2 * b * s.hidden_size if full else 0)) * tokens
+    final_norm = (4 * s.hidden_size + (b * s.hidden_size if tp.trains_norms else 0)
+                  + (b * s.hidden_size if tp.trains_base_linears else 0)) * tokens
     fixed = 8 * tokens + (batch_size * seq_len * seq_len if padded else 0)  # input ids, padding mask
     residual_b = 4 if fp32_base else b
     if gradient_checkpointing:
@@ -377,7 +405,7 @@ def estimate_memory(
     formulas.update(activations=a_f, logits=l_f)
 
     # -- optimizer step temporaries --------------------------------------------------------------
-    if stage or offload:
+    if zero or offload:
         step = 0
         st_f = "none (fused DeepSpeed optimizer)"
     elif cuda:
@@ -386,6 +414,8 @@ def estimate_memory(
     else:
         if adapters:
             largest = max(lora_rank * d for _, i, o, _c in s.linears() for d in (i, o))
+        elif not tp.trains_base_linears:  # the norms: one hidden-size vector each
+            largest = s.hidden_size
         else:
             largest = max(s.embedding_params, max(i * o for _, i, o, _c in s.linears()))
         step = 2 * t_bytes * largest
@@ -401,18 +431,18 @@ def estimate_memory(
         if n > 1:
             overhead += NCCL_BYTES
             parts.append("NCCL 0.5 GiB")
-        if strategy == "ddp":
+        if sp.distributed and sp.memory_model == "replicated":
             overhead += grads
             parts.append("DDP gradient buckets")
-        if stage in (1, 2):
+        if zero and stage in (1, 2):
             overhead += DS_BUCKET_ELEMENTS * b
             parts.append("ZeRO buckets")
     formulas["overhead"] = " + ".join(parts) or "none on a CPU"
 
-    persistent_grads = bool(stage) and not offload
+    persistent_grads = zero and not offload
     persistent = weights + optim + overhead + (grads if persistent_grads else 0)
     dyn_grads = 0 if persistent_grads else grads
-    head_grad = 0 if adapters or stage else t_bytes * s.vocab_size * s.hidden_size / n
+    head_grad = 0 if not tp.trains_base_linears or zero else t_bytes * s.vocab_size * s.hidden_size / n
     loss_backward = held + logits
     layer_backward = max(held + head_grad + recompute, dyn_grads + last_layer) + transient
     fwd_bwd = max(loss_backward, layer_backward)
@@ -429,7 +459,7 @@ def estimate_memory(
     if offload:
         # fp32 master weights, two moments and fp32 gradients (+ the b-byte weights under ZeRO-3)
         host = int(16 * P_t + ((b * P_t + base) if stage == 3 else 0))
-        notes.append(f"{strategy} keeps about {_gb(host)} on the host (fp32 master weights, moments and gradients"
+        notes.append(f"{sp.name} keeps about {_gb(host)} on the host (fp32 master weights, moments and gradients"
                      f"{', the weights' if stage == 3 else ''})")
     if s.approximate:
         notes.append(f"approximate: the model's shape was {s.source}")
@@ -450,10 +480,10 @@ def estimate_memory(
         total=int(total),
         formulas=formulas,
         inputs={
-            "tuner": tuner, "lora_rank": lora_rank if adapters else None, "quant_bits": quant_bits if tuner == "qlora" else None,
-            "qlora_upcast": qlora_upcast if tuner == "qlora" else None,
+            "tuner": tp.id, "lora_rank": lora_rank if adapters else None, "quant_bits": quant_bits if quantized else None,
+            "qlora_upcast": qlora_upcast if quantized else None,
             "dtype": dtype, "optimizer": optimizer, "seq_len": seq_len, "batch_size": batch_size,
-            "gradient_checkpointing": gradient_checkpointing, "strategy": strategy, "world_size": n, "device": device,
+            "gradient_checkpointing": gradient_checkpointing, "strategy": sp.name, "world_size": n, "device": device,
             "attn_impl": attn_impl, "params": P, "trainable_params": P_t,
         },
         details={

@@ -186,6 +186,13 @@ def measure_training_step(
     )
 
 
+def _option(spec: Any, options: dict[str, Any], key: str) -> Any:
+    """A tuner option's value: given, else its schema default."""
+    if options.get(key) is not None:
+        return options[key]
+    return spec.options.get("properties", {}).get(key, {}).get("default")
+
+
 def measure_folder(
     folder: str,
     *,
@@ -214,6 +221,7 @@ def measure_folder(
 
     from swiftkit.core.lazy import resolve
     from swiftkit.resources.estimate import estimate_memory
+    from swiftkit.resources.profiles import tuner_profile
     from swiftkit.resources.shape import shape_from_folder
 
     if registry is None:
@@ -223,7 +231,8 @@ def measure_folder(
     spec = registry.resolve_model(folder).spec
     loader = resolve(spec.loader, spec.REFS["loader"])(spec)
     method = registry.get("method", tuner).spec
-    tuner_options = {**({"lora_rank": lora_rank} if tuner in ("lora", "qlora") else {}), **(options or {})}
+    profile = tuner_profile(tuner, registry)
+    tuner_options = {**({profile.rank_option: lora_rank} if profile.rank_option else {}), **(options or {})}
     tuner_obj = resolve(method.impl, method.REFS["impl"])(method, tuner_options)
     model, _ = loader.load(folder, torch_dtype=dtype, **tuner_obj.load_kwargs())
     if device:
@@ -245,7 +254,8 @@ def measure_folder(
     estimate = estimate_memory(
         shape_from_folder(folder), tuner=tuner, lora_rank=lora_rank, dtype=dtype, seq_len=seq_len,
         batch_size=batch_size, gradient_checkpointing=gradient_checkpointing, device=dev.type,
-        **({"qlora_upcast": tuner_obj.option("qlora_upcast")} if tuner == "qlora" else {}),
+        **({"qlora_upcast": _option(method, tuner_options, upcast)} if (upcast := profile.option("upcast")) else {}),
+        registry=registry,
     )
     return measured, estimate
 

@@ -6,8 +6,10 @@ whose :func:`~swiftkit.resources.estimate.estimate_memory` peak fits ``headroom`
 
 1. no CPU offload (ZeRO-3-offload runs several times slower: a last resort);
 2. the best-quality tuner: full fine-tuning, then LoRA, then QLoRA (LoRA on a 4-bit base
-   matches 16-bit LoRA in the QLoRA paper, but it is slower and needs bitsandbytes);
-3. the least engineering: plain (one device) or DDP, then ZeRO-2, ZeRO-3, FSDP;
+   matches 16-bit LoRA in the QLoRA paper, but it is slower and needs bitsandbytes): the
+   tuners' ``recommend.order`` (:class:`~swiftkit.core.specs.MethodSpec`);
+3. the least engineering: plain (one device) or DDP, then ZeRO-2, ZeRO-3, FSDP: the strategy
+   presets' ``order`` (:class:`~swiftkit.core.specs.StrategySpec`);
 4. no gradient checkpointing (it recomputes every layer: about a third more compute);
 5. the largest per-device batch up to ``max_batch`` (or exactly the one asked for).
 
@@ -18,7 +20,6 @@ float32 on a CPU. Devices come from flags (:func:`parse_devices`) or from
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -26,7 +27,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import SwiftkitError
-from swiftkit.resources.estimate import STRATEGIES, Estimate, GiB, estimate_memory
+from swiftkit.resources.estimate import Estimate, GiB, estimate_memory
+from swiftkit.resources.profiles import (
+    DEFAULT_RANK,
+    configured_strategy,
+    search_strategies,
+    search_tuners,
+    strategies_named,
+    strategy_profile,
+    tuner_profile,
+)
 from swiftkit.resources.shape import ModelShape, shape_of_model
 
 if TYPE_CHECKING:
@@ -44,25 +54,6 @@ DEFAULT_HEADROOM = 0.8
 HOST_HEADROOM = 0.9
 DEFAULT_SEQ_LEN = 2048
 DEFAULT_MAX_BATCH = 16
-TUNER_ORDER = ("full", "lora", "qlora")
-#: strategies tried on more than one device, cheapest first (offload last: see the module doc)
-MULTI_DEVICE_STRATEGIES = ("ddp", "zero2", "zero3", "fsdp", "zero3_offload")
-
-#: strategy -> the run-config keys that select it (``--deepspeed zero3`` selects the deepspeed
-#: strategy plugin, see :class:`~swiftkit.core.specs.StrategySpec` ``selected_by``)
-STRATEGY_KEYS: dict[str, dict[str, Any]] = {
-    "none": {},
-    "ddp": {},  # NPROC_PER_NODE > 1 without a strategy is plain DDP under torchrun
-    "zero1": {"deepspeed": "zero1"},
-    "zero2": {"deepspeed": "zero2"},
-    "zero2_offload": {"deepspeed": "zero2_offload"},
-    "zero3": {"deepspeed": "zero3"},
-    "zero3_offload": {"deepspeed": "zero3_offload"},
-    "fsdp": {"fsdp": "full_shard"},
-}
-#: QLoRA under sharding: bitsandbytes must store the packed weights in the compute dtype, which
-#: FSDP and ZeRO-3 shard by (see the qlora tuner's ``bnb_4bit_quant_storage``)
-_SHARDED = ("zero3", "zero3_offload", "fsdp")
 
 
 # -- devices -----------------------------------------------------------------------------------
@@ -147,7 +138,8 @@ def detect_hardware() -> Hardware:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One training configuration."""
+    """One training configuration: a tuner and a strategy preset by name (see
+    :mod:`swiftkit.resources.profiles`), read from the process-wide registry."""
 
     tuner: str
     dtype: str
@@ -158,7 +150,8 @@ class Candidate:
     quant_bits: int | None = None
 
     def describe(self) -> str:
-        parts = [{"full": "full fine-tuning", "lora": "LoRA", "qlora": f"QLoRA ({self.quant_bits}-bit base)"}.get(self.tuner, self.tuner)]
+        tuner = tuner_profile(self.tuner)
+        parts = [tuner.label + (f" ({self.quant_bits}-bit base)" if tuner.quantized and self.quant_bits else "")]
         parts.append(self.dtype)
         if self.strategy != "none":
             parts.append(f"{self.strategy} over {self.world_size} devices")
@@ -174,11 +167,13 @@ class Candidate:
             "gradient_checkpointing": self.gradient_checkpointing,
             "per_device_train_batch_size": self.batch_size,
         }
-        if self.quant_bits:
-            out["quant_bits"] = self.quant_bits
-            if self.strategy in _SHARDED:
-                out["bnb_4bit_quant_storage"] = self.dtype
-        out.update(STRATEGY_KEYS.get(self.strategy, {}))
+        tuner, strategy = tuner_profile(self.tuner), strategy_profile(self.strategy)
+        if self.quant_bits and tuner.option("bits"):
+            out[tuner.option("bits")] = self.quant_bits
+            # FSDP / ZeRO-3 shard by dtype: bitsandbytes must pack the weights in the compute dtype
+            if strategy.shards == "parameters" and tuner.option("storage"):
+                out[tuner.option("storage")] = self.dtype
+        out.update(strategy.select)
         if self.world_size > 1:
             out["nproc_per_node"] = self.world_size
         return out
@@ -203,39 +198,38 @@ class Candidate:
 def _strategies(hw: Hardware, allowed: tuple[str, ...] | None) -> list[str]:
     if allowed:  # what the user fixed, even ZeRO-offload on one GPU
         return list(allowed)
-    if hw.kind == "cpu" or hw.count == 1:
-        return ["none"]
-    return list(MULTI_DEVICE_STRATEGIES)
+    return search_strategies(devices=1 if hw.kind == "cpu" else hw.count)
 
 
 def candidates(
     hw: Hardware,
     *,
-    tuners: tuple[str, ...] = TUNER_ORDER,
+    tuners: tuple[str, ...] | None = None,
     strategies: tuple[str, ...] | None = None,
     checkpointing: tuple[bool, ...] = (False, True),
     dtype: str | None = None,
     quant_bits: int = 4,
 ) -> Iterator[Candidate]:
     """Every configuration worth trying on ``hw``, cheapest first (batch size 1; the caller
-    grows it). See the module docstring for the order."""
+    grows it). ``tuners`` defaults to the tuners whose spec gives a ``recommend.order``, in
+    that order; ``strategies`` to the presets with an ``order``. See the module docstring."""
     order = []
-    for strategy in _strategies(hw, strategies):
-        s_rank = MULTI_DEVICE_STRATEGIES.index(strategy) if strategy in MULTI_DEVICE_STRATEGIES else len(MULTI_DEVICE_STRATEGIES)
-        if strategy == "none":
-            s_rank = -1
-        for t_rank, tuner in enumerate(tuners):
+    for name in _strategies(hw, strategies):
+        strategy = strategy_profile(name)
+        s_rank = -1 if not strategy.distributed else strategy.order if strategy.order is not None else float("inf")
+        for t_rank, tuner in enumerate(tuners or search_tuners()):
+            quantized = tuner_profile(tuner).quantized
             for ckpt in checkpointing:
                 cand = Candidate(
                     tuner=tuner,
                     dtype=dtype or hw.dtype,
-                    strategy=strategy,
-                    world_size=hw.count if strategy != "none" else 1,
+                    strategy=strategy.name,  # a strategy id given: its default preset
+                    world_size=hw.count if strategy.distributed else 1,
                     gradient_checkpointing=ckpt,
                     batch_size=1,
-                    quant_bits=quant_bits if tuner == "qlora" else None,
+                    quant_bits=quant_bits if quantized else None,
                 )
-                order.append(((strategy.endswith("offload"), t_rank, s_rank, ckpt), cand))
+                order.append(((strategy.offload, t_rank, s_rank, ckpt), cand))
     for _, cand in sorted(order, key=lambda rc: rc[0]):
         yield cand
 
@@ -258,6 +252,8 @@ class Recommendation:
     tried: int = 0
     nearest: tuple[Candidate, Estimate] | None = None
     notes: list[str] = field(default_factory=list)
+    #: the tuners and strategy presets the search went through, in its order
+    searched: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def budget_bytes(self) -> int:
@@ -280,6 +276,7 @@ class Recommendation:
             "approximate_shape": self.shape.approximate,
             "shape": self.shape.to_dict(),
             "tried": self.tried,
+            "searched": self.searched,
             "notes": self.notes,
         }
         if self.candidate is not None and self.estimate is not None:
@@ -330,19 +327,22 @@ def recommend(
     strategies: tuple[str, ...] | None = None,
     gradient_checkpointing: bool | None = None,
     dtype: str | None = None,
-    lora_rank: int = 8,
+    lora_rank: int = DEFAULT_RANK,
     quant_bits: int = 4,
     headroom: float = DEFAULT_HEADROOM,
     qlora_upcast: str = "norms",
 ) -> Recommendation:
     """The cheapest configuration of ``shape`` that fits ``headroom`` of one device of
-    ``hardware``, with its estimate. ``tuners`` / ``strategies`` / ``gradient_checkpointing``
-    / ``dtype`` / ``batch_size`` restrict the search to what the user fixed; otherwise the
-    batch grows in powers of two up to ``max_batch``. ``qlora_upcast`` is the qlora tuner's
-    option of that name (``"norms"``, its default, or ``"all"``)."""
+    ``hardware``, with its estimate. ``tuners`` (registered tuner names) / ``strategies``
+    (strategy presets or strategy ids) / ``gradient_checkpointing`` / ``dtype`` / ``batch_size``
+    restrict the search to what the user fixed; otherwise the batch grows in powers of two up
+    to ``max_batch``. ``lora_rank`` is the adapters' rank, ``quant_bits`` and ``qlora_upcast``
+    the values of a quantized tuner's bits and upcast options (``"norms"``, the qlora tuner's
+    default, or ``"all"``)."""
     budget = int(hardware.memory_gib * GiB * headroom)
-    tuners = tuple(t for t in (tuners or TUNER_ORDER) if t)
+    tuners = tuple(t for t in (tuners or search_tuners()) if t)
     ckpts = (False, True) if gradient_checkpointing is None else (bool(gradient_checkpointing),)
+    searched = {"tuners": list(tuners), "strategies": [strategy_profile(n).name for n in _strategies(hardware, strategies)]}
     tried = 0
     nearest: tuple[Candidate, Estimate] | None = None
     for cand in candidates(hardware, tuners=tuners, strategies=strategies, checkpointing=ckpts, dtype=dtype, quant_bits=quant_bits):
@@ -360,11 +360,11 @@ def recommend(
                 break  # a larger batch only needs more
         if best is not None:
             notes = list(best[1].notes)
-            return Recommendation(model, shape, hardware, seq_len, headroom, best[0], best[1], tried, None, notes)
+            return Recommendation(model, shape, hardware, seq_len, headroom, best[0], best[1], tried, None, notes, searched)
     notes = ["nothing fits: try a shorter --max_length, more devices, or devices with more memory"]
     if shape.approximate:
         notes.append(f"approximate: the model's shape was {shape.source}")
-    return Recommendation(model, shape, hardware, seq_len, headroom, None, None, tried, nearest, notes)
+    return Recommendation(model, shape, hardware, seq_len, headroom, None, None, tried, nearest, notes, searched)
 
 
 def recommend_table(shape: ModelShape, hardware: tuple[Hardware, ...] = COMMON_HARDWARE, **kwargs: Any) -> list[Recommendation]:
@@ -374,84 +374,55 @@ def recommend_table(shape: ModelShape, hardware: tuple[Hardware, ...] = COMMON_H
 
 # -- --auto ------------------------------------------------------------------------------------
 
-#: run-config tuners that the estimate treats as LoRA (adapters on a frozen base)
-_ADAPTER_TUNERS = {"lora", "loraplus", "dora", "adalora", "ia3", "vera", "boft", "oft", "prompt_tuning", "prefix_tuning", "llamapro"}
-
-
-def _fixed_tuner(train_type: str | None) -> tuple[str, ...] | None:
-    if not train_type:
-        return None
-    if train_type in ("full", "qlora", "freeze"):
-        return (train_type if train_type != "freeze" else "full",)
-    if train_type in _ADAPTER_TUNERS:
-        return ("lora",)
-    return ("lora",)  # an unknown adapter tuner: estimated like LoRA
-
-
-def _deepspeed_preset(value: str) -> str:
-    """A ``--deepspeed`` value as an estimate strategy: a preset, or a JSON file's stage."""
-    name = value.replace("default-", "")
-    if name in STRATEGIES:
-        return name
-    try:
-        with open(value, encoding="utf-8") as fh:
-            zero = json.load(fh).get("zero_optimization", {})
-    except (OSError, ValueError, AttributeError):
-        return "zero2"
-    stage = int(zero.get("stage", 2) or 0)
-    offload = str((zero.get("offload_optimizer") or {}).get("device", "none")).lower() == "cpu"
-    if stage <= 0:
-        return "ddp"
-    return f"zero{min(stage, 3)}" + ("_offload" if offload and stage >= 2 else "")
-
-
-def _fixed_strategy(config: dict[str, Any]) -> tuple[str, ...] | None:
-    if config.get("deepspeed"):
-        return (_deepspeed_preset(str(config["deepspeed"])),)
-    if config.get("fsdp"):
-        return ("fsdp",)
-    strategy = config.get("strategy")
-    if strategy == "deepspeed":
-        return ("zero2",)  # the deepspeed plugin's default preset
-    if strategy in STRATEGIES:
-        return (str(strategy),)
-    return None  # a strategy the estimate does not model (tensor parallel ...): not constrained
-
 
 def auto_overrides(config: dict[str, Any], registry: Registry | None = None, *, hardware: Hardware | None = None) -> dict[str, Any]:
     """Run-config keys ``--auto`` sets: the cheapest configuration that fits this machine.
 
     ``config`` holds what the user gave (no schema defaults filled in): a key given there is a
     constraint (``train_type``, ``torch_dtype``, ``gradient_checkpointing``,
-    ``per_device_train_batch_size``, ``deepspeed`` / ``strategy``, ``nproc_per_node``) and is
-    not returned. The run is sized for ``max_length`` (2048 when not given; it is then returned
+    ``per_device_train_batch_size``, a strategy: ``--strategy`` or a strategy's own flag such
+    as ``--deepspeed``, ``nproc_per_node``, the tuner's rank / quantization options) and is not
+    returned. The run is sized for ``max_length`` (2048 when not given; it is then returned
     too, so that no row can outgrow the estimate). Returned keys may include ``train_type``,
-    ``quant_bits``, ``torch_dtype``, ``gradient_checkpointing``, ``per_device_train_batch_size``,
-    ``deepspeed`` / ``strategy``, ``nproc_per_node`` and ``max_length``. Devices are probed
-    (torch) unless ``hardware`` is given. Raises :class:`SwiftkitError` when nothing fits.
+    the tuner's quantization keys, ``torch_dtype``, ``gradient_checkpointing``,
+    ``per_device_train_batch_size``, the strategy preset's ``select`` keys, ``nproc_per_node``
+    and ``max_length``. Devices are probed (torch) unless ``hardware`` is given. Raises
+    :class:`SwiftkitError` when nothing fits.
     """
+    from swiftkit.core.registry import get_registry
+
     model = config.get("model") or config.get("model_type")
     if not model:
         raise SwiftkitError("--auto needs --model")
+    registry = get_registry() if registry is None else registry
     shape, model_id = shape_of_model(str(model), registry)
     hw = hardware or detect_hardware()
     if config.get("nproc_per_node"):
         hw = replace(hw, count=min(hw.count, int(config["nproc_per_node"])))
     seq_len = int(config.get("max_length") or DEFAULT_SEQ_LEN)
     dtype = config.get("torch_dtype") if config.get("torch_dtype") not in (None, "auto") else None
+    tuner = tuner_profile(str(config["train_type"]), registry) if config.get("train_type") else None
+    fixed = configured_strategy(config, registry)  # None: the search is not constrained
+    # the tuners' own option keys (rank, bits, upcast) carry the values the estimate needs
+    profiles = [tuner] if tuner else [tuner_profile(t, registry) for t in search_tuners(registry)]
+
+    def given(keys: list[str | None], default: Any) -> Any:
+        values = [config[k] for k in dict.fromkeys(keys) if k and config.get(k) is not None]
+        return values[0] if values else default
+
     rec = recommend(
         shape,
         hw,
         model=model_id,
         seq_len=seq_len,
         batch_size=config.get("per_device_train_batch_size"),
-        tuners=_fixed_tuner(config.get("train_type")),
-        strategies=_fixed_strategy(config),
+        tuners=(tuner.id,) if tuner else None,
+        strategies=(fixed.name,) if fixed else None,
         gradient_checkpointing=config.get("gradient_checkpointing"),
         dtype=dtype,
-        lora_rank=int(config.get("lora_rank") or 8),
-        quant_bits=int(config.get("quant_bits") or 4),
-        qlora_upcast=str(config.get("qlora_upcast") or "norms"),
+        lora_rank=int(given([p.rank_option for p in profiles], DEFAULT_RANK)),
+        quant_bits=int(given([p.option("bits") for p in profiles], 4)),
+        qlora_upcast=str(given([p.option("upcast") for p in profiles], "norms")),
     )
     if rec.candidate is None:
         near = ""
@@ -463,10 +434,8 @@ def auto_overrides(config: dict[str, Any], registry: Registry | None = None, *, 
             f"(budget {rec.budget_bytes / GiB:.1f} GiB per device){near}. Try a shorter --max_length or more devices."
         )
     out = {k: v for k, v in rec.candidate.overrides().items() if config.get(k) is None}
-    if config.get("train_type") and config["train_type"] not in ("full", "qlora", "lora"):
-        out.pop("train_type", None)  # keep the user's adapter tuner; it was estimated as LoRA
-    if config.get("deepspeed") or config.get("strategy") or config.get("fsdp"):
-        for key in ("deepspeed", "strategy", "fsdp"):
+    if strategies_named(config, registry):  # the user's strategy stays as given
+        for key in ("strategy", *strategy_profile(rec.candidate.strategy, registry).select):
             out.pop(key, None)
     if not config.get("max_length"):
         out["max_length"] = seq_len

@@ -165,7 +165,7 @@ def run_training(
         objective_spec, _options(registry, "method", objective_id, config)
     )
     if config.get("learning_rate") is None:
-        config["learning_rate"] = 1e-5 if tuner_spec.id == "full" else 1e-4
+        config["learning_rate"] = tuner_spec.default_learning_rate or 1e-4
 
     # ---- where: processes, devices, strategy ---------------------------------------------
     env = ParallelEnv.from_config(config, devices=probe_devices())

@@ -26,9 +26,9 @@ DIST = "swiftkit-example-plugin"
 
 def test_plugin_is_conformant():
     results = assert_plugin_conformant(DIST)
-    # one "loads and registers" result per entry point: models, templates, datasets
+    # one "loads and registers" result per entry point: models, templates, datasets, tuners
     loaded = {r.subject for r in results if r.check == "loads and registers"}
-    assert loaded == {"plugin 'yi'", "plugin 'example-templates'", "plugin 'example-datasets'"}
+    assert loaded == {"plugin 'yi'", "plugin 'example-templates'", "plugin 'example-datasets'", "plugin 'example-tuners'"}
 
 
 def test_entry_points_are_installed():
@@ -36,6 +36,7 @@ def test_entry_points_are_installed():
     assert ("swiftkit.models", "yi") in eps
     assert ("swiftkit.templates", "example-templates") in eps
     assert ("swiftkit.datasets", "example-datasets") in eps
+    assert ("swiftkit.methods", "example-tuners") in eps
 
 
 def test_yi_models_resolve_by_every_name():

@@ -59,6 +59,14 @@ class Strategy(ABC):
         and before the Trainer, and so accelerate, is built."""
         return None
 
+    def memory_preset(self, run_config: dict[str, Any]) -> str | None:
+        """The name of the spec's ``presets`` entry this run amounts to, for the memory
+        estimate (``--auto``), when its options match no preset's ``select`` exactly (a
+        DeepSpeed JSON file of ZeRO stage 3 with CPU offload: ``zero3_offload``); None for the
+        spec's ``default_preset``. Called in the launching process with the options the user
+        gave; must not import torch."""
+        return None
+
     def consolidate_checkpoint(self, checkpoint_dir: str) -> dict[str, Any] | None:
         """A full state dict for a checkpoint this strategy wrote in a sharded form, or None
         when the checkpoint is not one of its kind (``swift export`` asks every strategy)."""

@@ -68,6 +68,9 @@ def swift_register_methods():
             "parameter-name patterns, freeze the rest.",
             tags=["partial"],
             options=FREEZE_OPTIONS,
+            # the share is not known before the model is loaded: estimated as an upper bound
+            trains={"weights": "fraction"},
+            recommend={"label": "partial fine-tuning"},
             impl="swiftkit.plugins.methods.freeze.tuner:FreezeTuner",
         )
     ]

@@ -15,6 +15,9 @@ def swift_register_methods():
             kind="tuner",
             description="Full-parameter fine-tuning: every weight of the model is trained.",
             options={"type": "object", "properties": {}},
+            trains={"weights": "all"},
+            recommend={"order": 10, "label": "full fine-tuning"},
+            default_learning_rate=1e-5,  # ms-swift's for full fine-tuning
             impl="swiftkit.plugins.methods.full.tuner:FullTuner",
         )
     ]

@@ -28,6 +28,8 @@ def swift_register_methods():
             tags=["peft", "adapter"],
             requires=["peft>=0.17"],
             options=LORA_OPTIONS,
+            trains={"weights": "adapters", "rank_option": "lora_rank"},
+            recommend={"order": 20, "label": "LoRA"},
             impl="swiftkit.plugins.methods.lora.tuner:LoraTuner",
         )
     ]

@@ -44,6 +44,8 @@ def swift_register_methods():
             tags=["peft", "adapter"],
             requires=["peft>=0.17"],
             options=LORAPLUS_OPTIONS,
+            trains={"weights": "adapters", "rank_option": "lora_rank"},
+            recommend={"label": "LoRA+"},
             impl="swiftkit.plugins.methods.loraplus.tuner:LoraPlusTuner",
         )
     ]

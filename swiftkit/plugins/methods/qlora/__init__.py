@@ -71,6 +71,17 @@ def swift_register_methods():
             tags=["peft", "adapter", "quantization"],
             requires=["peft>=0.17", "bitsandbytes>=0.43"],
             options=QLORA_OPTIONS,
+            trains={
+                "weights": "adapters",
+                "rank_option": "lora_rank",
+                "quantized": {
+                    "bits_option": "quant_bits",
+                    "double_quant_option": "bnb_4bit_use_double_quant",
+                    "upcast_option": "qlora_upcast",
+                    "storage_option": "bnb_4bit_quant_storage",
+                },
+            },
+            recommend={"order": 30, "label": "QLoRA"},
             impl="swiftkit.plugins.methods.qlora.tuner:QLoraTuner",
         )
     ]

@@ -38,6 +38,9 @@ def swift_register_strategies():
             options=DDP_OPTIONS,
             launcher="torchrun",
             selected_by=[],
+            # several processes without a named strategy run DDP: no key selects it
+            presets={"ddp": {"shards": "none", "memory_model": "replicated", "select": {}, "order": 10}},
+            default_preset="ddp",
             impl="swiftkit.plugins.parallel.ddp.strategy:DDPStrategy",
         )
     ]

@@ -27,6 +27,22 @@ PRESET_ALIASES = {"default-zero2": "zero2", "default-zero3": "zero3"}
 #: what ``--strategy deepspeed`` without ``--deepspeed`` uses
 DEFAULT_PRESET = "zero2"
 
+_SHARDS = ("none", "optimizer", "gradients", "parameters")
+#: the search order of ``swift recommend`` over several devices (the others only when asked for)
+_ORDER = {"zero2": 20, "zero3": 30, "zero3_offload": 50}
+
+#: what each preset does to memory (see :class:`swiftkit.core.specs.StrategySpec`)
+MEMORY_PRESETS = {
+    name: {
+        "shards": _SHARDS[stage],
+        "offload": offload,
+        "memory_model": "zero",
+        "select": {"deepspeed": name},
+        **({"order": _ORDER[name]} if name in _ORDER else {}),
+    }
+    for name, (stage, offload) in PRESETS.items()
+}
+
 DEEPSPEED_OPTIONS = {
     "type": "object",
     "properties": {
@@ -67,6 +83,8 @@ def swift_register_strategies():
             # --launcher deepspeed still works.
             launcher="torchrun",
             selected_by=["deepspeed"],
+            presets=MEMORY_PRESETS,
+            default_preset=DEFAULT_PRESET,
             impl="swiftkit.plugins.parallel.deepspeed.strategy:DeepSpeedStrategy",
         )
     ]

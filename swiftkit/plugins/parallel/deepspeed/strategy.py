@@ -101,6 +101,23 @@ class DeepSpeedStrategy(Strategy):
                 problems.append(f"zero_hpz_partition_size {hpz} does not divide the world size {env.world_size}")
         return problems + device_problems(self.options, env)
 
+    def memory_preset(self, run_config: dict[str, Any]) -> str | None:
+        """The preset a ``--deepspeed`` value amounts to: an alias's preset, or a JSON file's
+        ZeRO stage and optimizer offload; None (the default preset) when the file cannot be read."""
+        value = run_config.get("deepspeed")
+        preset = preset_name(value)
+        if preset is not None or value is None:
+            return preset
+        try:
+            with open(str(value), encoding="utf-8") as fh:
+                zero = json.load(fh).get("zero_optimization") or {}
+            stage = min(max(int(zero.get("stage", 0) or 0), 0), 3)
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+        offload = str((zero.get("offload_optimizer") or {}).get("device", "none")).lower() == "cpu"
+        name = f"zero{stage}" + ("_offload" if offload and stage >= 2 else "")
+        return name if name in PRESETS else None
+
     @staticmethod
     def _looks_like_path(value: Any) -> bool:
         text = str(value)

@@ -64,6 +64,8 @@ def swift_register_strategies():
             options=FSDP_OPTIONS,
             launcher="torchrun",
             selected_by=["fsdp"],
+            presets={"fsdp": {"shards": "parameters", "memory_model": "fsdp", "select": {"fsdp": "full_shard"}, "order": 40}},
+            default_preset="fsdp",
             impl="swiftkit.plugins.parallel.fsdp.strategy:FSDPStrategy",
         )
     ]
