@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import ConfigError
+from swiftkit.core.options import option_clash
 
 if TYPE_CHECKING:
     from swiftkit.core.registry import Entry, Registry
@@ -118,7 +119,7 @@ SELECTORS = {"train_type": "method", "rlhf_type": "method", "infer_backend": "en
 
 
 def _provenance(entry: Entry) -> str:
-    return f"{entry.kind} {entry.id!r} from {entry.plugin.label()}"
+    return f"{entry.kind} {entry.id!r} of {entry.plugin.label()}"
 
 
 def _option_sources(registry: Registry, selected: dict[str, list[str]] | None, command: str | None) -> list[Entry]:
@@ -150,20 +151,18 @@ def compose_schema(
         ids = [e.id for e in registry.entries(kind) if method_kind is None or e.data.get("kind") == method_kind]
         if ids and key != "template":  # templates also accept a tokenizer's own chat_template
             props[key]["enum"] = sorted(ids)
-    owners: dict[str, Entry] = {}
+    owners: dict[str, tuple[dict[str, Any], str]] = {}
     for entry in _option_sources(registry, selected, command):
         options = entry.data.get("options") or {}
         for key, sub in (options.get("properties") or {}).items():
-            if key in CORE_PROPERTIES:
-                raise ConfigError(f"option {key!r} of {_provenance(entry)} redefines a core option")
+            problem = option_clash(key, sub, _provenance(entry), owners)
+            if problem:
+                raise ConfigError(problem)
             if key in owners:
-                if owners[key].data["options"]["properties"][key] != sub:
-                    raise ConfigError(
-                        f"option {key!r} is defined differently by {_provenance(owners[key])} "
-                        f"and by {_provenance(entry)}"
-                    )
+                if props[key].get("default") != sub.get("default"):
+                    props[key].pop("default", None)  # plugins disagree: each applies its own
                 continue
-            owners[key] = entry
+            owners[key] = (sub, _provenance(entry))
             props[key] = {**copy.deepcopy(sub), "x-swiftkit-plugin": f"{entry.kind}:{entry.id}"}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

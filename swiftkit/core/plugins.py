@@ -371,15 +371,14 @@ def _options_of(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[dict[str, Any], str]], record: PluginRecord) -> str | None:
-    """Run-config keys are one flat namespace: a plugin may share a key with another only with
-    the identical schema, and may never redefine a core key."""
-    from swiftkit.core.config import CORE_PROPERTIES
+    """Run-config keys are one flat namespace: see :func:`swiftkit.core.options.option_clash`."""
+    from swiftkit.core.options import option_clash
 
+    where = f"{kind} {data['id']!r} of {record.label()}"
     for key, sub in _options_of(data).items():
-        if key in CORE_PROPERTIES:
-            return f"{kind} {data['id']!r}: option {key!r} redefines a core option"
-        if key in owners and owners[key][0] != sub:
-            return f"{kind} {data['id']!r}: option {key!r} is already defined differently by {owners[key][1]}"
+        problem = option_clash(key, sub, where, owners)
+        if problem:
+            return problem
     return None
 
 
