@@ -247,7 +247,7 @@ def method(id: str, options: dict) -> dict:
 def test_option_redefining_a_core_key_is_reported(swift_plugins):
     swift_plugins.add(make_plugin("greedy", swift_register_methods=lambda: [method("m1", {"max_length": {"type": "string"}})]))
     rec = record(swift_plugins.discover(), "greedy")
-    assert rec.reason == "method 'm1': option 'max_length' redefines a core option"
+    assert rec.reason == "option 'max_length' of method 'm1' of plugin 'greedy' (distribution test-plugin 0.0.0) redefines a core option"
 
 
 def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
@@ -257,8 +257,8 @@ def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
     discovery = swift_plugins.discover()
     assert record(discovery, "same").ok  # an identical schema is shared, not a conflict
     assert record(discovery, "other").reason == (
-        "method 'm3': option 'rank' is already defined differently by "
-        "method 'm1' of plugin 'one' (distribution dist-1 0.0.0)"
+        "option 'rank' is defined differently by method 'm1' of plugin 'one' (distribution dist-1 0.0.0) "
+        "and by method 'm3' of plugin 'other' (distribution dist-3 0.0.0) (type: 'integer' vs 'string')"
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from swiftkit import __version__
+from swiftkit.core.commands import CORE_COMMANDS
 from swiftkit.core.errors import PluginError
 
 GROUPS = (
@@ -43,12 +44,6 @@ ENV_DENY = "SWIFTKIT_PLUGINS_DENY"
 ENV_STRICT = "SWIFTKIT_STRICT_PLUGINS"
 ENV_NO_INDEX = "SWIFTKIT_NO_INDEX"
 ENV_CACHE_DIR = "SWIFTKIT_CACHE_DIR"
-
-#: command names the core CLI owns; a plugin command with one of them is a conflict
-CORE_COMMANDS = frozenset(
-    {"list", "info", "plugins", "config-schema", "sft", "pt", "rlhf", "infer", "deploy", "export", "eval", "demo", "recommend"}
-)
-
 
 @dataclass
 class PluginSource:
@@ -336,7 +331,7 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
                             pm.unregister(plugin)
                             raise _Broken(f"duplicate {kind} {data['id']!r} within {record.label()}")
                         claimed[key] = data["id"]
-                    if kind == "command" and data["id"] in CORE_COMMANDS:
+                    if kind == "command" and data["id"] in CORE_COMMANDS:  # swift's own commands
                         pm.unregister(plugin)
                         raise _Broken(f"command {data['id']!r} is a core command")
                     problem = _option_conflict(kind, data, option_owners, record)

@@ -25,21 +25,9 @@ from typing import Any
 
 from swiftkit.core.errors import LazyReferenceError, NotFoundError, SwiftkitError
 from swiftkit.core.methods.interface import RewardFunction
+from swiftkit.core.options import option_values
 
 RewardCallable = Callable[..., list[float]]
-
-
-def reward_options(spec: Any, options: dict[str, Any] | None) -> dict[str, Any]:
-    """The values of the keys in ``spec.options``, from ``options`` or the schema defaults."""
-    props = (getattr(spec, "options", None) or {}).get("properties", {})
-    options = options or {}
-    out: dict[str, Any] = {}
-    for key, schema in props.items():
-        if options.get(key) is not None:
-            out[key] = options[key]
-        elif "default" in schema:
-            out[key] = schema["default"]
-    return out
 
 
 class PlainRewardFunction:
@@ -150,7 +138,7 @@ def load_reward_functions(
                 raise SwiftkitError(f"{exc} (a user reward function is given as 'module:function')") from None
             name = entry.id
             cls = registry.impl("reward", name)
-            fn = cls(entry.spec, reward_options(entry.spec, options))
+            fn = cls(entry.spec, option_values(entry.spec, options))
         if name in seen:
             raise SwiftkitError(f"reward function {name!r} is given twice")
         seen.add(name)
