@@ -101,8 +101,8 @@ def test_duplicate_id_names_both_distributions(swift_plugins):
     rec = record(discovery, "second")
     assert rec.status == "error"
     assert rec.reason == (
-        "duplicate model 'dup-model': already registered by plugin 'first' (distribution dist-a 1.0); "
-        "this is plugin 'second' (distribution dist-b 2.0)"
+        "duplicate model name: model 'DUP-model' clashes with model 'dup-model', registered by plugin 'first' "
+        "(distribution dist-a 1.0) (names match ignoring case); this is plugin 'second' (distribution dist-b 2.0)"
     )
     assert [d["id"] for d, _ in discovery.specs["model"]] == ["dup-model"]
 
@@ -111,7 +111,8 @@ def test_duplicate_hub_id_is_a_conflict(swift_plugins):
     swift_plugins.add(make_plugin("a", swift_register_models=lambda: [model("one", hf_id="Org/Model-7B")]), dist="dist-a")
     swift_plugins.add(make_plugin("b", swift_register_models=lambda: [model("two", hf_id="org/model-7b")]), dist="dist-b")
     rec = record(swift_plugins.discover(), "b")
-    assert rec.reason.startswith("duplicate model 'org/model-7b': already registered by plugin 'a' (distribution dist-a")
+    assert rec.reason.startswith("duplicate model name: hf_id 'org/model-7b' of model 'two' clashes with hf_id "
+                                 "'Org/Model-7B' of model 'one', registered by plugin 'a' (distribution dist-a")
 
 
 def test_wrong_api_version_is_reported(swift_plugins):

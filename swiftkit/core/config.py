@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import ConfigError
@@ -302,11 +303,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def validate(config: dict[str, Any], schema: dict[str, Any], *, suggest_from: dict[str, Any] | None = None) -> dict[str, Any]:
+def validate(
+    config: dict[str, Any],
+    schema: dict[str, Any],
+    *,
+    suggest_from: dict[str, Any] | None = None,
+    explain: Callable[[str, Any], str] | None = None,
+) -> dict[str, Any]:
     """Validate ``config`` against ``schema``; return it with schema defaults filled in.
 
     Every problem is reported at once, each naming the key, what is allowed and the nearest
-    valid name.
+    valid name. ``explain(key, value)`` may add why a value is not among a key's allowed ones
+    (a plugin that would provide it failed to load).
     """
     import jsonschema
 
@@ -335,6 +343,9 @@ def validate(config: dict[str, Any], schema: dict[str, Any], *, suggest_from: di
             msg = f"option {where!r}: {error.instance!r} is not one of {', '.join(map(str, allowed))}"
             if near:
                 msg += f"; did you mean {near[0]!r}?"
+            note = explain(key, error.instance) if explain else ""
+            if note:
+                msg += f" ({note})"
         if sub.get("x-swiftkit-plugin"):
             msg += f" (defined by {sub['x-swiftkit-plugin']})"
         problems.append(msg)
@@ -384,5 +395,11 @@ def build_config(
     if stray:
         owners = ", ".join(f"{k!r} ({full['properties'][k].get('x-swiftkit-plugin')})" for k in stray)
         raise ConfigError(f"invalid configuration:\n  option(s) {owners} belong to plugins this run does not use")
-    return validate(config, schema, suggest_from=full["properties"])
+    return validate(config, schema, suggest_from=full["properties"], explain=lambda key, value: _broken_note(registry, key, value))
+
+
+def _broken_note(registry: Registry, key: str, value: Any) -> str:
+    """For a registry-backed key (``--train_type X``): the failed plugins that provide ``X``."""
+    target = _REGISTRY_ENUMS.get(key)
+    return registry.broken_note(target[0], value) if target and isinstance(value, str) else ""
 

@@ -365,16 +365,24 @@ StrategySpec.SCHEMA = _schema(
 @dataclass
 class RewardSpec(Spec):
     """A reward function for online RL (GRPO, PPO): ``impl`` implements
-    :class:`swiftkit.core.methods.interface.RewardFunction`; ``options`` are its run-config keys."""
+    :class:`swiftkit.core.methods.interface.RewardFunction`; ``options`` are its run-config keys.
+
+    ``columns`` names the dataset columns the function reads (a reference ``solution`` ...):
+    a run whose training rows lack one stops before its first step, naming the reward, the
+    column and the dataset, instead of failing (or scoring nothing) mid-run.
+    """
 
     KIND: ClassVar[str] = "reward"
     REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.methods.interface:RewardFunction"}
 
     options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     impl: str = ""
+    columns: list[str] = field(default_factory=list)
 
 
-RewardSpec.SCHEMA = _schema("RewardSpec", ["impl"], {"options": _OPTIONS, "impl": _REF})
+RewardSpec.SCHEMA = _schema(
+    "RewardSpec", ["impl"], {"options": _OPTIONS, "impl": _REF, "columns": {"type": "array", "items": {"type": "string", "minLength": 1}}}
+)
 
 
 @dataclass
