@@ -31,7 +31,8 @@ def run_command(command: str, args: list[str]) -> None:
     from swiftkit.core.config import build_config
     from swiftkit.core.registry import get_registry
     from swiftkit.parallel.launch import launch
-    from swiftkit.train.run import read_args, run_training
+    from swiftkit.train.args_file import read_args
+    from swiftkit.train.run import run_training
 
     if "--help" in args or "-h" in args:
         print_help(command, f"Usage: swift {command} [--config FILE.yaml] --model M --dataset D [--key value ...]", _HELP_KEYS)

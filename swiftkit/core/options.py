@@ -258,7 +258,7 @@ SERVING: dict[str, Schema] = {
     },
 }
 
-#: every published group by name (``swift info`` and the guides list them)
+#: every published group by name
 GROUPS: dict[str, dict[str, Schema]] = {
     "adapter": ADAPTER,
     "lora": LORA,
