@@ -364,12 +364,15 @@ def option_difference(first: Schema, second: Schema) -> str | None:
     a, b = _essential(first), _essential(second)
     if a == b:
         return None
-    parts = [f"{k}: {_short(a.get(k, '(none)'))} vs {_short(b.get(k, '(none)'))}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    return "; ".join(parts)
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    return "; ".join(f"{k}: {_short(a.get(k, _ABSENT))} vs {_short(b.get(k, _ABSENT))}" for k in keys)
+
+
+_ABSENT = object()
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) and value == "(none)" else repr(value)
+    text = "(none)" if value is _ABSENT else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
