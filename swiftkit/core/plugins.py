@@ -287,12 +287,12 @@ class _Claim:
 
 def _claims(kind: str, data: dict[str, Any]) -> dict[str, _Claim]:
     """Lower-cased name -> the first field of ``data`` that claims it (lookups ignore case)."""
+    from swiftkit.core.specs import spec_name_fields
+
     if kind == "options":  # option groups are merged by key, not looked up by name
         return {}
-    fields = [("id", data["id"]), *(("alias", a) for a in data.get("aliases", [])),
-              *((k, data[k]) for k in ("hf_id", "ms_id") if data.get(k))]
     out: dict[str, _Claim] = {}
-    for field_name, value in fields:
+    for field_name, value in spec_name_fields(data):
         out.setdefault(str(value).lower(), _Claim(kind, data["id"], field_name, str(value)))
     return out
 

@@ -415,9 +415,16 @@ class OptionsSpec(Spec):
 OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST})
 
 
+def spec_name_fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every name a spec (as its dict) answers to, with the field holding it: ``("id", ...)``,
+    ``("alias", ...)`` per alias and, where present, ``("hf_id", ...)`` and ``("ms_id", ...)``."""
+    return [("id", data["id"]), *(("alias", a) for a in data.get("aliases", [])),
+            *((k, data[k]) for k in ("hf_id", "ms_id") if data.get(k))]
+
+
 def spec_names(data: dict[str, Any]) -> list[str]:
     """Every name a spec (as its dict) answers to: id, aliases and, where present, hub ids."""
-    return [data["id"], *data.get("aliases", []), *(data[k] for k in ("hf_id", "ms_id") if data.get(k))]
+    return [name for _, name in spec_name_fields(data)]
 
 
 #: kind name -> spec class; the order is the order of ``swift list`` and ``swift plugins``.
