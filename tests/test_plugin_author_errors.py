@@ -52,6 +52,20 @@ def test_train_type_of_a_broken_plugin_names_it_and_its_reason(toys):
         registry.get("method", "My-Tuner")
 
 
+def test_swift_sft_with_the_train_type_of_a_broken_plugin_prints_it(swift_registry_with, capsys):
+    from swiftkit.cli import main
+
+    swift_registry_with(make_plugin("my_tuner", swift_register_methods=lambda: [{**TUNER, "id": "my-tuner", "impl": MISSING}]),
+                        dist="swiftkit-my-tuner", version="0.3.0")
+    with pytest.raises(SystemExit) as exit_:
+        main(["sft", "--model", "qwen2.5-0.5b-instruct", "--dataset", "swift-demo", "--train_type", "my-tuner"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: invalid configuration:\n  option 'train_type': 'my-tuner' is not one of ")
+    assert ("(method 'my-tuner' is provided by plugin 'my_tuner' (distribution swiftkit-my-tuner 0.3.0), which failed "
+            "to load: method 'my-tuner': lazy reference impl=") in err
+
+
 def test_rlhf_type_of_a_plugin_that_failed_to_import_names_it(toys):
     toys.add("swiftkit_no_such_objective_xyz", name="fancy-dpo", group="swiftkit.methods", dist="swiftkit-fancy")
     registry = toys.registry()
