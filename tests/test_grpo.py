@@ -231,3 +231,33 @@ def test_reused_rollouts_see_every_prompt():
     order = list(RepeatBlocks(SequentialSampler(range(10)), block=4, repeats=3))
     assert order == [0, 1, 2, 3] * 3 + [4, 5, 6, 7] * 3 + [8, 9] * 3
     assert len(RepeatBlocks(SequentialSampler(range(10)), block=4, repeats=3)) == 30
+
+
+HINT_MODULE = '''
+def needs_hint(completions, hint, **kwargs):
+    return [1.0 if h in c else 0.0 for c, h in zip(completions, hint)]
+'''
+
+
+@pytest.mark.parametrize("reward", ["accuracy", "hint_reward:needs_hint"], ids=["registered", "user-function"])
+def test_grpo_stops_before_the_first_step_when_a_reward_column_is_missing(reward, tiny, prompts, tmp_path, monkeypatch):
+    """accuracy declares RewardSpec.columns ['solution'] (the prompt rows carry an empty one); a
+    user function needs its argument 'hint': the run stops naming reward, column and dataset."""
+    from swiftkit.core.errors import SwiftkitError
+
+    (tmp_path / "hint_reward.py").write_text(HINT_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "out"
+    with pytest.raises(SwiftkitError) as err:
+        CliRunner().invoke(cli, [
+            "rlhf", "--rlhf_type", "grpo", "--model", tiny, "--dataset", prompts, "--reward_funcs", reward,
+            "--num_generations", "2", "--max_completion_length", "4", "--max_steps", "2", "--report_to", "none",
+            "--output_dir", str(out), "--add_version", "false",
+        ], catch_exceptions=False)
+    if reward == "accuracy":
+        assert str(err.value) == (f"reward function 'accuracy' needs column 'solution', which is empty in every row "
+                                  f"of dataset {prompts}")
+    else:
+        assert str(err.value).startswith(f"reward function '{reward}' needs column 'hint', which dataset {prompts} "
+                                         "does not have (its columns: ")
+    assert not [r for r in read_log(str(out)) if "loss" in r]  # no step ran

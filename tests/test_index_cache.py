@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from swiftkit.core.plugins import INDEX_FORMAT
+
 PLUGIN = '''
 from swiftkit.core import hookimpl
 SWIFTKIT_PLUGIN_API = "1.0"
@@ -87,7 +89,7 @@ def test_corrupt_index_is_rebuilt(run_swift, site, tmp_path):
     (index,) = cache.iterdir()
     index.write_text("{ not json")
     assert models(run_swift("list", "models", "--json", env=env, cache_dir=str(cache))) == ["idx-c"]
-    assert json.loads(index.read_text())["format"] == 1
+    assert json.loads(index.read_text())["format"] == INDEX_FORMAT
 
 
 def test_unwritable_cache_only_costs_speed(run_swift, site, tmp_path):

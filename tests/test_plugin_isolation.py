@@ -101,8 +101,8 @@ def test_duplicate_id_names_both_distributions(swift_plugins):
     rec = record(discovery, "second")
     assert rec.status == "error"
     assert rec.reason == (
-        "duplicate model 'dup-model': already registered by plugin 'first' (distribution dist-a 1.0); "
-        "this is plugin 'second' (distribution dist-b 2.0)"
+        "duplicate model name: model 'DUP-model' clashes with model 'dup-model', registered by plugin 'first' "
+        "(distribution dist-a 1.0) (names match ignoring case); this is plugin 'second' (distribution dist-b 2.0)"
     )
     assert [d["id"] for d, _ in discovery.specs["model"]] == ["dup-model"]
 
@@ -111,7 +111,8 @@ def test_duplicate_hub_id_is_a_conflict(swift_plugins):
     swift_plugins.add(make_plugin("a", swift_register_models=lambda: [model("one", hf_id="Org/Model-7B")]), dist="dist-a")
     swift_plugins.add(make_plugin("b", swift_register_models=lambda: [model("two", hf_id="org/model-7b")]), dist="dist-b")
     rec = record(swift_plugins.discover(), "b")
-    assert rec.reason.startswith("duplicate model 'org/model-7b': already registered by plugin 'a' (distribution dist-a")
+    assert rec.reason.startswith("duplicate model name: hf_id 'org/model-7b' of model 'two' clashes with hf_id "
+                                 "'Org/Model-7B' of model 'one', registered by plugin 'a' (distribution dist-a")
 
 
 def test_wrong_api_version_is_reported(swift_plugins):
@@ -247,7 +248,7 @@ def method(id: str, options: dict) -> dict:
 def test_option_redefining_a_core_key_is_reported(swift_plugins):
     swift_plugins.add(make_plugin("greedy", swift_register_methods=lambda: [method("m1", {"max_length": {"type": "string"}})]))
     rec = record(swift_plugins.discover(), "greedy")
-    assert rec.reason == "method 'm1': option 'max_length' redefines a core option"
+    assert rec.reason == "option 'max_length' of method 'm1' of plugin 'greedy' (distribution test-plugin 0.0.0) redefines a core option"
 
 
 def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
@@ -257,8 +258,8 @@ def test_option_defined_differently_by_two_plugins_names_both(swift_plugins):
     discovery = swift_plugins.discover()
     assert record(discovery, "same").ok  # an identical schema is shared, not a conflict
     assert record(discovery, "other").reason == (
-        "method 'm3': option 'rank' is already defined differently by "
-        "method 'm1' of plugin 'one' (distribution dist-1 0.0.0)"
+        "option 'rank' is defined differently by method 'm1' of plugin 'one' (distribution dist-1 0.0.0) "
+        "and by method 'm3' of plugin 'other' (distribution dist-3 0.0.0) (type: 'integer' vs 'string')"
     )
 
 

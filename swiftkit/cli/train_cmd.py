@@ -39,7 +39,8 @@ def run_command(command: str, args: list[str]) -> None:
     from swiftkit.core.config import build_config
     from swiftkit.core.registry import get_registry
     from swiftkit.parallel.launch import launch
-    from swiftkit.train.run import read_args, run_training
+    from swiftkit.train.args_file import read_args
+    from swiftkit.train.run import run_training
 
     registry = get_registry()
     if "--help" in args or "-h" in args:

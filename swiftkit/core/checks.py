@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 #: spec field -> the kind its value must name in the registry
 CROSS_REFERENCES = {("model", "template"): "template", ("dataset", "format"): "format"}
 
+#: what a registration module may not import (discovery must stay fast): they belong in the
+#: behaviour modules its specs reference lazily
+HEAVY_MODULES = ("torch", "transformers", "peft", "datasets", "deepspeed", "vllm", "accelerate")
+
 
 @dataclass
 class CheckResult:
@@ -36,10 +40,43 @@ def _bundled_file(where: str, path: str) -> CheckResult:
     return CheckResult(where, "bundled file exists", ok, detail)
 
 
+def check_light_import(module: str) -> CheckResult | None:
+    """Import the registration module ``module`` in a fresh interpreter and report any of
+    :data:`HEAVY_MODULES` it pulls in (this process has imported too much to tell). ``None``
+    for a module no fresh interpreter can import (one built in memory by the testing kit)."""
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    code = (
+        f"import importlib, json, sys; importlib.import_module({module!r}); "
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
+    )
+    subject = f"module {module!r}"
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return CheckResult(subject, "imports light", False, "importing it took over 120 s")
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1:] or ["failed"]
+        return CheckResult(subject, "imports light", False, last[0])
+    heavy = json.loads(proc.stdout.strip().splitlines()[-1])
+    detail = (f"registration imports {', '.join(heavy)}: import them inside the behaviour modules its specs "
+              "reference" if heavy else "no heavy import")
+    return CheckResult(subject, "imports light", not heavy, detail)
+
+
 def check_plugin(name: str, discovery: Discovery | None = None) -> list[CheckResult]:
     """Validate plugin ``name`` (entry-point name or distribution) against a fresh discovery:
-    its load status, every spec's lazy references (imported and type-checked) and its
-    references to other specs (a model's template, a dataset's format)."""
+    its load status, that its registration module imports nothing heavy, every spec's lazy
+    references (imported and type-checked) and its references to other specs (a model's
+    template, a dataset's format)."""
     from swiftkit.core import plugins
     from swiftkit.core.lazy import resolve
     from swiftkit.core.registry import Registry
@@ -56,6 +93,9 @@ def check_plugin(name: str, discovery: Discovery | None = None) -> list[CheckRes
         results.append(CheckResult(subject, "loads and registers", record.ok, record.reason or record.label()))
         if not record.ok:
             continue
+        light = check_light_import(record.module)
+        if light is not None:
+            results.append(light)
         for kind, items in discovery.specs.items():
             for data, owner in items:
                 if owner != record.name:

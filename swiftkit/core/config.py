@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import ConfigError
+from swiftkit.core.options import option_clash
 
 if TYPE_CHECKING:
     from swiftkit.core.registry import Entry, Registry
@@ -118,7 +120,7 @@ SELECTORS = {"train_type": "method", "rlhf_type": "method", "infer_backend": "en
 
 
 def _provenance(entry: Entry) -> str:
-    return f"{entry.kind} {entry.id!r} from {entry.plugin.label()}"
+    return f"{entry.kind} {entry.id!r} of {entry.plugin.label()}"
 
 
 def _option_sources(registry: Registry, selected: dict[str, list[str]] | None, command: str | None) -> list[Entry]:
@@ -150,20 +152,18 @@ def compose_schema(
         ids = [e.id for e in registry.entries(kind) if method_kind is None or e.data.get("kind") == method_kind]
         if ids and key != "template":  # templates also accept a tokenizer's own chat_template
             props[key]["enum"] = sorted(ids)
-    owners: dict[str, Entry] = {}
+    owners: dict[str, tuple[dict[str, Any], str]] = {}
     for entry in _option_sources(registry, selected, command):
         options = entry.data.get("options") or {}
         for key, sub in (options.get("properties") or {}).items():
-            if key in CORE_PROPERTIES:
-                raise ConfigError(f"option {key!r} of {_provenance(entry)} redefines a core option")
+            problem = option_clash(key, sub, _provenance(entry), owners)
+            if problem:
+                raise ConfigError(problem)
             if key in owners:
-                if owners[key].data["options"]["properties"][key] != sub:
-                    raise ConfigError(
-                        f"option {key!r} is defined differently by {_provenance(owners[key])} "
-                        f"and by {_provenance(entry)}"
-                    )
+                if props[key].get("default") != sub.get("default"):
+                    props[key].pop("default", None)  # plugins disagree: each applies its own
                 continue
-            owners[key] = entry
+            owners[key] = (sub, _provenance(entry))
             props[key] = {**copy.deepcopy(sub), "x-swiftkit-plugin": f"{entry.kind}:{entry.id}"}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -314,11 +314,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def validate(config: dict[str, Any], schema: dict[str, Any], *, suggest_from: dict[str, Any] | None = None) -> dict[str, Any]:
+def validate(
+    config: dict[str, Any],
+    schema: dict[str, Any],
+    *,
+    suggest_from: dict[str, Any] | None = None,
+    explain: Callable[[str, Any], str] | None = None,
+) -> dict[str, Any]:
     """Validate ``config`` against ``schema``; return it with schema defaults filled in.
 
     Every problem is reported at once, each naming the key, what is allowed and the nearest
-    valid name.
+    valid name. ``explain(key, value)`` may add why a value is not among a key's allowed ones
+    (a plugin that would provide it failed to load).
     """
     import jsonschema
 
@@ -347,6 +354,9 @@ def validate(config: dict[str, Any], schema: dict[str, Any], *, suggest_from: di
             msg = f"option {where!r}: {error.instance!r} is not one of {', '.join(map(str, allowed))}"
             if near:
                 msg += f"; did you mean {near[0]!r}?"
+            note = explain(key, error.instance) if explain else ""
+            if note:
+                msg += f" ({note})"
         if sub.get("x-swiftkit-plugin"):
             msg += f" (defined by {sub['x-swiftkit-plugin']})"
         problems.append(msg)
@@ -396,5 +406,11 @@ def build_config(
     if stray:
         owners = ", ".join(f"{k!r} ({full['properties'][k].get('x-swiftkit-plugin')})" for k in stray)
         raise ConfigError(f"invalid configuration:\n  option(s) {owners} belong to plugins this run does not use")
-    return validate(config, schema, suggest_from=full["properties"])
+    return validate(config, schema, suggest_from=full["properties"], explain=lambda key, value: _broken_note(registry, key, value))
+
+
+def _broken_note(registry: Registry, key: str, value: Any) -> str:
+    """For a registry-backed key (``--train_type X``): the failed plugins that provide ``X``."""
+    target = _REGISTRY_ENUMS.get(key)
+    return registry.broken_note(target[0], value) if target and isinstance(value, str) else ""
 

@@ -34,16 +34,18 @@ class LazyReferenceError(SwiftkitError):
 class NotFoundError(SwiftkitError, LookupError):
     """A registry lookup missed; the message carries the "did you mean" suggestions."""
 
-    def __init__(self, kind: str, name: str, suggestions: list[str]):
+    def __init__(self, kind: str, name: str, suggestions: list[str], note: str = ""):
         msg = f"no {kind} named {name!r}"
         if suggestions:
             msg += "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
-        else:
+        elif not note:
             msg += f"; see `swift list {kind if kind.endswith('s') else kind + 's'}`"
-        super().__init__(msg)
+        super().__init__(msg + (f" ({note})" if note else ""))
         self.kind = kind
         self.name = name
         self.suggestions = suggestions
+        #: why the name may be missing: a plugin that provides it failed to load (see ``Registry.broken_note``)
+        self.note = note
 
 
 class ConfigError(SwiftkitError):

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from swiftkit import __version__
+from swiftkit.core.commands import CORE_COMMANDS
 from swiftkit.core.errors import PluginError
 
 GROUPS = (
@@ -35,20 +36,25 @@ GROUPS = (
     "swiftkit.rewards",
     "swiftkit.plugins",
 )
+#: spec kind -> the group whose plugins mainly contribute it (a plugin may implement any hook)
+KIND_GROUPS = {
+    "model": "swiftkit.models",
+    "template": "swiftkit.templates",
+    "format": "swiftkit.datasets",
+    "dataset": "swiftkit.datasets",
+    "method": "swiftkit.methods",
+    "engine": "swiftkit.engines",
+    "strategy": "swiftkit.parallel",
+    "reward": "swiftkit.rewards",
+}
 BUILTIN_DIST = "swiftkit"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 ENV_ALLOW = "SWIFTKIT_PLUGINS_ALLOW"
 ENV_DENY = "SWIFTKIT_PLUGINS_DENY"
 ENV_STRICT = "SWIFTKIT_STRICT_PLUGINS"
 ENV_NO_INDEX = "SWIFTKIT_NO_INDEX"
 ENV_CACHE_DIR = "SWIFTKIT_CACHE_DIR"
-
-#: command names the core CLI owns; a plugin command with one of them is a conflict
-CORE_COMMANDS = frozenset(
-    {"list", "info", "plugins", "config-schema", "sft", "pt", "rlhf", "infer", "deploy", "export", "eval", "demo", "recommend"}
-)
-
 
 @dataclass
 class PluginSource:
@@ -79,6 +85,8 @@ class PluginRecord:
     reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: a failed plugin's spec ids by kind, when its hooks ran (``--train_type X`` names it)
+    declared: dict[str, list[str]] = field(default_factory=dict)
     entry: str = ""  # the entry point's value, "module" or "module:attr"
     hooks: list[str] = field(default_factory=list)  # the runtime hooks it implements
 
@@ -175,6 +183,9 @@ def _api_compatible(declared: Any) -> str | None:
 
     if declared is None:
         return f"declares no SWIFTKIT_PLUGIN_API (the core speaks {PLUGIN_API_VERSION})"
+    if not isinstance(declared, str):  # 1.10 would read as 1.1: a version is text
+        text = f"{declared}.0" if isinstance(declared, int) and not isinstance(declared, bool) else str(declared)
+        return f'SWIFTKIT_PLUGIN_API = {declared!r} is a {type(declared).__name__}; write it as the string "{text}"'
     try:
         major, minor = (int(x) for x in str(declared).split(".")[:2])
     except ValueError:
@@ -270,12 +281,47 @@ def _validate(kind: str, raw: list[Any], validators: dict[str, Any]) -> list[dic
     return out
 
 
-def _names(kind: str, data: dict[str, Any]) -> list[str]:
-    from swiftkit.core.specs import spec_names
+@dataclass(frozen=True)
+class _Claim:
+    """A name a spec answers to, as its author wrote it: ``hf_id 'Qwen/Qwen2.5-7B'`` of model ``my-qwen``."""
+
+    kind: str
+    spec_id: str
+    field: str
+    value: str
+
+    def __str__(self) -> str:
+        if self.field == "id":
+            return f"{self.kind} {self.spec_id!r}"
+        return f"{self.field} {self.value!r} of {self.kind} {self.spec_id!r}"
+
+
+def _claims(kind: str, data: dict[str, Any]) -> dict[str, _Claim]:
+    """Lower-cased name -> the first field of ``data`` that claims it (lookups ignore case)."""
+    from swiftkit.core.specs import spec_name_fields
 
     if kind == "options":  # option groups are merged by key, not looked up by name
-        return []
-    return [n.lower() for n in spec_names(data)]
+        return {}
+    out: dict[str, _Claim] = {}
+    for field_name, value in spec_name_fields(data):
+        out.setdefault(str(value).lower(), _Claim(kind, data["id"], field_name, str(value)))
+    return out
+
+
+def _clash(mine: _Claim, theirs: _Claim, where: str) -> str:
+    case = " (names match ignoring case)" if mine.value != theirs.value else ""
+    return f"duplicate {mine.kind} name: {mine} clashes with {theirs}{where}{case}"
+
+
+def _declared(raw: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """The ids a plugin's hooks returned, valid or not (named when a lookup misses them)."""
+    out: dict[str, list[str]] = {}
+    for kind, items in raw.items():
+        for item in items:
+            spec_id = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+            if isinstance(spec_id, str) and spec_id:
+                out.setdefault(kind, []).append(spec_id)
+    return out
 
 
 def discover(sources: list[PluginSource] | None = None, *, strict: bool | None = None) -> Discovery:
@@ -289,7 +335,7 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     validators: dict[str, Any] = {}
-    owners: dict[tuple[str, str], PluginRecord] = {}  # (kind, lowercased name) -> owner
+    owners: dict[tuple[str, str], tuple[PluginRecord, _Claim]] = {}  # (kind, lowercased name) -> owner
     records: list[PluginRecord] = []
     specs: dict[str, list[tuple[dict[str, Any], str]]] = {}
     modules: dict[str, Any] = {}
@@ -325,30 +371,26 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             record.hooks = _runtime_hooks(pm, plugin)
             try:
                 raw = _collect(pm, plugin, source)
+                record.declared = _declared(raw)
                 accepted = {kind: _validate(kind, items, validators) for kind, items in raw.items()}
             except BaseException:
                 pm.unregister(plugin)
                 raise
-            claimed: dict[tuple[str, str], str] = {}
+            claimed: dict[tuple[str, str], _Claim] = {}
             for kind, items in accepted.items():
                 for data in items:
-                    for name in sorted(set(_names(kind, data))):
+                    for name, claim in _claims(kind, data).items():
                         key = (kind, name)
-                        other = owners.get(key)
-                        if other is not None:
+                        if key in owners:
                             pm.unregister(plugin)
-                            raise _Broken(
-                                f"duplicate {kind} {name!r}: already registered by {other.label()}; "
-                                f"this is {record.label()}"
-                            )
-                        if key in claimed and claimed[key] != data["id"]:
-                            pm.unregister(plugin)
-                            raise _Broken(f"{kind} name {name!r} is used by both {claimed[key]!r} and {data['id']!r}")
+                            other, theirs = owners[key]
+                            raise _Broken(f"{_clash(claim, theirs, f', registered by {other.label()}')}; "
+                                          f"this is {record.label()}")
                         if key in claimed:
                             pm.unregister(plugin)
-                            raise _Broken(f"duplicate {kind} {data['id']!r} within {record.label()}")
-                        claimed[key] = data["id"]
-                    if kind == "command" and data["id"] in CORE_COMMANDS:
+                            raise _Broken(_clash(claim, claimed[key], f", also in {record.label()}"))
+                        claimed[key] = claim
+                    if kind == "command" and data["id"] in CORE_COMMANDS:  # swift's own commands
                         pm.unregister(plugin)
                         raise _Broken(f"command {data['id']!r} is a core command")
                     problem = _option_conflict(kind, data, option_owners, record)
@@ -360,8 +402,9 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             if strict:
                 raise PluginError(record.name, f"{exc} [{record.label()}; strict mode, {ENV_STRICT}=1]") from None
             continue
-        for key in claimed:
-            owners[key] = record
+        record.declared = {}  # kept for failed plugins only: the index stays small
+        for key, claim in claimed.items():
+            owners[key] = (record, claim)
         for kind, items in accepted.items():
             for data in items:
                 for key, sub in _options_of(data).items():
@@ -389,15 +432,14 @@ def _options_of(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[dict[str, Any], str]], record: PluginRecord) -> str | None:
-    """Run-config keys are one flat namespace: a plugin may share a key with another only with
-    the identical schema, and may never redefine a core key."""
-    from swiftkit.core.config import CORE_PROPERTIES
+    """Run-config keys are one flat namespace: see :func:`swiftkit.core.options.option_clash`."""
+    from swiftkit.core.options import option_clash
 
+    where = f"{kind} {data['id']!r} of {record.label()}"
     for key, sub in _options_of(data).items():
-        if key in CORE_PROPERTIES:
-            return f"{kind} {data['id']!r}: option {key!r} redefines a core option"
-        if key in owners and owners[key][0] != sub:
-            return f"{kind} {data['id']!r}: option {key!r} is already defined differently by {owners[key][1]}"
+        problem = option_clash(key, sub, where, owners)
+        if problem:
+            return problem
     return None
 
 

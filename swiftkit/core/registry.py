@@ -92,8 +92,39 @@ class Registry:
         """The entry named ``name`` (id, alias, Hugging Face or ModelScope id; any case)."""
         entry = self._names(kind).get(name.strip().lower())
         if entry is None:
-            raise NotFoundError(kind, name, self.suggest(kind, name))
+            raise NotFoundError(kind, name, self.suggest(kind, name), note=self.broken_note(kind, name))
         return entry
+
+    def broken(self, kind: str, name: str | None = None) -> tuple[list[PluginRecord], bool]:
+        """Plugins that failed to load and provide ``kind`` ``name``: ``(records, True)`` when
+        their hooks ran and returned that id (or, without ``name``, any spec of ``kind``);
+        else ``(records, False)``: failed plugins whose hooks never ran, from the group of
+        ``kind`` or the general group, that may provide it."""
+        from swiftkit.core.plugins import KIND_GROUPS
+
+        failed = [p for p in self.plugins if p.status == "error"]
+        key = name.strip().lower() if name else None
+        sure = [p for p in failed if (ids := p.declared.get(kind)) and (key is None or key in {i.lower() for i in ids})]
+        if sure:
+            return sure, True
+        groups = {KIND_GROUPS.get(kind), "swiftkit.plugins"}
+        return [p for p in failed if not p.declared and p.group in groups], False
+
+    def broken_note(self, kind: str, name: str | None = None) -> str:
+        """A sentence naming the failed plugins of :meth:`broken` and their reasons ("" if none),
+        for errors that would otherwise only say that ``name`` is not one of the known ids."""
+        records, sure = self.broken(kind, name)
+        if not records:
+            return ""
+        if not sure:
+            what = f"{kind} {name!r}" if name else f"a {kind}"
+            return "; ".join(f"{p.label()} failed to load and may provide {what}: {p.reason}" for p in records)
+        notes = []
+        for p in records:  # the id as the plugin wrote it
+            written = next((i for i in p.declared[kind] if name and i.lower() == name.strip().lower()), None)
+            what = f"{kind} {written!r}" if written else f"a {kind}"
+            notes.append(f"{what} is provided by {p.label()}, which failed to load: {p.reason}")
+        return "; ".join(notes)
 
     def __contains__(self, key: tuple[str, str]) -> bool:
         kind, name = key

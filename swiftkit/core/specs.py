@@ -482,16 +482,24 @@ StrategySpec.SCHEMA = _schema(
 @dataclass
 class RewardSpec(Spec):
     """A reward function for online RL (GRPO, PPO): ``impl`` implements
-    :class:`swiftkit.core.methods.interface.RewardFunction`; ``options`` are its run-config keys."""
+    :class:`swiftkit.core.methods.interface.RewardFunction`; ``options`` are its run-config keys.
+
+    ``columns`` names the dataset columns the function reads (a reference ``solution`` ...):
+    a run whose training rows lack one stops before its first step, naming the reward, the
+    column and the dataset, instead of failing (or scoring nothing) mid-run.
+    """
 
     KIND: ClassVar[str] = "reward"
     REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.methods.interface:RewardFunction"}
 
     options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     impl: str = ""
+    columns: list[str] = field(default_factory=list)
 
 
-RewardSpec.SCHEMA = _schema("RewardSpec", ["impl"], {"options": _OPTIONS, "impl": _REF})
+RewardSpec.SCHEMA = _schema(
+    "RewardSpec", ["impl"], {"options": _OPTIONS, "impl": _REF, "columns": {"type": "array", "items": {"type": "string", "minLength": 1}}}
+)
 
 
 @dataclass
@@ -524,9 +532,16 @@ class OptionsSpec(Spec):
 OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST})
 
 
+def spec_name_fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every name a spec (as its dict) answers to, with the field holding it: ``("id", ...)``,
+    ``("alias", ...)`` per alias and, where present, ``("hf_id", ...)`` and ``("ms_id", ...)``."""
+    return [("id", data["id"]), *(("alias", a) for a in data.get("aliases", [])),
+            *((k, data[k]) for k in ("hf_id", "ms_id") if data.get(k))]
+
+
 def spec_names(data: dict[str, Any]) -> list[str]:
     """Every name a spec (as its dict) answers to: id, aliases and, where present, hub ids."""
-    return [data["id"], *data.get("aliases", []), *(data[k] for k in ("hf_id", "ms_id") if data.get(k))]
+    return [name for _, name in spec_name_fields(data)]
 
 
 #: kind name -> spec class; the order is the order of ``swift list`` and ``swift plugins``.

@@ -147,7 +147,9 @@ class _Run:
         fmt = src.format or self._detect_format(src, raw.column_names)
         if ("format", fmt) not in self.registry:
             known = ", ".join(e.id for e in self.registry.entries("format"))
-            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}")
+            note = self.registry.broken_note("format", fmt)
+            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
+                               + (f"; {note}" if note else ""))
         if self.mode == "sft" and fmt == "text":
             raise DatasetError(
                 f"{src.label}: format 'text' is plain text for pre-training; `swift sft` needs conversations "
@@ -212,9 +214,10 @@ class _Run:
             if self.registry.converter(entry.id).matches(columns):
                 return entry.id
         known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in entries)
+        note = self.registry.broken_note("format")
         raise DatasetError(
             f"{src.label}: cannot tell the format from its columns {sorted(columns)}; "
-            f"known formats (with the columns that identify them): {known}"
+            f"known formats (with the columns that identify them): {known}" + (f"; {note}" if note else "")
         )
 
     # -------------------------------------------------------------- tokenization

@@ -49,9 +49,10 @@ def _detect_format(registry: Registry, label: str, columns: list[str]) -> str:
         if entry.id != "text" and registry.converter(entry.id).matches(columns):
             return entry.id
     known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in registry.entries("format"))
+    note = registry.broken_note("format")
     raise DatasetError(
         f"{label}: cannot tell the format from its columns {sorted(columns)}; "
-        f"known formats (with the columns that identify them): {known}"
+        f"known formats (with the columns that identify them): {known}" + (f"; {note}" if note else "")
     )
 
 
@@ -89,7 +90,9 @@ def read_conversations(
         fmt = src.format or _detect_format(registry, src.label, raw.column_names)
         if ("format", fmt) not in registry:
             known = ", ".join(e.id for e in registry.entries("format"))
-            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}")
+            note = registry.broken_note("format", fmt)
+            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
+                               + (f"; {note}" if note else ""))
         if fmt == "text":
             raise DatasetError(f"{src.label}: format 'text' is plain text and holds no conversation to ask a model")
         convert = steps.ConvertRows(registry.converter(fmt), "sft", index)

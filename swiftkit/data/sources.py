@@ -102,7 +102,7 @@ def resolve(arg: str, registry: Registry) -> Source:
     if _HUB_ID.match(name.partition(":")[0]):  # an unregistered hub dataset, format detected from its columns
         hub_id, _, tail = name.partition(":")
         return Source(arg, name, "hub", hub_id=hub_id, subsets=[s for s in tail.split("/") if s], sample=sample)
-    raise NotFoundError("dataset", name, registry.suggest("dataset", name))
+    raise NotFoundError("dataset", name, registry.suggest("dataset", name), note=registry.broken_note("dataset", name))
 
 
 def _file_source(arg: str, label: str, path: str, sample: int | None) -> Source:

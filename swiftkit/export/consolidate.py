@@ -18,6 +18,7 @@ from typing import Any
 
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.export.merge import ExportResult, atomic_publish, new_partial_dir, remove_stale_partials
+from swiftkit.train.args_file import read_args
 
 CONSOLIDATED_SUFFIX = "-consolidated"
 #: what a checkpoint folder may hold besides weights that a model folder keeps
@@ -89,12 +90,7 @@ def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> Ex
             src = os.path.join(checkpoint, name)
             if os.path.isfile(src) and not os.path.exists(os.path.join(partial, name)):
                 shutil.copy2(src, os.path.join(partial, name))
-        run_args: dict[str, Any] = {}
-        for folder in (checkpoint, os.path.dirname(os.path.normpath(checkpoint))):
-            if os.path.isfile(os.path.join(folder, "args.json")):
-                with open(os.path.join(folder, "args.json"), encoding="utf-8") as fh:
-                    run_args = json.load(fh)
-                break
+        run_args = read_args(checkpoint, missing_ok=True)
         record = {
             "command": "export",
             "consolidated_from": {"checkpoint": os.path.abspath(checkpoint), "strategy": strategy_id},

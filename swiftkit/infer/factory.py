@@ -6,12 +6,12 @@ template and the family, and a LoRA checkpoint becomes an adapter on that base.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from swiftkit.core.errors import ConfigError
+from swiftkit.train.args_file import read_args
 
 ADAPTER_FILE = "adapter_config.json"
 
@@ -25,15 +25,6 @@ class ResolvedModel:
     template: str
     adapters: dict[str, str] = field(default_factory=dict)  # served name -> folder
     run_args: dict[str, Any] = field(default_factory=dict)
-
-
-def _run_args(folder: str) -> dict[str, Any]:
-    for candidate in (folder, os.path.dirname(os.path.normpath(folder))):
-        path = os.path.join(candidate, "args.json")
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as fh:
-                return json.load(fh)
-    return {}
 
 
 def _adapter_entry(text: str) -> tuple[str, str]:
@@ -58,18 +49,18 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
         # a LoRA checkpoint given as the model: serve its base with it as the adapter
         name, path = _adapter_entry(model)
         adapters = {name: path, **adapters}
-        run_args = _run_args(model)
+        run_args = read_args(model, missing_ok=True)
         model = run_args.get("model_dir") or run_args.get("model")
         if not model:
             raise ConfigError(f"--model {config['model']}: an adapter folder without args.json; pass the base with --model "
                               "and the adapter with --adapters")
     elif not model and adapters:
-        run_args = _run_args(next(iter(adapters.values())))
+        run_args = read_args(next(iter(adapters.values())), missing_ok=True)
         model = run_args.get("model_dir") or run_args.get("model")
         if not model:
             raise ConfigError("--model is required: the adapters carry no args.json naming their base model")
     elif model and os.path.isdir(model):
-        run_args = _run_args(model)
+        run_args = read_args(model, missing_ok=True)
     if not model:
         raise ConfigError("--model is required (a registered id, a hub id, a local folder or a training checkpoint)")
     if config.get("model_type"):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.errors import ConfigError
+from swiftkit.core.options import option_values
 
 if TYPE_CHECKING:
     from swiftkit.core.parallel.env import ParallelEnv
@@ -36,10 +36,7 @@ def build_strategy(name: str, config: dict[str, Any], registry: Registry) -> Str
 
     entry = registry.get("strategy", name)
     spec = entry.spec
-    props = (entry.data.get("options") or {}).get("properties", {})
-    options = {k: copy.deepcopy(sub["default"]) for k, sub in props.items() if "default" in sub}
-    options.update({k: config[k] for k in props if config.get(k) is not None})
-    return resolve(spec.impl, spec.REFS["impl"])(spec, options)
+    return resolve(spec.impl, spec.REFS["impl"])(spec, option_values(entry.data, config))
 
 
 def check_strategy(strategy: Strategy, env: ParallelEnv, config: dict[str, Any]) -> None:

@@ -155,15 +155,9 @@ def check_template_parity(
 
 
 def _run_template_id(model_dir: str) -> str | None:
-    for folder in (model_dir, os.path.dirname(os.path.normpath(model_dir))):
-        path = os.path.join(folder, "args.json")
-        if os.path.isfile(path):
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    return json.load(fh).get("template")
-            except (OSError, ValueError):
-                return None
-    return None
+    from swiftkit.train.args_file import read_args
+
+    return read_args(model_dir, missing_ok=True).get("template")
 
 
 def check_model_dir_parity(

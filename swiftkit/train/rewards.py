@@ -14,6 +14,10 @@ subclass (created with the run options) or a class whose instances are such call
 
 :func:`score` runs the functions over one batch; :func:`summarize` gives the mean and spread of
 each function (logged as ``rewards/<name>/mean`` and ``rewards/<name>/std``, as TRL does).
+
+:func:`check_reward_columns` checks, before training, that the rows hold the columns each
+function needs: a registered reward declares them in ``RewardSpec.columns``; a user function
+needs the arguments it takes without a default.
 """
 
 from __future__ import annotations
@@ -25,21 +29,9 @@ from typing import Any
 
 from swiftkit.core.errors import LazyReferenceError, NotFoundError, SwiftkitError
 from swiftkit.core.methods.interface import RewardFunction
+from swiftkit.core.options import option_values
 
 RewardCallable = Callable[..., list[float]]
-
-
-def reward_options(spec: Any, options: dict[str, Any] | None) -> dict[str, Any]:
-    """The values of the keys in ``spec.options``, from ``options`` or the schema defaults."""
-    props = (getattr(spec, "options", None) or {}).get("properties", {})
-    options = options or {}
-    out: dict[str, Any] = {}
-    for key, schema in props.items():
-        if options.get(key) is not None:
-            out[key] = options[key]
-        elif "default" in schema:
-            out[key] = schema["default"]
-    return out
 
 
 class PlainRewardFunction:
@@ -150,12 +142,65 @@ def load_reward_functions(
                 raise SwiftkitError(f"{exc} (a user reward function is given as 'module:function')") from None
             name = entry.id
             cls = registry.impl("reward", name)
-            fn = cls(entry.spec, reward_options(entry.spec, options))
+            fn = cls(entry.spec, option_values(entry.spec, options))
         if name in seen:
             raise SwiftkitError(f"reward function {name!r} is given twice")
         seen.add(name)
         out.append((name, fn))
     return out
+
+
+def reward_columns(functions: Sequence[tuple[str, RewardCallable]]) -> dict[str, list[str]]:
+    """The dataset columns each loaded function needs, by name: a registered reward's
+    ``RewardSpec.columns``; a user function's arguments without a default (besides
+    ``prompts`` and ``completions``)."""
+    from swiftkit.core.specs import RewardSpec
+
+    out: dict[str, list[str]] = {}
+    for name, fn in functions:
+        if isinstance(fn, PlainRewardFunction):
+            out[name] = list(fn.required)
+        elif isinstance(fn, RewardFunction) and isinstance(fn.spec, RewardSpec):
+            out[name] = list(fn.spec.columns)
+        else:
+            out[name] = []
+    return out
+
+
+def check_reward_columns(functions: Sequence[tuple[str, RewardCallable]], rows: Any, dataset: str) -> None:
+    """Raise :class:`~swiftkit.core.errors.SwiftkitError` naming the reward function, the
+    column and ``dataset`` (the ``--dataset`` arguments) when ``rows`` (a ``datasets.Dataset``
+    or a mapping of column -> values) lacks a column a function needs, or holds no value in it
+    in any row (the prompt layout always carries a ``solution`` column, empty when the data had
+    none). Call it once the training rows are prepared, before the first step."""
+    names = list(rows.column_names) if hasattr(rows, "column_names") else list(rows)
+    problems = []
+    for reward, needed in reward_columns(functions).items():
+        for column in needed:
+            if column not in names:
+                problems.append(f"reward function {reward!r} needs column {column!r}, which dataset {dataset} does not have "
+                                f"(its columns: {', '.join(sorted(c for c in names if not c.startswith('_')))})")
+            elif not any(v is not None and v != "" for v in rows[column]):
+                problems.append(f"reward function {reward!r} needs column {column!r}, which is empty in every row of "
+                                f"dataset {dataset}")
+    if problems:
+        raise SwiftkitError("; ".join(problems))
+
+
+def reward_columns_callback(functions: Sequence[tuple[str, RewardCallable]], dataset: str) -> Any:
+    """A ``transformers.TrainerCallback`` that runs :func:`check_reward_columns` on the training
+    rows when training begins (before the first step): objectives that score with reward
+    functions add it to their callbacks."""
+    from transformers import TrainerCallback
+
+    class RewardColumnsCheck(TrainerCallback):
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            loader = kwargs.get("train_dataloader")
+            rows = getattr(loader, "dataset", None)
+            if rows is not None and hasattr(rows, "column_names"):
+                check_reward_columns(functions, rows, dataset)
+
+    return RewardColumnsCheck()
 
 
 def score(

@@ -16,8 +16,7 @@ from typing import Any
 
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
-
-ARGS_FILE = "args.json"
+from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 #: ms-swift's defaults where the user gives none
 DEFAULTS: dict[str, Any] = {
@@ -56,16 +55,6 @@ class TrainResult:
     wrapped_as: str | None = None
     #: how many of the model's parameters are DTensors (sharded by FSDP2 or tensor parallelism)
     sharded_params: int = 0
-
-
-def read_args(path: str) -> dict[str, Any]:
-    """The ``args.json`` of a run folder or checkpoint folder (looked up in the folder, then its parent)."""
-    for folder in (path, os.path.dirname(os.path.normpath(path))):
-        candidate = os.path.join(folder, ARGS_FILE)
-        if os.path.isfile(candidate):
-            with open(candidate, encoding="utf-8") as fh:
-                return json.load(fh)
-    raise ConfigError(f"{path} holds no {ARGS_FILE} (neither it nor its parent folder is a swiftkit run)")
 
 
 def _new_run_dir(output_dir: str, add_version: bool) -> str:

@@ -1,8 +1,9 @@
-"""What the library-backed engines (``vllm``, ``sglang``, ``lmdeploy``) share: their option
-schemas, and the pure mapping between swiftkit's request/response types and each library's.
+"""What the library-backed engines (``vllm``, ``sglang``, ``lmdeploy``) share: the pure mapping
+between swiftkit's request/response types and each library's. Their shared option schemas are
+the core's :data:`swiftkit.core.options.SERVING` group.
 
-Light: imports no inference library, so the registration modules can use the option schemas
-and the unit tests can check every mapping with fake output objects.
+Light: imports no inference library, so the unit tests can check every mapping with fake output
+objects.
 
 Conventions every adapter follows (the ``pt`` engine's, so the engines answer alike):
 
@@ -22,61 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from swiftkit.core.engines.interface import ChatResponse, SamplingOptions, StreamChunk, TokenLogprob
-
-# ------------------------------------------------------------------------------- option schemas
-# Option keys are one flat namespace: two plugins may define the same key only with an
-# identical schema. These are shared verbatim by the engines that have the knob.
-
-TENSOR_PARALLEL_SIZE = {
-    "type": "integer",
-    "minimum": 1,
-    "default": 1,
-    "description": "GPUs one copy of the model is split over (tensor parallelism).",
-}
-GPU_MEMORY_UTILIZATION = {
-    "type": ["number", "null"],
-    "exclusiveMinimum": 0,
-    "maximum": 1,
-    "default": None,
-    "description": "Share of accelerator memory the engine may take for weights and KV cache "
-    "(vLLM: gpu_memory_utilization, on CPU the share of RAM; SGLang: mem_fraction_static; "
-    "LMDeploy: cache_max_entry_count). Unset: the library's default.",
-}
-MAX_MODEL_LEN = {
-    "type": ["integer", "null"],
-    "minimum": 1,
-    "default": None,
-    "description": "Longest prompt plus answer in tokens. Unset: --max_length, else the model's context length.",
-}
-MAX_NUM_SEQS = {
-    "type": ["integer", "null"],
-    "minimum": 1,
-    "default": None,
-    "description": "Most sequences the engine's scheduler decodes at once. Unset: the library's default.",
-}
-ENABLE_LORA = {
-    "type": ["boolean", "null"],
-    "default": None,
-    "description": "Start the engine able to serve LoRA adapters. Unset: on when adapters are added "
-    "before the engine starts.",
-}
-MAX_LORA_RANK = {
-    "type": ["integer", "null"],
-    "minimum": 1,
-    "default": None,
-    "description": "Largest LoRA rank the engine reserves room for. Unset: the largest rank among the "
-    "adapters added before the engine starts, else the library's default.",
-}
-
-
-def option(options: Mapping[str, Any], spec: Any, key: str, fallback: Any = None) -> Any:
-    """``options[key]``, else the default in the spec's option schema, else ``fallback``."""
-    value = options.get(key)
-    if value is None:
-        props = (getattr(spec, "options", None) or {}).get("properties", {})
-        value = props.get(key, {}).get("default")
-    return fallback if value is None else value
-
 
 # ------------------------------------------------------------------------------- requests
 

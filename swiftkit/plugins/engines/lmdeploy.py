@@ -9,24 +9,18 @@ it there with ``pip install lmdeploy``.
 from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
-from swiftkit.plugins.engines._mapping import (
-    ENABLE_LORA,
-    GPU_MEMORY_UTILIZATION,
-    MAX_MODEL_LEN,
-    MAX_NUM_SEQS,
-    TENSOR_PARALLEL_SIZE,
-)
+from swiftkit.core.options import option
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 LMDEPLOY_OPTIONS = {
     "type": "object",
     "properties": {
-        "gpu_memory_utilization": GPU_MEMORY_UTILIZATION,
-        "tensor_parallel_size": TENSOR_PARALLEL_SIZE,
-        "max_model_len": MAX_MODEL_LEN,
-        "max_num_seqs": MAX_NUM_SEQS,
-        "enable_lora": ENABLE_LORA,
+        "gpu_memory_utilization": option("gpu_memory_utilization"),
+        "tensor_parallel_size": option("tensor_parallel_size"),
+        "max_model_len": option("max_model_len"),
+        "max_num_seqs": option("max_num_seqs"),
+        "enable_lora": option("enable_lora"),
         "lmdeploy_backend": {
             "enum": ["auto", "turbomind", "pytorch"],
             "default": "auto",

@@ -29,6 +29,7 @@ from typing import Any
 
 from swiftkit.core.engines.interface import ChatResponse, InferEngine, Request, StreamChunk
 from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.core.options import option_value
 from swiftkit.plugins.engines._bridge import LoopEngineMixin, LoopThread
 from swiftkit.plugins.engines._mapping import (
     StreamAssembler,
@@ -38,7 +39,6 @@ from swiftkit.plugins.engines._mapping import (
     lmdeploy_response,
     logprobs_count,
     missing_library,
-    option,
     single_token_ids,
     stop_strings,
 )
@@ -99,7 +99,7 @@ class LmdeployEngine(LoopEngineMixin, InferEngine):
         except ImportError as exc:
             raise SwiftkitError(missing_library("lmdeploy", "lmdeploy", gpu=True) + f" ({exc})") from exc
         self._lmdeploy = lmdeploy
-        backend = option(self.options, spec, "lmdeploy_backend", "auto")
+        backend = option_value(self.options, spec, "lmdeploy_backend", "auto")
         if backend not in ("auto", "turbomind", "pytorch"):
             raise ConfigError(f"lmdeploy_backend {backend!r}: expected auto, turbomind or pytorch")
         self.backend = backend
@@ -130,7 +130,7 @@ class LmdeployEngine(LoopEngineMixin, InferEngine):
             backend = "pytorch" if lora else "turbomind"
         if lora and backend != "pytorch":
             raise ConfigError("lmdeploy serves LoRA adapters with its PyTorch backend only: use --lmdeploy_backend pytorch")
-        kwargs: dict[str, Any] = {"tp": int(option(opts, spec, "tensor_parallel_size", 1))}
+        kwargs: dict[str, Any] = {"tp": int(option_value(opts, spec, "tensor_parallel_size", 1))}
         dtype = opts.get("torch_dtype") or "auto"
         if dtype != "auto":
             if dtype == "float32":

@@ -44,6 +44,7 @@ from swiftkit.core.engines.interface import (
     Request,
     StreamChunk,
 )
+from swiftkit.core.options import option_value
 from swiftkit.plugins.engines.pt_batch import BatchHooks, Row, Scheduler, hook_classes
 
 _MIX = "mixed"  # the scheduler group of rows that can share a batch whatever their adapter
@@ -120,11 +121,7 @@ class PtEngine(InferEngine):
     # ----------------------------------------------------------------------------- loading
 
     def _option(self, key: str, fallback: Any) -> Any:
-        value = self.options.get(key)
-        if value is None:
-            props = (getattr(self.spec, "options", None) or {}).get("properties", {})
-            value = props.get(key, {}).get("default")
-        return fallback if value is None else value
+        return option_value(self.options, self.spec, key, fallback)
 
     def _load(self, model: Any, tokenizer: Any) -> tuple[Any, Any]:
         import torch

@@ -29,12 +29,12 @@ from typing import Any
 
 from swiftkit.core.engines.interface import ChatResponse, InferEngine, Request, StreamChunk
 from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.core.options import option_value
 from swiftkit.plugins.engines._bridge import LoopEngineMixin, LoopThread
 from swiftkit.plugins.engines._mapping import (
     StreamAssembler,
     logprobs_count,
     missing_library,
-    option,
     sglang_logprobs,
     sglang_response,
     sglang_sampling_params,
@@ -95,7 +95,7 @@ class SglangEngine(LoopEngineMixin, InferEngine):
             "model_path": self.model_dir,
             "tokenizer_path": self.model_dir,
             "dtype": opts.get("torch_dtype") or "auto",
-            "tp_size": int(option(opts, spec, "tensor_parallel_size", 1)),
+            "tp_size": int(option_value(opts, spec, "tensor_parallel_size", 1)),
             "log_level": "error",
         }
         if opts.get("gpu_memory_utilization") is not None:

@@ -12,26 +12,19 @@ breaks ``import vllm``).
 from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
-from swiftkit.plugins.engines._mapping import (
-    ENABLE_LORA,
-    GPU_MEMORY_UTILIZATION,
-    MAX_LORA_RANK,
-    MAX_MODEL_LEN,
-    MAX_NUM_SEQS,
-    TENSOR_PARALLEL_SIZE,
-)
+from swiftkit.core.options import option
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 VLLM_OPTIONS = {
     "type": "object",
     "properties": {
-        "gpu_memory_utilization": GPU_MEMORY_UTILIZATION,
-        "tensor_parallel_size": TENSOR_PARALLEL_SIZE,
-        "max_model_len": MAX_MODEL_LEN,
-        "max_num_seqs": MAX_NUM_SEQS,
-        "enable_lora": ENABLE_LORA,
-        "max_lora_rank": MAX_LORA_RANK,
+        "gpu_memory_utilization": option("gpu_memory_utilization"),
+        "tensor_parallel_size": option("tensor_parallel_size"),
+        "max_model_len": option("max_model_len"),
+        "max_num_seqs": option("max_num_seqs"),
+        "enable_lora": option("enable_lora"),
+        "max_lora_rank": option("max_lora_rank"),
         "enforce_eager": {
             "type": "boolean",
             "default": False,

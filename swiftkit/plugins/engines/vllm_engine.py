@@ -47,10 +47,10 @@ from swiftkit.core.engines.interface import (
     StreamChunk,
 )
 from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.core.options import option_value
 from swiftkit.plugins.engines._bridge import LoopThread
 from swiftkit.plugins.engines._mapping import (
     StreamAssembler,
-    option,
     single_token_ids,
     stop_strings,
     vllm_logprobs,
@@ -96,7 +96,7 @@ class VllmEngine(InferEngine):
                 f"torchcodec triton. Use --infer_backend pt to run without it. ({exc})"
             ) from exc
         self._vllm = vllm
-        mode = option(self.options, spec, "vllm_mode", "auto")
+        mode = option_value(self.options, spec, "vllm_mode", "auto")
         if mode not in ("auto", "offline", "async"):
             raise ConfigError(f"vllm_mode {mode!r}: expected auto, offline or async")
         self.mode = mode
@@ -151,8 +151,8 @@ class VllmEngine(InferEngine):
             "model": self.model_dir,
             "tokenizer": self.model_dir,
             "dtype": dtype,
-            "tensor_parallel_size": int(option(opts, spec, "tensor_parallel_size", 1)),
-            "enforce_eager": bool(option(opts, spec, "enforce_eager", False)),
+            "tensor_parallel_size": int(option_value(opts, spec, "tensor_parallel_size", 1)),
+            "enforce_eager": bool(option_value(opts, spec, "enforce_eager", False)),
             "disable_log_stats": True,
         }
         for key in ("gpu_memory_utilization", "max_num_seqs"):

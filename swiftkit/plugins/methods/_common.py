@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Tuner
+from swiftkit.core.options import option_value
 
 #: names of the list of decoder blocks in the causal LMs transformers ships
 #: (``model.layers`` for llama/qwen/mistral/gemma/phi3, ``transformer.h`` for gpt2 ...)
@@ -20,10 +21,7 @@ class OptionTuner(Tuner):
 
     def option(self, key: str) -> Any:
         """The option's value, or the default declared in the spec's option schema."""
-        value = self.options.get(key)
-        if value is None:
-            value = self.spec.options["properties"][key].get("default")
-        return value
+        return option_value(self.options, self.spec, key)
 
 
 def causal_lm_task_type(model: Any) -> Any:

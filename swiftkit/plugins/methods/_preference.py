@@ -48,6 +48,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 from swiftkit.train.losses import IGNORE_INDEX
 
 __all__ = [
@@ -306,10 +307,7 @@ class PreferenceObjective(Objective):
 
     def option(self, key: str) -> Any:
         """The validated value of ``key``, else the schema default."""
-        value = self.options.get(key)
-        if value is None and key in self.spec.options.get("properties", {}):
-            value = self.spec.options["properties"][key].get("default")
-        return value
+        return option_value(self.options, self.spec, key)
 
     @property
     def beta(self) -> float:

@@ -31,6 +31,7 @@ from typing import Any
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 from swiftkit.train.unwrap import unwrap_model
 
 __all__ = [
@@ -278,11 +279,7 @@ class OnlineObjective(Objective):
         self._slots: list[Any] = []
 
     def _opt(self, key: str, fallback: Any) -> Any:
-        value = self.options.get(key)
-        if value is None:
-            props = (getattr(self.spec, "options", None) or {}).get("properties", {})
-            value = props.get(key, {}).get("default", fallback)
-        return fallback if value is None else value
+        return option_value(self.options, self.spec, key, fallback)
 
     #: optimizer steps one rollout serves (subclasses: num_iterations, epochs x mini-batches)
     @property

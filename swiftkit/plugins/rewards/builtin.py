@@ -83,6 +83,7 @@ def swift_register_rewards():
             description="1.0 when the completion's final answer (last \\boxed{...}, 'answer is X', "
             "<answer>...</answer> or last number) equals the row's 'solution' after normalisation, else 0.0.",
             impl=_IMPL + "AccuracyReward",
+            columns=["solution"],
         ),
         RewardSpec(
             id="format",

@@ -9,63 +9,65 @@ steps: ``--adalora_total_step``, or else the run's ``--max_steps`` (see
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _BETA = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.85}
 
-ADALORA_OPTIONS = options(
+ADALORA_OPTIONS = option_schema(
     "target_modules",
     "lora_alpha",
     "lora_dropout",
     "modules_to_save",
     "lora_bias",
-    adalora_target_r={
-        "type": "integer",
-        "minimum": 1,
-        "default": 8,
-        "description": "Average rank per adapted layer that AdaLoRA prunes down to.",
-    },
-    adalora_init_r={
-        "type": "integer",
-        "minimum": 1,
-        "default": 12,
-        "description": "Rank every adapted layer starts with (at least adalora_target_r).",
-    },
-    adalora_tinit={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "Warm-up steps before rank pruning starts.",
-    },
-    adalora_tfinal={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "Final steps trained with the rank budget fixed.",
-    },
-    adalora_deltaT={
-        "type": "integer",
-        "minimum": 1,
-        "default": 1,
-        "description": "Steps between two rank re-allocations.",
-    },
-    adalora_beta1={**_BETA, "description": "EMA coefficient of the parameter sensitivity."},
-    adalora_beta2={**_BETA, "description": "EMA coefficient of the sensitivity's uncertainty."},
-    adalora_orth_reg_weight={
-        "type": "number",
-        "minimum": 0,
-        "default": 0.5,
-        "description": "Weight of the orthogonality regulariser on the singular vectors (added to "
-        "the loss the model returns when it is given labels).",
-    },
-    adalora_total_step={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "Total optimizer steps of the run, for the rank schedule. 0: the run's "
-        "--max_steps (a run that sets only --num_train_epochs must set this).",
+    own={
+        "adalora_target_r": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 8,
+            "description": "Average rank per adapted layer that AdaLoRA prunes down to.",
+        },
+        "adalora_init_r": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 12,
+            "description": "Rank every adapted layer starts with (at least adalora_target_r).",
+        },
+        "adalora_tinit": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Warm-up steps before rank pruning starts.",
+        },
+        "adalora_tfinal": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Final steps trained with the rank budget fixed.",
+        },
+        "adalora_deltaT": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 1,
+            "description": "Steps between two rank re-allocations.",
+        },
+        "adalora_beta1": {**_BETA, "description": "EMA coefficient of the parameter sensitivity."},
+        "adalora_beta2": {**_BETA, "description": "EMA coefficient of the sensitivity's uncertainty."},
+        "adalora_orth_reg_weight": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0.5,
+            "description": "Weight of the orthogonality regulariser on the singular vectors (added to "
+            "the loss the model returns when it is given labels).",
+        },
+        "adalora_total_step": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Total optimizer steps of the run, for the rank schedule. 0: the run's "
+            "--max_steps (a run that sets only --num_train_epochs must set this).",
+        },
     },
 )
 

@@ -1,17 +1,17 @@
 """Direct Preference Optimization objective: registration module (light: imports nothing heavy).
 
 Selected with ``swift rlhf --rlhf_type dpo``; options are ms-swift's flags, shared with the
-other preference methods through :mod:`swiftkit.plugins.methods._preference_options`.
+other preference methods through the core's :data:`swiftkit.core.options.PREFERENCE` group.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._preference_options import preference_options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-DPO_OPTIONS = preference_options("beta", "loss_type", "label_smoothing", "rpo_alpha")
+DPO_OPTIONS = option_schema("beta", "loss_type", "label_smoothing", "rpo_alpha")
 
 
 @hookimpl

@@ -10,50 +10,52 @@ which ms-swift applies to ``--train_type full``), plus LLaMA-Factory's
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _PREFIXES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
-FREEZE_OPTIONS = options(
-    freeze_trainable_layers={
-        "type": "integer",
-        "default": 0,
-        "description": "Train only N decoder blocks and freeze everything else (before the rules "
-        "below apply): N > 0 the last N blocks, N < 0 the first |N| blocks, 0 no such selection.",
-    },
-    freeze_parameters_ratio={
-        "type": "number",
-        "minimum": 0,
-        "maximum": 1,
-        "default": 0,
-        "description": "Freeze this fraction of all parameters (counted by element), from the "
-        "bottom of the model (embeddings first) upwards.",
-    },
-    freeze_parameters={
-        **_PREFIXES,
-        "default": [],
-        "description": "Freeze parameters whose full name starts with one of these prefixes "
-        "(e.g. model.embed_tokens, model.layers.0.).",
-    },
-    freeze_parameters_regex={
-        "type": "string",
-        "default": "",
-        "description": "Freeze parameters whose full name matches this regular expression (re.search); "
-        "empty: none.",
-    },
-    trainable_parameters={
-        **_PREFIXES,
-        "default": [],
-        "description": "Parameters whose full name starts with one of these prefixes stay trainable, "
-        "whatever the freezing rules say (e.g. lm_head, model.norm).",
-    },
-    trainable_parameters_regex={
-        "type": "string",
-        "default": "",
-        "description": "Parameters whose full name matches this regular expression stay trainable; "
-        "empty: none.",
+FREEZE_OPTIONS = option_schema(
+    own={
+        "freeze_trainable_layers": {
+            "type": "integer",
+            "default": 0,
+            "description": "Train only N decoder blocks and freeze everything else (before the rules "
+            "below apply): N > 0 the last N blocks, N < 0 the first |N| blocks, 0 no such selection.",
+        },
+        "freeze_parameters_ratio": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "default": 0,
+            "description": "Freeze this fraction of all parameters (counted by element), from the "
+            "bottom of the model (embeddings first) upwards.",
+        },
+        "freeze_parameters": {
+            **_PREFIXES,
+            "default": [],
+            "description": "Freeze parameters whose full name starts with one of these prefixes "
+            "(e.g. model.embed_tokens, model.layers.0.).",
+        },
+        "freeze_parameters_regex": {
+            "type": "string",
+            "default": "",
+            "description": "Freeze parameters whose full name matches this regular expression (re.search); "
+            "empty: none.",
+        },
+        "trainable_parameters": {
+            **_PREFIXES,
+            "default": [],
+            "description": "Parameters whose full name starts with one of these prefixes stay trainable, "
+            "whatever the freezing rules say (e.g. lm_head, model.norm).",
+        },
+        "trainable_parameters_regex": {
+            "type": "string",
+            "default": "",
+            "description": "Parameters whose full name matches this regular expression stay trainable; "
+            "empty: none.",
+        },
     },
 )
 

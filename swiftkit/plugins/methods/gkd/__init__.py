@@ -9,7 +9,7 @@ temperature is the core ``--temperature`` (default 1.0).
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._preference_options import preference_property
+from swiftkit.core.options import option
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -22,7 +22,7 @@ GKD_OPTIONS = {
         },
         # the same schema as the preference methods' --beta (one flat key, one schema); for GKD it
         # interpolates the generalized Jensen-Shannon divergence (default 0.5 when left unset)
-        "beta": preference_property("beta"),
+        "beta": option("beta"),
         "lmbda": {
             "type": "number",
             "minimum": 0,
@@ -37,7 +37,7 @@ GKD_OPTIONS = {
             "description": "GKD: on the batches that are not on-policy, distil replies sampled from the teacher "
             "(sequence-level KD) instead of the dataset's.",
         },
-        "max_completion_length": preference_property("max_completion_length"),
+        "max_completion_length": option("max_completion_length"),
     },
 }
 

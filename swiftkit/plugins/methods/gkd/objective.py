@@ -25,6 +25,7 @@ from typing import Any
 
 from swiftkit.core.errors import ConfigError
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 
 DEFAULT_BETA = 0.5
 IGNORE_INDEX = -100
@@ -160,10 +161,7 @@ class GkdObjective(Objective):
         self.sample_temperature = 1.0
 
     def _option(self, key: str, default: Any) -> Any:
-        value = self.options.get(key)
-        if value is None:
-            value = (self.spec.options or {}).get("properties", {}).get(key, {}).get("default", default)
-        return default if value is None else value
+        return option_value(self.options, self.spec, key, default)
 
     @property
     def beta(self) -> float:

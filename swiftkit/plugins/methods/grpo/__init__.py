@@ -5,7 +5,7 @@ Selected with ``swift rlhf --rlhf_type grpo``. Options are ms-swift's flags: ``n
 ``epsilon`` / ``epsilon_high`` (updates per rollout and the clip range of the ratio) and
 ``beta`` (the KL weight, >= 0, 0: no reference). ``beta`` and ``max_completion_length`` are
 keys other objectives have too, so their schemas come from
-:mod:`swiftkit.plugins.methods._preference_options` (``beta`` null: GRPO's default 0.04). The
+:mod:`swiftkit.core.options` (``beta`` null: GRPO's default 0.04). The
 sampling temperature is the core ``--temperature`` (default 1.0 for GRPO when unset). Reward
 functions are plugins (``swift list rewards``) or ``module:function`` references; their own
 options (``--contains_text`` ...) come from the run config.
@@ -14,7 +14,7 @@ options (``--contains_text`` ...) come from the run config.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._preference_options import preference_property
+from swiftkit.core.options import option
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -27,7 +27,7 @@ GRPO_OPTIONS = {
             "default": 4,
             "description": "GRPO: completions sampled per prompt (the group whose rewards are normalised).",
         },
-        "max_completion_length": preference_property("max_completion_length"),
+        "max_completion_length": option("max_completion_length"),
         "reward_funcs": {
             "type": "array",
             "items": {"type": "string"},
@@ -57,7 +57,7 @@ GRPO_OPTIONS = {
             "default": None,
             "description": "GRPO: upper clip range of the ratio (DAPO's clip-higher). Null: epsilon.",
         },
-        "beta": preference_property("beta"),
+        "beta": option("beta"),
     },
 }
 

@@ -129,6 +129,13 @@ class GrpoObjective(OnlineObjective):
         from swiftkit.train.rewards import load_reward_functions
 
         self.reward_functions = load_reward_functions(self.reward_names, registry, {**dict(config or {}), **self.options})
+        self.dataset_label = " ".join(map(str, (config or {}).get("dataset") or [])) or "(none)"
+
+    def callbacks(self) -> list[Any]:
+        """Also check, before the first step, that the rows hold the columns the rewards need."""
+        from swiftkit.train.rewards import reward_columns_callback
+
+        return [*super().callbacks(), reward_columns_callback(self.reward_functions or [], self.dataset_label)]
 
     # ------------------------------------------------------------------ the rollout
 

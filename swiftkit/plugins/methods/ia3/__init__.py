@@ -7,20 +7,22 @@ shared ``--target_modules``.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-IA3_OPTIONS = options(
+IA3_OPTIONS = option_schema(
     "target_modules",
     "modules_to_save",
-    ia3_feedforward_modules={
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [],
-        "description": "Which of the target modules are feed-forward layers (their input is "
-        "scaled rather than their output). Empty: peft's choice for the architecture "
-        "(down_proj on llama, qwen2, mistral ...).",
+    own={
+        "ia3_feedforward_modules": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": [],
+            "description": "Which of the target modules are feed-forward layers (their input is "
+            "scaled rather than their output). Empty: peft's choice for the architecture "
+            "(down_proj on llama, qwen2, mistral ...).",
+        },
     },
 )
 

@@ -7,25 +7,27 @@ Option names and defaults follow ms-swift's (``--llamapro_num_new_blocks 4``,
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-LLAMAPRO_OPTIONS = options(
-    llamapro_num_new_blocks={
-        "type": "integer",
-        "minimum": 1,
-        "default": 4,
-        "description": "Number of decoder blocks added to the model; only they train.",
-    },
-    llamapro_num_groups={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "The original blocks are split into this many contiguous groups of (nearly) "
-        "equal size, and llamapro_num_new_blocks / llamapro_num_groups copies of each group's "
-        "last block are inserted after it. 0: as many groups as new blocks (one new block after "
-        "every num_hidden_layers / llamapro_num_new_blocks blocks).",
+LLAMAPRO_OPTIONS = option_schema(
+    own={
+        "llamapro_num_new_blocks": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 4,
+            "description": "Number of decoder blocks added to the model; only they train.",
+        },
+        "llamapro_num_groups": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "The original blocks are split into this many contiguous groups of (nearly) "
+            "equal size, and llamapro_num_new_blocks / llamapro_num_groups copies of each group's "
+            "last block are inserted after it. 0: as many groups as new blocks (one new block after "
+            "every num_hidden_layers / llamapro_num_new_blocks blocks).",
+        },
     },
 )
 

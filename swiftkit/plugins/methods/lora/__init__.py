@@ -7,15 +7,15 @@ run selects ``--train_type lora``. Option names and defaults follow ms-swift's.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import INIT_LORA_WEIGHTS, lora_options
+from swiftkit.core.options import INIT_LORA_WEIGHTS, LORA, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 __all__ = ["INIT_LORA_WEIGHTS", "LORA_OPTIONS", "swift_register_methods"]
 
 #: the option schema; its keys are shared with the other LoRA-family tuners (adalora, loraplus,
-#: qlora), so it is built from :mod:`swiftkit.plugins.methods._shared_options`
-LORA_OPTIONS = lora_options()
+#: qlora) and any third-party LoRA variant: it is the core's :data:`swiftkit.core.options.LORA` group
+LORA_OPTIONS = option_schema(LORA)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swiftkit.core.methods.interface import Tuner
+from swiftkit.plugins.methods._common import OptionTuner
 
 #: ``target_modules`` keyword for every linear layer except the output head (ms-swift's default)
 ALL_LINEAR = "all-linear"
@@ -108,15 +108,8 @@ def _init_weights(value: Any) -> bool | str:
     return text
 
 
-class LoraTuner(Tuner):
+class LoraTuner(OptionTuner):
     """Wraps a model with peft LoRA adapters; only the adapters (and ``modules_to_save``) train."""
-
-    def option(self, key: str) -> Any:
-        """The option's value, or the default declared in the spec's option schema."""
-        value = self.options.get(key)
-        if value is None:
-            value = self.spec.options["properties"][key].get("default")
-        return value
 
     def lora_config(self, model: Any, model_spec: Any = None) -> Any:
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""

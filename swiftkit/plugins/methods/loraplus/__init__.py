@@ -9,25 +9,28 @@ and supplies the optimizer (see :meth:`swiftkit.plugins.methods.loraplus.tuner.L
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import lora_options
+from swiftkit.core.options import LORA, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-LORAPLUS_OPTIONS = lora_options(
-    lorap_lr_ratio={
-        "type": "number",
-        "minimum": 1,
-        "default": 16,
-        "description": "Learning rate of the LoRA B matrices (and of 1-d adapter parameters) as a "
-        "multiple of --learning_rate, which the A matrices use. The LoRA+ paper suggests 2-16; "
-        "lower --learning_rate a little when raising it.",
-    },
-    lorap_lr_embedding={
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "default": 1e-6,
-        "description": "Learning rate of LoRA adapters on embedding layers (when target_modules "
-        "includes one).",
+LORAPLUS_OPTIONS = option_schema(
+    LORA,
+    own={
+        "lorap_lr_ratio": {
+            "type": "number",
+            "minimum": 1,
+            "default": 16,
+            "description": "Learning rate of the LoRA B matrices (and of 1-d adapter parameters) as a "
+            "multiple of --learning_rate, which the A matrices use. The LoRA+ paper suggests 2-16; "
+            "lower --learning_rate a little when raising it.",
+        },
+        "lorap_lr_embedding": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 1e-6,
+            "description": "Learning rate of LoRA adapters on embedding layers (when target_modules "
+            "includes one).",
+        },
     },
 )
 

@@ -9,54 +9,56 @@ OFT fields (``oft_block_size``, ``r`` -> ``oft_rank``, ``module_dropout`` -> ``o
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-OFT_OPTIONS = options(
+OFT_OPTIONS = option_schema(
     "target_modules",
     "modules_to_save",
-    oft_block_size={
-        "type": "integer",
-        "minimum": 0,
-        "default": 32,
-        "description": "Size of the orthogonal blocks (should divide every adapted layer's input "
-        "size). Set exactly one of oft_block_size and oft_rank (the other 0).",
-    },
-    oft_rank={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "Number of orthogonal blocks per adapted layer (peft's r; alternative to oft_block_size).",
-    },
-    oft_dropout={
-        "type": "number",
-        "minimum": 0,
-        "exclusiveMaximum": 1,
-        "default": 0.0,
-        "description": "Multiplicative dropout: randomly replaces blocks by the identity while training.",
-    },
-    oft_coft={
-        "type": "boolean",
-        "default": False,
-        "description": "Constrained OFT: keep the rotation within oft_eps of the identity.",
-    },
-    oft_eps={
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "default": 6e-5,
-        "description": "Freedom of rotation of constrained OFT (only with oft_coft).",
-    },
-    oft_block_share={
-        "type": "boolean",
-        "default": False,
-        "description": "Share one orthogonal block between all blocks of a layer.",
-    },
-    oft_use_cayley_neumann={
-        "type": "boolean",
-        "default": True,
-        "description": "Approximate the Cayley transform with a Neumann series (faster, slightly "
-        "less exactly orthogonal).",
+    own={
+        "oft_block_size": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 32,
+            "description": "Size of the orthogonal blocks (should divide every adapted layer's input "
+            "size). Set exactly one of oft_block_size and oft_rank (the other 0).",
+        },
+        "oft_rank": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Number of orthogonal blocks per adapted layer (peft's r; alternative to oft_block_size).",
+        },
+        "oft_dropout": {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 1,
+            "default": 0.0,
+            "description": "Multiplicative dropout: randomly replaces blocks by the identity while training.",
+        },
+        "oft_coft": {
+            "type": "boolean",
+            "default": False,
+            "description": "Constrained OFT: keep the rotation within oft_eps of the identity.",
+        },
+        "oft_eps": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 6e-5,
+            "description": "Freedom of rotation of constrained OFT (only with oft_coft).",
+        },
+        "oft_block_share": {
+            "type": "boolean",
+            "default": False,
+            "description": "Share one orthogonal block between all blocks of a layer.",
+        },
+        "oft_use_cayley_neumann": {
+            "type": "boolean",
+            "default": True,
+            "description": "Approximate the Cayley transform with a Neumann series (faster, slightly "
+            "less exactly orthogonal).",
+        },
     },
 )
 

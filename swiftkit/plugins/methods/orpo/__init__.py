@@ -1,17 +1,17 @@
 """Odds Ratio Preference Optimization objective: registration module (light: imports nothing heavy).
 
 Selected with ``swift rlhf --rlhf_type orpo``; options are ms-swift's flags, shared with the
-other preference methods through :mod:`swiftkit.plugins.methods._preference_options`.
+other preference methods through the core's :data:`swiftkit.core.options.PREFERENCE` group.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._preference_options import preference_options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-ORPO_OPTIONS = preference_options("beta")
+ORPO_OPTIONS = option_schema("beta")
 
 
 @hookimpl

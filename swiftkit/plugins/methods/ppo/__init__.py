@@ -13,7 +13,7 @@ switched off, or ``--ref_model``.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._preference_options import preference_property
+from swiftkit.core.options import option
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -100,7 +100,7 @@ PPO_OPTIONS = {
             "description": "PPO: TRL's name of max_completion_length (most tokens sampled per completion); "
             "overrides it when set.",
         },
-        "max_completion_length": preference_property("max_completion_length"),
+        "max_completion_length": option("max_completion_length"),
     },
 }
 

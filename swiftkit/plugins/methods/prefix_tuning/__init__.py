@@ -6,23 +6,25 @@ Option names follow peft's (``num_virtual_tokens`` is shared with prompt tuning)
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import options
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-PREFIX_TUNING_OPTIONS = options(
+PREFIX_TUNING_OPTIONS = option_schema(
     "num_virtual_tokens",
-    prefix_projection={
-        "type": "boolean",
-        "default": False,
-        "description": "Produce the prefixes with a two-layer MLP over learned embeddings (more "
-        "stable training, more parameters) instead of learning them directly.",
-    },
-    prefix_encoder_hidden_size={
-        "type": "integer",
-        "minimum": 0,
-        "default": 0,
-        "description": "Hidden size of that MLP (with prefix_projection); 0: the model's hidden size.",
+    own={
+        "prefix_projection": {
+            "type": "boolean",
+            "default": False,
+            "description": "Produce the prefixes with a two-layer MLP over learned embeddings (more "
+            "stable training, more parameters) instead of learning them directly.",
+        },
+        "prefix_encoder_hidden_size": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Hidden size of that MLP (with prefix_projection); 0: the model's hidden size.",
+        },
     },
 )
 

@@ -11,51 +11,54 @@ Because quantization happens at load time, the tuner hands the loader its argume
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.plugins.methods._shared_options import lora_options
+from swiftkit.core.options import LORA, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 _DTYPES = ["auto", "float32", "bfloat16", "float16"]
 
-QLORA_OPTIONS = lora_options(
-    quant_bits={
-        "type": "integer",
-        "enum": [4, 8],
-        "default": 4,
-        "description": "Bits of the quantized base weights: 4 (QLoRA proper: nf4/fp4) or 8 (LLM.int8).",
-    },
-    bnb_4bit_quant_type={
-        "enum": ["nf4", "fp4"],
-        "default": "nf4",
-        "description": "4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
-    },
-    bnb_4bit_compute_dtype={
-        "enum": _DTYPES,
-        "default": "auto",
-        "description": "dtype the 4-bit layers compute in. auto: the run's torch_dtype when the "
-        "trainer passes it, else bfloat16 on a GPU that supports it, float16 on other GPUs, "
-        "float32 on CPU.",
-    },
-    bnb_4bit_use_double_quant={
-        "type": "boolean",
-        "default": True,
-        "description": "Quantize the quantization constants too (about 0.4 bits per weight saved).",
-    },
-    bnb_4bit_quant_storage={
-        "enum": ["uint8", "bfloat16", "float16", "float32"],
-        "default": "uint8",
-        "description": "Storage dtype of the packed 4-bit weights; set it to the compute dtype for "
-        "FSDP / DeepSpeed ZeRO-3, which shard by dtype.",
-    },
-    qlora_upcast={
-        "enum": ["norms", "all"],
-        "default": "norms",
-        "description": "Which unquantized weights of the frozen base go to float32. norms: only the "
-        "normalization weights (they compute in float32 and hand their input's dtype on); embeddings "
-        "and the output head stay in torch_dtype. all: every unquantized weight, embeddings and head "
-        "included, as peft's prepare_model_for_kbit_training does (2 bytes more per embedding and "
-        "head parameter in bf16/fp16 runs: +2.9 GiB for Qwen2.5-14B, +4.6 GiB for Qwen2.5-72B, plus "
-        "float32 hidden states).",
+QLORA_OPTIONS = option_schema(
+    LORA,
+    own={
+        "quant_bits": {
+            "type": "integer",
+            "enum": [4, 8],
+            "default": 4,
+            "description": "Bits of the quantized base weights: 4 (QLoRA proper: nf4/fp4) or 8 (LLM.int8).",
+        },
+        "bnb_4bit_quant_type": {
+            "enum": ["nf4", "fp4"],
+            "default": "nf4",
+            "description": "4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
+        },
+        "bnb_4bit_compute_dtype": {
+            "enum": _DTYPES,
+            "default": "auto",
+            "description": "dtype the 4-bit layers compute in. auto: the run's torch_dtype when the "
+            "trainer passes it, else bfloat16 on a GPU that supports it, float16 on other GPUs, "
+            "float32 on CPU.",
+        },
+        "bnb_4bit_use_double_quant": {
+            "type": "boolean",
+            "default": True,
+            "description": "Quantize the quantization constants too (about 0.4 bits per weight saved).",
+        },
+        "bnb_4bit_quant_storage": {
+            "enum": ["uint8", "bfloat16", "float16", "float32"],
+            "default": "uint8",
+            "description": "Storage dtype of the packed 4-bit weights; set it to the compute dtype for "
+            "FSDP / DeepSpeed ZeRO-3, which shard by dtype.",
+        },
+        "qlora_upcast": {
+            "enum": ["norms", "all"],
+            "default": "norms",
+            "description": "Which unquantized weights of the frozen base go to float32. norms: only the "
+            "normalization weights (they compute in float32 and hand their input's dtype on); embeddings "
+            "and the output head stay in torch_dtype. all: every unquantized weight, embeddings and head "
+            "included, as peft's prepare_model_for_kbit_training does (2 bytes more per embedding and "
+            "head parameter in bf16/fp16 runs: +2.9 GiB for Qwen2.5-14B, +4.6 GiB for Qwen2.5-72B, plus "
+            "float32 hidden states).",
+        },
     },
 )
 

@@ -324,7 +324,7 @@ def load_reward_model(
     adapter + head on the base that ``args.json`` names; full: weights + head), a run folder (its
     latest checkpoint) or a ``swift export --merge_lora`` folder; moved to ``device`` when given.
     ``args.json`` names the model and the template."""
-    from swiftkit.train.run import read_args
+    from swiftkit.train.args_file import read_args
 
     checkpoint = reward_checkpoint(checkpoint)
     args = read_args(checkpoint)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 from swiftkit.core.templates.interface import IGNORE_INDEX
 from swiftkit.train.losses import causal_lm_loss
 
@@ -26,10 +27,7 @@ class SftObjective(Objective):
     @property
     def loss_scale(self) -> str:
         """Which tokens carry labels: ``default``, ``last_round`` or ``all`` (see the option schema)."""
-        value = self.options.get("loss_scale")
-        if value is None:
-            value = self.spec.options["properties"]["loss_scale"]["default"]
-        return value
+        return option_value(self.options, self.spec, "loss_scale")
 
     def encode(self, template: Any, tokenizer: Any, messages: list[dict[str, Any]]) -> dict[str, list[int]]:
         """``template.encode(tokenizer, messages, loss_scale=self.loss_scale)``: ``input_ids``

@@ -9,14 +9,14 @@ by no option of its own. Behaviour: :mod:`swiftkit.plugins.parallel.ddp.strategy
 from __future__ import annotations
 
 from swiftkit.core import StrategySpec, hookimpl
-from swiftkit.plugins.parallel._options import shared_options
+from swiftkit.core.options import DISTRIBUTED, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
 DDP_OPTIONS = {
     "type": "object",
     "properties": {
-        **shared_options(),
+        **option_properties(DISTRIBUTED),
         "ddp_find_unused_parameters": {
             "enum": [True, False, None],
             "default": None,

@@ -9,7 +9,7 @@ which fills its ``"auto"`` values. Behaviour: :mod:`swiftkit.plugins.parallel.de
 from __future__ import annotations
 
 from swiftkit.core import StrategySpec, hookimpl
-from swiftkit.plugins.parallel._options import shared_options
+from swiftkit.core.options import DISTRIBUTED, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -64,7 +64,7 @@ DEEPSPEED_OPTIONS = {
             "the parameters partitioned over groups of this many ranks (usually the GPUs of one machine), so "
             "that the forward/backward all-gathers stay inside a machine. 1: off.",
         },
-        **shared_options(),
+        **option_properties(DISTRIBUTED),
     },
 }
 

@@ -8,7 +8,7 @@ layer of the model becomes one FSDP unit: the layer class comes from the model p
 from __future__ import annotations
 
 from swiftkit.core import StrategySpec, hookimpl
-from swiftkit.plugins.parallel._options import shared_options
+from swiftkit.core.options import DISTRIBUTED, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -48,7 +48,7 @@ FSDP_OPTIONS = {
             "description": "Recompute each decoder layer's activations in backward (FSDP's own checkpointing; "
             "prefer it to --gradient_checkpointing under FSDP, which costs an extra all-gather).",
         },
-        **shared_options(),
+        **option_properties(DISTRIBUTED),
     },
 }
 

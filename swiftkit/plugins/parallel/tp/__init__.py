@@ -10,7 +10,7 @@ engine (vLLM's ``--tensor_parallel_size``) is the engine's own option, not this 
 from __future__ import annotations
 
 from swiftkit.core import StrategySpec, hookimpl
-from swiftkit.plugins.parallel._options import shared_options
+from swiftkit.core.options import DISTRIBUTED, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
@@ -25,7 +25,7 @@ TP_OPTIONS = {
             "(nproc_per_node x nnodes) and the model's attention and key/value head counts; the rest of "
             "the world is data parallel (FSDP2). 1: no tensor parallelism.",
         },
-        **shared_options(),
+        **option_properties(DISTRIBUTED),
     },
 }
 

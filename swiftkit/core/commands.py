@@ -1,0 +1,23 @@
+"""The commands of ``swift`` itself. A plugin command may not take one of these names.
+
+Pure data: each command is a lazy ``"module:attr"`` reference to its click command (imported
+only when it runs) and its one-line help, so ``swift --help`` lists them without importing any.
+"""
+
+from __future__ import annotations
+
+#: name -> (module:attr of the click command, one-line help)
+CORE_COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("swiftkit.cli.list_cmd:list_command", "List installed models, templates, datasets, methods, engines ..."),
+    "info": ("swiftkit.cli.info_cmd:info_command", "Show one spec in full: options, requirements, provenance."),
+    "plugins": ("swiftkit.cli.plugins_cmd:plugins_group", "Show installed plugins and their status; check one."),
+    "config-schema": ("swiftkit.cli.schema_cmd:config_schema_command", "Print the run-configuration JSON Schema."),
+    "sft": ("swiftkit.cli.train_cmd:sft_command", "Supervised fine-tuning (ms-swift flags; --config FILE.yaml)."),
+    "pt": ("swiftkit.cli.train_cmd:pt_command", "Continued pre-training on plain text."),
+    "infer": ("swiftkit.cli.infer_cmd:infer_command", "Chat with a model in the terminal, or answer every row of --val_dataset."),
+    "deploy": ("swiftkit.cli.deploy_cmd:deploy_command", "Serve a model over an OpenAI-compatible HTTP API (FastAPI + uvicorn)."),
+    "export": ("swiftkit.cli.export_cmd:export_command", "Merge a LoRA checkpoint into a full model folder (--merge_lora)."),
+    "rlhf": ("swiftkit.cli.train_cmd:rlhf_command", "Alignment: --rlhf_type dpo|kto|orpo|simpo|cpo|rm|ppo|grpo|gkd."),
+    "demo": ("swiftkit.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
+    "recommend": ("swiftkit.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
+}

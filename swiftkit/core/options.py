@@ -1,0 +1,393 @@
+"""Option groups: run-config keys that several plugins share, published by the core.
+
+Run-config keys are one flat namespace (``--lora_rank``, ``--beta``), so two plugins that both
+take ``lora_rank`` must agree on what it accepts. Rather than copying a schema, a plugin builds
+its option schema from the groups here, and a third-party LoRA variant takes exactly the
+``lora`` tuner's keys::
+
+    from swiftkit.core.options import LORA, option_schema
+
+    options = option_schema(LORA, own={"my_knob": {"type": "number", "default": 1.0}},
+                            defaults={"lora_rank": 16})
+
+Everything here is plain data (JSON-Schema dicts) and stdlib functions: a registration module
+may import it on the discovery path. Each group maps a key to its schema; take groups and keys
+through :func:`option_schema`, which copies them, so that no plugin can change another's schema.
+
+**When two definitions of a key agree** (:func:`option_difference`): the schemas must be equal
+once the annotations that do not decide which values are valid are set aside: ``description``,
+``title``, ``examples`` and ``default``. So a plugin may describe a shared key in its own words
+and pick its own default (a LoRA variant defaulting to rank 16); anything else (type, bounds,
+enum ...) must be identical, or discovery rejects the later plugin with a message naming both.
+When the plugins of one run disagree on a default, the composed run schema carries none for that
+key and each plugin applies its own (read options through :func:`option_value`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+Schema = dict[str, Any]
+
+#: schema keywords that describe a key without changing which values validate
+ANNOTATIONS = frozenset({"description", "title", "examples", "default"})
+
+#: values of ``init_lora_weights`` that need no data or extra config (peft initialisers)
+INIT_LORA_WEIGHTS = ("true", "false", "gaussian", "pissa", "olora", "orthogonal")
+
+_NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+# ------------------------------------------------------------------------------ the groups
+
+#: modules an adapter tuner adapts or trains in full (LoRA, VeRA, IA3, BOFT, OFT, AdaLoRA ...)
+ADAPTER: dict[str, Schema] = {
+    "target_modules": {
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+        ],
+        "default": ["all-linear"],
+        "description": "Module names (suffixes) to adapt. 'all-linear' means every linear layer "
+        "except the output head (the default); 'default' means the model family's registered "
+        "LoRA targets; both can be combined with explicit names. A single string that is not one "
+        "of these keywords is a regular expression matched against full module names.",
+    },
+    "modules_to_save": {
+        **_NAMES,
+        "default": [],
+        "description": "Modules trained in full and saved with the adapter (e.g. embed_tokens, lm_head).",
+    },
+}
+
+#: the LoRA family (ms-swift's flags), in the ``lora`` tuner's order; includes :data:`ADAPTER`
+LORA: dict[str, Schema] = {
+    "lora_rank": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 8,
+        "description": "Rank r of the low-rank update matrices.",
+    },
+    "lora_alpha": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 32,
+        "description": "Scaling numerator: the update is scaled by lora_alpha / lora_rank "
+        "(lora_alpha / sqrt(lora_rank) with use_rslora).",
+    },
+    "lora_dropout": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 1,
+        "default": 0.05,
+        "description": "Dropout applied to the LoRA branch input.",
+    },
+    **ADAPTER,
+    "lora_bias": {
+        "enum": ["none", "all", "lora_only"],
+        "default": "none",
+        "description": "Which bias terms to train: none, all biases, or only those of adapted layers.",
+    },
+    "use_rslora": {
+        "type": "boolean",
+        "default": False,
+        "description": "Rank-stabilised LoRA: scale by lora_alpha / sqrt(lora_rank).",
+    },
+    "use_dora": {
+        "type": "boolean",
+        "default": False,
+        "description": "Weight-decomposed LoRA (DoRA): learn a magnitude vector as well.",
+    },
+    "init_lora_weights": {
+        # a pattern rather than an enum, for the pissa_niter_<n> family; booleans pass too
+        "type": ["string", "boolean"],
+        "pattern": "^(" + "|".join(INIT_LORA_WEIGHTS) + "|pissa_niter_[1-9][0-9]*)$",
+        "default": "true",
+        "description": "Initialisation of the adapter: 'true' (B=0, Kaiming A), 'false' (random, "
+        "for tests), 'gaussian', 'pissa' / 'pissa_niter_<n>' (principal singular vectors), "
+        "'olora' (QR), 'orthogonal'.",
+    },
+}
+
+#: prompt learning (prompt tuning, prefix tuning)
+PROMPT_LEARNING: dict[str, Schema] = {
+    "num_virtual_tokens": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 20,
+        "description": "Number of virtual tokens learned (prompt tuning: prepended input "
+        "embeddings; prefix tuning: key/value prefixes in every layer).",
+    },
+}
+
+#: every ``loss_type`` a preference objective may accept (TRL's names); each objective checks
+#: its own subset when it is created
+LOSS_TYPES = ("apo_zero_unpaired", "hinge", "ipo", "kto", "robust", "sigmoid", "simpo")
+
+#: preference alignment (ms-swift's flags). Keys whose default differs per method default to
+#: null; the objective fills in its own.
+PREFERENCE: dict[str, Schema] = {
+    "beta": {
+        # ``minimum`` outside ``anyOf`` applies to numbers only (null passes) and gives a plain
+        # "-1 is less than the minimum of 0" rather than "not valid under any of the given schemas"
+        "anyOf": [{"type": "number"}, {"type": "null"}],
+        "minimum": 0,
+        "default": None,
+        "description": "dpo, kto, cpo, simpo: temperature of the preference loss (> 0); orpo: lambda "
+        "weight of the odds-ratio term (>= 0); gkd: interpolation of the generalized JSD, 0 forward "
+        "KL to 1 reverse KL ([0, 1]); grpo: weight of the KL penalty (>= 0, 0: no reference). "
+        "Null: 2.0 for simpo, 0.5 for gkd, 0.04 for grpo, 0.1 otherwise.",
+    },
+    "loss_type": {
+        "anyOf": [{"enum": list(LOSS_TYPES)}, {"type": "null"}],
+        "default": None,
+        "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust; "
+        "kto: kto (default), apo_zero_unpaired; cpo: sigmoid (default), hinge, ipo, simpo; "
+        "simpo: simpo (default), sigmoid, hinge, ipo. Null: the method's default.",
+    },
+    "label_smoothing": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 0.5,
+        "default": 0.0,
+        "description": "Assumed probability that a preference label is flipped: dpo's sigmoid "
+        "(conservative DPO) and robust losses, cpo and simpo's sigmoid and simpo losses.",
+    },
+    "rpo_alpha": {
+        "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}],
+        "default": None,
+        "description": "DPO only: weight of the SFT (negative log-likelihood) term on the chosen "
+        "responses added to the loss (RPO). Null: no SFT term.",
+    },
+    "simpo_gamma": {
+        "type": "number",
+        "default": 1.0,
+        "description": "SimPO's target reward margin gamma (used by loss_type simpo).",
+    },
+    "cpo_alpha": {
+        "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}],
+        "default": None,
+        "description": "cpo and simpo: weight of the NLL term on the chosen responses. Null: 1.0 "
+        "for cpo, 0.0 for simpo (set it for CPO-SimPO).",
+    },
+    "desirable_weight": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "default": 1.0,
+        "description": "KTO: weight of the losses of desirable (label true) rows.",
+    },
+    "undesirable_weight": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "default": 1.0,
+        "description": "KTO: weight of the losses of undesirable (label false) rows.",
+    },
+}
+
+#: sampling completions from the policy during training (online RL, on-policy distillation);
+#: the temperature is the core ``--temperature``
+ROLLOUT: dict[str, Schema] = {
+    "max_completion_length": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 32,
+        "description": "grpo, ppo, gkd (on-policy and seq_kd batches): most tokens sampled per completion.",
+    },
+}
+
+#: the process group of a distributed run (transformers' ``TrainingArguments`` names)
+DISTRIBUTED: dict[str, Schema] = {
+    "ddp_backend": {
+        "enum": ["gloo", "nccl", "mpi", "xccl", "hccl", None],
+        "default": None,
+        "description": "torch.distributed backend. Unset: gloo on CPU, nccl on CUDA GPUs.",
+    },
+    "ddp_timeout": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 18000000,
+        "description": "Seconds a collective may wait for the other ranks (init_process_group timeout). "
+        "ms-swift's default is effectively no limit, so that a long dataset preparation on rank 0 "
+        "does not kill the ranks waiting for it; lower it to fail fast on a hung rank.",
+    },
+}
+
+#: inference engines backed by a serving library (vLLM, SGLang, LMDeploy ...); take the keys
+#: your engine has a knob for
+SERVING: dict[str, Schema] = {
+    "gpu_memory_utilization": {
+        "type": ["number", "null"],
+        "exclusiveMinimum": 0,
+        "maximum": 1,
+        "default": None,
+        "description": "Share of accelerator memory the engine may take for weights and KV cache "
+        "(vLLM: gpu_memory_utilization, on CPU the share of RAM; SGLang: mem_fraction_static; "
+        "LMDeploy: cache_max_entry_count). Unset: the library's default.",
+    },
+    "tensor_parallel_size": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 1,
+        "description": "GPUs one copy of the model is split over (tensor parallelism).",
+    },
+    "max_model_len": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "default": None,
+        "description": "Longest prompt plus answer in tokens. Unset: --max_length, else the model's context length.",
+    },
+    "max_num_seqs": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "default": None,
+        "description": "Most sequences the engine's scheduler decodes at once. Unset: the library's default.",
+    },
+    "enable_lora": {
+        "type": ["boolean", "null"],
+        "default": None,
+        "description": "Start the engine able to serve LoRA adapters. Unset: on when adapters are added "
+        "before the engine starts.",
+    },
+    "max_lora_rank": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "default": None,
+        "description": "Largest LoRA rank the engine reserves room for. Unset: the largest rank among the "
+        "adapters added before the engine starts, else the library's default.",
+    },
+}
+
+#: every published group by name
+GROUPS: dict[str, dict[str, Schema]] = {
+    "adapter": ADAPTER,
+    "lora": LORA,
+    "prompt_learning": PROMPT_LEARNING,
+    "preference": PREFERENCE,
+    "rollout": ROLLOUT,
+    "distributed": DISTRIBUTED,
+    "serving": SERVING,
+}
+
+#: every shared key -> its schema (a key belongs to one definition, whatever groups list it)
+SHARED: dict[str, Schema] = {key: schema for group in GROUPS.values() for key, schema in group.items()}
+
+
+# ------------------------------------------------------------------------------ building schemas
+
+
+def option(key: str) -> Schema:
+    """A fresh copy of the shared schema of run-config key ``key``."""
+    try:
+        return copy.deepcopy(SHARED[key])
+    except KeyError:
+        raise KeyError(f"{key!r} is not a shared option; shared: {', '.join(sorted(SHARED))}") from None
+
+
+def option_schema(
+    *picks: Mapping[str, Schema] | str,
+    own: Mapping[str, Schema] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> Schema:
+    """An option schema (``{"type": "object", "properties": ...}``) for a spec's ``options``.
+
+    ``picks`` are groups (:data:`LORA` ...) or single shared keys (``"target_modules"``), taken
+    in order; ``own`` adds the plugin's own keys, which may not reuse a shared key (take it
+    from its group instead); ``defaults`` changes the default of picked keys, the one
+    difference from the shared schema that stays compatible.
+    """
+    return {"type": "object", "properties": option_properties(*picks, own=own, defaults=defaults)}
+
+
+def option_properties(
+    *picks: Mapping[str, Schema] | str,
+    own: Mapping[str, Schema] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Schema]:
+    """The ``properties`` of :func:`option_schema` (to splice into a schema written out)."""
+    props: dict[str, Schema] = {}
+    for pick in picks:
+        if isinstance(pick, str):
+            props[pick] = option(pick)
+        else:
+            props.update(copy.deepcopy(dict(pick)))
+    clash = sorted(set(own or {}) & set(SHARED))
+    if clash:
+        raise ValueError(f"option(s) {', '.join(clash)} are shared: take them from swiftkit.core.options, not a copy")
+    props.update(copy.deepcopy(dict(own or {})))
+    for key, value in (defaults or {}).items():
+        if key not in props:
+            raise KeyError(f"default for {key!r}, which is not among the picked options")
+        props[key]["default"] = copy.deepcopy(value)
+    return props
+
+
+# ------------------------------------------------------------------------------ reading values
+
+
+def _properties(spec: Any) -> Mapping[str, Schema]:
+    options = spec.get("options") if isinstance(spec, Mapping) else getattr(spec, "options", None)
+    return (options or {}).get("properties") or {}
+
+
+def option_value(options: Mapping[str, Any] | None, spec: Any, key: str, fallback: Any = None) -> Any:
+    """``options[key]`` unless missing or null, else the default in ``spec``'s option schema
+    (a spec object or its dict), else ``fallback``."""
+    value = (options or {}).get(key)
+    if value is None:
+        value = copy.deepcopy(_properties(spec).get(key, {}).get("default"))
+    return fallback if value is None else value
+
+
+def option_values(spec: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Every key of ``spec``'s option schema with its value from ``options`` (the run
+    config), or its schema default; keys with neither are left out."""
+    out: dict[str, Any] = {}
+    for key, schema in _properties(spec).items():
+        if (options or {}).get(key) is not None:
+            out[key] = options[key]  # type: ignore[index]
+        elif "default" in schema:
+            out[key] = copy.deepcopy(schema["default"])
+    return out
+
+
+# ------------------------------------------------------------------------------ agreement
+
+
+def _essential(schema: Schema) -> Schema:
+    return {k: v for k, v in schema.items() if k not in ANNOTATIONS}
+
+
+def option_difference(first: Schema, second: Schema) -> str | None:
+    """``None`` when two definitions of one key agree (equal but for :data:`ANNOTATIONS`);
+    else what differs, as ``"minimum: 1 vs 4"`` (first vs second)."""
+    a, b = _essential(first), _essential(second)
+    if a == b:
+        return None
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    return "; ".join(f"{k}: {_short(a.get(k, _ABSENT))} vs {_short(b.get(k, _ABSENT))}" for k in keys)
+
+
+_ABSENT = object()
+
+
+def _short(value: Any) -> str:
+    text = "(none)" if value is _ABSENT else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def option_clash(key: str, schema: Schema, where: str, owners: Mapping[str, tuple[Schema, str]]) -> str | None:
+    """Why plugin option ``key`` (``schema``, contributed by ``where``) may not join the
+    run-config namespace, or ``None``: it redefines a core key, or ``owners`` (key ->
+    (schema, who)) holds a definition it disagrees with. Discovery and schema composition
+    both ask this, so a plugin rejected by one is rejected by the other."""
+    from swiftkit.core.config import CORE_PROPERTIES
+
+    if key in CORE_PROPERTIES:
+        return f"option {key!r} of {where} redefines a core option"
+    if key in owners:
+        other, who = owners[key]
+        diff = option_difference(other, schema)
+        if diff:
+            return f"option {key!r} is defined differently by {who} and by {where} ({diff})"
+    return None
