@@ -381,7 +381,7 @@ def option_clash(key: str, schema: Schema, where: str, owners: Mapping[str, tupl
     run-config namespace, or ``None``: it redefines a core key, or ``owners`` (key ->
     (schema, who)) holds a definition it disagrees with. Discovery and schema composition
     both ask this, so a plugin rejected by one is rejected by the other."""
-    from swiftkit.core.config import CORE_PROPERTIES
+    from swiftkit.core.run_keys import CORE_PROPERTIES
 
     if key in CORE_PROPERTIES:
         return f"option {key!r} of {where} redefines a core option"
