@@ -96,9 +96,9 @@ def test_lora_loss_falls_per_family(family, tiny_models, chat_file, registry, tm
     # ones, on top of every base parameter (the adapter file also keeps the tied embedding)
     args = read_args(str(run))
     adapter = sum(t.numel() for k, t in _tensors(checkpoint / "adapter_model.safetensors").items() if "lora_" in k)
-    assert args["trainable_parameters"] == adapter > 0
-    assert args["total_parameters"] == _base_parameters(tiny_models[family]) + adapter
-    assert args["trainable_parameters"] < 0.5 * args["total_parameters"]  # rank 16 on a tiny model
+    assert args["trainable_parameter_count"] == adapter > 0
+    assert args["total_parameter_count"] == _base_parameters(tiny_models[family]) + adapter
+    assert args["trainable_parameter_count"] < 0.5 * args["total_parameter_count"]  # rank 16 on a tiny model
 
 
 def _tensors(path) -> dict:
@@ -214,5 +214,5 @@ def test_pt_trains_on_plain_text(tiny_models, registry, tmp_path):
     assert (Path(result.run_dir) / "checkpoint-12" / "model.safetensors").exists()
     # full fine-tuning trains every parameter; the count is the model's own
     args = read_args(result.run_dir)
-    assert args["trainable_parameters"] == args["total_parameters"] == _base_parameters(tiny_models["llama"])
+    assert args["trainable_parameter_count"] == args["total_parameter_count"] == _base_parameters(tiny_models["llama"])
     assert (Path(result.run_dir) / "loss_curve.png").exists()

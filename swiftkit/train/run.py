@@ -261,7 +261,8 @@ def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: 
     if console is not None and env.is_main:
         console.print(line)
     logger.info(line)
-    record.update(trainable_parameters=trainable, total_parameters=total)
+    # not "trainable_parameters": that is the freeze tuner's option (ms-swift's flag), read back on resume
+    record.update(trainable_parameter_count=trainable, total_parameter_count=total)
     _write_args(plan, env, run_dir, record)
 
 
