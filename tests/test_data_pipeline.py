@@ -454,6 +454,31 @@ def test_cache_is_reused_by_a_second_call(prep, tmp_path):
     print(f"cache: cold {cold:.2f}s, warm {warm:.3f}s, speed-up x{cold / warm:.0f}")
 
 
+def test_layouts_never_share_cache_entries(prep, tmp_path):
+    """The data layout (id, version, code) is part of every cache key: the same file prepared
+    for another layout, or for a new version of one, is converted and encoded afresh."""
+    from swiftkit.data.layouts import SFTLayout
+
+    class SFTv2(SFTLayout):
+        version = "2"
+
+    class Longer(SFTLayout):  # another layout of the same rows: the same file, other encoded rows
+        id = "sft-longer"
+
+        def tokens(self, row, settings):
+            ids, labels = super().tokens(row, settings)
+            return ids + ids, labels + labels
+
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(20)])
+    first = prep([path])
+    assert prep([path]).report.cache_misses == 0  # the same layout: every step from the cache
+    again = prep([path], layout=SFTv2())
+    assert again.report.cache_hits == 0 and again.report.cache_misses >= 2
+    other = prep([path], layout=Longer())
+    assert other.report.cache_hits == 0
+    assert other.train["length"] == [2 * n for n in first.train["length"]]
+
+
 def test_num_proc_2_gives_the_same_rows(prep, tmp_path):
     path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(40)])
     one = prep([path], max_length=64, num_proc=1)

@@ -1,5 +1,5 @@
 """Preference data (``swiftkit.data.preference``): the pair / KTO / prompt-only formats,
-``prepare_datasets(mode="preference" | "kto" | "prompt")`` and their collators.
+``prepare_datasets(layout=PreferenceLayout() | KTOLayout() | PromptLayout())`` and their collators.
 
 Offline: the testing kit's BPE tokenizer and the registered ``qwen2_5`` template; the formats
 are added through the plugin harness (their entry point may not be installed yet).
@@ -15,6 +15,7 @@ from swiftkit.core.errors import RowError
 from swiftkit.core.specs import FormatSpec
 from swiftkit.data import DatasetError, DatasetRowError, prepare_datasets
 from swiftkit.data.pair_collator import make_kto_collator, make_pair_collator, make_prompt_collator
+from swiftkit.data.preference import KTOLayout, PreferenceLayout, PromptLayout
 from swiftkit.plugins.datasets import converters as C
 
 IGNORE = -100
@@ -187,7 +188,7 @@ def test_preference_mode_encodes_pairs(prep, tmp_path, tokenizer, fmt):
                 for r in rows]
     elif fmt == "chosen_rejected_conversations":
         rows = [{"chosen": r["messages"], "rejected": [*r["messages"][:-1], A(r["rejected_response"])]} for r in rows]
-    data = prep([write_jsonl(tmp_path / "pairs.jsonl", rows)], mode="preference", shuffle=False)
+    data = prep([write_jsonl(tmp_path / "pairs.jsonl", rows)], layout=PreferenceLayout(), shuffle=False)
     assert data.report.sources[0].format == fmt
     ds = data.train
     assert set(ds.column_names) == {"chosen_input_ids", "chosen_labels", "rejected_input_ids", "rejected_labels",
@@ -211,11 +212,11 @@ def test_preference_truncation_delete_counts_pairs(prep, tmp_path):
     rows = pair_rows()
     rows[0]["rejected_response"] = "word " * 200
     path = write_jsonl(tmp_path / "pairs.jsonl", rows)
-    full = prep([path], mode="preference", shuffle=False).train
+    full = prep([path], layout=PreferenceLayout(), shuffle=False).train
     limit = max(full[1]["chosen_length"], full[1]["rejected_length"], full[0]["chosen_length"]) + 1
-    data = prep([path], mode="preference", max_length=limit, shuffle=False)
+    data = prep([path], layout=PreferenceLayout(), max_length=limit, shuffle=False)
     assert len(data.train) == 1 and data.report.too_long == 1
-    right = prep([path], mode="preference", max_length=limit, truncation_strategy="right", shuffle=False)
+    right = prep([path], layout=PreferenceLayout(), max_length=limit, truncation_strategy="right", shuffle=False)
     assert len(right.train) == 2 and right.report.truncated == 1
     assert right.train[0]["rejected_length"] == limit == len(right.train[0]["rejected_input_ids"])
 
@@ -224,15 +225,15 @@ def test_bad_rows_name_file_row_field(prep, tmp_path):
     rows = pair_rows() + [{"messages": [U("Hi"), A("Yo")], "rejected_response": ""}]
     path = write_jsonl(tmp_path / "bad.jsonl", rows)
     with pytest.raises(DatasetRowError) as exc:
-        prep([path], mode="preference")
+        prep([path], layout=PreferenceLayout())
     assert str(exc.value) == f"{path} row 3: field 'rejected_response': empty response"
-    lenient = prep([path], mode="preference", strict=False)
+    lenient = prep([path], layout=PreferenceLayout(), strict=False)
     assert len(lenient.train) == 2 and lenient.report.skipped == 1
 
     rows = [{"chosen": [U("a"), A("x")], "rejected": [U("b"), A("y")]}]
     path = write_jsonl(tmp_path / "conv.jsonl", rows)
     with pytest.raises(DatasetRowError) as exc:
-        prep([path], mode="preference")
+        prep([path], layout=PreferenceLayout())
     assert str(exc.value) == (f"{path} row 1: field 'rejected[0]': differs from chosen[0] (content); "
                               "both conversations must share the prompt")
 
@@ -240,7 +241,7 @@ def test_bad_rows_name_file_row_field(prep, tmp_path):
 def test_modes_pick_only_their_formats(prep, tmp_path, monkeypatch):
     sft = write_jsonl(tmp_path / "sft.jsonl", [{"messages": [U("Hi"), A("Yo")]}])
     with pytest.raises(DatasetError, match="cannot tell the format"):
-        prep([sft], mode="preference")
+        prep([sft], layout=PreferenceLayout())
     pairs = write_jsonl(tmp_path / "pairs.jsonl", pair_rows())
     # sft never picks a preference format; the plain 'messages' format reads the file
     assert prep([pairs], mode="sft").report.sources[0].format == "messages"
@@ -257,11 +258,11 @@ def test_modes_pick_only_their_formats(prep, tmp_path, monkeypatch):
 
     monkeypatch.setattr(sources, "_bundled_path", lambda spec: kto_file)
     with pytest.raises(DatasetError, match="format 'kto' is for kto data, not 'preference'"):
-        prep(["test-kto"], mode="preference", registry=harness.registry())
+        prep(["test-kto"], layout=PreferenceLayout(), registry=harness.registry())
     with pytest.raises(DatasetError, match="format 'kto' is for kto data, not 'sft'"):
         prep(["test-kto"], mode="sft", registry=harness.registry())
     with pytest.raises(DatasetError, match="packing is not supported"):
-        prep([pairs], mode="preference", packing=True, max_length=64)
+        prep([pairs], layout=PreferenceLayout(), packing=True, max_length=64)
 
 
 def test_kto_mode(prep, tmp_path, tokenizer):
@@ -269,7 +270,7 @@ def test_kto_mode(prep, tmp_path, tokenizer):
             {"messages": [U("Is grass red?"), A("Yes, always.")], "label": False}]
     path = write_jsonl(tmp_path / "kto.jsonl", rows[:1])
     path2 = write_jsonl(tmp_path / "kto2.jsonl", rows[1:])
-    data = prep([path, path2], mode="kto", shuffle=False)
+    data = prep([path, path2], layout=KTOLayout(), shuffle=False)
     assert [s.format for s in data.report.sources] == ["kto", "kto"]
     ds = data.train
     assert set(ds.column_names) == {"input_ids", "labels", "label", "length"}
@@ -286,7 +287,7 @@ def test_kto_mode(prep, tmp_path, tokenizer):
 
 def test_kto_collator_kl_rows_pair_each_prompt_with_the_next_completion(prep, tmp_path, tokenizer):
     rows = [{"prompt": f"Question number {i}?", "completion": "Yes. " * (i + 1), "label": i % 2 == 0} for i in range(3)]
-    ds = prep([write_jsonl(tmp_path / "kto.jsonl", rows)], mode="kto", shuffle=False).train
+    ds = prep([write_jsonl(tmp_path / "kto.jsonl", rows)], layout=KTOLayout(), shuffle=False).train
     feats = [ds[i] for i in range(3)]
 
     def parts(f):
@@ -318,7 +319,7 @@ def test_kto_collator_kl_rows_pair_each_prompt_with_the_next_completion(prep, tm
 def test_prompt_mode_keeps_messages_and_solution(prep, tmp_path, tokenizer, template):
     rows = [{"prompt": "What is 2+2?", "solution": "4", "level": 1},
             {"prompt": [S("Think."), U("What is 3+3 exactly, please?")], "solution": None, "level": 2}]
-    data = prep([write_jsonl(tmp_path / "p.jsonl", rows)], mode="prompt", shuffle=False)
+    data = prep([write_jsonl(tmp_path / "p.jsonl", rows)], layout=PromptLayout(), shuffle=False)
     ds = data.train
     assert set(ds.column_names) == {"messages", "solution", "level", "prompt_input_ids", "length"}
     assert ds[0]["messages"] == [U("What is 2+2?")] and ds[0]["solution"] == "4" and ds[0]["level"] == 1
@@ -334,15 +335,15 @@ def test_prompt_mode_keeps_messages_and_solution(prep, tmp_path, tokenizer, temp
     assert batch["solution"] == ["4", None] and batch["level"] == [1, 2]
     # an SFT conversation file also works: its final reply becomes the reference solution
     sft = write_jsonl(tmp_path / "sft.jsonl", [{"messages": [U("Hi"), A("Hello")]}])
-    d2 = prep([sft], mode="prompt")
+    d2 = prep([sft], layout=PromptLayout())
     assert d2.train[0]["messages"] == [U("Hi")] and d2.train[0]["solution"] == "Hello"
     # too long prompts are dropped and counted
-    d3 = prep([write_jsonl(tmp_path / "p.jsonl", rows)], mode="prompt", max_length=ds[0]["length"])
+    d3 = prep([write_jsonl(tmp_path / "p.jsonl", rows)], layout=PromptLayout(), max_length=ds[0]["length"])
     assert len(d3.train) == 1 and d3.report.too_long == 1
 
 
 def test_pair_collator_shapes_and_padding(prep, tmp_path, tokenizer):
-    ds = prep([write_jsonl(tmp_path / "pairs.jsonl", pair_rows())], mode="preference", shuffle=False).train
+    ds = prep([write_jsonl(tmp_path / "pairs.jsonl", pair_rows())], layout=PreferenceLayout(), shuffle=False).train
     batch = make_pair_collator(tokenizer)([ds[0], ds[1]])
     for side in ("chosen", "rejected"):
         width = max(ds[0][f"{side}_length"], ds[1][f"{side}_length"])

@@ -92,6 +92,25 @@ def test_lora_loss_falls_per_family(family, tiny_models, chat_file, registry, tm
     checkpoint = run / "checkpoint-20"
     assert (checkpoint / "adapter_model.safetensors").exists()
     assert read_args(str(checkpoint))["model_id"] == FAMILY_MODELS[family]
+    # the parameter counts in args.json are the model's: the LoRA matrices are the trainable
+    # ones, on top of every base parameter (the adapter file also keeps the tied embedding)
+    args = read_args(str(run))
+    adapter = sum(t.numel() for k, t in _tensors(checkpoint / "adapter_model.safetensors").items() if "lora_" in k)
+    assert args["trainable_parameter_count"] == adapter > 0
+    assert args["total_parameter_count"] == _base_parameters(tiny_models[family]) + adapter
+    assert args["trainable_parameter_count"] < 0.5 * args["total_parameter_count"]  # rank 16 on a tiny model
+
+
+def _tensors(path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
+
+
+def _base_parameters(model_dir: str) -> int:
+    from transformers import AutoModelForCausalLM
+
+    return sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(model_dir).parameters())
 
 
 class StopAt:
@@ -193,4 +212,7 @@ def test_pt_trains_on_plain_text(tiny_models, registry, tmp_path):
     curve = [v for _, v in sorted(losses(result.log).items())]
     assert curve[-1] < 0.7 * curve[0]
     assert (Path(result.run_dir) / "checkpoint-12" / "model.safetensors").exists()
+    # full fine-tuning trains every parameter; the count is the model's own
+    args = read_args(result.run_dir)
+    assert args["trainable_parameter_count"] == args["total_parameter_count"] == _base_parameters(tiny_models["llama"])
     assert (Path(result.run_dir) / "loss_curve.png").exists()

@@ -1,4 +1,4 @@
-"""Collators for the rows of ``prepare_datasets(mode="preference" | "kto" | "prompt")``
+"""Collators of the preference, kto and prompt data layouts
 (:mod:`swiftkit.data.preference`). Picklable; they return torch tensors (imported inside).
 
 - :func:`make_pair_collator`: ``chosen_input_ids`` / ``chosen_attention_mask`` /
@@ -137,17 +137,17 @@ class PromptCollator(_Base):
 
 
 def make_pair_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PairCollator:
-    """The collator for ``mode="preference"`` rows (pad id: the tokenizer's, else its eos id)."""
+    """The collator for ``preference`` rows (pad id: the tokenizer's, else its eos id)."""
     return PairCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
 
 
 def make_kto_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None, kl: bool = True,
                       max_length: int | None = None) -> KTOCollator:
-    """The collator for ``mode="kto"`` rows; ``kl=False`` leaves out the ``KL_*`` rows (KTO's
+    """The collator for ``kto`` rows; ``kl=False`` leaves out the ``KL_*`` rows (KTO's
     ``apo_zero_unpaired`` needs none), ``max_length`` cuts them (the run's ``--max_length``)."""
     return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of, kl=kl, max_length=max_length)
 
 
 def make_prompt_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PromptCollator:
-    """The collator for ``mode="prompt"`` rows (left padding, for generation)."""
+    """The collator for ``prompt`` rows (left padding, for generation)."""
     return PromptCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)

@@ -4,17 +4,18 @@ Per ``--dataset`` / ``--val_dataset`` argument (:mod:`swiftkit.data.sources`):
 
 1. resolve it (local file, registered dataset, hub id) and load it with ``datasets``;
 2. pick its format: the one its :class:`~swiftkit.core.specs.DatasetSpec` names, else the
-   first registered format whose converter ``matches`` the columns (in ``pt`` mode a ``text``
-   column wins);
-3. convert and validate **every** row through ``datasets.map`` (cached). A malformed row is a
+   first registered format the data layout accepts whose converter ``matches`` the columns
+   (formats that name the layout in their ``modes`` first: in ``pt`` a ``text`` column wins);
+3. convert and validate **every** row through ``datasets.map`` (cached), as the objective's
+   :class:`~swiftkit.core.data.layout.DataLayout` says. A malformed row is a
    :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
    with ``strict=False`` it is skipped and counted, and the first reasons are kept;
 4. ``#N``: sample N of the valid rows (seeded; more than there are repeats rows, as ms-swift).
 
 Then the training sources are concatenated and shuffled (seeded), the validation split is
 taken (``val_dataset``, else ``split_dataset_ratio`` of the training rows), and each split is
-tokenized once through ``datasets.map`` (``num_proc``, cached under a fingerprint of the
-tokenizer, the template and the settings; :mod:`swiftkit.data.steps`), with ``max_length``
+tokenized once by the layout through ``datasets.map`` (``num_proc``, cached under a fingerprint
+of the tokenizer, the template, the layout and the settings; :mod:`swiftkit.data.steps`), with ``max_length``
 applied by the truncation strategy. Optionally the rows are packed into ``max_length`` rows.
 
 Nothing is dropped without being counted in the :class:`~swiftkit.data.report.DataReport`.
@@ -39,23 +40,25 @@ from swiftkit.data.sources import Source, line_numbers, load, resolve
 if TYPE_CHECKING:
     from datasets import Dataset
 
+    from swiftkit.core.data.layout import DataLayout
     from swiftkit.core.registry import Registry
 
 logger = logging.getLogger("swiftkit.data")
 
-MODES = ("sft", "pt", "preference", "kto", "prompt")  # the last three: swiftkit.data.preference
 TRUNCATION_STRATEGIES = ("delete", "left", "right")
 _BATCH = 1000
 
 
 def _check_args(
-    dataset: list[str], mode: str, truncation_strategy: str, split_dataset_ratio: float, max_length: int | None,
+    dataset: list[str], layout: Any, truncation_strategy: str, split_dataset_ratio: float, max_length: int | None,
     num_proc: int, packing: bool, loss_scale: str,
 ) -> None:
     if not dataset:
         raise DatasetError("no dataset given (--dataset: registered dataset ids or local files)")
-    if mode not in MODES:
-        raise DatasetError(f"unknown data mode {mode!r}; expected one of {', '.join(MODES)}")
+    from swiftkit.core.data.layout import DataLayout
+
+    if not isinstance(layout, DataLayout):
+        raise DatasetError(f"the data layout must be a swiftkit.core.data.layout.DataLayout, got {type(layout).__name__}")
     if truncation_strategy not in TRUNCATION_STRATEGIES:
         raise DatasetError(
             f"unknown truncation_strategy {truncation_strategy!r}; expected one of {', '.join(TRUNCATION_STRATEGIES)}"
@@ -78,13 +81,13 @@ def _check_args(
 class _Run:
     """One call of :func:`prepare_datasets`: its settings, progress, report and sources."""
 
-    def __init__(self, *, registry: Registry, template: Any, tokenizer: Any, mode: str, max_length: int | None,
+    def __init__(self, *, registry: Registry, template: Any, tokenizer: Any, layout: Any, max_length: int | None,
                  truncation_strategy: str, loss_scale: str, strict: bool, num_proc: int, shuffle: bool, seed: int,
                  cache_dir: str | None, progress: Any):
         self.registry = registry
         self.template = template
         self.tokenizer = tokenizer
-        self.mode = mode
+        self.layout = layout
         self.max_length = max_length
         self.truncation_strategy = truncation_strategy
         self.loss_scale = loss_scale
@@ -150,25 +153,20 @@ class _Run:
             note = self.registry.broken_note("format", fmt)
             raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
                                + (f"; {note}" if note else ""))
-        if self.mode == "sft" and fmt == "text":
-            raise DatasetError(
-                f"{src.label}: format 'text' is plain text for pre-training; `swift sft` needs conversations "
-                "(messages, sharegpt, alpaca, query/response); use `swift pt` for plain text"
-            )
         converter = self.registry.converter(fmt)
-        if self.mode not in _modes(converter):
-            raise DatasetError(
-                f"{src.label}: format {fmt!r} is for {' / '.join(_modes(converter))} data, not {self.mode!r}"
-            )
+        if not self.layout.accepts(fmt, converter):
+            raise DatasetError(f"{src.label}: {self.layout.refusal(fmt, converter)}")
         spec = self.registry.get("format", fmt).spec
         key = steps.fingerprint(
-            "convert", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, self.mode, index,
+            "convert", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, index,
             spec.to_dict(), steps.code_hash(converter),
         )
+        features = steps.converted_features(self.layout, raw.features)
+        columns = [c for c in features if c not in steps.CONVERT_HELPERS]
         converted = self.map(
-            raw, self.convert_step(converter, index, raw), name="convert", key=key,
+            raw, steps.ConvertRows(self.layout, converter, index, columns), name="convert", key=key,
             description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
-            features=self.converted_features(raw),
+            features=features,
         )
         rep = SourceReport(name=src.label, split=split, kind=src.kind, format=fmt, rows_read=len(raw), sample=src.sample)
         bad = _nonempty(converted, "_reason")
@@ -195,21 +193,15 @@ class _Run:
         self._reports[index] = rep
         return converted
 
-    # hooks (overridden for the preference modes in swiftkit.data.preference)
-
-    def code_version(self) -> str:
-        return steps.steps_code()
-
-    def convert_step(self, converter: Any, index: int, raw: Dataset) -> Any:
-        return steps.ConvertRows(converter, self.mode, index)
-
-    def converted_features(self, raw: Dataset) -> Any:
-        return steps.converted_features(self.mode)
+    def code_version(self) -> list[Any]:
+        """The machinery's and the layout's code and identity: part of every cache key, so
+        that two layouts never share a cached step."""
+        return [steps.steps_code(), *self.layout.fingerprint(), *steps.code_hash(self.layout)]
 
     def _detect_format(self, src: Source, columns: list[str]) -> str:
-        entries = [e for e in self.registry.entries("format") if self.mode in _modes(self.registry.converter(e.id))]
-        if self.mode == "pt" and "text" in columns and any(e.id == "text" for e in entries):
-            return "text"
+        layout = self.layout
+        entries = [e for e in self.registry.entries("format") if layout.detects(e.id, self.registry.converter(e.id))]
+        entries.sort(key=lambda e: not layout.prefers(e.id, self.registry.converter(e.id)))  # stable
         for entry in entries:
             if self.registry.converter(entry.id).matches(columns):
                 return entry.id
@@ -227,32 +219,26 @@ class _Run:
             self._encode_key = steps.fingerprint(
                 "encode", steps.STEPS_VERSION, self.code_version(), steps.tokenizer_fingerprint(self.tokenizer),
                 steps.template_fingerprint(self.template) if self.template is not None else None,
-                self.mode, self.max_length, self.truncation_strategy, self.loss_scale,
+                self.max_length, self.truncation_strategy, self.loss_scale,
             )
         return self._encode_key
-
-    def encoder(self) -> Any:
-        return steps.EncodeRows(
-            self.template, self.tokenizer, mode=self.mode, max_length=self.max_length,
-            truncation_strategy=self.truncation_strategy, loss_scale=self.loss_scale,
-        )
-
-    def encode_consumes(self, ds: Dataset) -> tuple[str, ...]:
-        """The converted columns the encode step replaces (removed from its output)."""
-        return ("messages", "text")
-
-    def encoded_features(self, ds: Dataset) -> Any:
-        return steps.encoded_features()
 
     def encode(self, ds: Dataset, split: str) -> tuple[Dataset, TokenStats]:
         import numpy as np
 
-        encoder = self.encoder()
+        from swiftkit.core.data.layout import EncodeSettings
+
+        converted = [c for c in ds.column_names if c not in steps.CONVERT_HELPERS]
+        consumed = [c for c in self.layout.consumes(converted) if c in converted]
+        features = steps.encoded_features(self.layout, ds.features, consumed)
+        settings = EncodeSettings(template=self.template, tokenizer=self.tokenizer, max_length=self.max_length,
+                                  truncation_strategy=self.truncation_strategy, loss_scale=self.loss_scale)
+        encoded = list(self.layout.encoded_features({k: ds.features[k] for k in converted}))
+        encoder = steps.EncodeRows(self.layout, settings, converted, encoded)
         key = steps.fingerprint(ds._fingerprint, self.encode_key())
-        columns = [c for c in self.encode_consumes(ds) if c in ds.column_names]
         out = self.map(
             ds, encoder, name="encode", key=key, description=f"tokenize {split}",
-            remove_columns=columns, features=self.encoded_features(ds),
+            remove_columns=consumed, features=features,
         )
         status = _column(out, "_status").astype(str)
         errors = np.flatnonzero(status == steps.ERROR)
@@ -314,11 +300,6 @@ class _Run:
         return packed
 
 
-def _modes(converter: Any) -> tuple[str, ...]:
-    """The modes a format's converter serves (``modes`` attribute; default ``sft`` and ``pt``)."""
-    return tuple(getattr(converter, "modes", ("sft", "pt")))
-
-
 def _cache_exists(cache_file: str) -> bool:
     if os.path.exists(cache_file):
         return True
@@ -374,6 +355,7 @@ def prepare_datasets(
     registry: Registry | None = None,
     template: Any = None,
     tokenizer: Any = None,
+    layout: DataLayout | None = None,
     mode: str = "sft",
     max_length: int | None = None,
     truncation_strategy: str = "delete",
@@ -395,9 +377,11 @@ def prepare_datasets(
       ``seed`` when ``shuffle``.
     - ``split_dataset_ratio``: without ``val_dataset``, this share of the training rows (at
       least one) becomes the validation split (seeded).
-    - ``mode``: ``"sft"`` (conversations; loss on the assistant replies as ``loss_scale`` says)
-      or ``"pt"`` (plain text, every token; chat datasets are encoded by the template with
-      every token trainable).
+    - ``layout``: the :class:`~swiftkit.core.data.layout.DataLayout` of the rows (the
+      objective's ``data_layout()``): which formats feed it, how rows are converted, encoded and
+      later batched. Without one, ``mode`` names a plain layout: ``"sft"`` (conversations; loss
+      on the assistant replies as ``loss_scale`` says) or ``"pt"`` (plain text, every token;
+      chat datasets are encoded by the template with every token trainable).
     - ``strict``: a malformed row raises :class:`DatasetRowError` (file, row, field); with
       ``False`` it is skipped, counted in the report, and the first 5 reasons kept and shown.
     - ``max_length`` / ``truncation_strategy``: ``"delete"`` drops longer rows, ``"left"`` /
@@ -411,16 +395,17 @@ def prepare_datasets(
 
     dataset = [dataset] if isinstance(dataset, str) else list(dataset or [])
     val_dataset = [val_dataset] if isinstance(val_dataset, str) else list(val_dataset or [])
-    _check_args(dataset, mode, truncation_strategy, split_dataset_ratio or 0.0, max_length, num_proc, packing, loss_scale)
+    if layout is None:
+        from swiftkit.data.layouts import layout_for_mode
+
+        layout = layout_for_mode(mode)
+    _check_args(dataset, layout, truncation_strategy, split_dataset_ratio or 0.0, max_length, num_proc, packing, loss_scale)
     if tokenizer is None:
         raise DatasetError("prepare_datasets needs the tokenizer")
-    if mode == "sft" and template is None:
-        raise DatasetError("prepare_datasets needs the template in sft mode")
-    if mode not in ("sft", "pt"):
-        if template is None:
-            raise DatasetError(f"prepare_datasets needs the template in {mode} mode")
-        if packing:
-            raise DatasetError(f"packing is not supported in {mode} mode")
+    if layout.needs_template and template is None:
+        raise DatasetError(f"prepare_datasets needs the template in {layout.id} mode")
+    if packing and not layout.packable:
+        raise DatasetError(f"packing is not supported in {layout.id} mode")
     if registry is None:
         from swiftkit.core.registry import get_registry
 
@@ -430,13 +415,8 @@ def prepare_datasets(
 
     started = time.perf_counter()
     progress = make_progress(console)
-    run_class: type[_Run] = _Run
-    if mode not in ("sft", "pt"):
-        from swiftkit.data.preference import PreferenceRun
-
-        run_class = PreferenceRun
-    run = run_class(
-        registry=registry, template=template, tokenizer=tokenizer, mode=mode, max_length=max_length,
+    run = _Run(
+        registry=registry, template=template, tokenizer=tokenizer, layout=layout, max_length=max_length,
         truncation_strategy=truncation_strategy, loss_scale=loss_scale, strict=strict, num_proc=num_proc,
         shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress,
     )

@@ -1,12 +1,13 @@
-"""Preference data for ``prepare_datasets(mode="preference" | "kto" | "prompt")``.
+"""The data layouts of preference and online-RL objectives (public machinery helpers).
 
-The same pipeline as SFT (:mod:`swiftkit.data.pipeline`: sources, format detection,
-per-row checks with :class:`~swiftkit.core.data.errors.DatasetRowError` naming file, row and
-field, cached ``datasets.map`` steps, truncation, counted drops); only the formats, the
-converted columns and the encode step differ. Formats serve a mode through their converter's
-``modes`` (:mod:`swiftkit.plugins.datasets.preference_formats`).
+:class:`PreferenceLayout`, :class:`KTOLayout` and :class:`PromptLayout` are
+:class:`~swiftkit.core.data.layout.DataLayout` objects the built-in objectives return from
+``data_layout()``; the pipeline runs them like any plugin's layout (sources, format
+detection, per-row checks naming file, row and field, cached ``datasets.map`` steps,
+truncation, counted drops). Formats feed a layout through their converter's ``modes``
+(:mod:`swiftkit.plugins.datasets.preference_formats`).
 
-Modes and the columns of the prepared rows:
+Layouts and the columns of the prepared rows:
 
 - ``preference`` (DPO/ORPO/SimPO/CPO pairs): ``chosen_input_ids``, ``chosen_labels``,
   ``rejected_input_ids``, ``rejected_labels``, ``chosen_length``, ``rejected_length`` and
@@ -26,307 +27,174 @@ packing is refused.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
 from swiftkit.core.errors import RowError
-from swiftkit.data import steps
-from swiftkit.data.pipeline import _Run
+from swiftkit.data.layouts import count_trainable, ids_feature, messages_feature, plain_messages, truncate
 
-if TYPE_CHECKING:
-    from datasets import Dataset
+__all__ = ["KTOLayout", "PreferenceLayout", "PromptLayout"]
 
-IGNORE_INDEX = steps.IGNORE_INDEX
-PREFERENCE_MODES = ("preference", "kto", "prompt")
-
-#: columns a prompt-only converter consumes (the rest are kept in ``prompt`` mode)
+#: columns a prompt-only converter consumes (the rest are kept in ``prompt`` rows)
 _PROMPT_CONSUMED = {"prompt", "messages", "solution", "answer", "system"}
-_HELPERS = {"_src", "_row", "_field", "_reason", "_status", "_trainable", "_truncated", "length", "prompt_input_ids"}
+#: names the pipeline or the encoded columns use: never kept as extra columns
+_RESERVED = {"_src", "_row", "_field", "_reason", "_status", "_trainable", "_truncated", "length", "prompt_input_ids"}
 
 
-def _code_version() -> str:
-    return steps.fingerprint(steps.steps_code(), steps._file_hash(__file__))
+class _ReplyLayout(DataLayout):
+    """Shared by the layouts below: the converter's result checked for ``fields``, and the
+    encoding of a prompt plus one assistant reply (labels on that reply only)."""
 
+    fields: tuple[str, ...] = ()
 
-def _messages_feature() -> Any:
-    import datasets
+    def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
+        result = converter.convert(row)
+        if not isinstance(result, dict):
+            raise RowError("(row)", f"the converter returned {type(result).__name__}, not a dict")
+        missing = [k for k in ("messages", *self.fields) if k not in result]
+        if missing:
+            raise RowError("(row)", f"the converter returned no {', '.join(missing)} (not {self.id} data)")
+        return {"messages": plain_messages(result["messages"]), **{k: result[k] for k in self.fields}}
 
-    return steps._list({"role": datasets.Value("string"), "content": datasets.Value("string")})
-
-
-def _ids_feature() -> Any:
-    import datasets
-
-    return steps._list(datasets.Value("int32"))
-
-
-def _helper_features() -> dict[str, Any]:
-    import datasets
-
-    return {
-        "_src": datasets.Value("int32"),
-        "_row": datasets.Value("int64"),
-        "_field": datasets.Value("string"),
-        "_reason": datasets.Value("string"),
-    }
-
-
-# ------------------------------------------------------------------------------ convert
-
-
-class ConvertPreferenceRows:
-    """Rows of one preference format -> the canonical row of ``mode``; a converter's
-    :class:`RowError` is recorded in ``_field``/``_reason`` (the pipeline reports it)."""
-
-    FIELDS = {"preference": ("chosen", "rejected"), "kto": ("completion", "label"), "prompt": ("solution",)}
-
-    def __init__(self, converter: Any, mode: str, source_index: int, extras: list[str]):
-        self.converter = converter
-        self.mode = mode
-        self.source_index = source_index
-        self.extras = extras
-
-    def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
-        columns = list(batch)
-        fields = self.FIELDS[self.mode]
-        out: dict[str, list] = {k: [] for k in ("messages", *fields, *self.extras, "_src", "_row", "_field", "_reason")}
-        empty = {"chosen": "", "rejected": "", "completion": "", "label": False, "solution": None}
-        for i, index in enumerate(indices):
-            row = {c: batch[c][i] for c in columns}
-            field = reason = ""
-            try:
-                result = self.converter.convert(row)
-                if not isinstance(result, dict):
-                    raise RowError("(row)", f"the converter returned {type(result).__name__}, not a dict")
-                missing = [k for k in ("messages", *fields) if k not in result]
-                if missing:
-                    raise RowError("(row)", f"the converter returned no {', '.join(missing)} (not {self.mode} data)")
-                messages = [{"role": m["role"], "content": m["content"]} for m in result["messages"]]
-                values = [result[k] for k in fields]
-            except RowError as exc:
-                field, reason = exc.field, exc.reason
-                messages, values = [], [empty[k] for k in fields]
-            except Exception as exc:  # noqa: BLE001 - a converter bug still names the row
-                field, reason = "(row)", f"{type(exc).__name__}: {exc}"
-                messages, values = [], [empty[k] for k in fields]
-            out["messages"].append(messages)
-            for k, v in zip(fields, values, strict=True):
-                out[k].append(v)
-            for k in self.extras:
-                out[k].append(row.get(k))
-            out["_src"].append(self.source_index)
-            out["_row"].append(index + 1)
-            out["_field"].append(field)
-            out["_reason"].append(reason)
-        return out
-
-
-# ------------------------------------------------------------------------------ encode
-
-
-def _truncate(ids: list[int], labels: list[int], max_length: int | None, strategy: str) -> tuple[list[int], list[int], bool]:
-    if max_length is None or len(ids) <= max_length:
-        return ids, labels, False
-    if strategy == "left":
-        return ids[-max_length:], labels[-max_length:], True
-    return ids[:max_length], labels[:max_length], True
-
-
-def _trainable(labels: list[int]) -> int:
-    return sum(1 for x in labels[1:] if x != IGNORE_INDEX)
-
-
-class _EncodeBase:
-    def __init__(self, template: Any, tokenizer: Any, *, max_length: int | None, truncation_strategy: str):
-        self.template = template
-        self.tokenizer = tokenizer
-        self.max_length = max_length
-        self.truncation_strategy = truncation_strategy
-
-    def reply(self, prompt: list[dict[str, str]], response: str) -> tuple[list[int], list[int]]:
-        enc = self.template.encode(self.tokenizer, [*prompt, {"role": "assistant", "content": response}], loss_scale="last_round")
+    @staticmethod
+    def reply(settings: EncodeSettings, prompt: list[dict[str, str]], response: str) -> tuple[list[int], list[int]]:
+        enc = settings.template.encode(
+            settings.tokenizer, [*prompt, {"role": "assistant", "content": response}], loss_scale="last_round"
+        )
         ids, labels = list(enc["input_ids"]), list(enc["labels"])
         if len(ids) != len(labels):
             raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
         return ids, labels
 
 
-class EncodePairs(_EncodeBase):
-    """``preference`` mode: both sides of a pair (see the module docstring)."""
+class PreferenceLayout(_ReplyLayout):
+    """Pairs (DPO/ORPO/SimPO/CPO, reward models): both sides encoded, batched as ``chosen_*`` / ``rejected_*``."""
 
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
-        keys = ("chosen_input_ids", "chosen_labels", "rejected_input_ids", "rejected_labels", "chosen_length",
-                "rejected_length", "length", "_status", "_field", "_reason", "_trainable", "_truncated")
-        out: dict[str, list] = {k: [] for k in keys}
-        for i in range(len(batch["_row"])):
-            status, field, reason, truncated = steps.OK, "", "", False
-            sides: dict[str, tuple[list[int], list[int]]] = {}
-            lengths = {"chosen": 0, "rejected": 0}
-            try:
-                for side in ("chosen", "rejected"):
-                    sides[side] = self.reply(batch["messages"][i], batch[side][i])
-                    lengths[side] = len(sides[side][0])
-            except Exception as exc:  # noqa: BLE001 - template errors name the message index
-                status, field, reason = steps.ERROR, side, str(exc)
-                sides = {}
-            if status == steps.OK and self.max_length is not None:
-                too_long = [s for s in ("chosen", "rejected") if lengths[s] > self.max_length]
-                if too_long and self.truncation_strategy == "delete":
-                    status = steps.TOO_LONG
-                    reason = "; ".join(f"{s}: {lengths[s]} tokens > max_length {self.max_length}" for s in too_long)
-                elif too_long:
-                    for s in too_long:
-                        sides[s] = _truncate(*sides[s], self.max_length, self.truncation_strategy)[:2]
-                    truncated = True
-            trainable = 0
-            if status == steps.OK:
-                counts = {s: _trainable(sides[s][1]) for s in sides}
-                empty = [s for s in ("chosen", "rejected") if counts[s] == 0]
-                if empty:
-                    status = steps.NO_LABELS
-                    reason = f"no trainable token in {' and '.join(empty)}" + (" left after truncation" if truncated else "")
-                trainable = sum(counts.values())
-            ok = status == steps.OK
-            for s in ("chosen", "rejected"):
-                ids, labels = sides[s] if ok else ([], [])
-                out[f"{s}_input_ids"].append(ids)
-                out[f"{s}_labels"].append(labels)
-                out[f"{s}_length"].append(len(ids) if ok else lengths[s])
-            out["length"].append(out["chosen_length"][-1] + out["rejected_length"][-1])
-            out["_status"].append(status)
-            out["_field"].append(field)
-            out["_reason"].append(reason)
-            out["_trainable"].append(trainable if ok else 0)
-            out["_truncated"].append(truncated and ok)
-        return out
+    id = "preference"
+    fields = ("chosen", "rejected")
 
-
-class EncodeKTO(_EncodeBase):
-    """``kto`` mode: prompt + completion (labels on the completion), the ``label`` kept."""
-
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
-        keys = ("input_ids", "labels", "length", "_status", "_field", "_reason", "_trainable", "_truncated")
-        out: dict[str, list] = {k: [] for k in keys}
-        for i in range(len(batch["_row"])):
-            status, field, reason, truncated = steps.OK, "", "", False
-            try:
-                ids, labels = self.reply(batch["messages"][i], batch["completion"][i])
-            except Exception as exc:  # noqa: BLE001
-                status, field, reason = steps.ERROR, "messages", str(exc)
-                ids, labels = [], []
-            length = len(ids)
-            if status == steps.OK and self.max_length is not None and length > self.max_length:
-                if self.truncation_strategy == "delete":
-                    status, reason = steps.TOO_LONG, f"{length} tokens > max_length {self.max_length}"
-                    ids, labels = [], []
-                else:
-                    ids, labels, truncated = _truncate(ids, labels, self.max_length, self.truncation_strategy)
-            trainable = _trainable(labels)
-            if status == steps.OK and trainable == 0:
-                status, reason = steps.NO_LABELS, "no trainable token" + (" left after truncation" if truncated else "")
-                ids, labels = [], []
-            ok = status == steps.OK
-            out["input_ids"].append(ids)
-            out["labels"].append(labels)
-            out["length"].append(len(ids) if ok else length)
-            out["_status"].append(status)
-            out["_field"].append(field)
-            out["_reason"].append(reason)
-            out["_trainable"].append(trainable if ok else 0)
-            out["_truncated"].append(truncated and ok)
-        return out
-
-
-class EncodePrompts(_EncodeBase):
-    """``prompt`` mode: ``prompt_input_ids`` of the inference prompt; the rest is kept."""
-
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
-        keys = ("prompt_input_ids", "length", "_status", "_field", "_reason", "_trainable", "_truncated")
-        out: dict[str, list] = {k: [] for k in keys}
-        for i in range(len(batch["_row"])):
-            status, field, reason, truncated = steps.OK, "", "", False
-            try:
-                ids = list(self.template.encode_prompt(self.tokenizer, batch["messages"][i]))
-            except Exception as exc:  # noqa: BLE001
-                status, field, reason = steps.ERROR, "messages", str(exc)
-                ids = []
-            length = len(ids)
-            if status == steps.OK and self.max_length is not None and length > self.max_length:
-                if self.truncation_strategy == "delete":
-                    status, reason = steps.TOO_LONG, f"{length} tokens > max_length {self.max_length}"
-                    ids = []
-                else:
-                    ids, _, truncated = _truncate(ids, ids, self.max_length, self.truncation_strategy)
-            ok = status == steps.OK
-            out["prompt_input_ids"].append(ids)
-            out["length"].append(len(ids) if ok else length)
-            out["_status"].append(status)
-            out["_field"].append(field)
-            out["_reason"].append(reason)
-            out["_trainable"].append(0)
-            out["_truncated"].append(truncated and ok)
-        return out
-
-
-# ------------------------------------------------------------------------------ the run
-
-
-class PreferenceRun(_Run):
-    """:class:`~swiftkit.data.pipeline._Run` with the preference steps."""
-
-    def code_version(self) -> str:
-        return _code_version()
-
-    def _extras(self, raw: Dataset) -> list[str]:
-        if self.mode != "prompt":
-            return []
-        return [c for c in raw.column_names if c not in _PROMPT_CONSUMED and c not in _HELPERS]
-
-    def convert_step(self, converter: Any, index: int, raw: Dataset) -> Any:
-        return ConvertPreferenceRows(converter, self.mode, index, self._extras(raw))
-
-    def converted_features(self, raw: Dataset) -> Any:
+    def converted_features(self, raw_features: Any) -> dict[str, Any]:
         import datasets
 
-        cols: dict[str, Any] = {"messages": _messages_feature()}
-        if self.mode == "preference":
-            cols.update(chosen=datasets.Value("string"), rejected=datasets.Value("string"))
-        elif self.mode == "kto":
-            cols.update(completion=datasets.Value("string"), label=datasets.Value("bool"))
-        else:
-            cols["solution"] = datasets.Value("string")
-            for c in self._extras(raw):
-                cols[c] = raw.features[c]
-        cols.update(_helper_features())
-        return datasets.Features(cols)
+        return {"messages": messages_feature(), "chosen": datasets.Value("string"), "rejected": datasets.Value("string")}
 
-    def encoder(self) -> Any:
-        cls = {"preference": EncodePairs, "kto": EncodeKTO, "prompt": EncodePrompts}[self.mode]
-        return cls(self.template, self.tokenizer, max_length=self.max_length, truncation_strategy=self.truncation_strategy)
-
-    def encode_consumes(self, ds: Dataset) -> tuple[str, ...]:
-        return {"preference": ("messages", "chosen", "rejected"), "kto": ("messages", "completion"), "prompt": ()}[self.mode]
-
-    def encoded_features(self, ds: Dataset) -> Any:
+    def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
         import datasets
 
-        consumed = set(self.encode_consumes(ds))
-        cols = {k: v for k, v in ds.features.items() if k not in consumed}
-        if self.mode == "preference":
-            for s in ("chosen", "rejected"):
-                cols[f"{s}_input_ids"] = _ids_feature()
-                cols[f"{s}_labels"] = _ids_feature()
-                cols[f"{s}_length"] = datasets.Value("int32")
-        elif self.mode == "kto":
-            cols["input_ids"] = _ids_feature()
-            cols["labels"] = _ids_feature()
-        else:
-            cols["prompt_input_ids"] = _ids_feature()
-        cols.update(
-            length=datasets.Value("int32"),
-            _status=datasets.Value("string"),
-            _field=datasets.Value("string"),
-            _reason=datasets.Value("string"),
-            _trainable=datasets.Value("int32"),
-            _truncated=datasets.Value("bool"),
-        )
-        return datasets.Features(cols)
+        cols: dict[str, Any] = {}
+        for s in ("chosen", "rejected"):
+            cols.update({f"{s}_input_ids": ids_feature(), f"{s}_labels": ids_feature(), f"{s}_length": datasets.Value("int32")})
+        return cols
+
+    def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
+        sides: dict[str, tuple[list[int], list[int]]] = {}
+        for side in ("chosen", "rejected"):
+            try:
+                sides[side] = self.reply(settings, row["messages"], row[side])
+            except RowError:
+                raise
+            except Exception as exc:  # template errors name the message index
+                raise RowError(side, str(exc)) from exc
+        max_length, truncated = settings.max_length, False
+        if max_length is not None:
+            too_long = [s for s in ("chosen", "rejected") if len(sides[s][0]) > max_length]
+            if too_long and settings.truncation_strategy == "delete":
+                raise RowTooLong("; ".join(f"{s}: {len(sides[s][0])} tokens > max_length {max_length}" for s in too_long))
+            for s in too_long:
+                sides[s] = truncate(*sides[s], max_length, settings.truncation_strategy)[:2]
+            truncated = bool(too_long)
+        counts = {s: count_trainable(sides[s][1]) for s in sides}
+        empty = [s for s in ("chosen", "rejected") if counts[s] == 0]
+        if empty:
+            raise RowHasNoLabels(f"no trainable token in {' and '.join(empty)}" + (" left after truncation" if truncated else ""))
+        cols: dict[str, Any] = {}
+        for s, (ids, labels) in sides.items():
+            cols.update({f"{s}_input_ids": ids, f"{s}_labels": labels, f"{s}_length": len(ids)})
+        return EncodedRow(cols, length=cols["chosen_length"] + cols["rejected_length"], trainable=sum(counts.values()),
+                          truncated=truncated)
+
+    def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
+        from swiftkit.data.pair_collator import make_pair_collator
+
+        return make_pair_collator(tokenizer)
+
+
+class KTOLayout(_ReplyLayout):
+    """KTO: prompt + completion (labels on the completion), the bool ``label`` kept."""
+
+    id = "kto"
+    fields = ("completion", "label")
+
+    def converted_features(self, raw_features: Any) -> dict[str, Any]:
+        import datasets
+
+        return {"messages": messages_feature(), "completion": datasets.Value("string"), "label": datasets.Value("bool")}
+
+    def consumes(self, converted_columns: list[str]) -> list[str]:
+        return ["messages", "completion"]
+
+    def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
+        return {"input_ids": ids_feature(), "labels": ids_feature()}
+
+    def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
+        try:
+            ids, labels = self.reply(settings, row["messages"], row["completion"])
+        except RowError:
+            raise
+        except Exception as exc:
+            raise RowError("messages", str(exc)) from exc
+        ids, labels, truncated = truncate(ids, labels, settings.max_length, settings.truncation_strategy)
+        trainable = count_trainable(labels)
+        if trainable == 0:
+            raise RowHasNoLabels("no trainable token" + (" left after truncation" if truncated else ""))
+        return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
+
+    def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
+        from swiftkit.data.pair_collator import make_kto_collator
+
+        return make_kto_collator(tokenizer, max_length=config.get("max_length"))
+
+
+class PromptLayout(_ReplyLayout):
+    """Online RL (GRPO/PPO): the inference prompt's ``prompt_input_ids``; ``messages``,
+    ``solution`` and the dataset's other columns stay in the rows for reward functions."""
+
+    id = "prompt"
+    fields = ("solution",)
+
+    @staticmethod
+    def extras(raw_features: Any) -> list[str]:
+        return [c for c in raw_features if c not in _PROMPT_CONSUMED and c not in _RESERVED]
+
+    def converted_features(self, raw_features: Any) -> dict[str, Any]:
+        import datasets
+
+        cols = {"messages": messages_feature(), "solution": datasets.Value("string")}
+        cols.update({c: raw_features[c] for c in self.extras(raw_features)})
+        return cols
+
+    def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
+        out = super().convert(converter, row)
+        out.update({c: row.get(c) for c in self.extras(row)})
+        return out
+
+    def consumes(self, converted_columns: list[str]) -> list[str]:
+        return []
+
+    def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
+        return {"prompt_input_ids": ids_feature()}
+
+    def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
+        try:
+            ids = list(settings.template.encode_prompt(settings.tokenizer, row["messages"]))
+        except RowError:
+            raise
+        except Exception as exc:
+            raise RowError("messages", str(exc)) from exc
+        ids, _, truncated = truncate(ids, ids, settings.max_length, settings.truncation_strategy)
+        return EncodedRow({"prompt_input_ids": ids}, length=len(ids), trainable=0, truncated=truncated)
+
+    def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
+        from swiftkit.data.pair_collator import make_prompt_collator
+
+        return make_prompt_collator(tokenizer)

@@ -44,11 +44,24 @@ class Conversations:
     first_skipped: list[str] | None = None  #: the first reasons, "file row N: field 'x': why"
 
 
-def _detect_format(registry: Registry, label: str, columns: list[str]) -> str:
-    for entry in registry.entries("format"):
-        if entry.id != "text" and registry.converter(entry.id).matches(columns):
+def _conversations() -> Any:
+    """sft's layout, also reading the formats of the preference and prompt layouts (their
+    converters return the prompt as ``messages``); plain text is refused with sft's reason."""
+    from swiftkit.data.layouts import SFTLayout
+
+    class Conversations(SFTLayout):
+        def accepts(self, format_id: str, converter: Any) -> bool:
+            return super().accepts(format_id, converter) or "pt" not in (self.format_modes(converter) or ())
+
+    return Conversations()
+
+
+def _detect_format(registry: Registry, label: str, columns: list[str], layout: Any) -> str:
+    entries = [e for e in registry.entries("format") if layout.detects(e.id, registry.converter(e.id))]
+    for entry in entries:
+        if registry.converter(entry.id).matches(columns):
             return entry.id
-    known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in registry.entries("format"))
+    known = "; ".join(f"{e.id} ({', '.join(e.data.get('columns', []))})" for e in entries)
     note = registry.broken_note("format")
     raise DatasetError(
         f"{label}: cannot tell the format from its columns {sorted(columns)}; "
@@ -68,8 +81,8 @@ def read_conversations(
 
     ``#N`` samples N rows as in training (seeded by ``seed``). A malformed row raises
     :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
-    with ``strict=False`` it is skipped and counted. Plain-text datasets (format ``text``)
-    hold no conversation and are refused.
+    with ``strict=False`` it is skipped and counted. Datasets in a format made for other data
+    layouts (plain text for pre-training, preference pairs ...) are refused.
     """
     from swiftkit.data import steps
     from swiftkit.data.progress import quiet_datasets
@@ -82,20 +95,22 @@ def read_conversations(
         from swiftkit.core.registry import get_registry
 
         registry = get_registry()
+    layout = _conversations()
     out = Conversations(rows=[], first_skipped=[])
     for index, arg in enumerate(args):
         src = resolve(arg, registry)
         with quiet_datasets():
             raw = load(src, cache_dir=cache_dir)
-        fmt = src.format or _detect_format(registry, src.label, raw.column_names)
+        fmt = src.format or _detect_format(registry, src.label, raw.column_names, layout)
         if ("format", fmt) not in registry:
             known = ", ".join(e.id for e in registry.entries("format"))
             note = registry.broken_note("format", fmt)
             raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
                                + (f"; {note}" if note else ""))
-        if fmt == "text":
-            raise DatasetError(f"{src.label}: format 'text' is plain text and holds no conversation to ask a model")
-        convert = steps.ConvertRows(registry.converter(fmt), "sft", index)
+        converter = registry.converter(fmt)
+        if not layout.accepts(fmt, converter):
+            raise DatasetError(f"{src.label}: {layout.refusal(fmt, converter)}")
+        convert = steps.ConvertRows(layout, converter, index, ["messages"])
         good: list[ConversationRow] = []
         bad: list[tuple[int, str, str]] = []
         for start in range(0, len(raw), _CHUNK):

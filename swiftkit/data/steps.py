@@ -9,8 +9,9 @@ Exceptions raised inside worker processes would lose that context.
 Caching: ``datasets`` keys a ``map`` result by a fingerprint. The pipeline computes it itself
 (:func:`fingerprint`) from the input dataset's fingerprint and everything that changes the
 output: the tokenizer (its full serialized form), the template (class, spec, and the source
-of every module its behaviour comes from), ``mode``, ``max_length``, ``truncation_strategy``,
-``loss_scale`` and the source of this module. Hashing the callable with ``dill`` (what
+of every module its behaviour comes from), the data layout (its id, version and the source of
+its classes), ``max_length``, ``truncation_strategy``, ``loss_scale`` and the source of this
+module. Hashing the callable with ``dill`` (what
 ``datasets`` does by default) is slower for a large tokenizer and does not see edits to the
 template code.
 """
@@ -119,14 +120,17 @@ def _list(feature: Any) -> Any:
     return datasets.List(feature) if hasattr(datasets, "List") else datasets.Sequence(feature)
 
 
-def converted_features(mode: str) -> Any:
+#: bookkeeping columns of the convert step (source index, 1-based row, error field and reason)
+CONVERT_HELPERS = ("_src", "_row", "_field", "_reason")
+#: bookkeeping columns the encode step adds next to the layout's columns
+ENCODE_HELPERS = ("length", "_status", "_field", "_reason", "_trainable", "_truncated")
+
+
+def converted_features(layout: Any, raw_features: Any) -> Any:
+    """The convert step's output: the layout's converted columns and the helpers."""
     import datasets
 
-    cols: dict[str, Any] = {
-        "messages": _list({"role": datasets.Value("string"), "content": datasets.Value("string")}),
-    }
-    if mode == "pt":
-        cols["text"] = datasets.Value("string")
+    cols = dict(layout.converted_features(raw_features))
     cols.update(
         _src=datasets.Value("int32"),
         _row=datasets.Value("int64"),
@@ -136,23 +140,22 @@ def converted_features(mode: str) -> Any:
     return datasets.Features(cols)
 
 
-def encoded_features() -> Any:
+def encoded_features(layout: Any, converted: Any, consumed: list[str]) -> Any:
+    """The encode step's output: the converted columns it keeps, the layout's encoded columns
+    and the helpers."""
     import datasets
 
-    return datasets.Features(
-        {
-            "input_ids": _list(datasets.Value("int32")),
-            "labels": _list(datasets.Value("int32")),
-            "length": datasets.Value("int32"),
-            "_src": datasets.Value("int32"),
-            "_row": datasets.Value("int64"),
-            "_status": datasets.Value("string"),
-            "_field": datasets.Value("string"),
-            "_reason": datasets.Value("string"),
-            "_trainable": datasets.Value("int32"),
-            "_truncated": datasets.Value("bool"),
-        }
+    cols = {k: v for k, v in converted.items() if k not in consumed}
+    cols.update(layout.encoded_features({k: v for k, v in converted.items() if not k.startswith("_")}))
+    cols.update(
+        length=datasets.Value("int32"),
+        _status=datasets.Value("string"),
+        _field=datasets.Value("string"),
+        _reason=datasets.Value("string"),
+        _trainable=datasets.Value("int32"),
+        _truncated=datasets.Value("bool"),
     )
+    return datasets.Features(cols)
 
 
 def packed_features() -> Any:
@@ -172,45 +175,35 @@ def packed_features() -> Any:
 
 
 class ConvertRows:
-    """Rows of one format -> the canonical conversation (``messages``), or plain ``text`` in
-    pre-training mode. A converter's :class:`RowError` is recorded in ``_field``/``_reason``."""
+    """Rows of one format -> the layout's canonical rows (:meth:`DataLayout.convert` per row).
+    A :class:`RowError` (or a converter bug) is recorded in ``_field``/``_reason``."""
 
-    def __init__(self, converter: Any, mode: str, source_index: int):
+    def __init__(self, layout: Any, converter: Any, source_index: int, columns: list[str]):
+        self.layout = layout
         self.converter = converter
-        self.mode = mode
         self.source_index = source_index
+        self.columns = columns
 
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
-        columns = list(batch)
-        out: dict[str, list] = {"messages": [], "_src": [], "_row": [], "_field": [], "_reason": []}
-        if self.mode == "pt":
-            out["text"] = []
+        names = list(batch)
+        out: dict[str, list] = {k: [] for k in (*self.columns, *CONVERT_HELPERS)}
         for i, index in enumerate(indices):
-            row = {c: batch[c][i] for c in columns}
-            messages: list[dict[str, str]] = []
-            text = ""
+            row = {c: batch[c][i] for c in names}
             field = reason = ""
             try:
-                result = self.converter.convert(row)
-                if not isinstance(result, dict):
-                    raise RowError("(row)", f"the converter returned {type(result).__name__}, not a dict")
-                if "messages" in result:
-                    messages = [{"role": m["role"], "content": m["content"]} for m in result["messages"]]
-                elif "text" in result:
-                    if self.mode != "pt":
-                        raise RowError("text", "plain text has no conversation to train on with sft; use `swift pt`")
-                    text = result["text"]
-                else:
-                    raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
+                result = self.layout.convert(self.converter, row)
+                missing = [c for c in self.columns if c not in result]
+                if missing:
+                    raise RowError("(row)", f"no {', '.join(missing)} in the converted row (not {self.layout.id} data)")
+                values = [result[c] for c in self.columns]
             except RowError as exc:
                 field, reason = exc.field, exc.reason
-                messages, text = [], ""
+                values = [None] * len(self.columns)
             except Exception as exc:  # noqa: BLE001 - a converter bug still names the row
                 field, reason = "(row)", f"{type(exc).__name__}: {exc}"
-                messages, text = [], ""
-            out["messages"].append(messages)
-            if self.mode == "pt":
-                out["text"].append(text)
+                values = [None] * len(self.columns)
+            for c, v in zip(self.columns, values, strict=True):
+                out[c].append(v)
             out["_src"].append(self.source_index)
             out["_row"].append(index + 1)
             out["_field"].append(field)
@@ -219,87 +212,44 @@ class ConvertRows:
 
 
 class EncodeRows:
-    """Tokenize rows once, apply ``max_length`` with the truncation strategy, mark what to drop.
+    """Tokenize rows once (:meth:`DataLayout.encode` per row), marking what to drop in
+    ``_status``: ``error`` (a :class:`RowError`, field and reason kept), ``too_long``,
+    ``no_labels`` (the layout's :class:`RowTooLong` / :class:`RowHasNoLabels`)."""
 
-    - ``sft``: ``template.encode(tokenizer, messages, loss_scale=...)`` (labels -100 outside
-      the assistant replies);
-    - ``pt``: plain text is tokenized (with the tokenizer's own special tokens, e.g. a BOS) and
-      ends with the eos token; a conversation is encoded by the template with
-      ``loss_scale="all"`` (its own markers delimit it); every token is a label.
-
-    Over-long rows: ``delete`` marks them ``too_long``; ``left`` / ``right`` keep the last /
-    first ``max_length`` tokens. A row whose labels are all -100 afterwards (the first label
-    never counts: no token predicts it) is marked ``no_labels``.
-    """
-
-    def __init__(
-        self,
-        template: Any,
-        tokenizer: Any,
-        *,
-        mode: str,
-        max_length: int | None,
-        truncation_strategy: str,
-        loss_scale: str,
-    ):
-        self.template = template
-        self.tokenizer = tokenizer
-        self.mode = mode
-        self.max_length = max_length
-        self.truncation_strategy = truncation_strategy
-        self.loss_scale = loss_scale
-
-    def encode_one(self, messages: list[dict[str, str]], text: str | None) -> tuple[list[int], list[int]]:
-        if self.mode == "pt" and not messages:
-            ids = list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
-            eos = getattr(self.tokenizer, "eos_token_id", None)
-            if isinstance(eos, int) and (not ids or ids[-1] != eos):
-                ids.append(eos)
-            return ids, list(ids)
-        loss_scale = "all" if self.mode == "pt" else self.loss_scale
-        enc = self.template.encode(self.tokenizer, messages, loss_scale=loss_scale)
-        return list(enc["input_ids"]), list(enc["labels"])
+    def __init__(self, layout: Any, settings: Any, columns: list[str], encoded: list[str]):
+        self.layout = layout
+        self.settings = settings
+        self.columns = columns  #: the converted columns a row hands to the layout
+        self.encoded = encoded  #: the layout's encoded columns
 
     def __call__(self, batch: dict[str, list]) -> dict[str, list]:
+        from swiftkit.core.data.layout import RowHasNoLabels, RowTooLong
+
         n = len(batch["_row"])
-        texts = batch.get("text") or [None] * n
-        out: dict[str, list] = {
-            k: [] for k in ("input_ids", "labels", "length", "_status", "_field", "_reason", "_trainable", "_truncated")
-        }
-        max_length = self.max_length
+        out: dict[str, list] = {k: [] for k in (*self.encoded, *ENCODE_HELPERS)}
         for i in range(n):
-            status, field, reason, truncated = OK, "", "", False
+            row = {c: batch[c][i] for c in self.columns}
+            status, field, reason = OK, "", ""
             try:
-                ids, labels = self.encode_one(batch["messages"][i], texts[i])
-                if len(ids) != len(labels):
-                    raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
+                enc = self.layout.encode(row, self.settings)
+                values = [enc.columns[k] for k in self.encoded]
             except RowError as exc:
                 status, field, reason = ERROR, exc.field, exc.reason
-                ids, labels = [], []
-            except Exception as exc:  # noqa: BLE001 - template errors name the message index
-                status, field, reason = ERROR, "messages" if batch["messages"][i] else "text", str(exc)
-                ids, labels = [], []
-            length = len(ids)
-            if status == OK and max_length is not None and length > max_length:
-                if self.truncation_strategy == "delete":
-                    status, reason = TOO_LONG, f"{length} tokens > max_length {max_length}"
-                    ids, labels = [], []
-                elif self.truncation_strategy == "left":
-                    ids, labels, truncated = ids[-max_length:], labels[-max_length:], True
-                else:
-                    ids, labels, truncated = ids[:max_length], labels[:max_length], True
-            trainable = sum(1 for x in labels[1:] if x != IGNORE_INDEX)
-            if status == OK and trainable == 0:
-                status, reason = NO_LABELS, "no trainable token" + (" left after truncation" if truncated else "")
-                ids, labels = [], []
-            out["input_ids"].append(ids)
-            out["labels"].append(labels)
-            out["length"].append(len(ids) if status == OK else length)
+            except RowTooLong as exc:
+                status, reason = TOO_LONG, str(exc)
+            except RowHasNoLabels as exc:
+                status, reason = NO_LABELS, str(exc)
+            except Exception as exc:  # noqa: BLE001 - a layout bug still names the row
+                status, field, reason = ERROR, "(row)", f"{type(exc).__name__}: {exc}"
+            ok = status == OK
+            for k, v in zip(self.encoded, values if ok else [None] * len(self.encoded), strict=True):
+                out[k].append(v)
+            out["length"].append(enc.length if ok else 0)
             out["_status"].append(status)
             out["_field"].append(field)
             out["_reason"].append(reason)
-            out["_trainable"].append(trainable if status == OK else 0)
-            out["_truncated"].append(truncated and status == OK)
+            out["_trainable"].append(enc.trainable if ok else 0)
+            out["_truncated"].append(bool(enc.truncated) if ok else False)
         return out
 
 

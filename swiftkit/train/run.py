@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from typing import Any
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
+
+logger = logging.getLogger("swiftkit.train")
 
 #: ms-swift's defaults where the user gives none
 DEFAULTS: dict[str, Any] = {
@@ -80,29 +83,6 @@ def _options(registry: Any, kind: str, name: str, config: dict[str, Any]) -> dic
     return {k: config[k] for k in props if k in config}
 
 
-def _collator(data_mode: str, tokenizer: Any, config: dict[str, Any]) -> Any:
-    """The batch layout the objective's data mode needs."""
-    if data_mode == "preference":
-        from swiftkit.data.pair_collator import make_pair_collator
-
-        return make_pair_collator(tokenizer)
-    if data_mode == "kto":
-        from swiftkit.data.pair_collator import make_kto_collator
-
-        return make_kto_collator(tokenizer, max_length=config.get("max_length"))
-    if data_mode == "prompt":
-        from swiftkit.data.pair_collator import make_prompt_collator
-
-        return make_prompt_collator(tokenizer)
-    from swiftkit.data import make_collator
-
-    return make_collator(tokenizer, padding_free=bool(config.get("padding_free")))
-
-
-def _dtype_flags(dtype: str, cuda: bool) -> dict[str, bool]:
-    return {"bf16": cuda and dtype == "bfloat16", "fp16": cuda and dtype == "float16"}
-
-
 def resolve_run_dir(config: dict[str, Any]) -> str:
     """The folder a run writes to: a resumed checkpoint's run folder, else a new
     ``vN-<timestamp>`` folder under ``output_dir`` (or ``output_dir`` itself with
@@ -115,37 +95,50 @@ def resolve_run_dir(config: dict[str, Any]) -> str:
     return _new_run_dir(config.get("output_dir") or DEFAULTS["output_dir"], config.get("add_version", True))
 
 
-def run_training(
-    config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
-) -> TrainResult:
-    """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`).
 
-    ``callbacks`` are extra ``transformers.TrainerCallback`` objects."""
-    import torch
-    from transformers import TrainingArguments
-    from transformers.utils import logging as hf_logging
 
-    from swiftkit.core.lazy import resolve
-    from swiftkit.core.parallel.env import ParallelEnv, probe_devices
-    from swiftkit.core.registry import get_registry
-    from swiftkit.data import prepare_datasets
-    from swiftkit.parallel.select import build_strategy, strategy_id
-    from swiftkit.train.callbacks import ConsoleProgress, JsonlLogger, plot_loss_curve, read_log
-    from swiftkit.train.plugin_hooks import plugin_callbacks
-    from swiftkit.train.trainer import SwiftTrainer, clean_staging
+# ---------------------------------------------------------------------------------- the steps
 
-    registry = registry or get_registry()
+
+@dataclass
+class _Plan:
+    """What a run trains: the resolved plugins and the completed configuration."""
+
+    config: dict[str, Any]
+    command: str
+    registry: Any
+    model_spec: Any
+    model_dir: str
+    template_id: str
+    tuner_spec: Any
+    tuner: Any
+    objective_id: str
+    objective: Any
+
+
+def _complete_config(config: dict[str, Any]) -> dict[str, Any]:
+    """ms-swift's defaults under the given values; the two keys no run can do without."""
     config = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
     if not config.get("model"):
         raise ConfigError("--model is required (a registered id, a hub id or a local folder)")
     if not config.get("dataset"):
         raise ConfigError("--dataset is required (registered dataset ids or local files)")
+    return config
 
-    # ---- what to train: model, template, tuner, objective -------------------------------
+
+def _default_learning_rate(tuner_spec: Any) -> float:
+    """The learning rate when the user gives none."""
+    return tuner_spec.default_learning_rate or 1e-4
+
+
+def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Plan:
+    """The model, template, tuner and objective the configuration names (the tuner and the
+    objective created with their options)."""
+    from swiftkit.core.lazy import resolve
+
     entry = registry.resolve_model(config["model_type"]) if config.get("model_type") else registry.resolve_model(config["model"])
     model_spec = entry.spec
     model_dir = config["model"] if os.path.isdir(config["model"]) else (model_spec.hf_id or model_spec.ms_id or config["model"])
-    template_id = config.get("template") or model_spec.template
     tuner_spec = registry.get("method", config["train_type"]).spec
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
@@ -154,20 +147,35 @@ def run_training(
         objective_spec, _options(registry, "method", objective_id, config)
     )
     if config.get("learning_rate") is None:
-        config["learning_rate"] = tuner_spec.default_learning_rate or 1e-4
+        config["learning_rate"] = _default_learning_rate(tuner_spec)
+    return _Plan(config=config, command=command, registry=registry, model_spec=model_spec, model_dir=model_dir,
+                 template_id=config.get("template") or model_spec.template, tuner_spec=tuner_spec, tuner=tuner,
+                 objective_id=objective_id, objective=objective)
 
-    # ---- where: processes, devices, strategy ---------------------------------------------
+
+def _parallel_setup(plan: _Plan) -> tuple[Any, str | None, Any]:
+    """Processes, devices and the strategy: ``(env, strategy id, strategy or None)``."""
+    from swiftkit.core.parallel.env import ParallelEnv, probe_devices
+    from swiftkit.parallel.select import build_strategy, strategy_id
+
+    config, command = plan.config, plan.command
     env = ParallelEnv.from_config(config, devices=probe_devices())
     if env.distributed and not ParallelEnv.launched():
         raise ConfigError(f"{env.world_size} processes are asked for: start the run with `swift {command}`, which "
                           "launches them, or under torchrun yourself")
-    sid = strategy_id(config, env, registry)
-    strategy = build_strategy(sid, config, registry) if sid else None
+    sid = strategy_id(config, env, plan.registry)
+    strategy = build_strategy(sid, config, plan.registry) if sid else None
     if strategy is not None:
         strategy.setup_process(env)
+    return env, sid, strategy
 
-    # ---- the run folder ------------------------------------------------------------------
-    resume = config.get("resume_from_checkpoint")
+
+def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tuple[str, dict[str, Any]]:
+    """Create the run folder, clear an interrupted save, write ``args.json`` (not on resume:
+    a resumed run keeps the args it started with). Returns the folder and the record."""
+    from swiftkit.train.trainer import clean_staging
+
+    config = plan.config
     run_dir = resolve_run_dir(config)
     os.makedirs(run_dir, exist_ok=True)
     removed = clean_staging(run_dir) if env.is_main else []
@@ -175,107 +183,93 @@ def run_training(
         console.print(f"removed half-written checkpoint(s) of an interrupted save: {', '.join(removed)}")
     record = {
         **config,
-        "command": command,
-        "model_id": model_spec.id,
-        "model_dir": model_dir,
-        "model_family": model_spec.family,
-        "template": template_id,
-        "objective": objective_id,
+        "command": plan.command,
+        "model_id": plan.model_spec.id,
+        "model_dir": plan.model_dir,
+        "model_family": plan.model_spec.family,
+        "template": plan.template_id,
+        "objective": plan.objective_id,
         "strategy": sid,
         "world_size": env.world_size,
         "run_dir": run_dir,
         "swiftkit_version": __version__,
     }
-    if not resume and env.is_main:  # a resumed run keeps the args it started with
-        with open(os.path.join(run_dir, ARGS_FILE), "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+    _write_args(plan, env, run_dir, record)
+    return run_dir, record
 
-    # ---- trainer arguments (first: they start the process group, and ZeRO-3 must be known
-    # before the model loads so that it loads partitioned) -----------------------------------
-    cuda = torch.cuda.is_available()
-    report_to = config.get("report_to")
-    if report_to is None:
-        import importlib.util
 
-        report_to = ["tensorboard"] if importlib.util.find_spec("tensorboard") else []
-    wants_val = bool(config.get("val_dataset")) or float(config.get("split_dataset_ratio") or 0) > 0
-    arg_fields: dict[str, Any] = dict(
-        output_dir=run_dir,
-        num_train_epochs=config["num_train_epochs"],
-        max_steps=config["max_steps"],
-        per_device_train_batch_size=config["per_device_train_batch_size"],
-        per_device_eval_batch_size=config["per_device_eval_batch_size"],
-        gradient_accumulation_steps=config["gradient_accumulation_steps"],
-        learning_rate=config["learning_rate"],
-        weight_decay=config["weight_decay"],
-        warmup_steps=float(config["warmup_ratio"]) or 0,  # transformers 5: a float in [0, 1) is a ratio
-        lr_scheduler_type=config["lr_scheduler_type"],
-        logging_steps=config["logging_steps"],
-        save_strategy=config.get("save_strategy") or "steps",
-        save_steps=config["save_steps"],
-        save_total_limit=config.get("save_total_limit"),
-        eval_strategy=(config.get("eval_strategy") or "steps") if wants_val else "no",
-        eval_steps=config["eval_steps"],
-        seed=config["seed"],
-        data_seed=config["seed"],
-        optim=config.get("optim") or "adamw_torch",
-        adam_beta1=config.get("adam_beta1", 0.9),
-        adam_beta2=config.get("adam_beta2", 0.999),
-        max_grad_norm=config.get("max_grad_norm", 1.0),
-        dataloader_num_workers=config.get("dataloader_num_workers", 0),
-        remove_unused_columns=False,
-        report_to=report_to,
-        disable_tqdm=True,
-        use_cpu=not cuda,
-        **_dtype_flags(config["torch_dtype"], cuda),
-    )
-    if strategy is not None:
-        arg_fields.update(strategy.trainer_args(env, {
-            **config, "run_dir": run_dir, "world_size": env.world_size,
-            "decoder_layer_cls": model_spec.decoder_layer_cls, "model_family": model_spec.family,
-        }))
-    args = TrainingArguments(**arg_fields)
-    _ = args.device  # initialise the process group now (a no-op for one process)
+def _write_args(plan: _Plan, env: Any, run_dir: str, record: dict[str, Any]) -> None:
+    if plan.config.get("resume_from_checkpoint") or not env.is_main:
+        return
+    with open(os.path.join(run_dir, ARGS_FILE), "w", encoding="utf-8") as fh:
+        json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
 
-    # ---- model, tuner, data --------------------------------------------------------------
+
+def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, Any, Any]:
+    """Load the model and tokenizer through the family's loader, bind the template, let the
+    tuner wrap the model and load a frozen reference when the objective needs one.
+    Returns ``(model, tokenizer, template)``."""
     from transformers import set_seed
+    from transformers.utils import logging as hf_logging
 
+    from swiftkit.core.lazy import resolve
+
+    config, model_spec, model_dir, objective = plan.config, plan.model_spec, plan.model_dir, plan.objective
     set_seed(config["seed"])  # adapter initialisation happens before the Trainer seeds anything
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
     try:
-        load_kwargs = {**tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+        load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
     except OSError as exc:  # not downloaded, offline, or not a checkpoint folder
         raise SwiftkitError(
             f"cannot load model {model_dir!r} (registered as {model_spec.id}): {str(exc).splitlines()[0]} "
             "-- pass a local folder with --model, or allow downloads from the hub"
         ) from exc
-    template = registry.template(template_id, tokenizer=tokenizer)
+    template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
-    model = tuner.prepare(model, model_spec)
-    if getattr(objective, "needs_reference", False) and not hasattr(model, "disable_adapter"):
+    model = plan.tuner.prepare(model, model_spec)
+    if objective.needs_reference and not hasattr(model, "disable_adapter"):
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
-        ref_dir = config.get("ref_model") or model_dir
-        ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+        ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
-    if hasattr(objective, "setup"):  # objectives that need more than batches (online RL: sampling, rewards)
-        objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=config)
-    max_length = config.get("max_length") or model_spec.max_length or getattr(tokenizer, "model_max_length", None)
+    return model, tokenizer, template
+
+
+def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:
+    """Print the trainable and total parameter counts and add them to ``args.json``."""
+    from swiftkit.train.params import count_parameters, describe_parameters
+
+    trainable, total = count_parameters(model)
+    line = describe_parameters(trainable, total)
+    if console is not None and env.is_main:
+        console.print(line)
+    logger.info(line)
+    # not "trainable_parameters": that is the freeze tuner's option (ms-swift's flag), read back on resume
+    record.update(trainable_parameter_count=trainable, total_parameter_count=total)
+    _write_args(plan, env, run_dir, record)
+
+
+def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console: Any) -> Any:
+    """Load, check and tokenize the datasets as the objective's data layout says."""
+    from swiftkit.data import prepare_datasets
+
+    config = plan.config
+    max_length = config.get("max_length") or plan.model_spec.max_length or getattr(tokenizer, "model_max_length", None)
     with args.main_process_first(desc="dataset preparation"):  # the other ranks then read the cache
         data = prepare_datasets(
             dataset=config["dataset"],
             val_dataset=config.get("val_dataset") or [],
             split_dataset_ratio=config.get("split_dataset_ratio") or 0.0,
-            registry=registry,
+            registry=plan.registry,
             template=template,
             tokenizer=tokenizer,
-            mode=objective.data_mode,
+            layout=plan.objective.data_layout(),
             max_length=max_length,
             truncation_strategy=config.get("truncation_strategy", "delete"),
             loss_scale=config.get("loss_scale", "default"),
@@ -288,17 +282,35 @@ def run_training(
         )
     if len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")
+    return data
 
-    if hasattr(tuner, "set_total_steps"):  # schedules over the run (AdaLoRA's rank budget)
-        steps = config["max_steps"]
-        if steps <= 0:
-            import math
 
-            per_epoch = math.ceil(len(data.train) / (config["per_device_train_batch_size"] * config["gradient_accumulation_steps"]))
-            steps = math.ceil(per_epoch * config["num_train_epochs"])
-        tuner.set_total_steps(steps)
+def _total_steps(config: dict[str, Any], train_rows: int) -> int:
+    """The optimizer steps the run will take (``max_steps``, else from epochs and batch size)."""
+    import math
 
-    # ---- trainer -------------------------------------------------------------------------
+    if config["max_steps"] > 0:
+        return int(config["max_steps"])
+    per_epoch = math.ceil(train_rows / (config["per_device_train_batch_size"] * config["gradient_accumulation_steps"]))
+    return math.ceil(per_epoch * config["num_train_epochs"])
+
+
+def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, extra: list[Any] | None) -> list[Any]:
+    """The trainer callbacks: logging.jsonl, the progress line, the objective's, the caller's,
+    then those of plugins implementing ``swift_trainer_callbacks``."""
+    from swiftkit.train.callbacks import ConsoleProgress, JsonlLogger
+    from swiftkit.train.plugin_hooks import plugin_callbacks
+
+    return [JsonlLogger(run_dir), ConsoleProgress(console), *plan.objective.callbacks(), *(extra or []),
+            *plugin_callbacks(record, run_dir, plan.registry)]
+
+
+def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any, env: Any, strategy: Any,
+                   callbacks: list[Any]) -> Any:
+    from transformers.trainer_callback import PrinterCallback
+
+    from swiftkit.train.trainer import SwiftTrainer
+
     has_val = data.val is not None and len(data.val) > 0
     if not has_val and args.eval_strategy != "no":
         from transformers.trainer_utils import IntervalStrategy
@@ -311,19 +323,26 @@ def run_training(
         args=args,
         train_dataset=data.train,
         eval_dataset=data.val if has_val else None,
-        data_collator=_collator(objective.data_mode, tokenizer, config),
+        data_collator=plan.objective.make_collator(tokenizer, plan.config),
         processing_class=tokenizer,
-        objective=objective,
-        tuner=tuner,
-        callbacks=[JsonlLogger(run_dir), ConsoleProgress(console), *getattr(objective, "callbacks", list)(), *(callbacks or []), *plugin_callbacks(record, run_dir, registry)],
+        objective=plan.objective,
+        tuner=plan.tuner,
+        callbacks=callbacks,
     )
-    from transformers.trainer_callback import PrinterCallback
-
     trainer.remove_callback(PrinterCallback)  # the rich progress line and logging.jsonl replace it
+    return trainer
+
+
+def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any, data: Any) -> TrainResult:
+    """Train (resuming if asked), make sure the last step is a checkpoint, plot the loss."""
+    from swiftkit.train.callbacks import plot_loss_curve, read_log
+
     output = trainer.train(resume_from_checkpoint=resume or None)
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
     if not os.path.isdir(last):  # the final step always lands in a checkpoint
         trainer._save_checkpoint(trainer.model, trial=None)
+        # as the Trainer does after its own saves: observers (swift_checkpoint_saved) see this one too
+        trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
     if env.is_main:
         plot_loss_curve(run_dir)
     return TrainResult(
@@ -336,3 +355,27 @@ def run_training(
         wrapped_as=type(trainer.model_wrapped).__name__,
         sharded_params=sum(type(p.data).__name__ == "DTensor" for p in trainer.model.parameters()),
     )
+
+
+def run_training(
+    config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
+) -> TrainResult:
+    """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`).
+
+    ``callbacks`` are extra ``transformers.TrainerCallback`` objects."""
+    from swiftkit.core.registry import get_registry
+    from swiftkit.train.arguments import training_arguments
+
+    registry = registry or get_registry()
+    plan = _resolve_plugins(registry, command, _complete_config(config))
+    env, sid, strategy = _parallel_setup(plan)
+    run_dir, record = _prepare_run_dir(plan, env, sid, console)
+    args = training_arguments(plan.config, run_dir=run_dir, env=env, strategy=strategy, model_spec=plan.model_spec)
+    model, tokenizer, template = _load_model(plan, env, strategy, args)
+    # objectives that need more than batches (online RL: sampling, rewards; a reward model's head)
+    plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=plan.config)
+    _record_parameters(plan, env, model, run_dir, record, console)
+    data = _prepare_data(plan, template, tokenizer, args, console)
+    plan.tuner.set_total_steps(_total_steps(plan.config, len(data.train)))  # schedules over the run (AdaLoRA)
+    trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
+    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data)

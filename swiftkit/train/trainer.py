@@ -36,7 +36,7 @@ class SwiftTrainer(Trainer):
         super().__init__(*args, **kwargs)
         # transformers skips dividing by the accumulation steps for models that take loss
         # kwargs; whether that is right depends on how the objective reduces its loss
-        self.model_accepts_loss_kwargs = bool(getattr(objective, "token_normalized_loss", False))
+        self.model_accepts_loss_kwargs = bool(objective.token_normalized_loss)
 
     # ------------------------------------------------------------------ loss and metrics
 
@@ -77,7 +77,7 @@ class SwiftTrainer(Trainer):
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         sampler = super()._get_train_sampler(train_dataset)
-        repeats = int(getattr(self.objective, "batch_repeats", 1) or 1)
+        repeats = int(self.objective.batch_repeats or 1)
         if sampler is None or repeats <= 1:
             return sampler
         from swiftkit.train.samplers import RepeatBlocks

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from swiftkit.core.data.layout import DataLayout
     from swiftkit.core.specs import MethodSpec
 
 
@@ -38,19 +39,31 @@ class Tuner(Method):
         learning rate of B)."""
         return None
 
+    def set_total_steps(self, total_steps: int) -> None:
+        """Called once before training with the number of optimizer steps the run will take
+        (schedules over the run: AdaLoRA's rank budget). Default: nothing."""
+
     def save_pretrained(self, model: Any, output_dir: str) -> None:
         """Write what a later run needs to rebuild the trained model (adapters or weights)."""
         model.save_pretrained(output_dir)
 
 
 class Objective(Method):
-    """Decides what is optimised."""
+    """Decides what is optimised.
 
-    #: canonical columns a batch row must carry (``messages``, ``text``, ``rejected_response`` ...)
+    Only :meth:`compute_loss` is required. Every other member has a no-op default, and the
+    training run (:func:`swiftkit.train.run.run_training`) uses each of them unconditionally,
+    in this order: ``needs_reference`` (after the tuner wrapped the model), :meth:`setup`,
+    :meth:`data_layout` (data preparation), :meth:`make_collator`, :meth:`callbacks`,
+    ``token_normalized_loss`` and ``batch_repeats`` (the trainer), :meth:`compute_loss`.
+    """
+
+    #: canonical columns a batch row must carry (``messages``, ``text``, ``rejected_response`` ...);
+    #: documentation for ``swift list``/guides, not checked by the pipeline (the layout checks rows)
     required_columns: tuple[str, ...] = ()
 
-    #: what the data pipeline feeds this objective: "sft" (conversations with labels on
-    #: assistant replies) or "pt" (plain text, every token a label)
+    #: the layout of the plain objectives, when :meth:`data_layout` is not overridden: "sft"
+    #: (conversations with labels on assistant replies) or "pt" (plain text, every token a label)
     data_mode: str = "sft"
 
     #: True when ``compute_loss`` divides a token sum by ``num_items_in_batch`` (the label
@@ -59,13 +72,44 @@ class Objective(Method):
     #: accumulation steps and data parallelism averages gradients over processes)
     token_normalized_loss: bool = False
 
-    # Optional hooks, looked up with getattr by the training run:
-    #   needs_reference: bool           -- give the objective ``ref_model`` (a frozen copy) when
-    #                                      the tuner has no adapter to switch off
-    #   setup(model=, tokenizer=, template=, registry=, config=)
-    #                                   -- before the data is prepared (online RL: engine, rewards)
-    #   callbacks() -> list[TrainerCallback]
-    #                                   -- extra Trainer callbacks (close an engine on train end)
+    #: True when ``compute_loss`` compares against a frozen reference model. With a tuner that
+    #: has an adapter to switch off the reference is the adapter-less model (nothing is set);
+    #: otherwise the run loads a frozen copy (``--ref_model``, else the base model) into
+    #: :attr:`ref_model` before :meth:`setup`
+    needs_reference: bool = False
+
+    #: the frozen reference model the run loaded (see :attr:`needs_reference`), else None
+    ref_model: Any = None
+
+    #: how many optimizer steps reuse each batch (online RL reuses one rollout): the trainer
+    #: yields every block of ``batch * accumulation * processes`` sample indices this many
+    #: times in a row. Read once, when the train sampler is built. 1: each batch once
+    batch_repeats: int = 1
+
+    def setup(self, *, model: Any, tokenizer: Any, template: Any, registry: Any, config: dict[str, Any]) -> None:
+        """Called once after the tuner prepared ``model`` and before the data is prepared
+        (online RL starts its sampling engine and reward functions here). Raise
+        :class:`~swiftkit.core.errors.SwiftkitError` with the reason to stop the run. Default:
+        nothing. Implementations should accept ``**kwargs``: later versions may pass more."""
+
+    def data_layout(self) -> DataLayout:
+        """The rows this objective trains on: formats, conversion, encoding, collation
+        (:class:`~swiftkit.core.data.layout.DataLayout`). Called before data preparation.
+
+        Default: the machinery's layout for :attr:`data_mode` ("sft" or "pt")."""
+        from swiftkit.core.lazy import resolve
+
+        return resolve("swiftkit.data.layouts:layout_for_mode")(self.data_mode)
+
+    def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
+        """The trainer's ``data_collator`` for this objective's encoded rows. Default: the
+        :meth:`data_layout`'s collator."""
+        return self.data_layout().make_collator(tokenizer, config)
+
+    def callbacks(self) -> list[Any]:
+        """Extra ``transformers.TrainerCallback`` objects for the run (close an engine when
+        training ends ...). Called once, when the trainer is built. Default: none."""
+        return []
 
     @abstractmethod
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:

@@ -204,6 +204,9 @@ class QueryResponseConverter(ChatConverter):
 class TextConverter(RowConverter):
     """``{"text"}`` for pre-training: returns ``{"text": ...}``; blank text is an error."""
 
+    #: the data layouts this format feeds (plain text: pre-training only)
+    modes: tuple[str, ...] = ("pt",)
+
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
         text = required_str(row, "text")
         if not text.strip():
@@ -214,8 +217,8 @@ class TextConverter(RowConverter):
 # ------------------------------------------------------------------------------ preference data
 #
 # Converters for preference training (DPO/ORPO/SimPO/CPO: pairs; KTO: labelled completions;
-# GRPO/PPO: prompts). Their ``modes`` say which ``prepare_datasets`` mode they serve; format
-# detection in ``sft``/``pt`` mode never picks them. Canonical forms (the prompt always ends
+# GRPO/PPO: prompts). Their ``modes`` name the data layouts they feed (see
+# swiftkit.core.data.layout); the plain layouts (``sft``/``pt``) never pick them. Canonical forms (the prompt always ends
 # with a user message):
 #
 # - pairs: ``{"messages": prompt, "chosen": str, "rejected": str}``
@@ -251,7 +254,7 @@ def _parse_messages(value: Any, field: str) -> list[tuple[str, str, str, str]]:
 class PreferenceConverter(ChatConverter):
     """Shared checks of the preference converters (prompt, response, label)."""
 
-    #: the ``prepare_datasets`` modes this format serves
+    #: the ids of the data layouts this format feeds
     modes: tuple[str, ...] = ("preference",)
     require_response = False
 

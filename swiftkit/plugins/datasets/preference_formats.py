@@ -1,8 +1,8 @@
 """Preference dataset formats (DPO-style pairs, KTO, prompt-only for GRPO): data only (the
 converters live in :mod:`swiftkit.plugins.datasets.converters`, imported on first use).
 
-Each converter's ``modes`` names the ``prepare_datasets`` mode it serves (``preference``,
-``kto``, ``prompt``); ``sft``/``pt`` format detection never picks these formats.
+Each converter's ``modes`` names the data layout it feeds (``preference``, ``kto``,
+``prompt``: :mod:`swiftkit.data.preference`); the plain layouts never pick these formats.
 """
 
 from __future__ import annotations

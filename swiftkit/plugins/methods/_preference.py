@@ -285,10 +285,15 @@ class PreferenceObjective(Objective):
     needs_beta: bool = True
     #: rows carry a conversation and a rejected reply (ms-swift's ``rejected_response``)
     required_columns: tuple[str, ...] = ("messages", "rejected_response")
-    data_mode: str = "preference"
 
     #: set by the trainer for full fine-tuning (a frozen copy of the initial policy)
     ref_model: Any = None
+
+    def data_layout(self) -> Any:
+        """Pairs: ``chosen_*`` / ``rejected_*`` rows (:mod:`swiftkit.data.preference`)."""
+        from swiftkit.data.preference import PreferenceLayout
+
+        return PreferenceLayout()
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
         super().__init__(spec, options)

@@ -254,7 +254,6 @@ class OnlineObjective(Objective):
     engine, seeded sampling, rollout reuse and teardown. Subclasses build a rollout from a
     batch (``make_rollout``) and compute the loss on it."""
 
-    data_mode: str = "prompt"
     required_columns = ("messages",)
     ref_model: Any = None
     #: the sampling temperature when the run config leaves ``--temperature`` unset
@@ -277,6 +276,13 @@ class OnlineObjective(Objective):
         self._calls = 0
         self._schedule: ReuseSchedule | None = None
         self._slots: list[Any] = []
+
+    def data_layout(self) -> Any:
+        """Prompts, with the dataset's other columns kept for the rewards
+        (:class:`swiftkit.data.preference.PromptLayout`)."""
+        from swiftkit.data.preference import PromptLayout
+
+        return PromptLayout()
 
     def _opt(self, key: str, fallback: Any) -> Any:
         return option_value(self.options, self.spec, key, fallback)

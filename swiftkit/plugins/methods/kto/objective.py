@@ -31,7 +31,12 @@ class KtoObjective(PreferenceObjective):
 
     method = "kto"
     required_columns = ("messages", "label")
-    data_mode = "kto"
+
+    def data_layout(self) -> Any:
+        """Labelled completions (:class:`swiftkit.data.preference.KTOLayout`)."""
+        from swiftkit.data.preference import KTOLayout
+
+        return KTOLayout()
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
         super().__init__(spec, options)

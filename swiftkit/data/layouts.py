@@ -1,0 +1,198 @@
+"""The two plain data layouts and the helpers layouts share (public: plugin layouts use them).
+
+- :class:`SFTLayout` (``sft``): conversations; ``template.encode`` puts labels on the
+  assistant replies as ``loss_scale`` says.
+- :class:`PTLayout` (``pt``): plain text, every token a label (tokenized with the tokenizer's
+  own special tokens, ending with eos); a conversation is encoded by the template with
+  ``loss_scale="all"``.
+
+Both produce ``input_ids`` / ``labels``, may be packed, and batch through
+:func:`swiftkit.data.collator.make_collator`. :func:`layout_for_mode` maps an objective's
+``data_mode`` to one of them (the default of ``Objective.data_layout``).
+
+Over-long rows: ``delete`` drops them (:class:`~swiftkit.core.data.layout.RowTooLong`);
+``left`` / ``right`` keep the last / first ``max_length`` tokens. A row whose labels are all
+-100 afterwards (the first label never counts: no token predicts it) is dropped
+(:class:`~swiftkit.core.data.layout.RowHasNoLabels`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swiftkit.core.data.errors import DatasetError
+from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
+from swiftkit.core.errors import RowError
+
+IGNORE_INDEX = -100
+
+__all__ = [
+    "IGNORE_INDEX", "PTLayout", "SFTLayout", "count_trainable", "ids_feature", "layout_for_mode",
+    "messages_feature", "plain_messages", "truncate",
+]
+
+
+# ------------------------------------------------------------------------------ shared helpers
+
+
+def messages_feature() -> Any:
+    """The ``datasets`` feature of a canonical message list."""
+    import datasets
+
+    from swiftkit.data.steps import _list
+
+    return _list({"role": datasets.Value("string"), "content": datasets.Value("string")})
+
+
+def ids_feature() -> Any:
+    """The ``datasets`` feature of a token-id list."""
+    import datasets
+
+    from swiftkit.data.steps import _list
+
+    return _list(datasets.Value("int32"))
+
+
+def plain_messages(messages: Any) -> list[dict[str, str]]:
+    """Canonical messages reduced to ``role`` / ``content`` (what the converted column holds)."""
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def truncate(ids: list[int], labels: list[int], max_length: int | None, strategy: str) -> tuple[list[int], list[int], bool]:
+    """Apply ``max_length``: ``(ids, labels, truncated)``; raises
+    :class:`~swiftkit.core.data.layout.RowTooLong` under the ``delete`` strategy."""
+    if max_length is None or len(ids) <= max_length:
+        return ids, labels, False
+    if strategy == "delete":
+        raise RowTooLong(f"{len(ids)} tokens > max_length {max_length}")
+    if strategy == "left":
+        return ids[-max_length:], labels[-max_length:], True
+    return ids[:max_length], labels[:max_length], True
+
+
+def count_trainable(labels: list[int]) -> int:
+    """Label tokens that carry a loss (the first never does: no token predicts it)."""
+    return sum(1 for x in labels[1:] if x != IGNORE_INDEX)
+
+
+def _collator(tokenizer: Any, config: dict[str, Any]) -> Any:
+    from swiftkit.data.collator import make_collator
+
+    return make_collator(tokenizer, padding_free=bool(config.get("padding_free")))
+
+
+# ------------------------------------------------------------------------------ sft
+
+
+class SFTLayout(DataLayout):
+    """Conversations, loss on the assistant replies (``template.encode`` with ``loss_scale``)."""
+
+    id = "sft"
+    packable = True
+    accepts_plain_formats = True
+
+    def detects(self, format_id: str, converter: Any) -> bool:
+        return self.accepts(format_id, converter) or "pt" in (self.format_modes(converter) or ())
+
+    def refusal(self, format_id: str, converter: Any) -> str:
+        if "pt" in (self.format_modes(converter) or ()):
+            return (f"format {format_id!r} is plain text for pre-training; `swift sft` needs conversations "
+                    "(messages, sharegpt, alpaca, query/response); use `swift pt` for plain text")
+        return super().refusal(format_id, converter)
+
+    def converted_features(self, raw_features: Any) -> dict[str, Any]:
+        return {"messages": messages_feature()}
+
+    def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
+        result = _converted(converter, row)
+        if "messages" in result:
+            return {"messages": plain_messages(result["messages"])}
+        if "text" in result:
+            raise RowError("text", "plain text has no conversation to train on with sft; use `swift pt`")
+        raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
+
+    def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
+        return {"input_ids": ids_feature(), "labels": ids_feature()}
+
+    def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
+        enc = settings.template.encode(settings.tokenizer, row["messages"], loss_scale=settings.loss_scale)
+        return list(enc["input_ids"]), list(enc["labels"])
+
+    def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
+        try:
+            ids, labels = self.tokens(row, settings)
+            if len(ids) != len(labels):
+                raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
+        except RowError:
+            raise
+        except Exception as exc:  # template errors name the message index
+            raise RowError("messages" if row.get("messages") else "text", str(exc)) from exc
+        ids, labels, truncated = truncate(ids, labels, settings.max_length, settings.truncation_strategy)
+        trainable = count_trainable(labels)
+        if trainable == 0:
+            raise RowHasNoLabels("no trainable token" + (" left after truncation" if truncated else ""))
+        return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
+
+    def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
+        return _collator(tokenizer, config)
+
+
+# ------------------------------------------------------------------------------ pt
+
+
+class PTLayout(SFTLayout):
+    """Plain text (or conversations), every token a label."""
+
+    id = "pt"
+    needs_template = False
+
+    def detects(self, format_id: str, converter: Any) -> bool:
+        return self.accepts(format_id, converter)
+
+    def refusal(self, format_id: str, converter: Any) -> str:
+        return DataLayout.refusal(self, format_id, converter)
+
+    def converted_features(self, raw_features: Any) -> dict[str, Any]:
+        import datasets
+
+        return {"messages": messages_feature(), "text": datasets.Value("string")}
+
+    def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
+        result = _converted(converter, row)
+        if "messages" in result:
+            return {"messages": plain_messages(result["messages"]), "text": ""}
+        if "text" in result:
+            return {"messages": [], "text": result["text"]}
+        raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
+
+    def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
+        if row.get("messages"):
+            enc = settings.template.encode(settings.tokenizer, row["messages"], loss_scale="all")
+            return list(enc["input_ids"]), list(enc["labels"])
+        tokenizer = settings.tokenizer
+        ids = list(tokenizer(row["text"], add_special_tokens=True)["input_ids"])
+        eos = getattr(tokenizer, "eos_token_id", None)
+        if isinstance(eos, int) and (not ids or ids[-1] != eos):
+            ids.append(eos)
+        return ids, list(ids)
+
+
+def _converted(converter: Any, row: dict[str, Any]) -> dict[str, Any]:
+    result = converter.convert(row)
+    if not isinstance(result, dict):
+        raise RowError("(row)", f"the converter returned {type(result).__name__}, not a dict")
+    return result
+
+
+_PLAIN: dict[str, type[DataLayout]] = {"sft": SFTLayout, "pt": PTLayout}
+
+
+def layout_for_mode(mode: str) -> DataLayout:
+    """The layout of an objective that declares only ``data_mode`` ("sft" or "pt")."""
+    try:
+        return _PLAIN[mode]()
+    except KeyError:
+        raise DatasetError(
+            f"unknown data mode {mode!r}; `data_mode` is {' or '.join(map(repr, _PLAIN))} -- an objective with "
+            "other rows returns its own layout from data_layout() (swiftkit.core.data.layout.DataLayout)"
+        ) from None
