@@ -111,6 +111,9 @@ def _init_weights(value: Any) -> bool | str:
 class LoraTuner(Tuner):
     """Wraps a model with peft LoRA adapters; only the adapters (and ``modules_to_save``) train."""
 
+    #: the freshly initialised adapter after a PiSSA / OLoRA initialisation (see save_pretrained)
+    _initial_adapter_dir: str | None = None
+
     def option(self, key: str) -> Any:
         """The option's value, or the default declared in the spec's option schema."""
         value = self.options.get(key)
@@ -175,15 +178,14 @@ class LoraTuner(Tuner):
         finally:
             config.init_lora_weights = init
 
-    def save_pretrained(self, model: Any, output_dir: str) -> None:
+    def save_pretrained(self, model: Any, output_dir: str, state_dict: dict[str, Any] | None = None) -> None:
         """Write the adapter. After a PiSSA / OLoRA initialisation (which subtracts the initial
         adapter from the base weights) it is converted to a plain LoRA adapter of twice the rank
         that applies to the original, unmodified base model."""
-        initial = getattr(self, "_initial_adapter_dir", None)
-        if initial is None:
-            model.save_pretrained(output_dir)
-        else:
-            model.save_pretrained(output_dir, path_initial_model_for_weight_conversion=initial)
+        kwargs: dict[str, Any] = {} if state_dict is None else {"state_dict": state_dict}
+        if self._initial_adapter_dir is not None:
+            kwargs["path_initial_model_for_weight_conversion"] = self._initial_adapter_dir
+        model.save_pretrained(output_dir, **kwargs)
 
 
 def _mutates_base(init: Any) -> bool:
