@@ -117,11 +117,10 @@ class PtEngine(InferEngine):
         self._token_texts: dict[int, str] = {}
         self._gen_counters = {"generate_calls": 0}
         self._closed = False
-        self.max_batch_size = int(self._option("max_batch_size", 16))
         self._scheduler = Scheduler(
             self._run_batch,
             self._group_of,
-            max_batch_size=self.max_batch_size,
+            max_batch_size=int(self._option("max_batch_size", 16)),
             wait_s=float(self._option("batch_wait_ms", 10)) / 1000.0,
         )
 
