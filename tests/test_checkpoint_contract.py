@@ -302,3 +302,26 @@ def test_engines_that_load_by_path_get_the_folder_or_refuse(registry, base_model
     source = ModelSource(model_dir=base_model, loader=loader, tuner=tuner, checkpoint_dir=str(tmp_path))
     with pytest.raises(SwiftkitError, match=r"engine 'by-path' loads a model folder itself.*swift export --model"):
         PathEngine.create(spec, source, None, {})
+
+
+# ----------------------------------------------------------------------------- LoRA with PiSSA
+
+
+def test_pissa_resume_reads_the_training_form(registry, base_model, data, tmp_path):
+    """The checkpoint's adapter is converted for the original base; resuming restores the
+    adapter in its training form (kept beside it) and continues the same run."""
+    import torch
+    from safetensors.torch import load_file
+
+    args = ("--train_type", "lora", "--init_lora_weights", "pissa", "--lora_rank", "4", "--save_steps", "3")
+    whole = train(registry, base_model, data["train"], tmp_path / "whole", *args, steps=6)
+    form = os.path.join(whole.run_dir, "checkpoint-3", "training_form")
+    assert os.path.isfile(os.path.join(form, "adapter_model.safetensors"))
+    cut = tmp_path / "cut"
+    shutil.copytree(whole.run_dir, cut)
+    shutil.rmtree(cut / "checkpoint-6")
+    train(registry, base_model, data["train"], cut, *args, "--resume_from_checkpoint", str(cut / "checkpoint-3"), steps=6)
+    a = load_file(os.path.join(whole.run_dir, "checkpoint-6", "training_form", "adapter_model.safetensors"))
+    b = load_file(str(cut / "checkpoint-6" / "training_form" / "adapter_model.safetensors"))
+    for key in a:
+        torch.testing.assert_close(b[key], a[key])
