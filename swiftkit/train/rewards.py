@@ -31,7 +31,7 @@ RewardCallable = Callable[..., list[float]]
 
 def reward_options(spec: Any, options: dict[str, Any] | None) -> dict[str, Any]:
     """The values of the keys in ``spec.options``, from ``options`` or the schema defaults."""
-    props = (getattr(spec, "options", None) or {}).get("properties", {})
+    props = (spec.options or {}).get("properties", {})
     options = options or {}
     out: dict[str, Any] = {}
     for key, schema in props.items():
