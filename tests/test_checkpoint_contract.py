@@ -226,7 +226,8 @@ def test_freeze_checkpoint_infers_and_exports_like_the_trained_model(freeze_run,
     swift("export", "--model", checkpoint, "--output_dir", str(tmp_path / "merged"))
     merged = tmp_path / "merged"
     assert (merged / "config.json").is_file() and (merged / "model.safetensors").is_file()
-    assert json.loads((merged / "args.json").read_text())["merged_from"]["adapter"] == checkpoint
+    merged_from = json.loads((merged / "args.json").read_text())["merged_from"]
+    assert merged_from["adapter"] == checkpoint and merged_from["tuner"] == "freeze"
     assert infer_results(str(merged), data["val"], tmp_path / "merged.jsonl") == trained
 
 
@@ -325,3 +326,24 @@ def test_pissa_resume_reads_the_training_form(registry, base_model, data, tmp_pa
     b = load_file(str(cut / "checkpoint-6" / "training_form" / "adapter_model.safetensors"))
     for key in a:
         torch.testing.assert_close(b[key], a[key])
+
+
+def test_checkpoint_of_an_uninstalled_tuner(registry, base_model, tmp_path):
+    """A complete model folder is served whatever tuner wrote it; a checkpoint only its tuner
+    can read names the missing tuner."""
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.infer.factory import resolve_model
+
+    run_args = {"train_type": "gone", "model_dir": base_model, "model_id": MODEL, "template": "qwen2_5"}
+    complete = tmp_path / "complete" / "checkpoint-1"
+    shutil.copytree(base_model, complete)
+    (complete / "args.json").write_text(json.dumps(run_args))
+    resolved = resolve_model({"model": str(complete)}, registry)
+    assert resolved.trained_checkpoint is None and resolved.model_dir == str(complete)
+
+    partial = tmp_path / "partial" / "checkpoint-1"
+    partial.mkdir(parents=True)
+    (partial / "args.json").write_text(json.dumps(run_args))
+    (partial / "head.safetensors").write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"trained with tuner 'gone'.*not installed"):
+        resolve_model({"model": str(partial)}, registry)

@@ -48,6 +48,18 @@ def checkpoint_tuner(run_args: dict[str, Any], registry: Any, where: str) -> Tun
     return resolve(entry.spec.impl, entry.spec.REFS["impl"])(entry.spec, options)
 
 
+def trained_model_dir(checkpoint_dir: str, run_args: dict[str, Any], registry: Any) -> str | None:
+    """The folder that alone is the checkpoint's trained model, as its tuner says, or None
+    (rebuild with ``load_trained``). A complete model folder whose tuner is no longer installed
+    is still served as it is; anything else needs the tuner."""
+    train_type = run_args.get("train_type")
+    if train_type and ("method", train_type) not in registry:
+        folder = DefaultTuner().trained_model_dir(checkpoint_dir)
+        if folder is not None:
+            return folder
+    return checkpoint_tuner(run_args, registry, checkpoint_dir).trained_model_dir(checkpoint_dir)
+
+
 def model_source(resolved: Any, registry: Any) -> Any:
     """The :class:`~swiftkit.core.engines.interface.ModelSource` engines load ``resolved`` from:
     the family's model loader, plus the checkpoint's tuner when only it can rebuild the model."""

@@ -85,9 +85,9 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
     trained_checkpoint = None
     if model and os.path.isdir(model) and run_args.get("train_type") and model == config.get("model"):
         # a training checkpoint: its tuner says whether the folder is the model or must be rebuilt
-        from swiftkit.infer.checkpoint import checkpoint_tuner
+        from swiftkit.infer.checkpoint import trained_model_dir
 
-        if checkpoint_tuner(run_args, registry, model).trained_model_dir(model) is None:
+        if trained_model_dir(model, run_args, registry) is None:
             trained_checkpoint, model = model, run_args.get("model_dir") or run_args.get("model")
             if not model:
                 raise ConfigError(f"--model {trained_checkpoint}: its args.json names no base model (model_dir)")
