@@ -4,9 +4,10 @@ engine, ``swift infer`` and the OpenAI-compatible server share.
 ``swift infer`` / ``deploy`` create an engine with :meth:`InferEngine.create`, handing it a
 :class:`ModelSource`: the model's folder, the family's model loader and, for a checkpoint only
 its tuner can read, that tuner. The default ``create`` calls ``impl(spec, model_dir, template,
-options)`` (the Plugin API 1.0 constructor); heavy libraries are imported in ``__init__``. Chat requests are rendered with the model's registered template
-(the same one used in training: ``template.render(messages, add_generation_prompt=True)``);
-completion requests send their prompt as it is.
+options)`` (the Plugin API 1.0 constructor); heavy libraries are imported in ``__init__``.
+Chat requests are rendered with the model's registered template (the same one used in
+training: ``template.render(messages, add_generation_prompt=True)``); completion requests send
+their prompt as it is.
 
 Synchronous calls (``infer``, ``stream``) serve ``swift infer``; the asynchronous ones
 (``infer_async``, ``stream_async``) serve the HTTP server, where requests arrive concurrently:
@@ -251,5 +252,5 @@ class InferEngine(ABC):
         """Release the model and any worker (threads, processes).
 
         Called once when ``swift infer`` / ``deploy`` (or an online-RL run) is done with the
-        engine; no request arrives afterwards. The default releases nothing. Must not raise for
-        an engine already closed."""
+        engine; no request arrives afterwards. The default releases nothing. A second call
+        must be harmless."""
