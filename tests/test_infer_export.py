@@ -452,20 +452,29 @@ def test_merge_with_tied_embeddings_matches_adapter(tmp_path, registry, data):
 
 @pytest.mark.parametrize("init", ["pissa", "pissa_niter_4"])
 def test_pissa_checkpoint_merges_or_is_refused(init, base_model, data, registry, tmp_path):
-    """A PiSSA checkpoint holds the adapter in training form (base minus the initial adapter);
-    peft redoes an exact SVD on loading, so the merge is right; a randomised SVD cannot be redone."""
+    """Training checkpoints go through the LoRA tuner's save_pretrained, which converts a PiSSA
+    adapter (trained on the base minus the initial adapter) into a plain adapter of the original
+    base: even a randomised SVD (``pissa_niter_*``), which cannot be redone on loading, merges
+    right. The training form stays beside it for resume. An adapter still in training form with
+    a randomised SVD is refused."""
+    import json
+
     from swiftkit.core.errors import SwiftkitError
 
     checkpoint = str(_train(registry, base_model, data["train"], tmp_path / "run", steps=8,
                             extra=("--target_modules", "all-linear", "--lora_rank", "8", "--init_lora_weights", init)))
+    assert os.path.isfile(os.path.join(checkpoint, "training_form", "adapter_config.json"))
     out = tmp_path / "merged"
-    if init == "pissa":
-        assert swift("export", "--model", checkpoint, "--merge_lora", "--output_dir", str(out)).exit_code == 0
-        _assert_same_logits(str(out), base_model, checkpoint)
-    else:
+    assert swift("export", "--model", checkpoint, "--merge_lora", "--output_dir", str(out)).exit_code == 0
+    _assert_same_logits(str(out), base_model, checkpoint)
+    if init != "pissa":
+        training_form = os.path.join(checkpoint, "training_form")
+        with open(os.path.join(training_form, "adapter_config.json")) as fh:
+            assert json.load(fh)["init_lora_weights"] == init
         with pytest.raises(SwiftkitError, match="cannot be redone"):
-            swift("export", "--model", checkpoint, "--merge_lora", "--output_dir", str(out))
-        assert not out.exists()
+            swift("export", "--model", base_model, "--adapters", training_form, "--merge_lora",
+                  "--output_dir", str(tmp_path / "refused"))
+        assert not (tmp_path / "refused").exists()
 
 
 # ------------------------------------------------------------------------------ reading rows

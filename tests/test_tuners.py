@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import subprocess
 import sys
 
@@ -242,8 +243,22 @@ def test_freeze_trains_chosen_layers_only(reg, tiny_dir, batch, model_spec, tmp_
     after = dict(model.named_parameters())
     changed = {n for n in before if not torch.equal(before[n], after[n])}
     assert changed == expected  # the frozen weights did not move
-    tuner.save_pretrained(model, str(tmp_path))  # the whole model: there is no adapter
-    torch.testing.assert_close(logits(load_base(tmp_path), batch), logits(model, batch))
+    # the checkpoint holds only what trained, and the tuner reads it back onto a fresh base
+    tuner.save_pretrained(model, str(tmp_path))
+    from safetensors.torch import load_file
+
+    assert sorted(os.listdir(tmp_path)) == ["trained_weights.safetensors"]
+    assert set(load_file(str(tmp_path / "trained_weights.safetensors"))) == expected
+    assert tuner.trained_model_dir(str(tmp_path)) is None  # not a model folder by itself
+    reloaded = tuner.load_trained(load_base(tiny_dir), str(tmp_path))
+    assert not trainable(reloaded)
+    torch.testing.assert_close(logits(reloaded, batch), logits(model, batch))
+    # resume: restored in place into a freshly prepared model
+    fresh = tuner.prepare(load_base(tiny_dir), model_spec)
+    assert tuner.restore_checkpoint(fresh, str(tmp_path)) is True
+    torch.testing.assert_close(logits(fresh, batch), logits(model, batch))
+    with pytest.raises(SwiftkitError, match="no trained_weights.safetensors"):
+        tuner.load_trained(load_base(tiny_dir), str(tiny_dir))
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,10 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     if adapters:
         after = ask(result.last_checkpoint)
     else:
-        engine = registry.impl("engine", "pt")(engine_spec, result.last_checkpoint, template, {})
+        from swiftkit.infer.factory import create_engine
+
+        # read back by the checkpoint's own tuner, as `swift infer --model CHECKPOINT` does
+        engine, _ = create_engine({"model": result.last_checkpoint, "infer_backend": "pt"}, registry)
         after = [a.text for a in engine.infer([ChatRequest([r["messages"][0]], sampling) for r in evals])]
 
     expected = [r["messages"][1]["content"] for r in evals]

@@ -3,12 +3,14 @@
     swift export --model output/v0-xxx/checkpoint-100 --merge_lora            # -> checkpoint-100-merged
     swift export --model Qwen/Qwen2.5-7B-Instruct --adapters ckpt --merge_lora --output_dir merged --overwrite
     swift export --model output/v0-xxx/checkpoint-100                        # ZeRO shards -> checkpoint-100-consolidated
+    swift export --model output/v0-xxx/checkpoint-100                        # freeze's trained weights -> checkpoint-100-merged
 
 ``--merge_lora`` writes the base with the adapter merged, its tokenizer carrying the training
 template as ``chat_template`` (checked to render the same prompts), and an ``args.json``;
 see :mod:`swiftkit.export.merge`. Without it, a checkpoint a sharded strategy wrote
 (DeepSpeed ZeRO) is gathered into ``<checkpoint>-consolidated``
-(:mod:`swiftkit.export.consolidate`).
+(:mod:`swiftkit.export.consolidate`), and a checkpoint only its tuner can read back (``freeze``
+saves just the weights it trained) is written out whole like ``--merge_lora`` does.
 """
 
 from __future__ import annotations
@@ -59,5 +61,5 @@ def run_export(args: list[str]) -> None:
 @click.command("export", context_settings=_SETTINGS, add_help_option=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def export_command(args: tuple[str, ...]) -> None:
-    """Merge a LoRA checkpoint into a full model folder (--merge_lora)."""
+    """Write a training checkpoint as a complete model folder (--merge_lora for adapters)."""
     run_export(list(args))

@@ -107,7 +107,7 @@ def run_infer(args: list[str]) -> None:
         from swiftkit.infer.batch import default_result_path, infer_rows
 
         result_path = config.get("result_path") or default_result_path(_checkpoint_folder(config, resolved))
-        batch_size = int(config.get("max_batch_size") or getattr(engine, "max_batch_size", None) or 16)
+        batch_size = int(config.get("max_batch_size") or engine.max_batch_size or 16)
         stats = infer_rows(engine, rows, sampling=sampling, result_path=result_path, adapter=adapter, system=system,
                            batch_size=batch_size)
         out.print(f"[bold green]done[/bold green]: {stats.rows} rows in {stats.elapsed:.2f} s, "

@@ -49,6 +49,12 @@ def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> Ex
         raise ConfigError(f"--model {checkpoint!r}: not a checkpoint folder")
     found = gathered_state(checkpoint, registry)
     if found is None:
+        from swiftkit.export.merge import merge_lora
+        from swiftkit.infer.factory import resolve_model
+
+        if resolve_model(config, registry).trained_checkpoint is not None:
+            # a checkpoint only its tuner reads back (freeze's trained weights): written out whole
+            return merge_lora(config, registry, log=log)
         raise ConfigError(
             f"nothing to export: {checkpoint} holds no sharded training state an installed strategy can gather "
             "(a plain checkpoint is already a model folder); pass --merge_lora to merge a LoRA adapter"

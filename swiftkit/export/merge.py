@@ -1,8 +1,10 @@
-"""``swift export --merge_lora``: a LoRA checkpoint merged into a full model folder.
+"""``swift export --merge_lora``: a training checkpoint written out as a complete model folder.
 
 From a training checkpoint (``--model ckpt``, or ``--model base --adapters ckpt``) the base model
-is loaded through its family's loader, the adapter applied with peft and merged
-(``merge_and_unload``); the folder written holds the merged weights, the generation config, the
+is loaded through its family's loader and the checkpoint applied by the tuner that wrote it
+(``Tuner.load_trained``, the tuner named by the checkpoint's ``args.json``: peft for adapters,
+the tuner's own reader for a checkpoint that holds only what it trained, such as ``freeze``'s);
+a peft model is then merged (``merge_and_unload``). The folder written holds the merged weights, the generation config, the
 tokenizer whose ``chat_template`` is the training template's exported Jinja
 (``template.chat_template()``), and an ``args.json`` naming the template, the model and what it
 was merged from, so ``swift infer`` / ``swift deploy`` need nothing else. Files an objective
@@ -172,25 +174,31 @@ def merge_lora(
     / ``torch_dtype``) names into its base and write the full model folder; see the module
     docstring. ``overwrite`` defaults to ``config['overwrite']``; ``log(text)`` reports progress."""
     from swiftkit import __version__
-    from swiftkit.core.lazy import resolve
     from swiftkit.core.registry import get_registry
+    from swiftkit.infer.checkpoint import checkpoint_tuner
     from swiftkit.infer.factory import resolve_model
+    from swiftkit.train.args_file import read_args
 
     started = time.perf_counter()
     registry = registry or get_registry()
     say = log or (lambda _text: None)
     overwrite = bool(config.get("overwrite")) if overwrite is None else overwrite
     resolved = resolve_model(config, registry)
-    if not resolved.adapters:
-        raise ConfigError("--merge_lora needs a LoRA adapter: pass a training checkpoint with --model, "
-                          "or the base with --model and the adapter with --adapters")
-    if len(resolved.adapters) > 1:
-        raise ConfigError(f"--merge_lora merges one adapter; got {len(resolved.adapters)}: "
-                          + ", ".join(resolved.adapters.values()))
-    adapter_name, adapter_dir = next(iter(resolved.adapters.items()))
-    _check_adapter(adapter_dir)
+    if resolved.trained_checkpoint is not None:  # a checkpoint only its tuner reads: written out whole
+        if resolved.adapters:
+            raise ConfigError(f"{resolved.trained_checkpoint} is not a peft adapter; export it without --adapters")
+        adapter_name, adapter_dir = "", resolved.trained_checkpoint
+    else:
+        if not resolved.adapters:
+            raise ConfigError("--merge_lora needs a LoRA adapter: pass a training checkpoint with --model, "
+                              "or the base with --model and the adapter with --adapters")
+        if len(resolved.adapters) > 1:
+            raise ConfigError(f"--merge_lora merges one adapter; got {len(resolved.adapters)}: "
+                              + ", ".join(resolved.adapters.values()))
+        adapter_name, adapter_dir = next(iter(resolved.adapters.items()))
+        _check_adapter(adapter_dir)
     output_dir = os.path.abspath(config.get("output_dir") or default_output_dir(adapter_dir))
-    for what, path in (("the adapter", adapter_dir), ("the base model", resolved.model_dir)):
+    for what, path in (("the checkpoint", adapter_dir), ("the base model", resolved.model_dir)):
         if os.path.exists(path) and os.path.exists(output_dir) and _same_path(path, output_dir):
             raise ConfigError(f"output folder {output_dir} is {what} being merged; choose another --output_dir")
     if os.path.lexists(output_dir) and not overwrite:
@@ -202,12 +210,13 @@ def merge_lora(
     model_entry = registry.get("model", resolved.model_id)
     spec = model_entry.spec
     template = registry.template(resolved.template)
+    tuner = checkpoint_tuner(read_args(adapter_dir, missing_ok=True), registry, adapter_dir)
 
     import torch
     from peft import PeftModel
 
-    loader = resolve(spec.loader, spec.REFS["loader"])(spec)
-    say(f"loading base {resolved.model_dir} ({spec.id}) and adapter {adapter_dir}")
+    loader = registry.model_loader(spec.id)
+    say(f"loading base {resolved.model_dir} ({spec.id}) and checkpoint {adapter_dir} (tuner {tuner.spec.id})")
     try:
         model, tokenizer = loader.load(resolved.model_dir, torch_dtype=config.get("torch_dtype") or "auto")
     except OSError as exc:
@@ -217,18 +226,19 @@ def merge_lora(
     if was_tied:
         _untie(model)
     with torch.no_grad():
-        peft_model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=False)
-        try:
-            merged = peft_model.merge_and_unload()
-        except (AttributeError, ValueError, NotImplementedError) as exc:
-            raise SwiftkitError(f"{adapter_dir}: this adapter cannot be merged into its base: {exc}") from exc
+        merged = tuner.load_trained(model, adapter_dir)
+        if isinstance(merged, PeftModel):
+            try:
+                merged = merged.merge_and_unload()
+            except (AttributeError, ValueError, NotImplementedError) as exc:
+                raise SwiftkitError(f"{adapter_dir}: this adapter cannot be merged into its base: {exc}") from exc
     if was_tied:
         if _retie_if_equal(merged):
             notes.append("input and output embeddings stay tied")
         else:
             notes.append("input and output embeddings were untied (the adapter changed the output head)")
     merged.eval()
-    if getattr(template, "requires_tokenizer", False):
+    if template.requires_tokenizer:
         template = template.bind(tokenizer)  # the tokenizer's own chat_template: nothing to export
     else:
         tokenizer.chat_template = template.chat_template()
@@ -252,7 +262,8 @@ def merge_lora(
             "model_family": spec.family,
             "template": resolved.template,
             "torch_dtype": str(getattr(merged, "dtype", "")).replace("torch.", "") or None,
-            "merged_from": {"model_dir": resolved.model_dir, "adapter": adapter_dir, "adapter_name": adapter_name},
+            "merged_from": {"model_dir": resolved.model_dir, "adapter": adapter_dir, "adapter_name": adapter_name,
+                            "tuner": tuner.spec.id},
             "train_args": resolved.run_args or None,
             "created": datetime.datetime.now().isoformat(timespec="seconds"),
             "swiftkit_version": __version__,
@@ -260,7 +271,7 @@ def merge_lora(
         with open(os.path.join(partial, "args.json"), "w", encoding="utf-8") as fh:
             json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
         parity_checked = False
-        if not getattr(template, "requires_tokenizer", False):
+        if not template.requires_tokenizer:
             from transformers import AutoTokenizer
 
             from swiftkit.templates.parity import check_template_parity

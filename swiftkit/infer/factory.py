@@ -1,7 +1,11 @@
 """From ``--model`` / ``--adapters`` / ``--infer_backend`` to a ready engine.
 
 A checkpoint folder from training is enough: its ``args.json`` names the base model, the
-template and the family, and a LoRA checkpoint becomes an adapter on that base.
+template, the family and the tuner. A peft (LoRA ...) checkpoint becomes an adapter on that
+base; any other checkpoint is read back by its tuner (:mod:`swiftkit.infer.checkpoint`): the
+folder itself when it is a complete model (full fine-tuning), else the base rebuilt with the
+tuner's ``load_trained``. Engines get the model through the family's loader
+(:class:`~swiftkit.core.engines.interface.ModelSource`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ class ResolvedModel:
     template: str
     adapters: dict[str, str] = field(default_factory=dict)  # served name -> folder
     run_args: dict[str, Any] = field(default_factory=dict)
+    #: a training checkpoint only its tuner can read back (``model_dir`` is then the run's base)
+    trained_checkpoint: str | None = None
+
+
+def _adapter_name(path: str) -> str:
+    """An adapter folder's served name: its folder name (``run/checkpoint-N`` for a checkpoint)."""
+    base = os.path.basename(os.path.normpath(path))
+    parent = os.path.basename(os.path.dirname(os.path.normpath(path)))
+    return f"{parent}/{base}" if base.startswith("checkpoint-") and parent else base
 
 
 def _adapter_entry(text: str) -> tuple[str, str]:
@@ -32,9 +45,7 @@ def _adapter_entry(text: str) -> tuple[str, str]:
     name, sep, path = text.partition("=")
     if not sep:
         path = text
-        base = os.path.basename(os.path.normpath(path))
-        parent = os.path.basename(os.path.dirname(os.path.normpath(path)))
-        name = f"{parent}/{base}" if base.startswith("checkpoint-") and parent else base
+        name = _adapter_name(path)
     if not os.path.isfile(os.path.join(path, ADAPTER_FILE)):
         raise ConfigError(f"--adapters {text}: {path} holds no {ADAPTER_FILE} (not a LoRA/peft adapter folder)")
     return name, path
@@ -61,6 +72,15 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
             raise ConfigError("--model is required: the adapters carry no args.json naming their base model")
     elif model and os.path.isdir(model):
         run_args = read_args(model, missing_ok=True)
+    trained_checkpoint = None
+    if model and os.path.isdir(model) and run_args.get("train_type") and model == config.get("model"):
+        # a training checkpoint: its tuner says whether the folder is the model or must be rebuilt
+        from swiftkit.infer.checkpoint import trained_model_dir
+
+        if trained_model_dir(model, run_args, registry) is None:
+            trained_checkpoint, model = model, run_args.get("model_dir") or run_args.get("model")
+            if not model:
+                raise ConfigError(f"--model {trained_checkpoint}: its args.json names no base model (model_dir)")
     if not model:
         raise ConfigError("--model is required (a registered id, a hub id, a local folder or a training checkpoint)")
     if config.get("model_type"):
@@ -72,7 +92,8 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
     spec = entry.spec
     model_dir = model if os.path.isdir(model) else (spec.hf_id or spec.ms_id or model)
     template = config.get("template") or run_args.get("template") or spec.template
-    return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args)
+    return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args,
+                         trained_checkpoint=trained_checkpoint)
 
 
 def engine_options(registry: Any, engine_id: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -89,17 +110,20 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
     """An engine serving the resolved model (and its adapters) with ``--infer_backend`` (default ``pt``)."""
     from swiftkit.core.lazy import resolve
     from swiftkit.core.registry import get_registry
+    from swiftkit.infer.checkpoint import model_source
 
     registry = registry or get_registry()
     resolved = resolve_model(config, registry)
     engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
     spec = registry.get("engine", engine_id).spec
     template = registry.template(resolved.template)
-    if getattr(template, "requires_tokenizer", False):
+    if template.requires_tokenizer:
         from transformers import AutoTokenizer
 
         template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir))
-    engine = resolve(spec.impl, spec.REFS["impl"])(spec, resolved.model_dir, template, engine_options(registry, engine_id, config))
+    source = model_source(resolved, registry)
+    engine_cls = resolve(spec.impl, spec.REFS["impl"])
+    engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))
     for name, path in resolved.adapters.items():
         engine.add_adapter(name, path)
     return engine, resolved

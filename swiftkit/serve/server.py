@@ -324,7 +324,7 @@ class ServerSettings:
         if max_tokens_limit < 1:
             raise ConfigError(f"max_tokens_limit must be at least 1, got {max_tokens_limit}")
         base_name = served_model_name or resolved.model_id
-        adapters = dict(getattr(resolved, "adapters", None) or {})
+        adapters = dict(resolved.adapters)
         if base_name in adapters:
             raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
         return cls(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens)
@@ -891,7 +891,7 @@ def _check_template_parity(engine: Any, resolved: Any, echo: Callable[[str], Non
         return
     try:
         check_model_dir_parity(str(resolved.model_dir), engine.template or resolved.template,
-                               tokenizer=getattr(engine, "tokenizer", None))
+                               tokenizer=engine.tokenizer)
     except TemplateParityError as exc:
         summary = str(exc).split("\n--- rendered by", 1)[0]  # the renderings in full are for `swift export`'s report
         echo(f"warning: template parity: {summary}\n(the server renders with the template; clients that render the "

@@ -1,5 +1,6 @@
 """``transformers.Trainer`` glue: the objective computes the loss, the tuner may bring its own
-optimizer, metrics are logged next to the loss, and checkpoints are written atomically."""
+optimizer and writes (and, on resume, reads back) what it trained, metrics are logged next to
+the loss, and checkpoints are written atomically."""
 
 from __future__ import annotations
 
@@ -93,6 +94,37 @@ class SwiftTrainer(Trainer):
                 self.optimizer = custom
                 return custom
         return super().create_optimizer(model)
+
+    # ------------------------------------------------------------------ the tuner's checkpoints
+
+    def _save(self, output_dir: str | None = None, state_dict: dict[str, Any] | None = None) -> None:
+        """The model's part of a checkpoint is what the tuner writes (``Tuner.save_pretrained``);
+        the tokenizer and the training arguments are added as transformers does."""
+        if self.tuner is None:
+            return super()._save(output_dir, state_dict)
+        import torch
+        from transformers.trainer import TRAINING_ARGS_NAME
+
+        output_dir = output_dir if output_dir is not None else self.args.output_dir
+        os.makedirs(output_dir, exist_ok=True)
+        model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
+        # a model sharded at load time gathers inside save_pretrained: every rank takes part
+        if self.args.should_save or self.is_distributed_loading_by_transformers:
+            extra = {} if state_dict is None else {"state_dict": state_dict}
+            self.tuner.save_pretrained(model, output_dir, **extra)
+        if not self.args.should_save:
+            return
+        if self.processing_class is not None:
+            self.processing_class.save_pretrained(output_dir)
+        torch.save(self.args, os.path.join(output_dir, TRAINING_ARGS_NAME))
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+        """``--resume_from_checkpoint``: the tuner restores what it wrote, or leaves it to transformers."""
+        if self.tuner is not None and not self.is_fsdp_enabled:  # FSDP restores its own sharded files
+            target = self.accelerator.unwrap_model(model if model is not None else self.model, keep_torch_compile=False)
+            if self.tuner.restore_checkpoint(target, resume_from_checkpoint):
+                return
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
 
     # ------------------------------------------------------------------ atomic checkpoints
 

@@ -111,7 +111,7 @@ class DataLayout(ABC):
     @staticmethod
     def format_modes(converter: Any) -> tuple[str, ...] | None:
         """The layout ids a converter declares it feeds (its ``modes``), or None for a plain one."""
-        modes = getattr(converter, "modes", None)
+        modes = converter.modes
         return tuple(modes) if modes is not None else None
 
     def refusal(self, format_id: str, converter: Any) -> str:

@@ -1,10 +1,13 @@
 """What an engine's ``impl`` reference must implement, and the request/response types every
 engine, ``swift infer`` and the OpenAI-compatible server share.
 
-An engine is created as ``impl(spec, model_dir, template, options)``; heavy libraries are
-imported in ``__init__``. Chat requests are rendered with the model's registered template
-(the same one used in training: ``template.render(messages, add_generation_prompt=True)``);
-completion requests send their prompt as it is.
+``swift infer`` / ``deploy`` create an engine with :meth:`InferEngine.create`, handing it a
+:class:`ModelSource`: the model's folder, the family's model loader and, for a checkpoint only
+its tuner can read, that tuner. The default ``create`` calls ``impl(spec, model_dir, template,
+options)`` (the Plugin API 1.0 constructor); heavy libraries are imported in ``__init__``.
+Chat requests are rendered with the model's registered template (the same one used in
+training: ``template.render(messages, add_generation_prompt=True)``); completion requests send
+their prompt as it is.
 
 Synchronous calls (``infer``, ``stream``) serve ``swift infer``; the asynchronous ones
 (``infer_async``, ``stream_async``) serve the HTTP server, where requests arrive concurrently:
@@ -69,6 +72,40 @@ Request = ChatRequest | CompletionRequest
 
 
 @dataclass
+class ModelSource:
+    """What an engine serves, as ``swift infer`` / ``deploy`` resolved it.
+
+    ``model_dir`` is the folder (or hub id) the family's ``loader`` (a
+    :class:`~swiftkit.core.models.interface.ModelLoader`) reads: the base model, or a training
+    checkpoint that is a complete model folder. When ``tuner`` is set, that folder is the base
+    and the served model is ``tuner.load_trained(<base>, checkpoint_dir)``
+    (:meth:`~swiftkit.core.methods.interface.Tuner.load_trained`): a checkpoint that holds only
+    what its tuner trained. Peft adapters are not part of the source: engines get them through
+    :meth:`InferEngine.add_adapter`.
+    """
+
+    model_dir: str
+    loader: Any
+    tuner: Any = None
+    checkpoint_dir: str | None = None
+
+    @property
+    def is_folder(self) -> bool:
+        """Whether ``model_dir`` alone is the model (what engines that load by path can serve)."""
+        return self.tuner is None
+
+    def load(self, **kwargs: Any) -> tuple[Any, Any]:
+        """``(model, tokenizer)`` through the family's loader (``kwargs``: ``torch_dtype``,
+        ``device_map`` ...), with the checkpoint's tuner applied. Engines that run the model in
+        their own process call this instead of ``AutoModelForCausalLM``, so a family with its
+        own loader (remote code, a wrapped tokenizer, a patched config) is served as trained."""
+        model, tokenizer = self.loader.load(self.model_dir, **kwargs)
+        if self.tuner is not None:
+            model = self.tuner.load_trained(model, self.checkpoint_dir)
+        return model, tokenizer
+
+
+@dataclass
 class TokenLogprob:
     token: str
     logprob: float
@@ -107,7 +144,38 @@ class StreamChunk:
 
 
 class InferEngine(ABC):
-    """Created as ``impl(spec, model_dir, template, options)``; heavy imports happen here."""
+    """Created through :meth:`create`, by default as ``impl(spec, model_dir, template, options)``;
+    heavy imports happen in ``__init__``."""
+
+    #: the tokenizer the engine encodes with in this process, or None (an engine whose
+    #: tokenizer lives in a worker); the server checks the template against it
+    tokenizer: Any = None
+    #: how many requests the engine decodes together, or None when it does not say; ``swift
+    #: infer --val_dataset`` submits rows in chunks of this size (default 16)
+    max_batch_size: int | None = None
+
+    @classmethod
+    def create(cls, spec: EngineSpec, source: ModelSource, template: Any, options: dict[str, Any]) -> InferEngine:
+        """Build the engine for ``swift infer`` / ``deploy`` (the factory calls this, never the
+        constructor) and return it ready to answer.
+
+        The default calls ``cls(spec, source.model_dir, template, options)``: the engine reads the
+        folder itself. That is how vLLM, SGLang and LMDeploy load (inside their own libraries):
+        a family served by them must be a folder those libraries read (an architecture they
+        know, or one registered with them); its swiftkit loader is not used. A source that is not
+        a folder (a checkpoint only its tuner can read) is refused with the way out (``swift
+        export`` writes the complete model). An engine that loads the model in this process
+        overrides this to use ``source.load()`` (see the ``pt`` engine). Must not serve
+        adapters yet: the factory adds them with :meth:`add_adapter` afterwards."""
+        if not source.is_folder:
+            from swiftkit.core.errors import SwiftkitError
+
+            raise SwiftkitError(
+                f"engine {spec.id!r} loads a model folder itself, but {source.checkpoint_dir} holds only what tuner "
+                f"{source.tuner.spec.id!r} trained; serve it with --infer_backend pt, or write the complete model "
+                f"first: swift export --model {source.checkpoint_dir}"
+            )
+        return cls(spec, source.model_dir, template, options)
 
     def __init__(self, spec: EngineSpec, model_dir: str, template: Any, options: dict[str, Any] | None = None):
         self.spec = spec
@@ -121,10 +189,18 @@ class InferEngine(ABC):
 
     @abstractmethod
     def infer(self, requests: list[Request]) -> list[ChatResponse]:
-        """Answer every request; the i-th response belongs to the i-th request."""
+        """Answer every request; the i-th response belongs to the i-th request.
+
+        Called by ``swift infer`` (and the default async calls, from a worker thread), possibly
+        from several threads at once. Blocks until all are answered. An engine may batch them;
+        it must not reorder the responses nor drop a request (raise instead)."""
 
     def stream(self, request: Request) -> Iterator[StreamChunk]:
-        """Yield the answer in pieces; engines without streaming yield it whole."""
+        """Yield the answer in pieces; engines without streaming yield it whole (the default).
+
+        The chunks' deltas concatenate to the text :meth:`infer` would return; the last chunk
+        carries ``finish_reason`` and the token counts. A consumer may stop early and close the
+        iterator: a generator then stops decoding."""
         response = self.infer([request])[0]
         yield StreamChunk(response.text, response.finish_reason, response.prompt_tokens, response.completion_tokens,
                           response.logprobs)
@@ -155,14 +231,26 @@ class InferEngine(ABC):
     # ------------------------------------------------------------------ adapters and lifecycle
 
     def add_adapter(self, name: str, path: str) -> None:
-        """Serve the LoRA adapter in ``path`` under ``name`` (engines without LoRA support raise)."""
+        """Serve the peft adapter in ``path`` under ``name``: requests whose ``adapter`` is
+        ``name`` use it, the others the base model.
+
+        Called by the factory after :meth:`create` for each ``--adapters`` entry (and for a LoRA
+        training checkpoint given as ``--model``), before any request. The default raises
+        ``NotImplementedError`` naming the engine (no LoRA support); an engine that supports
+        adapters also records ``self.adapters[name] = path``."""
         raise NotImplementedError(f"engine {self.spec.id!r} does not serve LoRA adapters")
 
     def render(self, request: Request) -> str:
-        """The prompt text the model sees for ``request``."""
+        """The prompt text the model sees for ``request``: a chat request rendered by the
+        template with the generation prompt, a completion request's prompt as it is. Engines
+        call it; overriding it changes what every request sends to the model."""
         if isinstance(request, CompletionRequest):
             return request.prompt
         return self.template.render(request.messages, add_generation_prompt=True)
 
     def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
-        """Release the model and any worker (threads, processes)."""
+        """Release the model and any worker (threads, processes).
+
+        Called once when ``swift infer`` / ``deploy`` (or an online-RL run) is done with the
+        engine; no request arrives afterwards. The default releases nothing. A second call
+        must be harmless."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +21,25 @@ class Method(ABC):  # noqa: B024 - a common base, abstract through Tuner and Obj
 
 
 class Tuner(Method):
-    """Decides what is trainable."""
+    """Decides what is trainable, and owns the checkpoints of what it trained.
+
+    The run calls, in order: :meth:`load_kwargs` (before the model loads), :meth:`prepare`,
+    :meth:`set_total_steps` (once the data is known), :meth:`create_optimizer` (when the Trainer
+    builds its optimizer), :meth:`save_pretrained` (every checkpoint) and, when a run resumes,
+    :meth:`restore_checkpoint`. ``swift infer`` / ``deploy`` / ``export`` build the tuner named by
+    a checkpoint's ``args.json`` (``train_type`` and its options) and read the checkpoint back
+    with :meth:`trained_model_dir` and :meth:`load_trained`. Every member but :meth:`prepare`
+    has a default that is right for a tuner whose checkpoint is what ``model.save_pretrained``
+    writes (a peft adapter, or a complete model folder).
+    """
 
     @abstractmethod
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
-        """Return the model ready to train (wrapped, frozen, expanded ...)."""
+        """Return the model ready to train (wrapped, frozen, expanded ...).
+
+        Called once per run, after the model is loaded and before the data is prepared, with the
+        family's :class:`~swiftkit.core.specs.ModelSpec`. May modify ``model`` in place. Must not
+        move the model to a device (the Trainer does) nor start training."""
 
     def load_kwargs(self) -> dict[str, Any]:
         """Extra keyword arguments for the model loader (e.g. a 4-bit ``quantization_config``).
@@ -33,19 +48,88 @@ class Tuner(Method):
         with the reason when the tuner cannot run here (a missing library, no GPU)."""
         return {}
 
+    def set_total_steps(self, total_steps: int) -> None:
+        """Called once before training starts, after :meth:`prepare`, with the number of optimizer
+        steps the run will take (``--max_steps``, or what the epochs come to). For schedules
+        laid over the whole run (AdaLoRA's rank budget). Returns nothing; the default ignores it.
+        Must not touch the optimizer (it does not exist yet)."""
+        return None
+
     def create_optimizer(self, model: Any, args: Any) -> Any:
         """An optimizer for ``model`` under ``transformers.TrainingArguments`` ``args``, or
         ``None`` to let the trainer build its default one (LoRA+ uses this for its separate
         learning rate of B)."""
         return None
 
-    def set_total_steps(self, total_steps: int) -> None:
-        """Called once before training with the number of optimizer steps the run will take
-        (schedules over the run: AdaLoRA's rank budget). Default: nothing."""
+    # ------------------------------------------------------------------ checkpoints
 
-    def save_pretrained(self, model: Any, output_dir: str) -> None:
-        """Write what a later run needs to rebuild the trained model (adapters or weights)."""
-        model.save_pretrained(output_dir)
+    def save_pretrained(self, model: Any, output_dir: str, state_dict: dict[str, Any] | None = None) -> None:
+        """Write what a later run needs to rebuild the trained model: what this tuner trained.
+
+        Called by the trainer for every checkpoint (``checkpoint-N``, written into a staging
+        folder that is renamed into place once complete) with the prepared model (unwrapped from
+        DDP/accelerate), on the process that saves; the trainer adds the tokenizer, its own state
+        and ``args.json`` to the folder. ``state_dict`` is given when a sharded strategy (ZeRO-3,
+        FSDP) gathered the full state dict: the model's own tensors are then shards, save these.
+
+        The default is ``model.save_pretrained``: a peft model writes its adapter
+        (``adapter_config.json``), any other model its complete folder. Must write only inside
+        ``output_dir`` and must not change the model. What is written must be read back by
+        :meth:`restore_checkpoint` (resume) and :meth:`load_trained` (infer, export)."""
+        if state_dict is None:
+            model.save_pretrained(output_dir)
+        else:
+            model.save_pretrained(output_dir, state_dict=state_dict)
+
+    def restore_checkpoint(self, model: Any, checkpoint_dir: str) -> bool:
+        """Put the trained state of ``checkpoint_dir`` back into ``model`` in place, for
+        ``--resume_from_checkpoint``; return True when done.
+
+        Called by the trainer when a run resumes, with the model :meth:`prepare` returned (the
+        same options as the run that saved), before the optimizer state is restored; not under
+        DeepSpeed or FSDP, whose sharded checkpoint files accelerate restores itself. The default
+        returns False: transformers restores the checkpoint itself (it reads
+        ``model.safetensors`` or a peft adapter, which the default :meth:`save_pretrained`
+        writes). Must not replace the model object or change which parameters train."""
+        return False
+
+    def trained_model_dir(self, checkpoint_dir: str) -> str | None:
+        """The folder that, loaded by the family's loader, *is* the trained model; or None when
+        the model must be rebuilt as ``load_trained(<base model>, checkpoint_dir)``.
+
+        Called by ``swift infer`` / ``deploy`` / ``export`` for a training checkpoint that holds
+        no peft adapter (``adapter_config.json``: engines serve those themselves as adapters).
+        The default returns ``checkpoint_dir`` when it holds a complete model folder (a
+        ``config.json`` and weights, what full fine-tuning saves), else None. Engines that load
+        by path (vLLM, SGLang, LMDeploy) can serve only a checkpoint with a folder here; the
+        others need ``swift export`` first. Must not load anything heavy."""
+        if not os.path.isfile(os.path.join(checkpoint_dir, "config.json")):
+            return None
+        weights = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+        return checkpoint_dir if any(os.path.isfile(os.path.join(checkpoint_dir, w)) for w in weights) else None
+
+    def load_trained(self, model: Any, checkpoint_dir: str) -> Any:
+        """Return the trained model: ``model`` (the base, loaded by the family's loader from the
+        run's ``--model``) with what :meth:`save_pretrained` wrote in ``checkpoint_dir`` applied.
+
+        Called by ``swift infer`` / ``deploy`` (the ``pt`` engine) and ``swift export`` when
+        :meth:`trained_model_dir` is None, and by ``swift export --merge_lora`` for adapters;
+        the tuner is built from the checkpoint's ``args.json``, so its options are those of
+        the run. The result answers like the model at the end of training (inference only: no
+        parameter needs a gradient). The default reads a peft adapter
+        (``PeftModel.from_pretrained``) and raises :class:`~swiftkit.core.errors.SwiftkitError`
+        for anything else. Must not write into ``checkpoint_dir``."""
+        from swiftkit.core.errors import SwiftkitError
+
+        if not os.path.isfile(os.path.join(checkpoint_dir, "adapter_config.json")):
+            raise SwiftkitError(
+                f"{checkpoint_dir}: tuner {self.spec.id!r} cannot read this checkpoint back: it holds neither a peft "
+                "adapter (adapter_config.json) nor a complete model (config.json and weights); a sharded (ZeRO/FSDP) "
+                f"checkpoint is gathered first with: swift export --model {checkpoint_dir}"
+            )
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, checkpoint_dir, is_trainable=False)
 
 
 class Objective(Method):
@@ -122,11 +206,9 @@ class Objective(Method):
 
 
 class RewardFunction(ABC):
-    """Scores completions for online RL. Created as ``impl(spec, options)``.
-
-    Called with the prompts (canonical message lists), the completions (text) and any extra
-    dataset columns of those rows (a reference ``solution`` ...), each a list aligned with
-    ``completions``; returns one float per completion.
+    """Scores completions for online RL (GRPO). Created once per run as ``impl(spec, options)``,
+    ``options`` being the values of the spec's option schema taken from the run config (schema
+    defaults filled in); a user class named as ``module:Class`` gets ``spec=None``.
     """
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
@@ -135,4 +217,11 @@ class RewardFunction(ABC):
 
     @abstractmethod
     def __call__(self, prompts: list[Any], completions: list[str], **columns: list[Any]) -> list[float]:
-        """One reward per completion."""
+        """One reward per completion.
+
+        Called once per generation batch with the prompts (canonical message lists), the
+        completions (text) and every extra dataset column of those rows (a reference
+        ``solution`` ...), each a list aligned with ``completions``. Returns a list of the same
+        length: floats, or ``None`` where the reward does not apply to a row (counted as NaN in
+        the logged mean, 0 in the total). Must not modify its arguments; a column it cannot
+        work without is an error naming the column."""

@@ -1,6 +1,12 @@
 """The ``lmdeploy`` engine: swiftkit's engine contract over LMDeploy's ``pipeline`` and its
 async generation API (``AsyncEngine.generate``).
 
+Loading: the library reads the model folder itself (the default ``InferEngine.create`` hands
+over ``model_dir``), so the family's swiftkit loader is not used: a family served here must be
+a folder the library reads (an architecture it supports or one registered with it). A
+checkpoint only its tuner can read (``freeze``'s trained weights) is refused with the way out,
+``swift export --model CHECKPOINT``, which writes the complete model.
+
 ``lmdeploy.pipeline(...)`` starts its engine on an event loop that runs on the pipeline's own
 thread (``pipeline.internal_thread``), which is where LMDeploy's own synchronous calls
 (``pipe.infer``, ``pipe.stream_infer``) run their coroutines too. Every request here is a

@@ -41,6 +41,7 @@ from swiftkit.core.engines.interface import (
     ChatResponse,
     CompletionRequest,
     InferEngine,
+    ModelSource,
     Request,
     StreamChunk,
 )
@@ -54,10 +55,12 @@ _DTYPES = ("auto", "float32", "float16", "bfloat16")
 class PtEngine(InferEngine):
     """Inference with the model's own PyTorch code (any transformers causal LM).
 
-    Created as ``PtEngine(spec, model_dir, template, options)``. ``model`` and ``tokenizer``
-    may be passed to serve objects already in memory (a model just trained; a ``PeftModel``
-    answers requests without an adapter with its active adapter); otherwise they are loaded
-    from ``model_dir``. ``template`` renders chat prompts (``None``: the tokenizer's own
+    Created by ``swift infer`` / ``deploy`` through :meth:`create`, which loads the model with
+    the family's loader and the checkpoint's tuner (:meth:`ModelSource.load`); also created as
+    ``PtEngine(spec, model_dir, template, options)``, which loads ``model_dir`` with the
+    transformers auto classes. ``model`` and ``tokenizer`` may be passed to serve objects
+    already in memory (a model just trained; a ``PeftModel`` answers requests without an
+    adapter with its active adapter). ``template`` renders chat prompts (``None``: the tokenizer's own
     ``chat_template``).
 
     ``options``: ``max_batch_size``, ``batch_wait_ms`` and ``device_map`` (the spec's own),
@@ -77,8 +80,12 @@ class PtEngine(InferEngine):
         *,
         model: Any = None,
         tokenizer: Any = None,
+        source: ModelSource | None = None,
     ):
         super().__init__(spec, model_dir, template, options)
+        if source is not None and model is None:
+            model, loaded_tokenizer = source.load(torch_dtype=self._dtype_name(), device_map=self._device_map())
+            tokenizer = tokenizer if tokenizer is not None else loaded_tokenizer
         if model is None or tokenizer is None:
             model, tokenizer = self._load(model, tokenizer)
         self.model = model.eval()
@@ -120,6 +127,12 @@ class PtEngine(InferEngine):
 
     # ----------------------------------------------------------------------------- loading
 
+    @classmethod
+    def create(cls, spec: Any, source: ModelSource, template: Any, options: dict[str, Any]) -> PtEngine:
+        """The model and tokenizer come from ``source`` (the family's loader, then the
+        checkpoint's tuner), so any family and any tuner's checkpoint is served as trained."""
+        return cls(spec, source.model_dir, template, options, source=source)
+
     def _option(self, key: str, fallback: Any) -> Any:
         return option_value(self.options, self.spec, key, fallback)
 
@@ -130,15 +143,24 @@ class PtEngine(InferEngine):
         if tokenizer is None:
             tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         if model is None:
-            dtype_name = self._option("torch_dtype", "auto")
-            if dtype_name not in _DTYPES:
-                raise ValueError(f"torch_dtype {dtype_name!r}: expected one of {', '.join(_DTYPES)}")
+            dtype_name = self._dtype_name()
             dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
-            device_map = self._option("device_map", None)
-            if device_map is None:
-                device_map = "cuda:0" if torch.cuda.is_available() else "cpu"
-            model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, device_map=device_map)
+            model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, device_map=self._device_map())
         return model, tokenizer
+
+    def _dtype_name(self) -> str:
+        dtype_name = self._option("torch_dtype", "auto")
+        if dtype_name not in _DTYPES:
+            raise ValueError(f"torch_dtype {dtype_name!r}: expected one of {', '.join(_DTYPES)}")
+        return dtype_name
+
+    def _device_map(self) -> Any:
+        import torch
+
+        device_map = self._option("device_map", None)
+        if device_map is None:
+            device_map = "cuda:0" if torch.cuda.is_available() else "cpu"
+        return device_map
 
     def _is_peft(self) -> bool:
         try:

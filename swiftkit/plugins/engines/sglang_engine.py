@@ -1,6 +1,12 @@
 """The ``sglang`` engine: swiftkit's engine contract over SGLang's offline engine
 (``sglang.Engine``, its ``async_generate``).
 
+Loading: the library reads the model folder itself (the default ``InferEngine.create`` hands
+over ``model_dir``), so the family's swiftkit loader is not used: a family served here must be
+a folder the library reads (an architecture it supports or one registered with it). A
+checkpoint only its tuner can read (``freeze``'s trained weights) is refused with the way out,
+``swift export --model CHECKPOINT``, which writes the complete model.
+
 ``sglang.Engine`` binds itself to the event loop of the thread that creates it (its sync
 ``generate`` runs that loop). The engine is therefore created on a thread of its own, whose
 loop then runs for good (:class:`~swiftkit.plugins.engines._bridge.LoopThread`), and every

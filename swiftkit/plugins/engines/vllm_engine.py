@@ -1,5 +1,11 @@
 """The ``vllm`` engine: swiftkit's engine contract over vLLM's Python API.
 
+Loading: the library reads the model folder itself (the default ``InferEngine.create`` hands
+over ``model_dir``), so the family's swiftkit loader is not used: a family served here must be
+a folder the library reads (an architecture it supports or one registered with it). A
+checkpoint only its tuner can read (``freeze``'s trained weights) is refused with the way out,
+``swift export --model CHECKPOINT``, which writes the complete model.
+
 One vLLM engine object serves an instance, chosen by the ``vllm_mode`` option:
 
 * ``offline`` -- ``vllm.LLM``. ``infer`` sends all its requests to one ``LLM.generate`` call

@@ -139,3 +139,51 @@ def default_optimizer(model: Any, args: Any) -> Any:
         {"params": [p for n, p in named if n not in decay], "weight_decay": 0.0},
     ]
     return cls([g for g in groups if g["params"]], lr=float(args.learning_rate), **kwargs)
+
+
+#: the file a tuner that trains some of the base model's own weights saves them to (not
+#: ``model.safetensors``: the folder is not a complete model, and no loader may take it for one)
+TRAINED_WEIGHTS = "trained_weights.safetensors"
+
+
+def save_trained_weights(model: Any, output_dir: str, method: str, state_dict: dict[str, Any] | None = None) -> str:
+    """Write the trainable parameters of ``model`` (taken from ``state_dict`` when a sharded
+    strategy gathered one) to ``output_dir/trained_weights.safetensors``; return the path."""
+    import os
+
+    from safetensors.torch import save_file
+
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    source = state_dict if state_dict is not None else dict(model.named_parameters())
+    tensors = {n: source[n].detach().to("cpu").contiguous() for n in names if n in source}
+    path = os.path.join(output_dir, TRAINED_WEIGHTS)
+    save_file(tensors, path, metadata={"format": "pt", "tuner": method})
+    return path
+
+
+def load_trained_weights(model: Any, checkpoint_dir: str, method: str) -> Any:
+    """Copy the tensors of ``checkpoint_dir/trained_weights.safetensors`` into ``model`` in
+    place and return it. A tensor the model has no parameter for, or of another shape, is an
+    error naming it (the checkpoint belongs to another model or other options)."""
+    import os
+
+    import torch
+    from safetensors.torch import load_file
+
+    from swiftkit.core.errors import SwiftkitError
+
+    path = os.path.join(checkpoint_dir, TRAINED_WEIGHTS)
+    if not os.path.isfile(path):
+        raise SwiftkitError(f"{checkpoint_dir}: no {TRAINED_WEIGHTS}; this is not a checkpoint of a {method} run")
+    tensors = load_file(path)
+    params = dict(model.named_parameters())
+    unknown = sorted(n for n in tensors if n not in params)
+    if unknown:
+        raise SwiftkitError(f"{path}: the model has no parameter {', '.join(unknown[:5])} (a checkpoint of another model?)")
+    wrong = [f"{n} {tuple(t.shape)} vs {tuple(params[n].shape)}" for n, t in tensors.items() if t.shape != params[n].shape]
+    if wrong:
+        raise SwiftkitError(f"{path}: shapes differ from the model's: {', '.join(wrong[:5])}")
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            params[name].copy_(tensor.to(params[name].device))
+    return model

@@ -12,6 +12,11 @@ The rules apply in this order, each on the result of the previous one:
 
 A selection that freezes nothing (use ``full``) or trains nothing is an error, so that a typo
 in a prefix cannot silently turn a run into full fine-tuning or into a no-op.
+
+Checkpoints hold only the trained weights (``trained_weights.safetensors``), not a copy of the
+whole model: ``swift infer`` / ``deploy`` / ``export`` load the base model named by the
+checkpoint's ``args.json`` and copy them in (:meth:`FreezeTuner.load_trained`); ``swift export``
+writes the complete model for engines that load by path.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from swiftkit.plugins.methods._common import OptionTuner, find_decoder_layers, floating_point_check
+from swiftkit.plugins.methods._common import (
+    OptionTuner,
+    find_decoder_layers,
+    floating_point_check,
+    load_trained_weights,
+    save_trained_weights,
+)
 
 
 def _compile(pattern: str, key: str) -> re.Pattern[str] | None:
@@ -91,3 +102,20 @@ class FreezeTuner(OptionTuner):
         for name, param in params:
             param.requires_grad_(trainable[name])
         return model
+
+    # -- checkpoints: only the trained weights ----------------------------------------------
+
+    def save_pretrained(self, model: Any, output_dir: str, state_dict: dict[str, Any] | None = None) -> None:
+        """Write the trainable weights only (``trained_weights.safetensors``)."""
+        save_trained_weights(model, output_dir, self.spec.id, state_dict)
+
+    def restore_checkpoint(self, model: Any, checkpoint_dir: str) -> bool:
+        load_trained_weights(model, checkpoint_dir, self.spec.id)
+        return True
+
+    def trained_model_dir(self, checkpoint_dir: str) -> str | None:
+        return None  # the folder holds a part of the model: the base is loaded, then load_trained
+
+    def load_trained(self, model: Any, checkpoint_dir: str) -> Any:
+        """The base model with the trained weights copied in."""
+        return load_trained_weights(model, checkpoint_dir, self.spec.id).requires_grad_(False)

@@ -14,6 +14,8 @@ from swiftkit.plugins.methods._common import OptionTuner
 ALL_LINEAR = "all-linear"
 #: ``target_modules`` keyword for the model family's registered ``lora_target_modules``
 MODEL_DEFAULT = "default"
+#: sub-folder of a PiSSA / OLoRA checkpoint holding the adapter in its training form (for resume)
+TRAINING_FORM = "training_form"
 
 # Linear layer classes that are not ``torch.nn.Linear`` subclasses but that peft's LoRA adapts.
 _LINEAR_CLASS_NAMES = {"Conv1D", "Linear4bit", "Linear8bitLt", "QuantLinear"}
@@ -111,6 +113,9 @@ def _init_weights(value: Any) -> bool | str:
 class LoraTuner(OptionTuner):
     """Wraps a model with peft LoRA adapters; only the adapters (and ``modules_to_save``) train."""
 
+    #: the freshly initialised adapter after a PiSSA / OLoRA initialisation (see save_pretrained)
+    _initial_adapter_dir: str | None = None
+
     def lora_config(self, model: Any, model_spec: Any = None) -> Any:
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""
         from peft import LoraConfig, TaskType
@@ -168,15 +173,32 @@ class LoraTuner(OptionTuner):
         finally:
             config.init_lora_weights = init
 
-    def save_pretrained(self, model: Any, output_dir: str) -> None:
+    def save_pretrained(self, model: Any, output_dir: str, state_dict: dict[str, Any] | None = None) -> None:
         """Write the adapter. After a PiSSA / OLoRA initialisation (which subtracts the initial
         adapter from the base weights) it is converted to a plain LoRA adapter of twice the rank
-        that applies to the original, unmodified base model."""
-        initial = getattr(self, "_initial_adapter_dir", None)
-        if initial is None:
-            model.save_pretrained(output_dir)
-        else:
-            model.save_pretrained(output_dir, path_initial_model_for_weight_conversion=initial)
+        that applies to the original, unmodified base model (what infer, export and every engine
+        read); the adapter in its training form goes to :data:`TRAINING_FORM` beside it, for
+        :meth:`restore_checkpoint`."""
+        import os
+
+        kwargs: dict[str, Any] = {} if state_dict is None else {"state_dict": state_dict}
+        if self._initial_adapter_dir is not None:
+            model.save_pretrained(os.path.join(output_dir, TRAINING_FORM), **kwargs)
+            kwargs["path_initial_model_for_weight_conversion"] = self._initial_adapter_dir
+        model.save_pretrained(output_dir, **kwargs)
+
+    def restore_checkpoint(self, model: Any, checkpoint_dir: str) -> bool:
+        """Resume a PiSSA / OLoRA run from the adapter's training form (the converted adapter
+        applies to the original base, not to the base this run trains on); other adapters are
+        restored by transformers."""
+        import os
+
+        training_form = os.path.join(checkpoint_dir, TRAINING_FORM)
+        if self._initial_adapter_dir is None or not os.path.isdir(training_form):
+            return False
+        active = model.active_adapter
+        model.load_adapter(training_form, active[0] if isinstance(active, (list, tuple)) else active, is_trainable=True)
+        return True
 
 
 def _mutates_base(init: Any) -> bool:
