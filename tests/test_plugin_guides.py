@@ -204,19 +204,35 @@ def test_tuner_example_trains_only_the_norms(reg, tiny_dir):
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) < total // 10
     with_head = method(reg, "layernorm", layernorm_train_lm_head=True).prepare(fresh_model(reg, tiny_dir))
     assert with_head.get_output_embeddings().weight.requires_grad
+    # modules_to_save comes from the shared ADAPTER group: the very schema lora's flag has
+    from swiftkit.core.options import ADAPTER, option_difference
+
+    spec = reg.get("method", "layernorm").spec
+    assert spec.options["properties"]["modules_to_save"] == ADAPTER["modules_to_save"]
+    lora = reg.get("method", "lora").spec.options["properties"]["modules_to_save"]
+    assert option_difference(lora, spec.options["properties"]["modules_to_save"]) is None
+    saved = method(reg, "layernorm", modules_to_save=["embed_tokens"]).prepare(fresh_model(reg, tiny_dir))
+    assert saved.get_input_embeddings().weight.requires_grad
+    with pytest.raises(ValueError, match="modules_to_save names 'vision_tower'"):
+        method(reg, "layernorm", modules_to_save=["vision_tower"]).prepare(fresh_model(reg, tiny_dir))
 
 
 def test_objective_example_computes_a_loss_on_a_batch(reg, tiny_dir, tokenizer):
     import torch
 
     from swiftkit.core.config import build_config
-    from swiftkit.data import make_collator
+    from swiftkit.core.data.layout import EncodeSettings
 
     config = build_config(reg, command="rlhf", cli_args=["--rlhf_type", "sft-smooth", "--sft_label_smoothing", "0.2"])
     assert config["sft_label_smoothing"] == 0.2
-    template = reg.template("chatml")
-    rows = [template.encode(tokenizer, CHAT), template.encode(tokenizer, CHAT[1:])]
-    batch = make_collator(tokenizer)(rows)
+    objective = method(reg, "sft-smooth")
+    layout = objective.data_layout()  # data_mode "sft": the built-in layout the guide describes
+    assert layout.id == "sft" and layout.needs_template and layout.packable
+    settings = EncodeSettings(template=reg.template("chatml"), tokenizer=tokenizer)
+    rows = [layout.encode(layout.convert(reg.converter("messages"), {"messages": chat}), settings).columns
+            for chat in (CHAT, CHAT[1:])]
+    batch = objective.make_collator(tokenizer, config)(rows)
+    assert set(batch) >= {"input_ids", "attention_mask", "labels"}
     model = fresh_model(reg, tiny_dir)
     smooth, metrics = method(reg, "sft-smooth", sft_label_smoothing=0.2).compute_loss(model, batch)
     plain, _ = method(reg, "sft-smooth", sft_label_smoothing=0.0).compute_loss(model, batch)
@@ -281,6 +297,9 @@ def test_strategy_example_is_selected_by_its_flag_and_checked(reg):
     assert args == {"ddp_backend": "gloo", "ddp_bucket_cap_mb": 50}
     assert set(args) <= {f.name for f in dataclasses.fields(transformers.TrainingArguments)}
     assert strategy.model_load_kwargs(two, config) == {} and strategy.consolidate_checkpoint("/nowhere") is None
+    # --ddp_backend is the shared DISTRIBUTED key: the same flag as the built-in ddp strategy's
+    config = build_config(reg, command="sft", cli_args=["--ddp_bucket_cap_mb", "50", "--ddp_backend", "mpi"])
+    assert build_strategy("ddp-bucketed", config, reg).trainer_args(two, config)["ddp_backend"] == "mpi"
 
 
 def test_command_example_runs_through_the_cli(reg):
