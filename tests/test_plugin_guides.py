@@ -187,6 +187,16 @@ def test_format_example_converts_rows_and_its_dataset_trains(reg, tokenizer, tmp
         "role": "system", "content": "Be brief."}
     with pytest.raises(RowError, match="field 'answer': is blank"):
         converter.convert({"question": "Q?", "answer": "  "})
+    # no `modes`: a plain conversation format, which the sft and pt layouts accept and the others refuse
+    from swiftkit.data.layouts import layout_for_mode
+    from swiftkit.data.preference import PreferenceLayout
+
+    assert getattr(converter, "modes", None) is None
+    assert layout_for_mode("sft").accepts("qa-pairs", converter) and layout_for_mode("pt").accepts("qa-pairs", converter)
+    assert not PreferenceLayout().accepts("qa-pairs", converter)
+    assert PreferenceLayout().refusal("qa-pairs", converter) == "format 'qa-pairs' is for conversation data, not 'preference'"
+    kto = reg.converter("kto")
+    assert layout_for_mode("sft").refusal("kto", kto) == "format 'kto' is for kto data, not 'sft'"  # the guide's example
     # the registered dataset, through the real pipeline: bundled file -> format -> template
     data = prepare_datasets(dataset=["capitals-qa#4"], registry=reg, template=reg.template("chatml"),
                             tokenizer=tokenizer, mode="sft", cache_dir=str(tmp_path))
@@ -322,13 +332,18 @@ def test_command_example_runs_through_the_cli(reg):
 
 # ----------------------------------------------------------------------------- drift
 
-#: guide -> (interface classes whose public members it must name, spec classes whose fields it must name)
+#: guide -> (interface class(es) whose name and public members it must name, spec classes whose
+#: fields it must name)
 GUIDE_CONTRACTS = {
     "models.md": ("swiftkit.core.models.interface:ModelLoader", ["ModelSpec"]),
     "templates.md": ("swiftkit.core.templates.interface:Template", ["TemplateSpec"]),
     "formats.md": ("swiftkit.core.data.interface:RowConverter", ["FormatSpec", "DatasetSpec"]),
     "tuners.md": ("swiftkit.core.methods.interface:Tuner", ["MethodSpec"]),
-    "objectives.md": ("swiftkit.core.methods.interface:Objective", ["MethodSpec"]),
+    # an objective owns its data: the guide also documents the layout contract it returns
+    "objectives.md": (("swiftkit.core.methods.interface:Objective", "swiftkit.core.data.layout:DataLayout",
+                       "swiftkit.core.data.layout:EncodeSettings", "swiftkit.core.data.layout:EncodedRow",
+                       "swiftkit.core.data.layout:RowTooLong", "swiftkit.core.data.layout:RowHasNoLabels"),
+                      ["MethodSpec"]),
     "rewards.md": ("swiftkit.core.methods.interface:RewardFunction", ["RewardSpec"]),
     "engines.md": ("swiftkit.core.engines.interface:InferEngine", ["EngineSpec"]),
     "strategies.md": ("swiftkit.core.parallel.interface:Strategy", ["StrategySpec"]),
@@ -363,6 +378,10 @@ def public_members(ref: str) -> set[str]:
     from swiftkit.core.lazy import resolve
 
     cls = resolve(ref)
+    if issubclass(cls, BaseException):  # a signal a plugin raises: its name is what the guide needs
+        return {cls.__name__}
+    if dataclasses.is_dataclass(cls):  # a value plugins get or build: its fields
+        return {cls.__name__} | {f.name for f in dataclasses.fields(cls)}
     return {n for n in dir(cls) if not n.startswith("_")} | {n for n in _init_attributes(cls) if not n.startswith("_")}
 
 
@@ -371,7 +390,8 @@ def missing_in_guides() -> dict[str, list[str]]:
     for guide, (interface, spec_names) in GUIDE_CONTRACTS.items():
         path = GUIDES / guide
         code = _code_text(path.read_text()) if path.exists() else ""
-        wanted = public_members(interface) if interface else set()
+        refs = (interface,) if isinstance(interface, str) else interface or ()
+        wanted = set().union(*(public_members(ref) for ref in refs))
         for spec_name in spec_names:
             wanted |= {f.name for f in dataclasses.fields(getattr(specs, spec_name))}
         missing = sorted(n for n in wanted if not re.search(rf"\b{re.escape(n)}\b", code))
