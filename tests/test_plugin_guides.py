@@ -330,6 +330,56 @@ def test_command_example_runs_through_the_cli(reg):
     assert missing.exit_code != 0 and "did you mean 'zephyr'" in missing.output
 
 
+def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discovery, tmp_path):
+    """The runtime hooks as the training run calls them (swiftkit.train.plugin_hooks, through
+    swiftkit.core.hookcall), without a training run: tests/test_runtime_hooks.py drives a real one."""
+    from types import SimpleNamespace
+
+    from hooks_plugin.journal import StopOnNonFiniteLoss
+    from transformers import TrainerControl
+
+    from swiftkit.core.config import build_config
+    from swiftkit.core.hookcall import call_hook, implementers
+    from swiftkit.train.plugin_hooks import CheckpointSaved, plugin_callbacks
+
+    (record,) = [p for p in discovery.plugins if p.name == "run-journal"]
+    assert record.hooks == ["swift_checkpoint_saved", "swift_trainer_callbacks"] and record.counts == {"options": 1}
+    assert "run-journal" in [r.name for r in implementers(reg, "swift_checkpoint_saved")]
+    config = build_config(reg, command="sft", cli_args=[])
+    assert config["journal_stop_on_nan"] is True  # the plugin's run-config key, default filled in
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+
+    # swift_trainer_callbacks: what the run adds to the Trainer (with the core's checkpoint observer)
+    callbacks = plugin_callbacks(config, str(run_dir), reg)
+    (stop,) = [c for c in callbacks if isinstance(c, StopOnNonFiniteLoss)]
+    assert any(isinstance(c, CheckpointSaved) for c in callbacks)
+    main, other = SimpleNamespace(is_world_process_zero=True, global_step=7), SimpleNamespace(is_world_process_zero=False, global_step=7)
+    control = TrainerControl()
+    stop.on_log(None, main, control, logs={"loss": 2.5, "learning_rate": 1e-4})
+    assert not control.should_training_stop and not (run_dir / "checkpoints.jsonl").exists()
+    stop.on_log(None, other, control, logs={"loss": float("nan")})
+    assert control.should_training_stop and not (run_dir / "checkpoints.jsonl").exists()  # every rank stops, rank 0 writes
+    stop.on_log(None, main, TrainerControl(), logs={"loss": float("inf")})
+    assert [json.loads(line) for line in (run_dir / "checkpoints.jsonl").read_text().splitlines()] == [
+        {"event": "stopped", "step": 7, "loss": "inf"}]
+    disabled = call_hook(reg, "swift_trainer_callbacks", config={**config, "journal_stop_on_nan": False}, run_dir=str(run_dir))
+    assert not any(isinstance(c, StopOnNonFiniteLoss) for returned in disabled for c in returned)
+
+    # swift_checkpoint_saved: the run's observer calls it on rank 0, once checkpoint-N is in place
+    checkpoint = run_dir / "checkpoint-5"
+    checkpoint.mkdir()
+    (checkpoint / "adapter_model.safetensors").write_bytes(b"\0" * 100)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    observer = CheckpointSaved(config, reg)
+    observer.on_save(SimpleNamespace(output_dir=str(run_dir)), SimpleNamespace(is_world_process_zero=False, global_step=5), None)
+    observer.on_save(SimpleNamespace(output_dir=str(run_dir)), SimpleNamespace(is_world_process_zero=True, global_step=5), None)
+    entries = [json.loads(line) for line in (run_dir / "checkpoints.jsonl").read_text().splitlines()]
+    assert entries[1:] == [{"event": "checkpoint", "step": 5, "checkpoint": "checkpoint-5",
+                            "files": ["adapter_model.safetensors", "trainer_state.json"], "bytes": 102}]
+    assert sorted(os.listdir(checkpoint)) == ["adapter_model.safetensors", "trainer_state.json"]  # left as written
+
+
 # ----------------------------------------------------------------------------- drift
 
 #: guide -> (interface class(es) whose name and public members it must name, spec classes whose
@@ -348,6 +398,7 @@ GUIDE_CONTRACTS = {
     "engines.md": ("swiftkit.core.engines.interface:InferEngine", ["EngineSpec"]),
     "strategies.md": ("swiftkit.core.parallel.interface:Strategy", ["StrategySpec"]),
     "commands.md": (None, ["CommandSpec", "OptionsSpec"]),
+    "hooks.md": (None, []),  # names every runtime hook: test_hooks_guide_names_every_runtime_hook
 }
 
 
@@ -418,6 +469,14 @@ def test_index_names_every_group_hook_and_switch():
     assert not missing, f"docs/plugins/README.md does not name: {', '.join(missing)}"
     for guide in GUIDE_CONTRACTS:
         assert f"({guide})" in (GUIDES / "README.md").read_text(), f"README.md does not link {guide}"
+
+
+def test_hooks_guide_names_every_runtime_hook():
+    from swiftkit.core.hookspecs import RUNTIME_HOOKS
+
+    code = _code_text((GUIDES / "hooks.md").read_text())
+    missing = [hook for hook in RUNTIME_HOOKS if hook not in code]
+    assert not missing, f"docs/plugins/hooks.md does not name: {', '.join(missing)}"
 
 
 QUOTE = re.compile(r"<!-- quote: (\S+) -->\n```[^\n]*\n(.*?)^```", re.S | re.M)
