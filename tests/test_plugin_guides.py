@@ -187,6 +187,16 @@ def test_format_example_converts_rows_and_its_dataset_trains(reg, tokenizer, tmp
         "role": "system", "content": "Be brief."}
     with pytest.raises(RowError, match="field 'answer': is blank"):
         converter.convert({"question": "Q?", "answer": "  "})
+    # no `modes`: a plain conversation format, which the sft and pt layouts accept and the others refuse
+    from swiftkit.data.layouts import layout_for_mode
+    from swiftkit.data.preference import PreferenceLayout
+
+    assert getattr(converter, "modes", None) is None
+    assert layout_for_mode("sft").accepts("qa-pairs", converter) and layout_for_mode("pt").accepts("qa-pairs", converter)
+    assert not PreferenceLayout().accepts("qa-pairs", converter)
+    assert PreferenceLayout().refusal("qa-pairs", converter) == "format 'qa-pairs' is for conversation data, not 'preference'"
+    kto = reg.converter("kto")
+    assert layout_for_mode("sft").refusal("kto", kto) == "format 'kto' is for kto data, not 'sft'"  # the guide's example
     # the registered dataset, through the real pipeline: bundled file -> format -> template
     data = prepare_datasets(dataset=["capitals-qa#4"], registry=reg, template=reg.template("chatml"),
                             tokenizer=tokenizer, mode="sft", cache_dir=str(tmp_path))
@@ -204,19 +214,35 @@ def test_tuner_example_trains_only_the_norms(reg, tiny_dir):
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) < total // 10
     with_head = method(reg, "layernorm", layernorm_train_lm_head=True).prepare(fresh_model(reg, tiny_dir))
     assert with_head.get_output_embeddings().weight.requires_grad
+    # modules_to_save comes from the shared ADAPTER group: the very schema lora's flag has
+    from swiftkit.core.options import ADAPTER, option_difference
+
+    spec = reg.get("method", "layernorm").spec
+    assert spec.options["properties"]["modules_to_save"] == ADAPTER["modules_to_save"]
+    lora = reg.get("method", "lora").spec.options["properties"]["modules_to_save"]
+    assert option_difference(lora, spec.options["properties"]["modules_to_save"]) is None
+    saved = method(reg, "layernorm", modules_to_save=["embed_tokens"]).prepare(fresh_model(reg, tiny_dir))
+    assert saved.get_input_embeddings().weight.requires_grad
+    with pytest.raises(ValueError, match="modules_to_save names 'vision_tower'"):
+        method(reg, "layernorm", modules_to_save=["vision_tower"]).prepare(fresh_model(reg, tiny_dir))
 
 
 def test_objective_example_computes_a_loss_on_a_batch(reg, tiny_dir, tokenizer):
     import torch
 
     from swiftkit.core.config import build_config
-    from swiftkit.data import make_collator
+    from swiftkit.core.data.layout import EncodeSettings
 
     config = build_config(reg, command="rlhf", cli_args=["--rlhf_type", "sft-smooth", "--sft_label_smoothing", "0.2"])
     assert config["sft_label_smoothing"] == 0.2
-    template = reg.template("chatml")
-    rows = [template.encode(tokenizer, CHAT), template.encode(tokenizer, CHAT[1:])]
-    batch = make_collator(tokenizer)(rows)
+    objective = method(reg, "sft-smooth")
+    layout = objective.data_layout()  # data_mode "sft": the built-in layout the guide describes
+    assert layout.id == "sft" and layout.needs_template and layout.packable
+    settings = EncodeSettings(template=reg.template("chatml"), tokenizer=tokenizer)
+    rows = [layout.encode(layout.convert(reg.converter("messages"), {"messages": chat}), settings).columns
+            for chat in (CHAT, CHAT[1:])]
+    batch = objective.make_collator(tokenizer, config)(rows)
+    assert set(batch) >= {"input_ids", "attention_mask", "labels"}
     model = fresh_model(reg, tiny_dir)
     smooth, metrics = method(reg, "sft-smooth", sft_label_smoothing=0.2).compute_loss(model, batch)
     plain, _ = method(reg, "sft-smooth", sft_label_smoothing=0.0).compute_loss(model, batch)
@@ -281,6 +307,9 @@ def test_strategy_example_is_selected_by_its_flag_and_checked(reg):
     assert args == {"ddp_backend": "gloo", "ddp_bucket_cap_mb": 50}
     assert set(args) <= {f.name for f in dataclasses.fields(transformers.TrainingArguments)}
     assert strategy.model_load_kwargs(two, config) == {} and strategy.consolidate_checkpoint("/nowhere") is None
+    # --ddp_backend is the shared DISTRIBUTED key: the same flag as the built-in ddp strategy's
+    config = build_config(reg, command="sft", cli_args=["--ddp_bucket_cap_mb", "50", "--ddp_backend", "mpi"])
+    assert build_strategy("ddp-bucketed", config, reg).trainer_args(two, config)["ddp_backend"] == "mpi"
 
 
 def test_command_example_runs_through_the_cli(reg):
@@ -301,19 +330,75 @@ def test_command_example_runs_through_the_cli(reg):
     assert missing.exit_code != 0 and "did you mean 'zephyr'" in missing.output
 
 
+def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discovery, tmp_path):
+    """The runtime hooks as the training run calls them (swiftkit.train.plugin_hooks, through
+    swiftkit.core.hookcall), without a training run: tests/test_runtime_hooks.py drives a real one."""
+    from types import SimpleNamespace
+
+    from hooks_plugin.journal import StopOnNonFiniteLoss
+    from transformers import TrainerControl
+
+    from swiftkit.core.config import build_config
+    from swiftkit.core.hookcall import call_hook, implementers
+    from swiftkit.train.plugin_hooks import CheckpointSaved, plugin_callbacks
+
+    (record,) = [p for p in discovery.plugins if p.name == "run-journal"]
+    assert record.hooks == ["swift_checkpoint_saved", "swift_trainer_callbacks"] and record.counts == {"options": 1}
+    assert "run-journal" in [r.name for r in implementers(reg, "swift_checkpoint_saved")]
+    config = build_config(reg, command="sft", cli_args=[])
+    assert config["journal_stop_on_nan"] is True  # the plugin's run-config key, default filled in
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+
+    # swift_trainer_callbacks: what the run adds to the Trainer (with the core's checkpoint observer)
+    callbacks = plugin_callbacks(config, str(run_dir), reg)
+    (stop,) = [c for c in callbacks if isinstance(c, StopOnNonFiniteLoss)]
+    assert any(isinstance(c, CheckpointSaved) for c in callbacks)
+    main, other = SimpleNamespace(is_world_process_zero=True, global_step=7), SimpleNamespace(is_world_process_zero=False, global_step=7)
+    control = TrainerControl()
+    stop.on_log(None, main, control, logs={"loss": 2.5, "learning_rate": 1e-4})
+    assert not control.should_training_stop and not (run_dir / "checkpoints.jsonl").exists()
+    stop.on_log(None, other, control, logs={"loss": float("nan")})
+    assert control.should_training_stop and not (run_dir / "checkpoints.jsonl").exists()  # every rank stops, rank 0 writes
+    stop.on_log(None, main, TrainerControl(), logs={"loss": float("inf")})
+    assert [json.loads(line) for line in (run_dir / "checkpoints.jsonl").read_text().splitlines()] == [
+        {"event": "stopped", "step": 7, "loss": "inf"}]
+    disabled = call_hook(reg, "swift_trainer_callbacks", config={**config, "journal_stop_on_nan": False}, run_dir=str(run_dir))
+    assert not any(isinstance(c, StopOnNonFiniteLoss) for returned in disabled for c in returned)
+
+    # swift_checkpoint_saved: the run's observer calls it on rank 0, once checkpoint-N is in place
+    checkpoint = run_dir / "checkpoint-5"
+    checkpoint.mkdir()
+    (checkpoint / "adapter_model.safetensors").write_bytes(b"\0" * 100)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    observer = CheckpointSaved(config, reg)
+    observer.on_save(SimpleNamespace(output_dir=str(run_dir)), SimpleNamespace(is_world_process_zero=False, global_step=5), None)
+    observer.on_save(SimpleNamespace(output_dir=str(run_dir)), SimpleNamespace(is_world_process_zero=True, global_step=5), None)
+    entries = [json.loads(line) for line in (run_dir / "checkpoints.jsonl").read_text().splitlines()]
+    assert entries[1:] == [{"event": "checkpoint", "step": 5, "checkpoint": "checkpoint-5",
+                            "files": ["adapter_model.safetensors", "trainer_state.json"], "bytes": 102}]
+    assert sorted(os.listdir(checkpoint)) == ["adapter_model.safetensors", "trainer_state.json"]  # left as written
+
+
 # ----------------------------------------------------------------------------- drift
 
-#: guide -> (interface classes whose public members it must name, spec classes whose fields it must name)
+#: guide -> (interface class(es) whose name and public members it must name, spec classes whose
+#: fields it must name)
 GUIDE_CONTRACTS = {
     "models.md": ("swiftkit.core.models.interface:ModelLoader", ["ModelSpec"]),
     "templates.md": ("swiftkit.core.templates.interface:Template", ["TemplateSpec"]),
     "formats.md": ("swiftkit.core.data.interface:RowConverter", ["FormatSpec", "DatasetSpec"]),
     "tuners.md": ("swiftkit.core.methods.interface:Tuner", ["MethodSpec"]),
-    "objectives.md": ("swiftkit.core.methods.interface:Objective", ["MethodSpec"]),
+    # an objective owns its data: the guide also documents the layout contract it returns
+    "objectives.md": (("swiftkit.core.methods.interface:Objective", "swiftkit.core.data.layout:DataLayout",
+                       "swiftkit.core.data.layout:EncodeSettings", "swiftkit.core.data.layout:EncodedRow",
+                       "swiftkit.core.data.layout:RowTooLong", "swiftkit.core.data.layout:RowHasNoLabels"),
+                      ["MethodSpec"]),
     "rewards.md": ("swiftkit.core.methods.interface:RewardFunction", ["RewardSpec"]),
     "engines.md": ("swiftkit.core.engines.interface:InferEngine", ["EngineSpec"]),
     "strategies.md": ("swiftkit.core.parallel.interface:Strategy", ["StrategySpec"]),
     "commands.md": (None, ["CommandSpec", "OptionsSpec"]),
+    "hooks.md": (None, []),  # names every runtime hook: test_hooks_guide_names_every_runtime_hook
 }
 
 
@@ -344,6 +429,10 @@ def public_members(ref: str) -> set[str]:
     from swiftkit.core.lazy import resolve
 
     cls = resolve(ref)
+    if issubclass(cls, BaseException):  # a signal a plugin raises: its name is what the guide needs
+        return {cls.__name__}
+    if dataclasses.is_dataclass(cls):  # a value plugins get or build: its fields
+        return {cls.__name__} | {f.name for f in dataclasses.fields(cls)}
     return {n for n in dir(cls) if not n.startswith("_")} | {n for n in _init_attributes(cls) if not n.startswith("_")}
 
 
@@ -352,7 +441,8 @@ def missing_in_guides() -> dict[str, list[str]]:
     for guide, (interface, spec_names) in GUIDE_CONTRACTS.items():
         path = GUIDES / guide
         code = _code_text(path.read_text()) if path.exists() else ""
-        wanted = public_members(interface) if interface else set()
+        refs = (interface,) if isinstance(interface, str) else interface or ()
+        wanted = set().union(*(public_members(ref) for ref in refs))
         for spec_name in spec_names:
             wanted |= {f.name for f in dataclasses.fields(getattr(specs, spec_name))}
         missing = sorted(n for n in wanted if not re.search(rf"\b{re.escape(n)}\b", code))
@@ -379,6 +469,14 @@ def test_index_names_every_group_hook_and_switch():
     assert not missing, f"docs/plugins/README.md does not name: {', '.join(missing)}"
     for guide in GUIDE_CONTRACTS:
         assert f"({guide})" in (GUIDES / "README.md").read_text(), f"README.md does not link {guide}"
+
+
+def test_hooks_guide_names_every_runtime_hook():
+    from swiftkit.core.hookspecs import RUNTIME_HOOKS
+
+    code = _code_text((GUIDES / "hooks.md").read_text())
+    missing = [hook for hook in RUNTIME_HOOKS if hook not in code]
+    assert not missing, f"docs/plugins/hooks.md does not name: {', '.join(missing)}"
 
 
 QUOTE = re.compile(r"<!-- quote: (\S+) -->\n```[^\n]*\n(.*?)^```", re.S | re.M)

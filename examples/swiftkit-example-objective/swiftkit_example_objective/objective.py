@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 from swiftkit_example_objective.layout import SIDES, TripletLayout
 
 
@@ -38,10 +39,8 @@ class ContrastiveObjective(Objective):
         return TripletLayout()
 
     def option(self, key: str) -> Any:
-        value = self.options.get(key)
-        if value is None:
-            value = self.spec.options["properties"][key]["default"]
-        return value
+        """The run's value of one of this objective's keys, else the schema's default."""
+        return option_value(self.options, self.spec, key)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         import torch

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.methods.interface import Objective
+from swiftkit.core.options import option_value
 from swiftkit.core.templates.interface import IGNORE_INDEX
 
 
 class SmoothSftObjective(Objective):
     """Label-smoothed next-token cross-entropy over the tokens the template labels."""
 
-    required_columns = ("messages",)  # conversations, as the "sft" data mode produces them
-    data_mode = "sft"  # batches: input_ids, attention_mask, labels (-100 outside the replies)
+    required_columns = ("messages",)  # conversations, as the "sft" layout converts them
+    data_mode = "sft"  # the built-in "sft" layout: input_ids, attention_mask, labels (-100 outside the replies)
     token_normalized_loss = True  # a token sum divided by num_items_in_batch (see compute_loss)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
@@ -22,8 +23,7 @@ class SmoothSftObjective(Objective):
         logits = model(**inputs).logits[:, :-1].float()
         labels = batch["labels"][:, 1:].to(logits.device)
         flat_logits, flat_labels = logits.reshape(-1, logits.size(-1)), labels.reshape(-1)
-        epsilon = self.options.get("sft_label_smoothing")
-        epsilon = self.spec.options["properties"]["sft_label_smoothing"]["default"] if epsilon is None else epsilon
+        epsilon = option_value(self.options, self.spec, "sft_label_smoothing")  # unset: the schema's default
         total = F.cross_entropy(flat_logits, flat_labels, ignore_index=IGNORE_INDEX, reduction="sum",
                                 label_smoothing=float(epsilon))
         count = num_items_in_batch if num_items_in_batch is not None else (flat_labels != IGNORE_INDEX).sum()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from swiftkit.core.options import option_value
 from swiftkit.core.parallel.env import ParallelEnv
 from swiftkit.core.parallel.interface import Strategy
 
@@ -19,7 +20,8 @@ class BucketedDDPStrategy(Strategy):
         return problems
 
     def trainer_args(self, env: ParallelEnv, run_config: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"ddp_backend": "nccl" if env.devices.has_gpu else "gloo"}
+        default_backend = "nccl" if env.devices.has_gpu else "gloo"  # --ddp_backend unset
+        out: dict[str, Any] = {"ddp_backend": option_value(self.options, self.spec, "ddp_backend", default_backend)}
         if self.options.get("ddp_bucket_cap_mb") is not None:
             out["ddp_bucket_cap_mb"] = int(self.options["ddp_bucket_cap_mb"])
         return out

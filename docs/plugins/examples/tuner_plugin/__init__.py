@@ -7,21 +7,23 @@ its options are flat run-config keys (``--layernorm_train_lm_head true``).
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.0"
 
-LAYERNORM_OPTIONS = {
-    "type": "object",
-    "properties": {
-        # Keys are one flat namespace shared with the core and every plugin: prefix them with
-        # the method's name so that they never collide.
+# Keys are one flat namespace shared with the core and every plugin. A key other tuners also
+# take comes from its shared group (swiftkit.core.options.ADAPTER's ``modules_to_save``: the
+# same flag and schema as lora's); the tuner's own keys carry its name so that they never collide.
+LAYERNORM_OPTIONS = option_schema(
+    "modules_to_save",
+    own={
         "layernorm_train_lm_head": {
             "type": "boolean",
             "default": False,
             "description": "Also train the output projection (lm_head).",
         },
     },
-}
+)
 
 
 @hookimpl

@@ -9,7 +9,8 @@ from swiftkit.core.methods.interface import Tuner
 
 class LayerNormTuner(Tuner):
     """Freezes every parameter, then unfreezes the weights of the normalisation modules
-    (any module whose class name ends in ``Norm``: ``LayerNorm``, ``LlamaRMSNorm``, ...)."""
+    (any module whose class name ends in ``Norm``: ``LayerNorm``, ``LlamaRMSNorm``, ...) and
+    every parameter of the modules named in ``modules_to_save`` (name suffixes: ``embed_tokens``)."""
 
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
         model.requires_grad_(False)
@@ -19,6 +20,12 @@ class LayerNormTuner(Tuner):
                 for param in module.parameters(recurse=False):
                     param.requires_grad_(True)
                     trained += param.numel()
+        for name in self.options.get("modules_to_save") or []:
+            found = [m for path, m in model.named_modules() if path == name or path.endswith("." + name)]
+            if not found:
+                raise ValueError(f"layernorm: modules_to_save names {name!r}, which {type(model).__name__} does not have")
+            for module in found:
+                module.requires_grad_(True)
         if self.options.get("layernorm_train_lm_head"):
             head = model.get_output_embeddings()
             if head is not None:
