@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 #: Version of the plugin API. A plugin declares the version it was written against in its
 #: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
 #: minor version not newer than its own.
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"

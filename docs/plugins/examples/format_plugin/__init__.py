@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from swiftkit.core import DatasetSpec, FormatSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from typing import Any
 
 from swiftkit.core import OptionsSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 
 @hookimpl

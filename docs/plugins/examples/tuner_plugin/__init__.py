@@ -9,7 +9,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 # Keys are one flat namespace shared with the core and every plugin. A key other tuners also
 # take comes from its shared group (swiftkit.core.options.ADAPTER's ``modules_to_save``: the
