@@ -27,7 +27,7 @@ from swiftkit.core.errors import RowError
 IGNORE_INDEX = -100
 
 __all__ = [
-    "IGNORE_INDEX", "PTLayout", "SFTLayout", "count_trainable", "ids_feature", "layout_for_mode",
+    "IGNORE_INDEX", "PTLayout", "SFTLayout", "count_trainable", "ids_feature", "labelled_row", "layout_for_mode",
     "messages_feature", "plain_messages", "truncate",
 ]
 
@@ -73,6 +73,16 @@ def truncate(ids: list[int], labels: list[int], max_length: int | None, strategy
 def count_trainable(labels: list[int]) -> int:
     """Label tokens that carry a loss (the first never does: no token predicts it)."""
     return sum(1 for x in labels[1:] if x != IGNORE_INDEX)
+
+
+def labelled_row(ids: list[int], labels: list[int], settings: EncodeSettings) -> EncodedRow:
+    """``input_ids`` + ``labels`` after ``max_length``; raises
+    :class:`~swiftkit.core.data.layout.RowHasNoLabels` when no token is left to train on."""
+    ids, labels, truncated = truncate(ids, labels, settings.max_length, settings.truncation_strategy)
+    trainable = count_trainable(labels)
+    if trainable == 0:
+        raise RowHasNoLabels("no trainable token" + (" left after truncation" if truncated else ""))
+    return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
 
 
 def _collator(tokenizer: Any, config: dict[str, Any]) -> Any:
@@ -127,11 +137,7 @@ class SFTLayout(DataLayout):
             raise
         except Exception as exc:  # template errors name the message index
             raise RowError("messages" if row.get("messages") else "text", str(exc)) from exc
-        ids, labels, truncated = truncate(ids, labels, settings.max_length, settings.truncation_strategy)
-        trainable = count_trainable(labels)
-        if trainable == 0:
-            raise RowHasNoLabels("no trainable token" + (" left after truncation" if truncated else ""))
-        return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
+        return labelled_row(ids, labels, settings)
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
         return _collator(tokenizer, config)

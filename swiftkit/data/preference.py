@@ -31,7 +31,14 @@ from typing import Any
 
 from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
 from swiftkit.core.errors import RowError
-from swiftkit.data.layouts import count_trainable, ids_feature, messages_feature, plain_messages, truncate
+from swiftkit.data.layouts import (
+    count_trainable,
+    ids_feature,
+    labelled_row,
+    messages_feature,
+    plain_messages,
+    truncate,
+)
 
 __all__ = ["KTOLayout", "PreferenceLayout", "PromptLayout"]
 
@@ -143,11 +150,7 @@ class KTOLayout(_ReplyLayout):
             raise
         except Exception as exc:
             raise RowError("messages", str(exc)) from exc
-        ids, labels, truncated = truncate(ids, labels, settings.max_length, settings.truncation_strategy)
-        trainable = count_trainable(labels)
-        if trainable == 0:
-            raise RowHasNoLabels("no trainable token" + (" left after truncation" if truncated else ""))
-        return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
+        return labelled_row(ids, labels, settings)
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
         from swiftkit.data.pair_collator import make_kto_collator

@@ -9,15 +9,13 @@ tokenizer and ``args.json``, through the same atomic partial-folder rename as ``
 
 from __future__ import annotations
 
-import datetime
-import json
 import os
 import shutil
 import time
 from typing import Any
 
 from swiftkit.core.errors import ConfigError, SwiftkitError
-from swiftkit.export.merge import ExportResult, atomic_publish, new_partial_dir, remove_stale_partials
+from swiftkit.export.merge import ExportResult, remove_stale_partials, staged_folder, write_export_record
 from swiftkit.train.args_file import read_args
 
 CONSOLIDATED_SUFFIX = "-consolidated"
@@ -40,7 +38,6 @@ def gathered_state(checkpoint_dir: str, registry: Any) -> tuple[str, dict[str, A
 
 def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> ExportResult:
     """Write ``<checkpoint>-consolidated`` (or ``--output_dir``) from a sharded checkpoint."""
-    from swiftkit import __version__
 
     started = time.perf_counter()
     say = log or (lambda _text: None)
@@ -87,32 +84,21 @@ def consolidate(config: dict[str, Any], registry: Any, *, log: Any = None) -> Ex
         model.tie_weights()
     say(f"gathered {len(state)} tensors from {strategy_id} shards in {checkpoint}")
 
-    os.makedirs(os.path.dirname(output_dir), exist_ok=True)
-    partial = new_partial_dir(output_dir)
-    try:
-        os.makedirs(partial)
+    run_args = read_args(checkpoint, missing_ok=True)
+    with staged_folder(output_dir, overwrite) as partial:
         model.save_pretrained(partial)
         for name in _KEPT:
             src = os.path.join(checkpoint, name)
             if os.path.isfile(src) and not os.path.exists(os.path.join(partial, name)):
                 shutil.copy2(src, os.path.join(partial, name))
-        run_args = read_args(checkpoint, missing_ok=True)
-        record = {
+        write_export_record(partial, {
             "command": "export",
             "consolidated_from": {"checkpoint": os.path.abspath(checkpoint), "strategy": strategy_id},
             "model_id": run_args.get("model_id"),
             "model_family": run_args.get("model_family"),
             "template": run_args.get("template"),
             "train_args": run_args or None,
-            "created": datetime.datetime.now().isoformat(timespec="seconds"),
-            "swiftkit_version": __version__,
-        }
-        with open(os.path.join(partial, "args.json"), "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
-        atomic_publish(partial, output_dir, overwrite)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        })
     return ExportResult(
         output_dir=output_dir,
         model_id=run_args.get("model_id") or "",

@@ -30,6 +30,7 @@ Details that keep the merged model answering exactly like base + adapter:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import glob
 import json
@@ -37,9 +38,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -144,6 +147,28 @@ def _retie_if_equal(model: Any) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def staged_folder(output_dir: str, overwrite: bool) -> Iterator[str]:
+    """A fresh hidden sibling of ``output_dir`` to write into: renamed into place when the block
+    ends, removed when it raises (a killed process leaves it for :func:`remove_stale_partials`)."""
+    os.makedirs(os.path.dirname(output_dir) or ".", exist_ok=True)
+    partial = new_partial_dir(output_dir)
+    try:
+        os.makedirs(partial)
+        yield partial
+        atomic_publish(partial, output_dir, overwrite)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_export_record(folder: str, record: dict[str, Any]) -> None:
+    """The export's ``args.json``: what it was made from, when, and by which swiftkit."""
+    record = {**record, "created": datetime.datetime.now().isoformat(timespec="seconds"), "swiftkit_version": __version__}
+    with open(os.path.join(folder, "args.json"), "w", encoding="utf-8") as fh:
+        json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+
+
 def atomic_publish(partial: str, output_dir: str, overwrite: bool) -> None:
     """Rename the complete ``partial`` folder to ``output_dir`` (replacing it with ``overwrite``)."""
     old = None
@@ -173,7 +198,6 @@ def merge_lora(
     """Merge the adapter that ``config`` (``model`` / ``adapters`` / ``output_dir`` / ``template``
     / ``torch_dtype``) names into its base and write the full model folder; see the module
     docstring. ``overwrite`` defaults to ``config['overwrite']``; ``log(text)`` reports progress."""
-    from swiftkit import __version__
     from swiftkit.core.registry import get_registry
     from swiftkit.infer.checkpoint import checkpoint_tuner
     from swiftkit.infer.factory import resolve_model
@@ -243,11 +267,7 @@ def merge_lora(
     else:
         tokenizer.chat_template = template.chat_template()
 
-    parent = os.path.dirname(output_dir)
-    os.makedirs(parent, exist_ok=True)
-    partial = new_partial_dir(output_dir)
-    try:
-        os.makedirs(partial)
+    with staged_folder(output_dir, overwrite) as partial:
         say(f"writing {output_dir}")
         merged.save_pretrained(partial)
         tokenizer.save_pretrained(partial)
@@ -255,7 +275,7 @@ def merge_lora(
             if os.path.isfile(os.path.join(adapter_dir, name)):
                 shutil.copy2(os.path.join(adapter_dir, name), os.path.join(partial, name))
                 notes.append(f"{name} copied from the adapter folder")
-        record = {
+        write_export_record(partial, {
             "command": "export",
             "merge_lora": True,
             "model_id": spec.id,
@@ -265,11 +285,7 @@ def merge_lora(
             "merged_from": {"model_dir": resolved.model_dir, "adapter": adapter_dir, "adapter_name": adapter_name,
                             "tuner": tuner.spec.id},
             "train_args": resolved.run_args or None,
-            "created": datetime.datetime.now().isoformat(timespec="seconds"),
-            "swiftkit_version": __version__,
-        }
-        with open(os.path.join(partial, "args.json"), "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+        })
         parity_checked = False
         if not template.requires_tokenizer:
             from transformers import AutoTokenizer
@@ -279,10 +295,6 @@ def merge_lora(
             check_template_parity(template, AutoTokenizer.from_pretrained(partial),
                                   where=f"the exported tokenizer ({output_dir})")
             parity_checked = True
-        atomic_publish(partial, output_dir, overwrite)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     return ExportResult(
         output_dir=output_dir,
         model_id=spec.id,
