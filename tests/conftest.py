@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+from swiftkit.testing.offline import isolate_environment
 
 # Set before anything imports huggingface_hub / datasets / swiftkit's discovery.
-_HOME = tempfile.mkdtemp(prefix="swiftkit-tests-")
-for _var, _val in {
-    "HF_HUB_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HOME": os.path.join(_HOME, "hf"),
-    "SWIFTKIT_CACHE_DIR": os.path.join(_HOME, "swiftkit-cache"),
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ[_var] = _val
-os.environ.pop("SWIFTKIT_STRICT_PLUGINS", None)
-os.environ.pop("SWIFTKIT_PLUGINS_ALLOW", None)
-os.environ.pop("SWIFTKIT_PLUGINS_DENY", None)
+_HOME = isolate_environment("swiftkit-tests-")
 
 pytest_plugins = ["swiftkit.testing.fixtures"]
 
 
 import json  # noqa: E402
+import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
