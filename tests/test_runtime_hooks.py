@@ -242,6 +242,25 @@ def test_a_plugin_adjusts_observes_and_sees_checkpoints_of_a_run(swift_registry_
     assert not [n for n in os.listdir(out) if n.startswith(".staging-")]
 
 
+def test_the_final_checkpoint_saved_after_training_is_observed_too(swift_registry_with, tiny, tmp_path):
+    """With ``--save_strategy no`` the Trainer saves nothing itself; the run saves the last step
+    after ``train()`` returns, and observers see that checkpoint like any other."""
+    from swiftkit.cli import cli
+
+    data = tmp_path / "chat.jsonl"
+    data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"Say {i}."},
+                                                     {"role": "assistant", "content": str(i)}]}) + "\n" for i in range(4)))
+    recorder = _Recorder()
+    swift_registry_with(recorder, dist="swiftkit-recorder", version="0.1")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["sft", "--model", tiny, "--dataset", str(data), "--max_steps", "2",
+                                      "--save_strategy", "no", "--per_device_train_batch_size", "2", "--max_length", "64",
+                                      "--report_to", "none", "--output_dir", str(out), "--add_version", "false"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert [(d, s) for d, s, _, _ in recorder.checkpoints] == [(str(out / "checkpoint-2"), 2)]
+
+
 # ----------------------------------------------------------------------------- server routes
 
 
