@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import option
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 LMDEPLOY_OPTIONS = {
     "type": "object",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import option
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 VLLM_OPTIONS = {
     "type": "object",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import TemplateSpec
 
-SWIFTKIT_PLUGIN_API = "1.0"
+SWIFTKIT_PLUGIN_API = "1.1"
 
 TOKENIZER_BEHAVIOUR = "swiftkit.templates.tokenizer:TokenizerTemplate"
 
