@@ -248,7 +248,7 @@ def test_missing_and_unknown_datasets(prep, tmp_path):
         assert fmt in msg
     broken = tmp_path / "broken.jsonl"
     broken.write_text(json.dumps(chat(1)) + "\n\n{not json\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"broken.jsonl row 3: invalid JSON"):
+    with pytest.raises(DatasetRowError, match=r"broken.jsonl row 3: field '\(row\)': invalid JSON: Expecting property name"):
         prep([str(broken)])
 
 

@@ -47,6 +47,7 @@ logger = logging.getLogger("swiftkit.data")
 
 TRUNCATION_STRATEGIES = ("delete", "left", "right")
 _BATCH = 1000
+_FIRST = 5  # malformed rows whose reasons are kept per source
 
 
 def _check_args(
@@ -163,25 +164,26 @@ class _Run:
         )
         features = steps.converted_features(self.layout, raw.features)
         columns = [c for c in features if c not in steps.CONVERT_HELPERS]
+        text = tuple(c for c in columns if c in src.json_columns and getattr(features[c], "dtype", None) == "string")
         converted = self.map(
-            raw, steps.ConvertRows(self.layout, converter, index, columns), name="convert", key=key,
-            description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
+            raw, steps.ConvertRows(self.layout, converter, index, columns, src.json_columns, text), name="convert",
+            key=key, description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
             features=features,
         )
-        rep = SourceReport(name=src.label, split=split, kind=src.kind, format=fmt, rows_read=len(raw), sample=src.sample)
+        rep = SourceReport(name=src.label, split=split, kind=src.kind, format=fmt, rows_read=len(raw) + len(src.bad_rows),
+                           sample=src.sample)
         bad = _nonempty(converted, "_reason")
-        if bad:
-            rows = converted.select(bad[:5]).select_columns(["_row", "_field", "_reason"]).to_list()
-            where = line_numbers(src, [r["_row"] for r in rows])
-            skipped = [SkippedRow(src.label, where[r["_row"]], r["_field"], r["_reason"]) for r in rows]
+        if bad or src.bad_rows:
+            skipped = _skipped_rows(src, converted, bad)
             if self.strict:
                 first = skipped[0]
                 raise DatasetRowError(first.source, first.row, first.field, first.reason)
-            self.report.add_skipped(skipped, len(bad))
-            rep.rows_skipped = len(bad)
-            keep = np.ones(len(converted), dtype=bool)
-            keep[bad] = False
-            converted = converted.select(np.flatnonzero(keep).tolist())
+            self.report.add_skipped(skipped, len(bad) + len(src.bad_rows))
+            rep.rows_skipped = len(bad) + len(src.bad_rows)
+            if bad:
+                keep = np.ones(len(converted), dtype=bool)
+                keep[bad] = False
+                converted = converted.select(np.flatnonzero(keep).tolist())
         rep.rows_valid = len(converted)
         converted = converted.remove_columns(["_field", "_reason"])
         if src.sample is not None:
@@ -298,6 +300,17 @@ class _Run:
         stats.packed_rows = len(packed)
         stats.packing_fill = stats.tokens / (len(packed) * self.max_length) if len(packed) else 0.0
         return packed
+
+
+def _skipped_rows(src: Source, converted: Dataset, bad: list[int]) -> list[SkippedRow]:
+    """The first malformed rows of a source in file order: records the loader could not read
+    (``src.bad_rows``) and rows the convert step marked (``bad``: indices into ``converted``)."""
+    out = [SkippedRow(src.label, line, field, reason) for line, field, reason in src.bad_rows[:_FIRST]]
+    if bad:
+        rows = converted.select(bad[:_FIRST]).select_columns(["_row", "_field", "_reason"]).to_list()
+        where = line_numbers(src, [r["_row"] for r in rows])
+        out += [SkippedRow(src.label, where[r["_row"]], r["_field"], r["_reason"]) for r in rows]
+    return sorted(out, key=lambda r: r.row)[:_FIRST]
 
 
 def _cache_exists(cache_file: str) -> bool:

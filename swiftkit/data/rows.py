@@ -110,7 +110,7 @@ def read_conversations(
         converter = registry.converter(fmt)
         if not layout.accepts(fmt, converter):
             raise DatasetError(f"{src.label}: {layout.refusal(fmt, converter)}")
-        convert = steps.ConvertRows(layout, converter, index, ["messages"])
+        convert = steps.ConvertRows(layout, converter, index, ["messages"], src.json_columns)
         good: list[ConversationRow] = []
         bad: list[tuple[int, str, str]] = []
         for start in range(0, len(raw), _CHUNK):
@@ -123,15 +123,16 @@ def read_conversations(
                     bad.append((row, field, reason))
                 else:
                     good.append(ConversationRow(messages=messages, source=src.label, row=row))
-        if bad:
+        if bad or src.bad_rows:
             where = line_numbers(src, [r for r, _, _ in bad[:5]])
+            first = sorted([(where[r], f, why) for r, f, why in bad[:5]] + src.bad_rows[:5])[:5]
             if strict:
-                row, field, reason = bad[0]
-                raise DatasetRowError(src.label, where[row], field, reason)
-            out.skipped += len(bad)
-            for row, field, reason in bad[:5]:
+                row, field, reason = first[0]
+                raise DatasetRowError(src.label, row, field, reason)
+            out.skipped += len(bad) + len(src.bad_rows)
+            for row, field, reason in first:
                 if len(out.first_skipped or []) < 5:
-                    out.first_skipped.append(f"{src.label} row {where[row]}: field {field!r}: {reason}")  # type: ignore[union-attr]
+                    out.first_skipped.append(f"{src.label} row {row}: field {field!r}: {reason}")  # type: ignore[union-attr]
         if good:
             lines = line_numbers(src, [r.row for r in good])
             for r in good:

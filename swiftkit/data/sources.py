@@ -50,6 +50,14 @@ class Source:
     sample: int | None = None
     format: str | None = None  #: from the spec; otherwise detected from the columns
     columns: dict[str, str] = field(default_factory=dict)  #: renames applied after loading
+    #: set by :func:`load` when the file had to be read row by row (:func:`_read_json_rows`):
+    #: records that are not rows (invalid JSON, not an object), as ``(line, field, reason)``
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    #: ... the line (record) number in the file of each loaded row, when rows were left out
+    lines: list[int] | None = None
+    #: ... columns held as JSON text because arrow cannot type them (mixed types per row);
+    #: the convert step decodes them (:class:`swiftkit.data.steps.ConvertRows`)
+    json_columns: tuple[str, ...] = ()
 
 
 def parse_arg(arg: str) -> tuple[str, int | None]:
@@ -153,6 +161,7 @@ def load(source: Source, *, cache_dir: str | None = None) -> Dataset:
         if clash:
             ds = ds.remove_columns(clash)
         ds = ds.rename_columns(renames)
+        source.json_columns = tuple(renames.get(c, c) for c in source.json_columns if c not in clash)
     return ds
 
 
@@ -161,12 +170,19 @@ def _load_file(source: Source, cache_dir: str | None) -> Dataset:
 
     path = os.path.abspath(source.path or "")
     builder = BUILDERS[os.path.splitext(path)[1].lower()]
+    if os.path.getsize(path) == 0:
+        raise DatasetError(f"{source.label}: the file is empty (0 bytes): {path}")
     try:
-        return datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir)
+        ds = datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir)
     except Exception as exc:  # noqa: BLE001 - every loader failure becomes one clear message
         if builder == "json":
-            return _load_json_python(source, path, exc)
+            return _read_json_rows(source, path)
+        if "corresponds to no data" in str(exc):
+            raise DatasetError(f"{source.label}: no rows in {path}" + (" (only a header)" if builder == "csv" else "")) from exc
         raise DatasetError(f"{source.label}: cannot read {path}: {_reason(exc)}") from exc
+    if len(ds) == 0:
+        raise DatasetError(f"{source.label}: no rows in {path}")
+    return ds
 
 
 def _reason(exc: BaseException) -> str:
@@ -175,29 +191,111 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _load_json_python(source: Source, path: str, exc: BaseException) -> Dataset:
-    """Arrow could not read the file: find the first line that is not JSON and name it."""
+def _read_json_rows(source: Source, path: str) -> Dataset:
+    """Arrow could not read the JSON file: read it with Python, record by record.
+
+    A ``.jsonl`` line that is not JSON, or a record that is not a JSON object, becomes an
+    entry of ``source.bad_rows`` (the pipeline raises or skips and counts it, as a malformed
+    row); the other records are loaded. Bytes that are not UTF-8 are kept as lone surrogates
+    (the convert step names the field holding them). A column arrow cannot type (its values
+    differ in type from row to row) is kept as JSON text and listed in ``source.json_columns``.
+    """
     import json
 
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    stripped = text.lstrip()
-    if stripped.startswith("["):  # one JSON array
-        try:
-            json.loads(text)
-        except ValueError as err:
-            raise DatasetError(f"{source.label}: invalid JSON at line {err.lineno}: {err.msg}") from err
+    with open(path, "rb") as fh:
+        text = fh.read().decode("utf-8", errors="surrogateescape")
+    source.bad_rows, source.lines, source.json_columns = [], None, ()
+    records: list[tuple[int, Any]] = []  # (line or record number, value)
+    whole: Any = None
+    parsed = False
+    try:
+        if not path.endswith(".jsonl"):  # a .json file: one JSON value, or JSON lines
+            whole = json.loads(text)
+            parsed = True
+    except ValueError as err:
+        if text.lstrip().startswith("["):  # one JSON array that is broken: no row can be trusted
+            raise DatasetError(
+                f"{source.label}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg} (the file is one "
+                "JSON array, so no row can be read; fix it or write one JSON object per line)"
+            ) from err
+    if parsed and isinstance(whole, list):
+        records = list(enumerate(whole, 1))
+    elif parsed and isinstance(whole, dict):
+        records = [(1, whole)]
+    elif parsed and whole is not None:
+        raise DatasetError(
+            f"{source.label}: must hold a JSON array of objects or one object per line, got {type(whole).__name__}"
+        )
     else:
         for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as err:
-                raise DatasetError(f"{source.label} row {lineno}: invalid JSON: {err.msg} (column {err.colno})") from err
-            if not isinstance(row, dict):
-                raise DatasetError(f"{source.label} row {lineno}: must be a JSON object, got {type(row).__name__}")
-    raise DatasetError(f"{source.label}: cannot read {path}: {_reason(exc)}") from exc
+            if line.strip():
+                try:
+                    records.append((lineno, json.loads(line)))
+                except ValueError as err:
+                    source.bad_rows.append((lineno, "(row)", f"invalid JSON: {err.msg} (column {err.colno})"))
+    if not records and not source.bad_rows:
+        raise DatasetError(f"{source.label}: no rows in {path}")
+    rows, lines = [], []
+    for number, value in records:
+        if isinstance(value, dict) and not all(map(_is_unicode, value)):
+            source.bad_rows.append((number, "(row)", "a key is not valid Unicode (a lone surrogate or bytes that are not UTF-8)"))
+        elif isinstance(value, dict):
+            rows.append(value)
+            lines.append(number)
+        else:
+            kind = "null" if value is None else type(value).__name__
+            source.bad_rows.append((number, "(row)", f"must be a JSON object, got {kind}"))
+    source.lines = lines
+    return _rows_dataset(source, rows, text)
+
+
+def _rows_dataset(source: Source, rows: list[dict[str, Any]], text: str) -> Dataset:
+    """``rows`` as a dataset: one column per key (missing keys are null); a column arrow cannot
+    type becomes JSON text (``ensure_ascii``: lone surrogates survive) named in ``json_columns``."""
+    import hashlib
+    import json
+
+    import datasets
+    import pyarrow as pa
+    from datasets.table import InMemoryTable
+
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    if not names:
+        raise DatasetError(f"{source.label}: its records have no keys (every one is {{}})")
+    arrays, encoded = {}, []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        try:
+            arrays[name] = pa.array(values)
+            if _has_empty_struct(arrays[name].type):
+                raise TypeError("a struct without fields")
+        except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+            arrays[name] = pa.array([None if v is None else json.dumps(v) for v in values], type=pa.string())
+            encoded.append(name)
+    source.json_columns = tuple(encoded)
+    table = pa.table(arrays) if arrays else pa.table({}).append_column("_empty", pa.nulls(len(rows)))
+    digest = hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
+    return datasets.Dataset(InMemoryTable(table), fingerprint=digest)
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _has_empty_struct(t: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_struct(t):
+        return t.num_fields == 0 or any(_has_empty_struct(t.field(i).type) for i in range(t.num_fields))
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return _has_empty_struct(t.value_type)
+    return False
 
 
 def _offline() -> bool:
@@ -280,6 +378,8 @@ def _load_modelscope(source: Source, subset: str | None) -> Any:
 def line_numbers(source: Source, rows: list[int]) -> dict[int, int]:
     """1-based record numbers -> numbers as in the file: the line number for ``.jsonl`` (blank
     lines are skipped by the loader), the record number otherwise."""
+    if source.lines is not None:  # read row by row: the numbers are known
+        return {r: source.lines[r - 1] for r in rows}
     out = {r: r for r in rows}
     path = source.path
     if not path or os.path.splitext(path)[1].lower() != ".jsonl" or not rows:

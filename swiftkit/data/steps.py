@@ -176,13 +176,29 @@ def packed_features() -> Any:
 
 class ConvertRows:
     """Rows of one format -> the layout's canonical rows (:meth:`DataLayout.convert` per row).
-    A :class:`RowError` (or a converter bug) is recorded in ``_field``/``_reason``."""
+    A :class:`RowError` (or a converter bug) is recorded in ``_field``/``_reason``.
 
-    def __init__(self, layout: Any, converter: Any, source_index: int, columns: list[str]):
+    ``json_columns`` are raw columns held as JSON text (a file arrow could not type, see
+    :func:`swiftkit.data.sources._read_json_rows`): decoded before the converter sees the row,
+    and checked for text that is not valid Unicode (the field is named); an output column of
+    ``text_columns`` that receives such a value unchanged (not a string) is kept as JSON text."""
+
+    def __init__(self, layout: Any, converter: Any, source_index: int, columns: list[str],
+                 json_columns: tuple[str, ...] = (), text_columns: tuple[str, ...] = ()):
         self.layout = layout
         self.converter = converter
         self.source_index = source_index
         self.columns = columns
+        self.json_columns = tuple(json_columns)
+        self.text_columns = tuple(text_columns)
+
+    def _decode(self, row: dict[str, Any]) -> None:
+        for c in self.json_columns:
+            if row.get(c) is not None:
+                row[c] = json.loads(row[c])
+                where = invalid_text(row[c], c)
+                if where is not None:
+                    raise RowError(where, "invalid Unicode: a lone surrogate or bytes that are not UTF-8")
 
     def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
         names = list(batch)
@@ -191,11 +207,16 @@ class ConvertRows:
             row = {c: batch[c][i] for c in names}
             field = reason = ""
             try:
+                if self.json_columns:
+                    self._decode(row)
                 result = self.layout.convert(self.converter, row)
                 missing = [c for c in self.columns if c not in result]
                 if missing:
                     raise RowError("(row)", f"no {', '.join(missing)} in the converted row (not {self.layout.id} data)")
                 values = [result[c] for c in self.columns]
+                for k, c in enumerate(self.columns):
+                    if c in self.text_columns and values[k] is not None and not isinstance(values[k], str):
+                        values[k] = json.dumps(values[k])
             except RowError as exc:
                 field, reason = exc.field, exc.reason
                 values = [None] * len(self.columns)
@@ -293,6 +314,31 @@ class PackRows:
 
 
 # ------------------------------------------------------------------------------ plain helpers
+
+
+def invalid_text(value: Any, path: str) -> str | None:
+    """The path (``messages[2].content``) of the first string in ``value`` that is not valid
+    Unicode (a lone surrogate), or ``None``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            key = str(k)
+            if invalid_text(key, "") is not None:
+                return f"{path}.(key)"
+            found = invalid_text(v, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = invalid_text(v, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def sample_indices(n_rows: int, n: int, seed: int) -> list[int]:

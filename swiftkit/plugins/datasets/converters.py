@@ -17,6 +17,13 @@ Error policy for conversations (one place: :meth:`ChatConverter.finish`):
 - a system prompt given both as a ``system`` column and as a leading system message is an error;
 - for training (``require_response``, the default) the conversation must end with an assistant
   reply; set ``converter.require_response = False`` to convert prompts for inference.
+
+Nothing a row carries is dropped silently. A message key other than ``role`` / ``content``
+(``from`` / ``value`` in ShareGPT) that holds a value is an error naming it, except the
+metadata of :data:`METADATA_KEYS` that no chat template renders. Tool calls (``tool_calls``,
+``function_call``), per-message loss switches (``loss``, ``weight``) and a ``tools`` column are
+refused until agent data is supported: no built-in template renders tool calls or tool
+definitions (their ``tool`` format renders tool *results*, the ``tool`` role).
 """
 
 from __future__ import annotations
@@ -44,6 +51,57 @@ SHAREGPT_ROLES = {
     "observation": "tool",
     "tool": "tool",
 }
+
+
+#: message keys ignored: metadata no chat template renders (a participant's or function's
+#: name, the id linking a tool result to its call)
+METADATA_KEYS = frozenset({"name", "tool_call_id"})
+
+#: message keys refused with a specific reason (others holding a value are "unknown")
+_UNSUPPORTED_KEYS = {
+    "tool_calls": "tool calls are not supported yet (no chat template here renders them; the template's "
+                  "tool format is for tool results); write the call into the assistant content or leave the row out",
+    "function_call": "function calls are not supported yet (no chat template here renders them); write the call "
+                     "into the assistant content or leave the row out",
+    "loss": "a per-message loss switch is not supported yet; choose what is trained with --loss_scale "
+            "(default: every assistant reply; last_round: the last one) and remove the key",
+    "weight": "a per-message weight is not supported yet; choose what is trained with --loss_scale "
+              "(default: every assistant reply; last_round: the last one) and remove the key",
+}
+
+#: row columns that hold content the chat formats cannot train on yet (refused when not empty)
+_UNSUPPORTED_COLUMNS = {
+    "tools": "tool definitions are not supported yet (no chat template here renders them); leave the column "
+             "empty or the row out",
+    "images": "images are not supported yet (text-only training)",
+    "videos": "videos are not supported yet (text-only training)",
+    "audios": "audio is not supported yet (text-only training)",
+}
+
+
+def _empty(value: Any) -> bool:
+    """No content: null, or an empty string, list or dict (arrow fills keys a row lacks with null)."""
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+
+
+def check_extra_keys(message: Mapping[str, Any], path: str, known: tuple[str, ...]) -> None:
+    """Raise on a key of ``message`` besides ``known`` and :data:`METADATA_KEYS` that holds a
+    value: the canonical message keeps only role and content, so it would be lost."""
+    for key, value in message.items():
+        if key in known or key in METADATA_KEYS or _empty(value):
+            continue
+        reason = _UNSUPPORTED_KEYS.get(key) or (
+            f"unknown message key with a value; only {' and '.join(map(repr, known))} are trained on "
+            f"({', '.join(sorted(METADATA_KEYS))} are ignored), so remove it"
+        )
+        raise RowError(f"{path}.{key}", reason)
+
+
+def check_columns(row: Mapping[str, Any]) -> None:
+    """Raise on a column of :data:`_UNSUPPORTED_COLUMNS` that holds a value."""
+    for column, reason in _UNSUPPORTED_COLUMNS.items():
+        if not _empty(row.get(column)):
+            raise RowError(column, reason)
 
 
 def _type(value: Any) -> str:
@@ -133,13 +191,15 @@ class ChatConverter(RowConverter):
 class MessagesConverter(ChatConverter):
     """``{"messages": [{"role", "content"}, ...], "system"?: str}`` (the canonical form itself).
 
-    Other keys of a message (``name``, ``loss``, ...) are not carried over.
+    Of the other keys of a message only :data:`METADATA_KEYS` may hold a value (they are not
+    carried over); any other is an error, never dropped silently.
     """
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
         field = "messages"
         if field not in row:
             raise RowError(field, "missing")
+        check_columns(row)
         return self.finish(_parse_messages(row[field], field), field=field, system=optional_str(row, "system"))
 
 
@@ -154,6 +214,7 @@ class ShareGPTConverter(ChatConverter):
         conversation = row[field]
         if not _is_list(conversation):
             raise RowError(field, f"must be a list of turns, got {_type(conversation)}")
+        check_columns(row)
         turns = []
         for i, turn in enumerate(conversation):
             path = f"{field}[{i}]"
@@ -172,6 +233,7 @@ class ShareGPTConverter(ChatConverter):
                 raise RowError(f"{path}.value", "missing")
             if value is not None and not isinstance(value, str):
                 raise RowError(f"{path}.value", f"must be a string, got {_type(value)}")
+            check_extra_keys(turn, path, ("from", "value"))
             turns.append((role, value or "", f"{path}.value", f"{path}.from"))
         return self.finish(turns, field=field, system=optional_str(row, "system"))
 
@@ -181,6 +243,7 @@ class AlpacaConverter(ChatConverter):
     instruction, then a newline and the input when there is one (as ms-swift does)."""
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         instruction = required_str(row, "instruction")
         extra = optional_str(row, "input")
         query = "\n".join(p for p in (instruction, extra) if p)
@@ -195,6 +258,7 @@ class QueryResponseConverter(ChatConverter):
     """ms-swift's ``{"query", "response", "history"?: [[q, a], ...], "system"?}``."""
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         query = required_str(row, "query")
         response = required_str(row, "response")
         turns = self.history(row) + [("user", query, "query", "query"), ("assistant", response, "response", "response")]
@@ -242,6 +306,7 @@ def _parse_messages(value: Any, field: str) -> list[tuple[str, str, str, str]]:
             raise RowError(f"{path}.role", "missing")
         if role not in ROLES:
             raise RowError(f"{path}.role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        check_extra_keys(m, path, ("role", "content"))  # before content: a tool call has content null
         content = m.get("content")
         if content is None and role != "system":
             raise RowError(f"{path}.content", "missing")
@@ -314,6 +379,7 @@ class MessagesRejectedConverter(PreferenceConverter):
     """ms-swift's ``{"messages": [..., assistant (chosen)], "rejected_response": str, "system"?}``."""
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         prompt, chosen = self.conversation(row, "messages", system=optional_str(row, "system"))
         rejected = self.response(row, "rejected_response")
         return {"messages": prompt, "chosen": chosen, "rejected": rejected}
@@ -323,6 +389,7 @@ class PromptChosenRejectedConverter(PreferenceConverter):
     """``{"prompt": str | messages, "chosen": str | [assistant], "rejected": str | [assistant], "system"?}``."""
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         prompt = self.prompt_value(row)
         return {"messages": prompt, "chosen": self.response(row, "chosen"), "rejected": self.response(row, "rejected")}
 
@@ -336,6 +403,7 @@ class ChosenRejectedConversationsConverter(PreferenceConverter):
         return {"chosen", "rejected"} <= cols and "prompt" not in cols
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         system = optional_str(row, "system")
         for field in ("chosen", "rejected"):
             value = self.required(row, field)
@@ -371,6 +439,7 @@ class KTOConverter(PreferenceConverter):
         return "label" in cols and ({"prompt", "completion"} <= cols or "messages" in cols)
 
     def convert(self, row: dict[str, Any]) -> dict[str, Any]:
+        check_columns(row)
         if "prompt" in row and "completion" in row:
             prompt = self.prompt_value(row)
             completion = self.response(row, "completion")
