@@ -75,10 +75,17 @@ GOOD = [
         {"messages": [S("Be nice."), U("Hi"), A("Hello"), U("Bye"), A("See you")], "extra": 1},
         [S("Be nice."), U("Hi"), A("Hello"), U("Bye"), A("See you")],
     ),
-    (  # system column; extra message keys are dropped
+    (  # system column; metadata message keys (name, tool_call_id) and keys without a value are dropped
         "messages",
-        {"messages": [{"role": "user", "content": "Hi", "name": "x"}, A("Hello")], "system": "Sys"},
+        {"messages": [{"role": "user", "content": "Hi", "name": "x"}, {**A("Hello"), "tool_calls": None, "loss": None}],
+         "system": "Sys", "tools": None},
         [S("Sys"), U("Hi"), A("Hello")],
+    ),
+    (  # a tool result (the template's tool format renders it) keeps its content
+        "messages",
+        {"messages": [U("Weather?"), A("I will ask."), {"role": "tool", "content": "sun", "tool_call_id": "c1"},
+                      A("Sunny"), {"role": "user", "content": "ok", "tool_calls": [], "extra": {}}, A("Bye")]},
+        [U("Weather?"), A("I will ask."), T("sun"), A("Sunny"), U("ok"), A("Bye")],
     ),
     (  # an empty system message / null system column mean "no system prompt"
         "messages",
@@ -173,6 +180,20 @@ BAD = [
     ("messages", {"messages": [U("Hi"), "Hello"]}, "messages[1]", "must be a dict"),
     ("messages", {"messages": [U("Hi"), {"content": "x"}]}, "messages[1].role", "missing"),
     ("messages", {"messages": [U("Hi"), {"role": "bot", "content": "x"}]}, "messages[1].role", "unknown role 'bot'"),
+    # nothing a message carries is dropped silently (issue 11 item 7)
+    ("messages", {"messages": [U("Weather?"), {"role": "assistant", "content": None, "tool_calls": [
+        {"type": "function", "function": {"name": "weather", "arguments": "{}"}}]}, {"role": "tool", "content": "sun"},
+        A("Sunny.")]}, "messages[1].tool_calls", "tool calls are not supported yet"),
+    ("messages", {"messages": [U("Hi"), {"role": "assistant", "content": "Let me look.", "tool_calls": [{"id": "1"}]}]},
+     "messages[1].tool_calls", "tool calls are not supported yet"),
+    ("messages", {"messages": [U("Hi"), {"role": "assistant", "content": "x", "function_call": {"name": "f"}}]},
+     "messages[1].function_call", "function calls are not supported yet"),
+    ("messages", {"messages": [U("Hi"), {**A("x"), "loss": False}]}, "messages[1].loss", "--loss_scale"),
+    ("messages", {"messages": [U("Hi"), {**A("x"), "weight": 0}]}, "messages[1].weight", "--loss_scale"),
+    ("messages", {"messages": [U("Hi"), {**A("x"), "reasoning_content": "think"}]}, "messages[1].reasoning_content",
+     "unknown message key with a value"),
+    ("messages", {"messages": [U("Hi"), A("x")], "tools": [{"type": "function"}]}, "tools",
+     "tool definitions are not supported yet"),
     ("messages", {"messages": [U("Hi"), {"role": "assistant"}]}, "messages[1].content", "missing"),
     ("messages", {"messages": [U("Hi"), {"role": "assistant", "content": 5}]}, "messages[1].content", "must be a string"),
     ("messages", {"messages": [U("Hi"), A("")]}, "messages[1].content", "empty assistant reply"),
@@ -196,6 +217,11 @@ BAD = [
     ),
     ("sharegpt", {"conversations": [{"from": 1, "value": "Hi"}]}, "conversations[0].from", "unknown role 1"),
     ("sharegpt", {"conversations": [{"from": "human"}]}, "conversations[0].value", "missing"),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "x", "weight": 0}]},
+     "conversations[1].weight", "--loss_scale"),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "x"}], "tools": "[{}]"},
+     "tools", "tool definitions are not supported yet"),
+    ("alpaca", {"instruction": "Q", "output": "x", "images": ["a.png"]}, "images", "images are not supported yet"),
     (
         "sharegpt",
         {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": ["x"]}]},

@@ -177,12 +177,24 @@ def _load_file(source: Source, cache_dir: str | None) -> Dataset:
     except Exception as exc:  # noqa: BLE001 - every loader failure becomes one clear message
         if builder == "json":
             return _read_json_rows(source, path)
-        if "corresponds to no data" in str(exc):
+        if "corresponds to no data" in str(exc) or _parquet_rows(path) == 0:
             raise DatasetError(f"{source.label}: no rows in {path}" + (" (only a header)" if builder == "csv" else "")) from exc
         raise DatasetError(f"{source.label}: cannot read {path}: {_reason(exc)}") from exc
     if len(ds) == 0:
         raise DatasetError(f"{source.label}: no rows in {path}")
     return ds
+
+
+def _parquet_rows(path: str) -> int | None:
+    """The row count a parquet file's metadata states (``None``: not a readable parquet file)."""
+    if not path.lower().endswith(".parquet"):
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # noqa: BLE001 - the loader's own error is reported instead
+        return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -209,7 +221,7 @@ def _read_json_rows(source: Source, path: str) -> Dataset:
     whole: Any = None
     parsed = False
     try:
-        if not path.endswith(".jsonl"):  # a .json file: one JSON value, or JSON lines
+        if not path.lower().endswith(".jsonl"):  # a .json file: one JSON value, or JSON lines
             whole = json.loads(text)
             parsed = True
     except ValueError as err:
