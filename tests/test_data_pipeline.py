@@ -394,6 +394,22 @@ def test_unparsable_lines_are_skipped_and_counted(prep, tmp_path, tokenizer):
         prep([str(early)])
 
 
+def test_read_conversations_skips_unparsable_lines(registry, tmp_path):
+    """``swift infer --val_dataset`` reads rows through the same loader: an unparsable line is a
+    malformed row there too, and the rows kept keep their line numbers."""
+    from swiftkit.data.rows import read_conversations
+
+    path = tmp_path / "val.jsonl"
+    path.write_text("\n".join([json.dumps(chat(0)), "{oops", "", "7", json.dumps(chat(1))]) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetRowError, match=r"val.jsonl row 2: field '\(row\)': invalid JSON"):
+        read_conversations(str(path), registry=registry)
+    out = read_conversations(str(path), registry=registry, strict=False)
+    assert [r.row for r in out.rows] == [1, 5] and out.skipped == 2
+    assert out.first_skipped == [f"{path} row 2: field '(row)': invalid JSON: Expecting property name enclosed in "
+                                 "double quotes (column 2)",
+                                 f"{path} row 4: field '(row)': must be a JSON object, got int"]
+
+
 def test_rows_arrow_cannot_type_and_invalid_unicode(prep, tmp_path):
     """Rows whose values differ in type from row to row, bytes that are not UTF-8 and lone
     surrogates: each is a malformed row naming its field; the other rows are kept."""

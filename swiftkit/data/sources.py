@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 #: file suffix -> ``datasets`` builder
 BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "text"}
 
+#: rows nested deeper are malformed (a chat row nests about 4 levels; Python's JSON reader stops near 1000)
+MAX_DEPTH = 100
+
 _ARG = re.compile(r"^(?P<name>.+?)(?:#(?P<n>\d+))?$", re.S)
 _HUB_ID = re.compile(r"^[\w.\-]+/[\w.\-]+$")
 
@@ -224,6 +227,8 @@ def _read_json_rows(source: Source, path: str) -> Dataset:
         if not path.lower().endswith(".jsonl"):  # a .json file: one JSON value, or JSON lines
             whole = json.loads(text)
             parsed = True
+    except RecursionError as err:
+        raise DatasetError(f"{source.label}: nested more than {MAX_DEPTH} levels deep") from err
     except ValueError as err:
         if text.lstrip().startswith("["):  # one JSON array that is broken: no row can be trusted
             raise DatasetError(
@@ -239,17 +244,21 @@ def _read_json_rows(source: Source, path: str) -> Dataset:
             f"{source.label}: must hold a JSON array of objects or one object per line, got {type(whole).__name__}"
         )
     else:
-        for lineno, line in enumerate(text.splitlines(), 1):
+        for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 may sit in a string
             if line.strip():
                 try:
                     records.append((lineno, json.loads(line)))
                 except ValueError as err:
                     source.bad_rows.append((lineno, "(row)", f"invalid JSON: {err.msg} (column {err.colno})"))
+                except RecursionError:
+                    source.bad_rows.append((lineno, "(row)", f"nested more than {MAX_DEPTH} levels deep"))
     if not records and not source.bad_rows:
         raise DatasetError(f"{source.label}: no rows in {path}")
     rows, lines = [], []
     for number, value in records:
-        if isinstance(value, dict) and not all(map(_is_unicode, value)):
+        if isinstance(value, (dict, list)) and _too_deep(value):
+            source.bad_rows.append((number, "(row)", f"nested more than {MAX_DEPTH} levels deep"))
+        elif isinstance(value, dict) and not all(map(_is_unicode, value)):
             source.bad_rows.append((number, "(row)", "a key is not valid Unicode (a lone surrogate or bytes that are not UTF-8)"))
         elif isinstance(value, dict):
             rows.append(value)
@@ -257,6 +266,7 @@ def _read_json_rows(source: Source, path: str) -> Dataset:
         else:
             kind = "null" if value is None else type(value).__name__
             source.bad_rows.append((number, "(row)", f"must be a JSON object, got {kind}"))
+    source.bad_rows.sort()  # unparsable lines and non-object records, in file order
     source.lines = lines
     return _rows_dataset(source, rows, text)
 
@@ -290,6 +300,19 @@ def _rows_dataset(source: Source, rows: list[dict[str, Any]], text: str) -> Data
     table = pa.table(arrays) if arrays else pa.table({}).append_column("_empty", pa.nulls(len(rows)))
     digest = hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
     return datasets.Dataset(InMemoryTable(table), fingerprint=digest)
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests lists/dicts more than :data:`MAX_DEPTH` levels (checked without
+    recursion: later steps walk rows recursively)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _is_unicode(text: str) -> bool:
