@@ -410,6 +410,26 @@ def test_read_conversations_skips_unparsable_lines(registry, tmp_path):
                                  f"{path} row 4: field '(row)': must be a JSON object, got int"]
 
 
+def test_a_file_with_no_readable_record(prep, registry, tmp_path):
+    """Every line unparsable: strict names the first; lenient counts them all and keeps the
+    other files' rows."""
+    from swiftkit.data.rows import read_conversations
+
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("not json\n[1]\n\n{oops\n", encoding="utf-8")
+    good = write_jsonl(tmp_path / "good.jsonl", [chat(0), chat(1)])
+    with pytest.raises(DatasetRowError, match=r"junk.jsonl row 1: field '\(row\)': invalid JSON: Expecting value"):
+        prep([good, str(junk)])
+    data = prep([good, str(junk)], strict=False)
+    assert len(data.train) == 2 and data.report.skipped == 3
+    assert [(s.rows_read, s.rows_skipped, s.rows_used) for s in data.report.sources] == [(2, 0, 2), (3, 3, 0)]
+    assert [r.row for r in data.report.skipped_rows] == [1, 2, 4]
+    with pytest.raises(DatasetRowError, match=r"junk.jsonl row 1: "):
+        read_conversations([good, str(junk)], registry=registry)
+    out = read_conversations([good, str(junk)], registry=registry, strict=False)
+    assert len(out.rows) == 2 and out.skipped == 3
+
+
 def test_rows_arrow_cannot_type_and_invalid_unicode(prep, tmp_path):
     """Rows whose values differ in type from row to row, bytes that are not UTF-8 and lone
     surrogates: each is a malformed row naming its field; the other rows are kept."""

@@ -148,6 +148,8 @@ class _Run:
         with step(self.progress, f"load {src.label}") as done:
             raw = load(src, cache_dir=self.cache_dir)
             done(len(raw))
+        if len(raw) == 0 and src.bad_rows:  # no record could be read: nothing to detect a format from
+            return self._unreadable(src, index, split)
         fmt = src.format or self._detect_format(src, raw.column_names)
         if ("format", fmt) not in self.registry:
             known = ", ".join(e.id for e in self.registry.entries("format"))
@@ -194,6 +196,24 @@ class _Run:
         self.report.sources.append(rep)
         self._reports[index] = rep
         return converted
+
+    def _unreadable(self, src: Source, index: int, split: str) -> Dataset:
+        """A source none of whose records is a JSON object: an error (strict) or every record
+        skipped and counted, leaving no rows."""
+        import datasets
+
+        skipped = _skipped_rows(src, None, [])
+        if self.strict:
+            raise DatasetRowError(skipped[0].source, skipped[0].row, skipped[0].field, skipped[0].reason)
+        self.report.add_skipped(skipped, len(src.bad_rows))
+        rep = SourceReport(name=src.label, split=split, kind=src.kind, format=src.format or "(unreadable)",
+                           rows_read=len(src.bad_rows), rows_skipped=len(src.bad_rows), sample=src.sample)
+        if src.sample:
+            raise DatasetError(f"{src.label}: no valid rows to sample {src.sample} from")
+        self.report.sources.append(rep)
+        self._reports[index] = rep
+        features = steps.converted_features(self.layout, datasets.Features())
+        return datasets.Dataset.from_dict({k: [] for k in features}, features=features).remove_columns(["_field", "_reason"])
 
     def code_version(self) -> list[Any]:
         """The machinery's and the layout's code and identity: part of every cache key, so
@@ -302,11 +322,11 @@ class _Run:
         return packed
 
 
-def _skipped_rows(src: Source, converted: Dataset, bad: list[int]) -> list[SkippedRow]:
+def _skipped_rows(src: Source, converted: Dataset | None, bad: list[int]) -> list[SkippedRow]:
     """The first malformed rows of a source in file order: records the loader could not read
     (``src.bad_rows``) and rows the convert step marked (``bad``: indices into ``converted``)."""
     out = [SkippedRow(src.label, line, field, reason) for line, field, reason in src.bad_rows[:_FIRST]]
-    if bad:
+    if bad and converted is not None:
         rows = converted.select(bad[:_FIRST]).select_columns(["_row", "_field", "_reason"]).to_list()
         where = line_numbers(src, [r["_row"] for r in rows])
         out += [SkippedRow(src.label, where[r["_row"]], r["_field"], r["_reason"]) for r in rows]

@@ -69,6 +69,35 @@ def _detect_format(registry: Registry, label: str, columns: list[str], layout: A
     )
 
 
+def _convert(src: Any, raw: Any, index: int, registry: Registry, layout: Any) -> tuple[list[ConversationRow], list[tuple[int, str, str]]]:
+    """The rows of one source converted: ``(good rows, [(record, field, reason), ...])``."""
+    from swiftkit.data import steps
+
+    fmt = src.format or _detect_format(registry, src.label, raw.column_names, layout)
+    if ("format", fmt) not in registry:
+        known = ", ".join(e.id for e in registry.entries("format"))
+        note = registry.broken_note("format", fmt)
+        raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
+                           + (f"; {note}" if note else ""))
+    converter = registry.converter(fmt)
+    if not layout.accepts(fmt, converter):
+        raise DatasetError(f"{src.label}: {layout.refusal(fmt, converter)}")
+    convert = steps.ConvertRows(layout, converter, index, ["messages"], src.json_columns)
+    good: list[ConversationRow] = []
+    bad: list[tuple[int, str, str]] = []
+    for start in range(0, len(raw), _CHUNK):
+        stop = min(start + _CHUNK, len(raw))
+        converted = convert(raw[start:stop], list(range(start, stop)))
+        for messages, row, field, reason in zip(
+            converted["messages"], converted["_row"], converted["_field"], converted["_reason"], strict=True
+        ):
+            if reason:
+                bad.append((row, field, reason))
+            else:
+                good.append(ConversationRow(messages=messages, source=src.label, row=row))
+    return good, bad
+
+
 def read_conversations(
     dataset: list[str] | tuple[str, ...] | str,
     *,
@@ -101,28 +130,10 @@ def read_conversations(
         src = resolve(arg, registry)
         with quiet_datasets():
             raw = load(src, cache_dir=cache_dir)
-        fmt = src.format or _detect_format(registry, src.label, raw.column_names, layout)
-        if ("format", fmt) not in registry:
-            known = ", ".join(e.id for e in registry.entries("format"))
-            note = registry.broken_note("format", fmt)
-            raise DatasetError(f"{src.label}: its format {fmt!r} is not registered; known formats: {known}"
-                               + (f"; {note}" if note else ""))
-        converter = registry.converter(fmt)
-        if not layout.accepts(fmt, converter):
-            raise DatasetError(f"{src.label}: {layout.refusal(fmt, converter)}")
-        convert = steps.ConvertRows(layout, converter, index, ["messages"], src.json_columns)
         good: list[ConversationRow] = []
         bad: list[tuple[int, str, str]] = []
-        for start in range(0, len(raw), _CHUNK):
-            stop = min(start + _CHUNK, len(raw))
-            converted = convert(raw[start:stop], list(range(start, stop)))
-            for messages, row, field, reason in zip(
-                converted["messages"], converted["_row"], converted["_field"], converted["_reason"], strict=True
-            ):
-                if reason:
-                    bad.append((row, field, reason))
-                else:
-                    good.append(ConversationRow(messages=messages, source=src.label, row=row))
+        if len(raw) or not src.bad_rows:  # else no record could be read: nothing to detect a format from
+            good, bad = _convert(src, raw, index, registry, layout)
         if bad or src.bad_rows:
             where = line_numbers(src, [r for r, _, _ in bad[:5]])
             first = sorted([(where[r], f, why) for r, f, why in bad[:5]] + src.bad_rows[:5])[:5]

@@ -284,6 +284,8 @@ def _rows_dataset(source: Source, rows: list[dict[str, Any]], text: str) -> Data
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
+    if not rows:  # every record was malformed: the pipeline reports them
+        return datasets.Dataset.from_dict({})
     if not names:
         raise DatasetError(f"{source.label}: its records have no keys (every one is {{}})")
     arrays, encoded = {}, []
@@ -297,7 +299,7 @@ def _rows_dataset(source: Source, rows: list[dict[str, Any]], text: str) -> Data
             arrays[name] = pa.array([None if v is None else json.dumps(v) for v in values], type=pa.string())
             encoded.append(name)
     source.json_columns = tuple(encoded)
-    table = pa.table(arrays) if arrays else pa.table({}).append_column("_empty", pa.nulls(len(rows)))
+    table = pa.table(arrays)
     digest = hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
     return datasets.Dataset(InMemoryTable(table), fingerprint=digest)
 
