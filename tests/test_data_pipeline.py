@@ -451,6 +451,21 @@ def test_rows_arrow_cannot_type_and_invalid_unicode(prep, tmp_path):
         prep([str(path)])
 
 
+def test_csv_cells_are_text_as_written(prep, tmp_path, tokenizer):
+    """pandas reads "None", "NA", "N/A", "null" as missing by default: an alpaca input "N/A" would
+    vanish and a reply "None" be refused; an empty cell is an empty string."""
+    path = write_csv(tmp_path / "na.csv", [{"instruction": "Say None", "input": "N/A", "output": "None"},
+                                           {"instruction": "Say NA", "input": "", "output": "NA"},
+                                           {"instruction": "Say null", "input": "null", "output": ""}])
+    with pytest.raises(DatasetRowError, match=r"na.csv row 3: field 'output': empty assistant reply"):
+        prep([path])
+    data = prep([path], strict=False, shuffle=False)
+    assert len(data.train) == 2
+    texts = [tokenizer.decode(ids) for ids in data.train["input_ids"]]
+    assert "Say None\nN/A<|im_end|>" in texts[0] and "assistant\nNone<|im_end|>" in texts[0]
+    assert "Say NA<|im_end|>" in texts[1] and "assistant\nNA<|im_end|>" in texts[1]
+
+
 def test_json_array_records(prep, tmp_path):
     path = tmp_path / "array.json"
     path.write_text(json.dumps([chat(0), "text", chat(1), {"messages": [U("q"), A(7)]}]), encoding="utf-8")

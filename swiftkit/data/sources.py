@@ -176,7 +176,9 @@ def _load_file(source: Source, cache_dir: str | None) -> Dataset:
     if os.path.getsize(path) == 0:
         raise DatasetError(f"{source.label}: the file is empty (0 bytes): {path}")
     try:
-        ds = datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir)
+        # CSV cells are text as written: pandas would read "None", "NA", "N/A", "null" ... as missing
+        options = {"keep_default_na": False} if builder == "csv" else {}
+        ds = datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir, **options)
     except Exception as exc:  # noqa: BLE001 - every loader failure becomes one clear message
         if builder == "json":
             return _read_json_rows(source, path)
