@@ -112,7 +112,7 @@ Bad = tuple[Any, "str | None"]
 class Raw(str):
     """A line written as it is (not JSON-encoded)."""
 
-NOT_STRINGS = [5, -1.5, True, [], ["x"], {"a": 1}, 2**80, [[[["deep"]]]]]
+NOT_STRINGS = [5, -1.5, True, [], ["x"], {"a": 1}, 2**80, -(2**63), 1e308, [[[["deep"]]]], list(range(2000))]
 
 
 def _surrogate(rng: random.Random) -> str:
@@ -129,7 +129,7 @@ def bad_message_list(rng: random.Random, col: str, *, junk: bool, end_user: bool
     kind = rng.choice(["role", "empty", "system_mid", "start_assistant", "not_dict", "key"]
                       + (["type", "nested", "surrogate", "bad_bytes", "list", "tool_calls"] if junk else []))
     if kind == "role":
-        msgs[i]["role"] = rng.choice(["robot", "", "User", "gpt", "human"])
+        msgs[i]["role"] = rng.choice(["robot", "", "User", "gpt", "human", "x" * 100_000])
         return msgs, f"{col}[{i}].role"
     if kind == "empty":
         msgs[i]["content"] = rng.choice(["", "   ", "\n\t"])
@@ -140,8 +140,8 @@ def bad_message_list(rng: random.Random, col: str, *, junk: bool, end_user: bool
     if kind == "start_assistant":
         msgs.insert(first, A(words(rng)))
         return msgs, f"{col}[{first}].role"
-    if kind == "not_dict":
-        msgs[i] = rng.choice(["user: hi", 7, None, ["user", "hi"]])
+    if kind == "not_dict":  # only null keeps a list of messages readable by arrow
+        msgs[i] = rng.choice(["user: hi", 7, None, ["user", "hi"]]) if junk else None
         return msgs, f"{col}[{i}]"
     if kind == "key":
         key, value = rng.choice([("loss", False), ("weight", 0), ("reasoning_content", "hmm"), ("refusal", "no")])
@@ -224,8 +224,8 @@ def bad_row(fmt: str, rng: random.Random, *, junk: bool, jsonl: bool) -> Bad:
                 "kto": ["prompt", "completion"]}[fmt]
         key = rng.choice(keys)
         kind = rng.choice(["blank", "missing"] + (["type", "surrogate", "bad_bytes"] if junk else []))
-        if fmt == "alpaca" and key == "instruction" and kind == "blank":
-            good["input"] = ""  # an input alone would make a question
+        if fmt == "alpaca" and key == "instruction":
+            good["input"] = ""  # an input alone makes a question (and a CSV cannot hold a null instruction)
         if fmt == "kto" and junk and rng.random() < 0.3:
             good["label"] = rng.choice(["yes", 1, None, [True]])
             return good, "label"
@@ -294,8 +294,10 @@ class FuzzFile:
     bad: list[tuple[int, str | None]] = field(default_factory=list)  #: (line or record number, field)
 
 
-def write_file(path: str, fmt: str, layout: str, rng: random.Random, *, junk: bool, array: bool = False) -> FuzzFile:
+def write_file(path: str, fmt: str, layout: str, rng: random.Random, *, junk: bool, kind: str = "jsonl") -> FuzzFile:
+    """``kind``: jsonl, json (one array), csv or parquet (these two: ``junk=False`` rows only)."""
     out = FuzzFile(path, layout)
+    array = kind != "jsonl"
     kinds = [True] * BAD_PER_FILE + [False] * GOOD_PER_FILE
     rng.shuffle(kinds)
     records: list[Any] = []
@@ -314,6 +316,21 @@ def write_file(path: str, fmt: str, layout: str, rng: random.Random, *, junk: bo
         text = json.dumps(value, ensure_ascii=rng.random() < 0.5)
         return text.encode("utf-8", errors="surrogatepass").replace(BAD_BYTES.encode(), b"\xff\xfe")
 
+    if kind in ("csv", "parquet"):
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        if kind == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({c: [r.get(c) for r in records] for c in columns}), path)
+        else:
+            import csv
+
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(records)
+        return out
     with open(path, "wb") as fh:
         if array:
             fh.write(encode(records))
@@ -322,20 +339,22 @@ def write_file(path: str, fmt: str, layout: str, rng: random.Random, *, junk: bo
     return out
 
 
-FILES = [  # (format, layout, junk, .json array)
-    ("messages", "sft", False, False),
-    ("messages", "sft", True, False),
-    ("messages", "sft", True, True),
-    ("sharegpt", "sft", False, False),
-    ("sharegpt", "sft", True, False),
-    ("alpaca", "sft", True, False),
-    ("query_response", "sft", True, False),
-    ("text", "pt", True, False),
-    ("messages_rejected", "preference", True, False),
-    ("prompt_chosen_rejected", "preference", True, False),
-    ("chosen_rejected_conversations", "preference", True, False),
-    ("kto", "kto", True, False),
-    ("prompt_only", "prompt", True, False),
+FILES = [  # (format, layout, junk, file kind)
+    ("messages", "sft", False, "jsonl"),
+    ("messages", "sft", True, "jsonl"),
+    ("messages", "sft", True, "json"),
+    ("messages", "sft", False, "parquet"),
+    ("sharegpt", "sft", False, "jsonl"),
+    ("sharegpt", "sft", True, "jsonl"),
+    ("alpaca", "sft", True, "jsonl"),
+    ("alpaca", "sft", False, "csv"),
+    ("query_response", "sft", True, "jsonl"),
+    ("text", "pt", True, "jsonl"),
+    ("messages_rejected", "preference", True, "jsonl"),
+    ("prompt_chosen_rejected", "preference", True, "jsonl"),
+    ("chosen_rejected_conversations", "preference", True, "jsonl"),
+    ("kto", "kto", True, "jsonl"),
+    ("prompt_only", "prompt", True, "jsonl"),
 ]
 
 
@@ -344,9 +363,8 @@ def fuzz_files(tmp_path_factory):
     rng = random.Random(SEED)
     folder = tmp_path_factory.mktemp("fuzz")
     files = []
-    for n, (fmt, layout, junk, array) in enumerate(FILES):
-        suffix = ".json" if array else ".jsonl"
-        files.append(write_file(str(folder / f"{n:02d}-{fmt}{suffix}"), fmt, layout, rng, junk=junk, array=array))
+    for n, (fmt, layout, junk, kind) in enumerate(FILES):
+        files.append(write_file(str(folder / f"{n:02d}-{fmt}.{kind}"), fmt, layout, rng, junk=junk, kind=kind))
     return files
 
 
@@ -395,7 +413,7 @@ def test_fuzz_lenient_counts_exactly(fuzz_files, setup, tmp_path):
         expected = [(files[0].path, n, w) for n, w in files[0].bad[:5]]
         assert [(r.source, r.row) for r in report.skipped_rows] == [(p, n) for p, n, _ in expected]
         for r, (_, _, where) in zip(report.skipped_rows, expected, strict=True):
-            assert r.field and r.reason
+            assert r.field and r.reason and len(r.reason) < 400
             if where is not None:
                 assert r.field == where, (r, where)
     assert time.perf_counter() - started < 60
@@ -411,5 +429,6 @@ def test_fuzz_strict_names_the_first_bad_row(fuzz_files, setup, tmp_path, index)
     line, where = f.bad[0]
     assert (err.source, err.row) == (f.path, line), str(err)
     assert str(err).startswith(f"{f.path} row {line}: field {err.field!r}: ")
+    assert len(err.reason) < 400  # one line, not the bad value echoed whole
     if where is not None:
         assert err.field == where, str(err)

@@ -180,6 +180,8 @@ BAD = [
     ("messages", {"messages": [U("Hi"), "Hello"]}, "messages[1]", "must be a dict"),
     ("messages", {"messages": [U("Hi"), {"content": "x"}]}, "messages[1].role", "missing"),
     ("messages", {"messages": [U("Hi"), {"role": "bot", "content": "x"}]}, "messages[1].role", "unknown role 'bot'"),
+    ("messages", {"messages": [U("Hi"), {"role": "bot" * 10**5, "content": "x"}]}, "messages[1].role",
+     "unknown role 'botbot"),
     # nothing a message carries is dropped silently (issue 11 item 7)
     ("messages", {"messages": [U("Weather?"), {"role": "assistant", "content": None, "tool_calls": [
         {"type": "function", "function": {"name": "weather", "arguments": "{}"}}]}, {"role": "tool", "content": "sun"},
@@ -286,4 +288,5 @@ def test_bad_rows_name_the_field(registry, name, row, field, reason):
     err = info.value
     assert err.field == field
     assert reason in err.reason
+    assert len(err.reason) < 400  # a huge value is not echoed whole
     assert repr(field) in str(err)

@@ -104,6 +104,12 @@ def check_columns(row: Mapping[str, Any]) -> None:
             raise RowError(column, reason)
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: an error echoes a bad value, not a megabyte of it."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def _type(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -226,7 +232,7 @@ class ShareGPTConverter(ChatConverter):
             role = SHAREGPT_ROLES.get(str(source).lower()) if isinstance(source, str) else None
             if role is None:
                 raise RowError(
-                    f"{path}.from", f"unknown role {source!r}; expected one of {', '.join(SHAREGPT_ROLES)}"
+                    f"{path}.from", f"unknown role {_show(source)}; expected one of {', '.join(SHAREGPT_ROLES)}"
                 )
             value = turn.get("value")
             if value is None and role != "system":
@@ -305,7 +311,7 @@ def _parse_messages(value: Any, field: str) -> list[tuple[str, str, str, str]]:
         if role is None:
             raise RowError(f"{path}.role", "missing")
         if role not in ROLES:
-            raise RowError(f"{path}.role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+            raise RowError(f"{path}.role", f"unknown role {_show(role)}; expected one of {', '.join(ROLES)}")
         check_extra_keys(m, path, ("role", "content"))  # before content: a tool call has content null
         content = m.get("content")
         if content is None and role != "system":
