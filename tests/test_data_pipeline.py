@@ -511,7 +511,7 @@ def test_empty_parquet_is_named(prep, tmp_path):
         prep([path])
 
 
-def test_tool_calls_are_refused_not_dropped(prep, tmp_path, tokenizer):
+def test_tool_calls_are_refused_not_dropped(prep, registry, tmp_path, tokenizer):
     """Issue 11 item 7: an assistant tool call has no template format yet, so its row is an
     error (or, lenient, skipped and counted), never trained without the call."""
     call = {"role": "assistant", "content": None, "tool_calls": [
@@ -531,6 +531,11 @@ def test_tool_calls_are_refused_not_dropped(prep, tmp_path, tokenizer):
     data = prep([write_jsonl(tmp_path / "inline.jsonl", [inline])])
     text = tokenizer.decode(data.train[0]["input_ids"])
     assert 'get_weather(city="Paris")' in text and "sunny and warm" in text
+    # a template without a tool format refuses the tool turn, naming the row
+    kw = dict(registry=registry, template=registry.template("llama2"), tokenizer=tokenizer, cache_dir=str(tmp_path / "c"))
+    with pytest.raises(DatasetRowError) as exc:
+        prepare_datasets(dataset=[write_jsonl(tmp_path / "inline2.jsonl", [chat(0), inline])], **kw)
+    assert str(exc.value).endswith("inline2.jsonl row 2: field 'messages': message 2: template 'llama2' has no tool role")
 
 
 class RaisingTemplate:
