@@ -56,6 +56,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "dataloader_num_workers": {"type": "integer", "minimum": 0},
     "add_version": {"type": "boolean", "default": True,
                     "description": "Write the run into a fresh vN-<timestamp> folder under output_dir."},
+    "overwrite_output_dir": {"type": "boolean", "default": False,
+                             "description": "With --add_version false: replace the checkpoints another run left in "
+                             "output_dir (without it such a folder is refused, unless resuming from one of them)."},
     "logging_steps": {"type": "integer", "minimum": 1},
     "save_steps": {"type": "integer", "minimum": 1},
     "eval_steps": {"type": "integer", "minimum": 1},
