@@ -17,6 +17,7 @@ from typing import Any
 
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.models.load_errors import model_load_errors
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 logger = logging.getLogger("swiftkit.train")
@@ -246,26 +247,39 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
-    try:
-        load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+    load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+    if config.get("trust_remote_code"):
+        load_kwargs["trust_remote_code"] = True
+    with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
-    except OSError as exc:  # not downloaded, offline, or not a checkpoint folder
-        raise SwiftkitError(
-            f"cannot load model {model_dir!r} (registered as {model_spec.id}): {str(exc).splitlines()[0]} "
-            "-- pass a local folder with --model, or allow downloads from the hub"
-        ) from exc
     template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
-    model = plan.tuner.prepare(model, model_spec)
+    model = _prepare_with_tuner(plan, model)
     if objective.needs_reference and not hasattr(model, "disable_adapter"):
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
         ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
+
+
+def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
+    """``Tuner.prepare``; an exception from it names the tuner, its plugin and distribution."""
+    from swiftkit.core.errors import PluginError
+
+    try:
+        return plan.tuner.prepare(model, plan.model_spec)
+    except SwiftkitError:
+        raise
+    except Exception as exc:
+        plugin = plan.registry.get("method", plan.tuner_spec.id).plugin
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
+                          + (f": {detail}" if detail else "")
+                          + f" [distribution {plugin.dist} {plugin.version}]".replace(" ]", "]")) from exc
 
 
 def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:
