@@ -332,3 +332,15 @@ def test_reusing_an_output_dir_with_another_runs_checkpoints_is_refused(tiny, da
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("checkpoint")) == ["checkpoint-2"]
     assert json.loads((out / "args.json").read_text())["max_steps"] == 2
     assert [r["step"] for r in read_log(str(out)) if "loss" in r] == [1, 2]
+
+
+def test_a_new_run_in_a_folder_of_a_run_without_checkpoints_says_what_it_replaces(tmp_path):
+    from swiftkit.train.run_folder import claim
+
+    (tmp_path / "args.json").write_text('{"max_steps": 9}')
+    (tmp_path / "logging.jsonl").write_text('{"step": 1, "loss": 2.0}\n')
+    said = []
+    assert claim(str(tmp_path), {"output_dir": str(tmp_path), "add_version": False}, said.append) is False
+    assert said == [f"{tmp_path}: replaced the earlier run's args.json, logging.jsonl "
+                    "(an earlier run in this folder left no checkpoint)"]
+    assert not list(tmp_path.iterdir())
