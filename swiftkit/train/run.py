@@ -211,12 +211,13 @@ def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tu
 
 
 def _say(console: Any, env: Any, line: str) -> None:
-    """A notice about the run folder: on rank 0's console, always in the log."""
-    logger.warning(line)
-    if console is not None and env.is_main:
-        from rich.markup import escape
+    """A notice about the run folder: on rank 0's console, else in the log."""
+    if console is None or not env.is_main:
+        logger.warning(line)
+        return
+    from rich.markup import escape
 
-        console.print(f"[yellow]{escape(line)}[/yellow]")
+    console.print(f"[yellow]{escape(line)}[/yellow]")
 
 
 def _write_args(plan: _Plan, env: Any, run_dir: str, record: dict[str, Any]) -> None:
@@ -261,7 +262,8 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     model = _prepare_with_tuner(plan, model)
     if objective.needs_reference and not hasattr(model, "disable_adapter"):
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
-        ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
+        with model_load_errors(config.get("ref_model") or model_dir, model_spec.id):
+            ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
 
