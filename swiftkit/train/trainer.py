@@ -34,7 +34,8 @@ def _step(name: str) -> int:
 def checkpoint_write_failure(exc: BaseException) -> str | None:
     """Why a checkpoint could not be written, when that is the disk's or the folder's fault
     (``None`` for any other error). torch's zip writer reports a full disk as a
-    ``RuntimeError`` (``unexpected pos ...`` / ``file write failed``), not an ``OSError``."""
+    ``RuntimeError`` (``unexpected pos ...`` / ``file write failed``) and safetensors as a
+    ``SafetensorError`` (``StorageFull`` / ``os error 28``), not as an ``OSError``."""
     import errno
 
     if isinstance(exc, OSError):
@@ -44,7 +45,7 @@ def checkpoint_write_failure(exc: BaseException) -> str | None:
             return f"the run folder is not writable ({exc.strerror})"
         return None
     text = str(exc)
-    if "unexpected pos" in text or "file write failed" in text or "No space left" in text:
+    if any(sign in text for sign in ("unexpected pos", "file write failed", "No space left", "StorageFull", "os error 28")):
         return "the disk is full"
     return None
 
@@ -173,8 +174,11 @@ class SwiftTrainer(Trainer):
         self._staging_dir = staging
         try:
             super()._save_checkpoint(model, trial)
-        except (OSError, RuntimeError) as exc:
-            raise self._save_error(exc, run_dir, name, staging) from exc
+        except Exception as exc:  # torch and safetensors report a full disk in their own types
+            error = self._save_error(exc, run_dir, name, staging)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             self._staging_dir = None
             self.args.save_total_limit = limit
@@ -186,7 +190,10 @@ class SwiftTrainer(Trainer):
             try:
                 os.replace(os.path.join(staging, name), final)
             except OSError as exc:
-                raise self._save_error(exc, run_dir, name, staging) from exc
+                error = self._save_error(exc, run_dir, name, staging)
+                if error is exc:
+                    raise
+                raise error from exc
             os.rmdir(staging)
             if self.state.best_model_checkpoint and self.state.best_model_checkpoint.startswith(staging):
                 self.state.best_model_checkpoint = final
