@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from swiftkit.cli import cli
+from swiftkit.core.methods.interface import Tuner
 from swiftkit.core.registry import get_registry
 from swiftkit.testing.tiny import build_tiny_model
 from swiftkit.train.callbacks import read_log
@@ -124,3 +125,222 @@ def test_help_lists_the_main_options_of_core_and_plugins():
     assert result.exit_code == 0, result.output
     for flag in ("--model", "--train_type", "--nproc_per_node", "--deepspeed", "--fsdp", "--tp_size", "--auto"):
         assert f"  {flag} " in result.output, flag
+
+
+# ------------------------------------------------------------------ hardening (issue 11: items 9, 10, 11)
+
+
+def swift(capsys, *args: str) -> tuple[int, str, str]:
+    """``swift ARGS`` through the real entry point (errors become one ``error:`` line there)."""
+    from swiftkit.cli import main
+
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+def train_args(tiny: str, data: str, out, *extra: str) -> list[str]:
+    return ["sft", "--model", tiny, "--dataset", data, "--output_dir", str(out), "--max_steps", "4", "--save_steps", "2",
+            "--logging_steps", "1", "--report_to", "none", *extra]
+
+
+def test_resume_logs_each_step_once_and_a_broken_plot_does_not_fail_the_run(tiny, data, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    code, _, err = swift(capsys, *train_args(tiny, data, out, "--add_version", "false"))
+    assert code == 0, err
+    with open(out / "logging.jsonl", "a") as fh:
+        fh.write('{"step": 5, "loss": 1.0')  # a run killed in the middle of a line
+    from swiftkit.train import callbacks
+
+    def broken_plot(run_dir):
+        raise RuntimeError("no usable font")
+
+    monkeypatch.setattr(callbacks, "plot_loss_curve", broken_plot)
+    code, output, err = swift(capsys, "sft", "--resume_from_checkpoint", str(out / "checkpoint-2"))
+    assert code == 0, err
+    assert "loss_curve.png not drawn (RuntimeError: no usable font); the run itself is complete" in output
+    assert [r["step"] for r in read_log(str(out)) if "loss" in r] == [1, 2, 3, 4]  # 3 and 4 once, from the resumed run
+    assert all(json.loads(line) for line in (out / "logging.jsonl").read_text().splitlines())
+
+
+def test_the_log_and_the_plot_skip_a_partial_line(tmp_path):
+    from swiftkit.train.callbacks import plot_loss_curve
+
+    (tmp_path / "logging.jsonl").write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "loss": 1.5}\n[1]\n{"step": 3, "lo')
+    assert read_log(str(tmp_path)) == [{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.5}]
+    pytest.importorskip("matplotlib")
+    assert plot_loss_curve(str(tmp_path)) == str(tmp_path / "loss_curve.png")
+
+
+def test_a_read_only_output_dir_is_one_line(tiny, data, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    read_only, real = tmp_path / "ro", os.makedirs
+
+    def makedirs(path, *args, **kwargs):  # root ignores file modes: the file system refuses instead
+        if str(path).startswith(str(read_only)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "makedirs", makedirs)
+    code, _, err = swift(capsys, *train_args(tiny, data, read_only))
+    assert code != 0
+    line = one_error_line(err)
+    assert line.startswith(f"error: cannot write the run folder {read_only}{os.sep}v0-") and "Read-only file system" in line
+
+
+@pytest.mark.parametrize("failure", ["torch", "enospc"])
+def test_a_full_disk_names_the_checkpoint_and_leaves_no_partial_one(failure, tiny, data, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from swiftkit.train.trainer import SwiftTrainer
+
+    real = SwiftTrainer._save_rng_state
+
+    def full_disk(self, output_dir):
+        if self.state.global_step == 4:
+            if failure == "torch":
+                raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64 vs 0")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, output_dir)
+
+    monkeypatch.setattr(SwiftTrainer, "_save_rng_state", full_disk)
+    out = tmp_path / "out"
+    code, _, err = swift(capsys, *train_args(tiny, data, out, "--add_version", "false"))
+    assert code != 0
+    line = one_error_line(err)
+    assert line.startswith(f"error: the disk is full: checkpoint-4 was not written to {out} (the partial save was "
+                           f"removed); the latest complete checkpoint is {out / 'checkpoint-2'}"), line
+    assert sorted(p.name for p in out.iterdir() if "checkpoint" in p.name) == ["checkpoint-2"]  # no staging folder
+
+
+@pytest.mark.parametrize("command", ["infer", "deploy"])
+def test_infer_and_deploy_of_a_hub_id_offline_is_one_line(command, capsys):
+    code, _, err = swift(capsys, command, "--model", "Qwen/Qwen2.5-0.5B-Instruct", *(["--port", "0"] if command == "deploy" else []))
+    assert code == 2
+    line = one_error_line(err)
+    assert line.startswith("error: cannot load model 'Qwen/Qwen2.5-0.5B-Instruct' (registered as qwen2.5-0.5b-instruct): ")
+    assert line.endswith("-- pass a local folder with --model, or allow downloads from the hub")
+
+
+def _with_model_type(tiny: str, folder, model_type: str, custom_code: bool) -> str:
+    import shutil
+
+    shutil.copytree(tiny, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["model_type"] = model_type
+    if custom_code:
+        config["auto_map"] = {"AutoConfig": "configuration_mine.MineConfig", "AutoModelForCausalLM": "modeling_mine.Mine"}
+    (folder / "config.json").write_text(json.dumps(config))
+    return str(folder)
+
+
+def test_an_unknown_model_type_says_what_it_needs(tiny, data, tmp_path, capsys):
+    from importlib.metadata import version
+
+    custom = _with_model_type(tiny, tmp_path / "custom", "mine", custom_code=True)
+    code, _, err = swift(capsys, *train_args(custom, data, tmp_path / "o"))
+    assert code == 2
+    assert "(config.json model_type='mine')\" (its config.json maps model_type 'mine' to custom code (auto_map)" in one_error_line(err)
+    assert "pass --model_type with the registered id it resembles and --trust_remote_code true" in err
+    code, _, err = swift(capsys, *train_args(custom, data, tmp_path / "o", "--model_type", "llama3.2-1b-instruct"))
+    assert code == 2
+    assert one_error_line(err) == (f"error: cannot load model '{custom}' (registered as llama3.2-1b-instruct): the folder "
+                                   "ships its own modeling code (config.json auto_map), which runs only with "
+                                   "--trust_remote_code true (use it only for a folder you trust)")
+    unknown = _with_model_type(tiny, tmp_path / "unknown", "mine", custom_code=False)
+    code, _, err = swift(capsys, *train_args(unknown, data, tmp_path / "o", "--model_type", "llama3.2-1b-instruct"))
+    assert code == 2
+    assert f"model_type 'mine' is not supported by transformers {version('transformers')}" in one_error_line(err)
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())  # no run folder left behind
+
+
+class BrokenTuner(Tuner):
+    """A plugin tuner whose ``prepare`` fails."""
+
+    def prepare(self, model, model_spec=None):
+        raise KeyError("lm_head")
+
+
+def test_a_failing_plugin_tuner_names_itself_and_its_distribution(swift_registry_with, tiny, data, tmp_path, capsys):
+    from swiftkit.core import MethodSpec
+    from swiftkit.testing import make_plugin
+
+    spec = MethodSpec(id="broken-tuner", kind="tuner", description="fails in prepare", impl=f"{__name__}:BrokenTuner")
+    swift_registry_with(make_plugin("brokentuners", swift_register_methods=lambda: [spec]), dist="swiftkit-broken",
+                        version="0.3")
+    code, _, err = swift(capsys, *train_args(tiny, data, tmp_path / "o", "--train_type", "broken-tuner"))
+    assert code == 2
+    assert one_error_line(err) == ("error: plugin 'brokentuners': tuner 'broken-tuner': Tuner.prepare raised KeyError: "
+                                   "'lm_head' [distribution swiftkit-broken 0.3]")
+    assert not list((tmp_path / "o").iterdir())  # the failed run used up no version
+
+
+def test_a_chat_template_breaking_the_sandbox_is_blamed_on_the_template(tiny, data, tmp_path, capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny, model)
+    (model / "chat_template.jinja").write_text(
+        "{% set x = messages.append(messages[0]) %}{% for m in messages %}{{ m['content'] }}{% endfor %}")
+    code, _, err = swift(capsys, *train_args(str(model), data, tmp_path / "o", "--template", "tokenizer"))
+    assert code == 2
+    line = one_error_line(err)
+    assert line.startswith(f"error: template 'tokenizer': the chat_template of {model} does something the Jinja "
+                           "sandbox forbids (access to attribute 'append' of 'list' object is unsafe"), line
+    assert "row" not in line
+
+
+def test_a_failed_run_uses_up_no_version(tiny, data, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"messages": [{"role": "robot", "content": "x"}]}) + "\n")
+    code, _, err = swift(capsys, *train_args(tiny, str(bad), tmp_path / "o"))
+    assert code == 2 and "row 1" in err
+    assert not list((tmp_path / "o").iterdir())
+    code, _, err = swift(capsys, *train_args(tiny, data, tmp_path / "o", "--max_steps", "1"))
+    assert code == 0, err
+    assert [p.name[:3] for p in (tmp_path / "o").iterdir()] == ["v0-"]
+
+
+def test_reusing_an_output_dir_with_another_runs_checkpoints_is_refused(tiny, data, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = swift(capsys, *train_args(tiny, data, out, "--add_version", "false"))
+    assert code == 0, err
+    code, _, err = swift(capsys, *train_args(tiny, data, out, "--add_version", "false", "--max_steps", "2"))
+    assert code == 2
+    assert one_error_line(err) == (
+        f"error: --output_dir {out} already holds another run's checkpoints (checkpoint-2, checkpoint-4): continue it "
+        f"with --resume_from_checkpoint {out / 'checkpoint-4'}, write elsewhere (another --output_dir, or "
+        "--add_version true), or replace them with --overwrite_output_dir true")
+    assert json.loads((out / "args.json").read_text())["max_steps"] == 4  # untouched
+    code, output, err = swift(capsys, *train_args(tiny, data, out, "--add_version", "false", "--max_steps", "2",
+                                                  "--overwrite_output_dir", "true"))
+    assert code == 0, err
+    assert "replaced the earlier run's checkpoint-2, checkpoint-4, args.json, logging.jsonl, loss_curve.png " \
+           "(--overwrite_output_dir)" in " ".join(output.split())
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("checkpoint")) == ["checkpoint-2"]
+    assert json.loads((out / "args.json").read_text())["max_steps"] == 2
+    assert [r["step"] for r in read_log(str(out)) if "loss" in r] == [1, 2]
+
+
+def test_a_new_run_in_a_folder_of_a_run_without_checkpoints_says_what_it_replaces(tmp_path):
+    from swiftkit.train.run_folder import claim
+
+    (tmp_path / "args.json").write_text('{"max_steps": 9}')
+    (tmp_path / "logging.jsonl").write_text('{"step": 1, "loss": 2.0}\n')
+    said = []
+    assert claim(str(tmp_path), {"output_dir": str(tmp_path), "add_version": False}, said.append) is False
+    assert said == [f"{tmp_path}: replaced the earlier run's args.json, logging.jsonl "
+                    "(an earlier run in this folder left no checkpoint)"]
+    assert not list(tmp_path.iterdir())

@@ -148,10 +148,9 @@ def test_resumed_run_continues_the_same_curve(family, tiny_models, chat_file, re
     assert resumed.run_dir == str(cut_dir) and resumed.global_step == 16
     expected = losses(whole.log)
     log = [r for r in read_log(str(cut_dir)) if "loss" in r]
-    restart = next(i for i in range(1, len(log)) if log[i]["step"] <= log[i - 1]["step"])  # where the resumed run begins
-    assert [r["step"] for r in log[:restart]] == list(range(1, 11))
-    resumed_part = {r["step"]: r["loss"] for r in log[restart:]}
-    assert sorted(resumed_part) == list(range(9, 17))
+    # steps 9 and 10 of the cut run were cut from the log on resume: each step is logged once
+    assert [r["step"] for r in log] == list(range(1, 17))
+    resumed_part = {r["step"]: r["loss"] for r in log[8:]}
     for step, value in resumed_part.items():
         assert value == pytest.approx(expected[step], rel=1e-4, abs=1e-5), step
 

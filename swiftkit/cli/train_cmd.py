@@ -64,6 +64,12 @@ def run_command(command: str, args: list[str]) -> None:
     config = adjust_config(registry, command, config)
     plan = plan_launch(config, registry, command)
     if plan is not None:
+        if plan.env.node_rank == 0:  # refuse another run's checkpoints before any process starts
+            from rich.markup import escape
+
+            from swiftkit.train.run_folder import claim
+
+            claim(plan.run_dir, config, lambda line: out.print(f"[yellow]{escape(line)}[/yellow]"))
         summary = launch(command, config, plan.env, launcher=plan.launcher, run_dir=plan.run_dir, console=out)
         if not summary:  # a machine other than node 0: rank 0 reports
             out.print(f"[bold green]done[/bold green]: node {plan.env.node_rank}'s processes finished")

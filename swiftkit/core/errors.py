@@ -59,3 +59,8 @@ class RowError(SwiftkitError):
         super().__init__(f"field {field!r}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class ChatTemplateError(SwiftkitError):
+    """A chat template itself is broken (e.g. its Jinja breaks the sandbox): the error names the
+    template, and the data pipeline does not blame the row being rendered."""

@@ -219,6 +219,7 @@ class Registry:
                 "model",
                 f"{folder} (config.json model_type={model_type!r})",
                 difflib.get_close_matches(model_type, known, n=3),
+                note=_unknown_family_note(config, model_type),
             )
         base = os.path.basename(os.path.normpath(folder)).lower()
         for e in candidates:  # a folder named after a checkpoint picks that checkpoint's spec
@@ -273,6 +274,21 @@ class Registry:
 
         spec = self.get(kind, name).spec
         return resolve(spec.impl, spec.REFS["impl"])
+
+
+def _unknown_family_note(config: dict[str, Any], model_type: str) -> str:
+    """What to do about a folder whose ``model_type`` no registered family has."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        transformers = f"transformers {version('transformers')}"
+    except PackageNotFoundError:
+        transformers = "transformers"
+    if config.get("auto_map"):
+        return (f"its config.json maps model_type {model_type!r} to custom code (auto_map), which {transformers} "
+                "runs only when trusted: pass --model_type with the registered id it resembles and --trust_remote_code true")
+    return (f"no registered model family has model_type {model_type!r} (`swift list models`); if {transformers} does not "
+            "support it either, the folder needs its own code (--trust_remote_code true) or a newer transformers")
 
 
 def _saved_chat_template(folder: str) -> str | None:

@@ -17,6 +17,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "dataset": {**_STRS, "description": "Registered dataset ids or local files; 'path#N' samples N rows."},
     "val_dataset": {**_STRS, "description": "Validation datasets, same syntax as --dataset."},
     "split_dataset_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+    "trust_remote_code": {"type": "boolean", "default": False,
+                          "description": "Run the modeling code a model folder ships (config.json auto_map); only "
+                          "for folders you trust."},
     "train_type": {"type": "string", "default": "lora", "description": "Tuner: which parameters train."},
     "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf` (default dpo)."},
     "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
@@ -56,6 +59,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "dataloader_num_workers": {"type": "integer", "minimum": 0},
     "add_version": {"type": "boolean", "default": True,
                     "description": "Write the run into a fresh vN-<timestamp> folder under output_dir."},
+    "overwrite_output_dir": {"type": "boolean", "default": False,
+                             "description": "With --add_version false: replace the checkpoints another run left in "
+                             "output_dir (without it such a folder is refused, unless resuming from one of them)."},
     "logging_steps": {"type": "integer", "minimum": 1},
     "save_steps": {"type": "integer", "minimum": 1},
     "eval_steps": {"type": "integer", "minimum": 1},

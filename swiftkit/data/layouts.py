@@ -22,7 +22,7 @@ from typing import Any
 
 from swiftkit.core.data.errors import DatasetError
 from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
-from swiftkit.core.errors import RowError
+from swiftkit.core.errors import ChatTemplateError, RowError
 
 IGNORE_INDEX = -100
 
@@ -133,7 +133,7 @@ class SFTLayout(DataLayout):
             ids, labels = self.tokens(row, settings)
             if len(ids) != len(labels):
                 raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
-        except RowError:
+        except (RowError, ChatTemplateError):  # a broken template is not the row's fault
             raise
         except Exception as exc:  # template errors name the message index
             raise RowError("messages" if row.get("messages") else "text", str(exc)) from exc

@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
-from swiftkit.core.errors import RowError
+from swiftkit.core.errors import ChatTemplateError, RowError
 from swiftkit.data.layouts import (
     count_trainable,
     ids_feature,
@@ -98,7 +98,7 @@ class PreferenceLayout(_ReplyLayout):
         for side in ("chosen", "rejected"):
             try:
                 sides[side] = self.reply(settings, row["messages"], row[side])
-            except RowError:
+            except (RowError, ChatTemplateError):  # a broken template is not the row's fault
                 raise
             except Exception as exc:  # template errors name the message index
                 raise RowError(side, str(exc)) from exc
@@ -146,7 +146,7 @@ class KTOLayout(_ReplyLayout):
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
         try:
             ids, labels = self.reply(settings, row["messages"], row["completion"])
-        except RowError:
+        except (RowError, ChatTemplateError):  # a broken template is not the row's fault
             raise
         except Exception as exc:
             raise RowError("messages", str(exc)) from exc
@@ -190,7 +190,7 @@ class PromptLayout(_ReplyLayout):
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
         try:
             ids = list(settings.template.encode_prompt(settings.tokenizer, row["messages"]))
-        except RowError:
+        except (RowError, ChatTemplateError):  # a broken template is not the row's fault
             raise
         except Exception as exc:
             raise RowError("messages", str(exc)) from exc

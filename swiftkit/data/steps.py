@@ -25,7 +25,7 @@ import json
 import os
 from typing import Any
 
-from swiftkit.core.errors import RowError
+from swiftkit.core.errors import ChatTemplateError, RowError
 
 IGNORE_INDEX = -100
 
@@ -254,6 +254,8 @@ class EncodeRows:
             try:
                 enc = self.layout.encode(row, self.settings)
                 values = [enc.columns[k] for k in self.encoded]
+            except ChatTemplateError:
+                raise  # the template is broken, not this row
             except RowError as exc:
                 status, field, reason = ERROR, exc.field, exc.reason
             except RowTooLong as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swiftkit.core.errors import ConfigError
+from swiftkit.models.load_errors import model_load_errors
 from swiftkit.train.args_file import read_args
 
 ADAPTER_FILE = "adapter_config.json"
@@ -117,13 +118,15 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
     engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
     spec = registry.get("engine", engine_id).spec
     template = registry.template(resolved.template)
-    if template.requires_tokenizer:
-        from transformers import AutoTokenizer
+    # not downloaded (offline), no checkpoint, an unknown model_type: one line, as `swift sft` says it
+    with model_load_errors(resolved.model_dir, resolved.model_id):
+        if template.requires_tokenizer:
+            from transformers import AutoTokenizer
 
-        template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir))
-    source = model_source(resolved, registry)
-    engine_cls = resolve(spec.impl, spec.REFS["impl"])
-    engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))
+            template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir))
+        source = model_source(resolved, registry)
+        engine_cls = resolve(spec.impl, spec.REFS["impl"])
+        engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))
     for name, path in resolved.adapters.items():
         engine.add_adapter(name, path)
     return engine, resolved

@@ -99,6 +99,7 @@ class HFCausalLMLoader(ModelLoader):
         """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        kwargs.setdefault("trust_remote_code", False)  # custom code runs only when asked: never an input() prompt
         tok_kwargs = {
             k: kwargs[k]
             for k in ("trust_remote_code", "revision", "cache_dir", "local_files_only")

@@ -32,6 +32,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from swiftkit.core.errors import ChatTemplateError
 from swiftkit.core.templates.interface import Message, Template
 
 if TYPE_CHECKING:
@@ -94,11 +95,18 @@ class TokenizerTemplate(Template):
 
     def _render(self, messages: Sequence[Message], add_generation_prompt: bool) -> str:
         from jinja2 import TemplateError
+        from jinja2.exceptions import SecurityError
 
         try:
             text = self._tokenizer().apply_chat_template(
                 list(messages), tokenize=False, add_generation_prompt=add_generation_prompt, **self.chat_template_kwargs
             )
+        except SecurityError as exc:  # the template's own code, whatever the row holds
+            source = getattr(self._tokenizer(), "name_or_path", "") or "the tokenizer"
+            raise ChatTemplateError(
+                f"template {self.spec.id!r}: the chat_template of {source} does something the Jinja sandbox forbids "
+                f"({exc}); fix that chat_template or choose a registered template with --template"
+            ) from exc
         except TemplateError as exc:
             raise ValueError(f"the tokenizer's chat_template rejects the conversation: {exc}") from exc
         if not isinstance(text, str):  # a batch of one
@@ -129,7 +137,7 @@ class TokenizerTemplate(Template):
             try:
                 prompt = self._render(messages[:i], True) if i else self._render([], True)
             except Exception as exc:
-                if i:
+                if i or isinstance(exc, ChatTemplateError):
                     raise
                 raise ValueError(
                     "message 0: the tokenizer's chat_template cannot render the prompt of a conversation "

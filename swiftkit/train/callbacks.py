@@ -27,16 +27,59 @@ class JsonlLogger(TrainerCallback):
             return
         record = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), **logs,
                   "elapsed_s": round(time.time() - self.start, 3)}
-        with open(self.path, "a", encoding="utf-8") as fh:
+        with open(self.path, "a+", encoding="utf-8") as fh:
+            if fh.tell() and not _ends_with_newline(self.path):  # a killed run's partial line stays on its own
+                fh.write("\n")
             fh.write(json.dumps(record) + "\n")
 
 
+def _ends_with_newline(path: str) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def _records(path: str) -> list[dict[str, Any]]:
+    """The JSON-object lines of a log; a partial or invalid line (a run killed mid-write) is skipped."""
+    records = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    return records
+
+
 def read_log(run_dir: str) -> list[dict[str, Any]]:
+    """The records of ``<run>/logging.jsonl`` (``[]`` without one); unreadable lines are skipped."""
     path = os.path.join(run_dir, LOG_FILE)
     if not os.path.exists(path):
         return []
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return _records(path)
+
+
+def truncate_log(run_dir: str, step: int) -> int:
+    """Keep only the records up to ``step`` (a resumed run logs the later steps again), and
+    drop unreadable lines; the file is replaced atomically. Returns how many records were dropped."""
+    path = os.path.join(run_dir, LOG_FILE)
+    if not os.path.exists(path):
+        return 0
+    records = _records(path)
+    kept = [r for r in records if not isinstance(r.get("step"), (int, float)) or r["step"] <= step]
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = sum(1 for line in fh if line.strip())
+    if len(kept) == lines:
+        return 0
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in kept)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return lines - len(kept)
 
 
 def plot_loss_curve(run_dir: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.models.load_errors import model_load_errors
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 logger = logging.getLogger("swiftkit.train")
@@ -63,8 +64,8 @@ class TrainResult:
 def _new_run_dir(output_dir: str, add_version: bool) -> str:
     if not add_version:
         return output_dir
-    os.makedirs(output_dir, exist_ok=True)
-    versions = [int(m.group(1)) for n in os.listdir(output_dir) if (m := re.match(r"^v(\d+)-", n))]
+    names = os.listdir(output_dir) if os.path.isdir(output_dir) else []
+    versions = [int(m.group(1)) for n in names if (m := re.match(r"^v(\d+)-", n))]
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return os.path.join(output_dir, f"v{max(versions, default=-1) + 1}-{stamp}")
 
@@ -170,17 +171,28 @@ def _parallel_setup(plan: _Plan) -> tuple[Any, str | None, Any]:
     return env, sid, strategy
 
 
-def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tuple[str, dict[str, Any]]:
-    """Create the run folder, clear an interrupted save, write ``args.json`` (not on resume:
-    a resumed run keeps the args it started with). Returns the folder and the record."""
+def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tuple[str, dict[str, Any], bool]:
+    """Claim the run folder (see :func:`swiftkit.train.run_folder.claim`), clear an interrupted
+    save, cut a resumed run's log back to its checkpoint, write ``args.json`` (not on resume:
+    a resumed run keeps the args it started with). Returns the folder, the record and whether
+    this run created the folder."""
+    from swiftkit.train import run_folder
+    from swiftkit.train.callbacks import LOG_FILE, truncate_log
     from swiftkit.train.trainer import clean_staging
 
     config = plan.config
     run_dir = resolve_run_dir(config)
-    os.makedirs(run_dir, exist_ok=True)
+    created = run_folder.claim(run_dir, config, lambda line: _say(console, env, line)) if env.is_main else False
+    os.makedirs(run_dir, exist_ok=True)  # the other ranks: rank 0 has claimed it
     removed = clean_staging(run_dir) if env.is_main else []
-    if removed and console is not None:
-        console.print(f"removed half-written checkpoint(s) of an interrupted save: {', '.join(removed)}")
+    if removed:
+        _say(console, env, f"removed half-written checkpoint(s) of an interrupted save: {', '.join(removed)}")
+    resume = config.get("resume_from_checkpoint")
+    step = run_folder.checkpoint_step(resume) if resume else None
+    if step is not None and env.is_main:
+        dropped = truncate_log(run_dir, step)
+        if dropped:
+            _say(console, env, f"{LOG_FILE}: dropped {dropped} record(s) past step {step} (they are trained again)")
     record = {
         **config,
         "command": plan.command,
@@ -195,14 +207,31 @@ def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tu
         "swiftkit_version": __version__,
     }
     _write_args(plan, env, run_dir, record)
-    return run_dir, record
+    return run_dir, record, created
+
+
+def _say(console: Any, env: Any, line: str) -> None:
+    """A notice about the run folder: on rank 0's console, else in the log."""
+    if console is None or not env.is_main:
+        logger.warning(line)
+        return
+    from rich.markup import escape
+
+    console.print(f"[yellow]{escape(line)}[/yellow]")
 
 
 def _write_args(plan: _Plan, env: Any, run_dir: str, record: dict[str, Any]) -> None:
     if plan.config.get("resume_from_checkpoint") or not env.is_main:
         return
-    with open(os.path.join(run_dir, ARGS_FILE), "w", encoding="utf-8") as fh:
-        json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+    path = os.path.join(run_dir, ARGS_FILE)
+    try:
+        with open(f"{path}.tmp", "w", encoding="utf-8") as fh:
+            json.dump(record, fh, indent=2, ensure_ascii=False, default=str)
+        os.replace(f"{path}.tmp", path)
+    except OSError as exc:
+        from swiftkit.train.run_folder import folder_error
+
+        raise folder_error(run_dir, exc) from exc
 
 
 def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, Any, Any]:
@@ -219,26 +248,40 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
-    try:
-        load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+    load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+    if config.get("trust_remote_code"):
+        load_kwargs["trust_remote_code"] = True
+    with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
-    except OSError as exc:  # not downloaded, offline, or not a checkpoint folder
-        raise SwiftkitError(
-            f"cannot load model {model_dir!r} (registered as {model_spec.id}): {str(exc).splitlines()[0]} "
-            "-- pass a local folder with --model, or allow downloads from the hub"
-        ) from exc
     template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
-    model = plan.tuner.prepare(model, model_spec)
+    model = _prepare_with_tuner(plan, model)
     if objective.needs_reference and not hasattr(model, "disable_adapter"):
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
-        ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
+        with model_load_errors(config.get("ref_model") or model_dir, model_spec.id):
+            ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
+
+
+def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
+    """``Tuner.prepare``; an exception from it names the tuner, its plugin and distribution."""
+    from swiftkit.core.errors import PluginError
+
+    try:
+        return plan.tuner.prepare(model, plan.model_spec)
+    except SwiftkitError:
+        raise
+    except Exception as exc:
+        plugin = plan.registry.get("method", plan.tuner_spec.id).plugin
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
+                          + (f": {detail}" if detail else "")
+                          + f" [distribution {plugin.dist} {plugin.version}]".replace(" ]", "]")) from exc
 
 
 def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:
@@ -333,9 +376,10 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
     return trainer
 
 
-def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any, data: Any) -> TrainResult:
+def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any, data: Any,
+                        console: Any = None) -> TrainResult:
     """Train (resuming if asked), make sure the last step is a checkpoint, plot the loss."""
-    from swiftkit.train.callbacks import plot_loss_curve, read_log
+    from swiftkit.train.callbacks import read_log
 
     output = trainer.train(resume_from_checkpoint=resume or None)
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
@@ -344,7 +388,7 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
         # as the Trainer does after its own saves: observers (swift_checkpoint_saved) see this one too
         trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
     if env.is_main:
-        plot_loss_curve(run_dir)
+        _plot(run_dir, env, console)
     return TrainResult(
         run_dir=run_dir,
         last_checkpoint=last,
@@ -357,25 +401,52 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
     )
 
 
+def _plot(run_dir: str, env: Any, console: Any) -> None:
+    """The loss curve is a convenience: failing to draw it never fails a finished run."""
+    from swiftkit.train.callbacks import CURVE_FILE, plot_loss_curve
+
+    try:
+        plot_loss_curve(run_dir)
+    except Exception as exc:  # noqa: BLE001 - matplotlib, fonts, a full disk: the checkpoints are saved
+        _say(console, env, f"warning: {CURVE_FILE} not drawn ({type(exc).__name__}: {exc}); the run itself is complete")
+
+
 def run_training(
     config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
 ) -> TrainResult:
     """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`).
 
-    ``callbacks`` are extra ``transformers.TrainerCallback`` objects."""
+    ``callbacks`` are extra ``transformers.TrainerCallback`` objects. A run that fails before
+    its first training step removes the run folder it created (no ``vN-`` version is used up)."""
     from swiftkit.core.registry import get_registry
-    from swiftkit.train.arguments import training_arguments
 
     registry = registry or get_registry()
     plan = _resolve_plugins(registry, command, _complete_config(config))
     env, sid, strategy = _parallel_setup(plan)
-    run_dir, record = _prepare_run_dir(plan, env, sid, console)
+    run_dir, record, created = _prepare_run_dir(plan, env, sid, console)
+    started: list[Any] = []  # the trainer, once built: its global_step says whether training began
+    try:
+        return _run(plan, env, strategy, run_dir, record, console, callbacks, started)
+    except BaseException:
+        if created and env.is_main and (not started or started[0].state.global_step == 0):
+            from swiftkit.train.run_folder import discard_untrained
+
+            discard_untrained(run_dir)
+        raise
+
+
+def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, Any], console: Any,
+         callbacks: list[Any] | None, started: list[Any]) -> TrainResult:
+    """Everything after the run folder: load, prepare the data, train."""
+    from swiftkit.train.arguments import training_arguments
+
     args = training_arguments(plan.config, run_dir=run_dir, env=env, strategy=strategy, model_spec=plan.model_spec)
     model, tokenizer, template = _load_model(plan, env, strategy, args)
     # objectives that need more than batches (online RL: sampling, rewards; a reward model's head)
-    plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=registry, config=plan.config)
+    plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=plan.registry, config=plan.config)
     _record_parameters(plan, env, model, run_dir, record, console)
     data = _prepare_data(plan, template, tokenizer, args, console)
     plan.tuner.set_total_steps(_total_steps(plan.config, len(data.train)))  # schedules over the run (AdaLoRA)
     trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
-    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data)
+    started.append(trainer)
+    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console)

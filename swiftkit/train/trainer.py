@@ -26,6 +26,30 @@ def clean_staging(run_dir: str) -> list[str]:
     return removed
 
 
+def _step(name: str) -> int:
+    tail = name.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else -1
+
+
+def checkpoint_write_failure(exc: BaseException) -> str | None:
+    """Why a checkpoint could not be written, when that is the disk's or the folder's fault
+    (``None`` for any other error). torch's zip writer reports a full disk as a
+    ``RuntimeError`` (``unexpected pos ...`` / ``file write failed``) and safetensors as a
+    ``SafetensorError`` (``StorageFull`` / ``os error 28``), not as an ``OSError``."""
+    import errno
+
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "the disk is full"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"the run folder is not writable ({exc.strerror})"
+        return None
+    text = str(exc)
+    if any(sign in text for sign in ("unexpected pos", "file write failed", "No space left", "StorageFull", "os error 28")):
+        return "the disk is full"
+    return None
+
+
 class SwiftTrainer(Trainer):
     """A Trainer whose loss comes from an :class:`~swiftkit.core.methods.interface.Objective`."""
 
@@ -150,6 +174,11 @@ class SwiftTrainer(Trainer):
         self._staging_dir = staging
         try:
             super()._save_checkpoint(model, trial)
+        except Exception as exc:  # torch and safetensors report a full disk in their own types
+            error = self._save_error(exc, run_dir, name, staging)
+            if error is exc:
+                raise
+            raise error from exc
         finally:
             self._staging_dir = None
             self.args.save_total_limit = limit
@@ -158,7 +187,13 @@ class SwiftTrainer(Trainer):
             final = os.path.join(run_dir, name)
             if os.path.isdir(final):  # saved again at the same step (e.g. at the end of training)
                 shutil.rmtree(final)
-            os.replace(os.path.join(staging, name), final)
+            try:
+                os.replace(os.path.join(staging, name), final)
+            except OSError as exc:
+                error = self._save_error(exc, run_dir, name, staging)
+                if error is exc:
+                    raise
+                raise error from exc
             os.rmdir(staging)
             if self.state.best_model_checkpoint and self.state.best_model_checkpoint.startswith(staging):
                 self.state.best_model_checkpoint = final
@@ -167,6 +202,23 @@ class SwiftTrainer(Trainer):
 
             rotate_checkpoints(run_dir, save_total_limit=limit, best_model_checkpoint=self.state.best_model_checkpoint, use_mtime=False)
         self.accelerator.wait_for_everyone()  # no rank reads checkpoint-N before it is in place
+
+    def _save_error(self, exc: BaseException, run_dir: str, name: str, staging: str) -> BaseException:
+        """A checkpoint that could not be written: its staging folder removed, and the reason in
+        one line (a full disk or a folder that is not writable); any other error unchanged."""
+        reason = checkpoint_write_failure(exc)
+        if reason is None:
+            return exc
+        if self.args.should_save:
+            shutil.rmtree(staging, ignore_errors=True)  # no half-written checkpoint stays behind
+        from swiftkit.core.errors import SwiftkitError
+
+        latest = [n for n in sorted(os.listdir(run_dir)) if n.startswith("checkpoint-")] if os.path.isdir(run_dir) else []
+        kept = (f"; the latest complete checkpoint is {os.path.join(run_dir, max(latest, key=_step))}" if latest
+                else "; the run has no complete checkpoint")
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        return SwiftkitError(f"{reason}: {name} was not written to {run_dir} (the partial save was removed){kept} "
+                             f"[{type(exc).__name__}: {detail}]")
 
     def _write_run_files(self, checkpoint_dir: str) -> None:
         """Each checkpoint carries the run's ``args.json``, so it alone is enough to resume,
