@@ -110,7 +110,7 @@ def _engine_error(exc: BaseException) -> OpenAIError:
 
 
 #: pydantic's names for the members of a union, which it puts in an error's location
-_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|(list|dict|set|tuple|union|nullable|literal|tagged-union"
+_TYPE_TAG = re.compile(r"^((str|int|float|bool|bytes|none)$|(list|dict|set|tuple|union|nullable|literal|tagged-union"
                        r"|json-or-python|is-instance|chain|default)\[|function-|constrained-|lax-)")
 
 
