@@ -28,6 +28,8 @@ CLIP_CHARS = 100
 _NO_LIMIT = 10**8
 #: tokens a prompt cut in the middle may count beyond what the same text counts whole
 _CUT_SLACK = 16
+#: characters tokenized first to learn how many characters a token of this text holds
+_SAMPLE_CHARS = 8192
 
 
 def clip(text: Any, limit: int = CLIP_CHARS) -> str:
@@ -132,7 +134,8 @@ def count_prompt_tokens(engine: Any, request: Any, limit: int) -> tuple[int, boo
     count may stop early: ``exact`` is then False and ``tokens`` is a lower bound over ``limit``.
 
     A long text is tokenized by prefixes that double in size, starting near ``limit`` tokens'
-    worth of characters, so a 1 MB prompt costs what ``limit`` tokens cost, not 1 MB's worth."""
+    worth of characters (as dense as the text's first 8192 characters), so a 1 MB prompt costs
+    about what ``limit`` tokens cost, not 1 MB's worth."""
     from swiftkit.core.engines.interface import CompletionRequest
 
     tokenizer = engine.tokenizer
@@ -142,7 +145,11 @@ def count_prompt_tokens(engine: Any, request: Any, limit: int) -> tuple[int, boo
     def count(piece: str) -> int:
         return len(tokenizer(piece, add_special_tokens=special)["input_ids"])
 
-    size = (limit + 1) * 4  # about four characters a token in most text
+    if len(text) <= _SAMPLE_CHARS:
+        return count(text), True
+    # the first cut: enough characters for the limit at the density of the text's start
+    per_token = _SAMPLE_CHARS / max(1, count(text[:_SAMPLE_CHARS]))
+    size = int((limit + _CUT_SLACK + 1) * per_token * 1.25) + 1
     while size < len(text):
         cut = text.rfind(" ", size // 2, size)  # a word boundary, where tokenizers split anyway
         piece = text[: cut if cut > 0 else size]
