@@ -293,8 +293,8 @@ class BatchHooks:
     def drop_cancelled(self) -> None:
         for row in self.rows:
             if row.cancelled and not row.done:
+                self.stats["cancelled"] += 1  # counted first: drop() wakes the waiters
                 row.drop()
-                self.stats["cancelled"] += 1
 
     def choose(self, input_ids: Any, scores: Any) -> Any:
         """Pick every open row's next token from the raw ``scores`` and return scores that make
@@ -481,8 +481,8 @@ class Scheduler:
         waiting = []
         for row in self._waiting:
             if row.cancelled:
-                row.drop()
                 self.counters["cancelled"] += 1
+                row.drop()
             else:
                 waiting.append(row)
         if not waiting:
