@@ -103,10 +103,11 @@ def _engine_error(exc: BaseException) -> OpenAIError:
     """An exception raised by the engine for one request, as the error the client gets."""
     if isinstance(exc, OpenAIError):
         return exc
-    if isinstance(exc, (ValueError, NotImplementedError)):
-        return OpenAIError(400, str(exc) or type(exc).__name__, code="invalid_request")
+    if isinstance(exc, (ValueError, NotImplementedError)):  # may quote the request: cut, like every echo
+        return OpenAIError(400, clip(str(exc) or type(exc).__name__, 1000), code="invalid_request")
     logger.error("request failed", exc_info=exc)
-    return OpenAIError(500, f"internal error: {type(exc).__name__}: {exc}", type="server_error", code="internal_error")
+    return OpenAIError(500, clip(f"internal error: {type(exc).__name__}: {exc}", 1000), type="server_error",
+                       code="internal_error")
 
 
 #: pydantic's names for the members of a union, which it puts in an error's location
