@@ -379,3 +379,32 @@ def test_fuzz_malformed_bodies_never_get_a_5xx(words):
                 top = err["param"].split(".")[0]
                 assert top in body or top in ("messages", "prompt"), (err, sorted(body)[:10])
     assert statuses.get(400, 0) > 600 and statuses.get(200, 0) > 10, statuses
+
+
+def test_prompt_counting_stops_early_and_the_context_comes_from_the_right_place(tmp_path):
+    from swiftkit.core.engines.interface import SamplingOptions
+    from swiftkit.serve.limits import context_length, count_prompt_tokens
+
+    engine = WordEngine()
+    calls: list[int] = []
+    tokenize = engine.tokenizer.__call__
+
+    def counting(text: str, add_special_tokens: bool = False) -> dict[str, list[int]]:
+        calls.append(len(text))
+        return tokenize(text, add_special_tokens)
+
+    engine.tokenizer = type("Counting", (), {"__call__": staticmethod(counting), "model_max_length": 64})()
+    short = CompletionRequest(prompt="a b c", sampling=SamplingOptions())
+    assert count_prompt_tokens(engine, short, 64) == (3, True)
+    huge = CompletionRequest(prompt="word " * 200_000, sampling=SamplingOptions())
+    calls.clear()
+    tokens, exact = count_prompt_tokens(engine, huge, 64)
+    assert not exact and 64 < tokens < 200_000
+    assert sum(calls) < 20_000, calls  # never the whole 1 MB
+    # the context: the engine's own limit, then config.json, then the spec, then the tokenizer
+    (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 300}))
+    assert context_length(engine, str(tmp_path), 1000) == 300
+    assert context_length(engine, "/nowhere", 1000) == 1000
+    assert context_length(engine, "/nowhere", None) == 64
+    engine.options = {"max_model_len": 40}
+    assert context_length(engine, str(tmp_path), 1000) == 40

@@ -102,13 +102,14 @@ class BodyLimit:
 
 
 def context_length(engine: Any, model_dir: str | None, spec_max_length: int | None = None) -> int | None:
-    """The model's context (prompt + answer tokens): the engine's ``max_length`` when set
-    (``--max_length``), else the model folder's ``config.json`` ``max_position_embeddings``
+    """The model's context (prompt + answer tokens): the engine's own limit when set
+    (``--max_length``; a serving engine's ``--max_model_len``), else the model folder's ``config.json`` ``max_position_embeddings``
     (what the weights were built for), else the registered spec's ``max_length``, else the
     tokenizer's ``model_max_length``; ``None`` when nothing says."""
-    explicit = getattr(engine, "max_length", None)
-    if isinstance(explicit, int) and explicit > 0:
-        return explicit
+    options = getattr(engine, "options", None) or {}
+    for explicit in (getattr(engine, "max_length", None), options.get("max_model_len"), options.get("max_length")):
+        if isinstance(explicit, int) and explicit > 0:
+            return explicit
     if model_dir and os.path.isfile(os.path.join(model_dir, "config.json")):
         try:
             with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as fh:
