@@ -27,7 +27,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "infer_backend": {"type": "string", "description": "Inference engine."},
     "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
     "output_dir": {"type": "string"},
-    "max_length": {"type": "integer", "minimum": 1},
+    "max_length": {"type": "integer", "minimum": 1, "description": "Tokens per row (training: longer rows follow "
+                   "--truncation_strategy); swift infer/deploy: prompt plus answer (deploy default: the model's context "
+                   "length; a longer request is answered 400)."},
     "num_train_epochs": {"type": "number", "exclusiveMinimum": 0},
     "max_steps": {"type": "integer"},
     "per_device_train_batch_size": {"type": "integer", "minimum": 1},
@@ -82,6 +84,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_tokens_limit": {"type": "integer", "minimum": 1, "description": "swift deploy: the most max_tokens a request may ask "
                          "(default 4096; more is answered 400); also the default when a request sets none and "
                          "--max_new_tokens is unset."},
+    "max_request_bytes": {"type": "integer", "minimum": 1, "description": "swift deploy: the largest request body in bytes "
+                          "(default 8388608, 8 MiB); a larger one is answered 413 before it is read."},
     "strategy": {"type": "string", "description": "Parallel strategy (default: none for one process, ddp for more); "
                  "also chosen by a strategy's own flag, e.g. --deepspeed zero3, --fsdp full_shard, --tp_size 2."},
     "nproc_per_node": {"type": "integer", "minimum": 1, "description": "Processes per machine (default $NPROC_PER_NODE, else 1); "

@@ -16,8 +16,47 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+def _lone_surrogate(value: Any, where: str = "") -> str | None:
+    """Where in ``value`` (strings, and lists and maps of them, keys included) a lone UTF-16
+    surrogate sits (``"\\ud800"`` in JSON decodes to one; no tokenizer or encoder accepts it),
+    e.g. ``[2]['text'], character 5``; ``None`` when there is none."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{where}{', ' if where else ''}character {exc.start}"
+        return None
+    if isinstance(value, (list, tuple)):
+        items: Any = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    elif isinstance(value, dict):
+        def key(k: Any) -> str:
+            return f"{where}[{(k[:30] + '...' if len(k) > 30 else k)!r}]" if isinstance(k, str) else f"{where}[{k}]"
+
+        for k in value:
+            if isinstance(k, str) and _lone_surrogate(k) is not None:
+                return f"{where}{', ' if where else ''}a key"
+        items = ((key(k), v) for k, v in value.items())
+    else:
+        return None
+    for path, item in items:
+        found = _lone_surrogate(item, path)
+        if found is not None:
+            return found
+    return None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        """A lone surrogate in any text is a 400 naming the field, not an encoder's 500."""
+        if isinstance(value, (str, list, tuple, dict)):
+            found = _lone_surrogate(value)
+            if found is not None:
+                raise ValueError(f"contains a lone UTF-16 surrogate ({found}); text must be valid Unicode")
+        return value
 
 
 # ----------------------------------------------------------------------------- errors

@@ -13,11 +13,23 @@ Rules:
 - **Models.** ``/v1/models`` lists the base model (``served_model_name``, else the model's
   registered id) and every adapter by its served name; a request's ``model`` picks one
   (omitted: the base); an unknown name is answered 404 ``model_not_found``.
-- **Limits.** At most ``max_concurrency`` requests are served at once (one slot per HTTP
-  request, streams included, until their last event); one more is answered 429 at once rather
-  than queued, so a client sees the overload and can back off. ``max_tokens`` over
+- **Limits.** At most ``max_concurrency`` prompts are served at once (one slot per prompt:
+  a chat request takes one, a ``/v1/completions`` list one per prompt, streams included until
+  their last event, and a request whose client left until the engine has let go of it); one
+  more is answered 429 at once rather than queued, so a client sees the overload and can back
+  off (a list longer than ``max_concurrency`` can never be served: 400). ``max_tokens`` over
   ``max_tokens_limit`` is answered 400 naming the limit; omitted, it defaults to
   ``default_max_tokens`` (else the limit; 16 for ``/v1/completions``, as OpenAI).
+- **Context.** Prompt plus answer must fit ``max_length`` tokens (``--max_length``; default: the
+  model's context length, see :func:`~swiftkit.serve.limits.context_length`). The prompt is
+  rendered and counted with the engine's tokenizer in a worker thread before the engine sees
+  it: a prompt that leaves no room, or one whose explicit ``max_tokens`` does not fit beside it,
+  is answered 400 ``context_length_exceeded`` naming both counts; an omitted ``max_tokens`` is
+  cut to the room left. (An engine without an in-process tokenizer applies its own limit.)
+- **Body size.** A body over ``max_request_bytes`` (``--max_request_bytes``, default 8 MiB) is
+  answered 413 ``request_too_large`` before it is parsed (:class:`~swiftkit.serve.limits.BodyLimit`).
+  Text from the request quoted in an error is cut to 100 characters. A lone UTF-16 surrogate
+  (``"\\ud800"``) in any text field is a 400 naming the field.
 - **Errors** have OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``. A body
   that does not validate (bad JSON, a missing or mistyped field, an unknown argument) is 400,
   not FastAPI's 422; an engine's ``ValueError`` / ``NotImplementedError`` (a conversation the
@@ -57,6 +69,13 @@ from swiftkit.core.engines.interface import (
     TokenLogprob,
 )
 from swiftkit.core.errors import ConfigError
+from swiftkit.serve.limits import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    BodyLimit,
+    clip,
+    context_length,
+    count_prompt_tokens,
+)
 
 logger = logging.getLogger("swiftkit.server")
 
@@ -84,14 +103,15 @@ def _engine_error(exc: BaseException) -> OpenAIError:
     """An exception raised by the engine for one request, as the error the client gets."""
     if isinstance(exc, OpenAIError):
         return exc
-    if isinstance(exc, (ValueError, NotImplementedError)):
-        return OpenAIError(400, str(exc) or type(exc).__name__, code="invalid_request")
+    if isinstance(exc, (ValueError, NotImplementedError)):  # may quote the request: cut, like every echo
+        return OpenAIError(400, clip(str(exc) or type(exc).__name__, 1000), code="invalid_request")
     logger.error("request failed", exc_info=exc)
-    return OpenAIError(500, f"internal error: {type(exc).__name__}: {exc}", type="server_error", code="internal_error")
+    return OpenAIError(500, clip(f"internal error: {type(exc).__name__}: {exc}", 1000), type="server_error",
+                       code="internal_error")
 
 
 #: pydantic's names for the members of a union, which it puts in an error's location
-_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|(list|dict|set|tuple|union|nullable|literal|tagged-union"
+_TYPE_TAG = re.compile(r"^((str|int|float|bool|bytes|none)$|(list|dict|set|tuple|union|nullable|literal|tagged-union"
                        r"|json-or-python|is-instance|chain|default)\[|function-|constrained-|lax-)")
 
 
@@ -107,9 +127,10 @@ def _validation_error(errors: list[dict[str, Any]]) -> OpenAIError:
     kind = first.get("type", "")
     same = [e for e in errors if _param(e.get("loc", ())) == param]  # a union's members, one error each
     others = len(errors) - len(same)
+    param = clip(param) if param is not None else None  # a field name is the client's text too
     if kind == "json_invalid":
         ctx = first.get("ctx") or {}
-        message, param = f"the request body is not valid JSON: {ctx.get('error', first.get('msg'))}", None
+        message, param = f"the request body is not valid JSON: {clip(ctx.get('error', first.get('msg')))}", None
     elif kind == "extra_forbidden":
         message = f"Unrecognized request argument supplied: {param}"
     elif param is None and kind in ("model_attributes_type", "dict_type", "model_type"):
@@ -117,7 +138,7 @@ def _validation_error(errors: list[dict[str, Any]]) -> OpenAIError:
     elif kind == "missing":
         message = f"'{param}' is a required property" if param else "the request body is missing"
     else:
-        said = " or ".join(dict.fromkeys(str(e.get("msg")) for e in same))
+        said = " or ".join(dict.fromkeys(clip(e.get("msg"), 300) for e in same))
         message = f"{param}: {said}" if param else said
     if others:
         message += f" (and {others} more problem{'s' if others > 1 else ''})"
@@ -136,24 +157,31 @@ class _Gauge:
     total: int = 0
     rejected: int = 0
 
-    def acquire(self) -> "_Slot":
-        if self.active >= self.limit:
+    def acquire(self, n: int = 1) -> "_Slot":
+        """``n`` slots at once (one per prompt), or 429 when fewer are free (400 when ``n`` is
+        more than there are: waiting would not help)."""
+        if n > self.limit:
+            raise OpenAIError(400, f"the request has {n} prompts; this server serves at most {self.limit} at once "
+                                   "(--max_concurrency): send them in smaller lists", param="prompt",
+                              code="too_many_prompts")
+        if self.active + n > self.limit:
             self.rejected += 1
             raise OpenAIError(
                 429, f"the server is busy: all {self.limit} request slots are in use (--max_concurrency); retry later",
                 type="rate_limit_error", code="rate_limit_exceeded")
-        self.active += 1
+        self.active += n
         self.total += 1
-        return _Slot(self)
+        return _Slot(self, n)
 
 
 class _Slot:
-    def __init__(self, gauge: _Gauge):
+    def __init__(self, gauge: _Gauge, n: int = 1):
         self._gauge: _Gauge | None = gauge
+        self._n = n
 
     def release(self) -> None:
         if self._gauge is not None:
-            self._gauge.active -= 1
+            self._gauge.active -= self._n
             self._gauge = None
 
 
@@ -313,21 +341,29 @@ class ServerSettings:
     max_concurrency: int
     max_tokens_limit: int
     default_max_tokens: int | None
+    max_length: int | None = None  # prompt + answer tokens; None: not checked here (the engine's own limit)
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     created: int = field(default_factory=lambda: int(time.time()))
 
     @classmethod
     def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
-                max_tokens_limit: int, default_max_tokens: int | None) -> "ServerSettings":
+                max_tokens_limit: int, default_max_tokens: int | None, max_length: int | None = None,
+                max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> "ServerSettings":
         """Check the limits and the served names (the base model's must not be an adapter's)."""
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         if max_tokens_limit < 1:
             raise ConfigError(f"max_tokens_limit must be at least 1, got {max_tokens_limit}")
+        if max_length is not None and max_length < 2:
+            raise ConfigError(f"max_length must be at least 2 (a prompt token and an answer token), got {max_length}")
+        if max_request_bytes < 1:
+            raise ConfigError(f"max_request_bytes must be at least 1, got {max_request_bytes}")
         base_name = served_model_name or resolved.model_id
         adapters = dict(resolved.adapters)
         if base_name in adapters:
             raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
-        return cls(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens)
+        return cls(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens,
+                   max_length, max_request_bytes)
 
     def pick_adapter(self, name: str | None) -> str | None:
         """The adapter a request's ``model`` names (``None``: the base model); 404 if unknown."""
@@ -336,7 +372,8 @@ class ServerSettings:
         if name in self.adapters:
             return name
         served = [self.base_name, *self.adapters]
-        raise OpenAIError(404, f"The model {name!r} does not exist; this server serves {', '.join(map(repr, served))}",
+        raise OpenAIError(404, f"The model {clip(name)!r} does not exist; this server serves "
+                               f"{', '.join(map(repr, served))}",
                           param="model", code="model_not_found")
 
     def model_name(self, adapter: str | None) -> str:
@@ -351,6 +388,25 @@ class ServerSettings:
         if requested is not None:
             return requested
         return min(self.default_max_tokens or self.max_tokens_limit, self.max_tokens_limit)
+
+    def fit_prompt(self, prompt_tokens: int, exact: bool, requested: int | None, sampling: SamplingOptions,
+                   param: str) -> None:
+        """Check a counted prompt against ``max_length`` (400 naming the counts) and cut a
+        default answer budget to the room left; ``requested``: the request's own ``max_tokens``."""
+        limit = self.max_length
+        if limit is None:
+            return
+        counted = str(prompt_tokens) if exact else f"more than {prompt_tokens}"
+        if prompt_tokens >= limit:
+            raise OpenAIError(400, f"the prompt has {counted} tokens; this model's context is {limit} tokens for prompt "
+                                   "and answer together (--max_length): shorten the prompt",
+                              param=param, code="context_length_exceeded")
+        if requested is not None and prompt_tokens + requested > limit:
+            raise OpenAIError(400, f"the prompt has {prompt_tokens} tokens and max_tokens is {requested}: "
+                                   f"{prompt_tokens + requested} tokens, more than this model's context of {limit} "
+                                   "tokens (--max_length); shorten the prompt or lower max_tokens",
+                              param="max_tokens", code="context_length_exceeded")
+        sampling.max_tokens = min(sampling.max_tokens, limit - prompt_tokens)
 
     def sampling(self, body: Any, max_tokens: int | None, logprobs: bool, top_logprobs: int) -> SamplingOptions:
         """The engine's sampling options for a request body; 400 for a parameter it refuses."""
@@ -376,32 +432,45 @@ class _EngineCalls:
     """The engine behind the request slots: each call holds one slot until it is done (a
     stream: until its last event), and stops when the client leaves."""
 
-    def __init__(self, engine: Any, gauge: _Gauge, cancel_grace: float):
-        self.engine, self.gauge, self.cancel_grace = engine, gauge, cancel_grace
+    def __init__(self, engine: Any, gauge: _Gauge, cancel_grace: float, settings: ServerSettings):
+        self.engine, self.gauge, self.cancel_grace, self.settings = engine, gauge, cancel_grace, settings
 
-    async def answer(self, request: Any, engine_request: Any) -> ChatResponse:
+    def _fit(self, engine_request: Any, requested: int | None) -> None:
+        """Count the prompt and check it against the context (blocking: run in a worker thread)."""
+        limit = self.settings.max_length
+        if limit is None or getattr(self.engine, "tokenizer", None) is None:
+            return
+        tokens, exact = count_prompt_tokens(self.engine, engine_request, limit)
+        param = "prompt" if isinstance(engine_request, CompletionRequest) else "messages"
+        self.settings.fit_prompt(tokens, exact, requested, engine_request.sampling, param)
+
+    async def _fitted_answer(self, engine_request: Any, requested: int | None) -> ChatResponse:
+        await asyncio.to_thread(self._fit, engine_request, requested)
+        return await self.engine.infer_async(engine_request)
+
+    async def answer(self, request: Any, engine_request: Any, requested: int | None) -> ChatResponse:
         """One non-streamed answer; raises ``_ClientGone`` if the client leaves first."""
-        return (await self.answer_all(request, [engine_request]))[0]
+        return (await self.answer_all(request, [engine_request], requested))[0]
 
-    async def answer_all(self, request: Any, engine_requests: list[Any]) -> list[ChatResponse]:
-        """Several answers under one slot (one HTTP request, however many prompts)."""
-        slot = self.gauge.acquire()
+    async def answer_all(self, request: Any, engine_requests: list[Any], requested: int | None) -> list[ChatResponse]:
+        """Several answers, one slot per prompt. The slots are held until the work is over:
+        when the client leaves, until the engine has let go of its rows."""
+        slot = self.gauge.acquire(len(engine_requests))
+        work = asyncio.ensure_future(_all_or_none([self._fitted_answer(r, requested) for r in engine_requests]))
+        work.add_done_callback(lambda _: slot.release())
         try:
-            if len(engine_requests) == 1:
-                return [await _unless_disconnected(request, self.engine.infer_async(engine_requests[0]))]
-            return await _unless_disconnected(request, _all_or_none([self.engine.infer_async(r) for r in engine_requests]))
+            return await _unless_disconnected(request, work)
         except (_ClientGone, OpenAIError):
             raise
         except Exception as exc:
             raise _engine_error(exc) from exc
-        finally:
-            slot.release()
 
-    async def open_stream(self, engine_request: Any) -> tuple[_Pump, Any]:
+    async def open_stream(self, engine_request: Any, requested: int | None) -> tuple[_Pump, Any]:
         """Start streaming and wait for the first chunk, so that a request the engine refuses
         is still answered with a status code rather than an event."""
         slot = self.gauge.acquire()
         try:
+            await asyncio.to_thread(self._fit, engine_request, requested)
             pump = _Pump(self.engine.stream_async(engine_request), slot, self.cancel_grace)
         except BaseException:
             slot.release()
@@ -625,7 +694,8 @@ def _add_error_handlers(app: Any) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
         kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        err = OpenAIError(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", type=kind, code=code)
+        err = OpenAIError(exc.status_code, f"{exc.detail}: {clip(request.method)} {clip(request.url.path)}", type=kind,
+                          code=code)
         return JSONResponse(err.body(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
@@ -674,19 +744,19 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
     async def chat_completions(body: p.ChatCompletionRequest, request: Request) -> Any:
         adapter = settings.pick_adapter(body.model)
         top_n = (body.top_logprobs or 0) if body.logprobs else None  # None: no log-probabilities asked for
-        options = settings.sampling(body, body.max_tokens if body.max_tokens is not None else body.max_completion_tokens,
-                                    top_n is not None, body.top_logprobs or 0)
+        requested = body.max_tokens if body.max_tokens is not None else body.max_completion_tokens
+        options = settings.sampling(body, requested, top_n is not None, body.top_logprobs or 0)
         messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in body.messages]
         engine_request = ChatRequest(messages=messages, sampling=options, adapter=adapter)
         reply = _Reply(_new_id("chatcmpl"), "chat.completion", int(time.time()), settings.model_name(adapter))
         if not body.stream:
             try:
-                result = await calls.answer(request, engine_request)
+                result = await calls.answer(request, engine_request, requested)
             except _ClientGone:
                 return _gone()
             return _chat_answer(reply, result, top_n)
         try:
-            pump, first = await _unless_disconnected(request, calls.open_stream(engine_request))
+            pump, first = await _unless_disconnected(request, calls.open_stream(engine_request, requested))
         except _ClientGone:
             return _gone()
         reply.object = "chat.completion.chunk"
@@ -717,12 +787,12 @@ def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCal
 
         if not body.stream:
             try:
-                results = await calls.answer_all(request, [make(pr) for pr in prompts])
+                results = await calls.answer_all(request, [make(pr) for pr in prompts], body.max_tokens)
             except _ClientGone:
                 return _gone()
             return _completion_answer(reply, prompts, results, echo, top_n)
         try:
-            pump, first = await _unless_disconnected(request, calls.open_stream(make(prompts[0])))
+            pump, first = await _unless_disconnected(request, calls.open_stream(make(prompts[0]), body.max_tokens))
         except _ClientGone:
             return _gone()
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -765,6 +835,8 @@ def create_app(
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     max_tokens_limit: int = DEFAULT_MAX_TOKENS_LIMIT,
     default_max_tokens: int | None = None,
+    max_length: int | None = None,
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     cancel_grace: float = 2.0,
     registry: Any = None,
     config: dict[str, Any] | None = None,
@@ -777,24 +849,42 @@ def create_app(
     With a ``registry``, its plugins add their routes (``swift_server_routes``, given
     ``config``, the ``swift deploy`` run configuration) after the core's.
 
+    ``max_length``: prompt + answer tokens a request may take (``None``: the model's context
+    length, :func:`~swiftkit.serve.limits.context_length`); ``max_request_bytes``: the largest
+    request body (413 beyond).
+
     Run it with uvicorn (:func:`serve` does, for ``swift deploy``; :func:`run_in_thread` in a
     background thread, for tests and notebooks).
     """
     _require_serve_extra()
+    if max_length is None:
+        max_length = context_length(engine, getattr(resolved, "model_dir", None), _spec_max_length(registry, resolved))
     settings = ServerSettings.resolve(resolved, served_model_name=served_model_name, api_key=api_key,
                                       max_concurrency=max_concurrency, max_tokens_limit=max_tokens_limit,
-                                      default_max_tokens=default_max_tokens)
+                                      default_max_tokens=default_max_tokens, max_length=max_length,
+                                      max_request_bytes=max_request_bytes)
     gauge = _Gauge(max_concurrency)
     app = _new_app(settings, _api_key_check(settings))
     app.state.settings, app.state.gauge, app.state.engine = settings, gauge, engine
     _add_error_handlers(app)
-    calls = _EngineCalls(engine, gauge, cancel_grace)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    calls = _EngineCalls(engine, gauge, cancel_grace, settings)
     _add_info_routes(app, settings, gauge, resolved)
     _add_chat_route(app, settings, calls)
     _add_completions_route(app, settings, calls)
     if registry is not None:
         add_plugin_routes(app, engine, config or {}, registry)
     return app
+
+
+def _spec_max_length(registry: Any, resolved: Any) -> int | None:
+    """The registered model spec's context length, when a registry knows the model."""
+    if registry is None:
+        return None
+    try:
+        return registry.get("model", resolved.model_id).spec.max_length
+    except Exception:  # noqa: BLE001 - an unregistered model: the folder and tokenizer decide
+        return None
 
 
 # ----------------------------------------------------------------------------- running it
@@ -902,7 +992,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
     """``swift deploy``: create the engine from the run config, serve it until interrupted,
     then close it. Keys: ``model``/``adapters``/``infer_backend``/``template`` (as ``swift
     infer``), ``host``, ``port``, ``api_key`` (else ``$SWIFTKIT_API_KEY``), ``served_model_name``,
-    ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``)."""
+    ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``),
+    ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``."""
     try:
         import fastapi  # noqa: F401
         import sse_starlette  # noqa: F401
@@ -927,6 +1018,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
             max_concurrency=int(config.get("max_concurrency") or DEFAULT_MAX_CONCURRENCY),
             max_tokens_limit=int(config.get("max_tokens_limit") or DEFAULT_MAX_TOKENS_LIMIT),
             default_max_tokens=config.get("max_new_tokens"),
+            max_length=config.get("max_length"),
+            max_request_bytes=int(config.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES),
             registry=registry,
             config=config,
         )

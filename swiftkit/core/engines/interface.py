@@ -148,7 +148,9 @@ class InferEngine(ABC):
     heavy imports happen in ``__init__``."""
 
     #: the tokenizer the engine encodes with in this process, or None (an engine whose
-    #: tokenizer lives in a worker); the server checks the template against it
+    #: tokenizer lives in a worker); the server checks the template against it, and counts each
+    #: prompt with it (``tokenizer(render(request), add_special_tokens=<completion>)``, in a
+    #: worker thread) to refuse a prompt over the context before the engine sees it
     tokenizer: Any = None
     #: how many requests the engine decodes together, or None when it does not say; ``swift
     #: infer --val_dataset`` submits rows in chunks of this size (default 16)

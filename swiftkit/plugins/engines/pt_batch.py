@@ -13,7 +13,10 @@ the row's own temperature / top-k / top-p and its own seeded random stream, so r
 different settings share a batch), records log-probabilities of the raw distribution,
 detokenizes incrementally, checks the row's stop strings and budget, and streams the new text;
 the stopping criterion then reports the rows that are done, so each row ends on its own and the
-batch ends when every row has. A cancelled row (its client went away) stops at the next step.
+batch ends when every row has. A cancelled row (its client went away) stops at the next step;
+when every row of a batch is cancelled the forward pass itself stops at the next layer
+(:class:`Abandoned`), so a cancelled long prefill does not hold the thread. A row's
+``released`` future is settled once the scheduler has let go of it.
 
 torch and transformers are imported inside the functions only.
 """
@@ -116,6 +119,8 @@ class Row:
     top_logprobs: int = 0
     sink: Sink | None = None  # streaming: StreamChunk objects (the last has finish_reason) or an exception
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+    #: settled once the scheduler has let go of the row (answered, dropped or failed)
+    released: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     cancelled: bool = False
     cancel_error: BaseException | None = None
     # progress (written by the scheduler thread only)
@@ -233,6 +238,7 @@ class Row:
             )
             self._emitted = len(self.text)
         _resolve(self.future, response)
+        _resolve(self.released)
 
     def finish(self, reason: str = "length") -> None:
         """End a row that is still open (``generate()`` returned before the row's own stop)."""
@@ -253,6 +259,7 @@ class Row:
             _resolve(self.future, exc=self.cancel_error)
         else:
             self.future.cancel()
+        _resolve(self.released)
 
     def fail(self, exc: BaseException) -> None:
         if self.done:
@@ -261,6 +268,12 @@ class Row:
         if self.sink is not None:
             self.sink(exc)
         _resolve(self.future, exc=exc)
+        _resolve(self.released)
+
+
+class Abandoned(Exception):
+    """Raised inside ``generate()`` (between layers, mid-prefill too) once every row of the
+    batch was cancelled, so that a long forward pass nobody waits for stops early."""
 
 
 class BatchHooks:
@@ -271,16 +284,25 @@ class BatchHooks:
         self.token_text = token_text
         self.stats = stats
 
+    def abandoned(self) -> bool:
+        """Every row was cancelled: the rest of this ``generate()`` call is wasted work."""
+        return all(row.done or row.cancelled for row in self.rows) and any(
+            row.cancelled and not row.done for row in self.rows
+        )
+
+    def drop_cancelled(self) -> None:
+        for row in self.rows:
+            if row.cancelled and not row.done:
+                self.stats["cancelled"] += 1  # counted first: drop() wakes the waiters
+                row.drop()
+
     def choose(self, input_ids: Any, scores: Any) -> Any:
         """Pick every open row's next token from the raw ``scores`` and return scores that make
         greedy selection pick exactly those tokens."""
         import torch
 
         rows = self.rows
-        for row in rows:
-            if row.cancelled and not row.done:
-                row.drop()
-                self.stats["cancelled"] += 1
+        self.drop_cancelled()
         live = [i for i, row in enumerate(rows) if not row.done]
         chosen = scores.argmax(dim=-1)
         for filtered in (False, True):  # each row is sampled the same way alone or batched
@@ -302,10 +324,7 @@ class BatchHooks:
     def finished(self, input_ids: Any) -> Any:
         import torch
 
-        for row in self.rows:
-            if row.cancelled and not row.done:
-                row.drop()
-                self.stats["cancelled"] += 1
+        self.drop_cancelled()
         return torch.tensor([row.done for row in self.rows], dtype=torch.bool, device=input_ids.device)
 
     @staticmethod
@@ -462,8 +481,8 @@ class Scheduler:
         waiting = []
         for row in self._waiting:
             if row.cancelled:
-                row.drop()
                 self.counters["cancelled"] += 1
+                row.drop()
             else:
                 waiting.append(row)
         if not waiting:

@@ -34,6 +34,7 @@ import json
 import os
 import queue
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -46,7 +47,7 @@ from swiftkit.core.engines.interface import (
     StreamChunk,
 )
 from swiftkit.core.options import option_value
-from swiftkit.plugins.engines.pt_batch import BatchHooks, Row, Scheduler, hook_classes
+from swiftkit.plugins.engines.pt_batch import Abandoned, BatchHooks, Row, Scheduler, hook_classes
 
 _MIX = "mixed"  # the scheduler group of rows that can share a batch whatever their adapter
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -118,12 +119,36 @@ class PtEngine(InferEngine):
         self._token_texts: dict[int, str] = {}
         self._gen_counters = {"generate_calls": 0}
         self._closed = False
+        self._running: BatchHooks | None = None  # the batch inside generate() now (scheduler thread)
+        self._abort_handles = self._install_abort_hooks()
         self._scheduler = Scheduler(
             self._run_batch,
             self._group_of,
             max_batch_size=int(self._option("max_batch_size", 16)),
             wait_s=float(self._option("batch_wait_ms", 10)) / 1000.0,
         )
+
+    def _install_abort_hooks(self) -> list[Any]:
+        """A forward pre-hook on every block of the model's layer lists (the decoder layers of
+        any transformers LM) that stops ``generate()`` once every row of the running batch was
+        cancelled: a cancelled request does not hold the scheduler for the rest of a long
+        prefill."""
+        import torch
+
+        ref = weakref.ref(self)
+
+        def stop_if_abandoned(module: Any, args: Any) -> None:
+            engine = ref()
+            hooks = engine._running if engine is not None else None
+            if hooks is not None and hooks.abandoned():
+                raise Abandoned()
+
+        return [
+            block.register_forward_pre_hook(stop_if_abandoned)
+            for layers in self.model.modules()
+            if isinstance(layers, torch.nn.ModuleList)
+            for block in layers
+        ]
 
     # ----------------------------------------------------------------------------- loading
 
@@ -363,13 +388,21 @@ class PtEngine(InferEngine):
         finally:
             row.cancel()
 
+    @staticmethod
+    async def _let_go(row: Row) -> None:
+        """Cancel ``row`` (a no-op once answered) and wait until the scheduler has let go of it,
+        so that a caller that was cancelled (a client that left) ends when the work does."""
+        row.cancel()
+        if not row.released.done():
+            await asyncio.wrap_future(row.released)
+
     async def infer_async(self, request: Request) -> ChatResponse:
-        row = self.prepare(request)
+        row = await asyncio.to_thread(self.prepare, request)  # rendering and tokenizing: off the event loop
         self._submit([row])
         try:
             return await asyncio.wrap_future(row.future)
         finally:
-            row.cancel()  # a no-op once answered; frees the row when the caller was cancelled
+            await self._let_go(row)
 
     async def stream_async(self, request: Request) -> AsyncIterator[StreamChunk]:
         loop = asyncio.get_running_loop()
@@ -381,7 +414,7 @@ class PtEngine(InferEngine):
             except RuntimeError:  # the event loop is gone: nobody is listening
                 row.cancel()
 
-        row = self.prepare(request, sink=sink)
+        row = await asyncio.to_thread(self.prepare, request, sink)
         self._submit([row])
         try:
             while True:
@@ -392,7 +425,7 @@ class PtEngine(InferEngine):
                 if item.finish_reason is not None:
                     return
         finally:
-            row.cancel()
+            await self._let_go(row)
 
     @property
     def max_batch_size(self) -> int:
@@ -414,6 +447,8 @@ class PtEngine(InferEngine):
             return
         self._closed = True
         self._scheduler.close()
+        for handle in self._abort_handles:
+            handle.remove()
         with self._lock:
             self.model = None
         import gc
@@ -524,14 +559,20 @@ class PtEngine(InferEngine):
         context, kwargs = self._adapter_kwargs(names)
         self._gen_counters["generate_calls"] += 1
         device = self.model.device
-        with torch.inference_mode(), self._bare_generation_config(), context:
-            self.model.generate(
-                input_ids=input_ids.to(device),
-                attention_mask=attention_mask.to(device),
-                generation_config=config,
-                logits_processor=LogitsProcessorList([choose(hooks)]),
-                stopping_criteria=StoppingCriteriaList([finished(hooks)]),
-                **kwargs,
-            )
+        self._running = hooks
+        try:
+            with torch.inference_mode(), self._bare_generation_config(), context:
+                self.model.generate(
+                    input_ids=input_ids.to(device),
+                    attention_mask=attention_mask.to(device),
+                    generation_config=config,
+                    logits_processor=LogitsProcessorList([choose(hooks)]),
+                    stopping_criteria=StoppingCriteriaList([finished(hooks)]),
+                    **kwargs,
+                )
+        except Abandoned:
+            hooks.drop_cancelled()  # every row was cancelled: nobody waits for the rest
+        finally:
+            self._running = None
         for row in rows:
             row.finish("length")  # only rows generate() ended before their own stop
