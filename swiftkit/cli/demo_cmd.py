@@ -56,20 +56,20 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     out.print(f"[bold]model[/bold]: {escape(model)} -> {spec.id} ({spec.architecture}, template {spec.template}) "
               f"from {entry.plugin.dist} {entry.plugin.version}; a tiny random copy of its architecture is built offline")
 
-    from transformers.utils import logging as hf_logging
-
     from swiftkit.core.config import build_config
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
+    from swiftkit.models.noise import quiet_transformers
     from swiftkit.models.tiny import build_tiny_model
     from swiftkit.train.run import run_training
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    quiet_transformers()
     root = output_dir or tempfile.mkdtemp(prefix="swiftkit-demo-")
     rows = _demo_rows(registry)
     corpus = [m["content"] for r in rows for m in r["messages"]] * 4
     folder = build_tiny_model(spec.id, os.path.join(root, "tiny-model"), registry=registry, tokenizer_corpus=corpus,
                               vocab_size=1024, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
+    where = "a temp folder; --output_dir DIR keeps it where you choose" if output_dir is None else "--output_dir"
+    out.print(f"tiny model: {escape(str(folder.resolve()))} ({where})")
     evals = rows[:EVAL_PROMPTS]
     template = registry.template(spec.template)
     engine_spec = registry.get("engine", "pt").spec
@@ -117,5 +117,10 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     curve = [r["loss"] for r in result.log if "loss" in r]
     out.print(f"loss {curve[0]:.3f} -> {curve[-1]:.3f} over {result.global_step} steps ({train_type}); "
               f"answers matching the dataset: before {hits_before}/{len(evals)}, after {hits_after}/{len(evals)}")
-    out.print(f"run folder: {escape(result.run_dir)} (args.json, logging.jsonl, loss_curve.png, checkpoints); "
+    out.print(f"run folder: {escape(os.path.abspath(result.run_dir))} (args.json, logging.jsonl, loss_curve.png, checkpoints); "
               f"total {time.perf_counter() - t0:.1f} s")
+    out.print(f"tiny model: {escape(str(folder.resolve()))}; train on it: swift sft --model {escape(str(folder.resolve()))} "
+              f"--dataset {DEMO_DATASET}")
+    if output_dir is None:
+        out.print("[yellow]both live in a temp folder the system may clean[/yellow]: "
+                  "`swift demo --output_dir DIR` or `swift tiny-model --model ID --output_dir DIR` keeps a model")
