@@ -43,5 +43,5 @@ def tiny_model_command(model: str, output_dir: str, seed: int) -> None:
     size_mb = sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
     out = console()
     out.print(f"tiny random {escape(spec.id)} ({spec.architecture}, template {spec.template}) written to "
-              f"{escape(str(folder.resolve()))}: {size_mb:.1f} MB in {time.perf_counter() - t0:.1f} s")
-    out.print(f"try: swift sft --model {escape(str(folder))} --dataset swift-demo --max_steps 20")
+              f"{escape(str(folder.resolve()))}: {size_mb:.1f} MB in {time.perf_counter() - t0:.1f} s", soft_wrap=True)
+    out.print(f"try: swift sft --model {escape(str(folder))} --dataset swift-demo --max_steps 20", soft_wrap=True)
