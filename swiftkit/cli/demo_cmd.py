@@ -63,6 +63,14 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     from swiftkit.train.run import run_training
 
     quiet_transformers()
+    if "OMP_NUM_THREADS" not in os.environ:
+        import torch
+
+        # a 2-layer, 128-wide model gains nothing from intra-op threads, and threads spinning on a
+        # busy CPU cost a lot: on a shared 2-core machine the demo took 137 s with 2 threads, 50 s with 1
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        click.get_current_context().call_on_close(lambda: torch.set_num_threads(threads))  # in-process callers
     root = output_dir or tempfile.mkdtemp(prefix="swiftkit-demo-")
     rows = _demo_rows(registry)
     corpus = [m["content"] for r in rows for m in r["messages"]] * 4
