@@ -24,7 +24,10 @@ def invoke(runner, *args):
 
 
 def test_list_models_table_has_provenance(runner):
-    out = invoke(runner, "list", "models", "--family", "qwen2_5")
+    # wide enough for every column: narrower consoles hide the hub id first (test_newcomer_path)
+    result = runner.invoke(cli, ["list", "models", "--family", "qwen2_5"], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
     assert "qwen2.5-7b-instruct" in out and "Qwen/Qwen2.5-7B-Instruct" in out
     assert "swiftkit 0.1.0" in out
     assert "llama" not in out.lower()

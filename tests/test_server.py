@@ -541,6 +541,8 @@ def test_swift_deploy_subprocess(tiny_dir):
             found = re.search(r"serving .* at (http://\S+)/v1 ", line)
             url = found.group(1) if found else None
         assert url, "".join(lines)
+        # start-up shows swiftkit's own lines only: no weights bar, no DeepSpeed/bitsandbytes import chatter
+        assert not [x for x in lines if re.search(r"Loading weights|kernels-community|Setting (ds_)?accelerator", x)], lines
         c = openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0)
         assert [m.id for m in c.models.list().data] == ["tiny-cli"]
         assert c.chat.completions.create(model="tiny-cli", messages=HELLO, max_tokens=4).choices[0].message.content

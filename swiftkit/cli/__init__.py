@@ -66,6 +66,9 @@ def cli() -> None:
     Everything is a plugin: `swift plugins` shows what is installed, `swift list models`
     what it provides.
     """
+    from swiftkit.models.noise import silence_third_party_noise
+
+    silence_third_party_noise()  # stdlib logging only: before any command imports DeepSpeed or bitsandbytes
 
 
 def main(argv: list[str] | None = None) -> None:

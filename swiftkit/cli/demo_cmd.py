@@ -56,20 +56,28 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     out.print(f"[bold]model[/bold]: {escape(model)} -> {spec.id} ({spec.architecture}, template {spec.template}) "
               f"from {entry.plugin.dist} {entry.plugin.version}; a tiny random copy of its architecture is built offline")
 
-    from transformers.utils import logging as hf_logging
-
     from swiftkit.core.config import build_config
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
+    from swiftkit.models.noise import quiet_transformers
     from swiftkit.models.tiny import build_tiny_model
     from swiftkit.train.run import run_training
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    quiet_transformers()
+    if "OMP_NUM_THREADS" not in os.environ:
+        import torch
+
+        # a 2-layer, 128-wide model gains nothing from intra-op threads, and threads spinning on a
+        # busy CPU cost a lot: on a shared 2-core machine the demo took 137 s with 2 threads, 50 s with 1
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        click.get_current_context().call_on_close(lambda: torch.set_num_threads(threads))  # in-process callers
     root = output_dir or tempfile.mkdtemp(prefix="swiftkit-demo-")
     rows = _demo_rows(registry)
     corpus = [m["content"] for r in rows for m in r["messages"]] * 4
     folder = build_tiny_model(spec.id, os.path.join(root, "tiny-model"), registry=registry, tokenizer_corpus=corpus,
                               vocab_size=1024, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
+    where = "a temp folder; --output_dir DIR keeps it where you choose" if output_dir is None else "--output_dir"
+    out.print(f"tiny model: {escape(str(folder.resolve()))} ({where})", soft_wrap=True)  # a path stays whole
     evals = rows[:EVAL_PROMPTS]
     template = registry.template(spec.template)
     engine_spec = registry.get("engine", "pt").spec
@@ -91,7 +99,7 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
     config = build_config(registry, command="sft", cli_args=[
         "--model", str(folder), "--dataset", DEMO_DATASET, "--train_type", train_type,
         "--max_steps", str(max_steps), "--per_device_train_batch_size", "8", "--learning_rate", "2e-2" if adapters else "5e-3",
-        "--lr_scheduler_type", "cosine", "--warmup_ratio", "0.05", "--weight_decay", "0", "--logging_steps", "10",
+        "--lr_scheduler_type", "cosine", "--warmup_ratio", "0.05", "--weight_decay", "0", "--logging_steps", str(min(10, max_steps)),
         "--save_steps", str(max_steps), "--output_dir", os.path.join(root, "output"), "--report_to", "none",
         *(arg for key, values in adapter_flags.items() if adapters and key in takes for arg in (f"--{key}", *values)),
     ])
@@ -115,7 +123,13 @@ def demo_command(model: str, train_type: str, max_steps: int, output_dir: str | 
         table.add_row(Text(r["messages"][0]["content"]), Text(e), Text(repr(b)), Text(repr(a)))
     out.print(table)
     curve = [r["loss"] for r in result.log if "loss" in r]
-    out.print(f"loss {curve[0]:.3f} -> {curve[-1]:.3f} over {result.global_step} steps ({train_type}); "
+    loss = f"loss {curve[0]:.3f} -> {curve[-1]:.3f}" if curve else "no loss logged"
+    out.print(f"{loss} over {result.global_step} steps ({train_type}); "
               f"answers matching the dataset: before {hits_before}/{len(evals)}, after {hits_after}/{len(evals)}")
-    out.print(f"run folder: {escape(result.run_dir)} (args.json, logging.jsonl, loss_curve.png, checkpoints); "
-              f"total {time.perf_counter() - t0:.1f} s")
+    out.print(f"run folder: {escape(os.path.abspath(result.run_dir))} (args.json, logging.jsonl, loss_curve.png, checkpoints); "
+              f"total {time.perf_counter() - t0:.1f} s", soft_wrap=True)
+    out.print(f"tiny model: {escape(str(folder.resolve()))}; train on it: swift sft --model {escape(str(folder.resolve()))} "
+              f"--dataset {DEMO_DATASET}", soft_wrap=True)
+    if output_dir is None:
+        out.print("[yellow]both live in a temp folder the system may clean[/yellow]: "
+                  "`swift demo --output_dir DIR` or `swift tiny-model --model ID --output_dir DIR` keeps a model")

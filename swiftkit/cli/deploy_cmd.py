@@ -25,6 +25,7 @@ _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", 
 def deploy(args: list[str]) -> None:
     from swiftkit.core.config import build_config
     from swiftkit.core.registry import get_registry
+    from swiftkit.models.noise import quiet_transformers
     from swiftkit.serve.server import serve
 
     if "--help" in args or "-h" in args:
@@ -35,6 +36,7 @@ def deploy(args: list[str]) -> None:
     args, config_file = pop_config_file(args)
     registry = get_registry()
     config = adjust_config(registry, "deploy", build_config(registry, command="deploy", cli_args=args, config_file=config_file))
+    quiet_transformers()  # no "Loading weights" bar per engine start
     serve(config, registry=registry, echo=click.echo)
 
 

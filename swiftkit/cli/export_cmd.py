@@ -38,10 +38,9 @@ def run_export(args: list[str]) -> None:
     args, config_file = pop_config_file(args)
     registry = get_registry()
     config = adjust_config(registry, "export", build_config(registry, command="export", cli_args=args, config_file=config_file))
-    from transformers.utils import logging as hf_logging
+    from swiftkit.models.noise import quiet_transformers
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     out = console()
     if config.get("merge_lora"):
         from swiftkit.export.merge import merge_lora

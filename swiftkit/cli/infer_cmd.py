@@ -84,12 +84,10 @@ def run_infer(args: list[str]) -> None:
         if not rows:
             raise click.UsageError("--val_dataset holds no rows to ask")
 
-    from transformers.utils import logging as hf_logging
-
     from swiftkit.infer.factory import create_engine
+    from swiftkit.models.noise import quiet_transformers
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     engine, resolved = create_engine(config, registry)
     try:
         adapter = next(iter(resolved.adapters), None)

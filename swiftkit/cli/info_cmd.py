@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import click
 
 from swiftkit.cli.output import console, echo_json, kind_of
+
+
+def _how_folder_matched(folder: str, model_id: str) -> str:
+    """Which of the folder's files named the model, as :meth:`Registry.resolve_model` reads them."""
+    for run_args in (os.path.join(folder, "args.json"), os.path.join(os.path.dirname(os.path.normpath(folder)), "args.json")):
+        try:
+            with open(run_args, encoding="utf-8") as fh:
+                if json.load(fh).get("model_id") == model_id:
+                    return f"recorded as the run's model in {run_args}"
+        except (OSError, ValueError, AttributeError):
+            continue
+    try:
+        with open(os.path.join(folder, "config.json"), encoding="utf-8") as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        return "matched by name"
+    return (f"config.json model_type={config.get('model_type')!r}, architectures={config.get('architectures')} "
+            "(the first registered model of that architecture whose name or chat template matches)")
 
 
 @click.command("info")
@@ -18,7 +39,14 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
     from swiftkit.core.requirements import check_requirement
 
     kind = kind_of(kind)
-    entry = get_registry().get(kind, name)
+    registry = get_registry()
+    matched = None
+    if kind == "model" and os.path.isdir(name):
+        # a local folder names its model as for `swift sft --model DIR`
+        entry = registry.resolve_model(name)
+        matched = {"folder": os.path.abspath(name), "how": _how_folder_matched(name, entry.id)}
+    else:
+        entry = registry.get(kind, name)
     data = dict(entry.data)
     options = data.pop("options", None)
     requirements = [
@@ -28,7 +56,8 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
     ]
     plugin = {"name": entry.plugin.name, "distribution": entry.plugin.dist, "version": entry.plugin.version, "module": entry.plugin.module}
     if as_json:
-        echo_json({"kind": kind, "spec": data, "options": options, "requirements": requirements, "plugin": plugin})
+        echo_json({"kind": kind, "spec": data, "options": options, "requirements": requirements, "plugin": plugin,
+                   **({"matched": matched} if matched else {})})
         return
     from rich.json import JSON
     from rich.markup import escape
@@ -38,6 +67,8 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
     out = console()
     out.print(f"[bold]{kind} {escape(entry.id)}[/bold]  from plugin [cyan]{escape(plugin['name'])}[/cyan] "
               f"({escape(plugin['distribution'])} {escape(plugin['version'])})")
+    if matched:
+        out.print(f"local folder {escape(matched['folder'])} is {escape(entry.id)}: {escape(matched['how'])}")
     fields = Table(show_header=False, box=None, pad_edge=False)
     fields.add_column(style="bold")
     fields.add_column(overflow="fold")
@@ -46,8 +77,6 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
     out.print(fields)
     if options is not None:
         out.print("[bold]options[/bold] (JSON Schema, merged into the run configuration):")
-        import json
-
         out.print(JSON(json.dumps(options)))
     if requirements:
         out.print("[bold]requirements[/bold]:")

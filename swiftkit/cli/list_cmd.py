@@ -76,6 +76,16 @@ COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "command": [("ID", lambda d: d["id"]), ("DESCRIPTION", lambda d: d.get("description", ""))],
 }
 
+#: columns of prose or lists, which wrap between words; every other column keeps a cell on one line
+WRAP = ("SYSTEM", "STOP WORDS", "DESCRIPTION", "TAGS", "COLUMNS", "OPTIONS", "CAPABILITIES", "REQUIRES")
+
+#: kind -> the columns a narrow console hides first (the ID column always stays); others from the right
+DROP_ORDER: dict[str, tuple[str, ...]] = {
+    "model": ("HUB ID", "ARCHITECTURE", "CONTEXT", "TEMPLATE", "PLUGIN", "PARAMS (B)", "FAMILY"),
+    "dataset": ("TAGS", "SOURCE", "PLUGIN", "ROWS", "FORMAT"),
+    "template": ("PLUGIN", "SYSTEM", "STOP WORDS", "DESCRIPTION"),
+}
+
 
 @click.command("list")
 @click.argument("kind")
@@ -106,4 +116,6 @@ def list_command(kind: str, search: str | None, family: str | None, tag: str | N
     warn_broken(registry)
     columns = COLUMNS.get(kind, [("ID", lambda d: d["id"])])
     rows = [[fn(e.data) for _, fn in columns] + [provenance(e)] for e in entries]
-    table(f"{len(rows)} {kind}(s)", [c for c, _ in columns] + ["PLUGIN"], rows)
+    titles = [c for c, _ in columns] + ["PLUGIN"]
+    drop = DROP_ORDER.get(kind, ("PLUGIN", *reversed(titles[1:-1])))
+    table(f"{len(rows)} {kind}(s)", titles, rows, wrap=WRAP, drop_order=drop)

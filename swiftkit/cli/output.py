@@ -29,26 +29,75 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+#: width of output that goes to a pipe or a file when COLUMNS does not say
+PIPE_WIDTH = 120
+
+
+def _width(stream: Any) -> int | None:
+    """COLUMNS when set; else the terminal's own width, or PIPE_WIDTH for a pipe or a file."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if stream.isatty() else PIPE_WIDTH
+
+
 def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    # Piped output (grep, less, files) keeps whole rows instead of rich's 80-column default.
-    width = None if stream.isatty() else 240
-    return Console(stderr=stderr, soft_wrap=False, width=width)
+    return Console(stderr=stderr, soft_wrap=False, width=_width(stream))
 
 
-def table(title: str | None, columns: list[str], rows: list[list[str]], markup_columns: tuple[int, ...] = ()) -> None:
-    """Print a table; cells are literal text (templates hold ``[INST]``) except in ``markup_columns``."""
+def table(title: str | None, columns: list[str], rows: list[list[str]], markup_columns: tuple[int, ...] = (), *,
+          wrap: tuple[str, ...] = (), drop_order: tuple[str, ...] | None = None) -> None:
+    """Print a table that fits the console; cells are literal text (templates hold ``[INST]``)
+    except in ``markup_columns``.
+
+    Cells never break inside a word: the columns named in ``wrap`` (prose, lists) wrap between
+    words, every other column (ids, names, numbers) keeps each cell on one line. When even that
+    is wider than the console, columns are hidden in ``drop_order`` (default: from the right;
+    the first column always stays) and a last line names them.
+    """
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=title, header_style="bold", show_lines=False)
-    for col in columns:
-        t.add_column(col, overflow="fold")
-    for row in rows:
-        t.add_row(*(Text.from_markup(c) if i in markup_columns else Text(c) for i, c in enumerate(row)))
-    console().print(t)
+    out = console()
+    cells = [[Text.from_markup(c) if i in markup_columns else Text(c) for i, c in enumerate(row)] for row in rows]
+    order = [c for c in (columns[:0:-1] if drop_order is None else drop_order) if c in columns[1:]]
+    hidden: list[str] = []
+    while True:
+        shown = [i for i, c in enumerate(columns) if c not in hidden]
+        t = Table(title=title, header_style="bold", show_lines=False)
+        for i in shown:
+            words = columns[i] in wrap
+            t.add_column(columns[i], no_wrap=not words, overflow="fold")
+        for row in cells:
+            t.add_row(*(row[i] for i in shown))
+        if not order or _narrowest(out, t) <= out.width:
+            break
+        hidden.append(order.pop(0))
+    out.print(t)
+    if hidden:
+        out.print(f"not shown at {out.width} columns: {', '.join(hidden)}; --json shows all")
+
+
+def _narrowest(out: Any, t: Any) -> int:
+    """The table's width with every wrapping column at its longest word and every other column
+    at its longest cell: the narrowest it can print without breaking a word."""
+    from rich.measure import Measurement
+
+    widths = []
+    for column in t.columns:
+        cells = [column.header, *column.cells]
+        if column.no_wrap:
+            widths.append(max(Measurement.get(out, out.options, c).maximum for c in cells))
+        else:
+            widths.append(max(Measurement.get(out, out.options, c).minimum for c in cells))
+    padding = 2 * len(widths)  # one space either side of every cell
+    rules = len(widths) + 1  # the box's vertical lines
+    return sum(widths) + padding + rules
 
 
 def warn_broken(registry: Any) -> None:

@@ -42,7 +42,7 @@ def plugins_group(ctx: click.Context, as_json: bool, refresh: bool) -> None:
         for p in records
     ]
     table(f"{len(records)} plugin(s)", ["PLUGIN", "DISTRIBUTION", "VERSION", "GROUP", "CONTRIBUTES", "STATUS", "REASON"], rows,
-          markup_columns=(5,))
+          markup_columns=(5,), wrap=("CONTRIBUTES", "REASON"), drop_order=("GROUP", "DISTRIBUTION", "VERSION", "CONTRIBUTES"))
 
 
 @plugins_group.command("check")
@@ -59,7 +59,7 @@ def check_command(name: str, as_json: bool) -> None:
         echo_json([r.__dict__ for r in results])
     else:
         rows = [[r.subject, r.check, "[green]ok[/green]" if r.ok else "[red]FAIL[/red]", r.detail] for r in results]
-        table(f"plugin check: {name}", ["SUBJECT", "CHECK", "RESULT", "DETAIL"], rows, markup_columns=(2,))
+        table(f"plugin check: {name}", ["SUBJECT", "CHECK", "RESULT", "DETAIL"], rows, markup_columns=(2,), wrap=("DETAIL",))
         console().print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         sys.exit(1)

@@ -92,7 +92,7 @@ def _terms_table(est: Any, title: str) -> None:
 
     rows = [[TERM_TITLES[k], _gib(est.terms[k]), est.formulas.get(k, "")] for k in _TERM_ORDER]
     rows.append(["peak", _gib(est.total), TOTAL_FORMULA])
-    table(title, ["TERM", "GiB", "HOW"], rows)
+    table(title, ["TERM", "GiB", "HOW"], rows, wrap=("TERM", "HOW"))
 
 
 def _print_table(model: str, recs: list[Any]) -> None:
@@ -109,7 +109,8 @@ def _print_table(model: str, recs: list[Any]) -> None:
         ])
     approx = " (APPROXIMATE shape)" if recs and recs[0].shape.approximate else ""
     title = f"{recs[0].model if recs else model}, max_length {recs[0].seq_len if recs else ''}{approx}"
-    table(title, ["DEVICES", "TUNER", "QUANT", "PRECISION", "STRATEGY", "GRAD CKPT", "BATCH", "PEAK GiB", "BUDGET GiB"], rows)
+    table(title, ["DEVICES", "TUNER", "QUANT", "PRECISION", "STRATEGY", "GRAD CKPT", "BATCH", "PEAK GiB", "BUDGET GiB"], rows,
+          wrap=("DEVICES",), drop_order=("GRAD CKPT", "BATCH", "PRECISION", "BUDGET GiB", "QUANT", "STRATEGY"))
 
 
 @click.command("recommend")

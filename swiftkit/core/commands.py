@@ -19,5 +19,6 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("swiftkit.cli.export_cmd:export_command", "Merge a LoRA checkpoint into a full model folder (--merge_lora)."),
     "rlhf": ("swiftkit.cli.train_cmd:rlhf_command", "Alignment: --rlhf_type dpo|kto|orpo|simpo|cpo|rm|ppo|grpo|gkd."),
     "demo": ("swiftkit.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
+    "tiny-model": ("swiftkit.cli.tiny_model_cmd:tiny_model_command", "Save a tiny random model of any registered family to practise on (offline)."),
     "recommend": ("swiftkit.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
 }

@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         config = json.load(fh)
     run_dir = config["output_dir"]
     rank = int(os.environ.get("RANK", "0"))
+    from swiftkit.models.noise import silence_third_party_noise
+
+    silence_third_party_noise()  # each rank would print DeepSpeed's accelerator line again
     try:
         from swiftkit.train.run import run_training
 

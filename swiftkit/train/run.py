@@ -239,14 +239,13 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     tuner wrap the model and load a frozen reference when the objective needs one.
     Returns ``(model, tokenizer, template)``."""
     from transformers import set_seed
-    from transformers.utils import logging as hf_logging
 
     from swiftkit.core.lazy import resolve
+    from swiftkit.models.noise import quiet_transformers
 
     config, model_spec, model_dir, objective = plan.config, plan.model_spec, plan.model_dir, plan.objective
     set_seed(config["seed"])  # adapter initialisation happens before the Trainer seeds anything
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
     load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
     if config.get("trust_remote_code"):
