@@ -3,7 +3,8 @@
 Flags are run-config keys (``--key value``, dashed spellings too, or ``--config FILE.yaml``):
 ``--model`` / ``--adapters`` / ``--infer_backend`` / ``--template`` choose what is served, as in
 ``swift infer``; ``--host`` / ``--port`` / ``--api_key`` / ``--served_model_name`` /
-``--max_concurrency`` / ``--max_tokens_limit`` shape the server (see
+``--max_concurrency`` / ``--max_tokens_limit`` / ``--shutdown_timeout`` /
+``--allow_control_tokens`` shape the server (see
 :mod:`swiftkit.serve.server` for the rules). The URL is printed once the server accepts
 connections.
 """
@@ -17,7 +18,8 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", "api_key", "served_model_name",
-              "max_concurrency", "max_tokens_limit", "max_new_tokens", "torch_dtype", "max_length"]
+              "max_concurrency", "max_tokens_limit", "max_new_tokens", "shutdown_timeout", "allow_control_tokens",
+              "torch_dtype", "max_length"]
 
 
 def deploy(args: list[str]) -> None:

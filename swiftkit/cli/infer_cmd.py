@@ -86,13 +86,13 @@ def run_infer(args: list[str]) -> None:
 
     from transformers.utils import logging as hf_logging
 
-    from swiftkit.infer.factory import create_engine
+    from swiftkit.infer.factory import create_engine, default_adapter
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     engine, resolved = create_engine(config, registry)
     try:
-        adapter = next(iter(resolved.adapters), None)
+        adapter = default_adapter(resolved)
         adapters = ", ".join(f"{name}={path}" for name, path in resolved.adapters.items()) or "none"
         out.print(f"[bold]model[/bold] {escape(resolved.model_dir)} ({resolved.model_id}), template {resolved.template}, "
                   f"backend {engine.spec.id}, adapters: {escape(adapters)}"

@@ -76,6 +76,10 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_tokens_limit": {"type": "integer", "minimum": 1, "description": "swift deploy: the most max_tokens a request may ask "
                          "(default 4096; more is answered 400); also the default when a request sets none and "
                          "--max_new_tokens is unset."},
+    "shutdown_timeout": {"type": "number", "minimum": 0, "description": "swift deploy: seconds running requests may "
+                         "finish after SIGTERM (default 30); then live streams end with an error event and [DONE]."},
+    "allow_control_tokens": {"type": "boolean", "description": "swift deploy: let chat messages hold the model's special "
+                             "tokens (e.g. <|im_start|>), which the template reads as structure (default false: 400)."},
     "strategy": {"type": "string", "description": "Parallel strategy (default: none for one process, ddp for more); "
                  "also chosen by a strategy's own flag, e.g. --deepspeed zero3, --fsdp full_shard, --tp_size 2."},
     "nproc_per_node": {"type": "integer", "minimum": 1, "description": "Processes per machine (default $NPROC_PER_NODE, else 1); "
