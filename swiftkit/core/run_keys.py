@@ -77,7 +77,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                          "(default 4096; more is answered 400); also the default when a request sets none and "
                          "--max_new_tokens is unset."},
     "shutdown_timeout": {"type": "number", "minimum": 0, "description": "swift deploy: seconds running requests may "
-                         "finish after SIGTERM (default 30); then live streams end with an error event and [DONE]."},
+                         "finish after SIGTERM (default 25, under Kubernetes' 30 s kill deadline); then live streams end with an "
+                         "error event and [DONE], waiting requests get 503."},
     "allow_control_tokens": {"type": "boolean", "description": "swift deploy: let chat messages hold the model's special "
                              "tokens (e.g. <|im_start|>), which the template reads as structure (default false: 400)."},
     "strategy": {"type": "string", "description": "Parallel strategy (default: none for one process, ddp for more); "

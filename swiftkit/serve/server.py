@@ -87,7 +87,8 @@ logger = logging.getLogger("swiftkit.server")
 
 DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_MAX_TOKENS_LIMIT = 4096
-DEFAULT_SHUTDOWN_TIMEOUT = 30.0
+#: below the common supervisors' kill deadlines (Kubernetes' 30 s grace), leaving time to close the engine
+DEFAULT_SHUTDOWN_TIMEOUT = 25.0
 API_KEY_ENV = "SWIFTKIT_API_KEY"
 SERVE_EXTRA_HINT = "pip install 'swiftkit[serve]'  (fastapi, uvicorn, sse-starlette)"
 
