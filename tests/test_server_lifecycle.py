@@ -290,10 +290,15 @@ def _serve_with(monkeypatch: pytest.MonkeyPatch, engine: SlowEngine, config: dic
         if on_line is not None:
             on_line(line)
 
+    # a server that does not stop by itself is interrupted (and the test fails on what it returned)
+    watchdog = threading.Timer(40, lambda: os.kill(os.getpid(), signal.SIGINT))
+    watchdog.start()
     try:
         serve({"port": 0, "shutdown_timeout": 2, **config}, echo=echo)
     except BaseException as exc:  # noqa: BLE001 - returned for the test to judge
         return lines, exc
+    finally:
+        watchdog.cancel()
     return lines, None
 
 
