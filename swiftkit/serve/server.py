@@ -1087,9 +1087,9 @@ def _uvicorn_server(app: Any, host: str, port: int, *, on_ready: Callable[[str],
             try:
                 await asyncio.to_thread(lifecycle.engine.warm_up)
             except Exception as exc:
-                lines = str(exc).strip().splitlines()
-                lifecycle.fail(f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": "),
-                               f"engine {getattr(getattr(lifecycle.engine, 'spec', None), 'id', '?')!r} failed to start")
+                reason = _one_line(exc) + (f" (caused by {_one_line(exc.__cause__)})" if exc.__cause__ else "")
+                lifecycle.fail(reason, f"engine {getattr(getattr(lifecycle.engine, 'spec', None), 'id', '?')!r} "
+                                       "failed to start")
                 return
             if lifecycle.status == "starting":
                 lifecycle.status = "ok"
@@ -1121,6 +1121,12 @@ def _uvicorn_server(app: Any, host: str, port: int, *, on_ready: Callable[[str],
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=access_log,
                             timeout_graceful_shutdown=int(grace) + 5)
     return Server(config)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as ``Type: first line of its message``."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _url(host: str, port: int) -> str:
