@@ -265,11 +265,20 @@ def test_the_final_checkpoint_saved_after_training_is_observed_too(swift_registr
 
 
 class _Engine:
+    """Only what the server touches of an InferEngine here (no request reaches it)."""
+
     template = None
+    tokenizer = None
     adapters: dict = {}
 
     def describe(self) -> str:
         return "stub engine"
+
+    def warm_up(self) -> None:
+        pass
+
+    def check_health(self) -> None:
+        pass
 
 
 def _routes_plugin(extra=None):

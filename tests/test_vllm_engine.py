@@ -305,3 +305,32 @@ def test_missing_vllm_mode_is_rejected(registry, tiny, template):
 
     with pytest.raises(ConfigError, match="vllm_mode"):
         _create(registry, tiny, template, vllm_mode="sometimes")
+
+
+# ----------------------------------------------------------------------------- `swift deploy` readiness
+
+
+def test_swift_deploy_fails_at_start_up_when_vllm_cannot_run_the_model(tmp_path, registry):
+    """vLLM's CPU build has no attention kernel for head_dim 16: ``swift deploy`` warms the
+    engine up before it reports ready, so it exits non-zero with vLLM's reason in one line
+    instead of answering /health with 200 and failing every request."""
+    import os
+    import subprocess
+    import sys
+
+    from swiftkit.testing.tiny import build_tiny_model
+
+    model = str(build_tiny_model(MODEL, tmp_path / "tiny-head-dim-16", registry=registry))  # hidden 64 / 4 heads
+    cmd = [sys.executable, "-m", "swiftkit", "deploy", "--model", model, "--infer_backend", "vllm", "--port", "0",
+           "--torch_dtype", "float32", "--enforce_eager", "true", "--max_length", "256", "--vllm_cpu_kvcache_space", "1"]
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+    started = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out[-3000:]
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "engine 'vllm' failed to start: EngineDeadError" in errors[0], out[-3000:]
+    assert "warming engine 'vllm' up" in out and "swift deploy: serving" not in out
+    assert "engine 'vllm' closed" in out
+    print(f"swift deploy --infer_backend vllm on a head_dim-16 model: exit {done.returncode} after "
+          f"{time.monotonic() - started:.0f} s: {errors[0]}")

@@ -4,7 +4,8 @@ Flags are run-config keys (``--key value``, dashed spellings too, or ``--config 
 ``--model`` / ``--adapters`` / ``--infer_backend`` / ``--template`` choose what is served, as in
 ``swift infer``; ``--host`` / ``--port`` / ``--api_key`` / ``--served_model_name`` /
 ``--max_concurrency`` / ``--max_tokens_limit`` / ``--max_length`` (prompt + answer tokens, default
-the model's context) / ``--max_request_bytes`` (default 8 MiB) shape the server (see
+the model's context) / ``--max_request_bytes`` (default 8 MiB) / ``--shutdown_timeout`` /
+``--allow_control_tokens`` shape the server (see
 :mod:`swiftkit.serve.server` for the rules). The URL is printed once the server accepts
 connections.
 """
@@ -18,8 +19,8 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", "api_key", "served_model_name",
-              "max_concurrency", "max_tokens_limit", "max_new_tokens", "torch_dtype", "max_length",
-              "max_request_bytes"]
+              "max_concurrency", "max_tokens_limit", "max_new_tokens", "shutdown_timeout", "allow_control_tokens",
+              "torch_dtype", "max_length", "max_request_bytes"]
 
 
 def deploy(args: list[str]) -> None:

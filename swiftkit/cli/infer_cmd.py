@@ -84,13 +84,13 @@ def run_infer(args: list[str]) -> None:
         if not rows:
             raise click.UsageError("--val_dataset holds no rows to ask")
 
-    from swiftkit.infer.factory import create_engine
+    from swiftkit.infer.factory import create_engine, default_adapter
     from swiftkit.models.noise import quiet_transformers
 
     quiet_transformers()
     engine, resolved = create_engine(config, registry)
     try:
-        adapter = next(iter(resolved.adapters), None)
+        adapter = default_adapter(resolved)
         adapters = ", ".join(f"{name}={path}" for name, path in resolved.adapters.items()) or "none"
         out.print(f"[bold]model[/bold] {escape(resolved.model_dir)} ({resolved.model_id}), template {resolved.template}, "
                   f"backend {engine.spec.id}, adapters: {escape(adapters)}"

@@ -86,6 +86,11 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                          "--max_new_tokens is unset."},
     "max_request_bytes": {"type": "integer", "minimum": 1, "description": "swift deploy: the largest request body in bytes "
                           "(default 8388608, 8 MiB); a larger one is answered 413 before it is read."},
+    "shutdown_timeout": {"type": "number", "minimum": 0, "description": "swift deploy: seconds running requests may "
+                         "finish after SIGTERM (default 25, under Kubernetes' 30 s kill deadline); then live streams end with an "
+                         "error event and [DONE], waiting requests get 503."},
+    "allow_control_tokens": {"type": "boolean", "description": "swift deploy: let chat messages hold the model's special "
+                             "tokens (e.g. <|im_start|>), which the template reads as structure (default false: 400)."},
     "strategy": {"type": "string", "description": "Parallel strategy (default: none for one process, ddp for more); "
                  "also chosen by a strategy's own flag, e.g. --deepspeed zero3, --fsdp full_shard, --tp_size 2."},
     "nproc_per_node": {"type": "integer", "minimum": 1, "description": "Processes per machine (default $NPROC_PER_NODE, else 1); "

@@ -52,15 +52,35 @@ def _adapter_entry(text: str) -> tuple[str, str]:
     return name, path
 
 
+def _adapter_entries(texts: list[str], taken: dict[str, str] | None = None) -> dict[str, str]:
+    """``--adapters`` as served name -> folder; a name given twice (or already in ``taken``)
+    is an error naming both folders, never silently the last one."""
+    out: dict[str, str] = dict(taken or {})
+    for text in texts:
+        name, path = _adapter_entry(text)
+        if name in out:
+            raise ConfigError(f"--adapters: the name {name!r} is given twice ({out[name]} and {path}); "
+                              "name them apart with NAME=DIR")
+        out[name] = path
+    return out
+
+
+def default_adapter(resolved: ResolvedModel) -> str | None:
+    """The adapter a request that names none uses: the first served adapter (a LoRA checkpoint
+    given as ``--model`` comes first), else the base model (``None``). ``swift infer`` and
+    ``swift deploy`` share this rule."""
+    return next(iter(resolved.adapters), None)
+
+
 def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
     """Resolve ``config['model']`` and ``config['adapters']`` (ms-swift's flags)."""
-    adapters = dict(_adapter_entry(a) for a in config.get("adapters") or [])
+    adapter_args = list(config.get("adapters") or [])
+    adapters = _adapter_entries(adapter_args)
     model = config.get("model")
     run_args: dict[str, Any] = {}
     if model and os.path.isdir(model) and os.path.isfile(os.path.join(model, ADAPTER_FILE)):
         # a LoRA checkpoint given as the model: serve its base with it as the adapter
-        name, path = _adapter_entry(model)
-        adapters = {name: path, **adapters}
+        adapters = _adapter_entries(adapter_args, dict([_adapter_entry(model)]))
         run_args = read_args(model, missing_ok=True)
         model = run_args.get("model_dir") or run_args.get("model")
         if not model:

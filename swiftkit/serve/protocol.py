@@ -307,7 +307,7 @@ class ModelCard(BaseModel):
     object: Literal["model"] = "model"
     created: int
     owned_by: str = "swiftkit"
-    root: str | None = None
+    root: str | None = Field(None, description="The served name it is (never a filesystem path).")
     parent: str | None = Field(None, description="For an adapter: the base model's served name.")
 
 
@@ -317,8 +317,11 @@ class ModelList(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-    model: str
+    """Open to anyone (load balancers probe it without a key), so it names no model or path."""
+
+    status: Literal["ok", "starting", "stopping", "unhealthy"] = Field(
+        "ok", description="ok (answered 200); starting (the engine warms up), stopping (draining after SIGTERM), "
+                          "unhealthy (the engine died; the server exits): answered 503.")
     active_requests: int = Field(..., description="Requests holding a slot now (streams included).")
     max_concurrency: int
     requests_total: int

@@ -7,12 +7,35 @@ true`` answers with server-sent events, ``data: {json}`` chunks then ``data: [DO
 
 Rules:
 
-- **API key.** With ``api_key`` set, every route above, ``/health`` included, needs
-  ``Authorization: Bearer <key>``; a missing or wrong key is answered 401 ``invalid_api_key``.
-  The OpenAPI document and the docs pages stay open: they describe the API and hold no data.
+- **API key and open routes.** With ``api_key`` set, every API route needs ``Authorization:
+  Bearer <key>``; a missing or wrong key is answered 401 ``invalid_api_key``. ``/health`` is
+  always open (load balancers and supervisors probe it without credentials) and says only
+  the server's state and its request counters, never a model name or a path. The API's
+  description follows the key: ``/openapi.json`` needs it, and the browser pages (``/docs``,
+  ``/redoc``), which cannot send it, are not served; without a key all of them are open.
+  Filesystem paths appear on no route: ``/v1/models`` lists served names (``root`` is the
+  name too).
 - **Models.** ``/v1/models`` lists the base model (``served_model_name``, else the model's
-  registered id) and every adapter by its served name; a request's ``model`` picks one
-  (omitted: the base); an unknown name is answered 404 ``model_not_found``.
+  registered id) and every adapter by its served name; a request's ``model`` picks one;
+  omitted, it is what ``swift infer`` uses (the first adapter, so a LoRA checkpoint deployed
+  as ``--model`` answers as itself; with no adapter the base). An unknown name is answered
+  404 ``model_not_found``.
+- **Control tokens.** A chat message whose text holds one of the model's special tokens
+  (``<|im_start|>`` for chatml/qwen: the tokenizer's special tokens and the template's) is
+  refused with 400 ``control_token_in_content``, since the template would render it as
+  structure and let a user forge turns; ``allow_control_tokens`` lets them through.
+  ``/v1/completions`` prompts are raw text the client renders itself and are not checked.
+- **Readiness.** ``/health`` answers 200 ``ok`` only while requests are served, else 503 with
+  ``starting`` (:func:`serve` warms the engine up, ``InferEngine.warm_up``, after the port is
+  bound), ``stopping`` or ``unhealthy``; other routes answer those states with a 503 in the
+  error shape. An engine whose ``warm_up`` raises stops ``swift deploy`` with its message; an
+  engine whose ``check_health`` raises (polled every second) makes the server exit non-zero,
+  for a supervisor to restart.
+- **Shutdown.** SIGTERM or SIGINT drains: the port stops accepting, requests arriving on open
+  connections get 503, running ones may finish for ``shutdown_timeout`` seconds; then each
+  live stream ends with an error event (``data: {"error": ...}``, code
+  ``server_shutting_down``) and ``data: [DONE]``, each waiting answer with a JSON 503, the
+  engine is closed and ``swift deploy`` exits 0.
 - **Limits.** At most ``max_concurrency`` prompts are served at once (one slot per prompt:
   a chat request takes one, a ``/v1/completions`` list one per prompt, streams included until
   their last event, and a request whose client left until the engine has let go of it); one
@@ -47,6 +70,7 @@ the routes.)
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import inspect
 import itertools
@@ -56,6 +80,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +106,8 @@ logger = logging.getLogger("swiftkit.server")
 
 DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_MAX_TOKENS_LIMIT = 4096
+#: below the common supervisors' kill deadlines (Kubernetes' 30 s grace), leaving time to close the engine
+DEFAULT_SHUTDOWN_TIMEOUT = 25.0
 API_KEY_ENV = "SWIFTKIT_API_KEY"
 SERVE_EXTRA_HINT = "pip install 'swiftkit[serve]'  (fastapi, uvicorn, sse-starlette)"
 
@@ -185,6 +212,123 @@ class _Slot:
             self._gauge = None
 
 
+# ----------------------------------------------------------------------------- life cycle
+
+
+class _Lifecycle:
+    """Where the server is in its life (``/health``'s status) and the shutdown drain.
+
+    ``starting`` while the engine warms up, ``ok`` while serving, ``stopping`` once a shutdown
+    began, ``unhealthy`` once the engine died (``failed``: the process exits non-zero). All
+    of it runs on the event loop, except :meth:`ready` and :meth:`fail`, called from the
+    warm-up thread through the loop."""
+
+    def __init__(self, engine: Any, shutdown_timeout: float):
+        if shutdown_timeout < 0:
+            raise ConfigError(f"shutdown_timeout must be 0 or more seconds, got {shutdown_timeout}")
+        self.engine = engine
+        self.shutdown_timeout = shutdown_timeout
+        self.status = "ok"
+        self.failure: str | None = None  # why the server exits non-zero
+        #: asks the running server to stop (set by whoever runs the app)
+        self.request_exit: Callable[[], None] | None = None
+        #: where the drain says what it does (``swift deploy`` prints it)
+        self.echo: Callable[[str], None] = logger.info
+        self.active: Callable[[], int] = lambda: 0
+        self._draining = False
+        # a flag plus one future per waiting answer, created on the waiter's own loop: an
+        # asyncio.Event binds to the first loop that waits on it, and an app may be driven from
+        # more than one (a server thread and a test's in-process client)
+        self._expired = False
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._pumps: weakref.WeakSet[_Pump] = weakref.WeakSet()
+
+    def refuse(self) -> None:
+        """Raise the 503 a request gets while the server does not serve requests."""
+        if self.status == "ok":
+            return
+        if self.status == "starting":
+            raise OpenAIError(503, "the server is starting: the engine is not ready yet; retry later (see /health)",
+                              type="server_error", code="server_starting")
+        if self.status == "stopping":
+            raise self.shutdown_error("the server is shutting down; send the request again elsewhere")
+        raise OpenAIError(503, "the engine can no longer answer; the server is exiting", type="server_error",
+                          code="engine_dead")
+
+    @staticmethod
+    def shutdown_error(message: str) -> OpenAIError:
+        return OpenAIError(503, message, type="server_error", code="server_shutting_down")
+
+    def check_engine(self) -> None:
+        """Ask the engine whether it still answers (``InferEngine.check_health``)."""
+        if self.status not in ("ok", "stopping"):
+            return
+        try:
+            self.engine.check_health()
+        except Exception as exc:
+            self.fail(f"{exc}" or type(exc).__name__, "the engine died")
+
+    def fail(self, reason: str, what: str) -> None:
+        """The engine cannot serve: report unhealthy and stop the server (exit non-zero)."""
+        if self.failure is None:
+            self.failure = f"{what}: {reason}"
+            logger.error("%s; stopping the server", self.failure)
+        self.status = "unhealthy"
+        if self.request_exit is not None:
+            self.request_exit()
+
+    def begin_drain(self) -> None:
+        """Stop taking requests; in ``shutdown_timeout`` seconds end whatever still runs."""
+        if self._draining:
+            return
+        self._draining = True
+        if self.status != "unhealthy":
+            self.status = "stopping"
+        self.echo(f"shutting down: {self.active()} request(s) running, which may finish within "
+                  f"{self.shutdown_timeout:g} s (--shutdown_timeout); new requests get 503")
+        asyncio.get_running_loop().call_later(self.shutdown_timeout, self._expire)
+
+    def _expire(self) -> None:
+        if self._expired:
+            return
+        self._expired = True
+        for waiter in list(self._waiters):
+            waiter.get_loop().call_soon_threadsafe(lambda w=waiter: w.done() or w.set_result(None))
+        for pump in list(self._pumps):
+            pump.fail(self._expired_error())
+
+    def _expired_error(self) -> OpenAIError:
+        return self.shutdown_error(f"the server shut down before the answer was complete (grace period of "
+                                   f"{self.shutdown_timeout:g} s, --shutdown_timeout)")
+
+    def track(self, pump: "_Pump") -> None:
+        """A live stream, ended with an error event when the grace period ends."""
+        if self._expired:
+            pump.fail(self._expired_error())
+        else:
+            self._pumps.add(pump)
+
+    async def race(self, awaitable: Any) -> Any:
+        """Await ``awaitable``; if the grace period ends first, cancel it and raise a 503."""
+        task = asyncio.ensure_future(awaitable)
+        expiry: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._expired:
+            expiry.set_result(None)
+        self._waiters.add(expiry)
+        try:
+            await asyncio.wait({task, expiry}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            self._waiters.discard(expiry)
+            expiry.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        raise self._expired_error()
+
+
 # ----------------------------------------------------------------------------- streaming pump
 
 _DONE = object()
@@ -233,6 +377,12 @@ class _Pump:
 
     async def get(self) -> Any:
         return await self.queue.get()
+
+    def fail(self, error: BaseException) -> None:
+        """End the stream with ``error`` (after the chunks already queued) and stop the engine."""
+        if not self.task.done():
+            self.queue.put_nowait(_Failure(error))
+        self.stop()
 
     def stop(self) -> None:
         if self.task.done() or self.stopping:
@@ -344,6 +494,10 @@ class ServerSettings:
     max_length: int | None = None  # prompt + answer tokens; None: not checked here (the engine's own limit)
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     created: int = field(default_factory=lambda: int(time.time()))
+    #: the adapter a request without ``model`` uses (``swift infer``'s choice), None: the base
+    default_adapter: str | None = None
+    #: the special tokens refused inside chat messages (empty: ``allow_control_tokens``)
+    control_tokens: tuple[str, ...] = ()
 
     @classmethod
     def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
@@ -362,12 +516,17 @@ class ServerSettings:
         adapters = dict(resolved.adapters)
         if base_name in adapters:
             raise ConfigError(f"served model name {base_name!r} is also the name of an adapter; rename one")
+        from swiftkit.infer.factory import default_adapter
+
         return cls(base_name, adapters, api_key or None, max_concurrency, max_tokens_limit, default_max_tokens,
-                   max_length, max_request_bytes)
+                   max_length, max_request_bytes, default_adapter=default_adapter(resolved) if adapters else None)
 
     def pick_adapter(self, name: str | None) -> str | None:
-        """The adapter a request's ``model`` names (``None``: the base model); 404 if unknown."""
-        if name is None or name == self.base_name:
+        """The adapter a request's ``model`` names (``None``: the base model; omitted: the
+        default adapter); 404 if unknown."""
+        if name is None:
+            return self.default_adapter
+        if name == self.base_name:
             return None
         if name in self.adapters:
             return name
@@ -378,6 +537,19 @@ class ServerSettings:
 
     def model_name(self, adapter: str | None) -> str:
         return adapter or self.base_name
+
+    def check_control_tokens(self, messages: list[dict[str, Any]]) -> None:
+        """400 for a chat message whose text holds a control token (see the module's rules)."""
+        if not self.control_tokens:
+            return
+        pattern = _control_pattern(self.control_tokens)
+        for i, message in enumerate(messages):
+            found = pattern.search(message.get("content") or "")
+            if found:
+                raise OpenAIError(
+                    400, f"messages[{i}].content holds the control token {found.group(0)!r}, which the chat template "
+                         "would read as structure; remove it (the server was not started with --allow_control_tokens)",
+                    param=f"messages.{i}.content", code="control_token_in_content")
 
     def budget(self, requested: int | None) -> int:
         """The ``max_tokens`` to generate: the request's within the limit, else the default."""
@@ -425,6 +597,31 @@ class ServerSettings:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _control_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+
+
+def control_tokens(engine: Any) -> tuple[str, ...]:
+    """The strings a chat template renders as structure: the engine's tokenizer's special
+    tokens (added tokens marked special included) and the template's own special tokens and
+    stop words. Only those spelled with punctuation count (``<|im_start|>``, ``</s>``), so a
+    tokenizer whose special tokens are plain words does not refuse ordinary text."""
+    found: set[str] = set()
+    tokenizer = getattr(engine, "tokenizer", None)
+    if tokenizer is not None:
+        found.update(getattr(tokenizer, "all_special_tokens", None) or [])
+        decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
+        found.update(t.content for t in decoder.values() if getattr(t, "special", False))
+    template = getattr(engine, "template", None)
+    for attr in ("special_tokens", "stop_words"):
+        found.update(getattr(template, attr, None) or [])
+    spec = getattr(template, "spec", None)
+    found.update(getattr(spec, "special_tokens", None) or [])
+    return tuple(sorted(t for t in found if isinstance(t, str) and len(t) > 1 and not t.strip().isalnum()
+                        and re.search(r"[<>|\[\]]", t)))
+
+
 # ----------------------------------------------------------------------------- engine calls
 
 
@@ -432,8 +629,9 @@ class _EngineCalls:
     """The engine behind the request slots: each call holds one slot until it is done (a
     stream: until its last event), and stops when the client leaves."""
 
-    def __init__(self, engine: Any, gauge: _Gauge, cancel_grace: float, settings: ServerSettings):
-        self.engine, self.gauge, self.cancel_grace, self.settings = engine, gauge, cancel_grace, settings
+    def __init__(self, engine: Any, gauge: _Gauge, cancel_grace: float, settings: ServerSettings, lifecycle: _Lifecycle):
+        self.engine, self.gauge, self.cancel_grace = engine, gauge, cancel_grace
+        self.settings, self.lifecycle = settings, lifecycle
 
     def _fit(self, engine_request: Any, requested: int | None) -> None:
         """Count the prompt and check it against the context (blocking: run in a worker thread)."""
@@ -459,7 +657,7 @@ class _EngineCalls:
         work = asyncio.ensure_future(_all_or_none([self._fitted_answer(r, requested) for r in engine_requests]))
         work.add_done_callback(lambda _: slot.release())
         try:
-            return await _unless_disconnected(request, work)
+            return await self.lifecycle.race(_unless_disconnected(request, work))
         except (_ClientGone, OpenAIError):
             raise
         except Exception as exc:
@@ -475,6 +673,7 @@ class _EngineCalls:
         except BaseException:
             slot.release()
             raise
+        self.lifecycle.track(pump)
         try:
             first = await pump.get()
         except BaseException:
@@ -483,6 +682,14 @@ class _EngineCalls:
         if isinstance(first, _Failure):
             raise _engine_error(first.exc)
         return pump, first
+
+    def event_source(self, events: AsyncIterator[dict[str, str]]) -> Any:
+        """The server-sent events response; on shutdown it waits for the stream to end by
+        itself (the drain ends it with an error event) a little longer than the grace period."""
+        from sse_starlette.sse import EventSourceResponse
+
+        return EventSourceResponse(events, sep="\n", ping=15,
+                                   shutdown_grace_period=self.lifecycle.shutdown_timeout + 2.0)
 
     @staticmethod
     async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
@@ -630,13 +837,14 @@ def _require_serve_extra() -> None:
 
 def _api_key_check(settings: ServerSettings) -> Callable[..., Any]:
     """The dependency every route runs: ``Authorization: Bearer <key>`` when a key is set."""
-    from fastapi import Depends
+    from fastapi import Depends, Request
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
     bearer = HTTPBearer(auto_error=False, description="The server's --api_key, as `Authorization: Bearer <key>`.")
 
-    async def check_key(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
-        if settings.api_key is None:
+    async def check_key(request: Request,
+                        credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        if settings.api_key is None or _is_open(request):
             return
         given = credentials.credentials if credentials is not None else None
         if given is None:
@@ -647,27 +855,59 @@ def _api_key_check(settings: ServerSettings) -> Callable[..., Any]:
     return check_key
 
 
-def _new_app(settings: ServerSettings, check_key: Callable[..., Any]) -> Any:
-    """The FastAPI app: its OpenAPI description, and ``check_key`` on every route."""
+def _open(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a route function as open: no API key, answered whatever the server's state."""
+    endpoint._swiftkit_open = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _is_open(request: Any) -> bool:
+    return bool(getattr(request.scope.get("endpoint"), "_swiftkit_open", False))
+
+
+def _ready_check(lifecycle: _Lifecycle) -> Callable[..., Any]:
+    """The dependency every route runs after the key: 503 unless the server serves requests."""
+    from fastapi import Request
+
+    async def check_ready(request: Request) -> None:
+        if not _is_open(request):
+            lifecycle.refuse()
+
+    return check_ready
+
+
+def _new_app(settings: ServerSettings, check_key: Callable[..., Any], check_ready: Callable[..., Any]) -> Any:
+    """The FastAPI app: its OpenAPI description, and ``check_key`` then ``check_ready`` on
+    every route. With an API key the description needs it and the browser pages are off."""
     from fastapi import Depends, FastAPI
+    from fastapi.responses import JSONResponse
 
     from swiftkit import __version__
     from swiftkit.serve import protocol as p
 
-    errors = {code: {"model": p.ErrorResponse} for code in (400, 401, 404, 429, 500)}
+    errors = {code: {"model": p.ErrorResponse} for code in (400, 401, 404, 429, 500, 503)}
     lenient = {}
     if "strict_content_type" in inspect.signature(FastAPI.__init__).parameters:
         lenient["strict_content_type"] = False  # `curl -d '{...}'` sends no JSON content type; parse it anyway
     adapters = settings.adapters
-    return FastAPI(
+    if settings.api_key is not None:
+        lenient.update(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
         **lenient,
         title="swiftkit OpenAI-compatible server",
         version=__version__,
         description=f"Serving {settings.base_name!r}" + (f" with adapters {', '.join(map(repr, adapters))}" if adapters else "")
         + ". Errors use OpenAI's shape; see swiftkit.serve.server for the rules.",
-        dependencies=[Depends(check_key)],
+        dependencies=[Depends(check_key), Depends(check_ready)],
         responses=errors,
     )
+    if settings.api_key is not None:
+
+        @app.get("/openapi.json", include_in_schema=False)
+        async def openapi() -> Any:
+            return JSONResponse(app.openapi())
+
+    return app
 
 
 def _add_error_handlers(app: Any) -> None:
@@ -703,21 +943,29 @@ def _add_error_handlers(app: Any) -> None:
         return error_response(_engine_error(exc))
 
 
-def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, resolved: Any) -> None:
+def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, lifecycle: _Lifecycle) -> None:
     """``/health`` and ``/v1/models``."""
     from swiftkit.serve import protocol as p
 
-    @app.get("/health", response_model=p.Health, tags=["server"])
-    async def health() -> dict[str, Any]:
-        """Liveness, and the request slots in use."""
-        return {"status": "ok", "model": settings.base_name, "active_requests": gauge.active,
-                "max_concurrency": gauge.limit, "requests_total": gauge.total, "rejected_total": gauge.rejected}
+    @app.get("/health", response_model=p.Health, tags=["server"],
+             responses={503: {"model": p.Health, "description": "starting, stopping or unhealthy"}})
+    @_open
+    async def health() -> Any:
+        """Readiness (200 only while requests are served) and the request slots in use; needs
+        no API key and names nothing it serves."""
+        from fastapi.responses import JSONResponse
+
+        lifecycle.check_engine()
+        body = {"status": lifecycle.status, "active_requests": gauge.active, "max_concurrency": gauge.limit,
+                "requests_total": gauge.total, "rejected_total": gauge.rejected}
+        return body if lifecycle.status == "ok" else JSONResponse(body, status_code=503)
 
     def cards() -> list[dict[str, Any]]:
+        # names only: a folder's path tells a client nothing it can use and an attacker a lot
         out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
-                "root": str(resolved.model_dir), "parent": None}]
+                "root": settings.base_name, "parent": None}]
         out += [{"id": name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
-                 "root": str(path), "parent": settings.base_name} for name, path in settings.adapters.items()]
+                 "root": name, "parent": settings.base_name} for name in settings.adapters]
         return out
 
     @app.get("/v1/models", response_model=p.ModelList, tags=["openai"])
@@ -734,7 +982,6 @@ def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, resolved
 def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> None:
     """``POST /v1/chat/completions``."""
     from fastapi import Request
-    from sse_starlette.sse import EventSourceResponse
 
     from swiftkit.serve import protocol as p
 
@@ -747,6 +994,7 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
         requested = body.max_tokens if body.max_tokens is not None else body.max_completion_tokens
         options = settings.sampling(body, requested, top_n is not None, body.top_logprobs or 0)
         messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in body.messages]
+        settings.check_control_tokens(messages)
         engine_request = ChatRequest(messages=messages, sampling=options, adapter=adapter)
         reply = _Reply(_new_id("chatcmpl"), "chat.completion", int(time.time()), settings.model_name(adapter))
         if not body.stream:
@@ -761,13 +1009,12 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
             return _gone()
         reply.object = "chat.completion.chunk"
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return EventSourceResponse(_chat_stream(reply, calls.chunks(pump, first), top_n, include_usage), sep="\n", ping=15)
+        return calls.event_source(_chat_stream(reply, calls.chunks(pump, first), top_n, include_usage))
 
 
 def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> None:
     """``POST /v1/completions`` (several prompts answered at once when not streamed)."""
     from fastapi import Request
-    from sse_starlette.sse import EventSourceResponse
 
     from swiftkit.serve import protocol as p
 
@@ -796,8 +1043,8 @@ def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCal
         except _ClientGone:
             return _gone()
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return EventSourceResponse(_completion_stream(reply, calls.chunks(pump, first), prompts[0], echo, top_n,
-                                                      include_usage), sep="\n", ping=15)
+        return calls.event_source(_completion_stream(reply, calls.chunks(pump, first), prompts[0], echo, top_n,
+                                                     include_usage))
 
 
 def add_plugin_routes(app: Any, engine: Any, config: dict[str, Any], registry: Any) -> None:
@@ -838,6 +1085,8 @@ def create_app(
     max_length: int | None = None,
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     cancel_grace: float = 2.0,
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT,
+    allow_control_tokens: bool = False,
     registry: Any = None,
     config: dict[str, Any] | None = None,
 ) -> Any:
@@ -852,6 +1101,9 @@ def create_app(
     ``max_length``: prompt + answer tokens a request may take (``None``: the model's context
     length, :func:`~swiftkit.serve.limits.context_length`); ``max_request_bytes``: the largest
     request body (413 beyond).
+    ``shutdown_timeout``: the drain's grace period in seconds (see the module's rules), kept
+    by the runners here (:func:`serve`, :func:`run_in_thread`). ``allow_control_tokens``: let
+    chat messages hold the model's special tokens.
 
     Run it with uvicorn (:func:`serve` does, for ``swift deploy``; :func:`run_in_thread` in a
     background thread, for tests and notebooks).
@@ -863,13 +1115,17 @@ def create_app(
                                       max_concurrency=max_concurrency, max_tokens_limit=max_tokens_limit,
                                       default_max_tokens=default_max_tokens, max_length=max_length,
                                       max_request_bytes=max_request_bytes)
+    if not allow_control_tokens:
+        settings.control_tokens = control_tokens(engine)
     gauge = _Gauge(max_concurrency)
-    app = _new_app(settings, _api_key_check(settings))
-    app.state.settings, app.state.gauge, app.state.engine = settings, gauge, engine
+    lifecycle = _Lifecycle(engine, shutdown_timeout)
+    lifecycle.active = lambda: gauge.active
+    app = _new_app(settings, _api_key_check(settings), _ready_check(lifecycle))
+    app.state.settings, app.state.gauge, app.state.engine, app.state.lifecycle = settings, gauge, engine, lifecycle
     _add_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    calls = _EngineCalls(engine, gauge, cancel_grace, settings)
-    _add_info_routes(app, settings, gauge, resolved)
+    calls = _EngineCalls(engine, gauge, cancel_grace, settings, lifecycle)
+    _add_info_routes(app, settings, gauge, lifecycle)
     _add_chat_route(app, settings, calls)
     _add_completions_route(app, settings, calls)
     if registry is not None:
@@ -893,22 +1149,81 @@ _thread_ids = itertools.count(1)
 
 
 def _uvicorn_server(app: Any, host: str, port: int, *, on_ready: Callable[[str], None] | None = None,
-                    log_level: str = "info", access_log: bool = True) -> Any:
+                    log_level: str = "info", access_log: bool = True,
+                    on_bound: Callable[[str], None] | None = None) -> Any:
+    """A uvicorn server for ``app`` that keeps the app's life cycle (an app from
+    :func:`create_app`): once the port is bound (``on_bound``) it warms the engine up, then
+    reports ready (``on_ready``); it polls the engine's health; a signal or ``should_exit``
+    drains for the app's ``shutdown_timeout`` instead of cutting requests, and the signal is
+    not raised again afterwards (the process exits 0, not 143)."""
     import uvicorn
+
+    lifecycle: _Lifecycle | None = getattr(getattr(app, "state", None), "lifecycle", None)
+    grace = lifecycle.shutdown_timeout if lifecycle is not None else 5.0
 
     class Server(uvicorn.Server):
         bound_port: int | None = None
 
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
-            if self.started and self.servers:
-                self.bound_port = self.servers[0].sockets[0].getsockname()[1]
+            if not (self.started and self.servers):
+                return
+            self.bound_port = self.servers[0].sockets[0].getsockname()[1]
+            url = _url(host, self.bound_port)
+            if lifecycle is None:
                 if on_ready is not None:
-                    on_ready(_url(host, self.bound_port))
+                    on_ready(url)
+                return
+            lifecycle.request_exit = self._stop
+            lifecycle.status = "starting"
+            if on_bound is not None:
+                on_bound(url)
+            self._warm_up = asyncio.get_running_loop().create_task(self._warm(url))
 
+        async def _warm(self, url: str) -> None:
+            try:
+                await asyncio.to_thread(lifecycle.engine.warm_up)
+            except Exception as exc:
+                reason = _one_line(exc) + (f" (caused by {_one_line(exc.__cause__)})" if exc.__cause__ else "")
+                lifecycle.fail(reason, f"engine {getattr(getattr(lifecycle.engine, 'spec', None), 'id', '?')!r} "
+                                       "failed to start")
+                return
+            if lifecycle.status == "starting":
+                lifecycle.status = "ok"
+                if on_ready is not None:
+                    on_ready(url)
+
+        def _stop(self) -> None:
+            self.should_exit = True
+
+        async def on_tick(self, counter: int) -> bool:
+            if lifecycle is not None and counter % 10 == 0:  # about once a second
+                lifecycle.check_engine()
+            return await super().on_tick(counter)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            # the drain is the whole shutdown: raising the signal again afterwards (uvicorn's
+            # default) would kill the process before the engine is closed, with status 143
+            captured = getattr(self, "_captured_signals", None)
+            if captured is not None:
+                captured.clear()
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            if lifecycle is not None:
+                lifecycle.begin_drain()
+            await super().shutdown(sockets)
+
+    # uvicorn's own deadline comes after the drain's, which ends every request itself
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=int(grace) + 5)
     return Server(config)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as ``Type: first line of its message``."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _url(host: str, port: int) -> str:
@@ -956,7 +1271,12 @@ def run_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, *, timeout: 
 
     thread = threading.Thread(target=target, name=f"swiftkit-server-{next(_thread_ids)}", daemon=True)
     thread.start()
-    if not ready.wait(timeout) or server.bound_port is None:
+    started = ready.wait(timeout)
+    lifecycle: _Lifecycle | None = getattr(app.state, "lifecycle", None)
+    if lifecycle is not None and lifecycle.failure:
+        server.should_exit = True
+        raise RuntimeError(f"the server did not start: {lifecycle.failure}")
+    if not started or server.bound_port is None:
         server.should_exit = True
         raise RuntimeError(f"the server did not start on {host}:{port}"
                            + (f": {failure[0]!r}" if failure else f" within {timeout:.0f} s"))
@@ -989,26 +1309,32 @@ def _check_template_parity(engine: Any, resolved: Any, echo: Callable[[str], Non
 
 
 def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str], None] | None = None) -> None:
-    """``swift deploy``: create the engine from the run config, serve it until interrupted,
+    """``swift deploy``: create the engine from the run config, serve it until a signal, drain,
     then close it. Keys: ``model``/``adapters``/``infer_backend``/``template`` (as ``swift
     infer``), ``host``, ``port``, ``api_key`` (else ``$SWIFTKIT_API_KEY``), ``served_model_name``,
     ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``),
-    ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``."""
+    ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``,
+    ``shutdown_timeout``, ``allow_control_tokens``.
+
+    Raises :class:`~swiftkit.core.errors.SwiftkitError` (one line, exit non-zero) when the
+    engine fails to warm up or dies while serving; returns after a drain (exit 0)."""
     try:
         import fastapi  # noqa: F401
         import sse_starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
         raise ConfigError(f"swift deploy needs the serve extra ({exc.name} is missing): {SERVE_EXTRA_HINT}") from exc
+    from swiftkit.core.errors import SwiftkitError
     from swiftkit.core.registry import get_registry
-    from swiftkit.infer.factory import create_engine
+    from swiftkit.infer import factory
 
     registry = registry or get_registry()
     echo = echo or print
     host = config.get("host") or "127.0.0.1"
     port = int(config.get("port") if config.get("port") is not None else 8000)
     api_key = config.get("api_key") or os.environ.get(API_KEY_ENV) or None
-    engine, resolved = create_engine(config, registry)
+    shutdown_timeout = config.get("shutdown_timeout")
+    engine, resolved = factory.create_engine(config, registry)
     try:
         _check_template_parity(engine, resolved, echo)
         app = create_app(
@@ -1020,20 +1346,32 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
             default_max_tokens=config.get("max_new_tokens"),
             max_length=config.get("max_length"),
             max_request_bytes=int(config.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES),
+            shutdown_timeout=float(DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else shutdown_timeout),
+            allow_control_tokens=bool(config.get("allow_control_tokens")),
             registry=registry,
             config=config,
         )
+        lifecycle: _Lifecycle = app.state.lifecycle
+        lifecycle.echo = lambda line: echo(f"swift deploy: {line}")
         names = [app.state.settings.base_name, *app.state.settings.adapters]
 
+        def bound(url: str) -> None:
+            echo(f"swift deploy: listening at {url}; warming engine {engine.spec.id!r} up (/health says 'starting' "
+                 "until it is ready)")
+
         def ready(url: str) -> None:
+            docs = f"OpenAPI {url}/openapi.json, with the key" if api_key else f"OpenAPI {url}/docs"
             echo(f"swift deploy: serving {', '.join(map(repr, names))} at {url}/v1 "
-                 f"(health {url}/health, OpenAPI {url}/docs){'' if api_key else '; no API key'}")
+                 f"(health {url}/health, {docs}){'' if api_key else '; no API key'}")
             if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
                 echo(f"warning: listening on {host} without an API key: anyone who can reach it may use it "
                      f"(--api_key or ${API_KEY_ENV})")
 
-        server = _uvicorn_server(app, host, port, on_ready=ready)
+        server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     finally:
         engine.close()
+        echo(f"swift deploy: engine {engine.spec.id!r} closed")
+    if lifecycle.failure:
+        raise SwiftkitError(f"swift deploy: {lifecycle.failure}")

@@ -250,6 +250,24 @@ class InferEngine(ABC):
             return request.prompt
         return self.template.render(request.messages, add_generation_prompt=True)
 
+    def warm_up(self) -> None:  # noqa: B027 - optional: an engine ready after create() has nothing to do
+        """Get ready to answer at once: start what the first request would otherwise start (a
+        library's engine, its worker processes) and run a request through it if that is what
+        proves it works.
+
+        Called by ``swift deploy`` once, after the adapters are added and before ``/health``
+        reports ready, in a worker thread (it may block for minutes). Raise to refuse to serve:
+        the server exits non-zero with the exception's message, so make it say why. The
+        default does nothing (an engine that loads in :meth:`create` is ready then)."""
+
+    def check_health(self) -> None:  # noqa: B027 - optional: an in-process engine cannot die alone
+        """Raise (with the reason) when the engine can no longer answer any request, e.g. its
+        worker process died; return when it can.
+
+        Called by the server on its event loop, about once a second and for each ``/health``:
+        it must be quick and must not block. A raise makes ``/health`` unhealthy and the
+        server exit non-zero so that a supervisor restarts it. The default returns."""
+
     def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
         """Release the model and any worker (threads, processes).
 

@@ -155,6 +155,10 @@ class LmdeployEngine(LoopEngineMixin, InferEngine):
         kwargs.update(self.engine_kwargs)
         return (PytorchEngineConfig if backend == "pytorch" else TurbomindEngineConfig)(**kwargs)
 
+    def warm_up(self) -> None:
+        """Start LMDeploy before the server reports ready (see :meth:`start`)."""
+        self.start()
+
     def start(self) -> None:
         """Build the pipeline now (the first request does otherwise)."""
         self._ensure_started()

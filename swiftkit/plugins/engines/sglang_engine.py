@@ -123,6 +123,10 @@ class SglangEngine(LoopEngineMixin, InferEngine):
         kwargs.update(self.engine_kwargs)
         return kwargs
 
+    def warm_up(self) -> None:
+        """Start SGLang before the server reports ready (see :meth:`start`)."""
+        self.start()
+
     def start(self) -> None:
         """Start SGLang now (the first request does otherwise)."""
         self._ensure_started()

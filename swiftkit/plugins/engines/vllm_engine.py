@@ -229,6 +229,22 @@ class VllmEngine(InferEngine):
                 self._register_lora(name, path)
             return mode
 
+    def warm_up(self) -> None:
+        """Start the engine a server uses (``async`` unless ``vllm_mode`` is ``offline``) and
+        generate one token, so that a model vLLM cannot run fails here, not on the first request."""
+        from swiftkit.core.engines.interface import CompletionRequest, SamplingOptions
+
+        self.start("offline" if self.mode == "offline" else "async")
+        self.infer([CompletionRequest(prompt="Hello", sampling=SamplingOptions(max_tokens=1))])
+
+    def check_health(self) -> None:
+        """Raise vLLM's own error once its async engine is dead (``EngineDeadError``: the engine
+        core process failed or exited)."""
+        engine = self._async
+        if engine is not None and getattr(engine, "errored", False):
+            dead = engine.dead_error
+            raise SwiftkitError(f"vLLM's engine is dead: {type(dead).__name__}: {dead}")
+
     def _ensure(self, wanted: str) -> str:
         return self.started or self.start(self.mode if self.mode != "auto" else wanted)
 
