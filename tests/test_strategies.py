@@ -425,6 +425,10 @@ _WORKER = textwrap.dedent("""
     trainer.train()
     with open(f"{run_dir}/rank-{env.rank}.json", "w") as fh:  # not stdout: two ranks' prints interleave
         json.dump({"engine": type(trainer.model_wrapped).__name__, "steps": trainer.state.global_step}, fh)
+    # leave the group as swiftkit's worker does: a gloo group left to interpreter exit can abort
+    # a finished run ("terminate called without an active exception")
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 """)
 
 
