@@ -15,6 +15,7 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -70,3 +71,26 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def serving_url():
+    """``read(proc) -> (url, lines)``: read a ``swift deploy`` subprocess's output until its
+    "serving ... at URL/v1" line (or 120 s, or the end of output); ``url`` is None if none came."""
+    import re
+    import time
+
+    def read(proc: Any, timeout: float = 120.0) -> tuple[str | None, list[str]]:
+        lines: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            found = re.search(r"serving .* at (http://\S+)/v1 ", line)
+            if found:
+                return found.group(1), lines
+        return None, lines
+
+    return read

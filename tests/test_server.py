@@ -527,22 +527,13 @@ def _deploy_keys_registered() -> bool:
 
 
 @pytest.mark.skipif(not _deploy_keys_registered(), reason="the deploy command and its core keys are not registered yet")
-def test_swift_deploy_subprocess(tiny_dir):
+def test_swift_deploy_subprocess(tiny_dir, serving_url):
     cmd = [sys.executable, "-m", "swiftkit", "deploy", "--model", str(tiny_dir), "--port", "0", "--api_key", KEY,
            "--served_model_name", "tiny-cli", "--max_tokens_limit", "16", "--max_concurrency", "4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        url = None
-        lines = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and url is None:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = re.search(r"serving .* at (http://\S+)/v1 ", line)
-            url = found.group(1) if found else None
+        url, lines = serving_url(proc)
         assert url, "".join(lines)
         # start-up shows swiftkit's own lines only: no weights bar, no DeepSpeed/bitsandbytes import chatter
         assert not [x for x in lines if re.search(r"Loading weights|kernels-community|Setting (ds_)?accelerator", x)], lines

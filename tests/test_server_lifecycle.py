@@ -398,7 +398,7 @@ def test_shutdown_drains_ends_streams_and_answers_waiting_requests_with_503():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
-def test_sigterm_under_live_streams_exits_0_with_every_stream_ended(tiny_dir):
+def test_sigterm_under_live_streams_exits_0_with_every_stream_ended(tiny_dir, serving_url):
     """The acceptance check: ``swift deploy`` under 32 live streams, SIGTERM: exit 0 within the
     grace period, every stream ended by [DONE] or an error event, the engine closed."""
     streams, grace = 32, 3
@@ -410,15 +410,7 @@ def test_sigterm_under_live_streams_exits_0_with_every_stream_ended(tiny_dir):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: list[str] = []
     try:
-        url = None
-        deadline = time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = re.search(r"serving .* at (http://\S+)/v1 ", line)
-            url = found.group(1) if found else None
+        url, lines = serving_url(proc)
         assert url, "".join(lines)
         c = openai.OpenAI(base_url=url + "/v1", api_key="none", max_retries=0, timeout=60)
         ends: list[str] = []
