@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from swiftkit.core import hookimpl
+from swiftkit.core.engines.interface import InferEngine
 from swiftkit.core.errors import PluginHookError
 from swiftkit.core.plugins import Discovery, plugin_manager
 from swiftkit.core.registry import Registry, get_registry
+from swiftkit.core.specs import EngineSpec
 from swiftkit.testing import make_plugin
 
 
@@ -264,21 +266,17 @@ def test_the_final_checkpoint_saved_after_training_is_observed_too(swift_registr
 # ----------------------------------------------------------------------------- server routes
 
 
-class _Engine:
-    """Only what the server touches of an InferEngine here (no request reaches it)."""
+class _Engine(InferEngine):
+    """An engine no request reaches: the routes test needs only what the server reads."""
 
-    template = None
-    tokenizer = None
-    adapters: dict = {}
+    def __init__(self) -> None:
+        super().__init__(EngineSpec(id="stub", impl="tests.test_runtime_hooks:_Engine"), "/models/stub", None)
 
     def describe(self) -> str:
         return "stub engine"
 
-    def warm_up(self) -> None:
-        pass
-
-    def check_health(self) -> None:
-        pass
+    def infer(self, requests: list) -> list:  # pragma: no cover - no request reaches it
+        raise AssertionError("the routes test sends no request to the engine")
 
 
 def _routes_plugin(extra=None):

@@ -10,10 +10,12 @@ class SwiftkitError(Exception):
 class PluginError(SwiftkitError):
     """A plugin could not be loaded or is inconsistent (raised in strict mode, or by ``plugins check``)."""
 
-    def __init__(self, plugin: str, reason: str):
-        super().__init__(f"plugin {plugin!r}: {reason}")
+    def __init__(self, plugin: str, reason: str, *, dist: str = "", version: str = ""):
+        where = f" [distribution {' '.join(x for x in (dist, version) if x)}]" if dist else ""
+        super().__init__(f"plugin {plugin!r}: {reason}{where}")
         self.plugin = plugin
         self.reason = reason
+        self.dist = dist
 
 
 class PluginHookError(PluginError):
@@ -21,10 +23,8 @@ class PluginHookError(PluginError):
     returned something it must not; names the hook, the plugin and its distribution."""
 
     def __init__(self, plugin: str, hook: str, reason: str, *, dist: str = "", version: str = ""):
-        where = f" [distribution {dist} {version}]".replace(" ]", "]") if dist else ""
-        super().__init__(plugin, f"{hook}: {reason}{where}")
+        super().__init__(plugin, f"{hook}: {reason}", dist=dist, version=version)
         self.hook = hook
-        self.dist = dist
 
 
 class LazyReferenceError(SwiftkitError):

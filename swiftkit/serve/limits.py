@@ -106,8 +106,8 @@ def context_length(engine: Any, model_dir: str | None, spec_max_length: int | No
     (``--max_length``; a serving engine's ``--max_model_len``), else the model folder's ``config.json`` ``max_position_embeddings``
     (what the weights were built for), else the registered spec's ``max_length``, else the
     tokenizer's ``model_max_length``; ``None`` when nothing says."""
-    options = getattr(engine, "options", None) or {}
-    for explicit in (getattr(engine, "max_length", None), options.get("max_model_len"), options.get("max_length")):
+    options = engine.options
+    for explicit in (engine.max_length, options.get("max_model_len"), options.get("max_length")):
         if isinstance(explicit, int) and explicit > 0:
             return explicit
     if model_dir and os.path.isfile(os.path.join(model_dir, "config.json")):
@@ -122,7 +122,7 @@ def context_length(engine: Any, model_dir: str | None, spec_max_length: int | No
                 return value
     if spec_max_length:
         return int(spec_max_length)
-    value = getattr(getattr(engine, "tokenizer", None), "model_max_length", None)
+    value = getattr(engine.tokenizer, "model_max_length", None)
     if isinstance(value, int) and 0 < value < _NO_LIMIT:
         return value
     return None

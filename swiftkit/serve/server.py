@@ -608,16 +608,15 @@ def control_tokens(engine: Any) -> tuple[str, ...]:
     stop words. Only those spelled with punctuation count (``<|im_start|>``, ``</s>``), so a
     tokenizer whose special tokens are plain words does not refuse ordinary text."""
     found: set[str] = set()
-    tokenizer = getattr(engine, "tokenizer", None)
+    tokenizer = engine.tokenizer
     if tokenizer is not None:
         found.update(getattr(tokenizer, "all_special_tokens", None) or [])
         decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
         found.update(t.content for t in decoder.values() if getattr(t, "special", False))
-    template = getattr(engine, "template", None)
-    for attr in ("special_tokens", "stop_words"):
-        found.update(getattr(template, attr, None) or [])
-    spec = getattr(template, "spec", None)
-    found.update(getattr(spec, "special_tokens", None) or [])
+    template = engine.template
+    if template is not None:
+        found.update(template.stop_words)
+        found.update(template.spec.special_tokens)
     return tuple(sorted(t for t in found if isinstance(t, str) and len(t) > 1 and not t.strip().isalnum()
                         and re.search(r"[<>|\[\]]", t)))
 
@@ -636,7 +635,7 @@ class _EngineCalls:
     def _fit(self, engine_request: Any, requested: int | None) -> None:
         """Count the prompt and check it against the context (blocking: run in a worker thread)."""
         limit = self.settings.max_length
-        if limit is None or getattr(self.engine, "tokenizer", None) is None:
+        if limit is None or self.engine.tokenizer is None:
             return
         tokens, exact = count_prompt_tokens(self.engine, engine_request, limit)
         param = "prompt" if isinstance(engine_request, CompletionRequest) else "messages"

@@ -279,8 +279,7 @@ def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
         plugin = plan.registry.get("method", plan.tuner_spec.id).plugin
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
-                          + (f": {detail}" if detail else "")
-                          + f" [distribution {plugin.dist} {plugin.version}]".replace(" ]", "]")) from exc
+                          + (f": {detail}" if detail else ""), dist=plugin.dist, version=plugin.version) from exc
 
 
 def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:

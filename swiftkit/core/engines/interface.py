@@ -155,6 +155,9 @@ class InferEngine(ABC):
     #: how many requests the engine decodes together, or None when it does not say; ``swift
     #: infer --val_dataset`` submits rows in chunks of this size (default 16)
     max_batch_size: int | None = None
+    #: the most prompt + answer tokens the engine takes (its ``--max_length``), or None when it
+    #: sets no limit of its own; ``swift deploy`` starts from it for the context it enforces
+    max_length: int | None = None
 
     @classmethod
     def create(cls, spec: EngineSpec, source: ModelSource, template: Any, options: dict[str, Any]) -> InferEngine:

@@ -9,18 +9,14 @@ it there with ``pip install lmdeploy``.
 from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.1"
 
-LMDEPLOY_OPTIONS = {
-    "type": "object",
-    "properties": {
-        "gpu_memory_utilization": option("gpu_memory_utilization"),
-        "tensor_parallel_size": option("tensor_parallel_size"),
-        "max_model_len": option("max_model_len"),
-        "max_num_seqs": option("max_num_seqs"),
-        "enable_lora": option("enable_lora"),
+# the shared serving keys this engine maps (all but max_lora_rank)
+LMDEPLOY_OPTIONS = option_schema(
+    "gpu_memory_utilization", "tensor_parallel_size", "max_model_len", "max_num_seqs", "enable_lora",
+    own={
         "lmdeploy_backend": {
             "enum": ["auto", "turbomind", "pytorch"],
             "default": "auto",
@@ -28,7 +24,7 @@ LMDEPLOY_OPTIONS = {
             "(only the PyTorch backend serves them) or TurboMind does not support the model.",
         },
     },
-}
+)
 
 
 @hookimpl

@@ -8,21 +8,11 @@ there with ``pip install sglang``.
 from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import SERVING, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.1"
 
-SGLANG_OPTIONS = {
-    "type": "object",
-    "properties": {
-        "gpu_memory_utilization": option("gpu_memory_utilization"),
-        "tensor_parallel_size": option("tensor_parallel_size"),
-        "max_model_len": option("max_model_len"),
-        "max_num_seqs": option("max_num_seqs"),
-        "enable_lora": option("enable_lora"),
-        "max_lora_rank": option("max_lora_rank"),
-    },
-}
+SGLANG_OPTIONS = option_schema(SERVING)
 
 
 @hookimpl

@@ -12,40 +12,31 @@ breaks ``import vllm``).
 from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import SERVING, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.1"
 
-VLLM_OPTIONS = {
-    "type": "object",
-    "properties": {
-        "gpu_memory_utilization": option("gpu_memory_utilization"),
-        "tensor_parallel_size": option("tensor_parallel_size"),
-        "max_model_len": option("max_model_len"),
-        "max_num_seqs": option("max_num_seqs"),
-        "enable_lora": option("enable_lora"),
-        "max_lora_rank": option("max_lora_rank"),
-        "enforce_eager": {
-            "type": "boolean",
-            "default": False,
-            "description": "Run the model eagerly: no CUDA graphs / torch.compile (starts faster, decodes slower).",
-        },
-        "vllm_cpu_kvcache_space": {
-            "type": ["integer", "null"],
-            "minimum": 1,
-            "default": None,
-            "description": "vLLM's CPU backend: GiB of RAM for the KV cache (sets VLLM_CPU_KVCACHE_SPACE). "
-            "Unset: the environment's value, else vLLM sizes it from gpu_memory_utilization.",
-        },
-        "vllm_mode": {
-            "enum": ["auto", "offline", "async"],
-            "default": "auto",
-            "description": "Which vLLM engine serves: 'offline' = vllm.LLM (batched generate(), for swift infer), "
-            "'async' = vLLM's AsyncLLM on a background event loop (concurrent requests are batched: the server). "
-            "'auto' starts the one the first call needs (a synchronous call: LLM; an async call: AsyncLLM).",
-        },
+VLLM_OPTIONS = option_schema(SERVING, own={
+    "enforce_eager": {
+        "type": "boolean",
+        "default": False,
+        "description": "Run the model eagerly: no CUDA graphs / torch.compile (starts faster, decodes slower).",
     },
-}
+    "vllm_cpu_kvcache_space": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "default": None,
+        "description": "vLLM's CPU backend: GiB of RAM for the KV cache (sets VLLM_CPU_KVCACHE_SPACE). "
+        "Unset: the environment's value, else vLLM sizes it from gpu_memory_utilization.",
+    },
+    "vllm_mode": {
+        "enum": ["auto", "offline", "async"],
+        "default": "auto",
+        "description": "Which vLLM engine serves: 'offline' = vllm.LLM (batched generate(), for swift infer), "
+        "'async' = vLLM's AsyncLLM on a background event loop (concurrent requests are batched: the server). "
+        "'auto' starts the one the first call needs (a synchronous call: LLM; an async call: AsyncLLM).",
+    },
+})
 
 
 @hookimpl
