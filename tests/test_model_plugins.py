@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PLUGIN_MODULES = [f"swiftkit.plugins.models.{name}" for name in ("qwen", "llama", "mistral", "gemma", "phi")]
+
+def _entry_point_modules(group: str) -> list[str]:
+    """The modules pyproject.toml registers in ``group`` (the built-in plugins, as installed)."""
+    import tomllib
+
+    with open(REPO / "pyproject.toml", "rb") as fh:
+        return list(tomllib.load(fh)["project"]["entry-points"][group].values())
+
+
+PLUGIN_MODULES = _entry_point_modules("swiftkit.models")
 FAMILIES = [
     "gemma",
     "gemma2",

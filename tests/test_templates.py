@@ -16,6 +16,7 @@ import pytest
 
 from swiftkit.core.registry import get_registry
 from swiftkit.core.specs import TemplateSpec
+from swiftkit.plugins import templates as builtin_templates
 from swiftkit.plugins.templates import chat
 from swiftkit.templates.base import FormatTemplate
 from swiftkit.templates.jinja import fill, generate_chat_template, jinja_literal, split_format
@@ -23,7 +24,7 @@ from swiftkit.testing.tokenizer import build_tokenizer
 
 #: the spec-driven built-in formats (the generic ``tokenizer`` template renders with a
 #: tokenizer's own chat_template: tests/test_template_encoding.py)
-BUILTIN = [s.id for s in chat.swift_register_templates() if s.behaviour != chat.TOKENIZER_BEHAVIOUR]
+BUILTIN = [s.id for s in builtin_templates.swift_register_templates() if s.behaviour != chat.TOKENIZER_BEHAVIOUR]
 
 
 def U(c):
@@ -411,7 +412,7 @@ def test_build_tokenizer_accepts_spec_and_corpus():
 
 def test_plugin_modules_are_light():
     code = (
-        "import sys; import swiftkit.plugins.templates.chat as c, swiftkit.plugins.datasets.formats as f;"
+        "import sys; import swiftkit.plugins.templates as c, swiftkit.plugins.datasets.formats as f;"
         "c.swift_register_templates(); f.swift_register_formats();"
         "heavy = [m for m in ('torch', 'transformers', 'tokenizers', 'jinja2', 'swiftkit.templates.base',"
         " 'swiftkit.plugins.datasets.converters') if m in sys.modules]; print(heavy); assert not heavy"

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 #: Version of the plugin API. A plugin declares the version it was written against in its
 #: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
 #: minor version not newer than its own.
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
@@ -111,6 +111,33 @@ class Spec:
         return [self.id, *self.aliases]
 
 
+#: ModelSpec.support values, with what each promises
+SUPPORT_LEVELS: dict[str, str] = {
+    "tested": "architecture native in the installed transformers; a tiny model of it is trained (LoRA and full), "
+    "resumed, exported and served in swiftkit's test suite, and its template matches the real chat template",
+    "remote_code": "the architecture needs the checkpoint's own Python code: loads only with --trust_remote_code true; "
+    "not tested by swiftkit",
+    "unsupported": "cannot run with what is installed (a newer transformers, a package or hardware): refused with the reason",
+    "untested": "declared by a plugin without a support level: loads through transformers, nothing is promised",
+}
+#: pre-quantized checkpoint formats a ModelSpec may carry (``quant_method``)
+QUANT_METHODS: dict[str, str] = {
+    "awq": "AWQ (activation-aware weight quantization)",
+    "gptq": "GPTQ",
+    "fp8": "FP8 (block-wise float8 weights)",
+    "bnb": "bitsandbytes (nf4 / int8)",
+}
+#: ms-swift's --task_type names
+MODEL_TASKS: dict[str, str] = {
+    "causal_lm": "text generation (causal language model)",
+    "seq_cls": "sequence classification / reward model",
+    "embedding": "text embedding",
+    "reranker": "cross-encoder reranker",
+    "generative_reranker": "reranker scored by a causal LM's yes/no logits",
+    "prm": "process reward model",
+}
+
+
 @dataclass
 class ModelSpec(Spec):
     """One model checkpoint of a family.
@@ -138,6 +165,16 @@ class ModelSpec(Spec):
     #: named as in ``config.json``), read by the memory estimator (``swift recommend``)
     shape: dict[str, Any] | None = None
     loader: str = "swiftkit.models.hf:HFCausalLMLoader"
+    #: how far swiftkit vouches for this checkpoint, one of :data:`SUPPORT_LEVELS` (API 1.2)
+    support: str = "untested"
+    #: why: the custom class a ``remote_code`` checkpoint needs, the requirement an
+    #: ``unsupported`` one misses, what a ``tested`` one was tested with (API 1.2)
+    support_note: str | None = None
+    #: a pre-quantized checkpoint's method (``awq``, ``gptq``, ``fp8``, ``bnb``) and bits (API 1.2)
+    quant_method: str | None = None
+    quant_bits: int | None = None
+    #: what the checkpoint is for, ms-swift's ``--task_type`` names (:data:`MODEL_TASKS`; API 1.2)
+    task: str = "causal_lm"
 
     def names(self) -> list[str]:
         return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
@@ -163,6 +200,11 @@ ModelSpec.SCHEMA = _schema(
             "additionalProperties": {"type": ["integer", "boolean"]},
         },
         "loader": _REF,
+        "support": {"enum": list(SUPPORT_LEVELS)},
+        "support_note": {"type": "string"},
+        "quant_method": {"enum": list(QUANT_METHODS)},
+        "quant_bits": {"type": "integer", "minimum": 1, "maximum": 16},
+        "task": {"enum": list(MODEL_TASKS)},
     },
 )
 

@@ -20,7 +20,40 @@ from typing import Any
 from swiftkit.core.specs import ModelSpec
 
 #: checkpoint kind -> the words its description uses; the kind is also a tag
-KINDS = {"base": "pre-trained base model", "instruct": "instruction-tuned chat model"}
+KINDS = {
+    "base": "pre-trained base model",
+    "instruct": "instruction-tuned chat model",
+    "chat": "chat model",
+    "reward": "reward model",
+    "embedding": "embedding model",
+    "reranker": "reranker",
+}
+
+#: hub-name markers of pre-quantized checkpoints -> (quant_method, bits); checked in order
+_QUANT_MARKERS: tuple[tuple[str, str, int | None], ...] = (
+    (r"gptq[-_]?int4|gptq[-_]?4bit", "gptq", 4),
+    (r"gptq[-_]?int8|gptq[-_]?8bit", "gptq", 8),
+    (r"gptq", "gptq", 4),
+    (r"awq", "awq", 4),
+    (r"fp8", "fp8", 8),
+    (r"bnb[-_]?4bit", "bnb", 4),
+    (r"bnb[-_]?8bit", "bnb", 8),
+)
+
+
+def quantization_of(hub_name: str) -> tuple[str, int | None] | None:
+    """``"Qwen2.5-7B-Instruct-GPTQ-Int4"`` -> ``("gptq", 4)``; ``None`` for an unquantized name.
+
+    Only what the repository name says is read; a family whose plain ``-Int4`` names mean GPTQ
+    (Qwen-1) passes ``quant_method``/``quant_bits`` in the row's overrides instead.
+    """
+    import re
+
+    name = hub_name.split("/")[-1].lower()
+    for pattern, method, bits in _QUANT_MARKERS:
+        if re.search(rf"(^|[-_.]){pattern}($|[-_.])", name):
+            return method, bits
+    return None
 
 
 def context_label(tokens: int) -> str:
@@ -36,18 +69,34 @@ def checkpoint_specs(
     """One :class:`ModelSpec` per row ``(family, id, ms_id, hf_id, params_billion, max_length,
     kind, *extra_tags)``.
 
-    ``hf_id`` may be ``"="`` when it equals the ModelScope id. A family entry holds the
-    ``ModelSpec`` fields its checkpoints share plus ``"name"`` (its display name). The
-    lowercased hub repository name becomes an alias when it differs from the id.
-    ``shapes`` maps checkpoint ids to their :attr:`ModelSpec.shape` (see
-    :func:`model_shape`); checkpoints left out have none.
+    ``hf_id`` may be ``"="`` when it equals the ModelScope id, and ``None`` for a checkpoint
+    published on one hub only (``ms_id`` likewise). A family entry holds the ``ModelSpec``
+    fields its checkpoints share plus ``"name"`` (its display name). A ``dict`` among the extra
+    tags overrides fields for that row alone (``{"template": "qwen3_thinking"}``). A hub name
+    that marks a pre-quantized checkpoint (``-AWQ``, ``-GPTQ-Int4``, ``-FP8``, ``-bnb-4bit``) sets
+    ``quant_method``/``quant_bits`` and the ``quantized`` tag. The lowercased hub repository
+    name becomes an alias when it differs from the id. ``shapes`` maps checkpoint ids to their
+    :attr:`ModelSpec.shape` (see :func:`model_shape`); checkpoints left out have none.
     """
     shapes = shapes or {}
     specs = []
-    for family, id_, ms_id, hf_id, params, max_length, kind, *tags in rows:
+    for family, id_, ms_id, hf_id, params, max_length, kind, *extra in rows:
         shared = {k: list(v) if isinstance(v, list) else v for k, v in families[family].items() if k != "name"}
+        overrides: dict[str, Any] = {}
+        tags: list[str] = []
+        for item in extra:
+            if isinstance(item, Mapping):
+                overrides.update(item)
+            else:
+                tags.append(item)
         hf_id = ms_id if hf_id == "=" else hf_id
-        name = hf_id.split("/")[-1]
+        name = (hf_id or ms_id).split("/")[-1]
+        quant = quantization_of(name)
+        if quant and "quant_method" not in overrides:
+            overrides["quant_method"], overrides["quant_bits"] = quant
+        if overrides.get("quant_method"):
+            tags.append("quantized")
+        fields = {**shared, **overrides}
         specs.append(
             ModelSpec(
                 id=id_,
@@ -55,13 +104,13 @@ def checkpoint_specs(
                 description=f"{name}: {KINDS[kind]}, {params:g}B parameters, {context_label(max_length)} context "
                 f"({families[family]['name']} family)",
                 aliases=[name.lower()] if name.lower() != id_ else [],
-                tags=["text", kind, *tags],
+                tags=["text", kind, *dict.fromkeys(tags)],
                 hf_id=hf_id,
                 ms_id=ms_id,
                 params_billion=params,
                 max_length=max_length,
                 shape=dict(shapes[id_]) if id_ in shapes else None,
-                **shared,
+                **fields,
             )
         )
     return specs

@@ -14,7 +14,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import SERVING, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.1"
+SWIFTKIT_PLUGIN_API = "1.2"
 
 VLLM_OPTIONS = option_schema(SERVING, own={
     "enforce_eager": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import RewardSpec
 
-SWIFTKIT_PLUGIN_API = "1.1"
+SWIFTKIT_PLUGIN_API = "1.2"
 
 _IMPL = "swiftkit.plugins.rewards.functions:"
 

@@ -1,0 +1,26 @@
+"""Built-in chat templates, one data module per vendor or format family.
+
+This package is the registration module (entry point ``builtin-templates``): its hook gathers
+the specs of every module in :data:`MODULES`, each of which defines ``swift_register_templates()``
+returning plain data. Nothing here imports more than ``swiftkit.core``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from swiftkit.core import hookimpl
+from swiftkit.core.specs import TemplateSpec
+
+SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the data modules of this package, in registration order
+MODULES: tuple[str, ...] = ("chat",)
+
+
+@hookimpl
+def swift_register_templates() -> list[TemplateSpec]:
+    specs: list[TemplateSpec] = []
+    for name in MODULES:
+        specs.extend(importlib.import_module(f"{__name__}.{name}").swift_register_templates())
+    return specs

@@ -11,10 +11,7 @@ contents in their official Jinja (Llama 3, Gemma) give the same text for already
 
 from __future__ import annotations
 
-from swiftkit.core import hookimpl
 from swiftkit.core.specs import TemplateSpec
-
-SWIFTKIT_PLUGIN_API = "1.1"
 
 TOKENIZER_BEHAVIOUR = "swiftkit.templates.tokenizer:TokenizerTemplate"
 
@@ -39,7 +36,6 @@ def _chatml(id: str, description: str, default_system: str | None = None,
     )
 
 
-@hookimpl
 def swift_register_templates() -> list[TemplateSpec]:
     return [
         # Plain ChatML, no default system prompt (ms-swift's `chatml`; Qwen3's template).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from swiftkit.core import ModelSpec, hookimpl
 from swiftkit.models.checkpoints import checkpoint_specs, model_shape
 
-SWIFTKIT_PLUGIN_API = "1.1"
+SWIFTKIT_PLUGIN_API = "1.2"
 
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 

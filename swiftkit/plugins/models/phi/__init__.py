@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import ModelSpec, hookimpl
 from swiftkit.models.checkpoints import checkpoint_specs
 
-SWIFTKIT_PLUGIN_API = "1.1"
+SWIFTKIT_PLUGIN_API = "1.2"
 
 _LORA = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
 
