@@ -252,8 +252,9 @@ def test_an_unknown_model_type_says_what_it_needs(tiny, data, tmp_path, capsys):
     custom = _with_model_type(tiny, tmp_path / "custom", "mine", custom_code=True)
     code, _, err = swift(capsys, *train_args(custom, data, tmp_path / "o"))
     assert code == 2
-    assert "(config.json model_type='mine')\" (its config.json maps model_type 'mine' to custom code (auto_map)" in one_error_line(err)
-    assert "pass --model_type with the registered id it resembles and --trust_remote_code true" in err
+    # an unregistered folder with its own code: refused before loading, with the class and the flag
+    assert "model 'custom' needs the checkpoint's own modeling code" in one_error_line(err)
+    assert "pass --trust_remote_code true to run it" in err
     code, _, err = swift(capsys, *train_args(custom, data, tmp_path / "o", "--model_type", "llama3.2-1b-instruct"))
     assert code == 2
     assert one_error_line(err) == (f"error: cannot load model '{custom}' (registered as llama3.2-1b-instruct): the folder "

@@ -89,6 +89,8 @@ def run_infer(args: list[str]) -> None:
 
     quiet_transformers()
     engine, resolved = create_engine(config, registry)
+    for line in resolved.notices:
+        out.print(f"note: {escape(line)}")
     try:
         adapter = default_adapter(resolved)
         adapters = ", ".join(f"{name}={path}" for name, path in resolved.adapters.items()) or "none"

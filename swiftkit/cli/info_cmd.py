@@ -28,6 +28,27 @@ def _how_folder_matched(folder: str, model_id: str) -> str:
             "(the first registered model of that architecture whose name or chat template matches)")
 
 
+def _support_summary(data: dict) -> dict:
+    """The model's support level, what it promises, why, and what its pre-quantized format needs
+    here (packages looked up without importing them)."""
+    from swiftkit.core.specs import QUANT_METHODS, SUPPORT_LEVELS
+    from swiftkit.models.support import QUANT_NEEDS, missing_packages
+
+    level = data.get("support") or "untested"
+    summary = {"level": level, "meaning": SUPPORT_LEVELS.get(level, ""), "note": data.get("support_note") or ""}
+    quant = data.get("quant_method")
+    if quant:
+        bits = f" {data['quant_bits']}-bit" if data.get("quant_bits") else ""
+        needs = QUANT_NEEDS.get(quant)
+        missing = missing_packages(quant)
+        packages = ", ".join(pip for _, pip in needs.packages) if needs else "nothing known"
+        cpu = needs.cpu_note if needs and needs.cpu_note else "needs a CUDA GPU"
+        summary["quantization"] = (f"pre-quantized: {QUANT_METHODS.get(quant, quant)}{bits}; needs {packages}"
+                                   + (f" (missing here: {', '.join(missing)})" if missing else " (installed)")
+                                   + f"; without a GPU: {cpu}")
+    return summary
+
+
 @click.command("info")
 @click.argument("kind")
 @click.argument("name")
@@ -55,9 +76,10 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
         for met, detail in [check_requirement(r)]
     ]
     plugin = {"name": entry.plugin.name, "distribution": entry.plugin.dist, "version": entry.plugin.version, "module": entry.plugin.module}
+    support = _support_summary(data) if kind == "model" else None
     if as_json:
         echo_json({"kind": kind, "spec": data, "options": options, "requirements": requirements, "plugin": plugin,
-                   **({"matched": matched} if matched else {})})
+                   **({"matched": matched} if matched else {}), **({"support": support} if support else {})})
         return
     from rich.json import JSON
     from rich.markup import escape
@@ -75,6 +97,12 @@ def info_command(kind: str, name: str, as_json: bool) -> None:
     for key, value in data.items():
         fields.add_row(key, Text(value if isinstance(value, str) else repr(value)))
     out.print(fields)
+    if support:
+        out.print(f"[bold]support[/bold]: {escape(support['level'])} -- {escape(support['meaning'])}")
+        if support.get("note"):
+            out.print(f"  {escape(support['note'])}")
+        if support.get("quantization"):
+            out.print(f"  {escape(support['quantization'])}")
     if options is not None:
         out.print("[bold]options[/bold] (JSON Schema, merged into the run configuration):")
         out.print(JSON(json.dumps(options)))

@@ -26,11 +26,22 @@ def _join(v: Any) -> str:
     return ", ".join(map(str, v or []))
 
 
+def _support(d: dict[str, Any]) -> str:
+    """``tested``, ``remote code``, ``unsupported`` (``untested`` when a plugin does not say),
+    with a pre-quantized checkpoint's format: ``tested, gptq-int4``."""
+    level = str(d.get("support") or "untested").replace("_", " ")
+    quant = d.get("quant_method")
+    if quant:
+        level += f", {quant}" + (f"-int{d['quant_bits']}" if d.get("quant_bits") and quant in ("gptq", "awq", "bnb") else "")
+    return level
+
+
 #: kind -> [(column title, row -> text)]; the plugin provenance column is added to every kind
 COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "model": [
         ("ID", lambda d: d["id"]),
         ("FAMILY", lambda d: d.get("family", "")),
+        ("SUPPORT", lambda d: _support(d)),
         ("ARCHITECTURE", lambda d: d.get("architecture", "")),
         ("TEMPLATE", lambda d: d.get("template", "")),
         ("PARAMS (B)", lambda d: _fmt_params(d.get("params_billion"))),
@@ -81,7 +92,7 @@ WRAP = ("SYSTEM", "STOP WORDS", "DESCRIPTION", "TAGS", "COLUMNS", "OPTIONS", "CA
 
 #: kind -> the columns a narrow console hides first (the ID column always stays); others from the right
 DROP_ORDER: dict[str, tuple[str, ...]] = {
-    "model": ("HUB ID", "ARCHITECTURE", "CONTEXT", "TEMPLATE", "PLUGIN", "PARAMS (B)", "FAMILY"),
+    "model": ("HUB ID", "ARCHITECTURE", "CONTEXT", "TEMPLATE", "PLUGIN", "PARAMS (B)", "FAMILY", "SUPPORT"),
     "dataset": ("TAGS", "SOURCE", "PLUGIN", "ROWS", "FORMAT"),
     "template": ("PLUGIN", "SYSTEM", "STOP WORDS", "DESCRIPTION"),
 }
@@ -93,8 +104,11 @@ DROP_ORDER: dict[str, tuple[str, ...]] = {
 @click.option("--family", help="Only models of this family (model type).")
 @click.option("--tag", help="Only specs with this tag (e.g. text, vision, moe, instruct).")
 @click.option("--plugin", "plugin", help="Only specs from this plugin or distribution.")
+@click.option("--support", type=click.Choice(["tested", "remote_code", "unsupported", "untested"]),
+              help="Only models of this support level.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_command(kind: str, search: str | None, family: str | None, tag: str | None, plugin: str | None, as_json: bool) -> None:
+def list_command(kind: str, search: str | None, family: str | None, tag: str | None, plugin: str | None,
+                 support: str | None, as_json: bool) -> None:
     """List what the installed plugins provide.
 
     KIND is one of models, templates, datasets, formats, methods, engines, strategies,
@@ -105,6 +119,8 @@ def list_command(kind: str, search: str | None, family: str | None, tag: str | N
     kind = kind_of(kind)
     registry = get_registry()
     entries = registry.find(kind, family=family, tag=tag, plugin=plugin, search=search)
+    if support:
+        entries = [e for e in entries if (e.data.get("support") or "untested") == support]
     if as_json:
         echo_json(
             [

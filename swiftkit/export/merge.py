@@ -231,18 +231,19 @@ def merge_lora(
     if removed:
         say(f"removed the partial folder(s) of an interrupted export: {', '.join(removed)}")
 
-    model_entry = registry.get("model", resolved.model_id)
-    spec = model_entry.spec
+    spec = resolved.spec
     template = registry.template(resolved.template)
     tuner = checkpoint_tuner(read_args(adapter_dir, missing_ok=True), registry, adapter_dir)
 
     import torch
     from peft import PeftModel
 
-    loader = registry.model_loader(spec.id)
+    loader = resolved.loader()
+    for line in resolved.notices:
+        say(f"note: {line}")
     say(f"loading base {resolved.model_dir} ({spec.id}) and checkpoint {adapter_dir} (tuner {tuner.spec.id})")
     try:
-        model, tokenizer = loader.load(resolved.model_dir, torch_dtype=config.get("torch_dtype") or "auto")
+        model, tokenizer = loader.load(resolved.model_dir, torch_dtype=config.get("torch_dtype") or "auto", **resolved.load_kwargs)
     except OSError as exc:
         raise SwiftkitError(f"cannot load the base model {resolved.model_dir!r}: {str(exc).splitlines()[0]}") from exc
     notes: list[str] = []

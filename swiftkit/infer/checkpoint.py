@@ -65,8 +65,10 @@ def model_source(resolved: Any, registry: Any) -> Any:
     the family's model loader, plus the checkpoint's tuner when only it can rebuild the model."""
     from swiftkit.core.engines.interface import ModelSource
 
-    loader = registry.model_loader(resolved.model_id)
+    loader = resolved.loader() if resolved.spec is not None else registry.model_loader(resolved.model_id)
+    load_kwargs = dict(getattr(resolved, "load_kwargs", None) or {})
     if resolved.trained_checkpoint is None:
-        return ModelSource(model_dir=resolved.model_dir, loader=loader)
+        return ModelSource(model_dir=resolved.model_dir, loader=loader, load_kwargs=load_kwargs)
     tuner = checkpoint_tuner(resolved.run_args, registry, resolved.trained_checkpoint)
-    return ModelSource(model_dir=resolved.model_dir, loader=loader, tuner=tuner, checkpoint_dir=resolved.trained_checkpoint)
+    return ModelSource(model_dir=resolved.model_dir, loader=loader, tuner=tuner, checkpoint_dir=resolved.trained_checkpoint,
+                       load_kwargs=load_kwargs)

@@ -32,6 +32,18 @@ class ResolvedModel:
     run_args: dict[str, Any] = field(default_factory=dict)
     #: a training checkpoint only its tuner can read back (``model_dir`` is then the run's base)
     trained_checkpoint: str | None = None
+    #: the model's :class:`~swiftkit.core.specs.ModelSpec` (made on the spot for an unregistered model)
+    spec: Any = None
+    #: what to tell the user about the model (unregistered, remote code, quantized)
+    notices: list[str] = field(default_factory=list)
+    #: keyword arguments every load of the model needs (``trust_remote_code``)
+    load_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def loader(self) -> Any:
+        """The :class:`~swiftkit.core.models.interface.ModelLoader` of :attr:`spec`."""
+        from swiftkit.core.lazy import resolve
+
+        return resolve(self.spec.loader, self.spec.REFS["loader"])(self.spec)
 
 
 def _adapter_name(path: str) -> str:
@@ -104,17 +116,21 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
                 raise ConfigError(f"--model {trained_checkpoint}: its args.json names no base model (model_dir)")
     if not model:
         raise ConfigError("--model is required (a registered id, a hub id, a local folder or a training checkpoint)")
-    if config.get("model_type"):
-        entry = registry.resolve_model(config["model_type"])
-    elif run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
-        entry = registry.get("model", run_args["model_id"])
+    from swiftkit.models.support import check_support
+    from swiftkit.models.unregistered import resolve_model_spec
+
+    if not config.get("model_type") and run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
+        spec, notices = registry.get("model", run_args["model_id"]).spec, []
     else:
-        entry = registry.resolve_model(model)
-    spec = entry.spec
+        spec, notices = resolve_model_spec(registry, model, model_type=config.get("model_type"))
     model_dir = model if os.path.isdir(model) else (spec.hf_id or spec.ms_id or model)
+    trust = config.get("trust_remote_code") or run_args.get("trust_remote_code")
+    notices += check_support(spec, {**config, "trust_remote_code": trust}, command=config.get("command") or "infer",
+                             model_dir=model_dir)
     template = config.get("template") or run_args.get("template") or spec.template
     return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args,
-                         trained_checkpoint=trained_checkpoint)
+                         trained_checkpoint=trained_checkpoint, spec=spec, notices=notices,
+                         load_kwargs={"trust_remote_code": True} if trust else {})
 
 
 def engine_options(registry: Any, engine_id: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +159,7 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
         if template.requires_tokenizer:
             from transformers import AutoTokenizer
 
-            template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir))
+            template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir, **resolved.load_kwargs))
         source = model_source(resolved, registry)
         engine_cls = resolve(spec.impl, spec.REFS["impl"])
         engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))

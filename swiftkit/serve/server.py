@@ -1334,6 +1334,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
     api_key = config.get("api_key") or os.environ.get(API_KEY_ENV) or None
     shutdown_timeout = config.get("shutdown_timeout")
     engine, resolved = factory.create_engine(config, registry)
+    for line in resolved.notices:
+        echo(f"note: {line}")
     try:
         _check_template_parity(engine, resolved, echo)
         app = create_app(

@@ -115,6 +115,8 @@ class _Plan:
     tuner: Any
     objective_id: str
     objective: Any
+    #: what the user should know about the model before the run starts (unregistered, remote code, quantized)
+    notices: list[str] = field(default_factory=list)
 
 
 def _complete_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -136,11 +138,14 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     """The model, template, tuner and objective the configuration names (the tuner and the
     objective created with their options)."""
     from swiftkit.core.lazy import resolve
+    from swiftkit.models.support import check_support
+    from swiftkit.models.unregistered import resolve_model_spec
 
-    entry = registry.resolve_model(config["model_type"]) if config.get("model_type") else registry.resolve_model(config["model"])
-    model_spec = entry.spec
+    model_spec, notices = resolve_model_spec(registry, config["model"], model_type=config.get("model_type"))
     model_dir = config["model"] if os.path.isdir(config["model"]) else (model_spec.hf_id or model_spec.ms_id or config["model"])
     tuner_spec = registry.get("method", config["train_type"]).spec
+    # before anything loads: remote code untrusted, unsupported here, a quantized format without its kernels
+    notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
     tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _options(registry, "method", tuner_spec.id, config))
@@ -151,7 +156,7 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
         config["learning_rate"] = _default_learning_rate(tuner_spec)
     return _Plan(config=config, command=command, registry=registry, model_spec=model_spec, model_dir=model_dir,
                  template_id=config.get("template") or model_spec.template, tuner_spec=tuner_spec, tuner=tuner,
-                 objective_id=objective_id, objective=objective)
+                 objective_id=objective_id, objective=objective, notices=notices)
 
 
 def _parallel_setup(plan: _Plan) -> tuple[Any, str | None, Any]:
@@ -421,6 +426,8 @@ def run_training(
     registry = registry or get_registry()
     plan = _resolve_plugins(registry, command, _complete_config(config))
     env, sid, strategy = _parallel_setup(plan)
+    for line in plan.notices:
+        _say(console, env, f"note: {line}")
     run_dir, record, created = _prepare_run_dir(plan, env, sid, console)
     started: list[Any] = []  # the trainer, once built: its global_step says whether training began
     try:

@@ -88,6 +88,9 @@ class ModelSource:
     loader: Any
     tuner: Any = None
     checkpoint_dir: str | None = None
+    #: keyword arguments every load of this model needs (``trust_remote_code=True`` for a
+    #: checkpoint with its own code, when the user allowed it)
+    load_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_folder(self) -> bool:
@@ -99,7 +102,7 @@ class ModelSource:
         ``device_map`` ...), with the checkpoint's tuner applied. Engines that run the model in
         their own process call this instead of ``AutoModelForCausalLM``, so a family with its
         own loader (remote code, a wrapped tokenizer, a patched config) is served as trained."""
-        model, tokenizer = self.loader.load(self.model_dir, **kwargs)
+        model, tokenizer = self.loader.load(self.model_dir, **{**self.load_kwargs, **kwargs})
         if self.tuner is not None:
             model = self.tuner.load_trained(model, self.checkpoint_dir)
         return model, tokenizer
