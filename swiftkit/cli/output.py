@@ -26,7 +26,10 @@ def kind_of(name: str) -> str:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Indented for a terminal; one line for a pipe or a file (json's C encoder, ~10x faster on
+    a catalogue of a thousand models, and what ``jq`` and programs read either way)."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent, ensure_ascii=False))
 
 
 #: width of output that goes to a pipe or a file when COLUMNS does not say
@@ -60,6 +63,8 @@ def table(title: str | None, columns: list[str], rows: list[list[str]], markup_c
     is wider than the console, columns are hidden in ``drop_order`` (default: from the right;
     the first column always stays) and a last line names them.
     """
+    if not markup_columns and _plain_table(title, columns, rows, wrap, drop_order):
+        return
     from rich.table import Table
     from rich.text import Text
 
@@ -81,6 +86,62 @@ def table(title: str | None, columns: list[str], rows: list[list[str]], markup_c
     out.print(t)
     if hidden:
         out.print(f"not shown at {out.width} columns: {', '.join(hidden)}; --json shows all")
+
+
+#: rows from which a table is drawn without rich: its measuring costs ~1 ms a row
+PLAIN_FROM_ROWS = 200
+
+
+def _plain_table(title: str | None, columns: list[str], rows: list[list[str]], wrap: tuple[str, ...],
+                 drop_order: tuple[str, ...] | None) -> bool:
+    """Draw a long table in rich's heavy-head box without rich (``swift list models`` with the
+    whole catalogue); ``False`` when rich is needed: a short table, or prose that must wrap."""
+    if len(rows) < PLAIN_FROM_ROWS:
+        return False
+    from rich.cells import cell_len
+
+    width = _width(sys.stdout) or _terminal_width()
+    natural = [max(cell_len(c) for c in [title_, *(row[i] for row in rows)]) for i, title_ in enumerate(columns)]
+    narrow = [max(cell_len(w) for c in [t, *(row[i] for row in rows)] for w in (c.split() or [""])) if t in wrap else n
+              for i, (t, n) in enumerate(zip(columns, natural, strict=True))]
+    order = [c for c in (columns[:0:-1] if drop_order is None else drop_order) if c in columns[1:]]
+    hidden: list[str] = []
+
+    def total(widths: list[int]) -> int:
+        shown = [w for c, w in zip(columns, widths, strict=True) if c not in hidden]
+        return sum(shown) + 3 * len(shown) + 1  # a space either side of each cell, the box's rules
+
+    while order and total(narrow) > width:
+        hidden.append(order.pop(0))
+    if total(natural) > width:
+        return False  # a prose column must wrap: rich does that
+    shown = [i for i, c in enumerate(columns) if c not in hidden]
+    widths = [natural[i] for i in shown]
+
+    def line(cells: list[str], left: str, sep: str, right: str) -> str:
+        return left + sep.join(f" {c}{' ' * (w - cell_len(c))} " for c, w in zip(cells, widths, strict=True)) + right
+
+    def rule(left: str, fill: str, sep: str, right: str) -> str:
+        return left + sep.join(fill * (w + 2) for w in widths) + right
+
+    out = []
+    if title:
+        out.append(title.center(sum(widths) + 3 * len(widths) + 1))
+    out.append(rule("┏", "━", "┳", "┓"))
+    out.append(line([columns[i] for i in shown], "┃", "┃", "┃"))
+    out.append(rule("┡", "━", "╇", "┩"))
+    out.extend(line([row[i] for i in shown], "│", "│", "│") for row in rows)
+    out.append(rule("└", "─", "┴", "┘"))
+    if hidden:
+        out.append(f"not shown at {width} columns: {', '.join(hidden)}; --json shows all")
+    click.echo("\n".join(out))
+    return True
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def _narrowest(out: Any, t: Any) -> int:

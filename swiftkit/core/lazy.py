@@ -86,6 +86,7 @@ def _top_level_names(origin: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@cache  # one discovery checks the same loader reference for every checkpoint; discover() clears it
 def check_static(ref: str) -> str | None:
     """Check ``ref`` without running its module; return a reason when it cannot resolve.
 

