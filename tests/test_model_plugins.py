@@ -159,7 +159,7 @@ def test_families_are_registered(registry):
 
 
 def _catalogue_dir() -> Path | None:
-    for candidate in (REPO / ".." / "shared" / "catalogue", Path("/work/shared/catalogue")):
+    for candidate in (REPO / "tests" / "data" / "catalogue", REPO / ".." / "shared" / "catalogue"):
         if (candidate / "public-model-listing.csv").is_file():
             return candidate.resolve()
     return None
