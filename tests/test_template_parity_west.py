@@ -61,6 +61,11 @@ CONTEXT: dict[str, dict[str, object]] = {
     "gemma": {"bos_token": "<bos>", "eos_token": "<eos>"},
     "phi3": {"bos_token": "<s>", "eos_token": "<|endoftext|>"},
     "mistral_nemo": {"bos_token": "<s>", "eos_token": "</s>"},
+    "mistral": {"bos_token": "<s>", "eos_token": "</s>"},
+    "orion": {"bos_token": "<s>", "eos_token": "</s>"},
+    "megrez": {"bos_token": "", "eos_token": "<|eos|>"},
+    "ling": {"bos_token": "", "eos_token": "<|endoftext|>"},
+    "phi4": {"bos_token": "<|endoftext|>", "eos_token": "<|im_end|>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -76,7 +81,18 @@ _NEMO_SYSTEM = (
     "Mistral-Nemo's template puts the system prompt into the LAST user message, and drops it when the "
     "conversation ends with a reply; ours puts it into the first (the same text for single-turn prompts)"
 )
+_NO_SYSTEM_ROLE = (
+    "the official template has no system prompt (it refuses or drops a system message); ours renders it as "
+    "ms-swift's template does"
+)
+_LING_EOS = (
+    "Ling's official template writes nothing after a reply; ours ends every reply with <|endoftext|> (ms-swift's "
+    "suffix, the model's eos) so that training teaches the model to stop"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{(tid, name): _NO_SYSTEM_ROLE for tid in ("mistral", "orion") for name, messages, _ in CONVERSATIONS
+       if messages[0]["role"] == "system"},
+    **{("ling", name): _LING_EOS for name, messages, _ in CONVERSATIONS if any(m["role"] == "assistant" for m in messages)},
     **{("gemma", name): _GEMMA2_NO_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] == "system"},
     **{("phi3", name): _PHI3_EOS for name, _, agp in CONVERSATIONS if not agp},
     ("mistral_nemo", "system + user + reply"): _NEMO_SYSTEM,
