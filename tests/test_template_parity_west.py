@@ -66,6 +66,9 @@ CONTEXT: dict[str, dict[str, object]] = {
     "megrez": {"bos_token": "", "eos_token": "<|eos|>"},
     "ling": {"bos_token": "", "eos_token": "<|endoftext|>"},
     "phi4": {"bos_token": "<|endoftext|>", "eos_token": "<|im_end|>"},
+    "llama3": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    "llama": {"bos_token": "<s>", "eos_token": "</s>"},
+    "zephyr": {"bos_token": "<s>", "eos_token": "</s>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -89,7 +92,12 @@ _LING_EOS = (
     "Ling's official template writes nothing after a reply; ours ends every reply with <|endoftext|> (ms-swift's "
     "suffix, the model's eos) so that training teaches the model to stop"
 )
+_LLAMA2_PROMPT = (
+    "Llama 2's template has no generation prompt (the text ends with [/INST]); ours appends the space that opens "
+    "every reply (' ' + reply + ' </s>'), so that the prompt is the exact prefix of the trained text"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("llama", name): _LLAMA2_PROMPT for name, _, agp in CONVERSATIONS if agp},
     **{(tid, name): _NO_SYSTEM_ROLE for tid in ("mistral", "orion") for name, messages, _ in CONVERSATIONS
        if messages[0]["role"] == "system"},
     **{("ling", name): _LING_EOS for name, messages, _ in CONVERSATIONS if any(m["role"] == "assistant" for m in messages)},
