@@ -69,6 +69,7 @@ CONTEXT: dict[str, dict[str, object]] = {
     "llama3": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
     "llama": {"bos_token": "<s>", "eos_token": "</s>"},
     "zephyr": {"bos_token": "<s>", "eos_token": "</s>"},
+    "gpt_oss": {"bos_token": "<|startoftext|>", "eos_token": "<|return|>", "date": "2025-08-05"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
