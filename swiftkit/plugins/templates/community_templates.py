@@ -185,6 +185,13 @@ def swift_register_templates() -> list[TemplateSpec]:
                system="<_system>{content}\n", user="<_user>{content}", assistant_prefix="<_bot>",
                assistant_suffix="<_end>", default_system=TELECHAT2_SYSTEM,
                stop=["<_end>"], special=["<_start>", "<_end>", "<_user>", "<_bot>", "<_system>"]),
+        # LongCat-Flash (ms-swift's `longchat`): numbered rounds, ` [Round 0] USER:... ASSISTANT:...</longcat_s>`
+        _plain("longchat", "LongCat-Flash (SYSTEM:... [Round N] USER:... ASSISTANT:...</longcat_s>)",
+               system="SYSTEM:{content}", user=" [Round {round}] USER:{content}", assistant_prefix=" ASSISTANT:",
+               assistant_suffix="</longcat_s>", stop=["</longcat_s>"], special=["</longcat_s>"],
+               behaviour="swiftkit.templates.rounds:RoundTemplate"),
+        # NVIDIA Nemotron-H (Nemotron 3): ChatML turns; thinking is the reasoning options' business.
+        _chatml("nemotron_h", "NVIDIA Nemotron-H / Nemotron 3 (ChatML turns)", None),
         _plain("dots1", "dots.llm1 (<|userprompt|>...<|endofuserprompt|><|response|>...<|endofresponse|>)",
                system="<|system|>{content}<|endofsystem|>", user="<|userprompt|>{content}<|endofuserprompt|>",
                assistant_prefix="<|response|>", assistant_suffix="<|endofresponse|>",
