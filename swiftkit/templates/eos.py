@@ -1,11 +1,11 @@
 """Formats that use the model's own begin/end-of-sequence tokens (ms-swift's ``bos_token_id`` /
 ``eos_token_id`` prompt parts), whatever the tokenizer calls them.
 
-The spec spells them with a nominal text: its ``prefix`` when that is a single token-like
-string (``<s>``), and its first stop word (``</s>``). Bound to a tokenizer, the template
-renders with ``tokenizer.bos_token`` (or no prefix when the tokenizer has none) and
-``tokenizer.eos_token`` instead; unbound, it renders the nominal text. Encoding binds to the
-tokenizer it is given, so training data always carries the model's own tokens.
+The spec spells them ``<s>`` (as its whole ``prefix``) and ``</s>`` (in ``assistant_suffix`` and
+``stop_words``). Bound to a tokenizer, the template renders ``tokenizer.bos_token`` instead of
+``<s>`` (no prefix when the tokenizer has none) and ``tokenizer.eos_token`` instead of ``</s>``;
+unbound, it renders ``<s>``/``</s>``. Encoding binds to the tokenizer it is given, so training
+data always carries the model's own tokens. Other special tokens of the format are left alone.
 """
 
 from __future__ import annotations
@@ -15,23 +15,23 @@ from typing import Any
 
 from swiftkit.templates.base import FormatTemplate
 
+NOMINAL_BOS = "<s>"
+NOMINAL_EOS = "</s>"
+
 
 class TokenizerEosTemplate(FormatTemplate):
-    """A :class:`FormatTemplate` whose nominal bos/eos text is the bound tokenizer's."""
+    """A :class:`FormatTemplate` whose ``<s>``/``</s>`` are the bound tokenizer's bos/eos."""
 
     def _bound(self, tokenizer: Any) -> None:
         spec = self.spec
         eos = getattr(tokenizer, "eos_token", None)
         bos = getattr(tokenizer, "bos_token", None)
         changes: dict[str, Any] = {}
-        nominal_eos = spec.stop_words[0] if spec.stop_words else None
-        if isinstance(eos, str) and eos and nominal_eos and eos != nominal_eos:
-            changes["assistant_suffix"] = spec.assistant_suffix.replace(nominal_eos, eos)
-            changes["stop_words"] = [eos if w == nominal_eos else w for w in spec.stop_words]
-        if spec.prefix:
-            new_prefix = bos if isinstance(bos, str) and bos else ""
-            if new_prefix != spec.prefix:
-                changes["prefix"] = new_prefix
+        if isinstance(eos, str) and eos and eos != NOMINAL_EOS:
+            changes["assistant_suffix"] = spec.assistant_suffix.replace(NOMINAL_EOS, eos)
+            changes["stop_words"] = [eos if w == NOMINAL_EOS else w for w in spec.stop_words]
+        if spec.prefix == NOMINAL_BOS:
+            changes["prefix"] = bos if isinstance(bos, str) and bos else ""
         if changes:
             self.spec = dataclasses.replace(spec, **changes)
 
