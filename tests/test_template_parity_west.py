@@ -70,6 +70,9 @@ CONTEXT: dict[str, dict[str, object]] = {
     "llama": {"bos_token": "<s>", "eos_token": "</s>"},
     "zephyr": {"bos_token": "<s>", "eos_token": "</s>"},
     "gpt_oss": {"bos_token": "<|startoftext|>", "eos_token": "<|return|>", "date": "2025-08-05"},
+    # Hy3 ends the last reply with its eos only when rendering training data (is_training)
+    "hy_v3": {"is_training": True},
+    "minimax_m2": {"bos_token": "]~!b[", "eos_token": "[e~["},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -97,7 +100,18 @@ _LLAMA2_PROMPT = (
     "Llama 2's template has no generation prompt (the text ends with [/INST]); ours appends the space that opens "
     "every reply (' ' + reply + ' </s>'), so that the prompt is the exact prefix of the trained text"
 )
+_M2_THINK = (
+    "MiniMax-M2's generation prompt opens a <think> block; the plain format leaves thinking to "
+    "--enable_thinking (the reasoning options), so its prompt ends with ']~b]ai\\n'"
+)
+_M2_SYSTEM = (
+    "this revision's default system prompt is 'You are a helpful assistant.'; `minimax_m2` carries ms-swift's "
+    "(the later checkpoint's) 'You are MiniMax-M2, a helpful AI assistant built by MiniMax. ...'"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("minimax_m2", name): _M2_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
+    **{("minimax_m2", name): _M2_THINK for name, messages, agp in CONVERSATIONS
+       if agp and messages[0]["role"] == "system"},
     **{("llama", name): _LLAMA2_PROMPT for name, _, agp in CONVERSATIONS if agp},
     **{(tid, name): _NO_SYSTEM_ROLE for tid in ("mistral", "orion") for name, messages, _ in CONVERSATIONS
        if messages[0]["role"] == "system"},
