@@ -193,3 +193,15 @@ def test_longchat_numbers_the_rounds(registry):
     tok = build_tokenizer("longchat", registry=registry)
     assert tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == text
     assert [t for t, train in template.render_segments(messages[:-1]) if train] == ["Yo</longcat_s>", "A2</longcat_s>"]
+
+
+def test_parity_check_and_export_use_the_models_own_tokens(registry):
+    """A folder whose tokenizer carries the format's Jinja rendered with its own eos passes the
+    deploy-time parity check (the check binds the template to the folder's tokenizer)."""
+    from swiftkit.templates.parity import check_template_parity
+
+    tok = build_tokenizer("chatml", registry=registry)  # eos <|im_end|>
+    template = registry.template("default")
+    tok.chat_template = template.bind(tok).chat_template()  # what `swift export` writes
+    assert "</s>" not in tok.chat_template and "<|im_end|>" in tok.chat_template
+    check_template_parity(template, tok)  # unbound template: bound to `tok` by the check
