@@ -205,3 +205,25 @@ def test_parity_check_and_export_use_the_models_own_tokens(registry):
     tok.chat_template = template.bind(tok).chat_template()  # what `swift export` writes
     assert "</s>" not in tok.chat_template and "<|im_end|>" in tok.chat_template
     check_template_parity(template, tok)  # unbound template: bound to `tok` by the check
+
+
+# ---------------------------------------------------------------------------------------- wrapped system prompt
+
+
+def test_the_system_turn_is_always_there_and_wraps_a_given_prompt(registry):
+    ling2, ernie = registry.template("ling2"), registry.template("ernie_thinking")
+    assert ling2.render([U("Q")], add_generation_prompt=True) == (
+        "<role>SYSTEM</role>detailed thinking off<|role_end|><role>HUMAN</role>Q<|role_end|><role>ASSISTANT</role>")
+    assert ling2.render([S("S"), U("Q")], add_generation_prompt=True).startswith(
+        "<role>SYSTEM</role>S\ndetailed thinking off<|role_end|>")
+    think = "<global_setting>\nthink_mode=True\n</global_setting><|im_end|>\n\n"
+    assert ernie.render([U("Q")], add_generation_prompt=True) == (
+        "<|im_start|>system\n" + think + "<|im_start|>user\nQ<|im_end|>\n\n<|im_start|>assistant\n")
+    assert ernie.render([S("S"), U("Q")]).startswith(
+        "<|im_start|>system\n<system_setting>\nS\n</system_setting>\n\n" + think)
+    for name in ("ling2", "ernie_thinking"):
+        tok = build_tokenizer(name, registry=registry)
+        for messages in ([U("Q"), A("A")], [S("S"), U("Q"), A("A"), S(""), U("Q2")]):
+            assert tok.apply_chat_template(messages, tokenize=False) == registry.template(name).render(messages)
+    with pytest.raises(ValueError, match="message 1: missing field 'role'"):
+        ling2.render([U("Q"), {"content": "x"}])

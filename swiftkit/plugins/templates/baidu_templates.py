@@ -2,7 +2,8 @@
 
 ``ernie``: ``<|begin_of_sentence|>`` once, a system message as a plain line, ``User: ...\\n``,
 ``Assistant: ...<|end_of_sentence|>``. ``ernie_thinking`` (ERNIE-4.5-*-Thinking) is ChatML-like
-with a system turn that carries ``<system_setting>`` and the ``think_mode=True`` global setting.
+whose every conversation opens with a system turn carrying the ``think_mode=True`` global
+setting, and the system prompt in ``<system_setting>`` when there is one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from swiftkit.core.specs import TemplateSpec
 
 THINK_MODE = "<global_setting>\nthink_mode=True\n</global_setting>"
+WRAPPED_SYSTEM = "swiftkit.templates.system_wrap:WrappedSystemTemplate"
 
 
 def swift_register_templates() -> list[TemplateSpec]:
@@ -25,18 +27,20 @@ def swift_register_templates() -> list[TemplateSpec]:
             stop_words=["<|end_of_sentence|>", "</s>"],
             special_tokens=["<|begin_of_sentence|>", "<|end_of_sentence|>", "</s>"],
         ),
-        # The system turn is rendered with a system message only: without one, the official
-        # template still opens with a system turn holding just the think-mode setting, which this
-        # text form cannot express (a conversation without a system message gets no system turn).
+        # Every conversation opens with the think-mode system turn; a system prompt goes into it
+        # inside <system_setting> (swiftkit.templates.system_wrap).
         TemplateSpec(
             id="ernie_thinking",
             description="ERNIE 4.5 Thinking (<|im_start|>role ... <|im_end|>\\n\\n, think_mode=True)",
             tags=["reasoning"],
-            system="<|im_start|>system\n<system_setting>\n{content}\n</system_setting>\n\n" + THINK_MODE + "<|im_end|>\n\n",
+            system="<|im_start|>system\n{content}" + THINK_MODE + "<|im_end|>\n\n",
             user="<|im_start|>user\n{content}<|im_end|>\n\n",
             assistant_prefix="<|im_start|>assistant\n",
             assistant_suffix="<|im_end|>\n\n",
+            default_system="",
+            placeholders={"system": "<system_setting>\n{content}\n</system_setting>\n\n"},
             stop_words=["<|im_end|>", "</s>"],
             special_tokens=["<|im_start|>", "<|im_end|>", "</s>", "<think>", "</think>", "<response>", "</response>"],
+            behaviour=WRAPPED_SYSTEM,
         ),
     ]

@@ -1,10 +1,10 @@
 """inclusionAI Ling / Ring chat templates (data only).
 
 ``<role>HUMAN</role>...<role>ASSISTANT</role>...`` turns. Ling 2.0 closes every turn with
-``<|role_end|>`` and always has a system turn ending in ``detailed thinking off``; with no system
-message it is rendered with an empty system prompt (``<role>SYSTEM</role>\\ndetailed thinking
-off``: ms-swift leaves out that ``\\n``). Ring 2.0 is Ling 1's format (the thinking prefix is the
-reasoning options' business); Ring 2.5 puts newlines around every role.
+``<|role_end|>`` and always has a system turn ending in ``detailed thinking off`` (after the
+system prompt and a newline when there is one: swiftkit.templates.system_wrap). Ring 2.0 is
+Ling 1's format (the thinking prefix is the reasoning options' business); Ring 2.5 puts newlines
+around every role.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ def swift_register_templates() -> list[TemplateSpec]:
         TemplateSpec(
             id="ling2",
             description="Ling 2.0 (<role>...</role>...<|role_end|>, 'detailed thinking off' system turn)",
-            system="<role>SYSTEM</role>{content}\ndetailed thinking off<|role_end|>",
+            system="<role>SYSTEM</role>{content}detailed thinking off<|role_end|>",
+            placeholders={"system": "{content}\n"},  # a system prompt, then a newline (none without one)
+            behaviour="swiftkit.templates.system_wrap:WrappedSystemTemplate",
             user="<role>HUMAN</role>{content}<|role_end|>",
             assistant_prefix="<role>ASSISTANT</role>",
             assistant_suffix="<|role_end|>",
