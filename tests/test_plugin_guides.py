@@ -147,7 +147,7 @@ def _labelled_text(tokenizer, encoded):
 
 
 def test_data_only_template_labels_only_the_assistant_reply(reg, tokenizer):
-    template = reg.template("zephyr")
+    template = reg.template("guide-zephyr")
     encoded = template.encode(tokenizer, CHAT)
     assert len(encoded["input_ids"]) == len(encoded["labels"])
     assert _labelled_text(tokenizer, encoded) == "Paris.</s>\n"  # the reply and its end-of-turn text
@@ -321,13 +321,13 @@ def test_command_example_runs_through_the_cli(reg):
     sys.modules.pop("command_plugin.command", None)
     help_text = runner.invoke(cli, ["--help"]).output
     assert "template-preview" in help_text and "command_plugin.command" not in sys.modules  # listed from the spec
-    result = runner.invoke(cli, ["template-preview", "zephyr"])
+    result = runner.invoke(cli, ["template-preview", "guide-zephyr"])
     assert result.exit_code == 0, result.output
     assert result.output == "<|system|>\nYou are terse.</s>\n<|user|>\nWhat is the capital of France?</s>\n<|assistant|>\n[[Paris.</s>\n]]\n"
     segments = json.loads(runner.invoke(cli, ["template-preview", "qa-whole", "--json", "--system", "Hi."]).output)
     assert [s["text"] for s in segments if s["trainable"]] == ["Paris.\n### End\n\n"]
-    missing = runner.invoke(cli, ["template-preview", "zephir"])
-    assert missing.exit_code != 0 and "did you mean 'zephyr'" in missing.output
+    missing = runner.invoke(cli, ["template-preview", "guide-zephir"])
+    assert missing.exit_code != 0 and "did you mean 'guide-zephyr'" in missing.output
 
 
 def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discovery, tmp_path):

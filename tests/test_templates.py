@@ -25,6 +25,9 @@ from swiftkit.testing.tokenizer import build_tokenizer
 #: the spec-driven built-in formats (the generic ``tokenizer`` template renders with a
 #: tokenizer's own chat_template: tests/test_template_encoding.py)
 BUILTIN = [s.id for s in builtin_templates.swift_register_templates() if s.behaviour != chat.TOKENIZER_BEHAVIOUR]
+#: the formats of the `chat` data module, pinned below by golden strings (the vendor modules'
+#: formats are pinned against their official templates: tests/test_template_parity_west.py)
+CHAT = [s.id for s in chat.swift_register_templates() if s.behaviour != chat.TOKENIZER_BEHAVIOUR]
 
 
 def U(c):
@@ -82,7 +85,7 @@ def test_builtins_are_registered(registry):
     for name in BUILTIN:
         spec = registry.get("template", name.upper()).spec
         jsonschema.validate(spec.to_dict(), TemplateSpec.SCHEMA)
-        assert isinstance(registry.template(name), FormatTemplate)
+        assert isinstance(registry.template(name), FormatTemplate), name
         assert spec.stop_words and spec.special_tokens
         assert spec.stop_words[0] in spec.special_tokens
     generic = registry.get("template", "tokenizer").spec
@@ -100,7 +103,12 @@ def test_render_matches_apply_chat_template(name, conv, registry, tokenizers):
     tok = tokenizers(name)
     messages = CONVERSATIONS[conv]
     for agp in (False, True):
-        expected = template.render(messages, add_generation_prompt=agp)
+        try:
+            expected = template.render(messages, add_generation_prompt=agp)
+        except ValueError as exc:  # a shape the format does not have (a system prompt for `dummy`, `bert`, ...)
+            with pytest.raises(jinja2.TemplateError, match=str(exc).split(":")[0]):
+                tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=agp)
+            continue
         got = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=agp)
         assert got == expected, (name, conv, agp)
 
@@ -126,8 +134,14 @@ def test_segments(name, conv, registry):
     template = registry.template(name)
     messages = CONVERSATIONS[conv]
     suffix = template.spec.assistant_suffix
+    if type(template).__name__ == "HarmonyTemplate":
+        pytest.skip("gpt-oss replies carry their channel header: tests/test_template_formats_west.py")
     for agp in (False, True):
-        segments = template.render_segments(messages, add_generation_prompt=agp)
+        try:
+            segments = template.render_segments(messages, add_generation_prompt=agp)
+        except ValueError:
+            assert template.spec.system_style == "none" and messages[0]["role"] == "system"
+            continue
         assert "".join(t for t, _ in segments) == template.render(messages, add_generation_prompt=agp)
         trainable = [t for t, train in segments if train]
         assert trainable == [m["content"] + suffix for m in messages if m["role"] == "assistant" and m["content"] + suffix]
@@ -224,7 +238,7 @@ GOLDEN_PROMPT = {  # [U("Hi")] with add_generation_prompt=True, no system messag
 
 
 def test_golden_covers_builtins():
-    assert set(GOLDEN) == set(BUILTIN) == set(GOLDEN_PROMPT)
+    assert set(GOLDEN) == set(CHAT) == set(GOLDEN_PROMPT)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))

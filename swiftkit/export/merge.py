@@ -263,9 +263,9 @@ def merge_lora(
         else:
             notes.append("input and output embeddings were untied (the adapter changed the output head)")
     merged.eval()
-    if template.requires_tokenizer:
-        template = template.bind(tokenizer)  # the tokenizer's own chat_template: nothing to export
-    else:
+    # bound: formats written with the model's own bos/eos render with this tokenizer's tokens
+    template = template.bind(tokenizer)
+    if not template.requires_tokenizer:  # else the tokenizer's own chat_template: nothing to export
         tokenizer.chat_template = template.chat_template()
 
     with staged_folder(output_dir, overwrite) as partial:

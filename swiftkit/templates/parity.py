@@ -119,7 +119,9 @@ def check_template_parity(
             f"the prompts of template {template_id!r}",
             template_text=None, tokenizer_text=None, conversation=[], add_generation_prompt=False, position=None,
         )
-    if getattr(template, "requires_tokenizer", False) and getattr(template, "tokenizer", None) is None:
+    if getattr(template, "tokenizer", None) is None and callable(getattr(template, "bind", None)):
+        # bound to the tokenizer it is compared with (the generic template renders with it; formats
+        # written with the model's own bos/eos use its tokens); binding the others changes nothing
         template = template.bind(tokenizer)
     cases: list[tuple[str, list[dict[str, str]], bool]] = []
     for k, item in enumerate(conversations if conversations is not None else SAMPLE_CONVERSATIONS):

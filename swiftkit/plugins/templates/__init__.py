@@ -15,7 +15,21 @@ from swiftkit.core.specs import TemplateSpec
 SWIFTKIT_PLUGIN_API = "1.2"
 
 #: the data modules of this package, in registration order
-MODULES: tuple[str, ...] = ("chat",)
+MODULES: tuple[str, ...] = (
+    "chat",
+    "meta_templates",
+    "mistral_templates",
+    "microsoft_templates",
+    "openai_templates",
+    "cohere_templates",
+    "baidu_templates",
+    "tencent_templates",
+    "minimax_templates",
+    "bytedance_templates",
+    "inclusionai_templates",
+    "base_templates",
+    "community_templates",
+)
 
 
 @hookimpl

@@ -64,6 +64,7 @@ def swift_register_templates() -> list[TemplateSpec]:
         # in a <<SYS>> block inside the first [INST]. The generation prompt ends in "[/INST] ".
         TemplateSpec(
             id="llama2",
+            aliases=["llama"],  # ms-swift's name for this format
             description="Llama 2 chat (<s>[INST] <<SYS>> ... [/INST] answer </s>)",
             user="<s>[INST] {content} [/INST]",
             assistant_prefix=" ",
@@ -90,6 +91,7 @@ def swift_register_templates() -> list[TemplateSpec]:
         # prompt into the first user turn followed by a blank line.
         TemplateSpec(
             id="gemma",
+            aliases=["gemma3_text"],  # Gemma 3 text models: the same turns
             description="Gemma (<start_of_turn>user|model ... <end_of_turn>)",
             prefix="<bos>",
             user="<start_of_turn>user\n{content}<end_of_turn>\n",

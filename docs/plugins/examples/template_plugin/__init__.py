@@ -1,6 +1,6 @@
 """Template plugin: two chat templates.
 
-- ``zephyr`` is data only: its text form is the whole template, and swiftkit's generic
+- ``guide-zephyr`` (the Zephyr format; swiftkit registers ``zephyr`` itself) is data only: its text form is the whole template, and swiftkit's generic
   behaviour (``swiftkit.templates.base:FormatTemplate``, the default ``behaviour``) renders it,
   encodes it for training and generates its Jinja ``chat_template``.
 - ``qa-whole`` is data plus a behaviour class that changes how a conversation is *encoded*
@@ -20,7 +20,7 @@ SWIFTKIT_PLUGIN_API = "1.1"
 def swift_register_templates() -> list[TemplateSpec]:
     return [
         TemplateSpec(
-            id="zephyr",
+            id="guide-zephyr",
             description="Zephyr: <|system|>/<|user|>/<|assistant|> headers, each turn closed by </s>",
             system="<|system|>\n{content}</s>\n",
             user="<|user|>\n{content}</s>\n",
