@@ -15,7 +15,16 @@ from swiftkit.core.specs import TemplateSpec
 SWIFTKIT_PLUGIN_API = "1.2"
 
 #: the data modules of this package, in registration order
-MODULES: tuple[str, ...] = ("chat",)
+MODULES: tuple[str, ...] = (
+    "chat",
+    "qwen_templates",
+    "deepseek_templates",
+    "glm_templates",
+    "internlm_templates",
+    "baichuan_templates",
+    "openbmb_templates",
+    "community_templates",
+)
 
 
 @hookimpl
