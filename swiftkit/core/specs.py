@@ -237,7 +237,8 @@ class TemplateSpec(Spec):
     ``thinking_default`` is the mode when ``--enable_thinking`` is not given, and
     ``thinking_kwarg`` the Jinja variable the real chat template reads (``enable_thinking``;
     ``thinking`` for DeepSeek-V3.1). A model that cannot switch thinking off has an empty
-    ``non_thinking_prefix``: ``--enable_thinking false`` changes nothing for it.
+    ``non_thinking_prefix`` or ``thinking_switch=False`` (Qwen3-Thinking-2507 still writes the empty
+    block before a last reply without reasoning): ``--enable_thinking false`` changes nothing for it.
     """
 
     KIND: ClassVar[str] = "template"
@@ -264,6 +265,7 @@ class TemplateSpec(Spec):
     history_thinking_prefix: str = ""
     strip_thinking: str = "history"
     thinking_default: bool = True
+    thinking_switch: bool = True
     thinking_kwarg: str = "enable_thinking"
 
 
@@ -292,6 +294,7 @@ TemplateSpec.SCHEMA = _schema(
         "history_thinking_prefix": {"type": "string"},
         "strip_thinking": {"enum": ["none", "history", "all"]},
         "thinking_default": {"type": "boolean"},
+        "thinking_switch": {"type": "boolean"},
         "thinking_kwarg": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
     },
 )

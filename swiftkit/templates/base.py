@@ -100,7 +100,7 @@ class FormatTemplate(Template):
         """Whether the generation prompt opens a thinking block (``enable_thinking``, else the
         spec's default; always for a model that cannot switch thinking off)."""
         spec = self.spec
-        if not spec.non_thinking_prefix:
+        if not spec.non_thinking_prefix or not spec.thinking_switch:
             return True
         return spec.thinking_default if self.enable_thinking is None else bool(self.enable_thinking)
 

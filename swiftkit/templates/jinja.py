@@ -222,7 +222,7 @@ def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False)
 
 def _thinking_expr(spec: TemplateSpec) -> str:
     """Jinja expression: is thinking on? Read from the variable the real template reads."""
-    if not spec.non_thinking_prefix:
+    if not spec.non_thinking_prefix or not spec.thinking_switch:
         return "true"  # the model cannot switch thinking off
     kw = spec.thinking_kwarg
     if spec.thinking_default:

@@ -81,8 +81,9 @@ def swift_register_templates() -> list[TemplateSpec]:
         chatml("qwen3", "Qwen3 hybrid thinking: ChatML, <think> blocks, --enable_thinking switches",
                thinking=True, non_thinking_prefix=NO_THINK, aliases=["yufeng_xguard", "minicpm5"]),
         # Qwen3-*-Thinking-2507: thinking only, the generation prompt opens <think>.
+        # The last reply without reasoning still gets the empty block (after the <think>\n of the prompt).
         chatml("qwen3_thinking", "Qwen3 thinking-only (2507): the generation prompt opens <think>", thinking=True,
-               thinking_prefix="<think>\n"),
+               thinking_prefix="<think>\n", non_thinking_prefix=NO_THINK, thinking_switch=False),
         # Qwen3-*-Instruct-2507 and Qwen3-Coder: no thinking mode; earlier replies drop any reasoning.
         chatml("qwen3_nothinking", "Qwen3 instruct (2507) without thinking: plain ChatML",
                thinking=True, aliases=["qwen3_coder"]),
