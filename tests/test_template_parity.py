@@ -61,8 +61,35 @@ THINKING = {
     "think_prompt_multi": ([U("What is 2+2?"), A(THOUGHT + "4"), U("And 3+3?")], True),
 }
 
+_R1_REVISION = (
+    "the stored text is the first published revision of DeepSeek-R1's template, whose generation prompt ends "
+    "at <｜Assistant｜>; DeepSeek later appended '<think>\\n' to it, which ms-swift's deepseek_r1 and swiftkit write"
+)
+_GLM_WHITESPACE = (
+    "GLM-4.5/4.6 strip the reasoning and the answer and write '<think>reasoning</think>\\nanswer'; swiftkit writes "
+    "reply contents verbatim (the text it trains on is the text it renders), so Qwen-style thinking "
+    "('<think>\\n...\\n</think>\\n\\n') keeps its newlines; GLM-style data renders the same"
+)
+_GLM_NOTHINK = (
+    "with enable_thinking=false GLM-4.5/4.6 also append '/nothink' to each user message and end the prompt at "
+    "'<think></think>' (the model writes the newline); swiftkit ends it with the newline the replies it is trained "
+    "on have, and leaves user messages unchanged"
+)
+_KIMI_SYSTEM = (
+    "this first revision of Kimi-K2-Instruct's template defaults to 'You are a helpful assistant' (Moonlight's "
+    "default, swiftkit's moonlight template); ms-swift's kimi_k2 uses 'You are Kimi, an AI assistant created by "
+    "Moonshot AI.', which swiftkit keeps"
+)
+
 #: (template, case) -> why our rendering intentionally differs from the real chat template
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
+    **{("deepseek_r1", case): _R1_REVISION for case in (
+        "prompt", "prompt_system", "prompt_multi", "prompt_multi_system", "think_prompt_multi",
+        "prompt_enable_thinking_true", "prompt_enable_thinking_false")},
+    **{("glm4_5", case): _GLM_WHITESPACE for case in ("think_last", "think_history")},
+    ("glm4_5", "prompt_enable_thinking_false"): _GLM_NOTHINK,
+    **{("kimi_k2", case): _KIMI_SYSTEM for case in ("single", "multi", "prompt", "prompt_multi")},
+}
 
 
 def _cases(template_id: str):

@@ -233,7 +233,9 @@ class TemplateSpec(Spec):
     non-thinking mode (Qwen3's empty ``<think>\n\n</think>\n\n``) and is put before replies
     without a thinking block; ``strip_thinking`` says which earlier replies lose their reasoning in
     the rendered prompt (``"history"``: those before the last user message, as Qwen3's template;
-    ``"all"``: every reply, as DeepSeek-R1's), each then starting with ``history_thinking_prefix``.
+    ``"all"``: every reply, as DeepSeek-R1's), each then starting with ``history_thinking_prefix``
+    and keeping what follows ``</think>`` (without its leading newlines, unless
+    ``history_thinking_lstrip`` is false, as in DeepSeek's templates).
     ``thinking_default`` is the mode when ``--enable_thinking`` is not given, and
     ``thinking_kwarg`` the Jinja variable the real chat template reads (``enable_thinking``;
     ``thinking`` for DeepSeek-V3.1). A model that cannot switch thinking off has an empty
@@ -263,6 +265,7 @@ class TemplateSpec(Spec):
     thinking_prefix: str = ""
     non_thinking_prefix: str = ""
     history_thinking_prefix: str = ""
+    history_thinking_lstrip: bool = True
     strip_thinking: str = "history"
     thinking_default: bool = True
     thinking_switch: bool = True
@@ -292,6 +295,7 @@ TemplateSpec.SCHEMA = _schema(
         "thinking_prefix": {"type": "string"},
         "non_thinking_prefix": {"type": "string"},
         "history_thinking_prefix": {"type": "string"},
+        "history_thinking_lstrip": {"type": "boolean"},
         "strip_thinking": {"enum": ["none", "history", "all"]},
         "thinking_default": {"type": "boolean"},
         "thinking_switch": {"type": "boolean"},

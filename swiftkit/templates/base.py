@@ -122,7 +122,8 @@ class FormatTemplate(Template):
         history = spec.history_thinking_prefix
         if stripped:
             if "</think>" in content:
-                return history + content.split("</think>")[-1].lstrip("\n")
+                after = content.split("</think>")[-1]
+                return history + (after.lstrip("\n") if spec.history_thinking_lstrip else after)
             if history and not content.startswith(history):
                 return history + content
             return content

@@ -240,7 +240,8 @@ def _thinking_reply(spec: TemplateSpec) -> list[str]:
     stripped = {"all": "true", "history": "loop.index0 < ns.last_user", "none": "false"}[spec.strip_thinking]
     L.append("{%- if " + stripped + " -%}")
     L.append("{%- if '</think>' in content -%}")
-    L.append("{%- set content = " + jinja_literal(history) + " ~ content.split('</think>')[-1].lstrip('\\n') -%}")
+    after = "content.split('</think>')[-1]" + (".lstrip('\\n')" if spec.history_thinking_lstrip else "")
+    L.append("{%- set content = " + jinja_literal(history) + " ~ " + after + " -%}")
     if history:
         L.append("{%- elif not content.startswith(" + jinja_literal(history) + ") -%}")
         L.append("{%- set content = " + jinja_literal(history) + " ~ content -%}")

@@ -64,12 +64,13 @@ def swift_register_templates() -> list[TemplateSpec]:
         _v2_5("deepseek_v2_5", "DeepSeek-V2.5 / V3 (<｜User｜> ... <｜Assistant｜> ... <｜end▁of▁sentence｜>)"),
         # DeepSeek-R1 and its distills: thinking only; every reply is shown without its reasoning.
         _v2_5("deepseek_r1", "DeepSeek-R1: the V3 format, the generation prompt opens <think>", is_thinking=True,
-              thinking_prefix="<think>\n", strip_thinking="all"),
+              thinking_prefix="<think>\n", strip_thinking="all", history_thinking_lstrip=False),
         # DeepSeek-V3.1 (hybrid): non-thinking by default (Jinja variable `thinking`); a reply is written
         # after </think>, its reasoning dropped.
         _v2_5("deepseek_v3_1", "DeepSeek-V3.1 hybrid: </think> before non-thinking replies, <think> to reason",
               is_thinking=True, thinking_prefix="<think>", non_thinking_prefix="</think>",
-              history_thinking_prefix="</think>", strip_thinking="all", thinking_default=False,
+              history_thinking_prefix="</think>", history_thinking_lstrip=False, strip_thinking="all",
+              thinking_default=False,
               thinking_kwarg="thinking", aliases=["deepseek_v4", "deepseek_v4_flash"]),
         _moonshot("moonlight", "Moonlight (<|im_user|>user<|im_middle|> ... <|im_end|>)", MOONLIGHT_SYSTEM),
         _moonshot("kimi_k2", "Kimi-K2: Moonlight's format with Kimi's default system prompt", KIMI_SYSTEM),

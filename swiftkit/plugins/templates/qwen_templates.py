@@ -73,9 +73,9 @@ def swift_register_templates() -> list[TemplateSpec]:
         chatml("qwq_preview", "ChatML with QwQ-Preview's default system prompt", default_system=QWQ_PREVIEW_SYSTEM),
         chatml("marco_o1", "Marco-o1: ChatML with Qwen's default system prompt", default_system=QWEN_SYSTEM),
         chatml("mimo_rl", "MiMo-RL: ChatML with MiMo's default system prompt", default_system=MIMO_SYSTEM),
-        # QwQ-32B: thinking only; the prompt opens <think>, every earlier reply loses its reasoning.
+        # QwQ-32B: thinking only; the prompt opens <think>, earlier replies lose their reasoning.
         chatml("qwq", "QwQ: ChatML reasoning model; the generation prompt opens <think>", thinking=True,
-               thinking_prefix="<think>\n", strip_thinking="all"),
+               thinking_prefix="<think>\n"),
         # Qwen3 (hybrid): thinking by default; --enable_thinking false writes the empty block; replies
         # before the last user message lose their reasoning (as Qwen3's template renders them).
         chatml("qwen3", "Qwen3 hybrid thinking: ChatML, <think> blocks, --enable_thinking switches",
