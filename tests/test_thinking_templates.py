@@ -298,3 +298,28 @@ def test_default_system_prompts(name, system, registry):
 def test_no_default_system_for_reasoning_models(name, registry):
     spec = registry.get("template", name).spec
     assert spec.default_system is None
+
+
+# ---------------------------------------------------------------------------------------- run wiring
+
+
+def test_enable_thinking_reaches_the_engine_prompt(tmp_path, registry):
+    """`swift infer/deploy --enable_thinking false`: the engine renders the empty thinking block."""
+    from swiftkit.infer.factory import create_engine
+    from swiftkit.testing.tiny import build_tiny_model
+
+    folder = build_tiny_model("qwen2.5-0.5b-instruct", tmp_path / "tiny", registry=registry)
+    prompts = {}
+    for flag in (None, False):
+        config = {"model": str(folder), "template": "qwen3", "infer_backend": "pt"}
+        if flag is not None:
+            config["enable_thinking"] = flag
+        engine, _ = create_engine(config, registry)
+        try:
+            prompts[flag] = engine.template.render([U("Hi")], add_generation_prompt=True)
+        finally:
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close()
+    assert prompts[None].endswith("<|im_start|>assistant\n")
+    assert prompts[False].endswith("<|im_start|>assistant\n" + NO_THINK)
