@@ -66,7 +66,8 @@ _R1_REVISION = (
     "at <｜Assistant｜>; DeepSeek later appended '<think>\\n' to it, which ms-swift's deepseek_r1 and swiftkit write"
 )
 _GLM_WHITESPACE = (
-    "GLM-4.5/4.6 strip the reasoning and the answer and write '<think>reasoning</think>\\nanswer'; swiftkit writes "
+    "GLM-4.5 to 4.7 strip the reasoning and the answer ('<think>reasoning</think>\\nanswer', no newline from "
+    "4.7 on); swiftkit writes "
     "reply contents verbatim (the text it trains on is the text it renders), so Qwen-style thinking "
     "('<think>\\n...\\n</think>\\n\\n') keeps its newlines; GLM-style data renders the same"
 )
@@ -86,7 +87,7 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     **{("deepseek_r1", case): _R1_REVISION for case in (
         "prompt", "prompt_system", "prompt_multi", "prompt_multi_system", "think_prompt_multi",
         "prompt_enable_thinking_true", "prompt_enable_thinking_false")},
-    **{("glm4_5", case): _GLM_WHITESPACE for case in ("think_last", "think_history")},
+    **{(glm, case): _GLM_WHITESPACE for glm in ("glm4_5", "glm4_7") for case in ("think_last", "think_history")},
     ("glm4_5", "prompt_enable_thinking_false"): _GLM_NOTHINK,
     **{("kimi_k2", case): _KIMI_SYSTEM for case in ("single", "multi", "prompt", "prompt_multi")},
 }

@@ -89,7 +89,7 @@ def test_every_msswift_template_id_resolves(registry):
         template = registry.template(name)
         assert template.render([U("Hi"), A("Hello")]), name
     # an alias renders exactly as the spec it names
-    for alias, target in [("qwen3_coder", "qwen3_nothinking"), ("qwen2_5_math_prm", "qwen2_5_math"),
+    for alias, target in [("yufeng_xguard", "qwen3"), ("qwen2_5_math_prm", "qwen2_5_math"),
                           ("chatglm4", "glm4"), ("glm5_1", "glm4_7"), ("deepseek_v4", "deepseek_v3_1")]:
         assert registry.get("template", alias).spec.id == target
         assert registry.template(alias).render(MIXED, add_generation_prompt=False) == registry.template(target).render(MIXED)

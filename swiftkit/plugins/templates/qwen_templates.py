@@ -84,9 +84,11 @@ def swift_register_templates() -> list[TemplateSpec]:
         # The last reply without reasoning still gets the empty block (after the <think>\n of the prompt).
         chatml("qwen3_thinking", "Qwen3 thinking-only (2507): the generation prompt opens <think>", thinking=True,
                thinking_prefix="<think>\n", non_thinking_prefix=NO_THINK, thinking_switch=False),
-        # Qwen3-*-Instruct-2507 and Qwen3-Coder: no thinking mode; earlier replies drop any reasoning.
-        chatml("qwen3_nothinking", "Qwen3 instruct (2507) without thinking: plain ChatML",
-               thinking=True, aliases=["qwen3_coder"]),
+        # Qwen3-*-Instruct-2507: no thinking mode; earlier replies drop any reasoning (Qwen3's template).
+        chatml("qwen3_nothinking", "Qwen3 instruct (2507) without thinking: plain ChatML", thinking=True),
+        # Qwen3-Coder: plain ChatML, replies written as they are; tool results end with a newline.
+        chatml("qwen3_coder", "Qwen3-Coder: plain ChatML", tool="<|im_start|>user\n<tool_response>\n{content}\n"
+               "</tool_response>\n<|im_end|>\n"),
         chatml("qwen3_guard", "Qwen3Guard-Gen: the user's text wrapped in the safety-assessment instruction",
                thinking=True, non_thinking_prefix=NO_THINK, user=GUARD_USER),
         # Qwen3-Reranker: the Qwen3 format with the judging system prompt (the query/document layout is data).
