@@ -16,11 +16,21 @@ How a conversation is rendered (``render`` and the generated Jinja agree on ever
 - ``user`` and ``tool`` messages with their formats (a template without ``tool`` rejects tool
   messages); an ``assistant`` message as ``assistant_prefix + content + assistant_suffix``.
 - With ``add_generation_prompt`` the ``assistant_prefix`` is appended.
+- ``user`` may hold ``{round}`` (the user turn's number); ``reply_prefix`` goes before every
+  reply's content (not into the generation prompt).
+- Reasoning templates (``is_thinking``): in the prompt view (``render``, ``render_segments``, the
+  Jinja) replies before the last user message (every reply with ``strip_thinking="all"``) keep
+  only what follows ``</think>``, after ``history_thinking_prefix``; a later reply without a
+  thinking block gets ``non_thinking_prefix``; the generation prompt ends with
+  ``thinking_prefix`` or, with ``enable_thinking`` false, ``reply_prefix + non_thinking_prefix``.
+  The training view (``training_segments``, ms-swift's) puts ``non_thinking_prefix`` before every
+  reply without a thinking block and drops earlier reasoning only for ``last_round`` loss scales.
 
 Contents are inserted verbatim (no stripping), so what is trained on is exactly what is
 rendered. Segments: the assistant content with its ``assistant_suffix`` (the end-of-turn text
 the model must learn to produce, e.g. ``<|im_end|>\n``) is trainable; everything else,
-including ``assistant_prefix``, is not. Encoding for training and inference prompts are the
+including ``assistant_prefix`` and a ``thinking_prefix`` the prompt already ends with, is not;
+``train_reply_end`` (GLM's ``<|user|>``) is labelled with the reply in training. Encoding for training and inference prompts are the
 shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
 needed to render (one passed to the constructor or :meth:`bind` is only kept).
 """
