@@ -82,11 +82,6 @@ _KIMI_SYSTEM = (
     "Moonshot AI.', which swiftkit keeps"
 )
 
-_QWEN15_SYSTEM = (
-    "Qwen1.5's template defaults to 'You are a helpful assistant' without the full stop; Qwen2's, ms-swift's qwen "
-    "and swiftkit's write 'You are a helpful assistant.' (one template serves both generations)"
-)
-
 #: (template, case) -> why our rendering intentionally differs from the real chat template
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     **{("deepseek_r1", case): _R1_REVISION for case in (
@@ -95,7 +90,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     **{(glm, case): _GLM_WHITESPACE for glm in ("glm4_5", "glm4_7") for case in ("think_last", "think_history")},
     ("glm4_5", "prompt_enable_thinking_false"): _GLM_NOTHINK,
     **{("kimi_k2", case): _KIMI_SYSTEM for case in ("single", "multi", "prompt", "prompt_multi")},
-    **{("qwen", case): _QWEN15_SYSTEM for case in ("single", "multi", "prompt", "prompt_multi")},
 }
 
 
