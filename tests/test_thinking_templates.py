@@ -120,6 +120,16 @@ def test_qwen3_generation_prompt_follows_enable_thinking(flag, tail, registry, t
     assert template.encode_prompt(tok, [U("Hi")]) == tok(prompt, add_special_tokens=False)["input_ids"]
 
 
+def test_thinking_fields_need_is_thinking():
+    from swiftkit.core.specs import TemplateSpec
+    from swiftkit.templates.base import FormatTemplate
+
+    with pytest.raises(ValueError, match="template 'x': field 'non_thinking_prefix' is set but is_thinking is false"):
+        FormatTemplate(TemplateSpec(id="x", user="{content}", non_thinking_prefix="<think></think>"))
+    with pytest.raises(ValueError, match="strip_thinking must be one of"):
+        FormatTemplate(TemplateSpec(id="x", user="{content}", is_thinking=True, strip_thinking="some"))
+
+
 def test_configure_returns_a_copy(registry):
     template = registry.template("qwen3")
     off = template.configure(enable_thinking=False)

@@ -67,6 +67,10 @@ class FormatTemplate(Template):
                 f"template {spec.id!r}: strip_thinking must be one of {', '.join(map(repr, _STRIP))}, "
                 f"not {spec.strip_thinking!r}"
             )
+        if not spec.is_thinking:
+            for fname in ("thinking_prefix", "non_thinking_prefix", "history_thinking_prefix"):
+                if getattr(spec, fname):
+                    raise ValueError(f"template {spec.id!r}: field {fname!r} is set but is_thinking is false")
         for fname in ("system", "user", "tool"):
             value = getattr(spec, fname)
             if value is not None and "{content}" not in value:
