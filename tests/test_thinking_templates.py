@@ -333,3 +333,19 @@ def test_enable_thinking_reaches_the_engine_prompt(tmp_path, registry):
                 close()
     assert prompts[None].endswith("<|im_start|>assistant\n")
     assert prompts[False].endswith("<|im_start|>assistant\n" + NO_THINK)
+
+
+def test_data_pipeline_applies_ignore_empty_think(tmp_path, registry, tokenizers):
+    """`swift sft --loss_scale ignore_empty_think` on a dataset file: the rows carry the template's masks."""
+    import json
+
+    from swiftkit.data import prepare_datasets
+
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps({"messages": MIXED}) + "\n", encoding="utf-8")
+    template, tok = registry.template("qwen3"), tokenizers("qwen3")
+    data = prepare_datasets(dataset=[str(path)], registry=registry, template=template, tokenizer=tok,
+                            loss_scale="ignore_empty_think", shuffle=False, cache_dir=str(tmp_path / "cache"))
+    row = data.train[0]
+    assert runs(tok, {"input_ids": list(row["input_ids"]), "labels": list(row["labels"])}) == \
+        EXPECTED_RUNS["ignore_empty_think"]
