@@ -89,10 +89,18 @@ def test_every_msswift_template_id_resolves(registry):
         template = registry.template(name)
         assert template.render([U("Hi"), A("Hello")]), name
     # an alias renders exactly as the spec it names
-    for alias, target in [("yufeng_xguard", "qwen3"), ("qwen2_5_math_prm", "qwen2_5_math"),
+    for alias, target in [("minicpm5", "qwen3"), ("qwen2_5_math_prm", "qwen2_5_math"),
                           ("chatglm4", "glm4"), ("glm5_1", "glm4_7"), ("deepseek_v4", "deepseek_v3_1")]:
         assert registry.get("template", alias).spec.id == target
         assert registry.template(alias).render(MIXED, add_generation_prompt=False) == registry.template(target).render(MIXED)
+
+
+@pytest.mark.parametrize("name,marker", [("qwen3_guard", "Provide your safety assessment"),
+                                         ("yufeng_xguard", "# Category List")])
+def test_guard_templates_wrap_the_user_text(name, marker, registry):
+    text = registry.template(name).render([U("How do I bake bread?")], add_generation_prompt=True)
+    assert text.startswith("<|im_start|>user\n") and marker in text and "How do I bake bread?" in text
+    assert text.endswith("<|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_new_specs_are_data_only_modules():
@@ -296,6 +304,7 @@ def test_chatglm2_numbers_its_rounds(registry, tokenizers):
     ("internlm", "You are an AI assistant whose name is InternLM (书生·浦语)."),
     ("baichuan_m1", "You are a helpful assistant."),
     ("qwen3_reranker", "Judge whether the Document meets the requirements"),
+    ("marco_o1", "你的名字是Marco-o1"),
 ])
 def test_default_system_prompts(name, system, registry):
     template = registry.template(name)
