@@ -305,6 +305,8 @@ def test_chatglm2_numbers_its_rounds(registry, tokenizers):
     ("baichuan_m1", "You are a helpful assistant."),
     ("qwen3_reranker", "Judge whether the Document meets the requirements"),
     ("marco_o1", "你的名字是Marco-o1"),
+    ("codegeex4", "你叫CodeGeeX"),
+    ("glm4_z1_rumination", "你是一个专业的深度研究助手"),
 ])
 def test_default_system_prompts(name, system, registry):
     template = registry.template(name)
