@@ -215,6 +215,22 @@ def test_which_tokens_carry_loss(scale, registry, tokenizers):
         assert "Add the units" in text  # earlier reasoning kept and trained (ms-swift's default)
 
 
+def test_add_non_thinking_prefix_false_trains_replies_as_they_are(registry, tokenizers):
+    template, tok = registry.template("qwen3"), tokenizers("qwen3")
+    plain = template.configure(add_non_thinking_prefix=False)
+    assert runs(tok, plain.encode(tok, MIXED)) == [THOUGHT + "4<|im_end|>\n", "6<|im_end|>\n"]
+    assert "<think>\n\n</think>" not in tok.decode(plain.encode(tok, MIXED)["input_ids"])
+    # other options are kept; the prompt view is the real template's either way
+    both = template.configure(enable_thinking=False).configure(add_non_thinking_prefix=False)
+    assert both.enable_thinking is False and both.add_non_thinking_prefix is False
+    assert plain.render(MIXED) == template.render(MIXED)
+    # the data cache tells the encodings apart
+    from swiftkit.data.steps import template_fingerprint
+
+    assert template_fingerprint(plain) != template_fingerprint(template)
+    assert template_fingerprint(template.configure(enable_thinking=False)) != template_fingerprint(template)
+
+
 def test_ignore_empty_think_keeps_the_tokens_but_not_their_loss(registry, tokenizers):
     template, tok = registry.template("qwen3"), tokenizers("qwen3")
     default = template.encode(tok, MIXED, loss_scale="default")

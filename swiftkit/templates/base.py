@@ -195,7 +195,7 @@ class FormatTemplate(Template):
                     spec.strip_thinking == "all" or (spec.strip_thinking == "history" and i < last_user)
                 )
                 content = self._reply(content, i, last_user, stripped=stripped,
-                                      add_non_thinking=training or i > last_user)
+                                      add_non_thinking=self.add_non_thinking_prefix if training else i > last_user)
                 emit(spec.assistant_prefix, False)
                 prefix = spec.thinking_prefix
                 if spec.is_thinking and prefix and not spec.reply_prefix and self.thinking_on \

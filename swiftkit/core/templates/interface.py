@@ -53,6 +53,9 @@ IGNORE_INDEX = -100
 #: ``loss_scale`` values :meth:`Template.encode` understands (ms-swift's names)
 LOSS_SCALES = ("default", "last_round", "all", "ignore_empty_think", "last_round_with_ignore_empty_think")
 
+#: "leave this option as it is" in :meth:`Template.configure`
+_KEEP: Any = object()
+
 #: an empty thinking block, as ms-swift's ``ignore_empty_think`` matches it
 EMPTY_THINK = re.compile(r"<think>\s*</think>\s*")
 
@@ -170,20 +173,29 @@ class Template(ABC):
     #: template's default; set it with :meth:`configure`
     enable_thinking: bool | None = None
 
+    #: ``--add_non_thinking_prefix`` (ms-swift's flag): in training, a reasoning template puts its
+    #: non-thinking prefix before replies without a thinking block; set it with :meth:`configure`
+    add_non_thinking_prefix: bool = True
+
     def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         self.spec = spec
         self.tokenizer = tokenizer
 
-    def configure(self, *, enable_thinking: bool | None = None) -> Template:
-        """A copy of this template with run options set (this one is left unchanged).
+    def configure(self, *, enable_thinking: Any = _KEEP, add_non_thinking_prefix: Any = _KEEP) -> Template:
+        """A copy of this template with run options set (this one is left unchanged); options
+        not given keep their value.
 
         ``enable_thinking``: whether the generation prompt of a reasoning template opens a
         thinking block (``False`` gives Qwen3's empty ``<think>\\n\\n</think>\\n\\n``, as its
-        chat template does with ``enable_thinking=False``); ``None`` keeps the template's default.
-        Templates without thinking ignore it.
+        chat template does with ``enable_thinking=False``); ``None`` is the template's default.
+        ``add_non_thinking_prefix``: ``False`` trains replies without a thinking block as they are
+        (``None`` is ``True``, the default). Templates without thinking ignore both.
         """
         configured = copy.copy(self)
-        configured.enable_thinking = enable_thinking
+        if enable_thinking is not _KEEP:
+            configured.enable_thinking = enable_thinking
+        if add_non_thinking_prefix is not _KEEP:
+            configured.add_non_thinking_prefix = add_non_thinking_prefix is not False
         return configured
 
     def bind(self, tokenizer: Any) -> Template:
