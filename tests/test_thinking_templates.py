@@ -376,3 +376,28 @@ def test_data_pipeline_applies_ignore_empty_think(tmp_path, registry, tokenizers
     row = data.train[0]
     assert runs(tok, {"input_ids": list(row["input_ids"]), "labels": list(row["labels"])}) == \
         EXPECTED_RUNS["ignore_empty_think"]
+
+
+def test_swift_sft_with_thinking_flags(tmp_path, registry):
+    """`swift sft --template qwen3 --loss_scale ignore_empty_think --add_non_thinking_prefix false` runs, and
+    args.json records the flags (a later export/deploy reads them)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from swiftkit.cli import cli
+    from swiftkit.testing.tiny import build_tiny_model
+
+    folder = build_tiny_model("qwen2.5-0.5b-instruct", tmp_path / "tiny", registry=registry)
+    data = tmp_path / "think.jsonl"
+    data.write_text("".join(json.dumps({"messages": MIXED}) + "\n" for _ in range(4)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [
+        "sft", "--model", str(folder), "--template", "qwen3", "--dataset", str(data), "--max_steps", "1",
+        "--loss_scale", "ignore_empty_think", "--add_non_thinking_prefix", "false", "--enable_thinking", "false",
+        "--output_dir", str(out), "--add_version", "false", "--report_to", "none", "--lora_rank", "4",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    args = json.loads((out / "args.json").read_text(encoding="utf-8"))
+    assert args["template"] == "qwen3" and args["loss_scale"] == "ignore_empty_think"
+    assert args["add_non_thinking_prefix"] is False and args["enable_thinking"] is False
