@@ -54,6 +54,14 @@ def registry():
 
 
 @pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory, registry):
+    """One tiny checkpoint for the run-level tests (engine, swift sft)."""
+    from swiftkit.testing.tiny import build_tiny_model
+
+    return build_tiny_model("qwen2.5-0.5b-instruct", tmp_path_factory.mktemp("tiny"), registry=registry)
+
+
+@pytest.fixture(scope="module")
 def tokenizers(registry):
     cache = {}
 
@@ -340,12 +348,11 @@ def test_no_default_system_for_reasoning_models(name, registry):
 # ---------------------------------------------------------------------------------------- run wiring
 
 
-def test_enable_thinking_reaches_the_engine_prompt(tmp_path, registry):
+def test_enable_thinking_reaches_the_engine_prompt(tiny_folder, registry):
     """`swift infer/deploy --enable_thinking false`: the engine renders the empty thinking block."""
     from swiftkit.infer.factory import create_engine
-    from swiftkit.testing.tiny import build_tiny_model
 
-    folder = build_tiny_model("qwen2.5-0.5b-instruct", tmp_path / "tiny", registry=registry)
+    folder = tiny_folder
     prompts = {}
     for flag in (None, False):
         config = {"model": str(folder), "template": "qwen3", "infer_backend": "pt"}
@@ -378,7 +385,7 @@ def test_data_pipeline_applies_ignore_empty_think(tmp_path, registry, tokenizers
         EXPECTED_RUNS["ignore_empty_think"]
 
 
-def test_swift_sft_with_thinking_flags(tmp_path, registry):
+def test_swift_sft_with_thinking_flags(tmp_path, tiny_folder):
     """`swift sft --template qwen3 --loss_scale ignore_empty_think --add_non_thinking_prefix false` runs, and
     args.json records the flags (a later export/deploy reads them)."""
     import json
@@ -386,9 +393,8 @@ def test_swift_sft_with_thinking_flags(tmp_path, registry):
     from click.testing import CliRunner
 
     from swiftkit.cli import cli
-    from swiftkit.testing.tiny import build_tiny_model
 
-    folder = build_tiny_model("qwen2.5-0.5b-instruct", tmp_path / "tiny", registry=registry)
+    folder = tiny_folder
     data = tmp_path / "think.jsonl"
     data.write_text("".join(json.dumps({"messages": MIXED}) + "\n" for _ in range(4)), encoding="utf-8")
     out = tmp_path / "out"
