@@ -256,6 +256,16 @@ def test_all_labels_every_token(registry, tokenizers):
     assert row["labels"] == row["input_ids"]
 
 
+def test_last_round_keeps_the_trained_reply_reasoning_for_strip_all_templates(registry, tokenizers):
+    """DeepSeek-R1's prompt drops the reasoning of every reply, but the reply being trained keeps it."""
+    template, tok = registry.template("deepseek_r1"), tokenizers("deepseek_r1")
+    messages = [U("2+2?"), A(THOUGHT + "4"), U("3+3?"), A(THOUGHT + "6")]
+    row = template.encode(tok, messages, loss_scale="last_round")
+    assert runs(tok, row) == ["Add the units.\n</think>\n\n6<｜end▁of▁sentence｜>"]
+    assert tok.decode(row["input_ids"]).count("Add the units") == 1  # the earlier reply's reasoning is dropped
+    assert template.render(messages).count("Add the units") == 0  # the prompt view, as R1's template renders it
+
+
 def test_prompted_thinking_prefix_is_not_trained(registry, tokenizers):
     """QwQ's prompt ends with '<think>\\n': the reply's copy of it is prompt, not loss."""
     template, tok = registry.template("qwq"), tokenizers("qwq")

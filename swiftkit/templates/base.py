@@ -30,8 +30,8 @@ Contents are inserted verbatim (no stripping), so what is trained on is exactly 
 rendered. Segments: the assistant content with its ``assistant_suffix`` (the end-of-turn text
 the model must learn to produce, e.g. ``<|im_end|>\n``) is trainable; everything else,
 including ``assistant_prefix`` and a ``thinking_prefix`` the prompt already ends with, is not;
-``train_reply_end`` (GLM's ``<|user|>``) is labelled with the reply in training. Encoding for training and inference prompts are the
-shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
+``train_reply_end`` (GLM's ``<|user|>``) is labelled with the reply in training. Encoding for
+training and inference prompts are the shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
 needed to render (one passed to the constructor or :meth:`bind` is only kept).
 """
 
@@ -127,7 +127,7 @@ class FormatTemplate(Template):
             return spec.assistant_prefix + spec.thinking_prefix
         return spec.assistant_prefix + spec.reply_prefix + spec.non_thinking_prefix
 
-    def _reply(self, content: str, index: int, last_user: int, *, stripped: bool, add_non_thinking: bool) -> str:
+    def _reply(self, content: str, *, stripped: bool, add_non_thinking: bool) -> str:
         """A reply's content as the format writes it: reasoning dropped from earlier replies,
         the non-thinking prefix put before replies without a thinking block."""
         spec = self.spec
@@ -156,7 +156,7 @@ class FormatTemplate(Template):
         segments: list[tuple[str, bool]] = []
         last_user = max((i for i, (role, _) in enumerate(msgs) if role == "user"), default=-1)
         training = loss_scale is not None
-        strip_history = (not training) or loss_scale.startswith("last_round")
+        strip_history = training and loss_scale.startswith("last_round")
 
         def emit(text: str, trainable: bool) -> None:
             if not text:
@@ -191,10 +191,11 @@ class FormatTemplate(Template):
                 rounds += 1
                 emit(fill(spec.user, content=content, round=str(rounds)), False)
             elif role == "assistant":
-                stripped = strip_history and (
-                    spec.strip_thinking == "all" or (spec.strip_thinking == "history" and i < last_user)
-                )
-                content = self._reply(content, i, last_user, stripped=stripped,
+                if training:  # only earlier replies lose their reasoning: the last one is what is trained
+                    stripped = strip_history and spec.strip_thinking != "none" and i < last_user
+                else:
+                    stripped = spec.strip_thinking == "all" or (spec.strip_thinking == "history" and i < last_user)
+                content = self._reply(content, stripped=stripped,
                                       add_non_thinking=self.add_non_thinking_prefix if training else i > last_user)
                 emit(spec.assistant_prefix, False)
                 prefix = spec.thinking_prefix
