@@ -14,6 +14,12 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "model_type": {"type": "string", "description": "Model family, when --model does not identify it."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
     "system": {"type": "string", "description": "Default system prompt."},
+    "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
+                        "whether the generation prompt opens a thinking block (false: the template's empty "
+                        "<think></think> block, as the model's own chat template writes it). Default: the template's."},
+    "add_non_thinking_prefix": {"type": "boolean", "default": True, "description": "Reasoning models, training: put the "
+                                "template's empty thinking block before replies that have none (as their chat template "
+                                "writes the last reply); false trains such replies as they are."},
     "dataset": {**_STRS, "description": "Registered dataset ids or local files; 'path#N' samples N rows."},
     "val_dataset": {**_STRS, "description": "Validation datasets, same syntax as --dataset."},
     "split_dataset_ratio": {"type": "number", "minimum": 0, "maximum": 1},

@@ -231,6 +231,27 @@ class TemplateSpec(Spec):
     no system role). ``behaviour`` implements :class:`swiftkit.core.templates.interface.Template`;
     the same object encodes conversations for training and renders the exported
     ``chat_template``.
+
+    ``user`` may also hold ``{round}``, the 1-based number of the user turn (ChatGLM2's
+    ``[Round 1]``). ``reply_prefix`` is written before every reply's content but is not part of
+    the generation prompt (GLM writes ``<|assistant|>`` as the prompt and ``\n`` + reply in a
+    turn): it is learned with the reply. ``train_reply_end`` is for formats that write no
+    end-of-turn text (GLM stops on the next ``<|user|>``): in training each reply is labelled
+    together with it (the start of the next user turn, or appended after the last reply).
+
+    Reasoning models (``is_thinking``, ms-swift's names): ``thinking_prefix`` ends the generation
+    prompt in thinking mode (``<think>\n`` for QwQ and DeepSeek-R1), ``non_thinking_prefix`` in
+    non-thinking mode (Qwen3's empty ``<think>\n\n</think>\n\n``) and is put before replies
+    without a thinking block; ``strip_thinking`` says which earlier replies lose their reasoning in
+    the rendered prompt (``"history"``: those before the last user message, as Qwen3's template;
+    ``"all"``: every reply, as DeepSeek-R1's), each then starting with ``history_thinking_prefix``
+    and keeping what follows ``</think>`` (without its leading newlines, unless
+    ``history_thinking_lstrip`` is false, as in DeepSeek's templates).
+    ``thinking_default`` is the mode when ``--enable_thinking`` is not given, and
+    ``thinking_kwarg`` the Jinja variable the real chat template reads (``enable_thinking``;
+    ``thinking`` for DeepSeek-V3.1). A model that cannot switch thinking off has an empty
+    ``non_thinking_prefix`` or ``thinking_switch=False`` (Qwen3-Thinking-2507 still writes the empty
+    block before a last reply without reasoning): ``--enable_thinking false`` changes nothing for it.
     """
 
     KIND: ClassVar[str] = "template"
@@ -249,6 +270,17 @@ class TemplateSpec(Spec):
     special_tokens: list[str] = field(default_factory=list)
     placeholders: dict[str, str] = field(default_factory=dict)
     behaviour: str = "swiftkit.templates.base:FormatTemplate"
+    reply_prefix: str = ""
+    train_reply_end: str = ""
+    is_thinking: bool = False
+    thinking_prefix: str = ""
+    non_thinking_prefix: str = ""
+    history_thinking_prefix: str = ""
+    history_thinking_lstrip: bool = True
+    strip_thinking: str = "history"
+    thinking_default: bool = True
+    thinking_switch: bool = True
+    thinking_kwarg: str = "enable_thinking"
 
 
 TemplateSpec.SCHEMA = _schema(
@@ -268,6 +300,17 @@ TemplateSpec.SCHEMA = _schema(
         "special_tokens": _STR_LIST,
         "placeholders": {"type": "object", "additionalProperties": {"type": "string"}},
         "behaviour": _REF,
+        "reply_prefix": {"type": "string"},
+        "train_reply_end": {"type": "string"},
+        "is_thinking": {"type": "boolean"},
+        "thinking_prefix": {"type": "string"},
+        "non_thinking_prefix": {"type": "string"},
+        "history_thinking_prefix": {"type": "string"},
+        "history_thinking_lstrip": {"type": "boolean"},
+        "strip_thinking": {"enum": ["none", "history", "all"]},
+        "thinking_default": {"type": "boolean"},
+        "thinking_switch": {"type": "boolean"},
+        "thinking_kwarg": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
     },
 )
 

@@ -91,10 +91,12 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
 
 
 def template_fingerprint(template: Any) -> str:
-    """The template's class, spec and the source of every module its behaviour comes from."""
+    """The template's class, spec, run options (``--enable_thinking``, ``--add_non_thinking_prefix``
+    change what is encoded) and the source of every module its behaviour comes from."""
     spec = getattr(template, "spec", None)
     spec_part = json.dumps(spec.to_dict(), sort_keys=True, default=str) if hasattr(spec, "to_dict") else _fallback_hash(template)
-    return fingerprint(spec_part, *code_hash(template))
+    options = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True))
+    return fingerprint(spec_part, repr(options), *code_hash(template))
 
 
 def fingerprint(*parts: Any) -> str:

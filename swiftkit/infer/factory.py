@@ -153,7 +153,7 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
     resolved = resolve_model(config, registry)
     engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
     spec = registry.get("engine", engine_id).spec
-    template = registry.template(resolved.template)
+    template = registry.template(resolved.template).configure(enable_thinking=config.get("enable_thinking"))
     # not downloaded (offline), no checkpoint, an unknown model_type: one line, as `swift sft` says it
     with model_load_errors(resolved.model_dir, resolved.model_id):
         if template.requires_tokenizer:

@@ -16,12 +16,22 @@ How a conversation is rendered (``render`` and the generated Jinja agree on ever
 - ``user`` and ``tool`` messages with their formats (a template without ``tool`` rejects tool
   messages); an ``assistant`` message as ``assistant_prefix + content + assistant_suffix``.
 - With ``add_generation_prompt`` the ``assistant_prefix`` is appended.
+- ``user`` may hold ``{round}`` (the user turn's number); ``reply_prefix`` goes before every
+  reply's content (not into the generation prompt).
+- Reasoning templates (``is_thinking``): in the prompt view (``render``, ``render_segments``, the
+  Jinja) replies before the last user message (every reply with ``strip_thinking="all"``) keep
+  only what follows ``</think>``, after ``history_thinking_prefix``; a later reply without a
+  thinking block gets ``non_thinking_prefix``; the generation prompt ends with
+  ``thinking_prefix`` or, with ``enable_thinking`` false, ``reply_prefix + non_thinking_prefix``.
+  The training view (``training_segments``, ms-swift's) puts ``non_thinking_prefix`` before every
+  reply without a thinking block and drops earlier reasoning only for ``last_round`` loss scales.
 
 Contents are inserted verbatim (no stripping), so what is trained on is exactly what is
 rendered. Segments: the assistant content with its ``assistant_suffix`` (the end-of-turn text
 the model must learn to produce, e.g. ``<|im_end|>\n``) is trainable; everything else,
-including ``assistant_prefix``, is not. Encoding for training and inference prompts are the
-shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
+including ``assistant_prefix`` and a ``thinking_prefix`` the prompt already ends with, is not;
+``train_reply_end`` (GLM's ``<|user|>``) is labelled with the reply in training. Encoding for
+training and inference prompts are the shared logic of :class:`~swiftkit.core.templates.interface.Template`; a tokenizer is not
 needed to render (one passed to the constructor or :meth:`bind` is only kept).
 """
 
@@ -37,10 +47,14 @@ if TYPE_CHECKING:
     from swiftkit.core.specs import TemplateSpec
 
 _STYLES = ("role", "merge_first_user", "none")
+_STRIP = ("none", "history", "all")
 
 
 class FormatTemplate(Template):
     """A :class:`Template` whose behaviour is entirely the spec's text formats."""
+
+    #: the number ``{round}`` in ``user`` takes in the first user turn (ChatGLM2 counts from 1)
+    FIRST_ROUND: int = 1
 
     def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         super().__init__(spec, tokenizer)
@@ -51,6 +65,15 @@ class FormatTemplate(Template):
             )
         if spec.system_style == "none" and spec.default_system is not None:
             raise ValueError(f"template {spec.id!r}: default_system is set but system_style is 'none'")
+        if spec.strip_thinking not in _STRIP:
+            raise ValueError(
+                f"template {spec.id!r}: strip_thinking must be one of {', '.join(map(repr, _STRIP))}, "
+                f"not {spec.strip_thinking!r}"
+            )
+        if not spec.is_thinking:
+            for fname in ("thinking_prefix", "non_thinking_prefix", "history_thinking_prefix"):
+                if getattr(spec, fname):
+                    raise ValueError(f"template {spec.id!r}: field {fname!r} is set but is_thinking is false")
         for fname in ("system", "user", "tool"):
             value = getattr(spec, fname)
             if value is not None and "{content}" not in value:
@@ -89,11 +112,54 @@ class FormatTemplate(Template):
 
     # ------------------------------------------------------------------ rendering
 
-    def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
+    @property
+    def thinking_on(self) -> bool:
+        """Whether the generation prompt opens a thinking block (``enable_thinking``, else the
+        spec's default; always for a model that cannot switch thinking off)."""
+        spec = self.spec
+        if not spec.non_thinking_prefix or not spec.thinking_switch:
+            return True
+        return spec.thinking_default if self.enable_thinking is None else bool(self.enable_thinking)
+
+    def generation_prompt(self) -> str:
+        """The text that opens the reply to be generated."""
+        spec = self.spec
+        if not spec.is_thinking:
+            return spec.assistant_prefix
+        if self.thinking_on:
+            return spec.assistant_prefix + spec.thinking_prefix
+        return spec.assistant_prefix + spec.reply_prefix + spec.non_thinking_prefix
+
+    def _reply(self, content: str, *, stripped: bool, add_non_thinking: bool) -> str:
+        """A reply's content as the format writes it: reasoning dropped from earlier replies,
+        the non-thinking prefix put before replies without a thinking block."""
+        spec = self.spec
+        if not spec.is_thinking:
+            return content
+        history = spec.history_thinking_prefix
+        if stripped:
+            if "</think>" in content:
+                after = content.split("</think>")[-1]
+                return history + (after.lstrip("\n") if spec.history_thinking_lstrip else after)
+            if history and not content.startswith(history):
+                return history + content
+            return content
+        ntp = spec.non_thinking_prefix
+        if ntp and add_non_thinking and not content.startswith(("<think>", ntp)):
+            return ntp + content
+        return content
+
+    def _segments(self, messages: Sequence[Message], add_generation_prompt: bool,
+                  loss_scale: str | None) -> list[tuple[str, bool]]:
+        """The segments of the prompt view (``loss_scale=None``: what the model is prompted with,
+        as the real chat template renders it) or of the training view for ``loss_scale``."""
         spec = self.spec
         style = spec.system_style
         msgs = self.validate(messages)
         segments: list[tuple[str, bool]] = []
+        last_user = max((i for i, (role, _) in enumerate(msgs) if role == "user"), default=-1)
+        training = loss_scale is not None
+        strip_history = training and loss_scale.startswith("last_round")
 
         def emit(text: str, trainable: bool) -> None:
             if not text:
@@ -104,6 +170,7 @@ class FormatTemplate(Template):
                 segments.append((text, trainable))
 
         start = 0
+        rounds = self.FIRST_ROUND - 1
         system = spec.default_system if style != "none" else None
         if msgs[0][0] == "system":
             if style == "none":
@@ -124,10 +191,22 @@ class FormatTemplate(Template):
                 content = fill(spec.system_in_user, system=system, content=content)
                 system = None
             if role == "user":
-                emit(fill(spec.user, content=content), False)
+                rounds += 1
+                emit(fill(spec.user, content=content, round=str(rounds)), False)
             elif role == "assistant":
+                if training:  # only earlier replies lose their reasoning: the last one is what is trained
+                    stripped = strip_history and spec.strip_thinking != "none" and i < last_user
+                else:
+                    stripped = spec.strip_thinking == "all" or (spec.strip_thinking == "history" and i < last_user)
+                content = self._reply(content, stripped=stripped,
+                                      add_non_thinking=self.add_non_thinking_prefix if training else i > last_user)
                 emit(spec.assistant_prefix, False)
-                emit(content + spec.assistant_suffix, True)
+                prefix = spec.thinking_prefix
+                if spec.is_thinking and prefix and not spec.reply_prefix and self.thinking_on \
+                        and content.startswith(prefix):
+                    emit(prefix, False)  # the generation prompt ended with it
+                    content = content[len(prefix) :]
+                emit(spec.reply_prefix + content + spec.assistant_suffix, True)
             elif role == "system":
                 if style != "role":
                     raise ValueError(
@@ -144,9 +223,34 @@ class FormatTemplate(Template):
                 "but no user message follows"
             )
         if add_generation_prompt:
-            emit(spec.assistant_prefix, False)
+            emit(self.generation_prompt(), False)
         return segments
+
+    def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
+        return self._segments(messages, add_generation_prompt, None)
+
+    def training_segments(self, messages: list[Message], *, loss_scale: str = "default") -> list[tuple[str, bool]]:
+        """The training view (ms-swift's): every reply without a thinking block gets the
+        non-thinking prefix, earlier replies keep their reasoning unless ``loss_scale`` is a
+        ``last_round`` variant; with ``train_reply_end`` each reply is labelled with it."""
+        segments = self._segments(messages, False, loss_scale)
+        end = self.spec.train_reply_end
+        if not end:
+            return segments
+        out: list[tuple[str, bool]] = []
+        for k, (text, train) in enumerate(segments):
+            if not train:
+                if out and out[-1][1] and text.startswith(end) and k > 0 and segments[k - 1][1]:
+                    out[-1] = (out[-1][0] + end, True)  # the next turn's opening ends the reply
+                    text = text[len(end) :]
+                if text:
+                    out.append((text, False))
+                continue
+            out.append((text, True))
+        if out and out[-1][1]:
+            out[-1] = (out[-1][0] + end, True)  # nothing follows the last reply: the stop text is added
+        return out
 
     def chat_template(self, *, assistant_masks: bool = False) -> str:
         """The generated Jinja template (see :func:`swiftkit.templates.jinja.generate_chat_template`)."""
-        return generate_chat_template(self.spec, assistant_masks=assistant_masks)
+        return generate_chat_template(self.spec, assistant_masks=assistant_masks, first_round=self.FIRST_ROUND)

@@ -9,6 +9,8 @@ generation prompt follows, ends with ``<|return|>`` (what the model emits to sto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from swiftkit.core.templates.interface import Message
 from swiftkit.templates.base import FormatTemplate
 from swiftkit.templates.jinja import jinja_literal
@@ -20,8 +22,10 @@ RETURN = "<|return|>"
 class HarmonyTemplate(FormatTemplate):
     """:class:`FormatTemplate` with replies on the final channel, the last one ended by ``<|return|>``."""
 
-    def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
-        segments = super().render_segments(messages, add_generation_prompt=add_generation_prompt)
+    def _segments(self, messages: Sequence[Message], add_generation_prompt: bool,
+                  loss_scale: str | None) -> list[tuple[str, bool]]:
+        # both views (the prompt and the training text) go through here
+        segments = super()._segments(messages, add_generation_prompt, loss_scale)
         suffix = self.spec.assistant_suffix
         trainable = [i for i, (_, train) in enumerate(segments) if train]
         ends_with_reply = messages[-1].get("role") == "assistant" and not add_generation_prompt

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 ROLES = ("system", "user", "assistant", "tool")
 
-_PLACEHOLDER = re.compile(r"\{(content|system)\}")
+_PLACEHOLDER = re.compile(r"\{(content|system|round)\}")
 
 
 def split_format(fmt: str, names: tuple[str, ...] = ("content",)) -> list[tuple[bool, str]]:
@@ -47,8 +47,8 @@ def split_format(fmt: str, names: tuple[str, ...] = ("content",)) -> list[tuple[
 
 
 def fill(fmt: str, **values: str) -> str:
-    """Substitute ``{content}`` / ``{system}`` in one pass (a value containing ``{content}``
-    is not substituted again)."""
+    """Substitute ``{content}`` / ``{system}`` / ``{round}`` in one pass (a value containing
+    ``{content}`` is not substituted again)."""
     return "".join(values[text] if is_var else text for is_var, text in split_format(fmt, tuple(values)))
 
 
@@ -95,7 +95,7 @@ def _msg(prefix_expr: str, text: str) -> str:
     return "'message ' ~ " + prefix_expr + " ~ " + jinja_literal(": " + text)
 
 
-def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False) -> str:
+def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False, first_round: int = 1) -> str:
     """The Jinja chat template for ``spec``.
 
     With ``assistant_masks=True`` the trainable part of each assistant turn (its content and
@@ -132,7 +132,12 @@ def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False)
     add("{%- endfor -%}")
 
     # ---- leading system message / default system prompt
-    add("{%- set ns = namespace(system=none, start=0) -%}")
+    add("{%- set ns = namespace(system=none, start=0, last_user=-1, round=" + str(first_round - 1) + ") -%}")
+    if spec.is_thinking:
+        add("{%- for message in messages -%}")
+        add("{%- if message['role'] == 'user' -%}{%- set ns.last_user = loop.index0 -%}{%- endif -%}")
+        add("{%- endfor -%}")
+        add("{%- set thinking_on = " + _thinking_expr(spec) + " -%}")
     add("{%- if messages[0]['role'] == 'system' -%}")
     if style == "none":
         add(_raise(jinja_literal(f"message 0: template {name!r} has no system prompt (system_style='none')")))
@@ -165,11 +170,15 @@ def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False)
         add("{%- set ns.system = none -%}")
         add("{%- endif -%}")
     add("{%- if message['role'] == 'user' -%}")
-    add("{{- " + _expr(spec.user, {"content": "content"}) + " -}}")
+    add("{%- set ns.round = ns.round + 1 -%}")
+    add("{{- " + _expr(spec.user, {"content": "content", "round": "ns.round"}) + " -}}")
     add("{%- elif message['role'] == 'assistant' -%}")
     if spec.assistant_prefix:
         add("{{- " + jinja_literal(spec.assistant_prefix) + " -}}")
-    body = "{{- content" + (" ~ " + jinja_literal(spec.assistant_suffix) if spec.assistant_suffix else "") + " -}}"
+    if spec.is_thinking:
+        L.extend(_thinking_reply(spec))
+    body = ("{{- " + (jinja_literal(spec.reply_prefix) + " ~ " if spec.reply_prefix else "") + "content"
+            + (" ~ " + jinja_literal(spec.assistant_suffix) if spec.assistant_suffix else "") + " -}}")
     if assistant_masks:
         add("{%- generation -%}")
         add(body)
@@ -196,8 +205,56 @@ def generate_chat_template(spec: TemplateSpec, *, assistant_masks: bool = False)
         add("{%- endif -%}")
 
     # ---- generation prompt
-    if spec.assistant_prefix:
+    thinking_off = spec.reply_prefix + spec.non_thinking_prefix
+    if spec.assistant_prefix or (spec.is_thinking and (spec.thinking_prefix or thinking_off)):
         add("{%- if add_generation_prompt -%}")
-        add("{{- " + jinja_literal(spec.assistant_prefix) + " -}}")
+        if spec.assistant_prefix:
+            add("{{- " + jinja_literal(spec.assistant_prefix) + " -}}")
+        if spec.is_thinking and (spec.thinking_prefix or thinking_off):
+            add("{%- if thinking_on -%}")
+            add("{{- " + jinja_literal(spec.thinking_prefix) + " -}}")
+            add("{%- else -%}")
+            add("{{- " + jinja_literal(thinking_off) + " -}}")
+            add("{%- endif -%}")
         add("{%- endif -%}")
     return "\n".join(L) + "\n"
+
+
+def _thinking_expr(spec: TemplateSpec) -> str:
+    """Jinja expression: is thinking on? Read from the variable the real template reads."""
+    if not spec.non_thinking_prefix or not spec.thinking_switch:
+        return "true"  # the model cannot switch thinking off
+    kw = spec.thinking_kwarg
+    if spec.thinking_default:
+        return f"not ({kw} is defined and {kw} is false)"
+    return f"({kw} is defined and {kw} is true)"
+
+
+def _thinking_reply(spec: TemplateSpec) -> list[str]:
+    """Jinja lines that turn ``content`` into the reply as the format writes it (the same rules as
+    ``FormatTemplate._reply``): reasoning dropped from earlier replies, the non-thinking prefix
+    before later replies without a thinking block, the thinking prefix left in the prompt."""
+    L: list[str] = []
+    history = spec.history_thinking_prefix
+    ntp = spec.non_thinking_prefix
+    stripped = {"all": "true", "history": "loop.index0 < ns.last_user", "none": "false"}[spec.strip_thinking]
+    L.append("{%- if " + stripped + " -%}")
+    L.append("{%- if '</think>' in content -%}")
+    after = "content.split('</think>')[-1]" + (".lstrip('\\n')" if spec.history_thinking_lstrip else "")
+    L.append("{%- set content = " + jinja_literal(history) + " ~ " + after + " -%}")
+    if history:
+        L.append("{%- elif not content.startswith(" + jinja_literal(history) + ") -%}")
+        L.append("{%- set content = " + jinja_literal(history) + " ~ content -%}")
+    L.append("{%- endif -%}")
+    if ntp:
+        L.append("{%- elif loop.index0 > ns.last_user and not content.startswith('<think>') and not content.startswith("
+                 + jinja_literal(ntp) + ") -%}")
+        L.append("{%- set content = " + jinja_literal(ntp) + " ~ content -%}")
+    L.append("{%- endif -%}")
+    prefix = spec.thinking_prefix
+    if prefix and not spec.reply_prefix:
+        L.append("{%- if thinking_on and content.startswith(" + jinja_literal(prefix) + ") -%}")
+        L.append("{{- " + jinja_literal(prefix) + " -}}")
+        L.append("{%- set content = content[" + str(len(prefix)) + ":] -%}")
+        L.append("{%- endif -%}")
+    return L

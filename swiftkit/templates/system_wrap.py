@@ -11,6 +11,7 @@ apply the same rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.templates.interface import Message
@@ -36,12 +37,14 @@ class WrappedSystemTemplate(FormatTemplate):
     def _wrapped(self, text: str) -> str:
         return fill(self.wrap, content=text) if text else ""
 
-    def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
+    def _segments(self, messages: Sequence[Message], add_generation_prompt: bool,
+                  loss_scale: str | None) -> list[tuple[str, bool]]:
+        # both views (the prompt and the training text) go through here
         self.validate(messages)  # malformed conversations fail as they do unwrapped
         wrapped = [{**m, "content": self._wrapped(m["content"])} if m["role"] == "system" else m for m in messages]
         if messages[0]["role"] != "system" and self.spec.default_system:
             wrapped.insert(0, {"role": "system", "content": self._wrapped(self.spec.default_system)})
-        return super().render_segments(wrapped, add_generation_prompt=add_generation_prompt)
+        return super()._segments(wrapped, add_generation_prompt, loss_scale)
 
     def chat_template(self, *, assistant_masks: bool = False) -> str:
         text = super().chat_template(assistant_masks=assistant_masks)

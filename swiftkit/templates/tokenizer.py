@@ -97,9 +97,12 @@ class TokenizerTemplate(Template):
         from jinja2 import TemplateError
         from jinja2.exceptions import SecurityError
 
+        kwargs = dict(self.chat_template_kwargs)
+        if self.enable_thinking is not None:  # --enable_thinking: the variable Qwen3-style templates read
+            kwargs.setdefault("enable_thinking", self.enable_thinking)
         try:
             text = self._tokenizer().apply_chat_template(
-                list(messages), tokenize=False, add_generation_prompt=add_generation_prompt, **self.chat_template_kwargs
+                list(messages), tokenize=False, add_generation_prompt=add_generation_prompt, **kwargs
             )
         except SecurityError as exc:  # the template's own code, whatever the row holds
             source = getattr(self._tokenizer(), "name_or_path", "") or "the tokenizer"

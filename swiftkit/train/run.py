@@ -257,7 +257,9 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         load_kwargs["trust_remote_code"] = True
     with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
-    template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
+    template = plan.registry.template(plan.template_id, tokenizer=tokenizer).configure(
+        enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
+        add_non_thinking_prefix=config.get("add_non_thinking_prefix"))
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False

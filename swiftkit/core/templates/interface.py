@@ -24,11 +24,20 @@ ChatML, ``<|eot_id|>`` for Llama 3, `` </s>`` for Llama 2, ``<end_of_turn>\\n`` 
 ``<|end|>\\n`` for Phi-3), so the model learns to emit the end token and stop. The assistant
 header (``<|im_start|>assistant\\n``, the generation prompt) is never labelled except with
 ``loss_scale="all"``.
+
+Reasoning models (ms-swift's ``loss_scale`` values, :data:`LOSS_SCALES`): with ``"default"``
+every reply is trained with its thinking block, earlier replies keeping theirs;
+``"last_round"`` trains only the final reply, and a thinking template then drops the reasoning
+of earlier replies as its prompt does; ``"ignore_empty_think"`` is ``"default"`` with empty
+thinking blocks (``<think>\\n\\n</think>\\n\\n``, what a hybrid model writes when thinking is
+off) left out of the loss, so training on answers without reasoning does not teach the model
+to skip thinking; ``"last_round_with_ignore_empty_think"`` combines both.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,8 +50,32 @@ Message = dict  # {"role": "system"|"user"|"assistant"|"tool", "content": str}
 #: label value the loss ignores (the PyTorch / transformers convention)
 IGNORE_INDEX = -100
 
-#: ``loss_scale`` values :meth:`Template.encode` understands
-LOSS_SCALES = ("default", "last_round", "all")
+#: ``loss_scale`` values :meth:`Template.encode` understands (ms-swift's names)
+LOSS_SCALES = ("default", "last_round", "all", "ignore_empty_think", "last_round_with_ignore_empty_think")
+
+#: "leave this option as it is" in :meth:`Template.configure`
+_KEEP: Any = object()
+
+#: an empty thinking block, as ms-swift's ``ignore_empty_think`` matches it
+EMPTY_THINK = re.compile(r"<think>\s*</think>\s*")
+
+
+def _without_empty_think(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Trainable segments split so that empty thinking blocks in them are not trainable."""
+    out: list[tuple[str, bool]] = []
+    for text, train in segments:
+        if not train:
+            out.append((text, False))
+            continue
+        pos = 0
+        for m in EMPTY_THINK.finditer(text):
+            if m.start() > pos:
+                out.append((text[pos : m.start()], True))
+            out.append((m.group(0), False))
+            pos = m.end()
+        if pos < len(text):
+            out.append((text[pos:], True))
+    return out
 
 
 def apply_loss_scale(segments: Sequence[tuple[str, bool]], loss_scale: str) -> list[tuple[str, bool]]:
@@ -50,17 +83,22 @@ def apply_loss_scale(segments: Sequence[tuple[str, bool]], loss_scale: str) -> l
 
     ``"default"`` keeps the template's marks (every assistant reply with its end-of-turn text),
     ``"last_round"`` keeps only the last trainable segment (the final assistant reply),
-    ``"all"`` marks every segment trainable.
+    ``"all"`` marks every segment trainable; ``"ignore_empty_think"`` and
+    ``"last_round_with_ignore_empty_think"`` are ``"default"`` and ``"last_round"`` with every
+    empty thinking block (:data:`EMPTY_THINK`) inside a trainable segment split off as not
+    trainable. Segments keep their text: concatenated they are the same rendering.
     """
     segments = [(text, bool(train)) for text, train in segments]
-    if loss_scale == "default":
-        return segments
+    if loss_scale not in LOSS_SCALES:
+        raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
     if loss_scale == "all":
         return [(text, True) for text, _ in segments]
-    if loss_scale == "last_round":
+    if loss_scale.startswith("last_round"):
         last = max((i for i, (_, train) in enumerate(segments) if train), default=None)
-        return [(text, i == last) for i, (text, _) in enumerate(segments)]
-    raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
+        segments = [(text, i == last) for i, (text, _) in enumerate(segments)]
+    if loss_scale.endswith("ignore_empty_think"):
+        segments = _without_empty_think(segments)
+    return segments
 
 
 def _ids(tokenizer: Any, text: str) -> list[int]:
@@ -131,9 +169,34 @@ class Template(ABC):
     #: whether rendering needs a tokenizer (bind one with :meth:`bind` or the ``tokenizer`` argument)
     requires_tokenizer: ClassVar[bool] = False
 
+    #: ``--enable_thinking`` (ms-swift's flag) for reasoning templates: ``None`` leaves the
+    #: template's default; set it with :meth:`configure`
+    enable_thinking: bool | None = None
+
+    #: ``--add_non_thinking_prefix`` (ms-swift's flag): in training, a reasoning template puts its
+    #: non-thinking prefix before replies without a thinking block; set it with :meth:`configure`
+    add_non_thinking_prefix: bool = True
+
     def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         self.spec = spec
         self.tokenizer = tokenizer
+
+    def configure(self, *, enable_thinking: Any = _KEEP, add_non_thinking_prefix: Any = _KEEP) -> Template:
+        """A copy of this template with run options set (this one is left unchanged); options
+        not given keep their value.
+
+        ``enable_thinking``: whether the generation prompt of a reasoning template opens a
+        thinking block (``False`` gives Qwen3's empty ``<think>\\n\\n</think>\\n\\n``, as its
+        chat template does with ``enable_thinking=False``); ``None`` is the template's default.
+        ``add_non_thinking_prefix``: ``False`` trains replies without a thinking block as they are
+        (``None`` is ``True``, the default). Templates without thinking ignore both.
+        """
+        configured = copy.copy(self)
+        if enable_thinking is not _KEEP:
+            configured.enable_thinking = enable_thinking
+        if add_non_thinking_prefix is not _KEEP:
+            configured.add_non_thinking_prefix = add_non_thinking_prefix is not False
+        return configured
 
     def bind(self, tokenizer: Any) -> Template:
         """A copy of this template bound to ``tokenizer`` (this template is left unchanged)."""
@@ -168,6 +231,15 @@ class Template(ABC):
         trainable. No segment is empty. Malformed conversations raise :class:`ValueError`
         naming the message index.
         """
+
+    def training_segments(self, messages: list[Message], *, loss_scale: str = "default") -> list[tuple[str, bool]]:
+        """The segments :meth:`encode` labels for ``loss_scale``, before :func:`apply_loss_scale`.
+
+        By default :meth:`render_segments` of the conversation; a template whose training text
+        differs from its prompt text overrides it (a reasoning template keeps the thinking of
+        earlier replies unless ``loss_scale`` is a ``last_round`` variant, as ms-swift does).
+        """
+        return self.render_segments(messages, add_generation_prompt=False)
 
     def render(self, messages: list[Message], *, add_generation_prompt: bool = False) -> str:
         """Return the conversation as text (with the assistant prefix appended on request)."""
@@ -206,7 +278,9 @@ class Template(ABC):
 
         The conversation must end with an assistant reply. ``loss_scale``: ``"default"`` every
         assistant reply with its end-of-turn text, ``"last_round"`` only the final one,
-        ``"all"`` every token. Segments are tokenized one by one (:func:`tokenize_segments`),
+        ``"all"`` every token, ``"ignore_empty_think"`` / ``"last_round_with_ignore_empty_think"``
+        as the first two without empty thinking blocks (:func:`apply_loss_scale`); the text is
+        :meth:`training_segments`. Segments are tokenized one by one (:func:`tokenize_segments`),
         so a label boundary never falls inside a token. Not truncated: the data pipeline
         applies ``max_length`` with the run's truncation strategy. ``tokenizer`` may be
         ``None`` for a template bound to one.
@@ -215,7 +289,7 @@ class Template(ABC):
             raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
         template = self._for(tokenizer)
         tokenizer = template.tokenizer if tokenizer is None else tokenizer
-        segments = template.render_segments(messages, add_generation_prompt=False)
+        segments = template.training_segments(messages, loss_scale=loss_scale)
         last = messages[-1]
         if last.get("role") != "assistant":
             raise ValueError(

@@ -28,6 +28,13 @@ MODULES: tuple[str, ...] = (
     "bytedance_templates",
     "inclusionai_templates",
     "base_templates",
+    "qwen_templates",
+    "deepseek_templates",
+    "glm_templates",
+    "internlm_templates",
+    "baichuan_templates",
+    "openbmb_templates",
+    "codefuse_templates",
     "community_templates",
 )
 

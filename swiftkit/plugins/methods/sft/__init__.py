@@ -10,11 +10,13 @@ SFT_OPTIONS = {
     "type": "object",
     "properties": {
         "loss_scale": {
-            "enum": ["default", "last_round", "all"],
+            "enum": ["default", "last_round", "all", "ignore_empty_think", "last_round_with_ignore_empty_think"],
             "default": "default",
-            "description": "Which tokens the loss covers: 'default' every assistant reply (with its "
-            "end-of-turn text), 'last_round' only the final assistant reply, 'all' every token "
-            "including system and user text.",
+            "description": "Which tokens the loss covers (ms-swift's values): 'default' every assistant reply "
+            "(with its end-of-turn text; reasoning models keep earlier replies' thinking), 'last_round' only the "
+            "final reply (earlier replies' thinking dropped as the prompt drops it), 'all' every token including "
+            "system and user text; 'ignore_empty_think' and 'last_round_with_ignore_empty_think' as 'default' and "
+            "'last_round' with empty thinking blocks (<think>\\n\\n</think>\\n\\n) left out of the loss.",
         },
     },
 }
