@@ -104,14 +104,21 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
                 raise ConfigError(f"--model {trained_checkpoint}: its args.json names no base model (model_dir)")
     if not model:
         raise ConfigError("--model is required (a registered id, a hub id, a local folder or a training checkpoint)")
-    if config.get("model_type"):
+    if not os.path.isdir(model):
+        # a hub id (given, or the base a checkpoint names): downloaded, or found in the hub's cache
+        from swiftkit.models.hub import fetch_model
+
+        hub = {**run_args, **{k: v for k, v in config.items() if v is not None}} if run_args else config
+        fetched = fetch_model(model, registry, hub, model_type=config.get("model_type"))
+        entry, model = fetched.entry, fetched.folder
+    elif config.get("model_type"):
         entry = registry.resolve_model(config["model_type"])
     elif run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
         entry = registry.get("model", run_args["model_id"])
     else:
         entry = registry.resolve_model(model)
     spec = entry.spec
-    model_dir = model if os.path.isdir(model) else (spec.hf_id or spec.ms_id or model)
+    model_dir = model
     template = config.get("template") or run_args.get("template") or spec.template
     return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args,
                          trained_checkpoint=trained_checkpoint)
