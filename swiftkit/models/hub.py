@@ -105,6 +105,16 @@ def download(repo: HubRepo, *, progress: bool = True) -> str:
         raise hub_error(repo, exc, offline=local_only) from exc
 
 
+def cached_snapshot(repo: HubRepo) -> str | None:
+    """The complete snapshot of ``repo`` already in its hub's cache, or ``None`` (no network)."""
+    try:
+        if repo.hub == HF:
+            return _hf_snapshot(repo, True, False)
+        return _ms_snapshot(repo, True, False)
+    except Exception:  # noqa: BLE001 - not cached (or not readable): the caller fetches it its own way
+        return None
+
+
 def _hf_snapshot(repo: HubRepo, local_only: bool, progress: bool) -> str:
     from huggingface_hub import snapshot_download
 

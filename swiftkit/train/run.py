@@ -337,6 +337,7 @@ def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console
             seed=config["seed"],
             packing=bool(config.get("packing")),
             console=console,
+            hub={"use_hf": config.get("use_hf"), "hub_token": config.get("hub_token")},
         )
     if len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")
