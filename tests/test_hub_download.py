@@ -19,7 +19,7 @@ import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -117,16 +117,21 @@ class LocalHub:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def add(self, repo_id: str, commit: str, folder: Path, refs: tuple[str, ...] = ("main",), repo_type: str = "model") -> None:
+    def add(self, repo_id: str, commit: str, folder: Path, refs: tuple[str, ...] = ("main", "master"),
+            repo_type: str = "model") -> None:
         repo = self.repos.setdefault((repo_type, repo_id), {"refs": {}, "commits": {}})
         repo["commits"][commit] = files_of(folder)
         for ref in refs:
             repo["refs"][ref] = commit
 
     def answer(self, handler: BaseHTTPRequestHandler, body: bool) -> None:
-        path = unquote(urlsplit(handler.path).path)
+        url = urlsplit(handler.path)
+        path = unquote(url.path)
         self.requests.append((handler.command, path, handler.headers.get("Authorization")))
         parts = path.strip("/").split("/")
+        if parts[:2] == ["api", "v1"]:
+            self.answer_modelscope(handler, parts[2:], dict(parse_qsl(url.query)), body)
+            return
         if parts[0] == "api" and (len(parts) < 6 or parts[4] not in ("revision", "tree")):
             self.send(handler, 404, b"{}", {}, body)  # the client's other calls (its agent registry ...)
             return
@@ -154,6 +159,28 @@ class LocalHub:
             return
         self.send(handler, 200, data, {"X-Repo-Commit": commit, "ETag": f'"{git_blob_id(data)}"',
                                        "Content-Type": "application/octet-stream"}, body)
+
+    def answer_modelscope(self, handler: BaseHTTPRequestHandler, parts: list[str], query: dict[str, str], body: bool) -> None:
+        """ModelScope's read calls: ``models/{org}/{name}/repo/files`` (the listing) and
+        ``models/{org}/{name}/repo?FilePath=`` (one file); revisions are branch names."""
+        if len(parts) < 4 or parts[0] != "models" or parts[3] != "repo":
+            self.send(handler, 404, b'{"Code": 404, "Message": "not found"}', {"Content-Type": "application/json"}, body)
+            return
+        repo, commit = self.lookup(handler, "model", "/".join(parts[1:3]), query.get("Revision", "master"))
+        if repo is None:
+            return
+        files = repo["commits"][commit]
+        if parts[4:] == ["files"]:
+            listing = [{"Path": f, "Name": f.rsplit("/", 1)[-1], "Type": "blob", "Size": len(b),
+                        "Sha256": hashlib.sha256(b).hexdigest()} for f, b in files.items()]
+            data = json.dumps({"Code": 200, "Success": True, "Data": {"Files": listing}}).encode()
+            self.send(handler, 200, data, {"Content-Type": "application/json"}, body)
+            return
+        data = files.get(query.get("FilePath", ""))
+        if data is None:
+            self.send(handler, 404, b'{"Code": 404, "Message": "no such file"}', {"Content-Type": "application/json"}, body)
+            return
+        self.send(handler, 200, data, {"Content-Type": "application/octet-stream"}, body)
 
     def lookup(self, handler: BaseHTTPRequestHandler, repo_type: str, repo_id: str, rev: str) -> tuple[dict | None, str]:
         repo = self.repos.get((repo_type, repo_id))
@@ -205,7 +232,7 @@ def folder_line(stdout: str) -> Path:
 
 
 def one_error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith(("model ", "dataset "))]
+    lines = [line for line in stderr.splitlines() if line.strip()]
     assert "Traceback" not in stderr and len(lines) == 1 and lines[0].startswith("error: "), stderr
     return lines[0]
 
@@ -213,6 +240,7 @@ def one_error_line(stderr: str) -> str:
 # ---------------------------------------------------------------------------------- tests
 
 
+@pytest.mark.slow
 def test_real_download_through_a_local_endpoint_then_training_offline(run_swift, hub, homes, tiny, chat_data, tmp_path):
     hub.add("acme/tiny-chat", COMMIT_A, tiny)
     hub.add("acme/chat", COMMIT_B, chat_data, repo_type="dataset")
@@ -249,6 +277,30 @@ def test_real_download_through_a_local_endpoint_then_training_offline(run_swift,
     assert args["model_family"] == "qwen2_5"  # found from the snapshot's config.json, as for a local folder
     assert "hub_token" not in args and "hf_secret" not in (run_dir / "args.json").read_text()
     assert "train: 8 rows" in run.stdout + run.stderr  # the dataset snapshot, read offline
+    assert "modelscope" not in run.modules  # imported only for --use_hf false
+
+
+def test_real_modelscope_download_through_a_local_endpoint(run_swift, hub, homes, tiny):
+    """``--use_hf false``: the modelscope client lists and fetches the files (MODELSCOPE_ENDPOINT),
+    with its progress bar, into its cache, where the next run finds them offline."""
+    pytest.importorskip("modelscope")
+    hub.add("acme/tiny-chat", COMMIT_A, tiny)
+    env = {**online(homes, hub), "MODELSCOPE_ENDPOINT": hub.url}
+    got = run_swift("download", "--model", "acme/tiny-chat", "--use_hf", "false", "--hub_token", "ms_secret", env=env)
+    assert got.returncode == 0, got.stderr
+    snapshot = Path(homes["MODELSCOPE_CACHE"]) / "models" / "acme--tiny-chat" / "snapshots" / "master"
+    assert folder_line(got.stdout) == snapshot and files_of(snapshot) == files_of(tiny)
+    assert "Downloading [model.safetensors]: 100%" in got.stderr
+    assert {auth for _, path, auth in hub.requests if "acme/" in path} == {"Bearer ms_secret"}
+    assert not [r for r in hub.requests if not r[1].startswith("/api/v1/")]  # nothing asked Hugging Face's API
+    asked = len(hub.requests)
+    again = run_swift("download", "--model", "acme/tiny-chat", env={**homes, "USE_HF": "0"})
+    assert again.returncode == 0 and folder_line(again.stdout) == snapshot, again.stderr
+    assert len(hub.requests) == asked
+    missing = run_swift("download", "--model", "acme/absent", "--use_hf", "false", env=env)
+    assert one_error_line(missing.stderr) == (
+        "error: ModelScope has no model 'acme/absent' (or it is private: pass --hub_token or MODELSCOPE_API_TOKEN); "
+        "check the id, or pass --use_hf true for the other hub, or --model <local folder>")
 
 
 def test_revision_online_and_missing_repositories(run_swift, hub, homes, tiny, tiny_v2):
@@ -283,23 +335,21 @@ def test_model_revision_picks_the_cached_snapshot_offline(run_swift, homes, tiny
         "reachable (same cache), or pass --model <local folder>")
 
 
-@pytest.mark.parametrize("hub_name", ["huggingface", "modelscope"])
-def test_sft_trains_from_the_hub_cache_offline(hub_name, run_swift, homes, tiny, chat_data, tmp_path):
-    """The hand-laid cache of each hub (the first test trains from a cache the client itself
-    filled); ``--use_hf false`` reads ModelScope's through the modelscope client."""
-    if hub_name == "huggingface":
-        snapshot = hf_cache(Path(homes["HF_HOME"]) / "hub", "acme/tiny-chat", {COMMIT_A: tiny}, {"main": COMMIT_A})
-        snapshot, flags = snapshot / "snapshots" / COMMIT_A, []
-    else:
-        pytest.importorskip("modelscope")
-        snapshot, flags = ms_cache(Path(homes["MODELSCOPE_CACHE"]), "acme/tiny-chat", "master", tiny), ["--use_hf", "false"]
+@pytest.mark.slow
+def test_sft_trains_from_the_modelscope_cache_offline(run_swift, homes, tiny, chat_data, tmp_path):
+    """``--use_hf false`` reads ModelScope's cache through the modelscope client (the first test
+    trains from a Hugging Face cache the client itself filled)."""
+    pytest.importorskip("modelscope")
+    snapshot = ms_cache(Path(homes["MODELSCOPE_CACHE"]), "acme/tiny-chat", "master", tiny)
+    hf_cache(Path(homes["HF_HOME"]) / "hub", "acme/tiny-chat", {COMMIT_A: tiny}, {"main": COMMIT_A})  # not this one
     out = tmp_path / "out"
-    run = run_swift("sft", "--model", "acme/tiny-chat", *flags, "--dataset", str(chat_data / "data" / "train.jsonl"),
+    run = run_swift("sft", "--model", "acme/tiny-chat", "--use_hf", "false", "--dataset", str(chat_data / "data" / "train.jsonl"),
                     "--max_steps", "2", "--output_dir", str(out), "--report_to", "none", env=homes, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     (run_dir,) = out.iterdir()
-    assert json.loads((run_dir / "args.json").read_text())["model_dir"] == str(snapshot)
-    assert ("modelscope" in run.modules) == (hub_name == "modelscope")  # imported only for --use_hf false
+    args = json.loads((run_dir / "args.json").read_text())
+    assert args["model_dir"] == str(snapshot) and args["use_hf"] is False
+    assert "modelscope" in run.modules
 
 
 def test_use_hf_switch_and_registered_ids(run_swift, homes, tiny):
@@ -322,6 +372,25 @@ def test_use_hf_switch_and_registered_ids(run_swift, homes, tiny):
     assert on_ms == (f"error: model {spec.ms_id!r} is not in the ModelScope cache (searched {folder}) and downloads are off "
                      f"(HF_HUB_OFFLINE=1) -- run `swift download --model {spec.ms_id} --use_hf false` where the hub is "
                      "reachable (same cache), or pass --model <local folder>")
+
+
+def test_an_unreachable_hub_falls_back_to_the_cache(run_swift, homes, tiny):
+    """No network (downloads on, nothing listening): a cached snapshot serves, a missing one is one line."""
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**homes, "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0", "HF_ENDPOINT": f"http://127.0.0.1:{port}",
+           "NO_PROXY": "127.0.0.1"}
+    repo = hf_cache(Path(homes["HF_HOME"]) / "hub", "acme/tiny-chat", {COMMIT_A: tiny}, {"main": COMMIT_A})
+    got = run_swift("download", "--model", "acme/tiny-chat", env=env)
+    assert got.returncode == 0 and folder_line(got.stdout) == repo / "snapshots" / COMMIT_A, got.stderr
+    missing = run_swift("download", "--model", "acme/other", env=env)
+    assert one_error_line(missing.stderr) == (
+        f"error: model 'acme/other' is not in the Hugging Face cache (searched {repo.parent / 'models--acme--other'}) and "
+        "Hugging Face cannot be reached (ConnectError) -- run `swift download --model acme/other` where the hub is "
+        "reachable (same cache), or pass --model <local folder>")
 
 
 def test_a_missing_id_is_the_same_line_from_every_command(run_swift, homes, chat_data):

@@ -41,6 +41,7 @@ def download_command(models: tuple[str, ...], datasets: tuple[str, ...], use_hf:
         else:
             repos.append(repo)
     for repo in repos:
+        folder = download(repo, progress=True)  # a failure is one line: nothing is printed before it
         click.echo(f"{repo.repo_type} {repo.repo_id} from {repo.hub_name}"
-                   + (f" (revision {repo.revision})" if repo.revision else ""), err=True)
-        click.echo(download(repo, progress=True))
+                   + (f" (revision {repo.revision})" if repo.revision else "") + ": ready", err=True)
+        click.echo(folder)

@@ -14,9 +14,11 @@ dependency (``modelscope`` is the optional extra ``hub``).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,17 +153,31 @@ def _ms_snapshot(repo: HubRepo, local_only: bool, progress: bool) -> str:
         return snapshot_download(repo.repo_id, revision=repo.revision, token=repo.token, local_files_only=cache_only,
                                  progress_callbacks=[TqdmCallback] if progress else None)
 
-    if local_only:
-        return fetch(True)
-    try:
-        return fetch(False)
-    except Exception as exc:
-        if not is_connection_error(exc):
-            raise
-        try:  # the hub cannot be reached: a cached snapshot still serves (as huggingface_hub does)
+    with _quiet_modelscope():  # its retry warnings would precede the one line a failure ends in
+        if local_only:
             return fetch(True)
-        except Exception:  # noqa: BLE001 - the connection error is the one to report
-            raise exc from None
+        try:
+            return fetch(False)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            try:  # the hub cannot be reached: a cached snapshot still serves (as huggingface_hub does)
+                return fetch(True)
+            except Exception:  # noqa: BLE001 - the connection error is the one to report
+                raise exc from None
+
+
+@contextmanager
+def _quiet_modelscope() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in ("modelscope_hub", "modelscope")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def _ms_cached(repo: HubRepo) -> str:

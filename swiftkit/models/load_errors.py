@@ -86,6 +86,18 @@ def is_connection_error(exc: BaseException | None) -> bool:
     return bool(_names(exc) & _CONNECTION_ERRORS)
 
 
+def _connection_cause(exc: BaseException) -> str:
+    """The name of the connection error behind ``exc`` (the client may wrap it), else ``exc``'s."""
+    cause: BaseException | None = exc
+    for _ in range(10):
+        if cause is None:
+            break
+        if {c.__name__ for c in type(cause).__mro__} & _CONNECTION_ERRORS:
+            return type(cause).__name__
+        cause = cause.__cause__ or cause.__context__
+    return type(exc).__name__
+
+
 def hub_error(repo: Any, exc: BaseException, *, offline: bool) -> SwiftkitError:
     """The one line for a hub download of ``repo`` that failed with ``exc``: what was asked
     (id, hub, revision), the cache folder that was searched, and how to fix it. ``repo`` is a
@@ -101,7 +113,7 @@ def hub_error(repo: Any, exc: BaseException, *, offline: bool) -> SwiftkitError:
     missing = names & {"LocalEntryNotFoundError", "IncompleteSnapshotError", "CacheNotFound", "OfflineModeIsEnabled"}
     if offline or missing or is_connection_error(exc):
         why = ("downloads are off (HF_HUB_OFFLINE=1)" if offline
-               else f"{repo.hub_name} cannot be reached ({type(exc).__name__})")
+               else f"{repo.hub_name} cannot be reached ({_connection_cause(exc)})")
         partial = "is only partly in" if "IncompleteSnapshotError" in names else "is not in"
         return SwiftkitError(f"{what} {partial} the {repo.hub_name} cache (searched {cache}) and {why} -- run "
                              f"`{repo.flag}` where the hub is reachable (same cache), or pass {local}")
