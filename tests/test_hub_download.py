@@ -403,3 +403,24 @@ def test_a_missing_id_is_the_same_line_from_every_command(run_swift, homes, chat
         got = run_swift(command[0], "--model", "acme/not-cached", *command[1:], env=homes, timeout=300)
         assert got.returncode == 2, (command, got.stderr)
         assert one_error_line(got.stderr) == expected, command
+
+
+def test_each_model_flag_reads_its_own_revision(tiny, tiny_v2):
+    """``--model``, ``--ref_model`` and ``--teacher_model`` go through one function; each takes
+    its own ``*_revision`` key (in process: the session's offline Hugging Face cache)."""
+    from huggingface_hub import constants
+
+    from swiftkit.models.hub import fetch_model
+
+    repo = hf_cache(Path(constants.HF_HUB_CACHE), "acme/three-revisions", {COMMIT_A: tiny, COMMIT_B: tiny_v2},
+                    {"main": COMMIT_A, "v2": COMMIT_B})
+    registry = get_registry()
+    config = {"model_revision": "main", "ref_model_revision": "v2", "teacher_model_revision": COMMIT_B}
+    base = fetch_model("acme/three-revisions", registry, config)
+    assert base.folder == str(repo / "snapshots" / COMMIT_A) and base.repo.revision == "main"
+    for key in ("ref_model_revision", "teacher_model_revision"):
+        other = fetch_model("acme/three-revisions", registry, config, revision_key=key)
+        assert other.folder == str(repo / "snapshots" / COMMIT_B), key
+        assert other.entry.data["family"] == "qwen2_5"  # found from the snapshot's config.json
+    local = fetch_model(str(tiny), registry, {"use_hf": False, "model_revision": "v9"})
+    assert local.folder == str(tiny) and local.repo is None  # a folder is used as it is
