@@ -258,8 +258,10 @@ def test_real_download_through_a_local_endpoint_then_training_offline(run_swift,
     assert {r[1].rsplit("/", 1)[-1] for r in resolves} >= {"config.json", "model.safetensors"}
     assert {auth for _, path, auth in hub.requests if "acme/" in path} == {"Bearer hf_secret"}  # --hub_token was sent
 
-    data = run_swift("download", "--dataset", "acme/chat", env=env)
+    asked = len(hub.requests)
+    data = run_swift("download", "--dataset", "acme/chat", env={**env, "HF_TOKEN": "hf_from_env"})
     assert data.returncode == 0, data.stderr
+    assert {auth for _, path, auth in hub.requests[asked:] if "acme/" in path} == {"Bearer hf_from_env"}  # the client's own token
     assert folder_line(data.stdout) == Path(homes["HF_HOME"]) / "hub" / "datasets--acme--chat" / "snapshots" / COMMIT_B
 
     # offline now: the cache answers, the endpoint is not asked again
@@ -297,7 +299,8 @@ def test_real_modelscope_download_through_a_local_endpoint(run_swift, hub, homes
     again = run_swift("download", "--model", "acme/tiny-chat", env={**homes, "USE_HF": "0"})
     assert again.returncode == 0 and folder_line(again.stdout) == snapshot, again.stderr
     assert len(hub.requests) == asked
-    missing = run_swift("download", "--model", "acme/absent", "--use_hf", "false", env=env)
+    missing = run_swift("download", "--model", "acme/absent", "--use_hf", "false", env={**env, "MODELSCOPE_API_TOKEN": "ms_env"})
+    assert hub.requests[-1][1:] == ("/api/v1/models/acme/absent/repo/files", "Bearer ms_env")
     assert one_error_line(missing.stderr) == (
         "error: ModelScope has no model 'acme/absent' (or it is private: pass --hub_token or MODELSCOPE_API_TOKEN); "
         "check the id, or pass --use_hf true for the other hub, or --model <local folder>")
