@@ -39,6 +39,7 @@ COMMANDS = [
     ("info", "model", "Qwen/Qwen2.5-7B-Instruct"),
     ("info", "method", "lora"),
     ("config-schema",),
+    ("download", "--help"),
     ("recommend", "--model", "Qwen/Qwen2.5-7B-Instruct", "--devices", "1x24GB"),
     ("recommend", "--model", "qwen2.5-72b-instruct", "--table", "--json"),
 ]

@@ -77,7 +77,7 @@ def run_infer(args: list[str]) -> None:
         from swiftkit.data.rows import read_conversations
 
         data = read_conversations(config["val_dataset"], registry=registry, strict=config.get("strict", True),
-                                  seed=config.get("seed") or 42)
+                                  seed=config.get("seed") or 42, hub=config)
         rows = data.rows
         if data.skipped:
             out.print(f"[yellow]skipped {data.skipped} malformed row(s)[/yellow]: " + escape("; ".join(data.first_skipped or [])))

@@ -20,5 +20,6 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "rlhf": ("swiftkit.cli.train_cmd:rlhf_command", "Alignment: --rlhf_type dpo|kto|orpo|simpo|cpo|rm|ppo|grpo|gkd."),
     "demo": ("swiftkit.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
     "tiny-model": ("swiftkit.cli.tiny_model_cmd:tiny_model_command", "Save a tiny random model of any registered family to practise on (offline)."),
+    "download": ("swiftkit.cli.download_cmd:download_command", "Download a model or dataset from Hugging Face or ModelScope (--use_hf false) ahead of time."),
     "recommend": ("swiftkit.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
 }

@@ -12,6 +12,12 @@ _STRS = {"type": "array", "items": {"type": "string"}}
 CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "model": {"type": "string", "description": "Registered model id, hub id, or local folder."},
     "model_type": {"type": "string", "description": "Model family, when --model does not identify it."},
+    "model_revision": {"type": "string", "description": "Branch, tag or commit of a hub --model (default: the hub's "
+                       "default branch)."},
+    "use_hf": {"type": "boolean", "description": "Download hub ids from Hugging Face (true) or ModelScope (false; needs "
+               "the 'modelscope' package). Default $USE_HF, else true."},
+    "hub_token": {"type": "string", "description": "Token for private or gated hub repositories (default: the client's "
+                  "own: $HF_TOKEN / $MODELSCOPE_API_TOKEN or a saved login)."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
@@ -30,6 +36,7 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf` (default dpo)."},
     "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
                   "with an adapter tuner, the base with the adapter switched off, no second copy)."},
+    "ref_model_revision": {"type": "string", "description": "swift rlhf: branch, tag or commit of a hub --ref_model."},
     "infer_backend": {"type": "string", "description": "Inference engine."},
     "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
     "output_dir": {"type": "string"},

@@ -28,6 +28,7 @@ import glob
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,7 @@ class _Run:
 
     def __init__(self, *, registry: Registry, template: Any, tokenizer: Any, layout: Any, max_length: int | None,
                  truncation_strategy: str, loss_scale: str, strict: bool, num_proc: int, shuffle: bool, seed: int,
-                 cache_dir: str | None, progress: Any):
+                 cache_dir: str | None, progress: Any, hub: Mapping[str, Any] | None = None):
         self.registry = registry
         self.template = template
         self.tokenizer = tokenizer
@@ -98,6 +99,7 @@ class _Run:
         self.seed = seed
         self.cache_dir = cache_dir
         self.progress = progress
+        self.hub = hub or {}
         self.report = DataReport()
         self.sources: list[Source] = []
         self._reports: dict[int, SourceReport] = {}
@@ -146,7 +148,7 @@ class _Run:
         index = len(self.sources)
         self.sources.append(src)
         with step(self.progress, f"load {src.label}") as done:
-            raw = load(src, cache_dir=self.cache_dir)
+            raw = load(src, cache_dir=self.cache_dir, hub=self.hub)
             done(len(raw))
         if len(raw) == 0 and src.bad_rows:  # no record could be read: nothing to detect a format from
             return self._unreadable(src, index, split)
@@ -400,6 +402,7 @@ def prepare_datasets(
     packing: bool = False,
     cache_dir: str | None = None,
     console: Any = None,
+    hub: Mapping[str, Any] | None = None,
 ) -> PreparedData:
     """Load, validate, mix, split, tokenize (and optionally pack) datasets for training.
 
@@ -424,6 +427,8 @@ def prepare_datasets(
       ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
     - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
       for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
+    - ``hub``: the run's ``use_hf`` / ``hub_token``: which hub a hub dataset comes from
+      (default ``$USE_HF``, else Hugging Face).
     """
 
     dataset = [dataset] if isinstance(dataset, str) else list(dataset or [])
@@ -451,7 +456,7 @@ def prepare_datasets(
     run = _Run(
         registry=registry, template=template, tokenizer=tokenizer, layout=layout, max_length=max_length,
         truncation_strategy=truncation_strategy, loss_scale=loss_scale, strict=strict, num_proc=num_proc,
-        shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress,
+        shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress, hub=hub,
     )
     with quiet_datasets(), (progress if progress is not None else contextlib.nullcontext()):
         train = _concat([run.source(arg, "train") for arg in dataset])

@@ -15,6 +15,7 @@ training reports it (file, row, field), or skipped and counted with ``strict=Fal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,13 +106,15 @@ def read_conversations(
     strict: bool = True,
     seed: int = 42,
     cache_dir: str | None = None,
+    hub: Mapping[str, Any] | None = None,
 ) -> Conversations:
     """Read every argument of ``dataset`` into canonical conversations, in order.
 
     ``#N`` samples N rows as in training (seeded by ``seed``). A malformed row raises
     :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
     with ``strict=False`` it is skipped and counted. Datasets in a format made for other data
-    layouts (plain text for pre-training, preference pairs ...) are refused.
+    layouts (plain text for pre-training, preference pairs ...) are refused. ``hub``: the
+    command's ``use_hf`` / ``hub_token`` for hub datasets.
     """
     from swiftkit.data import steps
     from swiftkit.data.progress import quiet_datasets
@@ -129,7 +132,7 @@ def read_conversations(
     for index, arg in enumerate(args):
         src = resolve(arg, registry)
         with quiet_datasets():
-            raw = load(src, cache_dir=cache_dir)
+            raw = load(src, cache_dir=cache_dir, hub=hub)
         good: list[ConversationRow] = []
         bad: list[tuple[int, str, str]] = []
         if len(raw) or not src.bad_rows:  # else no record could be read: nothing to detect a format from

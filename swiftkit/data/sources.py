@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -152,12 +153,13 @@ def _bundled_path(spec: DatasetSpec) -> str:
 # ---------------------------------------------------------------------------------- loading
 
 
-def load(source: Source, *, cache_dir: str | None = None) -> Dataset:
-    """The raw rows of ``source`` as a :class:`datasets.Dataset` (columns renamed as its spec says)."""
+def load(source: Source, *, cache_dir: str | None = None, hub: Mapping[str, Any] | None = None) -> Dataset:
+    """The raw rows of ``source`` as a :class:`datasets.Dataset` (columns renamed as its spec says).
+    ``hub``: the run's ``use_hf`` / ``hub_token`` (which hub a hub dataset comes from)."""
     if source.kind in ("file", "bundled"):
         ds = _load_file(source, cache_dir)
     else:
-        ds = _load_hub(source, cache_dir)
+        ds = _load_hub(source, cache_dir, hub or {})
     renames = {old: new for old, new in source.columns.items() if old in ds.column_names and old != new}
     if renames:
         clash = sorted(set(renames.values()) & (set(ds.column_names) - set(renames)))
@@ -368,20 +370,31 @@ def _is_network_error(exc: BaseException) -> bool:
     return False
 
 
-def _load_hub(source: Source, cache_dir: str | None) -> Dataset:
-    """Load a hub dataset with ``datasets.load_dataset`` (or ModelScope for a ModelScope-only one)."""
+def _load_hub(source: Source, cache_dir: str | None, hub: Mapping[str, Any]) -> Dataset:
+    """Load a hub dataset. From Hugging Face: the snapshot ``swift download --dataset`` left in the
+    hub's cache when there is one, else ``datasets.load_dataset(hub_id)`` (which fetches only the
+    files a subset needs, and reuses the datasets cache). From ModelScope (``--use_hf false``, or a
+    dataset only ModelScope has): the snapshot through the ``modelscope`` client, read by ``datasets``."""
     import datasets
 
-    subsets = source.subsets or [None]
+    from swiftkit.models.hub import HF, MS, HubRepo, cached_snapshot, download, use_hf
+
+    token = hub.get("hub_token") or None
+    ms_id = source.ms_id or (source.hub_id if source.spec is None else None)
+    on_hf = bool(source.hub_id) and (use_hf(hub) or not ms_id)
+    if on_hf:
+        folder = cached_snapshot(HubRepo(source.hub_id or "", HF, "dataset", token=token))
+    else:
+        folder = download(HubRepo(ms_id or "", MS, "dataset", token=token))
     parts = []
-    for subset in subsets:
-        if source.hub_id:
-            try:
+    for subset in source.subsets or [None]:
+        try:
+            if folder is not None:
+                ds = datasets.load_dataset(folder, subset, split=source.split, cache_dir=cache_dir)
+            else:
                 ds = datasets.load_dataset(source.hub_id, subset, split=source.split, cache_dir=cache_dir)
-            except Exception as exc:  # noqa: BLE001
-                raise _hub_error(source, source.hub_id, exc) from exc
-        else:
-            ds = _load_modelscope(source, subset)
+        except Exception as exc:  # noqa: BLE001
+            raise _hub_error(source, source.hub_id if on_hf else ms_id or "", exc) from exc
         parts.append(ds)
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
@@ -391,27 +404,10 @@ def _hub_error(source: Source, hub_id: str, exc: BaseException) -> DatasetError:
     if _offline() or _is_network_error(exc):
         return DatasetError(
             f"{what} is not available offline: it is not in the local datasets cache and the hub cannot be reached "
-            f"({type(exc).__name__}). Download it where the hub is reachable (the datasets cache is "
-            f"reused), or pass a local .jsonl/.json/.csv/.parquet file instead"
+            f"({type(exc).__name__}). Run `swift download --dataset {hub_id}` where the hub is reachable (its "
+            f"snapshot is reused), or pass a local .jsonl/.json/.csv/.parquet file instead"
         )
-    return DatasetError(f"{what}: cannot load from the Hugging Face hub: {_reason(exc)}")
-
-
-def _load_modelscope(source: Source, subset: str | None) -> Any:
-    import importlib.util
-
-    if importlib.util.find_spec("modelscope") is None:
-        raise DatasetError(
-            f"dataset {source.label!r} is on ModelScope only ({source.ms_id!r}) and the 'modelscope' package is "
-            "not installed; pip install modelscope, or pass a local file"
-        )
-    from modelscope import MsDataset  # type: ignore[import-not-found]
-
-    try:
-        ms = MsDataset.load(source.ms_id, subset_name=subset or "default", split=source.split)
-        return ms.to_hf_dataset()
-    except Exception as exc:  # noqa: BLE001
-        raise _hub_error(source, source.ms_id or "", exc) from exc
+    return DatasetError(f"{what}: cannot load from the hub: {_reason(exc)}")
 
 
 def line_numbers(source: Source, rows: list[int]) -> dict[int, int]:

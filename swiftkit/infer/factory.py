@@ -119,11 +119,18 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
     from swiftkit.models.support import check_support
     from swiftkit.models.unregistered import resolve_model_spec
 
-    if not config.get("model_type") and run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
+    if not os.path.isdir(model):
+        # a hub id (given, or the base a checkpoint names): downloaded, or found in the hub's cache
+        from swiftkit.models.hub import fetch_model
+
+        hub = {**run_args, **{k: v for k, v in config.items() if v is not None}} if run_args else config
+        fetched = fetch_model(model, registry, hub, model_type=config.get("model_type"))
+        spec, notices, model = fetched.spec, list(fetched.notices), fetched.folder
+    elif not config.get("model_type") and run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
         spec, notices = registry.get("model", run_args["model_id"]).spec, []
     else:
         spec, notices = resolve_model_spec(registry, model, model_type=config.get("model_type"))
-    model_dir = model if os.path.isdir(model) else (spec.hf_id or spec.ms_id or model)
+    model_dir = model
     trust = config.get("trust_remote_code") or run_args.get("trust_remote_code")
     notices += check_support(spec, {**config, "trust_remote_code": trust}, command=config.get("command") or "infer",
                              model_dir=model_dir)

@@ -26,9 +26,10 @@ def isolate_environment(prefix: str = "swiftkit-tests-") -> str:
         "HF_DATASETS_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "HF_HOME": os.path.join(home, "hf"),
+        "MODELSCOPE_CACHE": os.path.join(home, "modelscope"),
         "SWIFTKIT_CACHE_DIR": os.path.join(home, "swiftkit-cache"),
         "TOKENIZERS_PARALLELISM": "false",
     })
-    for name in _PLUGIN_SWITCHES:
+    for name in (*_PLUGIN_SWITCHES, "USE_HF", "HF_HUB_CACHE", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT"):
         os.environ.pop(name, None)
     return home

@@ -22,6 +22,9 @@ from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_a
 
 logger = logging.getLogger("swiftkit.train")
 
+#: keys never written to ``args.json`` (a run folder is shared; the token stays in the environment)
+SECRET_KEYS = frozenset({"hub_token"})
+
 #: ms-swift's defaults where the user gives none
 DEFAULTS: dict[str, Any] = {
     "train_type": "lora",
@@ -129,6 +132,11 @@ def _complete_config(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _is_main_process() -> bool:
+    """Rank 0 (or no launcher): the process that shows download progress."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 def _default_learning_rate(tuner_spec: Any) -> float:
     """The learning rate when the user gives none."""
     return tuner_spec.default_learning_rate or 1e-4
@@ -138,11 +146,14 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     """The model, template, tuner and objective the configuration names (the tuner and the
     objective created with their options)."""
     from swiftkit.core.lazy import resolve
+    from swiftkit.models.hub import fetch_model
     from swiftkit.models.support import check_support
-    from swiftkit.models.unregistered import resolve_model_spec
 
-    model_spec, notices = resolve_model_spec(registry, config["model"], model_type=config.get("model_type"))
-    model_dir = config["model"] if os.path.isdir(config["model"]) else (model_spec.hf_id or model_spec.ms_id or config["model"])
+    # a hub id is downloaded (or found in the hub's cache) first: the run loads a local folder; a
+    # folder of an architecture no plugin registers gets a spec made on the spot (with a notice)
+    fetched = fetch_model(config["model"], registry, config, model_type=config.get("model_type"),
+                          progress=_is_main_process())
+    model_spec, notices, model_dir = fetched.spec, list(fetched.notices), fetched.folder
     tuner_spec = registry.get("method", config["train_type"]).spec
     # before anything loads: remote code untrusted, unsupported here, a quantized format without its kernels
     notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
@@ -199,7 +210,7 @@ def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tu
         if dropped:
             _say(console, env, f"{LOG_FILE}: dropped {dropped} record(s) past step {step} (they are trained again)")
     record = {
-        **config,
+        **{k: v for k, v in config.items() if k not in SECRET_KEYS},
         "command": plan.command,
         "model_id": plan.model_spec.id,
         "model_dir": plan.model_dir,
@@ -268,8 +279,14 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     model = _prepare_with_tuner(plan, model)
     if objective.needs_reference and not hasattr(model, "disable_adapter"):
         # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
-        with model_load_errors(config.get("ref_model") or model_dir, model_spec.id):
-            ref_model, _ = loader.load(config.get("ref_model") or model_dir, torch_dtype=config["torch_dtype"])
+        ref_dir = model_dir
+        if config.get("ref_model"):
+            from swiftkit.models.hub import fetch_model
+
+            ref_dir = fetch_model(config["ref_model"], plan.registry, config, revision_key="ref_model_revision",
+                                  progress=env.is_main).folder
+        with model_load_errors(ref_dir, model_spec.id):
+            ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
 
@@ -327,6 +344,7 @@ def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console
             seed=config["seed"],
             packing=bool(config.get("packing")),
             console=console,
+            hub={"use_hf": config.get("use_hf"), "hub_token": config.get("hub_token")},
         )
     if len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")

@@ -20,6 +20,10 @@ GKD_OPTIONS = {
             "type": "string",
             "description": "The teacher: a registered id, hub id or local folder sharing the student's tokenizer.",
         },
+        "teacher_model_revision": {
+            "type": "string",
+            "description": "GKD: the branch, tag or commit of a hub --teacher_model (default: the hub's default branch).",
+        },
         # the same schema as the preference methods' --beta (one flat key, one schema); for GKD it
         # interpolates the generalized Jensen-Shannon divergence (default 0.5 when left unset)
         "beta": option("beta"),

@@ -181,8 +181,11 @@ class GkdObjective(Objective):
         if (self.lmbda > 0 or self.seq_kd) and (config.get("packing") or config.get("padding_free")):
             raise ConfigError("gkd samples replies per row (--lmbda > 0 or --seq_kd): it cannot run with --packing or "
                               "--padding_free; turn those off or pass --lmbda 0 --seq_kd false")
-        spec = registry.resolve_model(name).spec
-        folder = name if os.path.isdir(name) else (spec.hf_id or spec.ms_id or name)
+        from swiftkit.models.hub import fetch_model
+
+        fetched = fetch_model(name, registry, config, revision_key="teacher_model_revision",
+                              progress=os.environ.get("RANK", "0") == "0")
+        spec, folder = fetched.spec, fetched.folder
         loader = resolve(spec.loader, spec.REFS["loader"])(spec)
         teacher, _ = loader.load(folder, torch_dtype=config.get("torch_dtype", "auto"))
         self.teacher = teacher.eval().requires_grad_(False)
