@@ -252,6 +252,10 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         load_kwargs["trust_remote_code"] = True
     with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
+    if (config.get("router_aux_loss_coef") or 0) > 0:
+        from swiftkit.train.moe import enable_router_aux_loss
+
+        enable_router_aux_loss(model, config["router_aux_loss_coef"], model_spec.id)
     template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
