@@ -5,7 +5,7 @@ curve, exported merged (same logits as base + adapter) and served by the ``pt`` 
 The families come from the registry, never from a list here: marking a family ``tested`` adds it
 to this matrix, and a family that fails here may not carry the mark. Each family's representative
 is its first non-quantized ``causal_lm`` checkpoint marked ``tested``; its tiny model is built
-once (session fixture) and shared by the tests of that family.
+once (a module fixture: only this module uses it) and shared by the tests of that family.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from swiftkit.core.registry import get_registry
 from swiftkit.testing.tiny import build_tiny_model
 from swiftkit.train.callbacks import read_log
 from swiftkit.train.run import read_args, run_training
-
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CHATS = [
     ("What is your name?", "I am Tiny."),
@@ -65,12 +63,12 @@ class Case:
     base_parameters: int
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def matrix_registry():
     return get_registry()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def matrix_data(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("matrix-data") / "chat.jsonl"
     path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
@@ -78,10 +76,11 @@ def matrix_data(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="session", params=sorted(FAMILIES) or [pytest.param(None, marks=pytest.mark.skip(
+@pytest.fixture(scope="module", params=sorted(FAMILIES) or [pytest.param(None, marks=pytest.mark.skip(
     reason="no registered family is marked support='tested'"))])
-def case(request, tmp_path_factory, matrix_registry) -> Case:
-    """The family's tiny model, in a folder named after its representative (as a download is)."""
+def case(request, one_torch_thread, tmp_path_factory, matrix_registry) -> Case:
+    """The family's tiny model, in a folder named after its representative (as a download is).
+    (``one_torch_thread`` is named so that it is set before the shared runs train.)"""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -106,14 +105,14 @@ def losses(log: list[dict]) -> dict[int, float]:
     return {r["step"]: r["loss"] for r in log if "loss" in r}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lora_run(case, matrix_registry, matrix_data, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"lora-{case.family}") / "run"
     return sft(matrix_registry, *common_args(case, matrix_data, out, "--train_type", "lora", "--lora_rank", "8",
                                              "--learning_rate", "1e-2", "--max_steps", str(STEPS), "--save_steps", str(SAVE)))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def merged(case, lora_run) -> str:
     """`swift export --merge_lora` of the LoRA run's last checkpoint."""
     from click.testing import CliRunner
@@ -172,13 +171,13 @@ def _prompt_ids(tokenizer):
     return tokenizer(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
 
 
-def test_merged_export_has_the_logits_of_base_plus_adapter(case, lora_run, merged):
+def test_merged_export_has_the_logits_of_base_plus_adapter(case, lora_run, merged, matrix_registry):
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     merged_model = AutoModelForCausalLM.from_pretrained(merged, dtype=torch.float32)
-    assert type(merged_model).__name__ == get_registry().get("model", case.model_id).data["architecture"]
+    assert type(merged_model).__name__ == matrix_registry.get("model", case.model_id).data["architecture"]
     assert not Path(merged, "adapter_config.json").exists()
     ids = _prompt_ids(AutoTokenizer.from_pretrained(merged))
     base = AutoModelForCausalLM.from_pretrained(case.model_dir, dtype=torch.float32)

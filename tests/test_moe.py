@@ -192,3 +192,16 @@ def test_lora_all_linear_trains_the_experts_and_merges_them(model_id, moe_models
     with torch.no_grad():
         reference = PeftModel.from_pretrained(_load(moe_models[model_id]), checkpoint)(ids).logits
         torch.testing.assert_close(merged(ids).logits, reference, atol=1e-4, rtol=1e-4)
+    # and the pt engine answers alike serving the adapter (peft parameter adapters) or the merged folder
+    from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
+    from swiftkit.infer.factory import create_engine, default_adapter
+
+    def greedy(model: str) -> list:
+        engine, resolved = create_engine({"model": model}, registry)
+        try:
+            return engine.infer([ChatRequest(messages=[{"role": "user", "content": q}], adapter=default_adapter(resolved),
+                                             sampling=SamplingOptions(max_tokens=6, temperature=0.0)) for q, _ in CHATS[:2]])
+        finally:
+            engine.close()
+
+    assert greedy(checkpoint) == greedy(checkpoint + "-merged")
