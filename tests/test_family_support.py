@@ -18,6 +18,9 @@ from swiftkit.core.plugins import BUILTIN_DIST
 from swiftkit.core.registry import get_registry
 
 TEMPLATE_PARITY_DIR = Path(__file__).parent / "data" / "chat_templates"
+#: parameters a tiny model may have (the dense ones have ~100k): the training matrix runs
+#: every tested family, so each must train in well under a second per step on a CPU
+TINY_LIMIT = 2_000_000
 
 
 def specs_marked_tested(registry) -> dict[str, list]:
@@ -35,8 +38,9 @@ def registry():
 
 
 def test_tested_families_build_their_own_native_architecture(registry):
-    """Each distinct (loader, model_type, architecture) of a tested family builds, at tiny size,
-    a model of exactly the spec's ``architecture`` class, defined by transformers itself."""
+    """Each distinct (loader, model_type, architecture) of a tested family builds, at tiny size
+    (:data:`TINY_LIMIT`), a model of exactly the spec's ``architecture`` class, defined by
+    transformers itself."""
     from transformers import AutoModelForCausalLM
 
     from swiftkit.core.lazy import resolve
@@ -63,6 +67,10 @@ def test_tested_families_build_their_own_native_architecture(registry):
                 problems.append(f"{family} ({spec.id}): builds {cls.__name__}, the spec says {spec.architecture}")
             elif not cls.__module__.startswith("transformers.models."):
                 problems.append(f"{family} ({spec.id}): {cls.__name__} comes from {cls.__module__}, not transformers")
+            elif (size := sum(p.numel() for p in model.parameters())) > TINY_LIMIT:
+                problems.append(f"{family} ({spec.id}): the tiny {cls.__name__} has {size:,} parameters (limit "
+                                f"{TINY_LIMIT:,}): its loader's TINY_OVERRIDES must shrink what the defaults keep large "
+                                "(experts: their number and moe_intermediate_size; head_dim ...)")
     assert not problems, "families marked 'tested' whose architecture is not native:\n" + "\n".join(problems)
 
 
