@@ -108,6 +108,11 @@ def test_sft_loss_is_transformers_loss_with_the_router_term(model_id, moe_models
     torch.testing.assert_close(loss, reference.loss)  # transformers' own definition
     torch.testing.assert_close(loss, lm + 0.5 * reference.aux_loss)
     torch.testing.assert_close(metrics["aux_loss"], reference.aux_loss)
+    # one of two equal micro-batches of a step: half the LM tokens, so half the router term
+    tokens = int((labels[:, 1:] != -100).sum())
+    with torch.no_grad():
+        half, _ = objective.compute_loss(model, batch, num_items_in_batch=2 * tokens)
+    torch.testing.assert_close(half, causal_lm_loss(reference.logits, labels, 2 * tokens)[0] + 0.5 * 0.5 * reference.aux_loss)
 
 
 @pytest.mark.parametrize("model_id", list(MOE))

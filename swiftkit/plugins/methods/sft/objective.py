@@ -45,4 +45,4 @@ class SftObjective(Objective):
         inputs = {k: v for k, v in batch.items() if k != "labels"}
         outputs = model(**inputs)
         loss, metrics = causal_lm_loss(outputs.logits, batch["labels"], num_items_in_batch)
-        return with_router_aux_loss(model, outputs, loss, metrics)
+        return with_router_aux_loss(model, outputs, loss, metrics, batch["labels"], num_items_in_batch)
