@@ -74,6 +74,18 @@ def test_tested_families_build_their_own_native_architecture(registry):
     assert not problems, "families marked 'tested' whose architecture is not native:\n" + "\n".join(problems)
 
 
+def test_tested_families_have_a_checkpoint_the_matrix_trains(registry):
+    """The training matrix (tests/test_family_matrix.py) runs a family's first ``tested``
+    checkpoint that is a plain causal LM; a family marked ``tested`` without one is unproven."""
+    from swiftkit.testing.tiny import tested_families
+
+    unproven = sorted(family for family, model_id in tested_families(registry).items() if not model_id)
+    assert not unproven, (
+        "families marked 'tested' without a non-quantized task='causal_lm' checkpoint marked tested, so the "
+        f"training matrix cannot run them: {', '.join(unproven)}"
+    )
+
+
 def test_tested_families_templates_have_parity_files(registry):
     families = specs_marked_tested(registry)
     if not families:
