@@ -160,6 +160,10 @@ def test_all_linear_reaches_the_fused_expert_weights(moe_models):
     assert explicit.target_parameters == ["experts.down_proj"] and set(explicit.target_modules) == {"q_proj"}
     # DoRA cannot adapt a parameter: all-linear then leaves the experts out
     assert tuner_cls(spec, {"use_dora": True}).lora_config(model).target_parameters is None
+    # the pre-transformers-5 expert layer names, which peft maps onto the fused weights: says what to pass
+    old_names = tuner_cls(spec, {"target_modules": ["q_proj", "gate_proj", "up_proj", "down_proj"], "lora_dropout": 0.05})
+    with pytest.raises(ValueError, match=r"reach fused mixture-of-experts weights .* pass --lora_dropout 0"):
+        old_names.prepare(model)
 
 
 @pytest.mark.parametrize("model_id", list(MOE))

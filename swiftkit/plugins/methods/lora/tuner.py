@@ -133,6 +133,24 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     return out
 
 
+def wrap_with_lora(model: Any, config: Any) -> Any:
+    """``peft.get_peft_model(model, config)``; peft's refusal of dropout on a parameter adapter
+    (module names it maps onto fused expert weights, e.g. ``gate_proj``/``up_proj``/``down_proj``
+    of a Qwen-MoE) becomes a message that says what to pass."""
+    from peft import get_peft_model
+
+    try:
+        return get_peft_model(model, config)
+    except ValueError as exc:
+        if "lora_dropout" not in str(exc) or not config.lora_dropout:
+            raise
+        targets = config.target_modules if isinstance(config.target_modules, str) else sorted(config.target_modules or [])
+        raise ValueError(
+            f"lora: target_modules {targets} reach fused mixture-of-experts weights (peft maps these layer names onto "
+            f"them), which peft adapts without dropout: pass --lora_dropout 0 (all-linear sets it by itself)"
+        ) from exc
+
+
 def _init_weights(value: Any) -> bool | str:
     if isinstance(value, bool):
         return value
@@ -191,7 +209,7 @@ class LoraTuner(OptionTuner):
         return parameters
 
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
-        from peft import PeftModel, get_peft_model
+        from peft import PeftModel
 
         if isinstance(model, PeftModel):
             raise TypeError("lora: the model already carries peft adapters; pass the base model")
@@ -202,7 +220,7 @@ class LoraTuner(OptionTuner):
                 f"lora: init_lora_weights {config.init_lora_weights!r} with use_dora cannot be saved as an "
                 "adapter of the original model (peft's conversion drops the DoRA magnitudes); drop one of them"
             )
-        model = get_peft_model(model, config)
+        model = wrap_with_lora(model, config)
         if mutating:
             self._snapshot_initial_adapter(model)
         return model
