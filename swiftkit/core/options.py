@@ -84,6 +84,15 @@ LORA: dict[str, Schema] = {
         "description": "Dropout applied to the LoRA branch input.",
     },
     **ADAPTER,
+    "target_parameters": {
+        **_NAMES,
+        "default": [],
+        "description": "Parameters to adapt that no linear layer holds, as 'module.parameter' suffixes "
+        "(peft's target_parameters), e.g. the fused expert weights of a mixture-of-experts model: "
+        "'experts.gate_up_proj', 'experts.down_proj'. 'all-linear' in target_modules adds every fused "
+        "expert weight by itself. peft adapts such parameters without dropout, so lora_dropout is 0 "
+        "for a run that targets any.",
+    },
     "lora_bias": {
         "enum": ["none", "all", "lora_only"],
         "default": "none",

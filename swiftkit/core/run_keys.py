@@ -33,6 +33,10 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                           "description": "Run the modeling code a model folder ships (config.json auto_map); only "
                           "for folders you trust."},
     "train_type": {"type": "string", "default": "lora", "description": "Tuner: which parameters train."},
+    "router_aux_loss_coef": {"type": "number", "minimum": 0, "description": "Mixture-of-experts models: weight of the "
+                             "router's load-balancing loss in the training loss (swift sft / pt). > 0 turns on the model's "
+                             "output_router_logits with this coefficient; 0 (the default) keeps the checkpoint's config "
+                             "(off for transformers' MoE models). Refused for a model without a router."},
     "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf` (default dpo)."},
     "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
                   "with an adapter tuner, the base with the adapter switched off, no second copy)."},

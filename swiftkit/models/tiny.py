@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from swiftkit.core.registry import Registry
     from swiftkit.core.specs import ModelSpec
 
-__all__ = ["build_tiny_model", "tiny_families"]
+__all__ = ["build_tiny_model", "tested_families", "tiny_families"]
 
 
 def _registry(registry: Registry | None) -> Registry:
@@ -135,4 +135,24 @@ def tiny_families(registry: Registry | None = None) -> list[str]:
         pool = instruct or entries
         best = min(pool, key=lambda e: e.data.get("params_billion") or float("inf"))
         out.append(best.id)
+    return out
+
+
+def tested_families(registry: Registry | None = None) -> dict[str, str]:
+    """Family -> representative model id, for every family with a checkpoint marked
+    ``support == "tested"``, sorted by family: the training matrix of swiftkit's test suite
+    runs each on a tiny model of the representative's architecture.
+
+    The representative is the family's first (registration order) ``tested`` checkpoint that is
+    not pre-quantized and whose ``task`` is ``causal_lm``; a family without one maps to ``""``
+    (nothing the matrix can train: its ``tested`` mark is unproven).
+    """
+    reg = _registry(registry)
+    out: dict[str, str] = {}
+    for family, entries in sorted(reg.families().items()):
+        tested = [e for e in entries if e.data.get("support") == "tested"]
+        if not tested:
+            continue
+        trainable = [e for e in tested if not e.data.get("quant_method") and e.data.get("task", "causal_lm") == "causal_lm"]
+        out[family] = trainable[0].id if trainable else ""
     return out

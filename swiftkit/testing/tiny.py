@@ -4,6 +4,6 @@ The builder lives in :mod:`swiftkit.models.tiny` (the demo uses it too); this mo
 testing kit's stable name for it.
 """
 
-from swiftkit.models.tiny import build_tiny_model, tiny_families
+from swiftkit.models.tiny import build_tiny_model, tested_families, tiny_families
 
-__all__ = ["build_tiny_model", "tiny_families"]
+__all__ = ["build_tiny_model", "tested_families", "tiny_families"]

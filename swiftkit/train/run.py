@@ -268,6 +268,10 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         load_kwargs["trust_remote_code"] = True
     with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
+    if (config.get("router_aux_loss_coef") or 0) > 0:
+        from swiftkit.train.moe import enable_router_aux_loss
+
+        enable_router_aux_loss(model, config["router_aux_loss_coef"], model_spec.id)
     template = plan.registry.template(plan.template_id, tokenizer=tokenizer).configure(
         enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
         add_non_thinking_prefix=config.get("add_non_thinking_prefix"))

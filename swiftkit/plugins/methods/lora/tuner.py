@@ -6,9 +6,12 @@ Heavy imports (torch, peft) happen inside the functions, so that resolving the r
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from swiftkit.plugins.methods._common import OptionTuner
+
+logger = logging.getLogger("swiftkit.train")
 
 #: ``target_modules`` keyword for every linear layer except the output head (ms-swift's default)
 ALL_LINEAR = "all-linear"
@@ -51,6 +54,37 @@ def linear_module_names(model: Any) -> list[str]:
         if isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
             names.add(full_name.split(".")[-1])
     return sorted(names)
+
+
+def expert_parameter_names(model: Any) -> list[str]:
+    """``module.parameter`` suffixes (``experts.gate_up_proj``, ``experts.down_proj``) of the
+    mixture-of-experts weights that transformers 5 stores fused: one 3-D parameter holding every
+    expert's matrix, owned by a module that is no torch layer. No ``nn.Linear`` holds them, so
+    ``all-linear`` reaches them through peft's ``target_parameters``."""
+    import torch
+
+    names: set[str] = set()
+    for full_name, module in model.named_modules():
+        if isinstance(module, (torch.nn.Linear, torch.nn.Embedding, torch.nn.modules.conv._ConvNd)):
+            continue
+        for param_name, param in module.named_parameters(recurse=False):
+            if param.ndim == 3:
+                names.add(f"{full_name.rsplit('.', 1)[-1]}.{param_name}")
+    return sorted(names)
+
+
+def _wants_all_linear(target_modules: Any) -> bool:
+    items = [target_modules] if isinstance(target_modules, str) else list(target_modules or [ALL_LINEAR])
+    return any(str(t).lower() == ALL_LINEAR for t in items)
+
+
+def resolve_target_parameters(target_parameters: Any, target_modules: Any, model: Any) -> list[str]:
+    """The ``target_parameters`` given (``module.parameter`` suffixes), plus every fused expert
+    weight of ``model`` when ``target_modules`` asks for ``all-linear``."""
+    out = [str(p) for p in ([target_parameters] if isinstance(target_parameters, str) else target_parameters or [])]
+    if _wants_all_linear(target_modules):
+        out.extend(n for n in expert_parameter_names(model) if n not in out)
+    return out
 
 
 def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = None) -> str | list[str]:
@@ -99,6 +133,24 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     return out
 
 
+def wrap_with_lora(model: Any, config: Any) -> Any:
+    """``peft.get_peft_model(model, config)``; peft's refusal of dropout on a parameter adapter
+    (module names it maps onto fused expert weights, e.g. ``gate_proj``/``up_proj``/``down_proj``
+    of a Qwen-MoE) becomes a message that says what to pass."""
+    from peft import get_peft_model
+
+    try:
+        return get_peft_model(model, config)
+    except ValueError as exc:
+        if "lora_dropout" not in str(exc) or not config.lora_dropout:
+            raise
+        targets = config.target_modules if isinstance(config.target_modules, str) else sorted(config.target_modules or [])
+        raise ValueError(
+            f"lora: target_modules {targets} reach fused mixture-of-experts weights (peft maps these layer names onto "
+            f"them), which peft adapts without dropout: pass --lora_dropout 0 (all-linear sets it by itself)"
+        ) from exc
+
+
 def _init_weights(value: Any) -> bool | str:
     if isinstance(value, bool):
         return value
@@ -122,11 +174,20 @@ class LoraTuner(OptionTuner):
 
         can_generate = getattr(model, "can_generate", None)
         task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
+        parameters = self._target_parameters(model)
+        dropout = float(self.option("lora_dropout"))
+        if parameters and dropout:
+            # peft's parameter adapter (lora.ParamWrapper) refuses dropout: one adapter config for
+            # the whole model, so it is 0 everywhere (the saved adapter then loads for inference)
+            logger.warning("lora: lora_dropout %g -> 0: the adapter targets parameters (%s), which peft adapts "
+                           "without dropout", dropout, ", ".join(parameters))
+            dropout = 0.0
         return LoraConfig(
             task_type=task_type,
             r=int(self.option("lora_rank")),
             lora_alpha=int(self.option("lora_alpha")),
-            lora_dropout=float(self.option("lora_dropout")),
+            lora_dropout=dropout,
+            target_parameters=parameters or None,
             target_modules=resolve_target_modules(self.option("target_modules"), model, model_spec),
             modules_to_save=list(self.option("modules_to_save")) or None,
             bias=self.option("lora_bias"),
@@ -135,8 +196,20 @@ class LoraTuner(OptionTuner):
             init_lora_weights=_init_weights(self.option("init_lora_weights")),
         )
 
+    def _target_parameters(self, model: Any) -> list[str]:
+        """``target_parameters``, with the fused expert weights ``all-linear`` reaches; those are
+        left out (with a notice) under DoRA, which peft cannot apply to a parameter."""
+        given = list(self.option("target_parameters") or [])
+        parameters = resolve_target_parameters(given, self.option("target_modules"), model)
+        implied = [p for p in parameters if p not in given]
+        if implied and self.option("use_dora"):
+            logger.warning("lora: the fused expert weights (%s) are not adapted: peft adapts parameters without "
+                           "DoRA", ", ".join(implied))
+            return given
+        return parameters
+
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
-        from peft import PeftModel, get_peft_model
+        from peft import PeftModel
 
         if isinstance(model, PeftModel):
             raise TypeError("lora: the model already carries peft adapters; pass the base model")
@@ -147,7 +220,7 @@ class LoraTuner(OptionTuner):
                 f"lora: init_lora_weights {config.init_lora_weights!r} with use_dora cannot be saved as an "
                 "adapter of the original model (peft's conversion drops the DoRA magnitudes); drop one of them"
             )
-        model = get_peft_model(model, config)
+        model = wrap_with_lora(model, config)
         if mutating:
             self._snapshot_initial_adapter(model)
         return model

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core.errors import SwiftkitError
-from swiftkit.plugins.methods.lora.tuner import LoraTuner
+from swiftkit.plugins.methods.lora.tuner import LoraTuner, wrap_with_lora
 
 _QUANTIZED_LINEAR = {"Linear4bit", "Linear8bitLt"}
 #: bitsandbytes parameter classes (packed weights), never upcast
@@ -210,7 +210,7 @@ class QLoraTuner(LoraTuner):
         return model
 
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
-        from peft import PeftModel, get_peft_model
+        from peft import PeftModel
 
         if isinstance(model, PeftModel):
             raise TypeError("qlora: the model already carries peft adapters; pass the base model")
@@ -220,4 +220,4 @@ class QLoraTuner(LoraTuner):
                 "QLoraTuner.load_kwargs() returns (quantization_config=BitsAndBytesConfig(...))"
             )
         model = self.prepare_base(model)
-        return get_peft_model(model, self.lora_config(model, model_spec))
+        return wrap_with_lora(model, self.lora_config(model, model_spec))

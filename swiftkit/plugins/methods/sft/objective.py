@@ -13,7 +13,7 @@ from typing import Any
 from swiftkit.core.methods.interface import Objective
 from swiftkit.core.options import option_value
 from swiftkit.core.templates.interface import IGNORE_INDEX
-from swiftkit.train.losses import causal_lm_loss
+from swiftkit.train.losses import causal_lm_loss, with_router_aux_loss
 
 __all__ = ["IGNORE_INDEX", "SftObjective"]
 
@@ -35,11 +35,14 @@ class SftObjective(Objective):
         return template.encode(tokenizer, messages, loss_scale=self.loss_scale)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
-        """Mean next-token cross-entropy over the label tokens of ``batch``, and token accuracy.
+        """Mean next-token cross-entropy over the label tokens of ``batch`` (plus a mixture-of-experts
+        router's weighted auxiliary loss when the model returns one), and token accuracy.
 
         ``labels`` are aligned with ``input_ids`` and shifted inside. With ``num_items_in_batch``
         (the label-token count over all gradient-accumulation micro-batches, as
         ``transformers.Trainer`` passes it) the sum is divided by that count instead.
         """
         inputs = {k: v for k, v in batch.items() if k != "labels"}
-        return causal_lm_loss(model(**inputs).logits, batch["labels"], num_items_in_batch)
+        outputs = model(**inputs)
+        loss, metrics = causal_lm_loss(outputs.logits, batch["labels"], num_items_in_batch)
+        return with_router_aux_loss(model, outputs, loss, metrics, batch["labels"], num_items_in_batch)

@@ -1,0 +1,117 @@
+"""What ``support == "tested"`` must be backed by, checked over the whole registry.
+
+A family marked ``tested`` runs through the training matrix (tests/test_family_matrix.py);
+these cheaper checks say what else the mark promises: its architecture is transformers' own
+class (built at tiny size, no remote code), and each template its checkpoints name has a parity
+file of the real chat template (tests/data/chat_templates/<template>.jinja). And every built-in
+checkpoint states its support level: none is left ``untested``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from swiftkit.core.plugins import BUILTIN_DIST
+from swiftkit.core.registry import get_registry
+
+TEMPLATE_PARITY_DIR = Path(__file__).parent / "data" / "chat_templates"
+#: parameters a tiny model may have (the dense ones have ~100k): the training matrix runs
+#: every tested family, so each must train in well under a second per step on a CPU
+TINY_LIMIT = 2_000_000
+
+
+def specs_marked_tested(registry) -> dict[str, list]:
+    """family -> its entries marked ``tested``."""
+    out: dict[str, list] = defaultdict(list)
+    for entry in registry.entries("model"):
+        if entry.data.get("support") == "tested":
+            out[entry.data["family"]].append(entry)
+    return dict(sorted(out.items()))
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return get_registry()
+
+
+def test_tested_families_build_their_own_native_architecture(registry):
+    """Each distinct (loader, model_type, architecture) of a tested family builds, at tiny size
+    (:data:`TINY_LIMIT`), a model of exactly the spec's ``architecture`` class, defined by
+    transformers itself."""
+    from transformers import AutoModelForCausalLM
+
+    from swiftkit.core.lazy import resolve
+
+    families = specs_marked_tested(registry)
+    if not families:
+        pytest.skip("no registered family is marked support='tested'")
+    problems, seen = [], set()
+    for family, entries in families.items():
+        for entry in entries:
+            spec = entry.spec
+            key = (spec.loader, spec.hf_model_type, spec.architecture)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                config = resolve(spec.loader, spec.REFS["loader"])(spec).tiny_config(256, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+                model = AutoModelForCausalLM.from_config(config)
+            except Exception as exc:  # noqa: BLE001 - reported with the family below
+                problems.append(f"{family} ({spec.id}): no tiny model: {type(exc).__name__}: {exc}")
+                continue
+            cls = type(model)
+            if cls.__name__ != spec.architecture:
+                problems.append(f"{family} ({spec.id}): builds {cls.__name__}, the spec says {spec.architecture}")
+            elif not cls.__module__.startswith("transformers.models."):
+                problems.append(f"{family} ({spec.id}): {cls.__name__} comes from {cls.__module__}, not transformers")
+            elif (size := sum(p.numel() for p in model.parameters())) > TINY_LIMIT:
+                problems.append(f"{family} ({spec.id}): the tiny {cls.__name__} has {size:,} parameters (limit "
+                                f"{TINY_LIMIT:,}): its loader's TINY_OVERRIDES must shrink what the defaults keep large "
+                                "(experts: their number and moe_intermediate_size; head_dim ...)")
+    assert not problems, "families marked 'tested' whose architecture is not native:\n" + "\n".join(problems)
+
+
+def test_tested_families_have_a_checkpoint_the_matrix_trains(registry):
+    """The training matrix (tests/test_family_matrix.py) runs a family's first ``tested``
+    checkpoint that is a plain causal LM; a family marked ``tested`` without one is unproven."""
+    from swiftkit.testing.tiny import tested_families
+
+    unproven = sorted(family for family, model_id in tested_families(registry).items() if not model_id)
+    assert not unproven, (
+        "families marked 'tested' without a non-quantized task='causal_lm' checkpoint marked tested, so the "
+        f"training matrix cannot run them: {', '.join(unproven)}"
+    )
+
+
+def test_tested_families_templates_have_parity_files(registry):
+    families = specs_marked_tested(registry)
+    if not families:
+        pytest.skip("no registered family is marked support='tested'")
+    if not TEMPLATE_PARITY_DIR.is_dir():
+        pytest.skip(f"{TEMPLATE_PARITY_DIR} does not exist yet: the template parity files are not in this tree")
+    missing: dict[str, set[str]] = defaultdict(set)
+    for family, entries in families.items():
+        for entry in entries:
+            template = entry.data["template"]
+            if not (TEMPLATE_PARITY_DIR / f"{template}.jinja").is_file():
+                missing[template].add(family)
+    assert not missing, (
+        f"templates of families marked 'tested' without a real chat template in {TEMPLATE_PARITY_DIR}:\n"
+        + "\n".join(f"  {t}.jinja (families: {', '.join(sorted(f))})" for t, f in sorted(missing.items()))
+    )
+
+
+def test_no_built_in_checkpoint_is_left_untested(registry):
+    """Built-in checkpoints say how far swiftkit vouches for them (tested, remote_code or
+    unsupported); ``untested`` is what a third-party plugin gets when it says nothing."""
+    untested: dict[str, list[str]] = defaultdict(list)
+    for entry in registry.entries("model"):
+        if entry.plugin.dist == BUILTIN_DIST and entry.data.get("support", "untested") == "untested":
+            untested[f"{entry.plugin.name}:{entry.data['family']}"].append(entry.id)
+    assert not untested, "built-in checkpoints without a support level:\n" + "\n".join(
+        f"  {family}: {len(ids)} ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''})"
+        for family, ids in sorted(untested.items())
+    )
