@@ -63,6 +63,7 @@ class Qwen3NextLoader(Qwen3Loader):
         layers = overrides.get("num_hidden_layers", self.tiny_overrides()["num_hidden_layers"])
         if "layer_types" not in overrides:
             overrides["layer_types"] = [
-                "full_attention" if (i + 1) % 4 == 0 or i == layers - 1 else "linear_attention" for i in range(layers)
+                "full_attention" if (i + 1) % 4 == 0 or i == layers - 1 else "linear_attention"
+                for i in range(layers)
             ]
         return super().tiny_config(vocab_size, **overrides)

@@ -228,8 +228,15 @@ _SIZES = {
 }
 # fmt: on
 #: the suffixes a checkpoint of one size may carry after its size ("-instruct-gptq-int4", ...)
-_SAME_SHAPE = ("", "-instruct", "-chat", "-instruct-awq", "-chat-awq", "-instruct-gptq-int4", "-instruct-gptq-int8",
-               "-chat-gptq-int4", "-chat-gptq-int8")
-SHAPES = {
-    size + suffix: shape for sizes, shape in _SIZES.items() for size in sizes for suffix in _SAME_SHAPE
-}
+_SAME_SHAPE = (
+    "",
+    "-instruct",
+    "-chat",
+    "-instruct-awq",
+    "-chat-awq",
+    "-instruct-gptq-int4",
+    "-instruct-gptq-int8",
+    "-chat-gptq-int4",
+    "-chat-gptq-int8",
+)
+SHAPES = {size + suffix: shape for sizes, shape in _SIZES.items() for size in sizes for suffix in _SAME_SHAPE}

@@ -91,7 +91,15 @@ _SIZES = {
     "qwen3-32b": model_shape(5120, 64, 64, 8, 25600, 151936, tied=False, head_dim=128),
 }
 # fmt: on
-_SAME_SHAPE = ("", "-base", "-fp8", "-awq", "-instruct-2507", "-instruct-2507-fp8", "-thinking-2507",
-               "-thinking-2507-fp8")
+_SAME_SHAPE = (
+    "",
+    "-base",
+    "-fp8",
+    "-awq",
+    "-instruct-2507",
+    "-instruct-2507-fp8",
+    "-thinking-2507",
+    "-thinking-2507-fp8",
+)
 SHAPES = {size + suffix: shape for size, shape in _SIZES.items() for suffix in _SAME_SHAPE}
 SHAPES["swift-qwen3-32b-awq"] = _SIZES["qwen3-32b"]
