@@ -206,15 +206,16 @@ CHECKPOINTS = [
 # Sizes from the public config.json files (hidden_size, num_hidden_layers, num_attention_heads,
 # num_key_value_heads, intermediate_size, vocab_size, tie_word_embeddings); every size has q/k/v
 # biases. A test checks each against the parameter count above. Base, chat/instruct, Coder and
-# pre-quantized checkpoints of one size share the shape of their unquantized config.
+# pre-quantized checkpoints of one size share the shape of their unquantized config, and so do
+# the models fine-tuned from one without resizing it (QwQ, DeepSeek-R1 distills of Qwen2.5).
 _B = {"attention_bias": True}
 _SIZES = {
     ("qwen2-0.5b", "qwen2.5-0.5b", "qwen2.5-coder-0.5b"): model_shape(896, 24, 14, 2, 4864, 151936, tied=True, **_B),
     ("qwen2-1.5b", "qwen2.5-1.5b", "qwen2.5-coder-1.5b"): model_shape(1536, 28, 12, 2, 8960, 151936, tied=True, **_B),
     ("qwen2.5-3b", "qwen2.5-coder-3b"): model_shape(2048, 36, 16, 2, 11008, 151936, tied=True, **_B),
     ("qwen2-7b", "qwen2.5-7b", "qwen2.5-coder-7b"): model_shape(3584, 28, 28, 4, 18944, 152064, tied=False, **_B),
-    ("qwen2.5-14b", "qwen2.5-coder-14b"): model_shape(5120, 48, 40, 8, 13824, 152064, tied=False, **_B),
-    ("qwen2.5-32b", "qwen2.5-coder-32b"): model_shape(5120, 64, 40, 8, 27648, 152064, tied=False, **_B),
+    ("qwen2.5-14b", "qwen2.5-coder-14b", "deepseek-r1-distill-qwen-14b"): model_shape(5120, 48, 40, 8, 13824, 152064, tied=False, **_B),
+    ("qwen2.5-32b", "qwen2.5-coder-32b", "qwq-32b", "qwq-32b-preview", "deepseek-r1-distill-qwen-32b"): model_shape(5120, 64, 40, 8, 27648, 152064, tied=False, **_B),
     ("qwen2-72b", "qwen2.5-72b"): model_shape(8192, 80, 64, 8, 29568, 152064, tied=False, **_B),
     ("qwen1.5-0.5b",): model_shape(1024, 24, 16, 16, 2816, 151936, tied=False, **_B),
     ("qwen1.5-1.8b",): model_shape(2048, 24, 16, 16, 5504, 151936, tied=False, **_B),
@@ -238,5 +239,9 @@ _SAME_SHAPE = (
     "-instruct-gptq-int8",
     "-chat-gptq-int4",
     "-chat-gptq-int8",
+    "-awq",
 )
-SHAPES = {size + suffix: shape for sizes, shape in _SIZES.items() for size in sizes for suffix in _SAME_SHAPE}
+_BY_NAME = {
+    size + suffix: shape for sizes, shape in _SIZES.items() for size in sizes for suffix in _SAME_SHAPE
+}
+SHAPES = {row[1]: _BY_NAME[row[1]] for row in CHECKPOINTS if row[1] in _BY_NAME}

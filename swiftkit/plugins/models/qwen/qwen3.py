@@ -101,5 +101,6 @@ _SAME_SHAPE = (
     "-thinking-2507",
     "-thinking-2507-fp8",
 )
-SHAPES = {size + suffix: shape for size, shape in _SIZES.items() for suffix in _SAME_SHAPE}
-SHAPES["swift-qwen3-32b-awq"] = _SIZES["qwen3-32b"]
+_BY_NAME = {size + suffix: shape for size, shape in _SIZES.items() for suffix in _SAME_SHAPE}
+_BY_NAME["swift-qwen3-32b-awq"] = _SIZES["qwen3-32b"]
+SHAPES = {row[1]: _BY_NAME[row[1]] for row in CHECKPOINTS if row[1] in _BY_NAME}
