@@ -36,7 +36,6 @@ FAMILIES = [
     "mistral",
     "phi3",
     "qwen2",
-    "qwen2_5",
     "qwen3",
 ]
 
@@ -307,7 +306,7 @@ def test_build_tiny_model_is_deterministic_and_leaves_rng_alone(tmp_path, regist
     a = build_tiny_model("Qwen/Qwen2.5-0.5B-Instruct", tmp_path / "a", registry=registry, seed=1)
     assert torch.equal(torch.rand(3), expected), "build_tiny_model changed the caller's RNG"
     b = build_tiny_model("qwen2.5-0.5b-instruct", tmp_path / "b", registry=registry, seed=1)
-    c = build_tiny_model("qwen2_5", tmp_path / "c", registry=registry, seed=2)  # a family name
+    c = build_tiny_model("qwen2", tmp_path / "c", registry=registry, seed=2)  # a family name
     wa, wb, wc = (load_file(p / "model.safetensors") for p in (a, b, c))
     assert wa.keys() == wb.keys() == wc.keys()
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -356,17 +355,17 @@ def test_tiny_families(registry, representatives):
     ids = tiny_families(registry)
     assert len(ids) == len(registry.families())
     assert set(FAMILIES) <= set(representatives)
-    assert representatives["qwen2_5"] == "qwen2.5-0.5b-instruct"  # the smallest instruct model
+    assert representatives["qwen2"] == "qwen2.5-0.5b-instruct"  # the smallest instruct model
 
 
 def test_load_with_dtype_and_architecture_check(registry, representatives, tiny_dirs):
     import torch
 
-    loader = registry.model_loader(representatives["qwen2_5"])
-    model, _ = loader.load(str(tiny_dirs["qwen2_5"]), torch_dtype="bfloat16")
+    loader = registry.model_loader(representatives["qwen2"])
+    model, _ = loader.load(str(tiny_dirs["qwen2"]), torch_dtype="bfloat16")
     assert next(model.parameters()).dtype is torch.bfloat16
-    model, _ = loader.load(str(tiny_dirs["qwen2_5"]), torch_dtype="float32", device_map="cpu")
+    model, _ = loader.load(str(tiny_dirs["qwen2"]), torch_dtype="float32", device_map="cpu")
     assert next(model.parameters()).dtype is torch.float32
     # a folder of another family loads, but the mismatch is reported
     with pytest.warns(UserWarning, match="expects architecture LlamaForCausalLM"):
-        registry.model_loader(representatives["llama3"]).load(str(tiny_dirs["qwen2_5"]))
+        registry.model_loader(representatives["llama3"]).load(str(tiny_dirs["qwen2"]))

@@ -1,0 +1,32 @@
+"""Qwen3-Embedding (``model_type`` ``qwen3_emb`` in ms-swift): text embeddings from the last token's
+hidden state of a Qwen3 model (config.json: Qwen3ForCausalLM, ``model_type`` ``qwen3``; 32K context).
+
+The architecture is native, but swiftkit trains causal LMs only until ``--task_type embedding``
+lands (issue 13), so the family is ``unsupported`` with that reason.
+"""
+
+from __future__ import annotations
+
+FAMILIES = {
+    "qwen3_emb": {
+        "name": "Qwen3-Embedding",
+        "architecture": "Qwen3ForCausalLM",
+        "hf_model_type": "qwen3",
+        "template": "qwen3_emb",
+        "decoder_layer_cls": "Qwen3DecoderLayer",
+        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        "requires": ["transformers>=4.51"],
+        "task": "embedding",
+        "support": "unsupported",
+        "support_note": "an embedding model: swiftkit has no --task_type embedding yet (issue 13) to train or serve "
+        "it; the Qwen3 architecture itself is native",
+    },
+}
+
+# fmt: off
+CHECKPOINTS = [
+    ("qwen3_emb", "qwen3-embedding-0.6b", "Qwen/Qwen3-Embedding-0.6B", "=", 0.6, 32768, "embedding"),
+    ("qwen3_emb", "qwen3-embedding-4b", "Qwen/Qwen3-Embedding-4B", "=", 4.0, 32768, "embedding"),
+    ("qwen3_emb", "qwen3-embedding-8b", "Qwen/Qwen3-Embedding-8B", "=", 8.0, 32768, "embedding"),
+]
+# fmt: on
