@@ -36,7 +36,8 @@ _REMOTE = {
     "loader": "swiftkit.models.hf:HFCausalLMLoader",
     "support": "remote_code",
     "support_note": "MiniMaxText01ForCausalLM from the checkpoint's modeling_minimax_text_01.py (config model type "
-    "minimax_text_01); the same architecture is native as MiniMaxForCausalLM in MiniMaxAI/MiniMax-Text-01-hf",
+    "minimax_text_01, not in transformers 5.19); the same architecture is native as MiniMaxForCausalLM in "
+    "MiniMaxAI/MiniMax-Text-01-hf",
 }
 
 # fmt: off
