@@ -91,14 +91,19 @@ def test_specs_validate_against_the_schema(specs):
             assert "long-context" in s.tags, s.id
 
 
-def test_ids_and_aliases_are_unique(specs):
-    names = Counter(n for s in specs for n in {s.id.lower(), *(a.lower() for a in s.aliases)})
+def test_ids_aliases_and_hub_ids_are_unique(specs):
+    # the registry refuses a plugin two of whose specs share a name (id, alias or hub id, any case)
+    names = Counter(
+        n.lower() for s in specs for n in {s.id, *s.aliases, *(h for h in (s.hf_id, s.ms_id) if h)}
+    )
     assert not [n for n, c in names.items() if c > 1]
-    hub = Counter(h.lower() for s in specs for h in {s.hf_id, s.ms_id} if h)
-    # the listing gives ERNIE-4.5-0.3B's -Base-PT and -PT rows one Hugging Face id; nothing else repeats
-    assert [h for h, c in hub.items() if c > 1] == ["baidu/ernie-4.5-0.3b-pt"]
-    by_hub = {h: s.id for s in reversed(specs) for h in (s.hf_id, s.ms_id) if h}
-    assert by_hub["baidu/ERNIE-4.5-0.3B-PT"] == "ernie-4.5-0.3b-pt"  # the first registered wins
+
+
+#: listing rows whose Hugging Face id cannot be kept: ModelScope id -> (listing's, registered)
+HF_FIXED = {
+    # the listing repeats the post-trained model's id for the base model
+    "PaddlePaddle/ERNIE-4.5-0.3B-Base-PT": ("baidu/ERNIE-4.5-0.3B-PT", "baidu/ERNIE-4.5-0.3B-Base-PT"),
+}
 
 
 def test_every_listing_row_is_registered_as_listed(specs):
@@ -111,7 +116,9 @@ def test_every_listing_row_is_registered_as_listed(specs):
         if s is None:
             problems.append(f"missing: {r['modelscope_id']}")
             continue
-        if (s.hf_id or "") != r["hf_id"]:
+        listed_hf, expected_hf = HF_FIXED.get(r["modelscope_id"], (r["hf_id"], r["hf_id"]))
+        assert listed_hf == r["hf_id"]
+        if (s.hf_id or "") != expected_hf:
             problems.append(f"{s.id}: hf_id {s.hf_id!r}, listing {r['hf_id']!r}")
         if s.family != r["model_type"]:
             problems.append(f"{s.id}: family {s.family!r}, listing {r['model_type']!r}")
@@ -282,3 +289,20 @@ def test_tiny_model_trains_and_generates(tiny, family):
         gen = model.generate(ids[:1, :8], max_new_tokens=4, do_sample=False, pad_token_id=0)
     assert logits.shape == (1, 24, 96)
     assert gen.shape == (1, 12)
+
+
+def test_vendor_plugins_load_into_the_registry():
+    from swiftkit.core.registry import get_registry
+
+    registry = get_registry()
+    status = {p.name: (p.status, p.reason) for p in registry.plugins}
+    for vendor in VENDORS:
+        assert status[vendor][0] != "error", (vendor, status[vendor])
+    assert registry.get("model", "tencent/Hunyuan-A13B-Instruct").id == "hunyuan-a13b-instruct"
+    assert registry.get("model", "PaddlePaddle/ERNIE-4.5-0.3B-Base-PT").id == "ernie-4.5-0.3b-base-pt"
+    assert (
+        registry.get("model", "IEITYuan/Yuan2.0-2B-hf").id
+        == registry.get("model", "Yuan2-2B-hf").id
+        == "yuan2-2b-hf"
+    )
+    assert {e.spec.family for e in registry.entries("model") if e.plugin.name in VENDORS} == TYPES

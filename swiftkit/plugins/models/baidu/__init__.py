@@ -27,9 +27,4 @@ def swift_register_models() -> list[ModelSpec]:
     for name in MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
-    # the listing gives ERNIE-4.5-0.3B-Base-PT the Hugging Face id of ERNIE-4.5-0.3B-PT, whose
-    # repository name would become the base row's alias: an alias never shadows another spec's id
-    ids = {s.id for s in specs}
-    for s in specs:
-        s.aliases = [a for a in s.aliases if a not in ids]
     return specs

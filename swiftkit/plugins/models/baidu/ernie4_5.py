@@ -1,9 +1,9 @@
 """ERNIE 4.5 0.3B (ms-swift model type ``ernie4_5``): Baidu's dense model in PyTorch weights
-(``-PT``), 128K context.
+(``-PT``), base and post-trained, 128K context.
 
-The listing gives both ModelScope rows (``-Base-PT`` and ``-PT``) the same Hugging Face id,
-``baidu/ERNIE-4.5-0.3B-PT``; both are kept as listed (the post-trained row first, so that the
-shared hub id names it).
+The listing gives the ``-Base-PT`` row the Hugging Face id of the post-trained model
+(``baidu/ERNIE-4.5-0.3B-PT``); two specs cannot share a hub id (the registry refuses the
+plugin), so the base row carries the base model's own repository, ``baidu/ERNIE-4.5-0.3B-Base-PT``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FAMILIES = {
 CHECKPOINTS = [
     ("ernie4_5", "ernie-4.5-0.3b-pt", "PaddlePaddle/ERNIE-4.5-0.3B-PT", "baidu/ERNIE-4.5-0.3B-PT", 0.36, 131072,
      "instruct", "long-context"),
-    ("ernie4_5", "ernie-4.5-0.3b-base-pt", "PaddlePaddle/ERNIE-4.5-0.3B-Base-PT", "baidu/ERNIE-4.5-0.3B-PT", 0.36,
+    ("ernie4_5", "ernie-4.5-0.3b-base-pt", "PaddlePaddle/ERNIE-4.5-0.3B-Base-PT", "baidu/ERNIE-4.5-0.3B-Base-PT", 0.36,
      131072, "base", "long-context"),
 ]
 # fmt: on
