@@ -1,16 +1,30 @@
 """Baidu (ERNIE 4.5) model families.
 
-Light registration module: data only, it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+Light registration module: the families' data lives in one module per family beside this one
+(``ernie4_5``, ``ernie4_5_moe``), each holding ``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES`` and importing nothing
+but ``swiftkit.core`` and ``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
+import importlib
+
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.models.checkpoints import checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the family data modules of this package, in registration order
+MODULES: tuple[str, ...] = (
+    "ernie4_5",
+    "ernie4_5_moe",
+)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    return []
+    specs: list[ModelSpec] = []
+    for name in MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
+    return specs
