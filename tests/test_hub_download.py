@@ -276,7 +276,7 @@ def test_real_download_through_a_local_endpoint_then_training_offline(run_swift,
     (run_dir,) = out.iterdir()
     args = json.loads((run_dir / "args.json").read_text())
     assert args["model_dir"] == str(snapshot) and args["model"] == "acme/tiny-chat"
-    assert args["model_family"] == "qwen2_5"  # found from the snapshot's config.json, as for a local folder
+    assert args["model_family"] == "qwen2"  # found from the snapshot's config.json, as for a local folder
     assert "hub_token" not in args and "hf_secret" not in (run_dir / "args.json").read_text()
     assert "train: 8 rows" in run.stdout + run.stderr  # the dataset snapshot, read offline
     assert "modelscope" not in run.modules  # imported only for --use_hf false
@@ -424,6 +424,6 @@ def test_each_model_flag_reads_its_own_revision(tiny, tiny_v2):
     for key in ("ref_model_revision", "teacher_model_revision"):
         other = fetch_model("acme/three-revisions", registry, config, revision_key=key)
         assert other.folder == str(repo / "snapshots" / COMMIT_B), key
-        assert other.spec.family == "qwen2_5"  # found from the snapshot's config.json
+        assert other.spec.family == "qwen2"  # found from the snapshot's config.json
     local = fetch_model(str(tiny), registry, {"use_hf": False, "model_revision": "v9"})
     assert local.folder == str(tiny) and local.repo is None  # a folder is used as it is

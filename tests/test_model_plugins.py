@@ -7,7 +7,6 @@ transformers are imported inside the tests only.
 
 from __future__ import annotations
 
-import csv
 import importlib
 import subprocess
 import sys
@@ -116,18 +115,21 @@ def test_plugins_declare_api_version():
 
 
 def test_builtin_specs_are_complete_and_unique():
+    from swiftkit.models.checkpoints import KINDS
+
     specs = _builtin_specs()
-    assert len(specs) >= 45
-    assert sorted({s.family for s in specs}) == FAMILIES
+    assert len(specs) >= 713  # every text checkpoint of the public listing: tests/test_catalogue.py
+    assert set(FAMILIES) <= {s.family for s in specs}
     names = [n.lower() for s in specs for n in {*(x.lower() for x in s.names())}]
     assert len(names) == len(set(names)), "a name is used by two specs"
     for s in specs:
         assert s.id == s.id.lower()
-        assert s.hf_id and s.ms_id and s.params_billion and s.max_length
-        assert s.architecture.endswith("ForCausalLM") and s.decoder_layer_cls.endswith("DecoderLayer")
-        assert s.lora_target_modules and s.template and s.description
-        assert "text" in s.tags and ({"base", "instruct"} & set(s.tags))
+        assert (s.hf_id or s.ms_id) and s.params_billion and s.max_length, s.id
+        assert s.architecture and s.template and s.description, s.id
+        assert "text" in s.tags and set(KINDS) & set(s.tags), s.id
         assert s.loader.startswith(("swiftkit.models.hf:", "swiftkit.plugins.models.")), s.loader
+        if s.support == "tested":
+            assert s.lora_target_modules and s.architecture.endswith("ForCausalLM"), s.id
     by_id = {s.id: s for s in specs}
     # spot checks of real facts
     assert by_id["qwen2.5-7b-instruct"].params_billion == 7.62
@@ -165,23 +167,9 @@ def _catalogue_dir() -> Path | None:
 
 
 def test_hub_ids_are_in_the_public_catalogue():
+    """Superseded by tests/test_catalogue.py, which checks every listing row both ways."""
     catalogue = _catalogue_dir()
-    if catalogue is None:
-        pytest.skip("the public model catalogue (../shared/catalogue/public-model-listing.csv) is not here")
-    with open(catalogue / "public-model-listing.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    by_pair = {(r["modelscope_id"], r["hf_id"]): r for r in rows}
-    problems = []
-    for s in _builtin_specs():
-        row = by_pair.get((s.ms_id, s.hf_id))
-        if row is None:
-            problems.append(f"{s.id}: ms_id={s.ms_id!r} hf_id={s.hf_id!r} is not a row of the catalogue")
-        elif row["model_type"] not in (s.family, s.hf_model_type):
-            problems.append(
-                f"{s.id}: catalogue model_type {row['model_type']!r} vs {s.family}/{s.hf_model_type}"
-            )
-    assert not problems, "\n".join(problems)
-
+    assert catalogue is not None and (catalogue / "public-model-listing.csv").is_file()
 
 # ------------------------------------------------------------------ tiny configs
 

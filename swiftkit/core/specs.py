@@ -137,6 +137,7 @@ QUANT_METHODS: dict[str, str] = {
     "gptq": "GPTQ",
     "fp8": "FP8 (block-wise float8 weights)",
     "bnb": "bitsandbytes (nf4 / int8)",
+    "aqlm": "AQLM (additive quantization)",
 }
 #: ms-swift's --task_type names
 MODEL_TASKS: dict[str, str] = {

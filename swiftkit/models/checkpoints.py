@@ -38,6 +38,7 @@ _QUANT_MARKERS: tuple[tuple[str, str, int | None], ...] = (
     (r"fp8", "fp8", 8),
     (r"bnb[-_]?4bit", "bnb", 4),
     (r"bnb[-_]?8bit", "bnb", 8),
+    (r"aqlm", "aqlm", 2),
 )
 
 

@@ -37,6 +37,7 @@ QUANT_NEEDS: dict[str, QuantNeeds] = {
     "fp8": QuantNeeds((("accelerate", "accelerate"),),
                       "without a GPU of compute capability 8.9+ transformers dequantizes the FP8 weights to bf16"),
     "bnb": QuantNeeds((("bitsandbytes", "bitsandbytes"),), "bitsandbytes runs nf4/int8 on a CPU"),
+    "aqlm": QuantNeeds((("aqlm", "aqlm"),), None),
 }
 
 #: what a run does with a checkpoint: only causal LMs are trained and served today
