@@ -22,9 +22,8 @@ FAMILIES = {
         "hf_model_type": "deepseek_v3",
         "template": "deepseek_v2_5",
         "decoder_layer_cls": "DeepseekV3DecoderLayer",
-        # q_proj where q_lora_rank is null (Moonlight), q_a_proj / q_b_proj otherwise; routed experts
-        # are fused 3-D parameters, shared experts and the dense first layers are Linear
-        "lora_target_modules": ["q_proj", "q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj",
+        # routed experts are fused 3-D parameters, shared experts and the dense first layers are Linear
+        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj",
                                 "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV3Loader",
         "support": "tested",
@@ -54,6 +53,8 @@ _MOONLIGHT = {
     "which loads only there, and its tokenizer is tiktoken code (tokenization_moonshot.py); the "
     "DeepseekV3ForCausalLM class itself is native",
     "requires": ["transformers<4.49"],
+    # no query compression (q_lora_rank null)
+    "lora_target_modules": ["q_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
 }
 _KIMI = {"template": "kimi_k2", "support": "remote_code",
          "support_note": f"DeepseekV3ForCausalLM is native, but {_MOONSHOT_TOKENIZER}: --trust_remote_code true"}
@@ -65,7 +66,6 @@ CHECKPOINTS = [
     ("deepseek_v3", "deepseek-v3-0324", "deepseek-ai/DeepSeek-V3-0324", "=", 671, 163840, "instruct", "moe", LC, _FP8),
     ("deepseek_v3", "deepseek-v3-awq", "cognitivecomputations/DeepSeek-V3-awq", "cognitivecomputations/DeepSeek-V3-AWQ", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-v3-0324-awq", "cognitivecomputations/DeepSeek-V3-0324-AWQ", "=", 671, 163840, "instruct", "moe", LC),
-    ("deepseek_v3", "deepseek-prover-v2-7b", "deepseek-ai/DeepSeek-Prover-V2-7B", "=", 6.91, 32768, "instruct", "math", "reasoning", _PROVER_7B),
     ("deepseek_v3", "deepseek-prover-v2-671b", "deepseek-ai/DeepSeek-Prover-V2-671B", "=", 671, 163840, "instruct", "math", "reasoning", "moe", LC, _FP8),
     ("deepseek_v3", "deepseek-v3-bf16", "unsloth/DeepSeek-V3-bf16", "=", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-v3-0324-bf16", "unsloth/DeepSeek-V3-0324-BF16", "=", 671, 163840, "instruct", "moe", LC),
@@ -88,6 +88,7 @@ CHECKPOINTS = [
     ("deepseek_v3", "deepseek-v3.1-base", "deepseek-ai/DeepSeek-V3.1-Base", "=", 671, 163840, "base", "moe", LC, _V31),
     ("deepseek_v3", "deepseek-v3.1", "deepseek-ai/DeepSeek-V3.1", "=", 671, 163840, "instruct", "thinking", "moe", LC, _V31),
     ("deepseek_v3", "deepseek-v3.1-terminus", "deepseek-ai/DeepSeek-V3.1-Terminus", "=", 671, 163840, "instruct", "thinking", "moe", LC, _V31),
+    ("deepseek_v3", "deepseek-prover-v2-7b", "deepseek-ai/DeepSeek-Prover-V2-7B", "=", 6.91, 32768, "instruct", "math", "reasoning", _PROVER_7B),
 ]
 # fmt: on
 SHAPES: dict = {}

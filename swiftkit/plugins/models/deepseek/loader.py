@@ -33,9 +33,9 @@ _MOE: dict[str, Any] = {
 
 
 class DeepseekV2Loader(HFCausalLMLoader):
-    """DeepSeek-V2: the Lite models' uncompressed queries (``q_lora_rank`` null), greedy routing."""
+    """DeepSeek-V2: compressed queries as in the 236B models, greedy routing over all experts."""
 
-    TINY_OVERRIDES: ClassVar[dict[str, Any]] = {**_MLA, **_MOE, "q_lora_rank": None}
+    TINY_OVERRIDES: ClassVar[dict[str, Any]] = {**_MLA, **_MOE}
 
 
 class DeepseekV3Loader(HFCausalLMLoader):

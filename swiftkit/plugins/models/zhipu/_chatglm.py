@@ -10,4 +10,4 @@ CHATGLM = {
     "decoder_layer_cls": "GLMBlock",
     "lora_target_modules": ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"],
 }
-REMOTE_CLASS = "ChatGLMForConditionalGeneration from the checkpoint's modeling_chatglm.py"
+REMOTE_CLASS = "ChatGLMForConditionalGeneration (config.json: ChatGLMModel) from the checkpoint's modeling_chatglm.py"
