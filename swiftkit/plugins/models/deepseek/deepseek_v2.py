@@ -17,10 +17,11 @@ FAMILIES = {
         "hf_model_type": "deepseek_v2",
         "template": "deepseek",
         "decoder_layer_cls": "DeepseekV2DecoderLayer",
-        # the routed experts are fused 3-D parameters; the shared experts and the dense first layer
-        # are Linear. The Lite models project queries directly (q_proj), see _LITE
-        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj",
-                                "gate_proj", "up_proj", "down_proj"],
+        # attention only: for this transformers-5 MoE layout peft 0.21 re-maps gate/up/down_proj targets
+        # to the fused routed-expert parameters (lora.ParamWrapper, which needs --lora_dropout 0) and
+        # then leaves the dense and shared-expert MLPs out; name them with --target_modules to tune them
+        # (the Lite models project queries directly: q_proj, see _LITE)
+        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV2Loader",
         "support": "tested",
         "support_note": "DeepseekV2ForCausalLM, native in transformers 5.19",
@@ -30,7 +31,7 @@ FAMILIES = {
 
 _V25 = {"template": "deepseek_v2_5"}
 #: the Lite models have no query compression (q_lora_rank null)
-_LITE = {"lora_target_modules": ["q_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}
+_LITE = {"lora_target_modules": ["q_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"]}
 
 # fmt: off
 CHECKPOINTS = [

@@ -22,9 +22,10 @@ FAMILIES = {
         "hf_model_type": "deepseek_v3",
         "template": "deepseek_v2_5",
         "decoder_layer_cls": "DeepseekV3DecoderLayer",
-        # routed experts are fused 3-D parameters, shared experts and the dense first layers are Linear
-        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj",
-                                "gate_proj", "up_proj", "down_proj"],
+        # attention only: for this transformers-5 MoE layout peft 0.21 re-maps gate/up/down_proj targets
+        # to the fused routed-expert parameters (lora.ParamWrapper, which needs --lora_dropout 0) and
+        # then leaves the dense and shared-expert MLPs out; name them with --target_modules to tune them
+        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV3Loader",
         "support": "tested",
         "support_note": "DeepseekV3ForCausalLM, native in transformers 5.19",
@@ -54,7 +55,7 @@ _MOONLIGHT = {
     "DeepseekV3ForCausalLM class itself is native",
     "requires": ["transformers<4.49"],
     # no query compression (q_lora_rank null)
-    "lora_target_modules": ["q_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "lora_target_modules": ["q_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"],
 }
 _KIMI = {"template": "kimi_k2", "support": "remote_code",
          "support_note": f"DeepseekV3ForCausalLM is native, but {_MOONSHOT_TOKENIZER}: --trust_remote_code true"}

@@ -17,9 +17,11 @@ FAMILIES = {
         "hf_model_type": "deepseek_v32",
         "template": "deepseek_v3_1",
         "decoder_layer_cls": "DeepseekV32DecoderLayer",
-        # attention and MLP Linear layers; the indexer (wq_b, wk, weights_proj) is left to full tuning
-        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj",
-                                "gate_proj", "up_proj", "down_proj"],
+        # attention only: for this transformers-5 MoE layout peft 0.21 re-maps gate/up/down_proj targets
+        # to the fused routed-expert parameters (lora.ParamWrapper, which needs --lora_dropout 0) and
+        # then leaves the dense and shared-expert MLPs out; name them with --target_modules to tune them
+        # (the sparse-attention indexer, wq_b / wk / weights_proj, is left to full tuning)
+        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV32Loader",
         "support": "tested",
         "support_note": "DeepseekV32ForCausalLM, native in transformers 5.19",

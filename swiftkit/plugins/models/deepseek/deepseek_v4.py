@@ -17,8 +17,9 @@ FAMILIES = {
         "hf_model_type": "deepseek_v4",
         "template": "deepseek_v4",
         "decoder_layer_cls": "DeepseekV4DecoderLayer",
-        # attention (low-rank q, shared kv, grouped low-rank output) and shared-expert Linear layers
-        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_proj", "o_a_proj", "o_b_proj",
+        # attention (low-rank q, shared kv, the output projection after the grouped one) and the shared
+        # expert; o_a_proj is a grouped block linear that LoRA cannot wrap
+        "lora_target_modules": ["q_a_proj", "q_b_proj", "kv_proj", "o_b_proj",
                                 "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV4Loader",
         "support": "tested",

@@ -17,8 +17,10 @@ FAMILIES = {
         "hf_model_type": "glm4_moe",
         "template": "glm4_5",
         "decoder_layer_cls": "Glm4MoeDecoderLayer",
-        # routed experts are fused 3-D parameters; shared experts and dense layers are Linear
-        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        # attention only: for this transformers-5 MoE layout peft 0.21 re-maps gate/up/down_proj targets
+        # to the fused routed-expert parameters (lora.ParamWrapper, which needs --lora_dropout 0) and
+        # then leaves the dense and shared-expert MLPs out; name them with --target_modules to tune them
+        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.zhipu.loader:Glm4MoeLoader",
         "support": "tested",
         "support_note": "Glm4MoeForCausalLM, native in transformers 5.19",
