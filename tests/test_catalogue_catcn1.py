@@ -228,6 +228,25 @@ def test_tiny_native_model_trains_and_generates(tiny, family):
     assert 8 < generated.shape[1] <= 12 and torch.equal(generated[:, :8], ids[:, :8])
 
 
+@pytest.mark.parametrize("family", sorted(NATIVE))
+def test_lora_on_the_registered_targets_trains(tiny, family):
+    """The spec's LoRA targets wrap with a dropout (swift sft's default) and get gradients; a
+    target peft cannot wrap (a grouped block linear, fused expert parameters) fails here."""
+    import copy
+
+    from peft import LoraConfig, get_peft_model
+
+    spec, model, tokenizer = tiny(family)
+    peft_model = get_peft_model(copy.deepcopy(model), LoraConfig(r=4, target_modules=spec.lora_target_modules,
+                                                                 lora_dropout=0.05))
+    ids = tokenizer("LoRA adapters on every registered target.", return_tensors="pt").input_ids
+    peft_model.train()
+    peft_model(input_ids=ids, labels=ids).loss.backward()
+    wrapped = {n.split(".lora_B")[0].rsplit(".", 1)[-1] for n, p in peft_model.named_parameters()
+               if ".lora_B." in n and p.grad is not None and bool(p.grad.abs().sum() > 0)}
+    assert wrapped == set(spec.lora_target_modules), f"{spec.id}: adapters with gradients on {sorted(wrapped)}"
+
+
 def test_tiny_configs_keep_each_architectures_structure(specs, registry):
     """The tiny overrides keep what makes each architecture itself, not a dense toy."""
     reps = _representatives(specs)
