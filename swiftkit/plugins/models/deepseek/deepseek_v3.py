@@ -60,25 +60,28 @@ _MOONLIGHT = {
 _KIMI = {"template": "kimi_k2", "support": "remote_code",
          "support_note": f"DeepseekV3ForCausalLM is native, but {_MOONSHOT_TOKENIZER}: --trust_remote_code true"}
 
+# bfloat16 re-uploads before the FP8 originals of the same template: a local folder of this
+# architecture (a tiny model, a fine-tuned export) resolves to the family's first checkpoint with
+# its chat template, and an FP8 spec would refuse full training of a bfloat16 folder.
 # fmt: off
 CHECKPOINTS = [
+    ("deepseek_v3", "deepseek-v3-bf16", "unsloth/DeepSeek-V3-bf16", "=", 671, 163840, "instruct", "moe", LC),
+    ("deepseek_v3", "deepseek-v3-0324-bf16", "unsloth/DeepSeek-V3-0324-BF16", "=", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-v3-base", "deepseek-ai/DeepSeek-V3-Base", "=", 671, 163840, "base", "moe", LC, _FP8),
     ("deepseek_v3", "deepseek-v3", "deepseek-ai/DeepSeek-V3", "=", 671, 163840, "instruct", "moe", LC, _FP8),
     ("deepseek_v3", "deepseek-v3-0324", "deepseek-ai/DeepSeek-V3-0324", "=", 671, 163840, "instruct", "moe", LC, _FP8),
     ("deepseek_v3", "deepseek-v3-awq", "cognitivecomputations/DeepSeek-V3-awq", "cognitivecomputations/DeepSeek-V3-AWQ", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-v3-0324-awq", "cognitivecomputations/DeepSeek-V3-0324-AWQ", "=", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-prover-v2-671b", "deepseek-ai/DeepSeek-Prover-V2-671B", "=", 671, 163840, "instruct", "math", "reasoning", "moe", LC, _FP8),
-    ("deepseek_v3", "deepseek-v3-bf16", "unsloth/DeepSeek-V3-bf16", "=", 671, 163840, "instruct", "moe", LC),
-    ("deepseek_v3", "deepseek-v3-0324-bf16", "unsloth/DeepSeek-V3-0324-BF16", "=", 671, 163840, "instruct", "moe", LC),
     ("deepseek_v3", "deepseek-prover-v2-671b-bf16", "unsloth/DeepSeek-Prover-V2-671B-BF16", "=", 671, 163840, "instruct", "math", "reasoning", "moe", LC),
+    ("deepseek_v3", "deepseek-r1-bf16", "unsloth/DeepSeek-R1-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
+    ("deepseek_v3", "deepseek-r1-zero-bf16", "unsloth/DeepSeek-R1-Zero-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
+    ("deepseek_v3", "deepseek-r1-0528-bf16", "unsloth/DeepSeek-R1-0528-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
     ("deepseek_v3", "deepseek-r1", "deepseek-ai/DeepSeek-R1", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1_FP8),
     ("deepseek_v3", "deepseek-r1-zero", "deepseek-ai/DeepSeek-R1-Zero", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1_FP8),
     ("deepseek_v3", "deepseek-r1-0528", "deepseek-ai/DeepSeek-R1-0528", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1_FP8),
     ("deepseek_v3", "deepseek-r1-awq", "cognitivecomputations/DeepSeek-R1-awq", "cognitivecomputations/DeepSeek-R1-AWQ", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
     ("deepseek_v3", "deepseek-r1-0528-awq", "cognitivecomputations/DeepSeek-R1-0528-AWQ", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
-    ("deepseek_v3", "deepseek-r1-bf16", "unsloth/DeepSeek-R1-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
-    ("deepseek_v3", "deepseek-r1-zero-bf16", "unsloth/DeepSeek-R1-Zero-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
-    ("deepseek_v3", "deepseek-r1-0528-bf16", "unsloth/DeepSeek-R1-0528-BF16", "=", 671, 163840, "instruct", "reasoning", "thinking", "moe", LC, _R1),
     ("deepseek_v3", "moonlight-16b-a3b", "moonshotai/Moonlight-16B-A3B", "=", 16, 8192, "base", "moe", _MOONLIGHT),
     ("deepseek_v3", "moonlight-16b-a3b-instruct", "moonshotai/Moonlight-16B-A3B-Instruct", "=", 16, 8192, "instruct", "moe", _MOONLIGHT),
     ("deepseek_v3", "kimi-k2-base", "moonshotai/Kimi-K2-Base", "=", 1000, 131072, "base", "moe", LC, {**_KIMI, **_FP8}),
