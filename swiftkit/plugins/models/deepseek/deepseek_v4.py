@@ -23,7 +23,8 @@ FAMILIES = {
                                 "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.deepseek.loader:DeepseekV4Loader",
         "support": "tested",
-        "support_note": "DeepseekV4ForCausalLM, native in transformers 5.19",
+        "support_note": "DeepseekV4ForCausalLM, native in transformers 5.19; LoRA 'all-linear' must leave out the "
+        "grouped output projection o_a_proj (DeepseekV4GroupedLinear), which the registered targets do",
     },
 }
 
