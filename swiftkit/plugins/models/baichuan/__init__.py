@@ -1,16 +1,29 @@
-"""Baichuan model families.
+"""Baichuan model families: Baichuan (7B, 13B), Baichuan2 (7B, 13B, and their 4-bit releases)
+and Baichuan-M1 (medical).
 
-Light registration module: data only, it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+Every family here needs the checkpoints' own modeling code (transformers 5.19 has no Baichuan
+class). One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package
+gathers them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core``
+and ``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.models.checkpoints import checkpoint_specs
+
+from . import baichuan, baichuan2, baichuan_m1
 
 SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the family modules of this package, in registration order
+MODULES = (baichuan, baichuan2, baichuan_m1)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    return []
+    """Every checkpoint of every module in :data:`MODULES`."""
+    specs: list[ModelSpec] = []
+    for module in MODULES:
+        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+    return specs

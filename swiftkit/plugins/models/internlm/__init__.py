@@ -1,16 +1,29 @@
-"""Shanghai AI Lab (InternLM) model families.
+"""Shanghai AI Laboratory model families: InternLM, InternLM2 / 2.5 (with the math models),
+InternLM3 and the InternLM2 reward models.
 
-Light registration module: data only, it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+Every family here needs the checkpoints' own modeling code (transformers 5.19 has no InternLM
+class). One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package
+gathers them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core``
+and ``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.models.checkpoints import checkpoint_specs
+
+from . import internlm, internlm2, internlm2_reward, internlm3
 
 SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the family modules of this package, in registration order
+MODULES = (internlm, internlm2, internlm3, internlm2_reward)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    return []
+    """Every checkpoint of every module in :data:`MODULES`."""
+    specs: list[ModelSpec] = []
+    for module in MODULES:
+        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+    return specs

@@ -1,16 +1,27 @@
-"""Xiaomi (MiMo) model families.
+"""Xiaomi model families: MiMo-7B (``mimo``).
 
-Light registration module: data only, it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package gathers
+them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core`` and
+``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.models.checkpoints import checkpoint_specs
+
+from . import mimo
 
 SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the family modules of this package, in registration order
+MODULES = (mimo,)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    return []
+    """Every checkpoint of every module in :data:`MODULES`."""
+    specs: list[ModelSpec] = []
+    for module in MODULES:
+        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+    return specs

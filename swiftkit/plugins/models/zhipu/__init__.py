@@ -1,16 +1,31 @@
-"""Zhipu AI / Z.ai (ChatGLM, GLM-4, GLM-4.5+, CodeGeeX) model families.
+"""Zhipu AI / Z.ai model families: ChatGLM2, ChatGLM3, GLM-4 (``chatglm4``), CodeGeeX4, GLM-4-0414
+(``glm4``), GLM-4.5 / 4.6 / 4.7 (``glm4_moe``), GLM-4.7-Flash (``glm4_moe_lite``), GLM-5
+(``glm_moe_dsa``) and GLM-Edge (``glm_edge``).
 
-Light registration module: data only, it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package gathers
+them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core`` and
+``swiftkit.models.checkpoints``; tiny-config tweaks live in
+:mod:`swiftkit.plugins.models.zhipu.loader`. Hub ids are exactly those of ms-swift's public
+model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
+from swiftkit.models.checkpoints import checkpoint_specs
+
+from . import chatglm2, chatglm3, chatglm4, codegeex4, glm4, glm4_moe, glm4_moe_lite, glm_edge, glm_moe_dsa
 
 SWIFTKIT_PLUGIN_API = "1.2"
+
+#: the family modules of this package, in registration order
+MODULES = (chatglm2, chatglm3, chatglm4, glm4, glm4_moe, glm4_moe_lite, glm_moe_dsa, glm_edge, codegeex4)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    return []
+    """Every checkpoint of every module in :data:`MODULES`."""
+    specs: list[ModelSpec] = []
+    for module in MODULES:
+        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+    return specs
