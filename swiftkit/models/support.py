@@ -88,8 +88,8 @@ def check_support(spec: Any, config: dict[str, Any], *, command: str = "sft", tr
     ``config`` is the run configuration (``trust_remote_code``); ``command`` the CLI command
     (``sft``, ``infer``, ...) for messages; ``trains`` the chosen tuner's
     :attr:`~swiftkit.core.specs.MethodSpec.trains` when training (a pre-quantized checkpoint
-    takes adapters only); ``model_dir`` a local folder whose ``config.json`` may say it is
-    pre-quantized when the spec does not.
+    takes adapters only); ``model_dir`` the local folder about to load, whose ``config.json``
+    says whether it is pre-quantized (the spec's format counts only when there is no folder yet).
     """
     name = spec.id
     notices: list[str] = []
@@ -111,7 +111,9 @@ def check_support(spec: Any, config: dict[str, Any], *, command: str = "sft", tr
             )
         notices.append(f"model {name!r} runs the checkpoint's own code (--trust_remote_code true); swiftkit has not tested it")
     quant, bits = getattr(spec, "quant_method", None), getattr(spec, "quant_bits", None)
-    if not quant and model_dir and os.path.isdir(model_dir):
+    if model_dir and os.path.isfile(os.path.join(model_dir, "config.json")):
+        # the checkpoint at hand decides: a bf16 re-upload (or a tiny model) of a family published
+        # in FP8 is not quantized, whatever the registered checkpoint is
         quant, bits = folder_quantization(model_dir) or (None, None)
     if quant:
         notices.extend(_check_quantized(spec.id, quant, bits, trains))

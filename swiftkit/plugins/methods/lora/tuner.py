@@ -32,8 +32,19 @@ def _spec_targets(model_spec: Any) -> list[str]:
     return list(getattr(model_spec, "lora_target_modules", None) or [])
 
 
+def _own_forward_linear(module: Any) -> bool:
+    """An ``nn.Linear`` subclass with a forward of its own that is no quantized linear layer
+    (DeepSeek-V4's grouped output projection, MoE routers that return routing tuples): a LoRA
+    layer around it calls the plain linear product and breaks the model, so all-linear leaves it."""
+    import torch
+
+    return (isinstance(module, torch.nn.Linear) and type(module).forward is not torch.nn.Linear.forward
+            and type(module).__name__ not in _LINEAR_CLASS_NAMES)
+
+
 def linear_module_names(model: Any) -> list[str]:
-    """Short names (last path component) of the linear layers in ``model``, output head excluded.
+    """Short names (last path component) of the linear layers in ``model``, output head and
+    ``nn.Linear`` subclasses with their own forward excluded.
 
     This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule, so that
     it can be combined with explicit names.
@@ -48,12 +59,16 @@ def linear_module_names(model: Any) -> list[str]:
         except (AttributeError, NotImplementedError):
             head = None
     names: set[str] = set()
+    special: set[str] = set()
     for full_name, module in model.named_modules():
-        if module is head or full_name.split(".")[-1] == "lm_head":
+        short = full_name.split(".")[-1]
+        if module is head or short == "lm_head":
             continue
-        if isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
-            names.add(full_name.split(".")[-1])
-    return sorted(names)
+        if _own_forward_linear(module):
+            special.add(short)
+        elif isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
+            names.add(short)
+    return sorted(names - special)  # a short name also matches the special layer: leave both out
 
 
 def expert_parameter_names(model: Any) -> list[str]:
@@ -105,6 +120,8 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     items = [str(t) for t in target_modules]
     keywords = [t.lower() for t in items]
     if keywords == [ALL_LINEAR]:
+        if any(_own_forward_linear(m) for m in model.modules()):
+            return linear_module_names(model)  # peft's "all-linear" would wrap those layers too
         return ALL_LINEAR
     out: list[str] = []
     for item, key in zip(items, keywords, strict=True):
