@@ -4,7 +4,7 @@ curve, exported merged (same logits as base + adapter) and served by the ``pt`` 
 
 The families come from the registry, never from a list here: marking a family ``tested`` adds it
 to this matrix, and a family that fails here may not carry the mark. Each family's representative
-is its first non-quantized ``causal_lm`` checkpoint marked ``tested``; its tiny model is built
+is its first ``causal_lm`` checkpoint marked ``tested`` (an unquantized one where there is one); its tiny model is built
 once (a module fixture: only this module uses it) and shared by the tests of that family.
 """
 

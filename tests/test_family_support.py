@@ -81,7 +81,7 @@ def test_tested_families_have_a_checkpoint_the_matrix_trains(registry):
 
     unproven = sorted(family for family, model_id in tested_families(registry).items() if not model_id)
     assert not unproven, (
-        "families marked 'tested' without a non-quantized task='causal_lm' checkpoint marked tested, so the "
+        "families marked 'tested' without a task='causal_lm' checkpoint marked tested, so the "
         f"training matrix cannot run them: {', '.join(unproven)}"
     )
 

@@ -143,9 +143,11 @@ def tested_families(registry: Registry | None = None) -> dict[str, str]:
     ``support == "tested"``, sorted by family: the training matrix of swiftkit's test suite
     runs each on a tiny model of the representative's architecture.
 
-    The representative is the family's first (registration order) ``tested`` checkpoint that is
-    not pre-quantized and whose ``task`` is ``causal_lm``; a family without one maps to ``""``
-    (nothing the matrix can train: its ``tested`` mark is unproven).
+    The representative is the family's first (registration order) ``tested`` checkpoint whose
+    ``task`` is ``causal_lm``, an unquantized one when there is one: the tiny model is built from
+    the architecture's config either way, so a family published only pre-quantized (DeepSeek-V3.2
+    in FP8) is trained at full precision. A family without a causal LM maps to ``""`` (nothing
+    the matrix can train: its ``tested`` mark is unproven).
     """
     reg = _registry(registry)
     out: dict[str, str] = {}
@@ -153,6 +155,7 @@ def tested_families(registry: Registry | None = None) -> dict[str, str]:
         tested = [e for e in entries if e.data.get("support") == "tested"]
         if not tested:
             continue
-        trainable = [e for e in tested if not e.data.get("quant_method") and e.data.get("task", "causal_lm") == "causal_lm"]
+        causal = [e for e in tested if e.data.get("task", "causal_lm") == "causal_lm"]
+        trainable = [e for e in causal if not e.data.get("quant_method")] or causal
         out[family] = trainable[0].id if trainable else ""
     return out
