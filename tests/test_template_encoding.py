@@ -7,6 +7,8 @@ rather than read from the specs so that the decision is pinned here), nothing el
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from swiftkit.core.registry import get_registry
@@ -34,7 +36,7 @@ def T(c):
     return {"role": "tool", "content": c}
 
 
-#: template -> a model of a family that uses it (its tiny checkpoint carries the tokenizer)
+#: template -> a model whose architecture its tiny checkpoint has (built with that template's tokenizer)
 FAMILY = {
     "qwen2_5": "qwen2.5-0.5b-instruct",
     "qwen": "qwen2-0.5b-instruct",
@@ -94,7 +96,10 @@ def checkpoints(tmp_path_factory, registry):
 
     def get(name):
         if name not in cache:
-            cache[name] = build_tiny_model(FAMILY[name], tmp_path_factory.mktemp(name), registry=registry)
+            # the model gives the architecture; the template under test is set explicitly, since a
+            # model's default template follows the public listing (Mistral-7B's is ``llama``)
+            spec = dataclasses.replace(registry.get("model", FAMILY[name]).spec, template=name)
+            cache[name] = build_tiny_model(spec, tmp_path_factory.mktemp(name), registry=registry)
         return cache[name]
 
     return get
