@@ -46,7 +46,7 @@ def test_list_models_json_and_filters(runner):
     tagged = json.loads(invoke(runner, "list", "models", "--tag", "base", "--json"))
     assert tagged and all("base" in r["tags"] for r in tagged)
     by_plugin = json.loads(invoke(runner, "list", "models", "--plugin", "gemma", "--json"))
-    assert {r["family"] for r in by_plugin} == {"gemma", "gemma2"}
+    assert {r["family"] for r in by_plugin} == {"gemma", "gemma2", "gemma3_text", "gemma_emb", "gemma_reward"}
 
 
 @pytest.mark.parametrize("kind,expected", [
