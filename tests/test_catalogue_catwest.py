@@ -47,7 +47,7 @@ TINY = {
     "aya-expanse-8b": {"use_qk_norm": False},
     "dbrx-instruct": {"d_model": 64},
     "mamba-130m-hf": {},
-    "nvidia-nemotron-3.5-lightning-30b-a3b-bf16": {"use_mamba_kernels": False, "n_routed_experts": 4},
+    "nvidia-nemotron-3.5-lightning-30b-a3b-bf16": {"n_routed_experts": 4, "num_experts_per_tok": 2},
     "gpt-oss-20b": {"layer_types": ["sliding_attention", "full_attention"], "num_local_experts": 4},
     "olmoe-1b-7b-0125-instruct": {"num_experts": 4},
 }

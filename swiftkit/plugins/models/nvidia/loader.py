@@ -9,8 +9,9 @@ from swiftkit.models.hf import HFCausalLMLoader
 
 class NemotronHLoader(HFCausalLMLoader):
     """One block of each kind (Mamba-2 mixer, routed experts, attention, dense MLP), Mamba-2 heads
-    and groups sized to the tiny hidden size, 4 experts (2 per token), and the pure-torch scan
-    (``use_mamba_kernels=False``) so that no CUDA kernel package is needed."""
+    and groups sized to the tiny hidden size, 4 experts (2 per token). transformers picks the
+    pure-torch Mamba-2 scan by itself where mamba-ssm / causal-conv1d are absent (a CPU), so no
+    kernel switch is set (``use_mamba_kernels`` is deprecated and ignored in transformers 5)."""
 
     TINY_OVERRIDES: ClassVar[dict[str, Any]] = {
         "layers_block_type": ["mamba", "moe", "attention", "mlp"],
@@ -24,5 +25,4 @@ class NemotronHLoader(HFCausalLMLoader):
         "num_experts_per_tok": 2,
         "moe_intermediate_size": 64,
         "moe_shared_expert_intermediate_size": 64,
-        "use_mamba_kernels": False,
     }
