@@ -12,10 +12,12 @@ from swiftkit.models.checkpoints import model_shape
 
 LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 LC = "long-context"
-L31 = {"template": "llama3_2"}
+T43 = ["transformers>=4.43"]
+L31 = {"template": "llama3_2", "requires": T43}
 R1 = {"template": "deepseek_r1"}
 DS = {"template": "deepseek"}
 AQLM = {
+    "requires": ["transformers>=4.38", "aqlm", "torch>=2.2.0"],
     "support": "unsupported",
     "support_note": "AQLM 2-bit weights: needs the aqlm package (aqlm[gpu]>=1.0, torch>=2.2), not installed",
 }
@@ -109,20 +111,20 @@ CHECKPOINTS = [
     ("llama", "llama3.1-70b-instruct-awq-int4", "LLM-Research/Meta-Llama-3.1-70B-Instruct-AWQ-INT4", "hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4", 70.55, 131072, "instruct", LC, L31),
     ("llama", "llama3.1-405b-instruct-awq-int4", "LLM-Research/Meta-Llama-3.1-405B-Instruct-AWQ-INT4", "hugging-quants/Meta-Llama-3.1-405B-Instruct-AWQ-INT4", 405.85, 131072, "instruct", LC, L31),
     ("llama", "llama-3.1-nemotron-70b-instruct-hf", "AI-ModelScope/Llama-3.1-Nemotron-70B-Instruct-HF", "nvidia/Llama-3.1-Nemotron-70B-Instruct-HF", 70.55, 131072, "instruct", LC, L31),
-    ("llama", "skywork-o1-open-llama-3.1-8b", "AI-ModelScope/Skywork-o1-Open-Llama-3.1-8B", "Skywork/Skywork-o1-Open-Llama-3.1-8B", 8.03, 131072, "instruct", "reasoning", LC, {"template": "skywork_o1"}),
+    ("llama", "skywork-o1-open-llama-3.1-8b", "AI-ModelScope/Skywork-o1-Open-Llama-3.1-8B", "Skywork/Skywork-o1-Open-Llama-3.1-8B", 8.03, 131072, "instruct", "reasoning", LC, {"template": "skywork_o1", "requires": T43}),
     ("llama", "llama3.2-1b", "LLM-Research/Llama-3.2-1B", "meta-llama/Llama-3.2-1B", 1.24, 131072, "base", LC, L31),
     ("llama", "llama3.2-3b", "LLM-Research/Llama-3.2-3B", "meta-llama/Llama-3.2-3B", 3.21, 131072, "base", LC, L31),
     ("llama", "llama3.2-1b-instruct", "LLM-Research/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct", 1.24, 131072, "instruct", LC, L31),
     ("llama", "llama3.2-3b-instruct", "LLM-Research/Llama-3.2-3B-Instruct", "meta-llama/Llama-3.2-3B-Instruct", 3.21, 131072, "instruct", LC, L31),
     ("llama", "llama3.3-70b-instruct", "LLM-Research/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", 70.55, 131072, "instruct", LC, L31),
     ("llama", "llama3.3-70b-instruct-bnb-4bit", "unsloth/Llama-3.3-70B-Instruct-bnb-4bit", "=", 70.55, 131072, "instruct", LC, L31),
-    ("llama", "longwriter-llama3.1-8b", "ZhipuAI/LongWriter-llama3.1-8b", "zai-org/LongWriter-llama3.1-8b", 8.03, 131072, "instruct", LC, {"template": "longwriter_llama"}),
+    ("llama", "longwriter-llama3.1-8b", "ZhipuAI/LongWriter-llama3.1-8b", "zai-org/LongWriter-llama3.1-8b", 8.03, 131072, "instruct", LC, {"template": "longwriter_llama", "requires": T43}),
     ("llama", "deepseek-r1-distill-llama-8b", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "=", 8.03, 131072, "instruct", "reasoning", LC, R1),
     ("llama", "deepseek-r1-distill-llama-70b", "deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "=", 70.55, 131072, "instruct", "reasoning", LC, R1),
     ("llama", "minicpm5-1b", "OpenBMB/MiniCPM5-1B", "openbmb/MiniCPM5-1B", 1.0, 32768, "instruct", {"template": "minicpm5", "requires": ["transformers>=5.6"]}),
     ("llama", "minicpm5-1b-base", "OpenBMB/MiniCPM5-1B-Base", "openbmb/MiniCPM5-1B-Base", 1.0, 32768, "base", {"template": "minicpm5", "requires": ["transformers>=5.6"]}),
     ("llama", "minicpm5-1b-sft", "OpenBMB/MiniCPM5-1B-SFT", "openbmb/MiniCPM5-1B-SFT", 1.0, 32768, "instruct", {"template": "minicpm5", "requires": ["transformers>=5.6"]}),
-    ("llama", "reflection-llama-3.1-70b", "LLM-Research/Reflection-Llama-3.1-70B", "mattshumer/Reflection-Llama-3.1-70B", 70.55, 8192, "instruct", "reasoning", {"template": "reflection"}),
+    ("llama", "reflection-llama-3.1-70b", "LLM-Research/Reflection-Llama-3.1-70B", "mattshumer/Reflection-Llama-3.1-70B", 70.55, 8192, "instruct", "reasoning", {"template": "reflection", "requires": T43}),
 ]
 
 # Sizes from the checkpoints' public config.json (hidden_size, num_hidden_layers,
