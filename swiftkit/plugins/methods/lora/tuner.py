@@ -29,11 +29,18 @@ def _spec_targets(model_spec: Any) -> list[str]:
     return list(getattr(model_spec, "lora_target_modules", None) or [])
 
 
-def linear_module_names(model: Any) -> list[str]:
-    """Short names (last path component) of the linear layers in ``model``, output head excluded.
+def _is_router(module: Any) -> bool:
+    """A mixture-of-experts router built on ``nn.Linear`` (``PhimoeTopKRouter``, ``Llama4Router``):
+    its forward returns routing tuples, not a tensor, so a LoRA layer around it breaks the model."""
+    return "Router" in type(module).__name__
 
-    This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule, so that
-    it can be combined with explicit names.
+
+def linear_module_names(model: Any) -> list[str]:
+    """Short names (last path component) of the linear layers in ``model``, output head and
+    ``nn.Linear``-based MoE routers excluded.
+
+    This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule (which
+    would also wrap such routers), so that it can be combined with explicit names.
     """
     import torch
 
@@ -46,7 +53,7 @@ def linear_module_names(model: Any) -> list[str]:
             head = None
     names: set[str] = set()
     for full_name, module in model.named_modules():
-        if module is head or full_name.split(".")[-1] == "lm_head":
+        if module is head or full_name.split(".")[-1] == "lm_head" or _is_router(module):
             continue
         if isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
             names.add(full_name.split(".")[-1])
@@ -71,6 +78,8 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     items = [str(t) for t in target_modules]
     keywords = [t.lower() for t in items]
     if keywords == [ALL_LINEAR]:
+        if any(_is_router(m) for m in model.modules()):
+            return linear_module_names(model)  # peft's "all-linear" would wrap the router
         return ALL_LINEAR
     out: list[str] = []
     for item, key in zip(items, keywords, strict=True):
