@@ -29,7 +29,7 @@ CHECKPOINTS = [
     ("mixtral", "mixtral-8x7b-v0.1", "AI-ModelScope/Mixtral-8x7B-v0.1", "mistralai/Mixtral-8x7B-v0.1", 46.7, 32768, "base", "moe"),
     ("mixtral", "mixtral-8x22b-v0.1", "AI-ModelScope/Mixtral-8x22B-v0.1", "mistral-community/Mixtral-8x22B-v0.1", 140.6, 65536, "base", "moe"),
     ("mixtral", "mixtral-8x7b-aqlm-2bit-1x16-hf", "AI-ModelScope/Mixtral-8x7b-AQLM-2Bit-1x16-hf", "ISTA-DASLab/Mixtral-8x7b-AQLM-2Bit-1x16-hf", 46.7, 32768, "base", "moe", "quantized",
-     {"support": "unsupported", "support_note": "AQLM 2-bit weights: needs the aqlm package (aqlm[gpu]>=1.0, torch>=2.2), not installed"}),
+     {"requires": ["transformers>=4.38", "aqlm", "torch>=2.2.0"], "support": "unsupported", "support_note": "AQLM 2-bit weights: needs the aqlm package (aqlm[gpu]>=1.0, torch>=2.2), not installed"}),
 ]
 # fmt: on
 SHAPES: dict = {}
