@@ -228,3 +228,21 @@ def test_tiny_model_trains_and_generates(tiny, model_id):
     with torch.no_grad():
         out = model.generate(ids, max_new_tokens=3, do_sample=False)
     assert out.shape[1] > ids.shape[1]
+
+
+def test_lora_all_linear_leaves_linear_based_routers_alone(tiny):
+    """Phi-3.5-MoE's router is an ``nn.Linear`` subclass returning routing tuples; LoRA's
+    all-linear must not wrap it, or the MoE block's forward breaks."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from swiftkit.plugins.methods.lora.tuner import resolve_target_modules
+
+    spec, model, tokenizer = tiny("phi3.5-moe-instruct")
+    targets = resolve_target_modules(["all-linear"], model, spec)
+    assert "router" not in targets and {"q_proj", "o_proj"} <= set(targets)
+    assert resolve_target_modules(["all-linear"], tiny("llama3-8b-instruct")[1]) == "all-linear"  # unchanged
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules=targets, lora_dropout=0.0))
+    ids = tokenizer("Hello there", return_tensors="pt").input_ids
+    assert torch.isfinite(peft_model(input_ids=ids, labels=ids).loss)
+    peft_model.unload()
