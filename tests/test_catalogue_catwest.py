@@ -62,7 +62,10 @@ def _specs():
 
 
 def _listing_rows() -> list[dict[str, str]]:
-    for candidate in (Path(__file__).resolve().parents[1] / ".." / "shared" / "catalogue", Path("/work/shared/catalogue")):
+    for candidate in (
+        Path(__file__).resolve().parents[1] / ".." / "shared" / "catalogue",
+        Path("/work/shared/catalogue"),
+    ):
         path = candidate / "public-model-listing.csv"
         if path.is_file():
             with open(path, newline="", encoding="utf-8") as fh:
@@ -128,7 +131,9 @@ def test_spot_checks_of_real_facts(specs):
     assert by_id["llama3.1-70b-instruct-awq-int4"].quant_method == "awq" and "quantized" in by_id[
         "llama3.1-70b-instruct-awq-int4"].tags  # fmt: skip
     assert by_id["llama-2-7b-aqlm-2bit-1x16-hf"].support == "unsupported"
-    assert by_id["phi3-small-8k-instruct"].support == "remote_code" and by_id["grok-1"].support == "remote_code"
+    assert (
+        by_id["phi3-small-8k-instruct"].support == "remote_code" and by_id["grok-1"].support == "remote_code"
+    )
     assert "Phi3SmallForCausalLM" in by_id["phi3-small-8k-instruct"].support_note
     assert by_id["phi-4"].architecture == "Phi3ForCausalLM" and by_id["phi-4"].max_length == 16384
     assert by_id["mixtral-8x7b-instruct-v0.1"].params_billion == 46.7
@@ -146,7 +151,9 @@ def test_shapes_match_parameter_counts(specs):
     assert len(shaped) >= 30
     for s in shaped:
         estimated = shape_from_config(s.shape).num_params() / 1e9
-        assert math.isclose(estimated, s.params_billion, rel_tol=0.03), f"{s.id}: {estimated:.2f}B vs {s.params_billion}B"
+        assert math.isclose(estimated, s.params_billion, rel_tol=0.03), (
+            f"{s.id}: {estimated:.2f}B vs {s.params_billion}B"
+        )
 
 
 def test_registration_modules_are_data_only():
@@ -214,7 +221,9 @@ def test_tiny_model_trains_and_generates(tiny, model_id):
     for key, value in TINY[model_id].items():
         assert getattr(model.config, key) == value, key
     modules = {name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
-    assert set(spec.lora_target_modules) <= modules, f"LoRA targets missing: {set(spec.lora_target_modules) - modules}"
+    assert set(spec.lora_target_modules) <= modules, (
+        f"LoRA targets missing: {set(spec.lora_target_modules) - modules}"
+    )
     assert spec.decoder_layer_cls in {type(m).__name__ for m in model.modules()}
 
     ids = tokenizer("Hello, how are you today?", return_tensors="pt").input_ids
