@@ -255,3 +255,23 @@ def test_lora_all_linear_leaves_linear_based_routers_alone(tiny):
     ids = tokenizer("Hello there", return_tensors="pt").input_ids
     assert torch.isfinite(peft_model(input_ids=ids, labels=ids).loss)
     peft_model.unload()
+
+
+@pytest.mark.parametrize("model_id", ["mamba-130m-hf", "nvidia-nemotron-3.5-lightning-30b-a3b-bf16"])
+def test_lora_all_linear_on_mamba_mixers_skips_out_proj(tiny, model_id):
+    """peft refuses LoRA on a Mamba mixer's ``out_proj`` although its own all-linear picks it."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from swiftkit.plugins.methods.lora.tuner import resolve_target_modules
+
+    spec, model, tokenizer = tiny(model_id)
+    targets = resolve_target_modules(["all-linear"], model, spec)
+    assert "out_proj" not in targets and "in_proj" in targets
+    for config_targets in (targets, spec.lora_target_modules):
+        peft_model = get_peft_model(
+            model, LoraConfig(r=4, target_modules=list(config_targets), lora_dropout=0.0)
+        )
+        ids = tokenizer("Hello there", return_tensors="pt").input_ids
+        assert torch.isfinite(peft_model(input_ids=ids, labels=ids).loss)
+        model = peft_model.unload()

@@ -29,6 +29,11 @@ def _spec_targets(model_spec: Any) -> list[str]:
     return list(getattr(model_spec, "lora_target_modules", None) or [])
 
 
+#: model types whose Mamba mixers peft refuses to adapt at ``out_proj`` (its own rule, which its
+#: ``"all-linear"`` does not apply): all-linear leaves that projection out for them
+_MAMBA_MODEL_TYPES = {"mamba", "mamba2", "falcon_mamba", "falcon_h1", "nemotron_h"}
+
+
 def _is_router(module: Any) -> bool:
     """A mixture-of-experts router built on ``nn.Linear`` (``PhimoeTopKRouter``, ``Llama4Router``):
     its forward returns routing tuples, not a tensor, so a LoRA layer around it breaks the model."""
@@ -36,8 +41,8 @@ def _is_router(module: Any) -> bool:
 
 
 def linear_module_names(model: Any) -> list[str]:
-    """Short names (last path component) of the linear layers in ``model``, output head and
-    ``nn.Linear``-based MoE routers excluded.
+    """Short names (last path component) of the linear layers in ``model``, output head,
+    ``nn.Linear``-based MoE routers and Mamba mixers' ``out_proj`` (which peft refuses) excluded.
 
     This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule (which
     would also wrap such routers), so that it can be combined with explicit names.
@@ -51,8 +56,11 @@ def linear_module_names(model: Any) -> list[str]:
             head = get_head()
         except (AttributeError, NotImplementedError):
             head = None
+    mamba = getattr(getattr(model, "config", None), "model_type", None) in _MAMBA_MODEL_TYPES
     names: set[str] = set()
     for full_name, module in model.named_modules():
+        if mamba and full_name.split(".")[-1] == "out_proj":
+            continue
         if module is head or full_name.split(".")[-1] == "lm_head" or _is_router(module):
             continue
         if isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
@@ -78,8 +86,9 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     items = [str(t) for t in target_modules]
     keywords = [t.lower() for t in items]
     if keywords == [ALL_LINEAR]:
-        if any(_is_router(m) for m in model.modules()):
-            return linear_module_names(model)  # peft's "all-linear" would wrap the router
+        model_type = getattr(getattr(model, "config", None), "model_type", None)
+        if model_type in _MAMBA_MODEL_TYPES or any(_is_router(m) for m in model.modules()):
+            return linear_module_names(model)  # peft's "all-linear" would take what breaks or it refuses
         return ALL_LINEAR
     out: list[str] = []
     for item, key in zip(items, keywords, strict=True):

@@ -1,6 +1,7 @@
 """The ``mamba`` family (state-spaces): Mamba 130M-2.8B, selective state-space language models.
 
-``MambaForCausalLM`` (no attention: ``in_proj``/``x_proj``/``dt_proj``/``out_proj`` per block).
+``MambaForCausalLM`` (no attention: ``in_proj``/``x_proj``/``dt_proj``/``out_proj`` per block;
+peft adapts all but ``out_proj``).
 transformers runs a pure-torch scan when the ``mamba-ssm`` / ``causal-conv1d`` CUDA kernels are
 absent, so it trains on a CPU (slowly at real size). No positional limit; 2048 is the training
 context. ms-swift formats it with its ``default`` template. Data only.
@@ -15,7 +16,7 @@ FAMILIES = {
         "hf_model_type": "mamba",
         "template": "default",
         "decoder_layer_cls": "MambaBlock",
-        "lora_target_modules": ["in_proj", "x_proj", "dt_proj", "out_proj"],
+        "lora_target_modules": ["in_proj", "x_proj", "dt_proj"],  # peft refuses out_proj of a Mamba mixer
         "loader": "swiftkit.plugins.models.mamba.loader:MambaLoader",
         "support": "tested",
         "support_note": "MambaForCausalLM, native in transformers; tiny model through family_check.sh on the "

@@ -16,7 +16,7 @@ FAMILIES = {
         "hf_model_type": "nemotron_h",
         "template": "nemotron_h",
         "decoder_layer_cls": "NemotronHBlock",
-        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "in_proj", "out_proj"],
+        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "in_proj", "up_proj", "down_proj"],  # peft refuses the mixer out_proj
         "loader": "swiftkit.plugins.models.nvidia.loader:NemotronHLoader",
         "support": "tested",
         "support_note": "NemotronHForCausalLM, native in transformers; tiny model (mamba, 4-expert moe, attention, "
