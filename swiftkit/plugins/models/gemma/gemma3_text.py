@@ -21,7 +21,7 @@ FAMILIES = {
         "support": "tested",
         "support_note": "Gemma3ForCausalLM, native in transformers; tiny model (one sliding, one global layer) "
         "through family_check.sh",
-        "requires": ["transformers>=4.50"],
+        "requires": ["transformers>=4.49"],
     },
 }
 
