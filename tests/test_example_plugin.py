@@ -1,5 +1,5 @@
 """The example third-party plugin package (``examples/swiftkit-example-plugin``) works when
-installed like any distribution from PyPI: its Yi models, template and dataset show up in
+installed like any distribution from PyPI: its SmolLM2 models, template and dataset show up in
 ``swift list`` with their provenance and resolve through the registry.
 
 Needs the package installed (CI does ``pip install --no-deps ./examples/swiftkit-example-plugin``,
@@ -28,15 +28,13 @@ except metadata.PackageNotFoundError:
     )
     VERSION = None
 
-YI_HUB_IDS = {  # id -> (Hugging Face id, ModelScope id), as in the public model listing
-    "yi-6b": ("01-ai/Yi-6B", "01ai/Yi-6B"),
-    "yi-6b-chat": ("01-ai/Yi-6B-Chat", "01ai/Yi-6B-Chat"),
-    "yi-9b": ("01-ai/Yi-9B", "01ai/Yi-9B"),
-    "yi-34b": ("01-ai/Yi-34B", "01ai/Yi-34B"),
-    "yi-34b-chat": ("01-ai/Yi-34B-Chat", "01ai/Yi-34B-Chat"),
-    "yi-1.5-9b-chat": ("01-ai/Yi-1.5-9B-Chat", "01ai/Yi-1.5-9B-Chat"),
+SMOLLM2_HUB_IDS = {  # id -> (Hugging Face id, ModelScope id): published on the Hugging Face hub only
+    "smollm2-135m": ("HuggingFaceTB/SmolLM2-135M", None),
+    "smollm2-135m-instruct": ("HuggingFaceTB/SmolLM2-135M-Instruct", None),
+    "smollm2-360m-instruct": ("HuggingFaceTB/SmolLM2-360M-Instruct", None),
+    "smollm2-1.7b": ("HuggingFaceTB/SmolLM2-1.7B", None),
+    "smollm2-1.7b-instruct": ("HuggingFaceTB/SmolLM2-1.7B-Instruct", None),
 }
-
 
 def _swift(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {
@@ -58,17 +56,17 @@ def _swift(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_swift_list_models_shows_yi_with_provenance(tmp_path):
+def test_swift_list_models_shows_smollm2_with_provenance(tmp_path):
     proc = _swift("list", "models", "--json", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     models = {m["id"]: m for m in json.loads(proc.stdout)}
-    for model_id, (hf_id, ms_id) in YI_HUB_IDS.items():
+    for model_id, (hf_id, ms_id) in SMOLLM2_HUB_IDS.items():
         assert model_id in models, f"{model_id} missing from `swift list models`"
         m = models[model_id]
         assert m["plugin"]["distribution"] == DIST
         assert m["plugin"]["version"] == VERSION
-        assert (m["hf_id"], m["ms_id"]) == (hf_id, ms_id)
-        assert m["family"] == "yi"
+        assert (m["hf_id"], m.get("ms_id")) == (hf_id, ms_id)  # a missing hub id is left out of the JSON
+        assert m["family"] == "smollm2"
         assert (m["architecture"], m["hf_model_type"]) == ("LlamaForCausalLM", "llama")
         assert m["template"] == "example-chatml"
         assert m["params_billion"] > 0 and m["max_length"] >= 4096
@@ -80,11 +78,11 @@ def test_swift_plugins_reports_the_example_plugins_ok(tmp_path):
     proc = _swift("plugins", "--json", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     mine = {p["name"]: p for p in json.loads(proc.stdout) if p["distribution"] == DIST}
-    assert set(mine) == {"yi", "example-templates", "example-datasets", "example-tuners"}
+    assert set(mine) == {"smollm2", "example-templates", "example-datasets", "example-tuners"}
     for p in mine.values():
         assert p["status"] == "ok", p
         assert p["version"] == VERSION
-    assert mine["yi"]["counts"]["model"] == 15
+    assert mine["smollm2"]["counts"]["model"] == 6
     assert mine["example-templates"]["counts"] == {"template": 1}
     assert mine["example-datasets"]["counts"] == {"dataset": 1}
     assert mine["example-tuners"]["counts"] == {"method": 1}
@@ -101,18 +99,18 @@ def registry():
         set_registry(old)
 
 
-def test_yi_hub_ids_resolve_through_the_registry(registry):
-    entry = registry.get("model", "01-ai/Yi-6B")
-    assert entry.id == "yi-6b"
+def test_smollm2_hub_ids_resolve_through_the_registry(registry):
+    entry = registry.get("model", "HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert entry.id == "smollm2-135m-instruct"
     assert (entry.plugin.dist, entry.plugin.version) == (DIST, VERSION)
-    assert registry.resolve_model("01ai/Yi-6B") is entry  # ModelScope id
-    assert registry.resolve_model("01-AI/yi-6b") is entry  # any case
-    assert registry.resolve_model("yi") is registry.find("model", family="yi")[0]  # a family name
+    assert registry.resolve_model("huggingfacetb/SMOLLM2-135M-instruct") is entry  # any case
+    assert registry.resolve_model("smollm2") is registry.find("model", family="smollm2")[0]  # a family name
     spec = entry.spec
-    assert (spec.family, spec.architecture, spec.hf_model_type) == ("yi", "LlamaForCausalLM", "llama")
+    assert (spec.family, spec.architecture, spec.hf_model_type) == ("smollm2", "LlamaForCausalLM", "llama")
     assert spec.template == "example-chatml" and ("template", spec.template) in registry
-    assert spec.params_billion == pytest.approx(6.06)
-    assert spec.max_length == 4096
+    assert spec.ms_id is None  # published on the Hugging Face hub only
+    assert spec.params_billion == pytest.approx(0.135)
+    assert spec.max_length == 8192
 
 
 def test_example_template_renders(registry):

@@ -28,10 +28,7 @@ PLUGIN_MODULES = _entry_point_modules("swiftkit.models")
 FAMILIES = [
     "gemma",
     "gemma2",
-    "llama2",
-    "llama3",
-    "llama3_1",
-    "llama3_2",
+    "llama",
     "mistral",
     "phi3",
     "qwen2",

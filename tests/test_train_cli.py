@@ -51,7 +51,7 @@ def test_yaml_config_with_dashed_flags_trains(tiny, data, tmp_path):
     assert run.name.startswith("v0-")
     args = json.loads((run / "args.json").read_text())
     assert args["max_steps"] == 4 and args["lora_rank"] == 8 and args["gradient_checkpointing"] is True
-    assert args["model_id"] == "llama3.2-1b-instruct" and args["template"] == "llama3"
+    assert args["model_id"] == "llama3.2-1b-instruct" and args["template"] == "llama3_2"
     assert [r["step"] for r in read_log(str(run)) if "loss" in r] == [1, 2, 3, 4]
     assert "done: 4 steps" in result.output
 

@@ -32,10 +32,23 @@ def _spec_targets(model_spec: Any) -> list[str]:
     return list(getattr(model_spec, "lora_target_modules", None) or [])
 
 
+#: model types whose Mamba mixers peft refuses to adapt at ``out_proj`` (its own rule, which its
+#: ``"all-linear"`` does not apply): all-linear leaves that projection out for them
+_MAMBA_MODEL_TYPES = {"mamba", "mamba2", "falcon_mamba", "falcon_h1", "nemotron_h"}
+
+
+def _is_router(module: Any) -> bool:
+    """A mixture-of-experts router built on ``nn.Linear`` (``PhimoeTopKRouter``, ``Llama4Router``):
+    its forward returns routing tuples, not a tensor, so a LoRA layer around it breaks the model."""
+    import torch
+
+    return isinstance(module, torch.nn.Linear) and "Router" in type(module).__name__
+
+
 def _own_forward_linear(module: Any) -> bool:
     """An ``nn.Linear`` subclass with a forward of its own that is no quantized linear layer
-    (DeepSeek-V4's grouped output projection, MoE routers that return routing tuples): a LoRA
-    layer around it calls the plain linear product and breaks the model, so all-linear leaves it."""
+    (DeepSeek-V4's grouped output projection, routers): a LoRA layer around it calls the plain
+    linear product and breaks the model, so all-linear leaves it."""
     import torch
 
     return (isinstance(module, torch.nn.Linear) and type(module).forward is not torch.nn.Linear.forward
@@ -43,11 +56,12 @@ def _own_forward_linear(module: Any) -> bool:
 
 
 def linear_module_names(model: Any) -> list[str]:
-    """Short names (last path component) of the linear layers in ``model``, output head and
-    ``nn.Linear`` subclasses with their own forward excluded.
+    """Short names (last path component) of the linear layers in ``model``, output head,
+    ``nn.Linear``-based MoE routers and other ``nn.Linear`` subclasses with a forward of their
+    own, and Mamba mixers' ``out_proj`` (which peft refuses) excluded.
 
-    This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule, so that
-    it can be combined with explicit names.
+    This is what ``all-linear`` expands to; it matches peft's own ``"all-linear"`` rule (which
+    would also wrap such routers), so that it can be combined with explicit names.
     """
     import torch
 
@@ -58,13 +72,16 @@ def linear_module_names(model: Any) -> list[str]:
             head = get_head()
         except (AttributeError, NotImplementedError):
             head = None
+    mamba = getattr(getattr(model, "config", None), "model_type", None) in _MAMBA_MODEL_TYPES
     names: set[str] = set()
     special: set[str] = set()
     for full_name, module in model.named_modules():
         short = full_name.split(".")[-1]
+        if mamba and short == "out_proj":
+            continue
         if module is head or short == "lm_head":
             continue
-        if _own_forward_linear(module):
+        if _own_forward_linear(module) or _is_router(module):
             special.add(short)
         elif isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
             names.add(short)
@@ -120,8 +137,9 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     items = [str(t) for t in target_modules]
     keywords = [t.lower() for t in items]
     if keywords == [ALL_LINEAR]:
-        if any(_own_forward_linear(m) for m in model.modules()):
-            return linear_module_names(model)  # peft's "all-linear" would wrap those layers too
+        model_type = getattr(getattr(model, "config", None), "model_type", None)
+        if model_type in _MAMBA_MODEL_TYPES or any(_own_forward_linear(m) or _is_router(m) for m in model.modules()):
+            return linear_module_names(model)  # peft's "all-linear" would take what breaks or it refuses
         return ALL_LINEAR
     out: list[str] = []
     for item, key in zip(items, keywords, strict=True):

@@ -18,3 +18,13 @@ class Gemma2Loader(GemmaLoader):
     checkpoints tie to the head size; keep that relation at tiny size."""
 
     TINY_OVERRIDES: ClassVar[dict[str, Any]] = {"query_pre_attn_scalar": 16}
+
+
+class Gemma3TextLoader(Gemma2Loader):
+    """Gemma 3 interleaves sliding-window and global layers (5:1); the two tiny layers are one of
+    each, with a window shorter than the tiny context so that the sliding path is exercised."""
+
+    TINY_OVERRIDES: ClassVar[dict[str, Any]] = {
+        "layer_types": ["sliding_attention", "full_attention"],
+        "sliding_window": 64,
+    }
