@@ -353,4 +353,4 @@ def test_load_with_dtype_and_architecture_check(registry, representatives, tiny_
     assert next(model.parameters()).dtype is torch.float32
     # a folder of another family loads, but the mismatch is reported
     with pytest.warns(UserWarning, match="expects architecture LlamaForCausalLM"):
-        registry.model_loader(representatives["llama3"]).load(str(tiny_dirs["qwen2"]))
+        registry.model_loader(representatives["llama"]).load(str(tiny_dirs["qwen2"]))
