@@ -1,5 +1,5 @@
 """The example third-party plugin package (``examples/swiftkit-example-plugin``) works when
-installed like any distribution from PyPI: its SmolLM2 models, template and dataset show up in
+installed like any distribution from PyPI: its SmolLM models, template and dataset show up in
 ``swift list`` with their provenance and resolve through the registry.
 
 Needs the package installed (CI does ``pip install --no-deps ./examples/swiftkit-example-plugin``,
@@ -28,12 +28,12 @@ except metadata.PackageNotFoundError:
     )
     VERSION = None
 
-SMOLLM2_HUB_IDS = {  # id -> (Hugging Face id, ModelScope id): published on the Hugging Face hub only
-    "smollm2-135m": ("HuggingFaceTB/SmolLM2-135M", None),
-    "smollm2-135m-instruct": ("HuggingFaceTB/SmolLM2-135M-Instruct", None),
-    "smollm2-360m-instruct": ("HuggingFaceTB/SmolLM2-360M-Instruct", None),
-    "smollm2-1.7b": ("HuggingFaceTB/SmolLM2-1.7B", None),
-    "smollm2-1.7b-instruct": ("HuggingFaceTB/SmolLM2-1.7B-Instruct", None),
+SMOLLM_HUB_IDS = {  # id -> (Hugging Face id, ModelScope id): published on the Hugging Face hub only
+    "smollm-135m": ("HuggingFaceTB/SmolLM-135M", None),
+    "smollm-135m-instruct": ("HuggingFaceTB/SmolLM-135M-Instruct", None),
+    "smollm-360m-instruct": ("HuggingFaceTB/SmolLM-360M-Instruct", None),
+    "smollm-1.7b": ("HuggingFaceTB/SmolLM-1.7B", None),
+    "smollm-1.7b-instruct": ("HuggingFaceTB/SmolLM-1.7B-Instruct", None),
 }
 
 def _swift(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -56,20 +56,20 @@ def _swift(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_swift_list_models_shows_smollm2_with_provenance(tmp_path):
+def test_swift_list_models_shows_smollm_with_provenance(tmp_path):
     proc = _swift("list", "models", "--json", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     models = {m["id"]: m for m in json.loads(proc.stdout)}
-    for model_id, (hf_id, ms_id) in SMOLLM2_HUB_IDS.items():
+    for model_id, (hf_id, ms_id) in SMOLLM_HUB_IDS.items():
         assert model_id in models, f"{model_id} missing from `swift list models`"
         m = models[model_id]
         assert m["plugin"]["distribution"] == DIST
         assert m["plugin"]["version"] == VERSION
         assert (m["hf_id"], m.get("ms_id")) == (hf_id, ms_id)  # a missing hub id is left out of the JSON
-        assert m["family"] == "smollm2"
+        assert m["family"] == "smollm"
         assert (m["architecture"], m["hf_model_type"]) == ("LlamaForCausalLM", "llama")
         assert m["template"] == "example-chatml"
-        assert m["params_billion"] > 0 and m["max_length"] >= 4096
+        assert m["params_billion"] > 0 and m["max_length"] == 2048
     # the built-in families are still there next to the third party's
     assert any(m["plugin"]["distribution"] == "swiftkit" for m in models.values())
 
@@ -78,11 +78,11 @@ def test_swift_plugins_reports_the_example_plugins_ok(tmp_path):
     proc = _swift("plugins", "--json", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     mine = {p["name"]: p for p in json.loads(proc.stdout) if p["distribution"] == DIST}
-    assert set(mine) == {"smollm2", "example-templates", "example-datasets", "example-tuners"}
+    assert set(mine) == {"smollm", "example-templates", "example-datasets", "example-tuners"}
     for p in mine.values():
         assert p["status"] == "ok", p
         assert p["version"] == VERSION
-    assert mine["smollm2"]["counts"]["model"] == 6
+    assert mine["smollm"]["counts"]["model"] == 6
     assert mine["example-templates"]["counts"] == {"template": 1}
     assert mine["example-datasets"]["counts"] == {"dataset": 1}
     assert mine["example-tuners"]["counts"] == {"method": 1}
@@ -99,18 +99,18 @@ def registry():
         set_registry(old)
 
 
-def test_smollm2_hub_ids_resolve_through_the_registry(registry):
-    entry = registry.get("model", "HuggingFaceTB/SmolLM2-135M-Instruct")
-    assert entry.id == "smollm2-135m-instruct"
+def test_smollm_hub_ids_resolve_through_the_registry(registry):
+    entry = registry.get("model", "HuggingFaceTB/SmolLM-135M-Instruct")
+    assert entry.id == "smollm-135m-instruct"
     assert (entry.plugin.dist, entry.plugin.version) == (DIST, VERSION)
-    assert registry.resolve_model("huggingfacetb/SMOLLM2-135M-instruct") is entry  # any case
-    assert registry.resolve_model("smollm2") is registry.find("model", family="smollm2")[0]  # a family name
+    assert registry.resolve_model("huggingfacetb/SMOLLM-135M-instruct") is entry  # any case
+    assert registry.resolve_model("smollm") is registry.find("model", family="smollm")[0]  # a family name
     spec = entry.spec
-    assert (spec.family, spec.architecture, spec.hf_model_type) == ("smollm2", "LlamaForCausalLM", "llama")
+    assert (spec.family, spec.architecture, spec.hf_model_type) == ("smollm", "LlamaForCausalLM", "llama")
     assert spec.template == "example-chatml" and ("template", spec.template) in registry
     assert spec.ms_id is None  # published on the Hugging Face hub only
     assert spec.params_billion == pytest.approx(0.135)
-    assert spec.max_length == 8192
+    assert spec.max_length == 2048
 
 
 def test_example_template_renders(registry):

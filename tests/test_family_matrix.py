@@ -84,8 +84,11 @@ def sft(registry, *args: str):
 
 
 def common_args(case: Case, data: str, out: Path, *extra: str) -> list[str]:
+    # left truncation: a template with a long default system prompt (DBRX, gpt-oss, OpenBuddy) keeps
+    # the reply, which is what is trained
     return ["--model", case.model_dir, "--dataset", data, "--output_dir", str(out), "--add_version", "false",
-            "--per_device_train_batch_size", "4", "--max_length", "64", "--logging_steps", "1",
+            "--per_device_train_batch_size", "4", "--max_length", "256", "--truncation_strategy", "left",
+            "--logging_steps", "1",
             "--lr_scheduler_type", "constant", "--torch_dtype", "float32", "--report_to", "none", *extra]
 
 

@@ -167,7 +167,10 @@ def test_a_lora_checkpoint_given_as_model_is_the_default(tmp_path):
     ckpt = tmp_path / "v0-run" / "checkpoint-5"
     ckpt.mkdir(parents=True)
     (ckpt / "adapter_config.json").write_text("{}")
-    (ckpt / "args.json").write_text(json.dumps({"model": "qwen2.5-0.5b-instruct", "train_type": "lora"}))
+    base = tmp_path / "base"  # a local base: a registered id would be looked up in the (offline) hub cache
+    base.mkdir()
+    (base / "config.json").write_text(json.dumps({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}))
+    (ckpt / "args.json").write_text(json.dumps({"model": str(base), "train_type": "lora"}))
     other = tmp_path / "other"
     other.mkdir()
     (other / "adapter_config.json").write_text("{}")

@@ -27,13 +27,16 @@ def _join(v: Any) -> str:
 
 
 def _support(d: dict[str, Any]) -> str:
-    """``tested``, ``remote code``, ``unsupported`` (``untested`` when a plugin does not say),
-    with a pre-quantized checkpoint's format: ``tested, gptq-int4``."""
-    level = str(d.get("support") or "untested").replace("_", " ")
+    """``tested``, ``remote code``, ``unsupported`` (``untested`` when a plugin does not say)."""
+    return str(d.get("support") or "untested").replace("_", " ")
+
+
+def _quant(d: dict[str, Any]) -> str:
+    """A pre-quantized checkpoint's format: ``gptq-int4``, ``fp8``; empty for the others."""
     quant = d.get("quant_method")
-    if quant:
-        level += f", {quant}" + (f"-int{d['quant_bits']}" if d.get("quant_bits") and quant in ("gptq", "awq", "bnb") else "")
-    return level
+    if not quant:
+        return ""
+    return quant + (f"-int{d['quant_bits']}" if d.get("quant_bits") and quant in ("gptq", "awq", "bnb", "aqlm") else "")
 
 
 #: kind -> [(column title, row -> text)]; the plugin provenance column is added to every kind
@@ -46,6 +49,7 @@ COLUMNS: dict[str, list[tuple[str, Any]]] = {
         ("TEMPLATE", lambda d: d.get("template", "")),
         ("PARAMS (B)", lambda d: _fmt_params(d.get("params_billion"))),
         ("CONTEXT", lambda d: _fmt_len(d.get("max_length"))),
+        ("QUANT", lambda d: _quant(d)),
         ("HUB ID", lambda d: d.get("hf_id") or d.get("ms_id") or ""),
     ],
     "template": [
@@ -92,7 +96,7 @@ WRAP = ("SYSTEM", "STOP WORDS", "DESCRIPTION", "TAGS", "COLUMNS", "OPTIONS", "CA
 
 #: kind -> the columns a narrow console hides first (the ID column always stays); others from the right
 DROP_ORDER: dict[str, tuple[str, ...]] = {
-    "model": ("HUB ID", "ARCHITECTURE", "CONTEXT", "TEMPLATE", "PLUGIN", "PARAMS (B)", "FAMILY", "SUPPORT"),
+    "model": ("HUB ID", "ARCHITECTURE", "CONTEXT", "TEMPLATE", "PLUGIN", "QUANT", "FAMILY", "PARAMS (B)", "SUPPORT"),
     "dataset": ("TAGS", "SOURCE", "PLUGIN", "ROWS", "FORMAT"),
     "template": ("PLUGIN", "SYSTEM", "STOP WORDS", "DESCRIPTION"),
 }

@@ -133,7 +133,9 @@ def _plain_table(title: str | None, columns: list[str], rows: list[list[str]], w
     out.extend(line([row[i] for i in shown], "│", "│", "│") for row in rows)
     out.append(rule("└", "─", "┴", "┘"))
     if hidden:
-        out.append(f"not shown at {width} columns: {', '.join(hidden)}; --json shows all")
+        import textwrap
+
+        out.extend(textwrap.wrap(f"not shown at {width} columns: {', '.join(hidden)}; --json shows all", width))
     click.echo("\n".join(out))
     return True
 

@@ -2,8 +2,8 @@
 
 It adds what swiftkit does not ship:
 
-- the **SmolLM2** model family (Hugging Face TB; Llama architecture) -- :mod:`swiftkit_example_plugin.models`;
-- the chat template ``example-chatml`` (ChatML with a default system prompt) that the SmolLM2
+- the **SmolLM** model family (Hugging Face TB; Llama architecture) -- :mod:`swiftkit_example_plugin.models`;
+- the chat template ``example-chatml`` (ChatML with a default system prompt) that the SmolLM
   models use -- :mod:`swiftkit_example_plugin.templates`;
 - the bundled dataset ``example-greetings`` (``data/greetings.jsonl``, ``messages`` format) --
   :mod:`swiftkit_example_plugin.datasets`.

@@ -1,9 +1,9 @@
-"""The chat template ``example-chatml`` used by the SmolLM2 models.
+"""The chat template ``example-chatml`` used by the SmolLM models.
 
 Light registration module (entry point ``example-templates`` in group ``swiftkit.templates``).
-SmolLM2's chat format is ChatML (``<|im_start|>role\\n...<|im_end|>\\n``). This template differs from
+SmolLM's chat format is ChatML (``<|im_start|>role\\n...<|im_end|>\\n``). This template differs from
 swiftkit's built-in ``chatml`` by a default system prompt, used when a conversation has no
-system message, and by SmolLM2's special tokens. It is pure data: the behaviour is swiftkit's
+system message, and by SmolLM's special tokens. It is pure data: the behaviour is swiftkit's
 generic :class:`swiftkit.templates.base.FormatTemplate`, which encodes conversations for
 training (loss on the assistant turns only), renders prompts for inference and generates the
 exported Jinja ``chat_template`` from the same fields.
@@ -24,7 +24,7 @@ def swift_register_templates() -> list[TemplateSpec]:
     return [
         TemplateSpec(
             id=TEMPLATE_ID,
-            description="ChatML with a default system prompt (the example plugin's template for SmolLM2)",
+            description="ChatML with a default system prompt (the example plugin's template for SmolLM)",
             system="<|im_start|>system\n{content}<|im_end|>\n",
             user="<|im_start|>user\n{content}<|im_end|>\n",
             assistant_prefix="<|im_start|>assistant\n",

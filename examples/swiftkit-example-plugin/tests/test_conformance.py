@@ -6,7 +6,7 @@ that the test sees exactly what a user gets, package data included)::
 
 The first test is swiftkit's conformance kit: it loads the installed plugin the way ``swift``
 does, imports every lazy reference and checks its type, checks references to other plugins'
-specs (the SmolLM2 models' template, the dataset's format), checks that the registration modules
+specs (the SmolLM models' template, the dataset's format), checks that the registration modules
 import nothing heavy, and renders a conversation with every template. The rest check this
 plugin's own promises.
 """
@@ -28,26 +28,26 @@ def test_plugin_is_conformant():
     results = assert_plugin_conformant(DIST)
     # one "loads and registers" result per entry point: models, templates, datasets, tuners
     loaded = {r.subject for r in results if r.check == "loads and registers"}
-    assert loaded == {"plugin 'smollm2'", "plugin 'example-templates'", "plugin 'example-datasets'", "plugin 'example-tuners'"}
+    assert loaded == {"plugin 'smollm'", "plugin 'example-templates'", "plugin 'example-datasets'", "plugin 'example-tuners'"}
 
 
 def test_entry_points_are_installed():
     eps = {(ep.group, ep.name) for ep in metadata.distribution(DIST).entry_points}
-    assert ("swiftkit.models", "smollm2") in eps
+    assert ("swiftkit.models", "smollm") in eps
     assert ("swiftkit.templates", "example-templates") in eps
     assert ("swiftkit.datasets", "example-datasets") in eps
     assert ("swiftkit.methods", "example-tuners") in eps
 
 
-def test_smollm2_models_resolve_by_every_name():
+def test_smollm_models_resolve_by_every_name():
     registry = get_registry(refresh=True)
-    for name in ("smollm2-360m", "HuggingFaceTB/SmolLM2-360M", "huggingfacetb/smollm2-360m"):
+    for name in ("smollm-360m", "HuggingFaceTB/SmolLM-360M", "huggingfacetb/smollm-360m"):
         entry = registry.resolve_model(name)
-        assert entry.id == "smollm2-360m"
+        assert entry.id == "smollm-360m"
         assert entry.plugin.dist == DIST
-        assert entry.spec.family == "smollm2"
+        assert entry.spec.family == "smollm"
         assert entry.spec.template == "example-chatml"
-    assert len(registry.find("model", family="smollm2")) == 6
+    assert len(registry.find("model", family="smollm")) == 6
 
 
 def test_template_renders_chatml_with_default_system():
@@ -77,17 +77,17 @@ def test_bundled_dataset_ships_with_the_package():
         assert any(trainable for _, trainable in segments)  # every row trains on an assistant reply
 
 
-def test_tiny_smollm2_model_loads_through_its_loader(tmp_path):
-    """A tiny random SmolLM2 (Llama architecture) built offline, loaded the way a real checkpoint is."""
+def test_tiny_smollm_model_loads_through_its_loader(tmp_path):
+    """A tiny random SmolLM (Llama architecture) built offline, loaded the way a real checkpoint is."""
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     from swiftkit.testing.tiny import build_tiny_model
 
-    # A folder named after the checkpoint resolves to that checkpoint's spec: SmolLM2 shares
+    # A folder named after the checkpoint resolves to that checkpoint's spec: SmolLM shares
     # model_type "llama" with the Llama family, so config.json alone cannot tell them apart.
-    folder = build_tiny_model("HuggingFaceTB/SmolLM2-135M-Instruct", tmp_path / "SmolLM2-135M-Instruct")
+    folder = build_tiny_model("HuggingFaceTB/SmolLM-135M-Instruct", tmp_path / "SmolLM-135M-Instruct")
     registry = get_registry()
-    assert registry.resolve_model(str(folder)).id == "smollm2-135m-instruct"
+    assert registry.resolve_model(str(folder)).id == "smollm-135m-instruct"
     model, tokenizer = registry.model_loader(str(folder)).load(str(folder))
     assert type(model).__name__ == "LlamaForCausalLM"
     conversation = [{"role": "user", "content": "Hi"}]
