@@ -83,6 +83,11 @@ _KIMI_SYSTEM = (
     "default, swiftkit's moonlight template); ms-swift's kimi_k2 uses 'You are Kimi, an AI assistant created by "
     "Moonshot AI.', which swiftkit keeps"
 )
+_V2_5_SPACES = (
+    "DeepSeek-V2.5's template sets the system prompt with a '{% set %}' tag that does not strip the eight spaces "
+    "before it, so with a system message its text starts with eight spaces before the BOS token (a whitespace "
+    "artifact, gone from DeepSeek-V3's revision); swiftkit, like ms-swift's deepseek_v2_5, starts at the BOS token"
+)
 
 #: (template, case) -> why our rendering intentionally differs from the real chat template
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
@@ -91,6 +96,7 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
         "prompt_enable_thinking_true", "prompt_enable_thinking_false")},
     **{(glm, case): _GLM_WHITESPACE for glm in ("glm4_5", "glm4_7") for case in ("think_last", "think_history")},
     ("glm4_5", "prompt_enable_thinking_false"): _GLM_NOTHINK,
+    **{("deepseek_v2_5", case): _V2_5_SPACES for case in ("system", "multi_system", "prompt_system", "prompt_multi_system")},
     **{("kimi_k2", case): _KIMI_SYSTEM for case in ("single", "multi", "prompt", "prompt_multi")},
 }
 
