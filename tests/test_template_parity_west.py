@@ -73,6 +73,9 @@ CONTEXT: dict[str, dict[str, object]] = {
     # Hy3 ends the last reply with its eos only when rendering training data (is_training)
     "hy_v3": {"is_training": True},
     "minimax_m2": {"bos_token": "]~!b[", "eos_token": "[e~["},
+    "dbrx": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"},
+    "openbuddy2": {"eos_token": "<|end|>"},
+    "minimind": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -108,7 +111,18 @@ _M2_SYSTEM = (
     "this revision's default system prompt is 'You are a helpful assistant.'; `minimax_m2` carries ms-swift's "
     "(the later checkpoint's) 'You are MiniMax-M2, a helpful AI assistant built by MiniMax. ...'"
 )
+_CHATML_LAST_NEWLINE = (
+    "the official template joins turns with '\\n' and writes nothing after the last reply's <|im_end|>; ours ends "
+    "every reply with '<|im_end|>\\n' (ms-swift's ChatML suffix, the same text for every turn)"
+)
+_OPENBUDDY2_BOS_SYSTEM = (
+    "ours opens with the model's bos (spelled <s>, rendered as the bound tokenizer's own bos or nothing, ms-swift's "
+    "auto_add_bos) and, without a system message, ms-swift's OpenBuddy system prompt (the model card's); the "
+    "checkpoint's template writes neither"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("dbrx", name): _CHATML_LAST_NEWLINE for name, messages, agp in CONVERSATIONS if not agp},
+    **{("openbuddy2", name): _OPENBUDDY2_BOS_SYSTEM for name, _, _ in CONVERSATIONS},
     **{("minimax_m2", name): _M2_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
     **{("minimax_m2", name): _M2_THINK for name, messages, agp in CONVERSATIONS
        if agp and messages[0]["role"] == "system"},
