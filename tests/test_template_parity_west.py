@@ -76,6 +76,8 @@ CONTEXT: dict[str, dict[str, object]] = {
     "dbrx": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"},
     "openbuddy2": {"eos_token": "<|end|>"},
     "minimind": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
+    "yi_coder": {"bos_token": "<|startoftext|>", "eos_token": "<|im_end|>"},
+    "mistral_2501": {"bos_token": "<s>", "eos_token": "</s>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -120,7 +122,18 @@ _OPENBUDDY2_BOS_SYSTEM = (
     "auto_add_bos) and, without a system message, ms-swift's OpenBuddy system prompt (the model card's); the "
     "checkpoint's template writes neither"
 )
+_YI_CODER_SYSTEM = (
+    "Yi-Coder's template writes no system turn unless given one; `yi_coder` carries ms-swift's default system "
+    "prompt 'You are a helpful assistant.'"
+)
+_MISTRAL_2501_SYSTEM = (
+    "this conversion of the 2501 template writes no system prompt unless given one; `mistral_2501` carries "
+    "ms-swift's default (Mistral Small 3's model-card system prompt, dated 2025-01-30)"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("yi_coder", name): _YI_CODER_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
+    **{("mistral_2501", name): _MISTRAL_2501_SYSTEM for name, messages, _ in CONVERSATIONS
+       if messages[0]["role"] != "system"},
     **{("dbrx", name): _CHATML_LAST_NEWLINE for name, messages, agp in CONVERSATIONS if not agp},
     **{("openbuddy2", name): _OPENBUDDY2_BOS_SYSTEM for name, _, _ in CONVERSATIONS},
     **{("minimax_m2", name): _M2_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
