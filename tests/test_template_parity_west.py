@@ -78,6 +78,7 @@ CONTEXT: dict[str, dict[str, object]] = {
     "minimind": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
     "yi_coder": {"bos_token": "<|startoftext|>", "eos_token": "<|im_end|>"},
     "mistral_2501": {"bos_token": "<s>", "eos_token": "</s>"},
+    "numina": {"bos_token": "<｜begin▁of▁sentence｜>", "eos_token": "<｜end▁of▁sentence｜>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -130,7 +131,13 @@ _MISTRAL_2501_SYSTEM = (
     "this conversion of the 2501 template writes no system prompt unless given one; `mistral_2501` carries "
     "ms-swift's default (Mistral Small 3's model-card system prompt, dated 2025-01-30)"
 )
+_NUMINA = (
+    "NuminaMath's template writes no bos (its tokenizer adds one), drops the system message and ends a reply with "
+    "'\\n'; ours writes the bos, renders the system text and ends a reply with the eos, as ms-swift's `numina` "
+    "template does"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("numina", name): _NUMINA for name, _, _ in CONVERSATIONS},
     **{("yi_coder", name): _YI_CODER_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
     **{("mistral_2501", name): _MISTRAL_2501_SYSTEM for name, messages, _ in CONVERSATIONS
        if messages[0]["role"] != "system"},
