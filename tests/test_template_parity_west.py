@@ -78,6 +78,8 @@ CONTEXT: dict[str, dict[str, object]] = {
     "minimind": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
     "yi_coder": {"bos_token": "<|startoftext|>", "eos_token": "<|im_end|>"},
     "mistral_2501": {"bos_token": "<s>", "eos_token": "</s>"},
+    "openbuddy": {"bos_token": "<s>", "eos_token": "</s>"},
+    "wizardlm2_moe": {"bos_token": "<s>", "eos_token": "</s>"},
     "numina": {"bos_token": "<｜begin▁of▁sentence｜>", "eos_token": "<｜end▁of▁sentence｜>"},
 }
 
@@ -136,7 +138,20 @@ _NUMINA = (
     "'\\n'; ours writes the bos, renders the system text and ends a reply with the eos, as ms-swift's `numina` "
     "template does"
 )
+_OPENBUDDY = (
+    "this later checkpoint's template (v20.3) writes no bos and no default system prompt, one newline after the "
+    "system text, 'Assistant: ' + reply, eos + newline between rounds and nothing after the last reply; `openbuddy` "
+    "is ms-swift's format of the v8-v18 checkpoints (bos, the model card's system prompt and a blank line, "
+    "'Assistant:' + reply + eos)"
+)
+_WIZARDLM2_MOE_REPLY = (
+    "the official template writes ' ASSISTANT: ' + reply and starts later rounds with '\\nUSER: '; ours is "
+    "ms-swift's (the prompt ends at 'ASSISTANT:', the reply follows unspaced, the next round follows the </s>)"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("openbuddy", name): _OPENBUDDY for name, _, _ in CONVERSATIONS},
+    **{("wizardlm2_moe", name): _WIZARDLM2_MOE_REPLY for name, messages, _ in CONVERSATIONS
+       if any(m["role"] == "assistant" for m in messages)},
     **{("numina", name): _NUMINA for name, _, _ in CONVERSATIONS},
     **{("yi_coder", name): _YI_CODER_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
     **{("mistral_2501", name): _MISTRAL_2501_SYSTEM for name, messages, _ in CONVERSATIONS

@@ -68,7 +68,7 @@ TELECHAT2_SYSTEM = (
 
 WIZARDLM2_MOE_SYSTEM = (
     "A chat between a curious user and an artificial intelligence assistant. "
-    "The assistant gives helpful, detailed, and polite answers to the user's questions. "
+    "The assistant gives helpful, detailed, and polite answers to the user's questions."
 )
 
 
@@ -139,12 +139,13 @@ def swift_register_templates() -> list[TemplateSpec]:
                assistant_prefix="<|role_start|>assistant<|role_end|>", assistant_suffix="<|turn_end|>",
                default_system="你是Megrez-3B-Instruct，将针对用户的问题给出详细的、积极的回答。",
                stop=["<|turn_end|>", "<|eos|>"], special=["<|role_start|>", "<|role_end|>", "<|turn_end|>", "<|eos|>"]),
-        # WizardLM-2 (Mistral-based 7B; Mixtral-based 8x22B in Vicuna style)
+        # WizardLM-2 (Mistral-based 7B; Mixtral-based 8x22B in Vicuna style: a space after the system text, as
+        # the 8x22B checkpoint's chat template writes it)
         _plain("wizardlm2", "WizardLM-2 7B (User:\\n...\\n\\nAssistant:\\n...)",
                user="User:\n{content}\n\n", assistant_prefix="Assistant:\n", assistant_suffix="</s>",
                stop=["</s>"], special=LLAMA_TOKENS),
         _plain("wizardlm2_moe", "WizardLM-2 8x22B (Vicuna: USER: ... ASSISTANT: ...</s>)",
-               user="USER: {content} ", assistant_prefix="ASSISTANT:", assistant_suffix="</s>",
+               system="{content} ", user="USER: {content} ", assistant_prefix="ASSISTANT:", assistant_suffix="</s>",
                default_system=WIZARDLM2_MOE_SYSTEM, stop=["</s>"], special=LLAMA_TOKENS),
         # Zephyr (HuggingFaceH4): <|role|>\n...</s>\n
         _plain("zephyr", "Zephyr (<|system|>/<|user|>/<|assistant|> turns closed by </s>)",
