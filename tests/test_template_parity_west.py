@@ -80,6 +80,7 @@ CONTEXT: dict[str, dict[str, object]] = {
     "mistral_2501": {"bos_token": "<s>", "eos_token": "</s>"},
     "openbuddy": {"bos_token": "<s>", "eos_token": "</s>"},
     "wizardlm2_moe": {"bos_token": "<s>", "eos_token": "</s>"},
+    "wizardlm2": {"bos_token": "<s>", "eos_token": "</s>"},
     "numina": {"bos_token": "<｜begin▁of▁sentence｜>", "eos_token": "<｜end▁of▁sentence｜>"},
 }
 
@@ -148,7 +149,12 @@ _WIZARDLM2_MOE_REPLY = (
     "the official template writes ' ASSISTANT: ' + reply and starts later rounds with '\\nUSER: '; ours is "
     "ms-swift's (the prompt ends at 'ASSISTANT:', the reply follows unspaced, the next round follows the </s>)"
 )
+_WIZARDLM2 = (
+    "the (re-uploaded) 7B checkpoint's template is Vicuna's ('USER: ...\\nASSISTANT: ...</s>\\n', as for the 8x22B); "
+    "`wizardlm2` is ms-swift's 7B format 'User:\\n...\\n\\nAssistant:\\n', kept for ms-swift parity"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("wizardlm2", name): _WIZARDLM2 for name, _, _ in CONVERSATIONS},
     **{("openbuddy", name): _OPENBUDDY for name, _, _ in CONVERSATIONS},
     **{("wizardlm2_moe", name): _WIZARDLM2_MOE_REPLY for name, messages, _ in CONVERSATIONS
        if any(m["role"] == "assistant" for m in messages)},
