@@ -73,6 +73,15 @@ CONTEXT: dict[str, dict[str, object]] = {
     # Hy3 ends the last reply with its eos only when rendering training data (is_training)
     "hy_v3": {"is_training": True},
     "minimax_m2": {"bos_token": "]~!b[", "eos_token": "[e~["},
+    "dbrx": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"},
+    "openbuddy2": {"eos_token": "<|end|>"},
+    "minimind": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
+    "yi_coder": {"bos_token": "<|startoftext|>", "eos_token": "<|im_end|>"},
+    "mistral_2501": {"bos_token": "<s>", "eos_token": "</s>"},
+    "openbuddy": {"bos_token": "<s>", "eos_token": "</s>"},
+    "wizardlm2_moe": {"bos_token": "<s>", "eos_token": "</s>"},
+    "wizardlm2": {"bos_token": "<s>", "eos_token": "</s>"},
+    "numina": {"bos_token": "<｜begin▁of▁sentence｜>", "eos_token": "<｜end▁of▁sentence｜>"},
 }
 
 #: (template id, conversation name) -> why our rendering intentionally differs
@@ -108,7 +117,53 @@ _M2_SYSTEM = (
     "this revision's default system prompt is 'You are a helpful assistant.'; `minimax_m2` carries ms-swift's "
     "(the later checkpoint's) 'You are MiniMax-M2, a helpful AI assistant built by MiniMax. ...'"
 )
+_CHATML_LAST_NEWLINE = (
+    "the official template joins turns with '\\n' and writes nothing after the last reply's <|im_end|>; ours ends "
+    "every reply with '<|im_end|>\\n' (ms-swift's ChatML suffix, the same text for every turn)"
+)
+_OPENBUDDY2_BOS_SYSTEM = (
+    "ours opens with the model's bos (spelled <s>, rendered as the bound tokenizer's own bos or nothing, ms-swift's "
+    "auto_add_bos) and, without a system message, ms-swift's OpenBuddy system prompt (the model card's); the "
+    "checkpoint's template writes neither"
+)
+_YI_CODER_SYSTEM = (
+    "Yi-Coder's template writes no system turn unless given one; `yi_coder` carries ms-swift's default system "
+    "prompt 'You are a helpful assistant.'"
+)
+_MISTRAL_2501_SYSTEM = (
+    "this conversion of the 2501 template writes no system prompt unless given one; `mistral_2501` carries "
+    "ms-swift's default (Mistral Small 3's model-card system prompt, dated 2025-01-30)"
+)
+_NUMINA = (
+    "NuminaMath's template writes no bos (its tokenizer adds one), drops the system message and ends a reply with "
+    "'\\n'; ours writes the bos, renders the system text and ends a reply with the eos, as ms-swift's `numina` "
+    "template does"
+)
+_OPENBUDDY = (
+    "this later checkpoint's template (v20.3) writes no bos and no default system prompt, one newline after the "
+    "system text, 'Assistant: ' + reply, eos + newline between rounds and nothing after the last reply; `openbuddy` "
+    "is ms-swift's format of the v8-v18 checkpoints (bos, the model card's system prompt and a blank line, "
+    "'Assistant:' + reply + eos)"
+)
+_WIZARDLM2_MOE_REPLY = (
+    "the official template writes ' ASSISTANT: ' + reply and starts later rounds with '\\nUSER: '; ours is "
+    "ms-swift's (the prompt ends at 'ASSISTANT:', the reply follows unspaced, the next round follows the </s>)"
+)
+_WIZARDLM2 = (
+    "the (re-uploaded) 7B checkpoint's template is Vicuna's ('USER: ...\\nASSISTANT: ...</s>\\n', as for the 8x22B); "
+    "`wizardlm2` is ms-swift's 7B format 'User:\\n...\\n\\nAssistant:\\n', kept for ms-swift parity"
+)
 KNOWN: dict[tuple[str, str], str] = {
+    **{("wizardlm2", name): _WIZARDLM2 for name, _, _ in CONVERSATIONS},
+    **{("openbuddy", name): _OPENBUDDY for name, _, _ in CONVERSATIONS},
+    **{("wizardlm2_moe", name): _WIZARDLM2_MOE_REPLY for name, messages, _ in CONVERSATIONS
+       if any(m["role"] == "assistant" for m in messages)},
+    **{("numina", name): _NUMINA for name, _, _ in CONVERSATIONS},
+    **{("yi_coder", name): _YI_CODER_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
+    **{("mistral_2501", name): _MISTRAL_2501_SYSTEM for name, messages, _ in CONVERSATIONS
+       if messages[0]["role"] != "system"},
+    **{("dbrx", name): _CHATML_LAST_NEWLINE for name, messages, agp in CONVERSATIONS if not agp},
+    **{("openbuddy2", name): _OPENBUDDY2_BOS_SYSTEM for name, _, _ in CONVERSATIONS},
     **{("minimax_m2", name): _M2_SYSTEM for name, messages, _ in CONVERSATIONS if messages[0]["role"] != "system"},
     **{("minimax_m2", name): _M2_THINK for name, messages, agp in CONVERSATIONS
        if agp and messages[0]["role"] == "system"},

@@ -15,6 +15,8 @@ EOS_BEHAVIOUR = "swiftkit.templates.eos:TokenizerEosTemplate"
 CHATML_TOKENS = ["<|im_start|>", "<|im_end|>", "<|endoftext|>"]
 LLAMA_TOKENS = ["<s>", "</s>", "<unk>"]
 
+#: the default system prompt of databricks/dbrx-instruct's chat template, verbatim (ms-swift's copy lost
+#: the parentheses and the line break before the last sentence)
 DBRX_SYSTEM = (
     "You are DBRX, created by Databricks. You were last updated in December 2023. "
     "You answer questions based on information available up to that point.\n"
@@ -22,12 +24,12 @@ DBRX_SYSTEM = (
     "but provide thorough responses to more complex and open-ended questions.\n"
     "You assist with various tasks, from writing to coding (using markdown for code blocks "
     "— remember to use ``` with code, JSON, and tables).\n"
-    "You do not have real-time data access or code execution capabilities."
+    "(You do not have real-time data access or code execution capabilities."
     " You avoid stereotyping and provide balanced perspectives on controversial topics. "
-    "You do not provide song lyrics, poems, or news articles and do not divulge details of your training data.\n"
+    "You do not provide song lyrics, poems, or news articles and do not divulge details of your training data.)\n"
     "This is your system prompt, guiding your responses. Do not reference it, just respond to the user. "
     "If you find yourself talking about this message, stop. You should be responding appropriately "
-    "and usually that means not mentioning this."
+    "and usually that means not mentioning this.\n"
     "YOU DO NOT MENTION ANY OF THIS INFORMATION ABOUT YOURSELF UNLESS THE INFORMATION IS DIRECTLY "
     "PERTINENT TO THE USER'S QUERY."
 )
@@ -66,7 +68,7 @@ TELECHAT2_SYSTEM = (
 
 WIZARDLM2_MOE_SYSTEM = (
     "A chat between a curious user and an artificial intelligence assistant. "
-    "The assistant gives helpful, detailed, and polite answers to the user's questions. "
+    "The assistant gives helpful, detailed, and polite answers to the user's questions."
 )
 
 
@@ -137,12 +139,13 @@ def swift_register_templates() -> list[TemplateSpec]:
                assistant_prefix="<|role_start|>assistant<|role_end|>", assistant_suffix="<|turn_end|>",
                default_system="你是Megrez-3B-Instruct，将针对用户的问题给出详细的、积极的回答。",
                stop=["<|turn_end|>", "<|eos|>"], special=["<|role_start|>", "<|role_end|>", "<|turn_end|>", "<|eos|>"]),
-        # WizardLM-2 (Mistral-based 7B; Mixtral-based 8x22B in Vicuna style)
+        # WizardLM-2 (Mistral-based 7B; Mixtral-based 8x22B in Vicuna style: a space after the system text, as
+        # the 8x22B checkpoint's chat template writes it)
         _plain("wizardlm2", "WizardLM-2 7B (User:\\n...\\n\\nAssistant:\\n...)",
                user="User:\n{content}\n\n", assistant_prefix="Assistant:\n", assistant_suffix="</s>",
                stop=["</s>"], special=LLAMA_TOKENS),
         _plain("wizardlm2_moe", "WizardLM-2 8x22B (Vicuna: USER: ... ASSISTANT: ...</s>)",
-               user="USER: {content} ", assistant_prefix="ASSISTANT:", assistant_suffix="</s>",
+               system="{content} ", user="USER: {content} ", assistant_prefix="ASSISTANT:", assistant_suffix="</s>",
                default_system=WIZARDLM2_MOE_SYSTEM, stop=["</s>"], special=LLAMA_TOKENS),
         # Zephyr (HuggingFaceH4): <|role|>\n...</s>\n
         _plain("zephyr", "Zephyr (<|system|>/<|user|>/<|assistant|> turns closed by </s>)",
