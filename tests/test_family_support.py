@@ -23,11 +23,12 @@ TEMPLATE_PARITY_DIR = Path(__file__).parent / "data" / "chat_templates"
 TINY_LIMIT = 2_000_000
 
 
-def specs_marked_tested(registry) -> dict[str, list]:
-    """family -> its entries marked ``tested``."""
+def specs_marked_tested(registry, *, architecture: bool = False) -> dict[str, list]:
+    """family -> its entries marked ``tested`` (with ``architecture``: also those whose
+    architecture is tested but whose template is not, tagged ``template-unverified``)."""
     out: dict[str, list] = defaultdict(list)
     for entry in registry.entries("model"):
-        if entry.data.get("support") == "tested":
+        if entry.data.get("support") == "tested" or (architecture and "template-unverified" in entry.data.get("tags", [])):
             out[entry.data["family"]].append(entry)
     return dict(sorted(out.items()))
 
@@ -45,7 +46,7 @@ def test_tested_families_build_their_own_native_architecture(registry):
 
     from swiftkit.core.lazy import resolve
 
-    families = specs_marked_tested(registry)
+    families = specs_marked_tested(registry, architecture=True)
     if not families:
         pytest.skip("no registered family is marked support='tested'")
     problems, seen = [], set()
@@ -106,12 +107,23 @@ def test_tested_families_templates_have_parity_files(registry):
 
 def test_no_built_in_checkpoint_is_left_untested(registry):
     """Built-in checkpoints say how far swiftkit vouches for them (tested, remote_code or
-    unsupported); ``untested`` is what a third-party plugin gets when it says nothing."""
+    unsupported); ``untested`` is what a third-party plugin gets when it says nothing, and what a
+    built-in checkpoint of a tested architecture gets when its template has no real chat
+    template to be checked against -- then with a note saying so."""
     untested: dict[str, list[str]] = defaultdict(list)
     for entry in registry.entries("model"):
-        if entry.plugin.dist == BUILTIN_DIST and entry.data.get("support", "untested") == "untested":
+        if entry.plugin.dist == BUILTIN_DIST and entry.data.get("support", "untested") == "untested" \
+                and "template-unverified" not in entry.data.get("tags", []):
             untested[f"{entry.plugin.name}:{entry.data['family']}"].append(entry.id)
     assert not untested, "built-in checkpoints without a support level:\n" + "\n".join(
         f"  {family}: {len(ids)} ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''})"
         for family, ids in sorted(untested.items())
     )
+
+
+def test_verified_templates_are_the_stored_real_chat_templates():
+    """A checkpoint keeps ``tested`` only with a template in VERIFIED_TEMPLATES: exactly the
+    templates whose real chat template is stored here (and checked by the parity tests)."""
+    from swiftkit.plugins.models._catalogue import VERIFIED_TEMPLATES
+
+    assert VERIFIED_TEMPLATES == {p.stem for p in TEMPLATE_PARITY_DIR.glob("*.jinja")}

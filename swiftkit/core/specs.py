@@ -129,7 +129,9 @@ SUPPORT_LEVELS: dict[str, str] = {
     "remote_code": "the architecture needs the checkpoint's own Python code: loads only with --trust_remote_code true; "
     "not tested by swiftkit",
     "unsupported": "cannot run with what is installed (a newer transformers, a package or hardware): refused with the reason",
-    "untested": "declared by a plugin without a support level: loads through transformers, nothing is promised",
+    "untested": "not proven by swiftkit's tests: a plugin declared no level, or the note says which half is unproven "
+    "(a built-in checkpoint whose template could not be checked against its real chat template); loads through "
+    "transformers, nothing is promised",
 }
 #: pre-quantized checkpoint formats a ModelSpec may carry (``quant_method``)
 QUANT_METHODS: dict[str, str] = {

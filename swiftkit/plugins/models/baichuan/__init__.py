@@ -10,7 +10,7 @@ and ``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's pub
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import baichuan, baichuan2, baichuan_m1
 
@@ -25,5 +25,5 @@ def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every module in :data:`MODULES`."""
     specs: list[ModelSpec] = []
     for module in MODULES:
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
     return specs

@@ -9,7 +9,7 @@ Light registration module: it imports nothing but ``swiftkit.core`` and
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import openbuddy_llama, openbuddy_mistral, openbuddy_mixtral, wizardlm2, wizardlm2_moe, zephyr
 
@@ -21,4 +21,4 @@ _MODULES = (openbuddy_llama, openbuddy_mistral, openbuddy_mixtral, zephyr, wizar
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every community family module."""
-    return [spec for m in _MODULES for spec in checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]
+    return [spec for m in _MODULES for spec in builtin_checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]

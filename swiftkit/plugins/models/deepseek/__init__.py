@@ -11,7 +11,7 @@ those of ms-swift's public model listing.
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import deepseek, deepseek_v2, deepseek_v3, deepseek_v4, deepseek_v32
 
@@ -26,5 +26,5 @@ def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every module in :data:`MODULES`."""
     specs: list[ModelSpec] = []
     for module in MODULES:
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
     return specs

@@ -8,7 +8,7 @@ the only module with a hook. Light: it imports nothing but ``swiftkit.core`` and
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import llama, llama3_2_reward
 
@@ -20,4 +20,4 @@ _MODULES = (llama, llama3_2_reward)
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every Llama family module."""
-    return [spec for m in _MODULES for spec in checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]
+    return [spec for m in _MODULES for spec in builtin_checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]

@@ -8,7 +8,7 @@ Hub ids are exactly those of ms-swift's public model listing.
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import nemotron_h
 
@@ -20,4 +20,4 @@ _MODULES = (nemotron_h,)
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every family module of this vendor."""
-    return [spec for m in _MODULES for spec in checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]
+    return [spec for m in _MODULES for spec in builtin_checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]

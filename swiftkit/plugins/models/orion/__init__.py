@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
@@ -23,5 +23,5 @@ def swift_register_models() -> list[ModelSpec]:
     specs: list[ModelSpec] = []
     for name in MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
     return specs

@@ -8,7 +8,7 @@ Light registration module: it imports nothing but ``swiftkit.core`` and
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import phi2, phi3, phi3_moe, phi3_small, phi4
 
@@ -20,4 +20,4 @@ _MODULES = (phi2, phi3, phi3_small, phi3_moe, phi4)
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every Phi family module."""
-    return [spec for m in _MODULES for spec in checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]
+    return [spec for m in _MODULES for spec in builtin_checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
@@ -48,7 +48,7 @@ def swift_register_models() -> list[ModelSpec]:
     specs: list[ModelSpec] = []
     for name in MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
     ids = {spec.id for spec in specs}
     for spec in specs:
         spec.aliases = [alias for alias in spec.aliases if alias not in ids]

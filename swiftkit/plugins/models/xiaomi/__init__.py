@@ -8,7 +8,7 @@ them and is the only module with a hook. Light: it imports nothing but ``swiftki
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import mimo
 
@@ -23,5 +23,5 @@ def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every module in :data:`MODULES`."""
     specs: list[ModelSpec] = []
     for module in MODULES:
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
     return specs

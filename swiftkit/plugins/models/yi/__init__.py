@@ -7,7 +7,7 @@ Light registration module: data only, it imports nothing but ``swiftkit.core`` a
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import yi
 
@@ -19,4 +19,4 @@ _MODULES = (yi,)
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every Yi family module."""
-    return [spec for m in _MODULES for spec in checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]
+    return [spec for m in _MODULES for spec in builtin_checkpoint_specs(m.FAMILIES, m.CHECKPOINTS, m.SHAPES)]

@@ -12,7 +12,7 @@ model listing.
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.models.checkpoints import checkpoint_specs
+from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
 
 from . import chatglm2, chatglm3, chatglm4, codegeex4, glm4, glm4_moe, glm4_moe_lite, glm_edge, glm_moe_dsa
 
@@ -27,5 +27,5 @@ def swift_register_models() -> list[ModelSpec]:
     """Every checkpoint of every module in :data:`MODULES`."""
     specs: list[ModelSpec] = []
     for module in MODULES:
-        specs.extend(checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
     return specs
