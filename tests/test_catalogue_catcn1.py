@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from swiftkit.plugins.models._catalogue import architecture_tested
+
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 VENDORS = ("deepseek", "zhipu", "internlm", "baichuan", "openbmb", "xiaomi")
@@ -30,7 +32,7 @@ MODEL_TYPES = {
     "xiaomi": {"mimo"},
 }
 ALL_TYPES = set().union(*MODEL_TYPES.values())
-#: families whose architecture transformers 5.19 implements, each proven by family_check.sh
+#: families whose architecture transformers 5.19 implements, each proven by the family test matrix (tests/test_family_matrix.py)
 NATIVE = {"deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "glm4", "glm4_moe", "glm4_moe_lite",
           "glm_moe_dsa", "glm_edge", "minicpm3"}
 MOE_FAMILIES = {"deepseek", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "glm4_moe", "glm4_moe_lite",
@@ -88,8 +90,8 @@ def test_specs_are_valid_complete_and_unique(specs, registry):
     assert len(names) == len(set(names)), "a name (id, alias or hub id) is used by two specs"
     for s in specs:
         assert s.id == s.id.lower() and s.params_billion and s.max_length and s.lora_target_modules, s.id
-        assert s.support in SUPPORT_LEVELS and s.support != "untested", s.id
-        assert s.support == "tested" or s.support_note, f"{s.id}: a {s.support} spec says why"
+        assert s.support in SUPPORT_LEVELS and (s.support != "untested" or architecture_tested(s)), s.id
+        assert architecture_tested(s) or s.support_note, f"{s.id}: a {s.support} spec says why"
         assert s.task in MODEL_TASKS and (s.quant_method is None or s.quant_method in QUANT_METHODS), s.id
         assert (s.task == "seq_cls") == ("reward" in s.tags), s.id
         # registered (so valid against ModelSpec.SCHEMA) exactly as declared
@@ -141,7 +143,7 @@ def test_support_levels_match_what_transformers_implements(specs):
 
     for s in specs:
         native = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(s.hf_model_type) == s.architecture
-        if s.support == "tested":
+        if architecture_tested(s):
             assert native, f"{s.id}: tested but {s.architecture} is not transformers' class for {s.hf_model_type!r}"
             assert s.hf_model_type in CONFIG_MAPPING_NAMES
         elif s.support == "remote_code" and not native:
@@ -150,7 +152,7 @@ def test_support_levels_match_what_transformers_implements(specs):
             assert "tokeniz" in s.support_note, s.id
         else:
             assert "transformers<" in s.support_note or "issue 13" in s.support_note, s.id
-    assert {s.family for s in specs if s.support == "tested"} == NATIVE
+    assert {s.family for s in specs if architecture_tested(s)} == NATIVE
     levels = {f: {s.support for s in specs if s.family == f} for f in ALL_TYPES}
     assert levels["chatglm2"] == levels["chatglm3"] == levels["codegeex4"] == levels["baichuan"] == {"unsupported"}
     assert levels["internlm2"] == levels["mimo"] == levels["minicpm"] == {"remote_code"}
@@ -175,7 +177,7 @@ def _representatives(specs):
     publishes V3.2 only in FP8; a tiny model is built from the config alone either way)."""
     out = {}
     for s in sorted(specs, key=lambda s: s.quant_method is not None):  # stable: registration order within
-        if s.support == "tested" and s.family not in out:
+        if architecture_tested(s) and s.family not in out:
             out[s.family] = s
     return out
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from swiftkit.plugins.models._catalogue import architecture_tested
+
 VENDORS = ("qwen", "codefuse", "damo")
 TYPES = {
     "qwen": "qwen",
@@ -89,10 +91,10 @@ def test_specs_are_valid_and_names_unique(specs):
     assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
     for s in specs:
         jsonschema.validate(s.to_dict(), ModelSpec.SCHEMA)
-        assert s.id == s.id.lower() and s.support != "untested", s.id
+        assert s.id == s.id.lower() and (s.support != "untested" or architecture_tested(s)), s.id
         assert s.params_billion and s.max_length and s.lora_target_modules and s.decoder_layer_cls, s.id
         assert (s.quant_method is None) == ("quantized" not in s.tags), s.id
-        if s.support != "tested":
+        if not architecture_tested(s):
             assert s.support_note, s.id
 
 
@@ -120,7 +122,7 @@ def test_support_levels(specs):
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES as native
 
     for s in specs:
-        if s.support == "tested":
+        if architecture_tested(s):
             assert s.family in TESTED and native.get(s.hf_model_type) == s.architecture, s.id
         elif s.support == "remote_code":
             assert s.hf_model_type not in native or s.family == "polylm", s.id

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from swiftkit.plugins.models._catalogue import architecture_tested
+
 VENDORS = [
     "llama", "yi", "mistral", "gemma", "phi", "cohere", "databricks", "xai", "mamba", "nvidia", "openai",
     "allenai", "encoders", "community",
@@ -97,7 +99,7 @@ def test_specs_are_valid_unique_and_honest(specs):
         errors = [e.message for e in validator.iter_errors(s.to_dict())]
         assert not errors, f"{s.id}: {errors}"
         assert s.id == s.id.lower() and s.family in MODEL_TYPES
-        assert s.support in ("tested", "remote_code", "unsupported"), f"{s.id}: support {s.support!r}"
+        assert architecture_tested(s) or s.support in ("remote_code", "unsupported"), f"{s.id}: support {s.support!r}"
         assert s.support_note, f"{s.id}: a support level says why"
         assert s.params_billion and s.max_length and s.lora_target_modules and s.decoder_layer_cls
         assert ("long-context" in s.tags) == (s.max_length >= 131072), s.id
@@ -106,7 +108,7 @@ def test_specs_are_valid_unique_and_honest(specs):
         else:
             assert s.support == "unsupported" and "issue 13" in s.support_note, s.id
         if "moe" in s.tags:
-            assert s.support != "tested" or "expert" in s.support_note, s.id
+            assert not architecture_tested(s) or "expert" in s.support_note, s.id
 
 
 def test_every_listing_row_is_registered_with_its_hub_ids_family_and_template(specs):
@@ -166,7 +168,8 @@ def test_registration_modules_are_data_only():
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ImportFrom) and node.level == 0:
-                    assert node.module in ("__future__", "swiftkit.core", "swiftkit.models.checkpoints"), path
+                    assert node.module in ("__future__", "swiftkit.core", "swiftkit.models.checkpoints",
+                                           "swiftkit.plugins.models._catalogue"), path
                 elif isinstance(node, ast.Import):
                     raise AssertionError(f"{path}: imports {[a.name for a in node.names]}")
 
@@ -206,7 +209,7 @@ def tiny(tmp_path_factory, registry):
 
 
 def test_every_tested_family_has_a_tiny_representative(specs):
-    architectures = {(s.architecture, s.loader) for s in specs if s.support == "tested"}
+    architectures = {(s.architecture, s.loader) for s in specs if architecture_tested(s)}
     covered = {(s.architecture, s.loader) for s in specs if s.id in TINY}
     assert architectures == covered
 

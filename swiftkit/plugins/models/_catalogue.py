@@ -44,8 +44,14 @@ def builtin_checkpoint_specs(
             spec.support = "untested"
             spec.tags.append(TEMPLATE_UNVERIFIED)
             spec.support_note = (
-                f"the {spec.architecture} architecture is trained, resumed, exported and served by swiftkit's family "
-                f"tests, but the {spec.template!r} template is not checked against the model's real chat template "
-                "(no public copy of it was available to test against)"
+                (f"{spec.support_note.rstrip('.')}. " if spec.support_note else "")
+                + f"Only the architecture is proven: the {spec.template!r} template is not checked against the "
+                "model's real chat template (no public copy of it was available to test against)"
             )
     return specs
+
+
+def architecture_tested(spec: ModelSpec) -> bool:
+    """Whether the family tests prove the checkpoint's architecture (``tested``, or ``untested``
+    only for want of its real chat template)."""
+    return spec.support == "tested" or TEMPLATE_UNVERIFIED in spec.tags

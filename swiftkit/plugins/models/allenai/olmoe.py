@@ -16,7 +16,7 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.allenai.loader:OlmoeLoader",
         "support": "tested",
-        "support_note": "OlmoeForCausalLM, native in transformers; tiny 4-expert model through family_check.sh",
+        "support_note": "OlmoeForCausalLM, native in transformers; tiny 4-expert model through the family test matrix",
         "requires": ["transformers>=4.45"],
     },
 }

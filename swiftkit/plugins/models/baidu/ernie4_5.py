@@ -21,7 +21,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.baidu.loader:Ernie45Loader",
         "requires": ["transformers>=4.54"],
         "support": "tested",
-        "support_note": "Ernie4_5ForCausalLM is native in transformers 5.19; a tiny model passes family_check.sh "
+        "support_note": "Ernie4_5ForCausalLM is native in transformers 5.19; a tiny model passes the family test matrix "
         "(LoRA, full, resume, export, pt infer)",
     },
 }

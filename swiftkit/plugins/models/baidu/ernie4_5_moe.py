@@ -18,7 +18,7 @@ FAMILIES = {
         "requires": ["transformers>=4.54"],
         "support": "tested",
         "support_note": "Ernie4_5_MoeForCausalLM is native in transformers 5.19; a tiny model (4 experts, top-2, a "
-        "dense first layer, shared experts) passes family_check.sh (LoRA, full, resume, export, pt infer)",
+        "dense first layer, shared experts) passes the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

@@ -19,7 +19,7 @@ FAMILIES = {
         "requires": ["transformers>=4.56"],
         "support": "tested",
         "support_note": "SeedOssForCausalLM is native in transformers 5.19; a tiny model (q/k/v biases) passes "
-        "family_check.sh (LoRA, full, resume, export, pt infer)",
+        "the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

@@ -16,7 +16,7 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.cohere.loader:CommandRLoader",
         "support": "tested",
-        "support_note": "CohereForCausalLM, native in transformers; tiny model (with q/k norms) through family_check.sh",
+        "support_note": "CohereForCausalLM, native in transformers; tiny model (with q/k norms) through the family test matrix",
         "requires": ["transformers>=4.39"],
     },
 }

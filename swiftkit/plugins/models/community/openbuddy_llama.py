@@ -19,7 +19,7 @@ FAMILIES = {
         "decoder_layer_cls": "LlamaDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "support": "tested",
-        "support_note": "LlamaForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "LlamaForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.31"],
     },
 }

@@ -17,7 +17,7 @@ FAMILIES = {
         "lora_target_modules": ["Wqkv", "out_proj"],
         "loader": "swiftkit.plugins.models.databricks.loader:DbrxLoader",
         "support": "tested",
-        "support_note": "DbrxForCausalLM, native in transformers; tiny 4-expert model through family_check.sh",
+        "support_note": "DbrxForCausalLM, native in transformers; tiny 4-expert model through the family test matrix",
         "requires": ["transformers>=4.36"],
     },
 }

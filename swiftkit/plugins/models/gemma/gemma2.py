@@ -16,7 +16,7 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.gemma.loader:Gemma2Loader",
         "support": "tested",
-        "support_note": "Gemma2ForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "Gemma2ForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.42"],
     },
 }

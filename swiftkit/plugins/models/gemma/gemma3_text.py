@@ -20,7 +20,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.gemma.loader:Gemma3TextLoader",
         "support": "tested",
         "support_note": "Gemma3ForCausalLM, native in transformers; tiny model (one sliding, one global layer) "
-        "through family_check.sh",
+        "through the family test matrix",
         "requires": ["transformers>=4.49"],
     },
 }

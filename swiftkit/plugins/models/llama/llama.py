@@ -31,7 +31,7 @@ FAMILIES = {
         "decoder_layer_cls": "LlamaDecoderLayer",
         "lora_target_modules": LORA,
         "support": "tested",
-        "support_note": "LlamaForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "LlamaForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.31"],
     },
 }

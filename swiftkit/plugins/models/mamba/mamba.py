@@ -19,7 +19,7 @@ FAMILIES = {
         "lora_target_modules": ["in_proj", "x_proj", "dt_proj"],  # peft refuses out_proj of a Mamba mixer
         "loader": "swiftkit.plugins.models.mamba.loader:MambaLoader",
         "support": "tested",
-        "support_note": "MambaForCausalLM, native in transformers; tiny model through family_check.sh on the "
+        "support_note": "MambaForCausalLM, native in transformers; tiny model through the family test matrix on the "
         "pure-torch scan (mamba-ssm / causal-conv1d kernels are optional, CUDA only)",
         "requires": ["transformers>=4.39.0"],
     },

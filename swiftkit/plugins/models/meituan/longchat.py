@@ -31,7 +31,7 @@ FAMILIES = {
         "support": "tested",
         "support_note": "LongcatFlashForCausalLM is native in transformers 5.19 (the listing's <4.56 pin is for the "
         "checkpoint's own code); a tiny model (MLA, 4 routed + 2 zero-computation experts, top-2) passes "
-        "family_check.sh (LoRA, full, resume, export, pt infer)",
+        "the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

@@ -23,7 +23,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.minimax.loader:MiniMaxLoader",
         "support": "tested",
         "support_note": "MiniMaxForCausalLM is native in transformers 5.19; a tiny model (one lightning-attention "
-        "and one softmax-attention layer, 4 experts, top-2) passes family_check.sh (LoRA, full, resume, export, "
+        "and one softmax-attention layer, 4 experts, top-2) passes the family test matrix (LoRA, full, resume, export, "
         "pt infer)",
     },
 }

@@ -21,7 +21,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.minimax.loader:MiniMaxM2Loader",
         "support": "tested",
         "support_note": "MiniMaxM2ForCausalLM is native in transformers 5.19 (the listing's transformers==4.57.1 pin "
-        "is for the checkpoint's own code); a tiny model (4 experts, top-2) passes family_check.sh (LoRA, full, "
+        "is for the checkpoint's own code); a tiny model (4 experts, top-2) passes the family test matrix (LoRA, full, "
         "resume, export, pt infer)",
     },
 }

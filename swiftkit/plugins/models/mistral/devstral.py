@@ -20,7 +20,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.mistral.loader:MistralNemoLoader",
         "support": "tested",
         "support_note": "MistralForCausalLM (head_dim 128 != hidden/heads), native in transformers; tiny model "
-        "through family_check.sh. The real tokenizer is tekken.json: needs mistral-common>=1.5.5",
+        "through the family test matrix. The real tokenizer is tekken.json: needs mistral-common>=1.5.5",
         "requires": ["transformers>=4.43", "mistral-common>=1.5.5"],
     },
 }

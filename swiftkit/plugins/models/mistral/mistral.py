@@ -20,7 +20,7 @@ FAMILIES = {
         "lora_target_modules": LORA,
         "loader": "swiftkit.plugins.models.mistral.loader:MistralLoader",
         "support": "tested",
-        "support_note": "MistralForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "MistralForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.34"],
     },
 }

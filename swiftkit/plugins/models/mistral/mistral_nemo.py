@@ -23,7 +23,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.mistral.loader:MistralNemoLoader",
         "support": "tested",
         "support_note": "MistralForCausalLM with head_dim != hidden/heads, native in transformers; tiny model "
-        "through family_check.sh",
+        "through the family test matrix",
         "requires": ["transformers>=4.43"],
     },
 }

@@ -20,7 +20,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.nvidia.loader:NemotronHLoader",
         "support": "tested",
         "support_note": "NemotronHForCausalLM, native in transformers; tiny model (mamba, 4-expert moe, attention, "
-        "mlp blocks) through family_check.sh on the pure-torch Mamba-2 path; mamba-ssm and causal-conv1d>=1.2.0 "
+        "mlp blocks) through the family test matrix on the pure-torch Mamba-2 path; mamba-ssm and causal-conv1d>=1.2.0 "
         "(CUDA) make real-size training practical",
         "requires": ["transformers>=5.0", "mamba-ssm", "causal-conv1d>=1.2.0"],
     },

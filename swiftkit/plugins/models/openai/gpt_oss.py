@@ -19,7 +19,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.openai.loader:GptOssLoader",
         "support": "tested",
         "support_note": "GptOssForCausalLM, native in transformers; tiny model (one sliding, one full layer, "
-        "sinks, 4 experts) through family_check.sh",
+        "sinks, 4 experts) through the family test matrix",
         "requires": ["transformers>=4.55"],
     },
 }

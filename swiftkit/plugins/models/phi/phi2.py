@@ -15,7 +15,7 @@ FAMILIES = {
         "decoder_layer_cls": "PhiDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "dense", "fc1", "fc2"],
         "support": "tested",
-        "support_note": "PhiForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "PhiForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.37"],
     },
 }

@@ -19,7 +19,7 @@ FAMILIES = {
         "decoder_layer_cls": "Phi3DecoderLayer",
         "lora_target_modules": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
         "support": "tested",
-        "support_note": "Phi3ForCausalLM, native in transformers; tiny model through family_check.sh",
+        "support_note": "Phi3ForCausalLM, native in transformers; tiny model through the family test matrix",
         "requires": ["transformers>=4.36"],
     },
 }

@@ -17,7 +17,7 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
         "loader": "swiftkit.plugins.models.phi.loader:PhimoeLoader",
         "support": "tested",
-        "support_note": "PhimoeForCausalLM, native in transformers; tiny 4-expert model through family_check.sh",
+        "support_note": "PhimoeForCausalLM, native in transformers; tiny 4-expert model through the family test matrix",
         "requires": ["transformers>=4.46"],
     },
 }

@@ -18,7 +18,7 @@ FAMILIES = {
         "requires": ["transformers>=4.53"],
         "support": "tested",
         "support_note": "Dots1ForCausalLM is native in transformers 5.19; a tiny model (4 experts, top-2, a dense "
-        "first layer, a shared expert, q/k norms) passes family_check.sh (LoRA, full, resume, export, pt infer)",
+        "first layer, a shared expert, q/k norms) passes the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

@@ -22,7 +22,7 @@ FAMILIES = {
         "loader": "swiftkit.plugins.models.tencent.loader:HunyuanMoELoader",
         "support": "tested",
         "support_note": "HunYuanMoEV1ForCausalLM is native in transformers 5.19; a tiny model (4 experts, top-2) "
-        "passes family_check.sh (LoRA, full, resume, export, pt infer)",
+        "passes the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

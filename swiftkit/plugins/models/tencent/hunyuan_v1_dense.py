@@ -21,7 +21,7 @@ FAMILIES = {
         "requires": ["transformers>=4.55.0.dev0"],
         "support": "tested",
         "support_note": "HunYuanDenseV1ForCausalLM is native in transformers 5.19; a tiny model passes "
-        "family_check.sh (LoRA, full, resume, export, pt infer)",
+        "the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

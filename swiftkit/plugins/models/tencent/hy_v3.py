@@ -23,7 +23,7 @@ FAMILIES = {
         "requires": ["transformers>=5.6.0"],
         "support": "tested",
         "support_note": "HYV3ForCausalLM is native in transformers 5.19; a tiny model (4 experts, top-2, a dense "
-        "first layer, a shared expert) passes family_check.sh (LoRA, full, resume, export, pt infer)",
+        "first layer, a shared expert) passes the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 

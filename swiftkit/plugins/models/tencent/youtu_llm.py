@@ -29,7 +29,7 @@ FAMILIES = {
         "requires": ["transformers>=4.56"],
         "support": "tested",
         "support_note": "YoutuForCausalLM is native in transformers 5.19; a tiny model (MLA with q/kv LoRA ranks "
-        "32/16) passes family_check.sh (LoRA, full, resume, export, pt infer)",
+        "32/16) passes the family test matrix (LoRA, full, resume, export, pt infer)",
     },
 }
 
