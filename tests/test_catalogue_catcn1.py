@@ -37,7 +37,7 @@ NATIVE = {"deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "glm4", "
           "glm_moe_dsa", "glm_edge", "minicpm3"}
 MOE_FAMILIES = {"deepseek", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "glm4_moe", "glm4_moe_lite",
                 "glm_moe_dsa", "minicpm_moe"}
-LISTING = Path("/work/shared/catalogue/public-model-listing.csv")
+LISTING = Path(__file__).parent / "data" / "catalogue" / "public-model-listing.csv"
 REPO = Path(__file__).resolve().parents[1]
 
 

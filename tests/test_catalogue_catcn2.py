@@ -48,7 +48,7 @@ TESTED = {
 }  # fmt: skip
 #: checkpoints registered beyond the listing (exact ids from the public model documentation)
 EXTRA = {"minimax-text-01-hf"}
-LISTING = Path("/work/shared/catalogue/public-model-listing.csv")
+LISTING = Path(__file__).parent / "data" / "catalogue" / "public-model-listing.csv"
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -50,7 +50,7 @@ TESTED = {
     "seggpt": ("seqgpt-560m", {"BloomBlock"}),
     "codefuse_codellama": ("codefuse-codellama-34b", {"LlamaDecoderLayer"}),
 }
-LISTING = Path("/work/shared/catalogue/public-model-listing.csv")
+LISTING = Path(__file__).parent / "data" / "catalogue" / "public-model-listing.csv"
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -64,10 +64,7 @@ def _specs():
 
 
 def _listing_rows() -> list[dict[str, str]]:
-    for candidate in (
-        Path(__file__).resolve().parents[1] / ".." / "shared" / "catalogue",
-        Path("/work/shared/catalogue"),
-    ):
+    for candidate in (Path(__file__).resolve().parent / "data" / "catalogue",):
         path = candidate / "public-model-listing.csv"
         if path.is_file():
             with open(path, newline="", encoding="utf-8") as fh:
