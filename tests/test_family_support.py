@@ -137,7 +137,8 @@ def test_verified_templates_are_the_stored_real_chat_templates():
     stored = {p.stem for p in TEMPLATE_PARITY_DIR.glob("*.jinja")}
     assert set(cases) == stored, "every stored real chat template is checked by a parity test"
     matching = {t for t in stored if differing[t] * 2 <= cases[t]}
-    assert VERIFIED_TEMPLATES == matching, (
-        f"verified but differing in most cases: {sorted(VERIFIED_TEMPLATES - matching)}; "
-        f"matching but not listed: {sorted(matching - VERIFIED_TEMPLATES)}"
-    )
+    assert matching <= VERIFIED_TEMPLATES, f"matching but not listed: {sorted(matching - VERIFIED_TEMPLATES)}"
+    # the rest may only be other names of a matching template's spec
+    others = {name for e in get_registry().entries("template") for name in (e.id, *e.data.get("aliases", []))
+              if {e.id, *e.data.get("aliases", [])} & matching}
+    assert VERIFIED_TEMPLATES - matching <= others, f"not verified: {sorted(VERIFIED_TEMPLATES - matching - others)}"

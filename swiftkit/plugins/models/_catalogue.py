@@ -28,6 +28,9 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     "gpt_oss", "hy_v3", "internlm2", "kimi_k2", "llama", "llama3", "llama3_2", "megrez", "minimind", "mistral",
     "mistral_2501", "mistral_nemo", "orion", "phi3", "phi4", "qwen", "qwen2_5", "qwen2_5_math", "qwen3",
     "qwen3_coder", "qwen3_thinking", "qwq", "seed_oss", "yi_coder", "zephyr",
+    # other names of those same specs, whose format is that family's by construction (not the
+    # aliases guessed for formats nobody could read: deepseek_v4, glm5_1, glm5_2, minicpm5)
+    "gemma3_text", "llama2", "qwen2_5_math_prm",
 })
 
 
