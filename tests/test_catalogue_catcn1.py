@@ -77,7 +77,8 @@ def test_each_vendor_registers_exactly_its_model_types(vendor):
     specs = _specs(vendor)
     assert {s.family for s in specs} == MODEL_TYPES[vendor]
     module = importlib.import_module(f"swiftkit.plugins.models.{vendor}")
-    for family_module in module.MODULES:  # one data module per family, named after it
+    for name in module.MODULES:  # one data module per family, named after it
+        family_module = importlib.import_module(f"{module.__name__}.{name}")
         families = set(family_module.FAMILIES)
         assert families == {family_module.__name__.rsplit(".", 1)[-1]}, family_module.__name__
         assert {row[0] for row in family_module.CHECKPOINTS} == families

@@ -58,3 +58,29 @@ def architecture_tested(spec: ModelSpec) -> bool:
     """Whether the family tests prove the checkpoint's architecture (``tested``, or ``untested``
     only for want of its real chat template)."""
     return spec.support == "tested" or TEMPLATE_UNVERIFIED in spec.tags
+
+
+#: context length from which a checkpoint is tagged ``long-context`` (128K)
+LONG_CONTEXT = 131072
+
+
+def vendor_specs(package: str, modules: Sequence[str]) -> list[ModelSpec]:
+    """Every checkpoint of the family data modules ``modules`` of the vendor ``package``
+    (each holding ``FAMILIES`` / ``CHECKPOINTS`` and optionally ``SHAPES``), in order.
+
+    Checkpoints of :data:`LONG_CONTEXT` tokens or more are tagged ``long-context``; a hub
+    repository name that is another checkpoint's id (a re-upload under the same name) is not
+    kept as an alias, so that every name stays unique.
+    """
+    import importlib
+
+    specs: list[ModelSpec] = []
+    for name in modules:
+        module = importlib.import_module(f"{package}.{name}")
+        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
+    ids = {spec.id for spec in specs}
+    for spec in specs:
+        spec.aliases = [alias for alias in spec.aliases if alias not in ids]
+        if (spec.max_length or 0) >= LONG_CONTEXT and "long-context" not in spec.tags:
+            spec.tags.append("long-context")
+    return specs

@@ -4,26 +4,25 @@ and Baichuan-M1 (medical).
 Every family here needs the checkpoints' own modeling code (transformers 5.19 has no Baichuan
 class). One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package
 gathers them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core``
-and ``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's public model listing.
+and ``swiftkit.plugins.models._catalogue``. Hub ids are exactly those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
-
-from . import baichuan, baichuan2, baichuan_m1
+from swiftkit.plugins.models._catalogue import vendor_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
-#: the family modules of this package, in registration order
-MODULES = (baichuan, baichuan2, baichuan_m1)
+#: the family data modules of this package, in registration order
+MODULES: tuple[str, ...] = (
+    "baichuan",
+    "baichuan2",
+    "baichuan_m1",
+)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    """Every checkpoint of every module in :data:`MODULES`."""
-    specs: list[ModelSpec] = []
-    for module in MODULES:
-        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
-    return specs
+    """Every checkpoint of every family module in :data:`MODULES`."""
+    return vendor_specs(__name__, MODULES)

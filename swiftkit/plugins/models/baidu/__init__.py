@@ -2,15 +2,13 @@
 
 Light registration module: the families' data lives in one module per family beside this one
 (``ernie4_5``, ``ernie4_5_moe``), each holding ``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES`` and importing nothing
-but ``swiftkit.core`` and ``swiftkit.models.checkpoints``. Hub ids are those of ms-swift's public model listing.
+but ``swiftkit.core`` and ``swiftkit.plugins.models._catalogue``. Hub ids are those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
+from swiftkit.plugins.models._catalogue import vendor_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
@@ -23,8 +21,5 @@ MODULES: tuple[str, ...] = (
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    specs: list[ModelSpec] = []
-    for name in MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, getattr(module, "SHAPES", None)))
-    return specs
+    """Every checkpoint of every family module in :data:`MODULES`."""
+    return vendor_specs(__name__, MODULES)

@@ -4,26 +4,26 @@ InternLM3 and the InternLM2 reward models.
 Every family here needs the checkpoints' own modeling code (transformers 5.19 has no InternLM
 class). One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package
 gathers them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core``
-and ``swiftkit.models.checkpoints``. Hub ids are exactly those of ms-swift's public model listing.
+and ``swiftkit.plugins.models._catalogue``. Hub ids are exactly those of ms-swift's public model listing.
 """
 
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
-
-from . import internlm, internlm2, internlm2_reward, internlm3
+from swiftkit.plugins.models._catalogue import vendor_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
-#: the family modules of this package, in registration order
-MODULES = (internlm, internlm2, internlm3, internlm2_reward)
+#: the family data modules of this package, in registration order
+MODULES: tuple[str, ...] = (
+    "internlm",
+    "internlm2",
+    "internlm3",
+    "internlm2_reward",
+)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    """Every checkpoint of every module in :data:`MODULES`."""
-    specs: list[ModelSpec] = []
-    for module in MODULES:
-        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
-    return specs
+    """Every checkpoint of every family module in :data:`MODULES`."""
+    return vendor_specs(__name__, MODULES)

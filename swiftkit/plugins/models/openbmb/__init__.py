@@ -3,7 +3,7 @@ MiniCPM3-4B and MiniCPM-MoE-8x2B.
 
 One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package gathers
 them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``; MiniCPM3's tiny-config tweaks live in
+``swiftkit.plugins.models._catalogue``; MiniCPM3's tiny-config tweaks live in
 :mod:`swiftkit.plugins.models.openbmb.loader`. Hub ids are exactly those of ms-swift's public
 model listing.
 """
@@ -11,20 +11,20 @@ model listing.
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
-
-from . import minicpm, minicpm3, minicpm_chatml, minicpm_moe
+from swiftkit.plugins.models._catalogue import vendor_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
-#: the family modules of this package, in registration order
-MODULES = (minicpm, minicpm_chatml, minicpm3, minicpm_moe)
+#: the family data modules of this package, in registration order
+MODULES: tuple[str, ...] = (
+    "minicpm",
+    "minicpm_chatml",
+    "minicpm3",
+    "minicpm_moe",
+)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    """Every checkpoint of every module in :data:`MODULES`."""
-    specs: list[ModelSpec] = []
-    for module in MODULES:
-        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
-    return specs
+    """Every checkpoint of every family module in :data:`MODULES`."""
+    return vendor_specs(__name__, MODULES)

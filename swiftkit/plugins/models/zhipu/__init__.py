@@ -4,7 +4,7 @@
 
 One data module per family (``FAMILIES`` / ``CHECKPOINTS`` / ``SHAPES``); this package gathers
 them and is the only module with a hook. Light: it imports nothing but ``swiftkit.core`` and
-``swiftkit.models.checkpoints``; tiny-config tweaks live in
+``swiftkit.plugins.models._catalogue``; tiny-config tweaks live in
 :mod:`swiftkit.plugins.models.zhipu.loader`. Hub ids are exactly those of ms-swift's public
 model listing.
 """
@@ -12,20 +12,25 @@ model listing.
 from __future__ import annotations
 
 from swiftkit.core import ModelSpec, hookimpl
-from swiftkit.plugins.models._catalogue import builtin_checkpoint_specs
-
-from . import chatglm2, chatglm3, chatglm4, codegeex4, glm4, glm4_moe, glm4_moe_lite, glm_edge, glm_moe_dsa
+from swiftkit.plugins.models._catalogue import vendor_specs
 
 SWIFTKIT_PLUGIN_API = "1.2"
 
-#: the family modules of this package, in registration order
-MODULES = (chatglm2, chatglm3, chatglm4, glm4, glm4_moe, glm4_moe_lite, glm_moe_dsa, glm_edge, codegeex4)
+#: the family data modules of this package, in registration order
+MODULES: tuple[str, ...] = (
+    "chatglm2",
+    "chatglm3",
+    "chatglm4",
+    "glm4",
+    "glm4_moe",
+    "glm4_moe_lite",
+    "glm_moe_dsa",
+    "glm_edge",
+    "codegeex4",
+)
 
 
 @hookimpl
 def swift_register_models() -> list[ModelSpec]:
-    """Every checkpoint of every module in :data:`MODULES`."""
-    specs: list[ModelSpec] = []
-    for module in MODULES:
-        specs.extend(builtin_checkpoint_specs(module.FAMILIES, module.CHECKPOINTS, module.SHAPES))
-    return specs
+    """Every checkpoint of every family module in :data:`MODULES`."""
+    return vendor_specs(__name__, MODULES)
