@@ -198,3 +198,17 @@ def test_list_and_info_show_the_support_level():
     assert only and {m["support"] for m in only} == {level}
     info = CliRunner().invoke(cli, ["info", "model", models[0]["id"]], catch_exceptions=False)
     assert f"support: {level} -- " in info.output
+
+
+@pytest.mark.parametrize(("model", "says"), [
+    ("internlm2-chat-7b", "--trust_remote_code true"),          # remote code, not trusted
+    ("chatglm3-6b", "needs transformers<4.42"),                   # unsupported on this transformers
+    ("bge-reranker-base", "task reranker"),                       # a task swiftkit does not run yet
+])
+def test_a_registered_checkpoint_that_cannot_run_is_refused_before_any_download(model, says, data, tmp_path):
+    """The spec decides first: nothing is looked up in (or fetched from) the hub for a checkpoint
+    that would be refused anyway."""
+    result = CliRunner().invoke(cli, ["sft", "--model", model, "--dataset", data, "--output_dir", str(tmp_path / "o")])
+    assert isinstance(result.exception, ConfigError), result.output
+    assert says in str(result.exception) and "cache" not in str(result.exception)
+    assert not (tmp_path / "o").exists()

@@ -119,21 +119,23 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
     from swiftkit.models.support import check_support
     from swiftkit.models.unregistered import resolve_model_spec
 
+    trust = config.get("trust_remote_code") or run_args.get("trust_remote_code")
+    command = config.get("command") or "infer"
     if not os.path.isdir(model):
-        # a hub id (given, or the base a checkpoint names): downloaded, or found in the hub's cache
+        # a hub id (given, or the base a checkpoint names): downloaded, or found in the hub's cache,
+        # unless its spec already says it cannot run here
         from swiftkit.models.hub import fetch_model
 
         hub = {**run_args, **{k: v for k, v in config.items() if v is not None}} if run_args else config
-        fetched = fetch_model(model, registry, hub, model_type=config.get("model_type"))
+        fetched = fetch_model(model, registry, hub, model_type=config.get("model_type"),
+                              check=lambda s: check_support(s, {**config, "trust_remote_code": trust}, command=command))
         spec, notices, model = fetched.spec, list(fetched.notices), fetched.folder
     elif not config.get("model_type") and run_args.get("model_id") and ("model", run_args["model_id"]) in registry:
         spec, notices = registry.get("model", run_args["model_id"]).spec, []
     else:
         spec, notices = resolve_model_spec(registry, model, model_type=config.get("model_type"))
     model_dir = model
-    trust = config.get("trust_remote_code") or run_args.get("trust_remote_code")
-    notices += check_support(spec, {**config, "trust_remote_code": trust}, command=config.get("command") or "infer",
-                             model_dir=model_dir)
+    notices += check_support(spec, {**config, "trust_remote_code": trust}, command=command, model_dir=model_dir)
     template = config.get("template") or run_args.get("template") or spec.template
     return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args,
                          trained_checkpoint=trained_checkpoint, spec=spec, notices=notices,

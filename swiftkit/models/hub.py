@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -249,14 +249,16 @@ class FetchedModel:
 
 
 def fetch_model(name: str, registry: Any, config: Mapping[str, Any], *, model_type: str | None = None,
-                revision_key: str = "model_revision", progress: bool = True) -> FetchedModel:
+                revision_key: str = "model_revision", progress: bool = True,
+                check: Callable[[Any], Any] | None = None) -> FetchedModel:
     """``--model`` (or ``--ref_model``, ``--teacher_model``) as a local folder and its spec.
 
     A folder is used as it is. A registered id (or its hub id) downloads its spec's id on the
     chosen hub; an unregistered ``owner/name`` downloads as it is and its family is found from
     the snapshot's ``config.json``, as for a local folder. ``model_type`` (``--model_type``)
     names the family instead. A folder of an architecture no plugin registers gets a spec made
-    on the spot, with a notice."""
+    on the spot, with a notice. ``check`` is called with a registered spec before its download
+    (a checkpoint that cannot run here is refused without fetching gigabytes)."""
     from swiftkit.models.unregistered import resolve_model_spec
 
     typed = registry.resolve_model(model_type).spec if model_type else None
@@ -266,6 +268,9 @@ def fetch_model(name: str, registry: Any, config: Mapping[str, Any], *, model_ty
         spec, notices = resolve_model_spec(registry, name)
         return FetchedModel(spec, name, notices=tuple(notices))
     entry, repo = model_repo(name, registry, config, revision_key=revision_key)
+    known = typed if typed is not None else entry.spec if entry is not None else None
+    if check is not None and known is not None:
+        check(known)
     folder = download(repo, progress=progress)
     if typed is not None:
         return FetchedModel(typed, folder, repo)

@@ -149,13 +149,15 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     from swiftkit.models.hub import fetch_model
     from swiftkit.models.support import check_support
 
-    # a hub id is downloaded (or found in the hub's cache) first: the run loads a local folder; a
-    # folder of an architecture no plugin registers gets a spec made on the spot (with a notice)
-    fetched = fetch_model(config["model"], registry, config, model_type=config.get("model_type"),
-                          progress=_is_main_process())
-    model_spec, notices, model_dir = fetched.spec, list(fetched.notices), fetched.folder
     tuner_spec = registry.get("method", config["train_type"]).spec
-    # before anything loads: remote code untrusted, unsupported here, a quantized format without its kernels
+    # a hub id is downloaded (or found in the hub's cache) first: the run loads a local folder; a
+    # folder of an architecture no plugin registers gets a spec made on the spot (with a notice).
+    # Before anything is fetched or loaded: remote code untrusted, unsupported here, a quantized
+    # format without its kernels (the registered spec, then the folder's own config.json)
+    fetched = fetch_model(config["model"], registry, config, model_type=config.get("model_type"),
+                          progress=_is_main_process(),
+                          check=lambda spec: check_support(spec, config, command=command, trains=tuner_spec.trains))
+    model_spec, notices, model_dir = fetched.spec, list(fetched.notices), fetched.folder
     notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
