@@ -16,6 +16,7 @@ import pytest
 
 from swiftkit.core.plugins import BUILTIN_DIST
 from swiftkit.core.registry import get_registry
+from swiftkit.models.checkpoints import TEMPLATE_UNVERIFIED
 
 TEMPLATE_PARITY_DIR = Path(__file__).parent / "data" / "chat_templates"
 #: parameters a tiny model may have (the dense ones have ~100k): the training matrix runs
@@ -28,7 +29,7 @@ def specs_marked_tested(registry, *, architecture: bool = False) -> dict[str, li
     architecture is tested but whose template is not, tagged ``template-unverified``)."""
     out: dict[str, list] = defaultdict(list)
     for entry in registry.entries("model"):
-        if entry.data.get("support") == "tested" or (architecture and "template-unverified" in entry.data.get("tags", [])):
+        if entry.data.get("support") == "tested" or (architecture and TEMPLATE_UNVERIFIED in entry.data.get("tags", [])):
             out[entry.data["family"]].append(entry)
     return dict(sorted(out.items()))
 
@@ -116,7 +117,7 @@ def test_no_built_in_checkpoint_is_left_untested(registry):
     untested: dict[str, list[str]] = defaultdict(list)
     for entry in registry.entries("model"):
         if entry.plugin.dist == BUILTIN_DIST and entry.data.get("support", "untested") == "untested" \
-                and "template-unverified" not in entry.data.get("tags", []):
+                and TEMPLATE_UNVERIFIED not in entry.data.get("tags", []):
             untested[f"{entry.plugin.name}:{entry.data['family']}"].append(entry.id)
     assert not untested, "built-in checkpoints without a support level:\n" + "\n".join(
         f"  {family}: {len(ids)} ({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''})"

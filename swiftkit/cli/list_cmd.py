@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from swiftkit.cli.output import echo_json, kind_of, provenance, table, warn_broken
+from swiftkit.core.specs import SUPPORT_LEVELS
 
 
 def _fmt_params(v: Any) -> str:
@@ -108,7 +109,7 @@ DROP_ORDER: dict[str, tuple[str, ...]] = {
 @click.option("--family", help="Only models of this family (model type).")
 @click.option("--tag", help="Only specs with this tag (e.g. text, vision, moe, instruct).")
 @click.option("--plugin", "plugin", help="Only specs from this plugin or distribution.")
-@click.option("--support", type=click.Choice(["tested", "remote_code", "unsupported", "untested"]),
+@click.option("--support", type=click.Choice(list(SUPPORT_LEVELS)),
               help="Only models of this support level.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_command(kind: str, search: str | None, family: str | None, tag: str | None, plugin: str | None,

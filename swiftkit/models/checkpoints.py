@@ -14,6 +14,7 @@ Light: imported during discovery.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,11 @@ KINDS = {
     "embedding": "embedding model",
     "reranker": "reranker",
 }
+
+#: the tag of a checkpoint whose architecture is tested but whose template could not be checked
+#: against the real chat template (its level is then ``untested``); the family matrix still
+#: trains these architectures
+TEMPLATE_UNVERIFIED = "template-unverified"
 
 #: hub-name markers of pre-quantized checkpoints -> (quant_method, bits); checked in order
 _QUANT_MARKERS: tuple[tuple[str, str, int | None], ...] = (
@@ -48,8 +54,6 @@ def quantization_of(hub_name: str) -> tuple[str, int | None] | None:
     Only what the repository name says is read; a family whose plain ``-Int4`` names mean GPTQ
     (Qwen-1) passes ``quant_method``/``quant_bits`` in the row's overrides instead.
     """
-    import re
-
     name = hub_name.split("/")[-1].lower()
     for pattern, method, bits in _QUANT_MARKERS:
         if re.search(rf"(^|[-_.]){pattern}($|[-_.])", name):

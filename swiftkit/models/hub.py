@@ -276,9 +276,5 @@ def fetch_model(name: str, registry: Any, config: Mapping[str, Any], *, model_ty
         return FetchedModel(typed, folder, repo)
     if entry is not None:
         return FetchedModel(entry.spec, folder, repo)
-    spec, notices = resolve_model_spec(registry, folder)
-    if notices:  # named after the hub id, not the snapshot folder
-        spec.id, spec.hf_id, spec.ms_id = name.rsplit("/", 1)[-1], name, name
-        notices = [f"{name} is not in swiftkit's catalogue (`swift list models`); loading it as "
-                   f"{spec.architecture or 'its own class'} with the tokenizer's own chat template"]
+    spec, notices = resolve_model_spec(registry, folder, shown_as=name)  # named after the hub id, not the snapshot
     return FetchedModel(spec, folder, repo, tuple(notices))

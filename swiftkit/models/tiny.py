@@ -149,13 +149,15 @@ def tested_families(registry: Registry | None = None) -> dict[str, str]:
     in FP8) is trained at full precision. A family without a causal LM maps to ``""`` (nothing
     the matrix can train: its ``tested`` mark is unproven).
     """
+    from swiftkit.models.checkpoints import TEMPLATE_UNVERIFIED
+
     reg = _registry(registry)
     out: dict[str, str] = {}
     for family, entries in sorted(reg.families().items()):
         # a built-in checkpoint of a tested architecture whose template could not be checked is
         # `untested` with this tag: its architecture is still the matrix's to prove
         tested = [e for e in entries
-                  if e.data.get("support") == "tested" or "template-unverified" in e.data.get("tags", [])]
+                  if e.data.get("support") == "tested" or TEMPLATE_UNVERIFIED in e.data.get("tags", [])]
         if not tested:
             continue
         causal = [e for e in tested if e.data.get("task", "causal_lm") == "causal_lm"]

@@ -14,11 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from swiftkit.core import ModelSpec
-from swiftkit.models.checkpoints import checkpoint_specs
-
-#: the tag of a checkpoint whose architecture is tested but whose template is not (``swift list
-#: models --tag template-unverified``); the family matrix trains these architectures too
-TEMPLATE_UNVERIFIED = "template-unverified"
+from swiftkit.models.checkpoints import TEMPLATE_UNVERIFIED, checkpoint_specs
 
 #: templates whose real chat template is stored (tests/data/chat_templates) and renders like
 #: ours in at least half of the parity tests' sample conversations, every other one being an

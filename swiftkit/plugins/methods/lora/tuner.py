@@ -37,18 +37,11 @@ def _spec_targets(model_spec: Any) -> list[str]:
 _MAMBA_MODEL_TYPES = {"mamba", "mamba2", "falcon_mamba", "falcon_h1", "nemotron_h"}
 
 
-def _is_router(module: Any) -> bool:
-    """A mixture-of-experts router built on ``nn.Linear`` (``PhimoeTopKRouter``, ``Llama4Router``):
-    its forward returns routing tuples, not a tensor, so a LoRA layer around it breaks the model."""
-    import torch
-
-    return isinstance(module, torch.nn.Linear) and "Router" in type(module).__name__
-
-
 def _own_forward_linear(module: Any) -> bool:
     """An ``nn.Linear`` subclass with a forward of its own that is no quantized linear layer
-    (DeepSeek-V4's grouped output projection, routers): a LoRA layer around it calls the plain
-    linear product and breaks the model, so all-linear leaves it."""
+    (DeepSeek-V4's grouped output projection; MoE routers such as ``PhimoeTopKRouter`` and
+    ``Llama4Router``, whose forward returns routing tuples): a LoRA layer around it calls the
+    plain linear product and breaks the model, so all-linear leaves it."""
     import torch
 
     return (isinstance(module, torch.nn.Linear) and type(module).forward is not torch.nn.Linear.forward
@@ -81,7 +74,7 @@ def linear_module_names(model: Any) -> list[str]:
             continue
         if module is head or short == "lm_head":
             continue
-        if _own_forward_linear(module) or _is_router(module):
+        if _own_forward_linear(module):
             special.add(short)
         elif isinstance(module, torch.nn.Linear) or type(module).__name__ in _LINEAR_CLASS_NAMES:
             names.add(short)
@@ -138,7 +131,7 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     keywords = [t.lower() for t in items]
     if keywords == [ALL_LINEAR]:
         model_type = getattr(getattr(model, "config", None), "model_type", None)
-        if model_type in _MAMBA_MODEL_TYPES or any(_own_forward_linear(m) or _is_router(m) for m in model.modules()):
+        if model_type in _MAMBA_MODEL_TYPES or any(_own_forward_linear(m) for m in model.modules()):
             return linear_module_names(model)  # peft's "all-linear" would take what breaks or it refuses
         return ALL_LINEAR
     out: list[str] = []
