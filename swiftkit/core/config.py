@@ -80,6 +80,7 @@ def compose_schema(
                 continue
             owners[key] = (sub, _provenance(entry))
             props[key] = {**copy.deepcopy(sub), "x-swiftkit-plugin": f"{entry.kind}:{entry.id}"}
+    _add_flag_aliases_and_refusals(registry, props, command)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"swiftkit run configuration{f' ({command})' if command else ''}",
@@ -87,6 +88,41 @@ def compose_schema(
         "properties": props,
         "additionalProperties": False,
     }
+
+
+def _add_flag_aliases_and_refusals(registry: Registry, props: dict[str, Any], command: str | None) -> None:
+    """Options specs' other spellings (``tuner_type`` -> ``train_type``) and refused flags join
+    the schema as marked properties. A refusal yields to a name any installed plugin defines as an
+    option (chosen for this run or not), so a plugin can provide what another refuses."""
+    defined = {key for kind in ("method", "engine", "strategy", "reward", "options")
+               for e in registry.entries(kind) for key in ((e.data.get("options") or {}).get("properties") or {})}
+    for entry in registry.entries("options"):
+        if entry.data.get("commands") and command is not None and command not in entry.data["commands"]:
+            continue
+        who = f"{entry.kind}:{entry.id}"
+        for name, target in (entry.data.get("flag_aliases") or {}).items():
+            if name not in props:
+                props[name] = {"description": f"Another spelling of --{target}.", "x-swiftkit-alias-of": target,
+                               "x-swiftkit-plugin": who}
+        for name, reason in (entry.data.get("refused_flags") or {}).items():
+            if name not in props and name not in defined:
+                props[name] = {"description": f"Refused: {reason}", "x-swiftkit-refused": reason, "x-swiftkit-plugin": who}
+
+
+def resolve_flag_aliases(config: dict[str, Any], props: dict[str, Any], *, where: str = "") -> dict[str, Any]:
+    """``config`` with other spellings replaced by the keys they mean; both spellings given with
+    different values is an error naming the two."""
+    out = dict(config)
+    for name in list(out):
+        target = (props.get(name) or {}).get("x-swiftkit-alias-of")
+        if not target:
+            continue
+        value = out.pop(name)
+        if target in out and out[target] != value:
+            raise ConfigError(f"invalid configuration{where}:\n  --{name} ({value!r}) and --{target} ({out[target]!r}) "
+                              f"are the same option spelled two ways; give one")
+        out[target] = value
+    return out
 
 
 def selected_plugins(config: dict[str, Any], registry: Registry, command: str | None = None) -> dict[str, list[str]]:
@@ -213,6 +249,8 @@ def parse_cli_args(args: list[str], schema: dict[str, Any]) -> dict[str, Any]:
                 values.append(args[i])
                 i += 1
         sub = props.get(key, {})
+        if "x-swiftkit-alias-of" in sub:  # typed as the key it means
+            sub = props.get(sub["x-swiftkit-alias-of"], {})
         if sub and sub.get("type") != "array" and "anyOf" not in sub and len(values) > 1:
             raise ConfigError(f"option --{name} takes one value, got {len(values)}: {' '.join(values)}")
         if not values and _schema_type(sub) not in ("boolean", None):
@@ -248,6 +286,10 @@ def validate(
     problems: list[str] = []
     everything = {**(suggest_from or {}), **props}  # names of plugins not chosen help a typo too
     for key in config:
+        reason = (props.get(key) or {}).get("x-swiftkit-refused")
+        if reason:
+            problems.append(f"option {key!r} is not supported: {reason} (refused by {props[key].get('x-swiftkit-plugin')})")
+            continue
         if key not in props:
             near = difflib.get_close_matches(key, list(everything), n=1, cutoff=0.6)
             hint = ""
@@ -255,7 +297,7 @@ def validate(
                 owner = everything[near[0]].get("x-swiftkit-plugin")
                 hint = f"; did you mean {near[0]!r}" + (f" (option of {owner})" if owner and near[0] not in props else "") + "?"
             problems.append(f"unknown option {key!r}{hint}")
-    known = {k: v for k, v in config.items() if k in props}
+    known = {k: v for k, v in config.items() if k in props and "x-swiftkit-refused" not in props[k]}
     validator = jsonschema.Draft202012Validator({**schema, "additionalProperties": True})
     for error in sorted(validator.iter_errors(known), key=lambda e: list(e.absolute_path)):
         path = list(error.absolute_path)
@@ -299,13 +341,15 @@ def build_config(
     config: dict[str, Any] = {}
     if base:
         known = compose_schema(registry, command=command)["properties"]
-        config.update({k: v for k, v in normalize_keys(base).items() if k in known and v is not None})
+        config.update({k: v for k, v in resolve_flag_aliases(normalize_keys(base), known).items() if k in known and v is not None})
     if config_file:
-        config.update(load_config_file(config_file))
+        config.update(resolve_flag_aliases(load_config_file(config_file), compose_schema(registry, command=command)["properties"],
+                                           where=f" in {config_file}"))
     full = compose_schema(registry, command=command)
     if cli_args:
-        config.update(parse_cli_args(cli_args, full))
+        config.update(resolve_flag_aliases(parse_cli_args(cli_args, full), full["properties"]))
     config.update(normalize_keys(overrides or {}))
+    config = resolve_flag_aliases(config, full["properties"])
     # selector keys left out take their schema default (train_type -> lora) before choosing plugins
     with_defaults = {**{k: full["properties"][k]["default"] for k in SELECTORS if "default" in full["properties"].get(k, {})}, **config}
     implied = [] if config.get("strategy") else implied_strategies(config, registry)

@@ -459,11 +459,22 @@ def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[di
     """Run-config keys are one flat namespace: see :func:`swiftkit.core.options.option_clash`."""
     from swiftkit.core.options import option_clash
 
+    from swiftkit.core.run_keys import CORE_PROPERTIES
+
     where = f"{kind} {data['id']!r} of {record.label()}"
     for key, sub in _options_of(data).items():
         problem = option_clash(key, sub, where, owners)
         if problem:
             return problem
+    # another spelling of a key is a name in the same namespace; a refusal only has to spare the core's keys
+    for name, target in (data.get("flag_aliases") or {}).items():
+        problem = option_clash(name, {"x-swiftkit-alias-of": target}, where, owners)
+        if problem:
+            return problem.replace("option", "flag alias", 1)
+        owners[name] = ({"x-swiftkit-alias-of": target}, where)
+    for name in data.get("refused_flags") or {}:
+        if name in CORE_PROPERTIES:
+            return f"refused flag {name!r} of {where} is a core option"
     return None
 
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 #: Version of the plugin API. A plugin declares the version it was written against in its
 #: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
 #: minor version not newer than its own.
-PLUGIN_API_VERSION = "1.2"
+PLUGIN_API_VERSION = "1.3"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
@@ -626,9 +626,18 @@ class OptionsSpec(Spec):
 
     options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     commands: list[str] = field(default_factory=list)
+    #: other flag name -> the run-config key it means (a peer's renamed flag: ``tuner_type`` ->
+    #: ``train_type``); both spellings are accepted and the run records the key (API 1.3)
+    flag_aliases: dict[str, str] = field(default_factory=dict)
+    #: flag name -> why it is refused and what to use instead (a peer's flag that has no meaning
+    #: here, e.g. Megatron- or NPU-only). A refusal yields to any plugin that defines the name as
+    #: an option, so a plugin can add what another refuses (API 1.3)
+    refused_flags: dict[str, str] = field(default_factory=dict)
 
 
-OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST})
+_FLAG_MAP = {"type": "object", "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"}, "additionalProperties": {"type": "string", "minLength": 1}}
+OptionsSpec.SCHEMA = _schema("OptionsSpec", ["options"], {"options": _OPTIONS, "commands": _STR_LIST,
+                                                           "flag_aliases": _FLAG_MAP, "refused_flags": _FLAG_MAP})
 
 
 def spec_name_fields(data: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Compatibility plugins: other tools' flag spellings and the flags swiftkit refuses, with why."""

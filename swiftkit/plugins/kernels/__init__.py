@@ -1,0 +1,1 @@
+"""Kernel plugins: fused training kernels that replace a model's modules."""

@@ -1,0 +1,3 @@
+"""Reranker task (placeholder: filled in by issue 13's work)."""
+
+SWIFTKIT_PLUGIN_API = "1.3"
