@@ -458,7 +458,6 @@ def _options_of(data: dict[str, Any]) -> dict[str, Any]:
 def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[dict[str, Any], str]], record: PluginRecord) -> str | None:
     """Run-config keys are one flat namespace: see :func:`swiftkit.core.options.option_clash`."""
     from swiftkit.core.options import option_clash
-
     from swiftkit.core.run_keys import CORE_PROPERTIES
 
     where = f"{kind} {data['id']!r} of {record.label()}"
