@@ -22,6 +22,13 @@ FLAG_ALIASES: dict[str, str] = {
 #: flag -> why swiftkit refuses it, and what to use instead
 REFUSED_FLAGS: dict[str, str] = {}
 
+# ---- flags-rl block: RLHF / sampling / eval / export / app / web-ui / engines (msswift_rl.py) ----
+from swiftkit.plugins.compat.msswift_rl import RL_ALIASES, RL_REFUSALS  # noqa: E402
+
+FLAG_ALIASES.update(RL_ALIASES)
+REFUSED_FLAGS.update(RL_REFUSALS)
+# ---- end of flags-rl block ----
+
 
 @hookimpl
 def swift_register_options() -> list[dict[str, Any]]:
