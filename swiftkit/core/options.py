@@ -132,7 +132,7 @@ PROMPT_LEARNING: dict[str, Schema] = {
 
 #: every ``loss_type`` a preference objective may accept (TRL's names); each objective checks
 #: its own subset when it is created
-LOSS_TYPES = ("apo_zero_unpaired", "hinge", "ipo", "kto", "robust", "sigmoid", "simpo")
+LOSS_TYPES = ("apo_zero_unpaired", "bnpo", "dapo", "dr_grpo", "grpo", "hinge", "ipo", "kto", "robust", "sigmoid", "simpo")
 
 #: preference alignment (ms-swift's flags). Keys whose default differs per method default to
 #: null; the objective fills in its own.
@@ -153,7 +153,9 @@ PREFERENCE: dict[str, Schema] = {
         "default": None,
         "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust; "
         "kto: kto (default), apo_zero_unpaired; cpo: sigmoid (default), hinge, ipo, simpo; "
-        "simpo: simpo (default), sigmoid, hinge, ipo. Null: the method's default.",
+        "simpo: simpo (default), sigmoid, hinge, ipo; grpo (how token losses are averaged): grpo (default: "
+        "per completion, then over completions), bnpo / dapo (over all tokens), dr_grpo (token sum / "
+        "(completions * max_completion_length)). Null: the method's default.",
     },
     "label_smoothing": {
         "type": "number",

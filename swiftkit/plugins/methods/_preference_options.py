@@ -19,6 +19,7 @@ LOSS_TYPES: dict[str, tuple[str, ...]] = {
     "cpo": ("sigmoid", "hinge", "ipo", "simpo"),
     "simpo": ("simpo", "sigmoid", "hinge", "ipo"),
     "orpo": (),
+    "grpo": ("grpo", "bnpo", "dr_grpo", "dapo"),
 }
 
 #: ``beta`` when the run config leaves it null (ms-swift's defaults)

@@ -7,6 +7,7 @@ keys in ms-swift's style, prefixed with the reward's name so they never collide 
 from __future__ import annotations
 
 from swiftkit.core import hookimpl
+from swiftkit.core.options import option
 from swiftkit.core.specs import RewardSpec
 
 SWIFTKIT_PLUGIN_API = "1.2"
@@ -75,6 +76,26 @@ CONTAINS_OPTIONS = {
 }
 
 
+SOFT_OVERLONG_OPTIONS = {
+    "type": "object",
+    "properties": {
+        "soft_max_length": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "soft_overlong: L_max (DAPO), the completion length in tokens past which the reward is "
+            "-1. Null: max_completion_length.",
+        },
+        "soft_cache_length": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "soft_overlong: L_cache (DAPO), the width of the interval [soft_max_length - "
+            "soft_cache_length, soft_max_length] over which the penalty grows linearly from 0 to -1. Required.",
+        },
+        "max_completion_length": option("max_completion_length"),
+    },
+}
+
+
 @hookimpl
 def swift_register_rewards():
     return [
@@ -110,5 +131,12 @@ def swift_register_rewards():
             description="1.0 when the completion contains --contains_text, else 0.0.",
             options=CONTAINS_OPTIONS,
             impl=_IMPL + "ContainsReward",
+        ),
+        RewardSpec(
+            id="soft_overlong",
+            description="DAPO's soft overlong penalty on the completion's length in tokens: 0 up to soft_max_length "
+            "- soft_cache_length, then linearly down to -1 at soft_max_length, -1 beyond.",
+            options=SOFT_OVERLONG_OPTIONS,
+            impl=_IMPL + "SoftOverlongReward",
         ),
     ]

@@ -259,3 +259,41 @@ class ContainsReward(RewardFunction):
 
     def __call__(self, prompts: list[Any], completions: list[Any], **columns: list[Any]) -> list[float]:
         return [1.0 if self.text in completion_text(c) else 0.0 for c in completions]
+
+
+# ---------------------------------------------------------------------------- soft overlong (DAPO)
+
+
+def soft_overlong(length: int, max_length: int, cache_length: int) -> float:
+    """DAPO's soft overlong punishment of a completion of ``length`` tokens."""
+    start = max_length - cache_length
+    if length <= start:
+        return 0.0
+    if length <= max_length:
+        return (start - length) / cache_length
+    return -1.0
+
+
+class SoftOverlongReward(RewardFunction):
+    """ms-swift's ``soft_overlong``: :func:`soft_overlong` of each completion's token count (the
+    ``completion_ids`` the trainer passes, as TRL does)."""
+
+    def __init__(self, spec: Any, options: dict[str, Any] | None = None):
+        super().__init__(spec, options)
+        cache = self.options.get("soft_cache_length")
+        if cache is None:
+            raise SwiftkitError("reward 'soft_overlong' needs --soft_cache_length (L_cache, in tokens)")
+        max_length = self.options.get("soft_max_length") or self.options.get("max_completion_length")
+        if not max_length:
+            raise SwiftkitError("reward 'soft_overlong' needs --soft_max_length (or --max_completion_length)")
+        self.max_length, self.cache_length = int(max_length), int(cache)
+        if self.cache_length > self.max_length:
+            raise SwiftkitError(f"reward 'soft_overlong': soft_cache_length ({self.cache_length}) exceeds "
+                                f"soft_max_length ({self.max_length})")
+
+    def __call__(self, prompts: list[Any], completions: list[Any], **columns: list[Any]) -> list[float]:
+        ids = columns.get("completion_ids")
+        if ids is None:
+            raise SwiftkitError("reward 'soft_overlong' counts tokens: it needs the completion_ids column, which "
+                                "swiftkit's grpo objective passes")
+        return [soft_overlong(len(c), self.max_length, self.cache_length) for c in ids]

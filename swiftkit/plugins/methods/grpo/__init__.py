@@ -16,7 +16,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 GRPO_OPTIONS = {
     "type": "object",
@@ -58,6 +58,101 @@ GRPO_OPTIONS = {
             "description": "GRPO: upper clip range of the ratio (DAPO's clip-higher). Null: epsilon.",
         },
         "beta": option("beta"),
+        # ---- ms-swift's GRPO variants (swiftkit.plugins.methods.grpo.variants)
+        "loss_type": option("loss_type"),
+        "advantage_estimator": {
+            "enum": ["grpo", "rloo", "reinforce_plus_plus"],
+            "default": "grpo",
+            "description": "GRPO: advantage baseline. grpo: the group mean; rloo: the mean of the group's other "
+            "completions (leave-one-out); reinforce_plus_plus: the group mean with batch scaling. It sets the "
+            "defaults of scale_rewards (group / none / batch) and kl_in_reward (false / true / true).",
+        },
+        "scale_rewards": {
+            "anyOf": [{"enum": ["group", "batch", "none"]}, {"type": "boolean"}, {"type": "null"}],
+            "default": None,
+            "description": "GRPO: divide the centred rewards by the group's std (group), the batch's (batch) or "
+            "nothing (none); true/false are ms-swift < 3.10's group/none. Null: advantage_estimator's default.",
+        },
+        "kl_in_reward": {
+            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+            "default": None,
+            "description": "GRPO: subtract beta * the completion's mean KL to the reference from its reward "
+            "(true) instead of adding beta * KL to the loss (false). Null: advantage_estimator's default.",
+        },
+        "importance_sampling_level": {
+            "enum": ["token", "sequence", "sequence_token"],
+            "default": "token",
+            "description": "GRPO: the importance ratio per token (token), one per completion from the mean of its "
+            "token log-ratios (sequence, GSPO), or GSPO-token's (sequence value, per-token gradient).",
+        },
+        "delta": {
+            "anyOf": [{"type": "number", "exclusiveMinimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "GRPO: two-sided clipping (INTELLECT-2): the unclipped ratio is capped at delta too "
+            "(recommended > 1 + epsilon). Null: off.",
+        },
+        "overlong_filter": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO: completions cut at max_completion_length (no end of turn) take no part in the loss.",
+        },
+        "top_entropy_quantile": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "default": 1.0,
+            "description": "GRPO: only the completion tokens whose entropy is within this top share of the batch "
+            "count in the loss (0.2: the 20% highest-entropy tokens); 1.0: all tokens.",
+        },
+        "log_entropy": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO: log the completions' token entropy (entropy/mean, entropy/min, entropy/max over "
+            "completions' mean entropies).",
+        },
+        "log_completions": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO / GKD: write each sampled completion (step, prompt, completion, rewards, "
+            "advantage) as a row of completions.jsonl in the run's output folder.",
+        },
+        "dynamic_sample": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO (DAPO): groups whose rewards are all equal (zero std, no signal) are replaced by "
+            "groups of prompts drawn anew from the training data, at most max_resample_times times per step.",
+        },
+        "max_resample_times": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 3,
+            "description": "GRPO: with dynamic_sample, how many extra batches of prompts one step may draw.",
+        },
+        "num_generations_eval": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "GRPO: completions per prompt in evaluation. Null: num_generations.",
+        },
+        "sync_ref_model": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO: every ref_model_sync_steps optimizer steps, move the reference towards the "
+            "policy: ref = alpha * policy + (1 - alpha) * ref (TR-DPO). Needs a separate reference "
+            "(full fine-tuning, or --ref_model).",
+        },
+        "ref_model_mixup_alpha": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "default": 0.6,
+            "description": "GRPO: alpha of sync_ref_model's update.",
+        },
+        "ref_model_sync_steps": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 512,
+            "description": "GRPO: optimizer steps between two sync_ref_model updates.",
+        },
     },
 }
 

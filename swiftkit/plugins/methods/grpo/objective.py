@@ -40,6 +40,7 @@ from typing import Any
 
 from swiftkit.core.errors import SwiftkitError
 from swiftkit.plugins.methods._rollout import OnlineObjective, Packed, completion_logps, pack, reference_logps
+from swiftkit.plugins.methods.grpo.variants import LOSS_TYPES
 
 __all__ = ["GrpoObjective", "clipped_surrogate", "group_advantages", "k3_kl"]
 
@@ -112,6 +113,42 @@ class GrpoObjective(OnlineObjective):
                 f"--reward_weights has {len(self.reward_weights)} values for {len(self.reward_names)} reward functions"
             )
         self.reward_functions: list[Any] | None = None
+        self._read_variant_options()
+
+    def _read_variant_options(self) -> None:
+        """ms-swift's GRPO variants (see :mod:`swiftkit.plugins.methods.grpo.variants`)."""
+        from swiftkit.plugins.methods.grpo.variants import ESTIMATOR_DEFAULTS
+
+        self.loss_type = self.options.get("loss_type") or "grpo"
+        if self.loss_type not in LOSS_TYPES:
+            raise SwiftkitError(f"--loss_type {self.loss_type!r} is not a grpo loss type: {', '.join(LOSS_TYPES)}")
+        self.estimator = str(self._opt("advantage_estimator", "grpo"))
+        scale_default, kl_default = ESTIMATOR_DEFAULTS[self.estimator]
+        scale = self.options.get("scale_rewards")
+        if isinstance(scale, bool):  # ms-swift < 3.10 spelling
+            scale = "group" if scale else "none"
+        self.scale_rewards = scale or scale_default
+        kl_in_reward = self.options.get("kl_in_reward")
+        self.kl_in_reward = kl_default if kl_in_reward is None else bool(kl_in_reward)
+        self.importance_level = str(self._opt("importance_sampling_level", "token"))
+        delta = self.options.get("delta")
+        self.delta = None if delta is None else float(delta)
+        self.overlong_filter = bool(self._opt("overlong_filter", False))
+        self.top_entropy_quantile = float(self._opt("top_entropy_quantile", 1.0))
+        self.log_entropy = bool(self._opt("log_entropy", False))
+        self.log_completions = bool(self._opt("log_completions", False))
+        self.dynamic_sample = bool(self._opt("dynamic_sample", False))
+        self.max_resample_times = int(self._opt("max_resample_times", 3))
+        n_eval = self.options.get("num_generations_eval")
+        self.num_generations_eval = self.num_generations if n_eval is None else int(n_eval)
+        self.sync_ref_model = bool(self._opt("sync_ref_model", False))
+        self.ref_model_mixup_alpha = float(self._opt("ref_model_mixup_alpha", 0.6))
+        self.ref_model_sync_steps = int(self._opt("ref_model_sync_steps", 512))
+        if self.sync_ref_model and self.beta == 0:
+            raise SwiftkitError("--sync_ref_model needs a reference, which --beta 0 switches off")
+        self.completions_log: Any = None  # CompletionsLog, set by its callback when training begins
+        self.resample_loader: Any = None  # the training dataloader, for dynamic_sample
+        self._resample_iter: Any = None
 
     @property
     def needs_reference(self) -> bool:
@@ -133,37 +170,99 @@ class GrpoObjective(OnlineObjective):
 
     def callbacks(self) -> list[Any]:
         """Also check, before the first step, that the rows hold the columns the rewards need."""
+        from swiftkit.plugins.methods.grpo.hooks import grpo_callbacks
         from swiftkit.train.rewards import reward_columns_callback
 
-        return [*super().callbacks(), reward_columns_callback(self.reward_functions or [], self.dataset_label)]
+        return [*super().callbacks(), reward_columns_callback(self.reward_functions or [], self.dataset_label),
+                *grpo_callbacks(self)]
 
     # ------------------------------------------------------------------ the rollout
 
-    def make_rollout(self, model: Any, batch: dict[str, Any]) -> GrpoRollout:
-        import torch
+    def _score_batch(self, model: Any, batch: dict[str, Any], n_gen: int) -> dict[str, Any]:
+        """Sample ``n_gen`` completions per prompt of ``batch`` and score them: a dict of lists,
+        one entry per completion, group after group (what :meth:`make_rollout` splices)."""
+        from swiftkit.train.rewards import score
 
-        from swiftkit.train.rewards import score, summarize, total
-
-        if self.reward_functions is None:
-            raise SwiftkitError("the grpo objective was not set up: run_training must call objective.setup(...)")
         prompts = list(batch["messages"])
-        n_gen = self.num_generations
         rollout = self.sample(model, prompts, n_gen)
-
         skip = {"messages", "prompt_input_ids", "prompt_attention_mask", "length"}
         columns = {
             k: [v for v in values for _ in range(n_gen)]
             for k, values in batch.items()
             if k not in skip and not k.startswith("_") and isinstance(values, list) and len(values) == len(prompts)
         }
+        columns["completion_ids"] = [list(c) for c in rollout.completion_ids]  # TRL passes them too (soft_overlong)
         repeated_prompts = [p for p in prompts for _ in range(n_gen)]
         scores = score(self.reward_functions, repeated_prompts, rollout.texts, columns)
+        return {"prompts": repeated_prompts, "prompt_ids": rollout.prompt_ids, "completion_ids": rollout.completion_ids,
+                "texts": rollout.texts, "ended": rollout.ended, "scores": scores}
+
+    def _next_resample_batch(self) -> dict[str, Any] | None:
+        """A fresh batch of prompts from the training data (dynamic_sample), or None without one."""
+        if self.resample_loader is None:
+            return None
+        for _ in range(2):  # a second pass starts a new epoch of the loader
+            if self._resample_iter is None:
+                self._resample_iter = iter(self.resample_loader)
+            try:
+                return next(self._resample_iter)
+            except StopIteration:
+                self._resample_iter = None
+        return None
+
+    def _dynamic_sample(self, model: Any, data: dict[str, Any], n_gen: int) -> tuple[dict[str, Any], int]:
+        """DAPO's dynamic sampling: replace the groups whose rewards are all equal by groups of
+        newly drawn prompts that have a spread, drawing at most ``max_resample_times`` batches."""
+        from swiftkit.train.rewards import total
+
+        def flat_groups(d: dict[str, Any]) -> list[bool]:
+            r = total(d["scores"], self.reward_weights)
+            return [len(set(r[i:i + n_gen])) == 1 for i in range(0, len(r), n_gen)]
+
+        draws = 0
+        while draws < self.max_resample_times:
+            flat = [i for i, f in enumerate(flat_groups(data)) if f]
+            if not flat:
+                break
+            extra_batch = self._next_resample_batch()
+            if extra_batch is None:
+                break
+            draws += 1
+            extra = self._score_batch(model, extra_batch, n_gen)
+            good = [i for i, f in enumerate(flat_groups(extra)) if not f]
+            for target, source in zip(flat, good, strict=False):
+                rows_t, rows_s = range(target * n_gen, (target + 1) * n_gen), range(source * n_gen, (source + 1) * n_gen)
+                for key in ("prompts", "prompt_ids", "completion_ids", "texts", "ended"):
+                    for t, s_ in zip(rows_t, rows_s, strict=True):
+                        data[key][t] = extra[key][s_]
+                for name in data["scores"]:
+                    for t, s_ in zip(rows_t, rows_s, strict=True):
+                        data["scores"][name][t] = extra["scores"][name][s_]
+        return data, draws
+
+    def make_rollout(self, model: Any, batch: dict[str, Any]) -> GrpoRollout:
+        import torch
+
+        from swiftkit.plugins.methods.grpo.variants import estimate_advantages, sequence_kl
+        from swiftkit.train.rewards import summarize, total
+
+        if self.reward_functions is None:
+            raise SwiftkitError("the grpo objective was not set up: run_training must call objective.setup(...)")
+        n_gen = self.num_generations if model.training else self.num_generations_eval
+        data = self._score_batch(model, batch, n_gen)
+        draws = 0
+        if self.dynamic_sample and model.training:
+            data, draws = self._dynamic_sample(model, data, n_gen)
+        scores = data["scores"]
         device = next(model.parameters()).device
         rewards = torch.tensor(total(scores, self.reward_weights), dtype=torch.float32, device=device)
-        packed = pack(rollout.prompt_ids, rollout.completion_ids, self.pad_token_id, device)
+        packed = pack(data["prompt_ids"], data["completion_ids"], self.pad_token_id, device)
+        if self.overlong_filter:  # completions cut at the budget take no part in the loss
+            ended = torch.tensor(data["ended"], dtype=packed.completion_mask.dtype, device=device)
+            packed.completion_mask = packed.completion_mask * ended.unsqueeze(1)
 
-        result = GrpoRollout(packed=packed, advantages=group_advantages(rewards, n_gen).unsqueeze(1))
-        if self.num_iterations > 1:  # the sampling policy's log-probs, for the ratio of later updates
+        result = GrpoRollout(packed=packed, advantages=None)
+        if self.num_iterations > 1 or self.kl_in_reward:  # the sampling policy's log-probs
             was_training = model.training
             model.eval()
             try:
@@ -173,29 +272,55 @@ class GrpoObjective(OnlineObjective):
                 model.train(was_training)
         if self.beta > 0:
             result.ref_logps = reference_logps(model, self.ref_model, packed, self.temperature, "grpo with beta > 0")
+        shaped = rewards
+        metrics: dict[str, Any] = {}
+        if self.kl_in_reward and self.beta > 0:
+            seq_kl = sequence_kl(k3_kl(result.old_logps, result.ref_logps), packed.completion_mask)
+            shaped = rewards - self.beta * seq_kl
+            metrics["kl"] = float(seq_kl.mean())
+        advantages = estimate_advantages(shaped, n_gen, estimator=self.estimator, scale=self.scale_rewards)
+        result.advantages = advantages.unsqueeze(1)
 
-        metrics = summarize(scores, self.reward_weights)
-        metrics["completion_length"] = float(packed.completion_mask.sum(1).mean())
+        metrics.update(summarize(scores, self.reward_weights))
+        metrics["completion_length"] = float(torch.tensor([len(c) for c in data["completion_ids"]], dtype=torch.float32).mean())
         grouped = rewards.view(-1, n_gen)
         metrics["frac_reward_zero_std"] = float((grouped.std(dim=1) == 0).float().mean())
+        if self.dynamic_sample:
+            metrics["resample_draws"] = float(draws)
+        if self.overlong_filter:
+            metrics["frac_overlong"] = 1.0 - float(sum(data["ended"])) / max(1, len(data["ended"]))
         result.metrics = metrics
+        if self.completions_log is not None and model.training:
+            self.completions_log.write(data, [float(a) for a in advantages.tolist()])
         return result
 
     # ------------------------------------------------------------------ the loss
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
+        from swiftkit.plugins.methods.grpo.variants import entropy_mask, policy_loss, reduce_loss
+
         rollout, _ = self.rollout_for_step(model, batch, self.make_rollout)
         packed = rollout.packed
-        logps = completion_logps(model, packed, self.temperature).logps
-        old = rollout.old_logps if rollout.old_logps is not None else logps.detach()
-        per_token, cut = clipped_surrogate(logps, old, rollout.advantages, self.epsilon_low, self.epsilon_high)
+        want_entropy = self.log_entropy or self.top_entropy_quantile < 1.0
+        out = completion_logps(model, packed, self.temperature, entropy=want_entropy)
+        logps = out.logps
+        old = rollout.old_logps if (rollout.old_logps is not None and self.num_iterations > 1) else logps.detach()
         mask = packed.completion_mask
-        lengths = mask.sum(1).clamp(min=1)
+        per_token, cut = policy_loss(logps, old, rollout.advantages, mask, epsilon_low=self.epsilon_low,
+                                     epsilon_high=self.epsilon_high, level=self.importance_level, delta=self.delta)
         metrics: dict[str, Any] = dict(rollout.metrics)
-        if self.beta > 0:
+        if self.beta > 0 and not self.kl_in_reward:
             kl = k3_kl(logps, rollout.ref_logps)
             per_token = per_token + self.beta * kl
-            metrics["kl"] = ((kl * mask).sum(1) / lengths).mean().detach()
-        loss = ((per_token * mask).sum(1) / lengths).mean()
+            metrics["kl"] = ((kl * mask).sum(1) / mask.sum(1).clamp(min=1)).mean().detach()
+        if want_entropy:
+            lengths = mask.sum(1).clamp(min=1)
+            if self.log_entropy:
+                per_seq = (out.entropy * mask).sum(1) / lengths
+                metrics.update({"entropy/mean": per_seq.mean().detach(), "entropy/min": per_seq.min().detach(),
+                                "entropy/max": per_seq.max().detach()})
+            if self.top_entropy_quantile < 1.0:
+                mask = entropy_mask(out.entropy, mask, self.top_entropy_quantile)
+        loss = reduce_loss(per_token, mask, self.loss_type, self.max_completion_length)
         metrics["clip_ratio"] = ((cut.float() * mask).sum() / mask.sum().clamp(min=1)).detach()
         return loss, metrics
