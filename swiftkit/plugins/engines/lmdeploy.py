@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 # the shared serving keys this engine maps (all but max_lora_rank)
 LMDEPLOY_OPTIONS = option_schema(
@@ -22,6 +22,34 @@ LMDEPLOY_OPTIONS = option_schema(
             "default": "auto",
             "description": "LMDeploy's backend. 'auto': TurboMind, or PyTorch when LoRA adapters are served "
             "(only the PyTorch backend serves them) or TurboMind does not support the model.",
+        },
+        "lmdeploy_tp": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "LMDeploy: tensor-parallel degree (tp). Null: --tensor_parallel_size.",
+        },
+        "lmdeploy_session_len": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "LMDeploy: longest session in tokens (session_len). Null: --max_model_len / --max_length, "
+            "else the model's.",
+        },
+        "lmdeploy_cache_max_entry_count": {
+            "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "LMDeploy: share of GPU memory for the k/v cache (cache_max_entry_count). Null: "
+            "--gpu_memory_utilization, else LMDeploy's 0.8.",
+        },
+        "lmdeploy_quant_policy": {
+            "enum": [0, 4, 8],
+            "default": 0,
+            "description": "LMDeploy: k/v cache quantization (quant_policy): 0 off, 4 or 8 bits.",
+        },
+        "lmdeploy_vision_batch_size": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "LMDeploy: images per batch of the vision encoder (VisionConfig.max_batch_size). Null: "
+            "LMDeploy's 1.",
         },
     },
 )

@@ -150,6 +150,13 @@ class LmdeployEngine(LoopEngineMixin, InferEngine):
             kwargs["cache_max_entry_count"] = float(opts["gpu_memory_utilization"])
         if opts.get("max_num_seqs") is not None:
             kwargs["max_batch_size"] = int(opts["max_num_seqs"])
+        # ms-swift's lmdeploy_* flags win over the shared serving keys
+        for flag, arg in (("lmdeploy_tp", "tp"), ("lmdeploy_session_len", "session_len"),
+                          ("lmdeploy_cache_max_entry_count", "cache_max_entry_count")):
+            if opts.get(flag) is not None:
+                kwargs[arg] = opts[flag]
+        if opts.get("lmdeploy_quant_policy"):
+            kwargs["quant_policy"] = int(opts["lmdeploy_quant_policy"])
         if backend == "pytorch" and self.adapters:
             kwargs["adapters"] = {name: os.path.abspath(path) for name, path in self.adapters.items()}
         kwargs.update(self.engine_kwargs)
@@ -166,7 +173,12 @@ class LmdeployEngine(LoopEngineMixin, InferEngine):
     def _ensure_started(self) -> LoopThread:
         with self._start_lock:
             if self._loop is None:
-                pipe = self._lmdeploy.pipeline(self.model_dir, backend_config=self.backend_config(), log_level="ERROR")
+                extra: dict[str, Any] = {}
+                if self.options.get("lmdeploy_vision_batch_size") is not None:
+                    extra["vision_config"] = self._lmdeploy.VisionConfig(
+                        max_batch_size=int(self.options["lmdeploy_vision_batch_size"]))
+                pipe = self._lmdeploy.pipeline(self.model_dir, backend_config=self.backend_config(), log_level="ERROR",
+                                               **extra)
                 # LMDeploy >= 0.10 wraps the AsyncEngine in a Pipeline; older pipeline() returned it
                 self.async_engine = getattr(pipe, "async_engine", pipe)
                 self.pipe = pipe

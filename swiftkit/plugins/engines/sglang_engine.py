@@ -120,6 +120,13 @@ class SglangEngine(LoopEngineMixin, InferEngine):
                 kwargs["lora_paths"] = [f"{name}={os.path.abspath(path)}" for name, path in self.adapters.items()]
             if opts.get("max_lora_rank"):
                 kwargs["max_lora_rank"] = int(opts["max_lora_rank"])
+        from swiftkit.plugins.engines.sglang import SGLANG_FLAGS
+
+        for flag, arg in SGLANG_FLAGS.items():  # ms-swift's sglang_* flags, over the shared serving keys
+            value = opts.get(flag)
+            if value is None or (arg == "enable_ep_moe" and not value):
+                continue
+            kwargs[arg] = value
         kwargs.update(self.engine_kwargs)
         return kwargs
 
