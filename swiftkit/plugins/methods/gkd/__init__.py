@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 GKD_OPTIONS = {
     "type": "object",
@@ -42,6 +42,42 @@ GKD_OPTIONS = {
             "(sequence-level KD) instead of the dataset's.",
         },
         "max_completion_length": option("max_completion_length"),
+        "teacher_model_type": {
+            "type": "string",
+            "description": "GKD: the teacher's model family (a registered model id, as --model_type) when its "
+            "config.json does not tell it.",
+        },
+        "teacher_adapters": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": [],
+            "description": "GKD: LoRA adapter folders merged into the teacher after it loads (in order).",
+        },
+        "sft_alpha": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0.0,
+            "description": "GKD: weight of the cross-entropy (SFT) loss on the batches whose replies are not the "
+            "student's samples: loss = jsd + sft_alpha * sft_loss.",
+        },
+        "gkd_logits_topk": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+            "description": "GKD: compute the divergence over the teacher's top-k tokens of each position only "
+            "(both distributions renormalised over them). Null: the full vocabulary.",
+        },
+        "offload_teacher_model": {
+            "type": "boolean",
+            "default": False,
+            "description": "GKD: keep the teacher in CPU memory and move it to the accelerator only for its "
+            "forward passes and samples (saves accelerator memory, costs transfers).",
+        },
+        "log_completions": {
+            "type": "boolean",
+            "default": False,
+            "description": "GRPO / GKD: write each sampled completion (step, prompt, completion, rewards, "
+            "advantage) as a row of completions.jsonl in the run's output folder.",
+        },
     },
 }
 

@@ -21,6 +21,10 @@ of the SFT encoding), so multi-turn rows keep their history. Evaluation always u
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from swiftkit.core.errors import ConfigError
@@ -31,15 +35,22 @@ DEFAULT_BETA = 0.5
 IGNORE_INDEX = -100
 
 
-def generalized_jsd(student_logits: Any, teacher_logits: Any, labels: Any, beta: float, temperature: float = 1.0) -> Any:
-    """Mean generalized JSD over the positions whose (shifted) label is not -100."""
+def generalized_jsd(student_logits: Any, teacher_logits: Any, labels: Any, beta: float, temperature: float = 1.0,
+                    topk: int | None = None) -> Any:
+    """Mean generalized JSD over the positions whose (shifted) label is not -100; with ``topk``,
+    over each position's ``topk`` most likely teacher tokens only, both distributions
+    renormalised over them (``--gkd_logits_topk``)."""
     import math
 
     import torch
     import torch.nn.functional as F
 
-    student = F.log_softmax(student_logits[:, :-1].float() / temperature, dim=-1)
-    teacher = F.log_softmax(teacher_logits[:, :-1].float() / temperature, dim=-1)
+    student_logits, teacher_logits = student_logits[:, :-1].float(), teacher_logits[:, :-1].float()
+    if topk is not None and topk < teacher_logits.shape[-1]:
+        index = teacher_logits.topk(topk, dim=-1).indices
+        student_logits, teacher_logits = student_logits.gather(-1, index), teacher_logits.gather(-1, index)
+    student = F.log_softmax(student_logits / temperature, dim=-1)
+    teacher = F.log_softmax(teacher_logits / temperature, dim=-1)
     mask = labels[:, 1:] != IGNORE_INDEX
     # F.kl_div(input, target) is KL(target || input): beta 0 is the forward KL(teacher || student),
     # beta 1 the reverse KL(student || teacher), as in TRL
@@ -159,6 +170,14 @@ class GkdObjective(Objective):
         self.pad_token_id = 0
         self.eos_token_ids: list[int] = []
         self.sample_temperature = 1.0
+        self.sft_alpha = float(self._option("sft_alpha", 0.0))
+        topk = self.options.get("gkd_logits_topk")
+        self.logits_topk = None if topk is None else int(topk)
+        self.offload_teacher = bool(self._option("offload_teacher_model", False))
+        self.log_completions = bool(self._option("log_completions", False))
+        self.completions_path: str | None = None  # set when training begins (log_completions)
+        self.state: Any = None
+        self.tokenizer: Any = None
 
     def _option(self, key: str, default: Any) -> Any:
         return option_value(self.options, self.spec, key, default)
@@ -184,11 +203,16 @@ class GkdObjective(Objective):
         from swiftkit.models.hub import fetch_model
 
         fetched = fetch_model(name, registry, config, revision_key="teacher_model_revision",
+                              model_type=self.options.get("teacher_model_type"),
                               progress=os.environ.get("RANK", "0") == "0")
         spec, folder = fetched.spec, fetched.folder
         loader = resolve(spec.loader, spec.REFS["loader"])(spec)
         teacher, _ = loader.load(folder, torch_dtype=config.get("torch_dtype", "auto"))
+        teacher = merge_adapters(teacher, self.options.get("teacher_adapters") or [], "--teacher_adapters")
         self.teacher = teacher.eval().requires_grad_(False)
+        if self.offload_teacher:
+            self.teacher.to("cpu")
+        self.tokenizer = tokenizer
         temperature = config.get("temperature")
         self.temperature = float(temperature or 1.0)  # the divergence's temperature; 0 would divide by 0
         self.sample_temperature = 1.0 if temperature is None else float(temperature)  # 0: greedy
@@ -223,25 +247,99 @@ class GkdObjective(Objective):
                                  pad_token_id=self.pad_token_id, eos_token_ids=self.eos_token_ids)
         return reply_batch(prompts, replies, self.pad_token_id, labels.device)
 
+    @contextlib.contextmanager
+    def _teacher_on(self, device: Any) -> Iterator[Any]:
+        """The teacher on ``device`` for the block; back in CPU memory after it with
+        ``offload_teacher_model``."""
+        teacher = self.teacher.to(device)
+        try:
+            yield teacher
+        finally:
+            if self.offload_teacher:
+                self.teacher.to("cpu")
+
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         import torch
+        import torch.nn.functional as F
 
         source = self._source() if model.training else "data"
-        if source != "data":
-            sampler = getattr(model, "module", model) if source == "student" else self.teacher.to(batch["input_ids"].device)
-            batch = self.sampled_batch(sampler, batch)
+        if source == "student":
+            batch = self.sampled_batch(getattr(model, "module", model), batch)
+        elif source == "teacher":
+            with self._teacher_on(batch["input_ids"].device) as teacher:
+                batch = self.sampled_batch(teacher, batch)
+        if source != "data" and self.log_completions and self.completions_path:
+            self._log_completions(batch, source)
         inputs = {k: v for k, v in batch.items() if k != "labels"}
         student_logits = model(**inputs).logits
-        with torch.no_grad():
-            teacher = self.teacher.to(student_logits.device)
+        with torch.no_grad(), self._teacher_on(student_logits.device) as teacher:
             teacher_logits = teacher(**inputs).logits
         if teacher_logits.shape[-1] != student_logits.shape[-1]:
             raise ConfigError(
                 f"teacher vocabulary ({teacher_logits.shape[-1]}) differs from the student's ({student_logits.shape[-1]}): "
                 "GKD needs a shared tokenizer"
             )
-        loss = generalized_jsd(student_logits, teacher_logits, batch["labels"], self.beta, self.temperature)
-        metrics: dict[str, Any] = {"jsd": loss.detach(), "on_policy": float(source == "student")}
+        jsd = generalized_jsd(student_logits, teacher_logits, batch["labels"], self.beta, self.temperature,
+                              self.logits_topk)
+        loss = jsd
+        metrics: dict[str, Any] = {"jsd": jsd.detach(), "on_policy": float(source == "student")}
+        if self.sft_alpha > 0 and source != "student":  # SFT on the replies the student did not sample
+            sft = F.cross_entropy(student_logits[:, :-1].flatten(0, 1).float(), batch["labels"][:, 1:].flatten(),
+                                  ignore_index=IGNORE_INDEX)
+            loss = jsd + self.sft_alpha * sft
+            metrics["sft_loss"] = sft.detach()
         if source != "data":
             metrics["completion_length"] = float((batch["labels"] != IGNORE_INDEX).sum()) / batch["labels"].shape[0]
         return loss, metrics
+
+    # ------------------------------------------------------------------ log_completions
+
+    def callbacks(self) -> list[Any]:
+        """With ``log_completions``: learn the run's output folder when training begins."""
+        return [_log_callback_class()(self)] if self.log_completions else []
+
+    def _log_completions(self, batch: dict[str, Any], source: str) -> None:
+        """One ``completions.jsonl`` row per sampled reply: step, source, prompt and completion text."""
+        decode = getattr(self.tokenizer, "decode", None) or (lambda ids, **_: " ".join(map(str, ids)))
+        rows = []
+        for ids, labels in zip(batch["input_ids"].tolist(), batch["labels"].tolist(), strict=True):
+            reply = [t for t, lab in zip(ids, labels, strict=True) if lab != IGNORE_INDEX]
+            start = next((i for i, lab in enumerate(labels) if lab != IGNORE_INDEX), len(labels))
+            rows.append({"step": int(getattr(self.state, "global_step", 0)), "source": source,
+                         "prompt": decode(ids[:start], skip_special_tokens=False),
+                         "completion": decode(reply, skip_special_tokens=True)})
+        with open(self.completions_path, "a", encoding="utf-8") as f:  # type: ignore[arg-type]
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def merge_adapters(model: Any, folders: list[str], flag: str) -> Any:
+    """``model`` with each LoRA adapter folder merged into its weights, in order."""
+    import os
+
+    for folder in folders:
+        if not os.path.isfile(os.path.join(folder, "adapter_config.json")):
+            raise ConfigError(f"{flag}: {folder!r} is not an adapter folder (no adapter_config.json)")
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, folder).merge_and_unload()
+    return model
+
+
+@cache
+def _log_callback_class() -> type:
+    from transformers import TrainerCallback
+
+    class GkdCompletionsLog(TrainerCallback):
+        def __init__(self, objective: Any):
+            self.objective = objective
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            import os
+
+            rank = int(getattr(args, "process_index", 0) or 0)
+            os.makedirs(args.output_dir, exist_ok=True)
+            name = "completions.jsonl" if rank == 0 else f"completions.rank{rank}.jsonl"
+            self.objective.completions_path = os.path.join(args.output_dir, name)
+            self.objective.state = state
+
+    return GkdCompletionsLog
