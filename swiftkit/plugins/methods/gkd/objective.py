@@ -279,8 +279,8 @@ class GkdObjective(Objective):
                 f"teacher vocabulary ({teacher_logits.shape[-1]}) differs from the student's ({student_logits.shape[-1]}): "
                 "GKD needs a shared tokenizer"
             )
-        jsd = generalized_jsd(student_logits, teacher_logits, batch["labels"], self.beta, self.temperature,
-                              self.logits_topk)
+        topk = {"topk": self.logits_topk} if self.logits_topk is not None else {}
+        jsd = generalized_jsd(student_logits, teacher_logits, batch["labels"], self.beta, self.temperature, **topk)
         loss = jsd
         metrics: dict[str, Any] = {"jsd": jsd.detach(), "on_policy": float(source == "student")}
         if self.sft_alpha > 0 and source != "student":  # SFT on the replies the student did not sample
