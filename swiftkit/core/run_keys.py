@@ -41,6 +41,10 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
                   "with an adapter tuner, the base with the adapter switched off, no second copy)."},
     "ref_model_revision": {"type": "string", "description": "swift rlhf: branch, tag or commit of a hub --ref_model."},
+    "ref_model_type": {"type": "string", "description": "swift rlhf: the --ref_model's family (a registered model id, "
+                       "as --model_type) when its config.json does not tell it."},
+    "ref_adapters": {**_STRS, "description": "swift rlhf: LoRA adapter folders merged into the frozen reference "
+                     "(e.g. the SFT adapter the policy starts from: --adapters sft_ckpt --ref_adapters sft_ckpt)."},
     "infer_backend": {"type": "string", "description": "Inference engine."},
     "adapters": {**_STRS, "description": "Adapter folders to load on top of --model."},
     "output_dir": {"type": "string"},

@@ -283,16 +283,25 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
     model = _prepare_with_tuner(plan, model)
-    if objective.needs_reference and not hasattr(model, "disable_adapter"):
-        # no adapter to switch off: the reference is a frozen second copy (--ref_model, else the base)
-        ref_dir = model_dir
+    ref_adapters = list(config.get("ref_adapters") or [])
+    if objective.needs_reference and (not hasattr(model, "disable_adapter") or ref_adapters):
+        # no adapter to switch off, or adapters to merge into the reference: a frozen second copy
+        # (--ref_model, else the base; --ref_adapters merged into it)
+        ref_dir, ref_loader, ref_id = model_dir, loader, model_spec.id
         if config.get("ref_model"):
             from swiftkit.models.hub import fetch_model
 
-            ref_dir = fetch_model(config["ref_model"], plan.registry, config, revision_key="ref_model_revision",
-                                  progress=env.is_main).folder
-        with model_load_errors(ref_dir, model_spec.id):
-            ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+            fetched = fetch_model(config["ref_model"], plan.registry, config, revision_key="ref_model_revision",
+                                  model_type=config.get("ref_model_type"), progress=env.is_main)
+            ref_dir = fetched.folder
+            if config.get("ref_model_type"):  # another family: its own loader
+                ref_loader = resolve(fetched.spec.loader, fetched.spec.REFS["loader"])(fetched.spec)
+                ref_id = fetched.spec.id
+        with model_load_errors(ref_dir, ref_id):
+            ref_model, _ = ref_loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+        from swiftkit.models.merge_adapters import merge_adapters
+
+        ref_model = merge_adapters(ref_model, ref_adapters, "--ref_adapters")
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
 

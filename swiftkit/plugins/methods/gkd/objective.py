@@ -208,6 +208,8 @@ class GkdObjective(Objective):
         spec, folder = fetched.spec, fetched.folder
         loader = resolve(spec.loader, spec.REFS["loader"])(spec)
         teacher, _ = loader.load(folder, torch_dtype=config.get("torch_dtype", "auto"))
+        from swiftkit.models.merge_adapters import merge_adapters
+
         teacher = merge_adapters(teacher, self.options.get("teacher_adapters") or [], "--teacher_adapters")
         self.teacher = teacher.eval().requires_grad_(False)
         if self.offload_teacher:
@@ -310,19 +312,6 @@ class GkdObjective(Objective):
                          "completion": decode(reply, skip_special_tokens=True)})
         with open(self.completions_path, "a", encoding="utf-8") as f:  # type: ignore[arg-type]
             f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-
-
-def merge_adapters(model: Any, folders: list[str], flag: str) -> Any:
-    """``model`` with each LoRA adapter folder merged into its weights, in order."""
-    import os
-
-    for folder in folders:
-        if not os.path.isfile(os.path.join(folder, "adapter_config.json")):
-            raise ConfigError(f"{flag}: {folder!r} is not an adapter folder (no adapter_config.json)")
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, folder).merge_and_unload()
-    return model
 
 
 @cache
