@@ -145,3 +145,61 @@ def test_lmdeploy_flags_reach_the_backend_and_vision_configs(fake_lmdeploy):
     plain = _engine("swiftkit.plugins.engines.lmdeploy_engine", "LmdeployEngine",
                     {"tensor_parallel_size": 2, "max_model_len": 1024}).backend_config()
     assert (plain.tp, plain.session_len) == (2, 1024) and not hasattr(plain, "quant_policy")
+
+
+# ---------------------------------------------------------------------------- DPO: discopop, ld_alpha
+
+
+def test_discopop_loss():
+    import math
+
+    import torch
+
+    from swiftkit.plugins.methods._preference import dpo_loss
+
+    pc, pr, rc, rr = (torch.tensor([v]) for v in (-3.0, -5.0, -4.0, -4.5))
+    beta, tau = 0.5, 0.05
+    z = beta * ((-3.0 + 4.0) - (-5.0 + 4.5))  # 0.75
+    m = 1 / (1 + math.exp(-z / tau))
+    expected = (1 - m) * math.log1p(math.exp(-z)) + m * math.exp(-z)
+    losses, _, _ = dpo_loss(pc, pr, rc, rr, beta, "discopop", discopop_tau=tau)
+    assert float(losses) == pytest.approx(expected, rel=1e-5)
+    smooth, _, _ = dpo_loss(pc, pr, rc, rr, beta, "discopop", discopop_tau=100.0)  # m ~ 0.5: a visible blend
+    assert float(smooth) != pytest.approx(expected, rel=1e-3)
+
+
+def test_length_desensitized_log_probs():
+    import torch
+
+    from swiftkit.plugins.methods._preference import length_desensitized_weights, sequence_logps
+
+    # labels aligned with the inputs (shifted inside): the chosen reply has 2 label tokens, the rejected 4
+    chosen = torch.tensor([[-100, -100, 5, 6, -100, -100, -100]])
+    rejected = torch.tensor([[-100, -100, 7, 8, 9, 10, -100]])
+    wc, wr = length_desensitized_weights(chosen, rejected, 0.5)
+    assert wc.tolist() == [[0, 1, 1, 0, 0, 0, 0]]
+    assert wr.tolist() == [[0, 1, 1, 0.5, 0.5, 0, 0]]
+    logits = torch.zeros(1, 7, 12)  # uniform: every token has log-prob -log 12
+    lp = float(sequence_logps(logits, rejected, weights=wr))
+    assert lp == pytest.approx(-3 * torch.log(torch.tensor(12.0)).item(), rel=1e-5)  # 2 + 0.5 * 2 tokens
+
+
+def test_dpo_objective_applies_ld_alpha_to_policy_and_reference():
+    import torch
+
+    from swiftkit.plugins.methods.dpo.objective import DpoObjective
+
+    spec = get_registry().get("method", "dpo").spec
+
+    class Uniform(torch.nn.Module):
+        def forward(self, input_ids, attention_mask=None):
+            return SimpleNamespace(logits=torch.zeros(*input_ids.shape, 12, requires_grad=True))
+
+    batch = {"chosen_input_ids": torch.ones(1, 7, dtype=torch.long),
+             "chosen_labels": torch.tensor([[-100, -100, 5, 6, -100, -100, -100]]),
+             "rejected_input_ids": torch.ones(1, 7, dtype=torch.long),
+             "rejected_labels": torch.tensor([[-100, -100, 7, 8, 9, 10, -100]])}
+    plain = DpoObjective(spec, {}).concatenated_forward(Uniform(), batch, with_nll=False)
+    ld = DpoObjective(spec, {"ld_alpha": 0.5}).concatenated_forward(Uniform(), batch, with_nll=False)
+    assert float(ld["rejected_logps"]) == pytest.approx(0.75 * float(plain["rejected_logps"]))
+    assert float(ld["chosen_logps"]) == pytest.approx(float(plain["chosen_logps"]))

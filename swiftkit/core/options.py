@@ -132,7 +132,8 @@ PROMPT_LEARNING: dict[str, Schema] = {
 
 #: every ``loss_type`` a preference objective may accept (TRL's names); each objective checks
 #: its own subset when it is created
-LOSS_TYPES = ("apo_zero_unpaired", "bnpo", "dapo", "dr_grpo", "grpo", "hinge", "ipo", "kto", "robust", "sigmoid", "simpo")
+LOSS_TYPES = ("apo_zero_unpaired", "bnpo", "dapo", "discopop", "dr_grpo", "grpo", "hinge", "ipo", "kto", "robust",
+              "sigmoid", "simpo")
 
 #: preference alignment (ms-swift's flags). Keys whose default differs per method default to
 #: null; the objective fills in its own.
@@ -151,7 +152,7 @@ PREFERENCE: dict[str, Schema] = {
     "loss_type": {
         "anyOf": [{"enum": list(LOSS_TYPES)}, {"type": "null"}],
         "default": None,
-        "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust; "
+        "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust, discopop; "
         "kto: kto (default), apo_zero_unpaired; cpo: sigmoid (default), hinge, ipo, simpo; "
         "simpo: simpo (default), sigmoid, hinge, ipo; grpo (how token losses are averaged): grpo (default: "
         "per completion, then over completions), bnpo / dapo (over all tokens), dr_grpo (token sum / "

@@ -69,9 +69,10 @@ __all__ = [
 # ---------------------------------------------------------------------------- log-probs
 
 
-def sequence_logps(logits: Any, labels: Any, average: bool = False) -> Any:
+def sequence_logps(logits: Any, labels: Any, average: bool = False, weights: Any = None) -> Any:
     """Per-sequence log-probability of the label tokens (labels aligned with the inputs and
-    shifted here; -100 ignored): the sum, or with ``average`` the mean per label token."""
+    shifted here; -100 ignored): the sum, or with ``average`` the mean per label token;
+    ``weights`` (per shifted position) scale each token's log-probability first (LD-DPO)."""
     import torch
 
     logits = logits[:, -labels.shape[1] :]  # prompt tuning prepends virtual-token positions
@@ -80,10 +81,34 @@ def sequence_logps(logits: Any, labels: Any, average: bool = False) -> Any:
     index = shift_labels.masked_fill(~mask, 0)
     logp = torch.log_softmax(logits.float(), dim=-1)
     per_token = torch.gather(logp, 2, index.unsqueeze(-1)).squeeze(-1) * mask
+    if weights is not None:
+        per_token = per_token * weights.to(per_token.device)
     total = per_token.sum(-1)
     if average:
         return total / mask.sum(-1).clamp(min=1)
     return total
+
+
+def length_desensitized_weights(chosen_labels: Any, rejected_labels: Any, alpha: float) -> tuple[Any, Any]:
+    """LD-DPO's per-token weights of each pair's (shifted) label tokens: 1 on the first
+    ``min(chosen count, rejected count)`` label tokens of each reply (the length they share),
+    ``alpha`` on the tokens past it; 0 off the labels."""
+    import torch
+
+    def ranks(labels: Any) -> tuple[Any, Any]:
+        mask = torch.nn.functional.pad(labels, (0, 1), value=IGNORE_INDEX)[:, 1:] != IGNORE_INDEX
+        return mask, mask.long().cumsum(-1)  # 1-based rank of each label token
+
+    c_mask, c_rank = ranks(chosen_labels)
+    r_mask, r_rank = ranks(rejected_labels)
+    shared = torch.minimum(c_mask.sum(-1), r_mask.sum(-1)).unsqueeze(-1)
+
+    def weights(mask: Any, rank: Any) -> Any:
+        w = torch.where(rank <= shared, torch.ones_like(rank, dtype=torch.float32),
+                        torch.full_like(rank, alpha, dtype=torch.float32))
+        return w * mask
+
+    return weights(c_mask, c_rank), weights(r_mask, r_rank)
 
 
 def label_counts(labels: Any) -> Any:
@@ -120,12 +145,15 @@ def dpo_loss(
     label_smoothing: float = 0.0,
     chosen_lengths: Any = None,
     rejected_lengths: Any = None,
+    discopop_tau: float = 0.05,
 ) -> tuple[Any, Any, Any]:
     """Per-pair DPO losses and the implicit rewards ``beta * (policy - ref)`` (detached).
 
     ``loss_type``: ``sigmoid`` (conservative DPO with ``label_smoothing`` > 0), ``hinge``,
     ``ipo`` (log-ratios divided by ``chosen_lengths`` / ``rejected_lengths`` when given, as
-    TRL does), ``robust`` (unbiased under label noise ``label_smoothing``)."""
+    TRL does), ``robust`` (unbiased under label noise ``label_smoothing``), ``discopop``
+    (DiscoPOP's log-ratio modulated loss: with ``z = beta * delta`` and ``m = sigmoid(z /
+    discopop_tau)``, ``(1 - m) * -logsigmoid(z) + m * exp(-z)``)."""
     import torch
     import torch.nn.functional as F
 
@@ -146,8 +174,12 @@ def dpo_loss(
         clean = -(1 - label_smoothing) * F.logsigmoid(beta * delta)
         flipped = -label_smoothing * F.logsigmoid(-beta * delta)
         losses = (clean - flipped) / (1 - 2 * label_smoothing)
+    elif loss_type == "discopop":
+        z = beta * delta
+        modulation = torch.sigmoid(z / discopop_tau)
+        losses = -F.logsigmoid(z) * (1 - modulation) + torch.exp(-z) * modulation
     else:
-        raise ValueError(f"unknown dpo loss_type {loss_type!r}: sigmoid, hinge, ipo or robust")
+        raise ValueError(f"unknown dpo loss_type {loss_type!r}: sigmoid, hinge, ipo, robust or discopop")
     return losses, beta * chosen_ratio.detach(), beta * rejected_ratio.detach()
 
 
@@ -368,7 +400,13 @@ class PreferenceObjective(Objective):
         logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
         labels = inputs["labels"]
         n = batch["chosen_input_ids"].shape[0]
-        logps = sequence_logps(logits, labels, average=average)
+        weights = None
+        ld_alpha = self.option("ld_alpha")  # dpo's option; None for the other methods
+        if ld_alpha is not None:  # LD-DPO: tokens past the pair's shared length count alpha times
+            import torch
+
+            weights = torch.cat(length_desensitized_weights(labels[:n], labels[n:], float(ld_alpha)), 0)
+        logps = sequence_logps(logits, labels, average=average, weights=weights)
         lengths = label_counts(labels)
         out = {
             "chosen_logps": logps[:n],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 #: loss types per objective (the first is the default); ms-swift / TRL names
 LOSS_TYPES: dict[str, tuple[str, ...]] = {
-    "dpo": ("sigmoid", "hinge", "ipo", "robust"),
+    "dpo": ("sigmoid", "hinge", "ipo", "robust", "discopop"),
     "kto": ("kto", "apo_zero_unpaired"),
     "cpo": ("sigmoid", "hinge", "ipo", "simpo"),
     "simpo": ("simpo", "sigmoid", "hinge", "ipo"),

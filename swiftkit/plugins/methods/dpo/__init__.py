@@ -9,9 +9,23 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
-DPO_OPTIONS = option_schema("beta", "loss_type", "label_smoothing", "rpo_alpha")
+DPO_OPTIONS = option_schema("beta", "loss_type", "label_smoothing", "rpo_alpha", own={
+    "ld_alpha": {
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "null"}],
+        "default": None,
+        "description": "DPO (LD-DPO): weight of the log-probabilities of the reply tokens past the length the "
+        "chosen and rejected replies share (< 1 lessens the length bias), for the policy and the reference. "
+        "Null: off (every token weighs 1).",
+    },
+    "discopop_tau": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "default": 0.05,
+        "description": "DPO: temperature of DiscoPOP's sigmoid modulation of the log-ratio (--loss_type discopop).",
+    },
+})
 
 
 @hookimpl

@@ -36,6 +36,7 @@ class DpoObjective(PreferenceObjective):
             label_smoothing=self.label_smoothing,
             chosen_lengths=policy["chosen_lengths"],
             rejected_lengths=policy["rejected_lengths"],
+            discopop_tau=float(self.option("discopop_tau") or 0.05),
         )
         loss = losses.mean()
         metrics = preference_metrics(chosen_rewards, rejected_rewards)
