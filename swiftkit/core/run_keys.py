@@ -88,6 +88,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "logging_steps": {"type": "integer", "minimum": 1},
     "save_steps": {"type": "integer", "minimum": 1},
     "eval_steps": {"type": "integer", "minimum": 1},
+    "eval_on_start": {"type": "boolean", "default": False,
+                      "description": "Evaluate on the validation set once before the first training step (a sanity "
+                      "check of the evaluation; needs --val_dataset or --split_dataset_ratio)."},
     "resume_from_checkpoint": {"type": "string"},
     "max_new_tokens": {"type": "integer", "minimum": 1},
     "temperature": {"type": "number", "minimum": 0},

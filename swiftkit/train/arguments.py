@@ -58,6 +58,12 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         use_cpu=not cuda,
         **_dtype_flags(config["torch_dtype"], cuda),
     )
+    if config.get("eval_on_start"):
+        if not wants_val:
+            from swiftkit.core.errors import ConfigError
+
+            raise ConfigError("--eval_on_start evaluates the validation set: give --val_dataset or --split_dataset_ratio")
+        fields["eval_on_start"] = True
     if strategy is not None:
         fields.update(strategy.trainer_args(env, {
             **config, "run_dir": run_dir, "world_size": env.world_size,

@@ -397,6 +397,7 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
         from transformers.trainer_utils import IntervalStrategy
 
         args.eval_strategy = IntervalStrategy.NO  # the split left no validation rows
+        args.eval_on_start = False
     if strategy is not None:
         strategy.before_trainer(env, args)
     trainer = SwiftTrainer(
