@@ -242,3 +242,33 @@ def test_ppo_needs_a_reward_model(tiny, prompts, tmp_path):
             "rlhf", "--rlhf_type", "ppo", "--model", tiny, "--dataset", prompts, "--max_steps", "1",
             "--report_to", "none", "--output_dir", str(tmp_path / "out"), "--add_version", "false",
         ], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("chunk,expected", [("1", {1}), ("64", {4})])
+def test_rollout_forwards_take_local_rollout_forward_batch_size_rows(chunk, expected, tiny, prompts, reward_checkpoint,
+                                                                    tmp_path, monkeypatch):
+    """--local_rollout_forward_batch_size: the rollout's forwards without gradients (policy,
+    value head, reward model) take at most that many rows each."""
+    import torch
+
+    import swiftkit.plugins.methods.ppo.objective as ppo
+    from swiftkit.plugins.methods.rm import objective as rm
+
+    rows_seen, original, original_rm = [], ppo.completion_logps, rm.last_token_rewards
+
+    def spy(model, packed, *args, **kwargs):
+        if not torch.is_grad_enabled():
+            rows_seen.append(packed.input_ids.shape[0])
+        return original(model, packed, *args, **kwargs)
+
+    def spy_rm(model, head, input_ids, mask):
+        rows_seen.append(input_ids.shape[0])
+        return original_rm(model, head, input_ids, mask)
+
+    monkeypatch.setattr(ppo, "completion_logps", spy)
+    monkeypatch.setattr(rm, "last_token_rewards", spy_rm)
+    result = CliRunner().invoke(cli, ppo_args(tiny, prompts, reward_checkpoint, tmp_path / "out", "--max_steps", "1",
+                                              "--num_ppo_epochs", "1", "--save_steps", "10",
+                                              "--local_rollout_forward_batch_size", chunk), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert set(rows_seen) == expected and len(rows_seen) == (8 if chunk == "1" else 2), rows_seen

@@ -15,7 +15,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 PPO_OPTIONS = {
     "type": "object",
@@ -101,6 +101,13 @@ PPO_OPTIONS = {
             "overrides it when set.",
         },
         "max_completion_length": option("max_completion_length"),
+        "local_rollout_forward_batch_size": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 64,
+            "description": "PPO: rows per forward pass (without gradients) of the rollout phase: the policy's and "
+            "value head's, the reference's and the reward model's (bounds their memory; results unchanged).",
+        },
     },
 }
 

@@ -236,6 +236,7 @@ class PpoObjective(OnlineObjective):
         self.num_mini_batches = int(self._opt("num_mini_batches", 1))
         penalty = self.options.get("missing_eos_penalty")
         self.missing_eos_penalty = None if penalty is None else float(penalty)
+        self.forward_batch_size = int(self._opt("local_rollout_forward_batch_size", 64))
         self.reward_model_path = self.options.get("reward_model")
         if not self.reward_model_path:
             raise ConfigError("--rlhf_type ppo needs --reward_model: a checkpoint of `swift rlhf --rlhf_type rm`")
@@ -319,24 +320,30 @@ class PpoObjective(OnlineObjective):
         packed = pack(rollout.prompt_ids, rollout.completion_ids, self.pad_token_id, device)
         mask = packed.completion_mask
         head = self._head(model)
+        chunks = [slice(i, i + self.forward_batch_size) for i in range(0, len(prompts), self.forward_batch_size)]
         was_training = model.training
         model.eval()
         try:
             with torch.no_grad():
-                out = completion_logps(model, packed, self.temperature, hidden=True)
-                old_values = head(out.hidden.to(head.weight.dtype)).squeeze(-1) * mask
+                logps_parts, value_parts = [], []
+                for rows in chunks:  # --local_rollout_forward_batch_size rows per forward
+                    out = completion_logps(model, packed.select(rows), self.temperature, hidden=True)
+                    logps_parts.append(out.logps)
+                    value_parts.append(head(out.hidden.to(head.weight.dtype)).squeeze(-1))
+                old_values = torch.cat(value_parts) * mask
         finally:
             model.train(was_training)
-        old_logps = out.logps
+        old_logps = torch.cat(logps_parts)
         if self.kl_coef > 0:
-            ref = reference_logps(model, self.ref_model, packed, self.temperature, "ppo with kl_coef > 0")
+            ref = torch.cat([reference_logps(model, self.ref_model, packed.select(rows), self.temperature,
+                                             "ppo with kl_coef > 0") for rows in chunks])
             delta = ref - old_logps
             kl = -delta if self.kl_estimator == "k1" else torch.exp(delta) - delta - 1
         else:
             kl = torch.zeros_like(old_logps)
         kl = kl * mask
 
-        scores = self.score(prompts, rollout.texts, device)
+        scores = torch.cat([self.score(prompts[rows], rollout.texts[rows], device) for rows in chunks])
         ended = torch.tensor(rollout.ended, device=device)
         if self.missing_eos_penalty is not None:
             scores = scores - self.missing_eos_penalty * (~ended).float()
