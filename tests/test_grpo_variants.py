@@ -178,3 +178,52 @@ def test_grpo_run_with_the_step_options(tmp_path, tiny_qwen):
 def tiny_qwen(tmp_path_factory):
     return str(build_tiny_model("qwen2.5-0.5b-instruct", tmp_path_factory.mktemp("m") / "qwen2.5-0.5b-instruct",
                                 registry=get_registry(refresh=True)))
+
+
+# ---------------------------------------------------------------------------- min_p
+
+
+def test_min_p_drops_unlikely_tokens_in_the_pt_sampler():
+    import random
+    from types import SimpleNamespace
+
+    import torch
+
+    from swiftkit.plugins.engines.pt_batch import BatchHooks
+
+    logits = torch.log(torch.tensor([[0.05, 0.5, 0.15, 0.3]]))
+    rng = random.Random(0)
+
+    def draw(min_p):
+        row = SimpleNamespace(temperature=1.0, top_k=0, top_p=1.0, min_p=min_p, uniform=rng.random)
+        return {int(BatchHooks._sample(logits, [row], True)) for _ in range(300)}
+
+    assert draw(0.0) == {0, 1, 2, 3}
+    assert draw(0.5) == {1, 3}  # below 0.5 * 0.5 = 0.25: tokens 0 and 2 are never drawn
+
+
+def test_min_p_reaches_every_engine_and_the_rollout():
+    from swiftkit.core.engines.interface import SamplingOptions
+    from swiftkit.plugins.engines import _mapping as m
+    from swiftkit.plugins.methods._rollout import sample
+
+    s = SamplingOptions(temperature=1.0, min_p=0.2)
+    assert m.vllm_sampling_kwargs(s, [], [])["min_p"] == 0.2
+    assert m.sglang_sampling_params(s, [], [])["min_p"] == 0.2
+    assert m.lmdeploy_generation_kwargs(s, [], [])["min_p"] == 0.2
+    with pytest.raises(ValueError, match="min_p"):
+        m.validate_sampling(SamplingOptions(min_p=1.5))
+
+    seen = []
+
+    class Engine:
+        spec = None
+
+        def infer(self, requests):
+            seen.extend(requests)
+            raise RuntimeError("recorded")
+
+    with pytest.raises(RuntimeError, match="recorded"):
+        sample(Engine(), [[{"role": "user", "content": "hi"}]], n=2, max_tokens=4, min_p=0.3)
+    assert [r.sampling.min_p for r in seen] == [0.3, 0.3]
+    assert _grpo({"min_p": 0.3}).min_p == 0.3 and _grpo({}).min_p == 0.0

@@ -206,6 +206,14 @@ ROLLOUT: dict[str, Schema] = {
         "default": 32,
         "description": "grpo, ppo, gkd (on-policy and seq_kd batches): most tokens sampled per completion.",
     },
+    "min_p": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "default": 0.0,
+        "description": "grpo, ppo, gkd: min-p sampling of the completions: tokens whose probability is below "
+        "min_p times the most likely token's are not sampled (0: off).",
+    },
 }
 
 #: the process group of a distributed run (transformers' ``TrainingArguments`` names)

@@ -34,8 +34,9 @@ _ids = itertools.count(1)
 @dataclass
 class SamplingOptions:
     """OpenAI's sampling parameters. ``temperature == 0`` is greedy; ``top_k == 0`` is off;
-    ``logprobs`` asks for the chosen tokens' log-probabilities and ``top_logprobs`` for that
-    many alternatives per position."""
+    ``min_p`` (0: off) drops the tokens whose probability is below ``min_p`` times the most
+    likely one's; ``logprobs`` asks for the chosen tokens' log-probabilities and
+    ``top_logprobs`` for that many alternatives per position."""
 
     max_tokens: int = 256
     temperature: float = 0.0
@@ -45,6 +46,7 @@ class SamplingOptions:
     stop: list[str] = field(default_factory=list)
     logprobs: bool = False
     top_logprobs: int = 0
+    min_p: float = 0.0
 
 
 @dataclass

@@ -69,6 +69,9 @@ RL_REFUSALS: dict[str, str] = {
     "switch: drop the flag",
     "commit_message": "pushing to a hub from `swift export` is not supported, so there is no commit to name: upload "
     "the exported folder with `huggingface-cli upload` / `modelscope upload` (--commit-message)",
+    # ------------------------------------------------------------ RLHF Arguments
+    "loss_weights": "mixing several DPO loss types in one loss (MPO: a list of --loss_type values weighted by "
+    "--loss_weights) is not supported: give one --loss_type; add the chosen replies' SFT term with --rpo_alpha",
     # ------------------------------------------------------------ GRPO Arguments
     "reward_model_plugin": "custom reward-model logic plugins are not supported: write the scoring as a reward "
     "function (a `swiftkit.rewards` plugin or module:function in --reward_funcs) that calls your reward model",

@@ -38,6 +38,8 @@ def validate_sampling(sampling: SamplingOptions) -> None:
         raise ValueError(f"top_k must be 0 (off) or positive, got {sampling.top_k}")
     if sampling.top_logprobs < 0:
         raise ValueError(f"top_logprobs must not be negative, got {sampling.top_logprobs}")
+    if not 0 <= getattr(sampling, "min_p", 0.0) <= 1:
+        raise ValueError(f"min_p must be in [0, 1], got {sampling.min_p}")
 
 
 def stop_strings(template_stop_words: Iterable[str] | None, sampling: SamplingOptions) -> list[str]:
@@ -87,7 +89,7 @@ def vllm_sampling_kwargs(sampling: SamplingOptions, stops: Sequence[str], stop_t
         "logprobs": logprobs_count(sampling),
     }
     if sampling.temperature > 0:
-        kwargs.update(top_p=float(sampling.top_p), top_k=int(sampling.top_k) or -1, min_p=0.0)
+        kwargs.update(top_p=float(sampling.top_p), top_k=int(sampling.top_k) or -1, min_p=float(sampling.min_p))
         if sampling.seed is not None:
             kwargs["seed"] = int(sampling.seed)
     return kwargs
@@ -110,7 +112,7 @@ def sglang_sampling_params(sampling: SamplingOptions, stops: Sequence[str], stop
         "frequency_penalty": 0.0,
     }
     if sampling.temperature > 0:
-        params.update(top_p=float(sampling.top_p), top_k=int(sampling.top_k) or -1, min_p=0.0)
+        params.update(top_p=float(sampling.top_p), top_k=int(sampling.top_k) or -1, min_p=float(sampling.min_p))
         if sampling.seed is not None:
             params["sampling_seed"] = int(sampling.seed)
     return params
@@ -135,7 +137,7 @@ def lmdeploy_generation_kwargs(sampling: SamplingOptions, stops: Sequence[str], 
         kwargs["logprobs"] = max(1, top_n)  # LMDeploy returns the top ones; 1 holds a greedy pick
     if do_sample:
         kwargs.update(temperature=float(sampling.temperature), top_p=float(sampling.top_p), top_k=int(sampling.top_k),
-                      min_p=0.0)
+                      min_p=float(sampling.min_p))
         if sampling.seed is not None:
             kwargs["random_seed"] = int(sampling.seed)
     return kwargs

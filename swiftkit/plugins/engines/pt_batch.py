@@ -114,6 +114,7 @@ class Row:
     temperature: float = 0.0
     top_p: float = 1.0
     top_k: int = 0
+    min_p: float = 0.0
     seed: int | None = None
     logprobs: bool = False
     top_logprobs: int = 0
@@ -151,7 +152,7 @@ class Row:
 
     @property
     def filtered(self) -> bool:
-        return self.top_k > 0 or self.top_p < 1.0
+        return self.top_k > 0 or self.top_p < 1.0 or self.min_p > 0
 
     # ------------------------------------------------------------------ scheduler thread
 
@@ -330,8 +331,8 @@ class BatchHooks:
     @staticmethod
     def _sample(logits: Any, rows: Sequence[Row], filtered: bool) -> Any:
         """One token per row by inverse-CDF sampling with the row's own uniform draw, after its
-        temperature and, when ``filtered``, its top-k and top-p (the filters of transformers'
-        warpers; the vocabulary is then sorted by probability first)."""
+        temperature and, when ``filtered``, its top-k, top-p and min-p (the filters of
+        transformers' warpers; the vocabulary is then sorted by probability first)."""
         import torch
 
         device = logits.device
@@ -347,6 +348,9 @@ class BatchHooks:
             top_p = torch.tensor([[r.top_p] for r in rows], dtype=probs.dtype, device=device)
             # drop a token when the more likely ones already reach top_p (the first always stays)
             probs = probs.masked_fill(probs.cumsum(dim=-1) - probs >= top_p, 0.0)
+            # min-p: drop a token less likely than min_p times the most likely one (sorted first)
+            min_p = torch.tensor([[getattr(r, "min_p", 0.0)] for r in rows], dtype=probs.dtype, device=device)
+            probs = probs.masked_fill(probs < min_p * probs[:, :1], 0.0)
         cdf = probs.cumsum(dim=-1)
         u = torch.tensor([[r.uniform()] for r in rows], dtype=cdf.dtype, device=device) * cdf[:, -1:]
         picked = torch.searchsorted(cdf, u, right=True).clamp_(max=vocab - 1)

@@ -322,6 +322,8 @@ class PtEngine(InferEngine):
             raise ValueError(f"top_k must not be negative (0: off), got {s.top_k}")
         if s.top_logprobs < 0:
             raise ValueError(f"top_logprobs must not be negative, got {s.top_logprobs}")
+        if not 0 <= s.min_p <= 1:
+            raise ValueError(f"min_p must be in [0, 1], got {s.min_p}")
         completion = isinstance(request, CompletionRequest)
         prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
         if not prompt_ids:
@@ -343,6 +345,7 @@ class PtEngine(InferEngine):
             temperature=float(s.temperature),
             top_p=float(s.top_p),
             top_k=int(s.top_k),
+            min_p=float(s.min_p),
             seed=s.seed,
             logprobs=bool(s.logprobs or s.top_logprobs),
             top_logprobs=int(s.top_logprobs),

@@ -74,6 +74,7 @@ def sample(
     top_p: float = 1.0,
     top_k: int = 0,
     seed: int | None = None,
+    min_p: float = 0.0,
 ) -> Rollout:
     """``n`` completions per prompt (message lists) from ``engine``, submitted in one
     ``infer`` call so they share batches; completion ``i * n + g`` is seeded ``seed + i * n + g``."""
@@ -87,6 +88,7 @@ def sample(
                 temperature=temperature,
                 top_p=top_p,
                 top_k=top_k,
+                min_p=min_p,
                 seed=None if seed is None else seed + i * n + g,
             ),
         )
@@ -266,6 +268,7 @@ class OnlineObjective(Objective):
         self.temperature = self.default_temperature
         self.top_p = 1.0
         self.top_k = 0
+        self.min_p = float(self._opt("min_p", 0.0))
         self.seed = 42
         self.accumulation = 1
         self.tokenizer: Any = None
@@ -368,7 +371,7 @@ class OnlineObjective(Objective):
         model.eval()
         try:
             return sample(engine, prompts, n=n, max_tokens=self.max_completion_length, temperature=self.temperature,
-                          top_p=self.top_p, top_k=self.top_k, seed=seed)
+                          top_p=self.top_p, top_k=self.top_k, seed=seed, min_p=self.min_p)
         finally:
             model.train(was_training)
 

@@ -42,6 +42,7 @@ GKD_OPTIONS = {
             "(sequence-level KD) instead of the dataset's.",
         },
         "max_completion_length": option("max_completion_length"),
+        "min_p": option("min_p"),
         "teacher_model_type": {
             "type": "string",
             "description": "GKD: the teacher's model family (a registered model id, as --model_type) when its "

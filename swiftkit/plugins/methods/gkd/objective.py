@@ -98,7 +98,7 @@ def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
 
 
 def sample_replies(model: Any, prompts: list[list[int]], *, max_new_tokens: int, temperature: float,
-                   pad_token_id: int, eos_token_ids: list[int]) -> list[list[int]]:
+                   pad_token_id: int, eos_token_ids: list[int], min_p: float = 0.0) -> list[list[int]]:
     """``model``'s sampled continuation of each prompt (left-padded into one ``generate`` call, no
     gradients, dropout off), each cut after its first end-of-sequence token."""
     import torch
@@ -112,6 +112,8 @@ def sample_replies(model: Any, prompts: list[list[int]], *, max_new_tokens: int,
         kwargs["eos_token_id"] = eos_token_ids
     if temperature > 0:  # unbiased samples of the model's distribution, as TRL (top_k 0, top_p 1)
         kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        if min_p > 0:
+            kwargs["min_p"] = min_p
     else:
         kwargs.update(do_sample=False)
     from swiftkit.train.unwrap import unwrap_model
@@ -171,6 +173,7 @@ class GkdObjective(Objective):
         self.eos_token_ids: list[int] = []
         self.sample_temperature = 1.0
         self.sft_alpha = float(self._option("sft_alpha", 0.0))
+        self.min_p = float(self._option("min_p", 0.0))
         topk = self.options.get("gkd_logits_topk")
         self.logits_topk = None if topk is None else int(topk)
         self.offload_teacher = bool(self._option("offload_teacher_model", False))
@@ -246,7 +249,8 @@ class GkdObjective(Objective):
             mask = torch.ones_like(batch["input_ids"])
         prompts = split_prompts(batch["input_ids"], mask, labels)
         replies = sample_replies(sampler, prompts, max_new_tokens=self.max_new_tokens, temperature=self.sample_temperature,
-                                 pad_token_id=self.pad_token_id, eos_token_ids=self.eos_token_ids)
+                                 pad_token_id=self.pad_token_id, eos_token_ids=self.eos_token_ids,
+                                 **({"min_p": self.min_p} if self.min_p > 0 else {}))
         return reply_batch(prompts, replies, self.pad_token_id, labels.device)
 
     @contextlib.contextmanager

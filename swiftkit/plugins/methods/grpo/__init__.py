@@ -28,6 +28,7 @@ GRPO_OPTIONS = {
             "description": "GRPO: completions sampled per prompt (the group whose rewards are normalised).",
         },
         "max_completion_length": option("max_completion_length"),
+        "min_p": option("min_p"),
         "reward_funcs": {
             "type": "array",
             "items": {"type": "string"},

@@ -101,6 +101,7 @@ PPO_OPTIONS = {
             "overrides it when set.",
         },
         "max_completion_length": option("max_completion_length"),
+        "min_p": option("min_p"),
         "local_rollout_forward_batch_size": {
             "type": "integer",
             "minimum": 1,
