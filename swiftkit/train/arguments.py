@@ -58,6 +58,10 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         use_cpu=not cuda,
         **_dtype_flags(config["torch_dtype"], cuda),
     )
+    if config.get("use_liger_kernel"):
+        # the liger-kernel options plugin checked the GPU and libraries before anything loaded;
+        # the Trainer patches the model with Liger's kernels when it is built
+        fields["use_liger_kernel"] = True
     if strategy is not None:
         fields.update(strategy.trainer_args(env, {
             **config, "run_dir": run_dir, "world_size": env.world_size,

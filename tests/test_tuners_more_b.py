@@ -1,0 +1,250 @@
+"""Issue 13's tuners and kernel/parallel flags of the tuners-b part, on a tiny random Qwen2.
+
+- FourierFT and MiSS/Bone (peft): each trains a few steps with a falling loss, only its own
+  parameters train, and what it saves reloads onto a fresh base with the same logits.
+- ReFT: refused before anything loads, with the reason (pyreft does not install with
+  transformers 5).
+- ``--use_liger_kernel``: refused on a machine without liger-kernel/triton/a CUDA GPU; where
+  they are, the flag reaches ``TrainingArguments``.
+- ``--sequence_parallel_size``: the strategy's checks and its wiring into the Trainer's
+  arguments (accelerate's ``ParallelismConfig`` with DeepSpeed's Ulysses).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from swiftkit.core.config import build_config, compose_schema
+from swiftkit.core.errors import SwiftkitError
+from swiftkit.testing import PluginHarness
+from swiftkit.testing.tiny import build_tiny_model
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
+
+MODEL = "qwen2.5-0.5b-instruct"
+
+#: the plugin modules of this part (entry points of pyproject.toml)
+MODULES = {
+    "fourierft": ("swiftkit.plugins.methods.fourierft", "swiftkit.methods"),
+    "bone": ("swiftkit.plugins.methods.bone", "swiftkit.methods"),
+    "reft": ("swiftkit.plugins.methods.reft", "swiftkit.methods"),
+    "liger": ("swiftkit.plugins.kernels.liger", "swiftkit.plugins"),
+    "sequence_parallel": ("swiftkit.plugins.parallel.sequence_parallel", "swiftkit.parallel"),
+}
+
+TEXTS = [
+    "The capital of France is Paris. The capital of Germany is Berlin.",
+    "The sea is wide, the sea is deep, and the fish swim in it all day long.",
+]
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def reg():
+    h = PluginHarness(include_installed=True)
+    installed = {s.value for s in h.sources}
+    for name, (module, group) in MODULES.items():
+        if module not in installed:
+            h.add(module, name=name, dist="swiftkit", group=group)
+    return h.registry()
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    return build_tiny_model(MODEL, tmp_path_factory.mktemp("tiny-qwen2-tuners-b"))
+
+
+@pytest.fixture(scope="module")
+def batch(tiny_dir):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    enc = tok(TEXTS, return_tensors="pt", padding=True)
+    labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels}
+
+
+def load_base(tiny_dir):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(tiny_dir)
+
+
+def make_tuner(reg, name, **options):
+    return reg.impl("method", name)(reg.get("method", name).spec, options)
+
+
+def trainable(model) -> set[str]:
+    return {n for n, p in model.named_parameters() if p.requires_grad}
+
+
+def logits(model, batch):
+    import torch
+
+    with torch.no_grad():
+        return model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+
+
+def train(model, batch, lr, steps=8) -> list[float]:
+    import torch
+
+    torch.manual_seed(0)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    model.eval()
+    assert all(math.isfinite(x) for x in losses), losses
+    return losses
+
+
+def config_for(reg, *flags: str, command: str = "sft", **overrides):
+    return build_config(reg, command=command, cli_args=["--model", "m", "--dataset", "d", *flags], overrides=overrides)
+
+
+# ----------------------------------------------------------------------------- specs
+
+
+def test_specs_register_with_ms_swift_option_names(reg):
+    tuners = {e.id for e in reg.entries("method") if e.data.get("kind") == "tuner"}
+    assert {"fourierft", "miss", "bone", "reft"} <= tuners
+    props = compose_schema(reg)["properties"]  # every installed plugin at once: no key clashes
+    for key in ("fourier_n_frequency", "fourier_scaling", "reft_layers", "reft_rank", "reft_intervention_type",
+                "reft_args", "init_weights", "use_liger_kernel", "sequence_parallel_size"):
+        assert key in props and props[key].get("description"), key
+    # ms-swift's defaults
+    fourier = config_for(reg, "--train_type", "fourierft")
+    assert (fourier["fourier_n_frequency"], fourier["fourier_scaling"]) == (2000, 300.0)
+    bone = config_for(reg, "--tuner_type", "bone", "--reft_rank", "8")  # ms-swift 4's spelling of train_type
+    assert (bone["train_type"], bone["reft_rank"], bone["init_weights"]) == ("bone", 8, "true")
+    assert config_for(reg, "--train_type", "miss")["reft_rank"] == 4
+    assert config_for(reg)["use_liger_kernel"] is False
+
+
+# ----------------------------------------------------------------------------- FourierFT, MiSS / Bone
+
+#: tuner, options, learning rate, the substring every trainable parameter name carries, whether the
+#: prepared model starts as the base (MiSS: zero shards; FourierFT: a random spectrum, as in peft
+#: and ms-swift). Each drops the loss by 0.2-0.37 in 8 steps here; the test asks for 0.15.
+ADAPTERS = [
+    ("fourierft", {"fourier_n_frequency": 200, "fourier_scaling": 300.0}, 5e-2, "fourierft_spectrum", False),
+    ("miss", {"reft_rank": 4}, 1e-2, "miss_block", True),
+    ("bone", {"init_weights": "bat"}, 1e-2, "miss_block", True),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "lr", "marker", "starts_at_base"), ADAPTERS, ids=["fourierft", "miss", "bone-bat"])
+def test_adapter_trains_only_its_parameters_and_reloads(reg, tiny_dir, batch, tmp_path, name, options, lr, marker,
+                                                        starts_at_base):
+    import torch
+    from peft import PeftModel
+
+    base = load_base(tiny_dir)
+    linear = {n for n, m in base.named_modules() if isinstance(m, torch.nn.Linear) and n != "lm_head"}
+    base_logits = logits(base, batch)
+    frozen_before = {n: p.detach().clone() for n, p in base.named_parameters()}
+    tuner = make_tuner(reg, name, **options)
+    model = tuner.prepare(base)
+    if starts_at_base:
+        torch.testing.assert_close(logits(model.eval(), batch), base_logits, rtol=1e-4, atol=1e-4)
+    names = trainable(model)
+    assert names and all(marker in n for n in names), sorted(names)[:5]
+    assert {n.split(f".{marker}")[0].removeprefix("base_model.model.") for n in names} == linear  # all-linear
+    losses = train(model, batch, lr=lr)
+    print(f"{name} {options}: loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+    assert losses[-1] < losses[0] - 0.15
+    # the base weights did not move: only the tuner's parameters trained
+    after = {n.removeprefix("base_model.model.").replace(".base_layer.", "."): p for n, p in model.named_parameters()}
+    assert all(torch.equal(frozen_before[n], after[n]) for n in frozen_before)
+    tuner.save_pretrained(model, str(tmp_path))
+    assert (tmp_path / "adapter_config.json").exists()
+    reloaded = tuner.load_trained(load_base(tiny_dir), str(tmp_path))  # what swift infer / export do
+    assert isinstance(reloaded, PeftModel) and not trainable(reloaded)
+    torch.testing.assert_close(logits(reloaded, batch), logits(model.eval(), batch), rtol=1e-4, atol=1e-4)
+
+
+def test_fourierft_refuses_more_frequencies_than_a_layer_has(reg, tiny_dir):
+    with pytest.raises(ValueError, match="fourier_n_frequency=5000 exceeds the weight entries of .*k_proj"):
+        make_tuner(reg, "fourierft", fourier_n_frequency=5000).prepare(load_base(tiny_dir))
+
+
+def test_miss_refuses_an_unknown_initialisation(reg, tiny_dir):
+    with pytest.raises(ValueError, match="init_weights 'pissa' is not one of true, false, bat"):
+        make_tuner(reg, "bone", init_weights="pissa").prepare(load_base(tiny_dir))
+
+
+# ----------------------------------------------------------------------------- ReFT
+
+
+def test_reft_is_refused_before_anything_loads_with_the_reason(reg, run_swift, tmp_path):
+    from swiftkit.cli.run_args import adjust_config
+
+    config = config_for(reg, "--train_type", "reft", "--reft_layers", "0", "1", "--reft_rank", "2")
+    assert config["reft_layers"] == [0, 1] and config["reft_intervention_type"] == "LoreftIntervention"
+    with pytest.raises(SwiftkitError, match=r"reft.*pyreft 0\.1\.0, the latest, pins transformers==4\.45\.1"):
+        adjust_config(reg, "sft", config)
+    with pytest.raises(SwiftkitError, match="no maintained pyreft installs"):  # built directly: refuses too
+        make_tuner(reg, "reft").load_kwargs()
+    # the CLI: refused with the reason, without importing torch (nothing loaded)
+    result = run_swift("sft", "--model", str(tmp_path / "none"), "--dataset", str(tmp_path / "none.jsonl"),
+                       "--train_type", "reft")
+    assert result.returncode != 0
+    assert "pyreft" in result.stderr + result.stdout and "--train_type lora" in result.stderr + result.stdout
+    assert "torch" not in result.modules
+
+
+# ----------------------------------------------------------------------------- --use_liger_kernel
+
+
+def test_liger_kernel_is_refused_without_its_libraries_or_a_gpu(reg, monkeypatch):
+    from swiftkit.cli.run_args import adjust_config
+    from swiftkit.plugins.kernels import liger
+
+    config = config_for(reg, "--use_liger_kernel", "true")
+    assert config["use_liger_kernel"] is True
+    # this machine: whatever is missing is named (liger-kernel/triton here, else the GPU)
+    if liger.liger_problems(config):
+        with pytest.raises(SwiftkitError, match="--use_liger_kernel needs"):
+            adjust_config(reg, "sft", config)
+    # the libraries without a GPU; then a GPU and a model type liger does not patch
+    monkeypatch.setattr(liger, "_installed", lambda name: True)
+    monkeypatch.setattr(liger, "_cuda_gpus", lambda: 0)
+    with pytest.raises(SwiftkitError, match="needs a CUDA GPU .* none is visible"):
+        adjust_config(reg, "sft", config)
+    monkeypatch.setattr(liger, "_cuda_gpus", lambda: 1)
+    monkeypatch.setattr(liger, "_liger_model_types", lambda: {"llama", "qwen2"})
+    with pytest.raises(SwiftkitError, match="no kernels for model type 'gpt2'"):
+        adjust_config(reg, "sft", _with_model_type(config, "gpt2"))
+    assert adjust_config(reg, "sft", _with_model_type(config, "qwen2")) is not None  # passes
+    assert adjust_config(reg, "infer", {**config}) is not None  # not a training command: not checked
+
+
+def _with_model_type(config, model_type):
+    """The config pointing at a folder whose config.json says ``model_type``."""
+    import json
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="liger-model-")
+    with open(f"{folder}/config.json", "w", encoding="utf-8") as fh:
+        json.dump({"model_type": model_type}, fh)
+    return {**config, "model": folder}
+
+
+def test_liger_kernel_reaches_the_training_arguments(reg, tmp_path):
+    from swiftkit.core.parallel.env import ParallelEnv
+    from swiftkit.train.arguments import training_arguments
+
+    on = training_arguments(config_for(reg, "--use_liger_kernel", "true"), run_dir=str(tmp_path / "a"),
+                            env=ParallelEnv(), strategy=None, model_spec=None)
+    off = training_arguments(config_for(reg), run_dir=str(tmp_path / "b"), env=ParallelEnv(), strategy=None,
+                             model_spec=None)
+    assert on.use_liger_kernel is True and off.use_liger_kernel is False
