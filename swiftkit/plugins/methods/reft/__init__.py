@@ -57,9 +57,11 @@ REFT_OPTIONS = {
     "type": "object",
     "properties": {
         "reft_layers": {
-            "anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1}, {"type": "null"}],
-            "default": None,
-            "description": "Decoder layers that get an intervention (e.g. --reft_layers 1 2 3). Unset: every layer.",
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0},
+            "default": [],
+            "description": "Decoder layers that get an intervention (e.g. --reft_layers 1 2 3). Empty (the "
+            "default): every layer.",
         },
         "reft_rank": REFT_RANK,
         "reft_intervention_type": {
