@@ -53,9 +53,10 @@ def reg():
     return h.registry()
 
 
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    return build_tiny_model(MODEL, tmp_path_factory.mktemp("tiny-qwen2-tuners-b"))
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory, reg):
+    # a folder named after the checkpoint, as a downloaded one is: `swift sft` resolves it by name
+    return str(build_tiny_model(MODEL, tmp_path_factory.mktemp("tiny-qwen2-tuners-b") / MODEL, registry=reg))
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +253,140 @@ def test_liger_kernel_reaches_the_training_arguments(reg, tmp_path):
 
     on, off = args("--use_liger_kernel", "true"), args()
     assert on.use_liger_kernel is True and off.use_liger_kernel is False
+
+
+# ----------------------------------------------------------------------------- --sequence_parallel_size
+
+
+def _sp_strategy(reg, **options):
+    from swiftkit.parallel.select import build_strategy
+
+    return build_strategy("sequence_parallel", options, reg)
+
+
+def test_sequence_parallel_size_selects_ulysses_over_the_deepspeed_preset(reg):
+    config = config_for(reg, "--sequence_parallel_size", "2")
+    assert config["strategy"] == "sequence_parallel" and config["deepspeed"] is None
+    # ms-swift's usual spelling: a ZeRO preset and the sequence split; the strategy built on DeepSpeed wins
+    config = config_for(reg, "--deepspeed", "zero3", "--sequence_parallel_size", "2")
+    assert (config["strategy"], config["deepspeed"], config["sequence_parallel_size"]) == ("sequence_parallel", "zero3", 2)
+    assert config_for(reg, "--deepspeed", "zero3")["strategy"] == "deepspeed"  # size 1: plain DeepSpeed
+    with pytest.raises(SwiftkitError, match="several strategies"):  # two unrelated ones stay an error
+        config_for(reg, "--fsdp", "full_shard", "--sequence_parallel_size", "2")
+
+
+@pytest.mark.parametrize(
+    ("size", "world", "run_config", "message"),
+    [
+        (2, 3, {}, r"sequence_parallel_size 2 must divide the number of processes \(3\)"),
+        (2, 2, {"num_attention_heads": 3, "num_key_value_heads": 3}, "3 attention heads do not divide"),
+        (4, 4, {"num_attention_heads": 8, "num_key_value_heads": 3}, "3 key/value heads"),
+        (2, 2, {"attn_impl": "eager"}, "attn_impl 'eager' cannot be split"),
+        (2, 2, {"attn_impl": "flash_attention_2"}, "needs a CUDA GPU"),
+        (2, 2, {"rlhf_type": "dpo"}, "rlhf_type 'dpo' has its own loss"),
+        (2, 2, {"packing": True}, "--packing with sequence parallelism"),
+    ],
+    ids=["world", "heads", "kv-heads", "eager", "flash-on-cpu", "rlhf", "packing"],
+)
+def test_sequence_parallel_refuses_what_ulysses_cannot_split(reg, size, world, run_config, message):
+    import re
+
+    from swiftkit.core.parallel.env import ParallelEnv
+
+    strategy = _sp_strategy(reg, sequence_parallel_size=size)
+    env = ParallelEnv(nproc_per_node=world)
+    shape = {"num_attention_heads": 8, "num_key_value_heads": 4}
+    problems = strategy.check(env, {**shape, **run_config})
+    assert any(re.search(message, p) for p in problems), problems
+    assert strategy.check(ParallelEnv(nproc_per_node=size), shape) == []  # the same run, set right
+
+
+def test_sequence_parallel_wiring(reg, tmp_path):
+    """The Trainer gets the DeepSpeed config and accelerate's ParallelismConfig; the model loads with sdpa."""
+    from swiftkit.core.parallel.env import ParallelEnv
+
+    strategy = _sp_strategy(reg, sequence_parallel_size=2, deepspeed="zero3")
+    env = ParallelEnv(nproc_per_node=4)
+    assert strategy.check(env, {"num_attention_heads": 4, "num_key_value_heads": 2}) == []
+    assert strategy.model_load_kwargs(env, {}) == {"attn_implementation": "sdpa"}
+    fields = strategy.trainer_args(env, {"run_dir": str(tmp_path), "per_device_train_batch_size": 2,
+                                         "gradient_accumulation_steps": 1, "world_size": 4})
+    pc = fields["parallelism_config"]
+    assert (pc.sp_size, pc.sp_backend, pc.sp_handler.sp_attn_implementation) == (2, "deepspeed", "sdpa")
+    assert pc.sp_handler.sp_seq_length_is_variable is True
+    import json
+
+    with open(fields["deepspeed"], encoding="utf-8") as fh:
+        ds = json.load(fh)
+    # DeepSpeed checks the global batch against every rank; accelerate then divides by the sequence split
+    assert ds["zero_optimization"]["stage"] == 3 and ds["train_batch_size"] == 2 * 4
+
+
+def test_sequence_shard_collator_pads_and_positions():
+    import torch
+
+    from swiftkit.data.collator import make_collator
+    from swiftkit.train.sequence_parallel import SequenceShardCollator, sequence_parallel_size
+
+    class Tok:
+        pad_token_id = 3
+
+    collate = SequenceShardCollator(make_collator(Tok()), 4, pad_token_id=3)
+    batch = collate([{"input_ids": [5, 6, 7, 8, 9], "labels": [-100, -100, 7, 8, 9]},
+                     {"input_ids": [5, 6], "labels": [-100, 6]}])
+    assert batch["input_ids"].tolist() == [[5, 6, 7, 8, 9, 3, 3, 3], [5, 6, 3, 3, 3, 3, 3, 3]]
+    assert batch["labels"].tolist() == [[-100, -100, 7, 8, 9, -100, -100, -100], [-100, 6] + [-100] * 6]
+    assert batch["position_ids"].tolist() == [list(range(8))] * 2 and "attention_mask" not in batch
+    assert isinstance(batch["input_ids"], torch.Tensor)
+
+    class Args:
+        parallelism_config = type("PC", (), {"sp_backend": "deepspeed", "sp_size": 2})()
+
+    assert sequence_parallel_size(Args()) == 2 and sequence_parallel_size(object()) == 1
+
+
+def test_two_processes_split_each_sequence_and_follow_the_single_process_curve(reg, tiny_dir, tmp_path):
+    """`swift sft --sequence_parallel_size 2` on two CPU processes (gloo): every batch is the same
+    two rows, so the sharded loss must equal the single process's loss on the whole rows, step by step."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from swiftkit.train.callbacks import read_log
+    from swiftkit.train.run import run_training
+
+    row = {"messages": [{"role": "user", "content": "Count to 7."}, {"role": "assistant", "content": "1 2 3 4 5 6 7"}]}
+    data = tmp_path / "same.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for _ in range(16)))
+    common = ["--model", tiny_dir, "--dataset", str(data), "--train_type", "full", "--max_length", "64",
+              "--max_steps", "3", "--save_steps", "100", "--logging_steps", "1", "--learning_rate", "5e-3",
+              "--warmup_ratio", "0", "--lr_scheduler_type", "constant", "--add_version", "false", "--report_to", "none",
+              "--dataset_num_proc", "1", "--per_device_train_batch_size", "2"]
+
+    def losses(run_dir):
+        return {r["step"]: r["loss"] for r in read_log(run_dir) if "loss" in r and "step" in r}
+
+    single = str(tmp_path / "single")
+    run_training(build_config(reg, command="sft", cli_args=[*common, "--output_dir", single]), command="sft", registry=reg)
+    split = str(tmp_path / "split")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("MASTER_PORT", None)
+    result = subprocess.run([sys.executable, "-m", "swiftkit", "sft", *common, "--output_dir", split,
+                             "--sequence_parallel_size", "2", "--nproc_per_node", "2"],
+                            capture_output=True, text=True, env=env, timeout=400)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with open(os.path.join(split, "args.json"), encoding="utf-8") as fh:
+        recorded = json.load(fh)
+    assert (recorded["strategy"], recorded["sequence_parallel_size"], recorded["world_size"]) == ("sequence_parallel", 2, 2)
+    with open(os.path.join(split, "launch", "result.json"), encoding="utf-8") as fh:
+        summary = json.load(fh)
+    assert summary["wrapped_as"] == "DeepSpeedEngine"
+    # both ranks work through every batch of the group, each on half its tokens (data parallelism
+    # would give each rank half the batches: 0.75 epochs after 3 steps, not 0.375)
+    assert summary["last_log"]["epoch"] == pytest.approx(3 / 8)
+    expected, got = losses(single), losses(split)
+    print(f"single {expected}\nsequence-parallel {got}")
+    assert sorted(got) == [1, 2, 3] and got[3] < got[1]
+    for step in got:
+        assert got[step] == pytest.approx(expected[step], rel=1e-5, abs=1e-6), (step, got, expected)
