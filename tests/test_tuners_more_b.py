@@ -244,7 +244,6 @@ def _with_model_type(config, model_type):
 def test_liger_kernel_reaches_the_training_arguments(reg, tmp_path):
     from swiftkit.core.parallel.env import ParallelEnv
     from swiftkit.train.arguments import training_arguments
-
     from swiftkit.train.run import DEFAULTS
 
     def args(*flags):
