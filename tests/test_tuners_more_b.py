@@ -277,7 +277,7 @@ def test_sequence_parallel_size_selects_ulysses_over_the_deepspeed_preset(reg):
 @pytest.mark.parametrize(
     ("size", "world", "run_config", "message"),
     [
-        (2, 3, {}, r"sequence_parallel_size 2 must divide the number of processes \(3\)"),
+        (2, 3, {}, r"number of processes \(3\) must be a multiple of sequence_parallel_size 2"),
         (2, 2, {"num_attention_heads": 3, "num_key_value_heads": 3}, "3 attention heads do not divide"),
         (4, 4, {"num_attention_heads": 8, "num_key_value_heads": 3}, "3 key/value heads"),
         (2, 2, {"attn_impl": "eager"}, "attn_impl 'eager' cannot be split"),

@@ -73,8 +73,8 @@ class SequenceParallelStrategy(DeepSpeedStrategy):
         problems = super().check(env, run_config)
         n = self.size
         if env.world_size % n:
-            problems.append(f"sequence_parallel_size {n} must divide the number of processes ({env.world_size}): "
-                            f"launch a multiple of {n} (--nproc_per_node {n})")
+            problems.append(f"the number of processes ({env.world_size}) must be a multiple of sequence_parallel_size "
+                            f"{n} (each sequence is split over {n} of them): e.g. --nproc_per_node {n}")
         have = _version("deepspeed")
         if have is not None and have < MIN_DEEPSPEED:
             problems.append(f"sequence parallelism needs DeepSpeed >= {'.'.join(map(str, MIN_DEEPSPEED))} (Ulysses for "
