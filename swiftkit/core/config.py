@@ -150,16 +150,22 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
 
 def implied_strategies(config: dict[str, Any], registry: Registry) -> list[str]:
     """Strategies a config chooses through their ``selected_by`` keys (``--deepspeed zero3``):
-    a key selects when it is given with a value other than its default, ``None`` or ``False``."""
-    found = []
+    a key selects when it is given with a value other than its default, ``None`` or ``False``.
+
+    A strategy that also takes another one's selecting keys as options is built on it and wins:
+    ``--deepspeed zero3 --sequence_parallel_size 2`` is sequence parallelism over ZeRO-3, since the
+    sequence-parallel strategy takes ``deepspeed`` too (and not the other way round)."""
+    found: dict[str, tuple[set[str], set[str]]] = {}  # id -> (keys that selected it, its option keys)
     for entry in registry.entries("strategy"):
         props = (entry.data.get("options") or {}).get("properties", {})
-        for key in entry.data.get("selected_by") or []:
-            value = config.get(key)
-            if value is not None and value is not False and value != props.get(key, {}).get("default"):
-                found.append(entry.id)
-                break
-    return found
+        keys = {key for key in entry.data.get("selected_by") or []
+                if config.get(key) is not None and config.get(key) is not False
+                and config.get(key) != props.get(key, {}).get("default")}
+        if keys:
+            found[entry.id] = (keys, set(props))
+    return [name for name, (keys, _) in found.items()
+            if not any(other != name and keys <= found[other][1] and not found[other][0] <= found[name][1]
+                       for other in found)]
 
 
 def normalize_keys(config: dict[str, Any]) -> dict[str, Any]:

@@ -64,6 +64,10 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
 
             raise ConfigError("--eval_on_start evaluates the validation set: give --val_dataset or --split_dataset_ratio")
         fields["eval_on_start"] = True
+    if config.get("use_liger_kernel"):
+        # the liger-kernel options plugin checked the GPU and libraries before anything loaded;
+        # the Trainer patches the model with Liger's kernels when it is built
+        fields["use_liger_kernel"] = True
     if strategy is not None:
         fields.update(strategy.trainer_args(env, {
             **config, "run_dir": run_dir, "world_size": env.world_size,

@@ -10,6 +10,8 @@ from typing import Any
 
 from transformers import Trainer
 
+from swiftkit.train.sequence_parallel import SequenceShardCollator, sequence_parallel_size
+
 #: checkpoints are written here first and renamed into place when complete; the name does not
 #: match transformers' ``checkpoint-N`` pattern, so a half-written one is never resumed from
 STAGING_PREFIX = ".staging-"
@@ -50,6 +52,15 @@ def checkpoint_write_failure(exc: BaseException) -> str | None:
     return None
 
 
+def _pad_token_id(tokenizer: Any) -> int:
+    """The tokenizer's pad id (its eos id when it has none), as the run's collator pads."""
+    for name in ("pad_token_id", "eos_token_id"):
+        value = getattr(tokenizer, name, None)
+        if value is not None:
+            return int(value)
+    return 0
+
+
 class SwiftTrainer(Trainer):
     """A Trainer whose loss comes from an :class:`~swiftkit.core.methods.interface.Objective`."""
 
@@ -62,10 +73,19 @@ class SwiftTrainer(Trainer):
         # transformers skips dividing by the accumulation steps for models that take loss
         # kwargs; whether that is right depends on how the objective reduces its loss
         self.model_accepts_loss_kwargs = bool(objective.token_normalized_loss)
+        self.sequence_parallel_size = sequence_parallel_size(self.args)
+        if self.sequence_parallel_size > 1:
+            # each rank sees a shard of every sequence: the Trainer's sharded loss (a per-shard mean
+            # weighted by label tokens), and batches the sharding data loader accepts
+            self.model_accepts_loss_kwargs = False
+            self.data_collator = SequenceShardCollator(self.data_collator, self.sequence_parallel_size,
+                                                       _pad_token_id(self.processing_class))
 
     # ------------------------------------------------------------------ loss and metrics
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
+        if self.sequence_parallel_size > 1 and model.training:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         result = self.objective.compute_loss(model, inputs, num_items_in_batch=num_items_in_batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         if self.model_accepts_loss_kwargs and num_items_in_batch is not None and self.args.average_tokens_across_devices:
