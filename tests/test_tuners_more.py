@@ -225,7 +225,7 @@ def test_adapter_trains_only_the_bottlenecks_and_reloads(reg, tiny_dir, batch, t
     # a new adapter is the identity
     torch.testing.assert_close(model(input_ids=batch["input_ids"]).logits, base_logits)
     before = snapshot(model)
-    losses = train(model, batch, torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=5e-2))
+    losses = train(model, batch, torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=5e-2), steps=16)
     print(f"adapter: loss {losses[0]:.3f} -> {losses[-1]:.3f}, {n_train} trainable parameters")
     assert losses[-1] < losses[0] - 0.3
     assert changed(model, before) == trainable
@@ -372,3 +372,38 @@ def test_adapter_through_swift_sft_resume_and_infer(tiny_dir, chat_data, tmp_pat
     # the tiny model's offline tokenizer spells "z" as one token: a learnable answer for
     # adapters on a random 2-layer model; the base model answers otherwise
     assert "<<< Say the letter.\nzzzz\n" in answered.output
+
+
+@pytest.mark.parametrize(("flags", "tuner"), [
+    (["--train_type", "full", "--lisa_activated_layers", "1", "--lisa_step_interval", "4"], "lisa"),
+    pytest.param(["--train_type", "full", "--use_galore", "true", "--galore_rank", "4", "--galore_update_proj_gap", "2",
+                  "--galore_optim_per_parameter", "true"], "galore",
+                 marks=pytest.mark.skipif(not HAS_GALORE, reason="galore-torch not installed (extra 'galore')")),
+])
+def test_ms_swift_full_run_flags_through_swift_sft(tiny_dir, chat_data, tmp_path, flags, tuner):
+    """An ms-swift script's `--train_type full` + LISA / GaLore flags run unchanged; the run
+    records the tuner that implements them, and the scheduler drives GaLore's per-parameter optimizers."""
+    from swiftkit.cli import cli
+    from swiftkit.train.callbacks import read_log
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["sft", "--model", str(tiny_dir), "--dataset", chat_data, *flags, "--max_steps", "4",
+                                      "--save_steps", "4", "--logging_steps", "1", "--report_to", "none",
+                                      "--learning_rate", "1e-2", "--per_device_train_batch_size", "4",
+                                      "--output_dir", str(out), "--add_version", "false"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((out / "checkpoint-4" / "args.json").read_text())
+    assert recorded["train_type"] == tuner
+    log = [r for r in read_log(str(out)) if "loss" in r]
+    print(f"{tuner} via swift sft: loss {log[0]['loss']:.3f} -> {log[-1]['loss']:.3f}")
+    assert log[-1]["loss"] < log[0]["loss"]
+    assert log[-1]["learning_rate"] < log[0]["learning_rate"]  # the schedule reached the optimizer(s)
+    assert (out / "checkpoint-4" / "model.safetensors").exists()  # a complete model, like full fine-tuning's
+    if tuner == "lisa":  # one draw (steps 0-3) of one of the two layers: the other one did not move
+        import torch
+        from safetensors.torch import load_file
+
+        trained, base = load_file(str(out / "checkpoint-4" / "model.safetensors")), load_file(str(tiny_dir / "model.safetensors"))
+        moved = {int(n.split(".")[2]) for n in base if n.startswith("model.layers.") and not torch.equal(base[n], trained[n])}
+        assert len(moved) == 1
+        assert not torch.equal(base["model.embed_tokens.weight"], trained["model.embed_tokens.weight"])
