@@ -314,6 +314,8 @@ def _build(reg, *flags):
     (["--tuner_type", "full", "--lisa_activated_layers", "2", "--lisa_step_interval", "5"], "lisa", "lisa_step_interval", 5),
     (["--train_type", "adapter", "--adapter_length", "32", "--adapter_act", "relu"], "adapter", "adapter_act", "relu"),
     (["--train_type", "longlora", "--lora_rank", "4"], "longlora", "longlora_group_size_ratio", 0.25),
+    (["--init_lora_weights", "lora-ga", "--lora_ga_scale", "weightS", "--lora_ga_iters", "1"], "lora", "lora_ga_scale",
+     "weightS"),
 ])
 def test_ms_swift_spellings_select_the_tuner(reg, flags, train_type, key, value):
     config = _build(reg, *flags)
@@ -407,3 +409,68 @@ def test_ms_swift_full_run_flags_through_swift_sft(tiny_dir, chat_data, tmp_path
         moved = {int(n.split(".")[2]) for n in base if n.startswith("model.layers.") and not torch.equal(base[n], trained[n])}
         assert len(moved) == 1
         assert not torch.equal(base["model.embed_tokens.weight"], trained["model.embed_tokens.weight"])
+
+
+# ----------------------------------------------------------------------------- LoRA-GA
+
+
+def test_lora_ga_initialises_from_gradients_and_saves_for_the_original_base(reg, tiny_dir, batch, tmp_path):
+    import torch
+    from peft import PeftModel
+
+    from swiftkit.plugins.methods.lora.loraga import TUNER_ATTR, LoraGaCallback
+
+    rows = [{k: v[i] for k, v in batch.items()} for i in range(2)]
+    loader = torch.utils.data.DataLoader(rows, batch_size=2, collate_fn=lambda items: {
+        k: torch.stack([it[k] for it in items]) for k in items[0]})
+    base_logits = load_base(tiny_dir)(input_ids=batch["input_ids"]).logits.detach()
+    tuner = make_tuner(reg, "lora", lora_rank=4, lora_alpha=8, init_lora_weights="lora-ga", lora_ga_batch_size=2,
+                       lora_ga_iters=1, lora_dropout=0.0)
+    model = tuner.prepare(load_base(tiny_dir))
+    assert getattr(model, TUNER_ATTR) is tuner
+    b_before = {n: p.detach().clone() for n, p in model.named_parameters() if "lora_B" in n}
+    assert all(not v.any() for v in b_before.values())  # plain adapters until training starts
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+
+    class State:
+        global_step = 0
+
+    LoraGaCallback().on_train_begin(None, State(), None, model=model, train_dataloader=loader)
+    assert all(p.any() for n, p in model.named_parameters() if "lora_B" in n)  # from the gradient's SVD
+    # the base weights were reduced by the initial update: the model starts unchanged
+    torch.testing.assert_close(model(input_ids=batch["input_ids"]).logits, base_logits, rtol=1e-4, atol=1e-4)
+    losses = train(model, batch, opt)
+    print(f"lora-ga: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+    assert losses[-1] < losses[0] - 0.3
+    # the saved adapter is converted to a plain adapter of the original base; the training form
+    # and the initial adapter are kept for resume
+    tuner.save_pretrained(model, str(tmp_path))
+    assert (tmp_path / "training_form").is_dir() and (tmp_path / "lora_ga_initial").is_dir()
+    reloaded = PeftModel.from_pretrained(load_base(tiny_dir), str(tmp_path)).eval()
+    torch.testing.assert_close(reloaded(input_ids=batch["input_ids"]).logits, model(input_ids=batch["input_ids"]).logits,
+                               rtol=1e-4, atol=1e-4)
+    # resume: a fresh prepared model gets the reduced base and the training form back
+    again = make_tuner(reg, "lora", lora_rank=4, lora_alpha=8, init_lora_weights="lora_ga", lora_dropout=0.0)
+    resumed = again.prepare(load_base(tiny_dir))
+    assert again.restore_checkpoint(resumed, str(tmp_path))
+    torch.testing.assert_close(resumed.eval()(input_ids=batch["input_ids"]).logits,
+                               model(input_ids=batch["input_ids"]).logits, rtol=1e-4, atol=1e-4)
+
+
+def test_lora_ga_through_swift_sft(tiny_dir, chat_data, tmp_path):
+    from swiftkit.cli import cli
+    from swiftkit.train.callbacks import read_log
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["sft", "--model", str(tiny_dir), "--dataset", chat_data, "--train_type", "lora",
+                                      "--init_lora_weights", "lora-ga", "--lora_ga_batch_size", "4", "--lora_ga_iters", "1",
+                                      "--lora_rank", "4", "--max_steps", "4", "--save_steps", "4", "--logging_steps", "1",
+                                      "--report_to", "none", "--learning_rate", "1e-2", "--per_device_train_batch_size", "4",
+                                      "--output_dir", str(out), "--add_version", "false"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    ckpt = out / "checkpoint-4"
+    assert (ckpt / "lora_ga_initial" / "adapter_model.safetensors").exists()
+    assert json.loads((ckpt / "adapter_config.json").read_text())["r"] == 8  # converted: rank 2r, for the original base
+    log = [r["loss"] for r in read_log(str(out)) if "loss" in r]
+    print(f"lora-ga via swift sft: loss {log[0]:.3f} -> {log[-1]:.3f}")
+    assert log[-1] < log[0]
