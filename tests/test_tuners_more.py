@@ -275,9 +275,15 @@ def test_longlora_trains_lora_embeddings_and_norms(reg, tiny_dir, batch, tmp_pat
 
     from swiftkit.plugins.methods.longlora.s2attn import S2_ATTN
 
-    tuner = make_tuner(reg, "longlora", lora_rank=4, lora_alpha=8)
+    tuner = make_tuner(reg, "longlora", lora_rank=4, lora_alpha=8, lora_dropout=0.0)
     model = tuner.prepare(load_base(tiny_dir))
     assert model.config._attn_implementation == S2_ATTN
+    # grouped attention in training mode (24 tokens: 4 groups of 6), full attention otherwise
+    ids = batch["input_ids"]
+    with torch.no_grad():
+        grouped, full = model.train()(input_ids=ids).logits, model.eval()(input_ids=ids).logits
+    torch.testing.assert_close(full, load_base(tiny_dir)(input_ids=ids).logits.detach())
+    assert not torch.allclose(grouped, full, atol=1e-4)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert any("lora_A" in n for n in trainable)
     assert any("embed_tokens.modules_to_save" in n for n in trainable)
@@ -381,6 +387,9 @@ def test_adapter_through_swift_sft_resume_and_infer(tiny_dir, chat_data, tmp_pat
     pytest.param(["--train_type", "full", "--use_galore", "true", "--galore_rank", "4", "--galore_update_proj_gap", "2",
                   "--galore_optim_per_parameter", "true"], "galore",
                  marks=pytest.mark.skipif(not HAS_GALORE, reason="galore-torch not installed (extra 'galore')")),
+    pytest.param(["--train_type", "full", "--use_galore", "true", "--galore_rank", "4"], "galore",
+                 marks=pytest.mark.skipif(not HAS_GALORE, reason="galore-torch not installed (extra 'galore')"),
+                 id="galore-resume"),
 ])
 def test_ms_swift_full_run_flags_through_swift_sft(tiny_dir, chat_data, tmp_path, flags, tuner):
     """An ms-swift script's `--train_type full` + LISA / GaLore flags run unchanged; the run
@@ -401,6 +410,11 @@ def test_ms_swift_full_run_flags_through_swift_sft(tiny_dir, chat_data, tmp_path
     assert log[-1]["loss"] < log[0]["loss"]
     assert log[-1]["learning_rate"] < log[0]["learning_rate"]  # the schedule reached the optimizer(s)
     assert (out / "checkpoint-4" / "model.safetensors").exists()  # a complete model, like full fine-tuning's
+    if "--galore_optim_per_parameter" not in flags and tuner == "galore":  # the projectors come back from optimizer.pt
+        resumed = CliRunner().invoke(cli, ["sft", "--resume-from-checkpoint", str(out / "checkpoint-4"), "--max_steps", "6"],
+                                     catch_exceptions=False)
+        assert resumed.exit_code == 0, resumed.output
+        assert (out / "checkpoint-6").is_dir()
     if tuner == "lisa":  # one draw (steps 0-3) of one of the two layers: the other one did not move
         import torch
         from safetensors.torch import load_file

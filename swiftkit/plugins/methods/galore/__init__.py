@@ -49,7 +49,8 @@ GALORE_PROPERTIES: dict[str, dict[str, Any]] = {
         "type": "boolean", "default": False,
         "description": "One optimizer per parameter, stepped as soon as that parameter's gradient is complete and "
         "then freed (saves the memory of a whole model's gradients). Needs gradient_accumulation_steps 1 and no "
-        "data parallelism; gradient clipping does not apply.",
+        "data parallelism; gradient clipping does not apply, and checkpoints do not hold these optimizers' state "
+        "(a resumed run starts it afresh).",
     },
     "galore_with_embedding": {"type": "boolean", "default": False,
                               "description": "Also project the gradients of the input embedding matrices."},

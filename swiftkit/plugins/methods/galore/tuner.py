@@ -97,7 +97,12 @@ class GaloreTuner(OptionTuner):
         per parameter stepped from its gradient hook behind transformers' layer-wise placeholder
         (which the Trainer's scheduler knows)."""
         import galore_torch
+        import torch
+        from galore_torch.galore_projector import GaLoreProjector
 
+        # the optimizer state holds each target's projector: a resumed run reads it back from
+        # optimizer.pt, which transformers loads with torch.load(weights_only=True)
+        torch.serialization.add_safe_globals([GaLoreProjector])
         optim = getattr(args, "optim", "adamw_torch")
         adafactor = str(getattr(optim, "value", optim)) in _ADAFACTOR
         cls = galore_torch.GaLoreAdafactor if adafactor else galore_torch.GaLoreAdamW
