@@ -23,7 +23,8 @@ LISA_PROPERTIES: dict[str, dict[str, Any]] = {
     "lisa_activated_layers": {
         "type": "integer", "minimum": 0, "default": 0,
         "description": "How many decoder layers learn at a time (LISA); 0: LISA is off. With --train_type full, "
-        "a value above 0 makes the run a LISA run (ms-swift's spelling); 2 or 8 are usual.",
+        "a value above 0 makes the run a LISA run (ms-swift's spelling); 2 or 8 are usual. Under data "
+        "parallelism (DDP) pass --ddp_find_unused_parameters true: the frozen layers get no gradient.",
     },
     "lisa_step_interval": {
         "type": "integer", "minimum": 1, "default": 20,
