@@ -117,7 +117,7 @@ def swift_config_adjust(config: dict[str, Any], command: str) -> None:
     from swiftkit.core.errors import ConfigError
 
     if config.get("galore_quantization"):
-        raise ConfigError(f"invalid configuration:\n  option 'galore_quantization' true: {Q_GALORE_REFUSAL}")
+        raise ConfigError(f"--galore_quantization true: {Q_GALORE_REFUSAL}")
     if not config.get("use_galore"):
         return
     train_type = config.get("train_type")
@@ -125,6 +125,6 @@ def swift_config_adjust(config: dict[str, Any], command: str) -> None:
         config["train_type"] = "galore"
     elif train_type != "galore" and command in ("sft", "pt", "rlhf"):
         raise ConfigError(
-            f"invalid configuration:\n  --use_galore projects the gradients of full-parameter training; it does not "
+            f"--use_galore projects the gradients of full-parameter training; it does not "
             f"apply to --train_type {train_type}: add --train_type full (or use --train_type galore)"
         )

@@ -70,7 +70,7 @@ def swift_config_adjust(config: dict[str, Any], command: str) -> None:
     layers = int(config.get("lisa_activated_layers") or 0)
     train_type = config.get("train_type")
     if train_type == "lisa" and layers < 1:
-        raise ConfigError("invalid configuration:\n  --train_type lisa needs --lisa_activated_layers N (N >= 1: how "
+        raise ConfigError("--train_type lisa needs --lisa_activated_layers N (N >= 1: how "
                           "many decoder layers learn at a time)")
     if layers < 1:
         return
@@ -78,7 +78,7 @@ def swift_config_adjust(config: dict[str, Any], command: str) -> None:
         config["train_type"] = "lisa"
     elif train_type != "lisa" and command in ("sft", "pt", "rlhf"):
         raise ConfigError(
-            f"invalid configuration:\n  --lisa_activated_layers switches which layers of full-parameter training "
+            f"--lisa_activated_layers switches which layers of full-parameter training "
             f"learn; it does not apply to --train_type {train_type}: add --train_type full (or use --train_type lisa)"
         )
 
