@@ -488,3 +488,13 @@ def test_lora_ga_through_swift_sft(tiny_dir, chat_data, tmp_path):
     log = [r["loss"] for r in read_log(str(out)) if "loss" in r]
     print(f"lora-ga via swift sft: loss {log[0]:.3f} -> {log[-1]:.3f}")
     assert log[-1] < log[0]
+
+
+def test_lora_ga_refuses_a_quantized_base(reg, tiny_dir):
+    import torch
+
+    model = load_base(tiny_dir)
+    model.model.layers[0].mlp.up_proj.register_parameter("qweight", torch.nn.Parameter(
+        torch.zeros(4, dtype=torch.int8), requires_grad=False))
+    with pytest.raises(TypeError, match="full-precision"):
+        make_tuner(reg, "lora", init_lora_weights="lora_ga").prepare(model)

@@ -56,6 +56,9 @@ def calibration_batches(dataloader: Any, batch_size: int, iters: int, max_length
             break
     if not batches:
         raise ValueError("lora: LoRA-GA needs training rows to estimate gradients from; the dataset is empty")
+    if not all(isinstance(b, dict) and "input_ids" in b and "labels" in b for b in batches):
+        raise ValueError("lora: LoRA-GA estimates gradients from the causal-LM loss of sft/pt batches (input_ids and "
+                         "labels); this run's batches are of another kind: use another init_lora_weights")
     return batches
 
 

@@ -203,6 +203,8 @@ class LoraTuner(OptionTuner):
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""
         from peft import LoraConfig, TaskType
 
+        if self._lora_ga():
+            self._check_lora_ga(model)
         can_generate = getattr(model, "can_generate", None)
         task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
         parameters = self._target_parameters(model)
@@ -227,6 +229,13 @@ class LoraTuner(OptionTuner):
             # LoRA-GA starts as plain adapters; LoraGaCallback initialises them when training starts
             init_lora_weights=True if self._lora_ga() else _init_weights(self.option("init_lora_weights")),
         )
+
+    def _check_lora_ga(self, model: Any) -> None:
+        """LoRA-GA needs the gradients of full-precision weights (and peft's plain LoRA layers)."""
+        quantized = next((n for n, p in model.named_parameters() if not p.dtype.is_floating_point), None)
+        if quantized is not None:
+            raise TypeError(f"{self.spec.id}: init_lora_weights lora_ga needs the gradients of full-precision weights; "
+                            f"{quantized} is quantized: use another init_lora_weights (or a full-precision base)")
 
     def _lora_ga(self) -> bool:
         from swiftkit.plugins.methods.lora.loraga import is_lora_ga
