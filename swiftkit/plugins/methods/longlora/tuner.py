@@ -36,6 +36,8 @@ class LongLoraTuner(LoraTuner):
         config = super().lora_config(model, model_spec)
         extra = embedding_and_norm_names(model)
         config.modules_to_save = [*(config.modules_to_save or []), *(n for n in extra if n not in (config.modules_to_save or []))]
+        if getattr(model.config, "tie_word_embeddings", False) and hasattr(config, "ensure_weight_tying"):
+            config.ensure_weight_tying = True  # the trained embeddings stay the output head too
         return config
 
     def prepare(self, model: Any, model_spec: Any = None) -> Any:
