@@ -147,7 +147,7 @@ def test_adjustment_may_switch_plugins(swift_plugins):
     registry = _registry(harness, make_plugin("to_full", swift_config_adjust=full))
     config = build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d", "--lora_rank", "4"])
     assert config["lora_rank"] == 4
-    with pytest.raises(PluginHookError, match="'lora_rank' \\(method:lora\\) belong to plugins this run does not use"):
+    with pytest.raises(PluginHookError, match="'lora_rank' \\(method:[a-z]*lora[a-z]*\\) belong to plugins this run does not use"):
         adjust_config(registry, "sft", config)  # the user's own lora option no longer applies: said so
     config = build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d"])
     adjusted = adjust_config(registry, "sft", config)  # lora's defaults are dropped, full's filled in

@@ -43,6 +43,11 @@ TUNER_MODULES = {
     "loraplus": "swiftkit.plugins.methods.loraplus",
     "llamapro": "swiftkit.plugins.methods.llamapro",
     "qlora": "swiftkit.plugins.methods.qlora",
+    # issue 13's tuners (trained in tests/test_tuners_more.py)
+    "galore": "swiftkit.plugins.methods.galore",
+    "lisa": "swiftkit.plugins.methods.lisa",
+    "adapter": "swiftkit.plugins.methods.adapter",
+    "longlora": "swiftkit.plugins.methods.longlora",
 }
 
 TEXTS = [

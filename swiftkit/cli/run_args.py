@@ -53,16 +53,21 @@ def adjust_config(registry: Any, command: str, config: dict[str, Any]) -> dict[s
     plugin implements the hook."""
     from swiftkit.core.config import build_config, compose_schema
     from swiftkit.core.errors import ConfigError
-    from swiftkit.core.hookcall import call_hook, hook_error, implementers
+    from swiftkit.core.hookcall import call_each, hook_error, implementers
 
     hook = "swift_config_adjust"
     if not implementers(registry, hook):
         return config
     adjusted = copy.deepcopy(config)
-    returned = call_hook(registry, hook, config=adjusted, command=command)
-    if returned:
-        raise hook_error(registry, hook, f"returned {type(returned[0]).__name__}; it must change the config in place "
-                                         "and return None")
+    before = copy.deepcopy(config)
+    changed_by = []  # the plugins whose call changed the config: they are named if it is invalid
+    for plugin, returned in call_each(registry, hook, config=adjusted, command=command):
+        if returned is not None:
+            raise hook_error(registry, hook, f"returned {type(returned).__name__}; it must change the config in place "
+                                             "and return None", plugin)
+        if adjusted != before:
+            changed_by.append(plugin)
+            before = copy.deepcopy(adjusted)
     if adjusted == config:
         return config
     # keys left at their default are dropped, so that one the adjustment deselects (a tuner's
@@ -73,4 +78,4 @@ def adjust_config(registry: Any, command: str, config: dict[str, Any]) -> dict[s
     try:
         return build_config(registry, command=command, overrides=given)
     except ConfigError as exc:
-        raise hook_error(registry, hook, f"the adjusted configuration is invalid: {exc}") from None
+        raise hook_error(registry, hook, f"the adjusted configuration is invalid: {exc}", changed_by) from None

@@ -8,6 +8,7 @@ its plugin and distribution even when several plugins implement the hook.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from swiftkit.core.errors import PluginHookError
@@ -36,12 +37,29 @@ def call_hook(registry: Any, hook: str, **kwargs: Any) -> list[Any]:
         raise hook_error(registry, hook, f"raised {type(exc).__name__}: {exc}", culprit) from exc
 
 
-def hook_error(registry: Any, hook: str, reason: str, plugin: PluginRecord | None = None) -> PluginHookError:
-    """An error about ``hook`` naming ``plugin``, or, when it is not known which implementation
-    is at fault, every plugin implementing the hook."""
-    if plugin is not None:
+def call_each(registry: Any, hook: str, **kwargs: Any) -> Iterator[tuple[PluginRecord, Any]]:
+    """Call the implementations of ``hook`` one at a time, in the order pluggy calls them,
+    yielding ``(plugin, returned value)`` after each (``None`` values included), so that the
+    caller can tell which plugin returned or changed what. An exception raised by an
+    implementation becomes a :class:`~swiftkit.core.errors.PluginHookError` naming its plugin."""
+    caller = getattr(registry.plugin_manager().hook, hook)
+    by_name = {r.manager_name: r for r in registry.plugins}
+    for impl in reversed(caller.get_hookimpls()):
+        record = by_name.get(impl.plugin_name) or _unknown(impl.plugin_name)
+        try:
+            value = impl.function(**{name: kwargs[name] for name in impl.argnames})
+        except Exception as exc:
+            raise hook_error(registry, hook, f"raised {type(exc).__name__}: {exc}", record) from exc
+        yield record, value
+
+
+def hook_error(registry: Any, hook: str, reason: str,
+               plugin: PluginRecord | list[PluginRecord] | None = None) -> PluginHookError:
+    """An error about ``hook`` naming ``plugin`` (or each of a list of plugins), or, when it is
+    not known which implementation is at fault, every plugin implementing the hook."""
+    if isinstance(plugin, PluginRecord):
         return PluginHookError(plugin.name, hook, reason, dist=plugin.dist, version=plugin.version)
-    records = implementers(registry, hook)
+    records = list(plugin) if plugin else implementers(registry, hook)
     if len(records) == 1:
         return hook_error(registry, hook, reason, records[0])
     names = " or ".join(r.name for r in records) or "(none)"

@@ -36,6 +36,9 @@ ANNOTATIONS = frozenset({"description", "title", "examples", "default"})
 
 #: values of ``init_lora_weights`` that need no data or extra config (peft initialisers)
 INIT_LORA_WEIGHTS = ("true", "false", "gaussian", "pissa", "olora", "orthogonal")
+#: ``init_lora_weights`` values that initialise from the training data's gradients (LoRA-GA;
+#: ms-swift spells it ``lora-ga``): the tuner does it when training starts
+DATA_INIT_LORA_WEIGHTS = ("lora_ga", "lora-ga")
 
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
@@ -111,11 +114,47 @@ LORA: dict[str, Schema] = {
     "init_lora_weights": {
         # a pattern rather than an enum, for the pissa_niter_<n> family; booleans pass too
         "type": ["string", "boolean"],
-        "pattern": "^(" + "|".join(INIT_LORA_WEIGHTS) + "|pissa_niter_[1-9][0-9]*)$",
+        "pattern": "^(" + "|".join((*INIT_LORA_WEIGHTS, *DATA_INIT_LORA_WEIGHTS)) + "|pissa_niter_[1-9][0-9]*)$",
         "default": "true",
         "description": "Initialisation of the adapter: 'true' (B=0, Kaiming A), 'false' (random, "
         "for tests), 'gaussian', 'pissa' / 'pissa_niter_<n>' (principal singular vectors), "
-        "'olora' (QR), 'orthogonal'.",
+        "'olora' (QR), 'orthogonal', 'lora_ga' / 'lora-ga' (LoRA-GA: from the gradients of the full "
+        "weights on the first training batches, when training starts; see the lora_ga_* options).",
+    },
+    "lora_ga_batch_size": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 2,
+        "description": "LoRA-GA: rows per batch of the gradient estimate that initialises the adapters.",
+    },
+    "lora_ga_iters": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 2,
+        "description": "LoRA-GA: batches the gradient estimate averages over (the first ones of the training data).",
+    },
+    "lora_ga_max_length": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 1024,
+        "description": "LoRA-GA: tokens of each row the gradient estimate sees (longer rows are cut).",
+    },
+    "lora_ga_direction": {
+        "enum": ["ArBr", "A2rBr", "ArB2r", "random"],
+        "default": "ArB2r",
+        "description": "LoRA-GA: which singular vectors of the estimated gradient initialise A and B.",
+    },
+    "lora_ga_scale": {
+        "enum": ["gd", "unit", "stable", "weightS"],
+        "default": "stable",
+        "description": "LoRA-GA: scaling of the initial adapters (gd: as one gradient-descent step, unit: none, "
+        "stable: by out_features^(1/4) / sqrt(lora_ga_stable_gamma), weightS: to the weight's top singular value).",
+    },
+    "lora_ga_stable_gamma": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 16,
+        "description": "LoRA-GA: gamma of the 'stable' scaling.",
     },
 }
 

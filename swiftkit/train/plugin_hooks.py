@@ -13,17 +13,20 @@ from transformers import TrainerCallback
 def plugin_callbacks(config: dict[str, Any], run_dir: str, registry: Any = None) -> list[Any]:
     """The Trainer callbacks the plugins contribute, then the checkpoint observer when a plugin
     implements ``swift_checkpoint_saved``. Called once per training process."""
-    from swiftkit.core.hookcall import call_hook, hook_error, implementers
+    from swiftkit.core.hookcall import call_each, hook_error, implementers
     from swiftkit.core.registry import get_registry
 
     registry = registry or get_registry()
     hook = "swift_trainer_callbacks"
     callbacks: list[Any] = []
-    for returned in call_hook(registry, hook, config=config, run_dir=run_dir):
+    for plugin, returned in call_each(registry, hook, config=config, run_dir=run_dir):
+        if returned is None:
+            continue
         items = returned if isinstance(returned, (list, tuple)) else [returned]
         for item in items:
             if not (isinstance(item, TrainerCallback) or (isinstance(item, type) and issubclass(item, TrainerCallback))):
-                raise hook_error(registry, hook, f"returned {item!r}, which is not a transformers.TrainerCallback")
+                raise hook_error(registry, hook, f"returned {item!r}, which is not a transformers.TrainerCallback",
+                                 plugin)
             callbacks.append(item)
     if implementers(registry, "swift_checkpoint_saved"):
         callbacks.append(CheckpointSaved(config, registry))

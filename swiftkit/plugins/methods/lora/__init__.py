@@ -9,13 +9,25 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import INIT_LORA_WEIGHTS, LORA, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
-__all__ = ["INIT_LORA_WEIGHTS", "LORA_OPTIONS", "swift_register_methods"]
+__all__ = ["INIT_LORA_WEIGHTS", "LORA_OPTIONS", "swift_register_methods", "swift_trainer_callbacks"]
 
 #: the option schema; its keys are shared with the other LoRA-family tuners (adalora, loraplus,
 #: qlora) and any third-party LoRA variant: it is the core's :data:`swiftkit.core.options.LORA` group
 LORA_OPTIONS = option_schema(LORA)
+
+
+@hookimpl
+def swift_trainer_callbacks(config, run_dir):
+    """LoRA-GA (``--init_lora_weights lora_ga``, ms-swift's ``--init_weights lora-ga``) initialises
+    the adapters from the training data's gradients when training starts."""
+    init = config.get("init_lora_weights")
+    if not (isinstance(init, str) and init.lower().replace("-", "_") == "lora_ga"):
+        return None
+    from swiftkit.plugins.methods.lora.loraga import LoraGaCallback
+
+    return [LoraGaCallback()]
 
 
 @hookimpl

@@ -19,6 +19,9 @@ ALL_LINEAR = "all-linear"
 MODEL_DEFAULT = "default"
 #: sub-folder of a PiSSA / OLoRA checkpoint holding the adapter in its training form (for resume)
 TRAINING_FORM = "training_form"
+#: sub-folder of a LoRA-GA checkpoint holding the adapter as LoRA-GA initialised it (for resume:
+#: the base weights are reduced by it again before the training form is loaded)
+LORA_GA_INITIAL = "lora_ga_initial"
 
 # Linear layer classes that are not ``torch.nn.Linear`` subclasses but that peft's LoRA adapts.
 _LINEAR_CLASS_NAMES = {"Conv1D", "Linear4bit", "Linear8bitLt", "QuantLinear"}
@@ -200,6 +203,8 @@ class LoraTuner(OptionTuner):
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""
         from peft import LoraConfig, TaskType
 
+        if self._lora_ga():
+            self._check_lora_ga(model)
         can_generate = getattr(model, "can_generate", None)
         task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
         parameters = self._target_parameters(model)
@@ -221,8 +226,21 @@ class LoraTuner(OptionTuner):
             bias=self.option("lora_bias"),
             use_rslora=bool(self.option("use_rslora")),
             use_dora=bool(self.option("use_dora")),
-            init_lora_weights=_init_weights(self.option("init_lora_weights")),
+            # LoRA-GA starts as plain adapters; LoraGaCallback initialises them when training starts
+            init_lora_weights=True if self._lora_ga() else _init_weights(self.option("init_lora_weights")),
         )
+
+    def _check_lora_ga(self, model: Any) -> None:
+        """LoRA-GA needs the gradients of full-precision weights (and peft's plain LoRA layers)."""
+        quantized = next((n for n, p in model.named_parameters() if not p.dtype.is_floating_point), None)
+        if quantized is not None:
+            raise TypeError(f"{self.spec.id}: init_lora_weights lora_ga needs the gradients of full-precision weights; "
+                            f"{quantized} is quantized: use another init_lora_weights (or a full-precision base)")
+
+    def _lora_ga(self) -> bool:
+        from swiftkit.plugins.methods.lora.loraga import is_lora_ga
+
+        return is_lora_ga(self.option("init_lora_weights"))
 
     def _target_parameters(self, model: Any) -> list[str]:
         """``target_parameters``, with the fused expert weights ``all-linear`` reaches; those are
@@ -243,15 +261,37 @@ class LoraTuner(OptionTuner):
             raise TypeError("lora: the model already carries peft adapters; pass the base model")
         config = self.lora_config(model, model_spec)
         mutating = _mutates_base(config.init_lora_weights)
-        if mutating and config.use_dora:
+        if (mutating or self._lora_ga()) and config.use_dora:
             raise ValueError(
-                f"lora: init_lora_weights {config.init_lora_weights!r} with use_dora cannot be saved as an "
+                f"lora: init_lora_weights {self.option('init_lora_weights')!r} with use_dora cannot be saved as an "
                 "adapter of the original model (peft's conversion drops the DoRA magnitudes); drop one of them"
             )
         model = wrap_with_lora(model, config)
         if mutating:
             self._snapshot_initial_adapter(model)
+        if self._lora_ga():
+            from swiftkit.plugins.methods.lora.loraga import TUNER_ATTR
+
+            setattr(model, TUNER_ATTR, self)
         return model
+
+    # -- LoRA-GA: the initialisation needs the training data's gradients ----------------------
+
+    def initialise_lora_ga(self, model: Any, dataloader: Any) -> int:
+        """Initialise the adapters of ``model`` (as :meth:`prepare` returned it) by LoRA-GA from
+        the first ``lora_ga_iters`` batches of ``lora_ga_batch_size`` rows of ``dataloader``'s
+        dataset; return how many layers were initialised. Called by
+        :class:`~swiftkit.plugins.methods.lora.loraga.LoraGaCallback` when training starts."""
+        from swiftkit.plugins.methods.lora import loraga
+
+        batches = loraga.calibration_batches(dataloader, int(self.option("lora_ga_batch_size")),
+                                             int(self.option("lora_ga_iters")), int(self.option("lora_ga_max_length")))
+        config = loraga.lora_ga_config(self.option("lora_ga_direction"), self.option("lora_ga_scale"),
+                                       int(self.option("lora_ga_stable_gamma")))
+        count = loraga.initialise(model, batches, config)
+        logger.info("lora: LoRA-GA initialised %d adapted layers from %d batch(es)", count, len(batches))
+        self._snapshot_initial_adapter(model)
+        return count
 
     # -- PiSSA / OLoRA: the initialisation moves weight from the base into the adapter -----------
 
@@ -281,10 +321,13 @@ class LoraTuner(OptionTuner):
         read); the adapter in its training form goes to :data:`TRAINING_FORM` beside it, for
         :meth:`restore_checkpoint`."""
         import os
+        import shutil
 
         kwargs: dict[str, Any] = {} if state_dict is None else {"state_dict": state_dict}
         if self._initial_adapter_dir is not None:
             model.save_pretrained(os.path.join(output_dir, TRAINING_FORM), **kwargs)
+            if self._lora_ga():
+                shutil.copytree(self._initial_adapter_dir, os.path.join(output_dir, LORA_GA_INITIAL))
             kwargs["path_initial_model_for_weight_conversion"] = self._initial_adapter_dir
         model.save_pretrained(output_dir, **kwargs)
 
@@ -295,11 +338,32 @@ class LoraTuner(OptionTuner):
         import os
 
         training_form = os.path.join(checkpoint_dir, TRAINING_FORM)
+        initial = os.path.join(checkpoint_dir, LORA_GA_INITIAL)
+        if self._lora_ga() and os.path.isdir(initial):
+            self._reapply_lora_ga(model, initial)
         if self._initial_adapter_dir is None or not os.path.isdir(training_form):
             return False
         active = model.active_adapter
         model.load_adapter(training_form, active[0] if isinstance(active, (list, tuple)) else active, is_trainable=True)
         return True
+
+
+    def _reapply_lora_ga(self, model: Any, initial: str) -> None:
+        """Resume of a LoRA-GA run: put the initial adapter back and reduce the base weights by
+        it, as the initialisation did (the training form applies to that base)."""
+        import torch
+
+        from swiftkit.plugins.methods.lora.loraga import lora_layers
+
+        active = model.active_adapter
+        name = active[0] if isinstance(active, (list, tuple)) else active
+        model.load_adapter(initial, name, is_trainable=True)
+        with torch.no_grad():
+            for _, layer in lora_layers(model, name):
+                base = layer.get_base_layer()
+                delta = layer.scaling[name] * (layer.lora_B[name].weight.float() @ layer.lora_A[name].weight.float())
+                base.weight.copy_((base.weight.float() - delta).to(base.weight.dtype))
+        self._snapshot_initial_adapter(model)
 
 
 def _mutates_base(init: Any) -> bool:
