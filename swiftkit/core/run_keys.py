@@ -120,6 +120,45 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "launcher": {"enum": ["torchrun", "deepspeed"], "description": "Launcher for more than one process (default: the strategy's)."},
     "auto": {"type": "boolean", "default": False, "description": "Let `swift recommend` choose tuner, quantization, precision, "
              "strategy, batch size and gradient checkpointing for the devices found."},
+    # transformers.TrainingArguments fields under ms-swift's names (swiftkit.train.arguments passes them on)
+    "adam_epsilon": {"type": "number", "exclusiveMinimum": 0, "description": "Adam's epsilon (default 1e-8)."},
+    "lr_scheduler_kwargs": {"type": "object", "description": "Extra arguments of the learning-rate scheduler, as JSON "
+                            "(--lr_scheduler_type cosine_with_min_lr --lr_scheduler_kwargs '{\"min_lr\": 1e-6}')."},
+    "optim_args": {"type": "string", "description": "Extra optimizer arguments for --optim, 'key=value,key=value'."},
+    "gradient_checkpointing_kwargs": {"type": "object", "description": "Arguments of torch.utils.checkpoint with "
+                                      "--gradient_checkpointing, as JSON (default '{\"use_reentrant\": false}')."},
+    "full_determinism": {"type": "boolean", "description": "Deterministic algorithms and seeded workers (slower), for "
+                         "reproducible runs."},
+    "logging_first_step": {"type": "boolean", "description": "Log the metrics of the first step too."},
+    "metric_for_best_model": {"type": "string", "description": "The evaluation metric that ranks checkpoints "
+                              "(transformers' default: loss)."},
+    "greater_is_better": {"type": "boolean", "description": "Whether a larger --metric_for_best_model is better "
+                          "(default: false for a metric containing 'loss', else true)."},
+    "eval_on_start": {"type": "boolean", "description": "Evaluate once before the first training step (a sanity check)."},
+    "save_on_each_node": {"type": "boolean", "description": "Several machines: every node writes checkpoints, not "
+                          "only the main one (for output folders that are not shared)."},
+    "save_only_model": {"type": "boolean", "description": "Checkpoints hold the model only, without optimizer, scheduler "
+                        "and RNG states (smaller; such a checkpoint cannot resume training)."},
+    "ignore_data_skip": {"type": "boolean", "description": "Resuming: start the data from the beginning instead of "
+                         "skipping the batches the checkpoint already trained on."},
+    "dataloader_pin_memory": {"type": "boolean", "description": "Pin the data loader's batches in page-locked memory "
+                              "(default true)."},
+    "dataloader_persistent_workers": {"type": "boolean", "description": "Keep data-loader workers alive between epochs "
+                                      "(with --dataloader_num_workers > 0)."},
+    "dataloader_prefetch_factor": {"type": "integer", "minimum": 1, "description": "Batches each data-loader worker "
+                                   "loads ahead (with --dataloader_num_workers > 0)."},
+    "train_dataloader_shuffle": {"type": "boolean", "description": "Shuffle the training batches (default true; false: "
+                                 "the dataset's order, e.g. for curriculum data)."},
+    "group_by_length": {"type": "boolean", "description": "Batch rows of similar length together (less padding)."},
+    "neftune_noise_alpha": {"type": "number", "minimum": 0, "description": "NEFTune: noise added to the input "
+                            "embeddings while training (typical 5, 10, 15; 0: off)."},
+    "average_tokens_across_devices": {"type": "boolean", "description": "Several processes: average the loss over the "
+                                      "tokens of every process (an all-reduce of the token count) rather than per process."},
+    "push_to_hub": {"type": "boolean", "description": "Push every saved checkpoint to the Hugging Face hub repository "
+                    "--hub_model_id (with --hub_token)."},
+    "hub_model_id": {"type": "string", "description": "The hub repository --push_to_hub writes to (default: the run "
+                     "folder's name)."},
+    "hub_private_repo": {"type": "boolean", "description": "Create the --push_to_hub repository as private."},
     "merge_lora": {"type": "boolean", "description": "swift export: merge the LoRA adapter into its base model."},
     "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }

@@ -278,7 +278,8 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
         add_non_thinking_prefix=config.get("add_non_thinking_prefix"))
     if config.get("gradient_checkpointing"):
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.gradient_checkpointing_enable(
+            gradient_checkpointing_kwargs=config.get("gradient_checkpointing_kwargs") or {"use_reentrant": False})
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
