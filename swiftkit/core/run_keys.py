@@ -18,6 +18,13 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                "the 'modelscope' package). Default $USE_HF, else true."},
     "hub_token": {"type": "string", "description": "Token for private or gated hub repositories (default: the client's "
                   "own: $HF_TOKEN / $MODELSCOPE_API_TOKEN or a saved login)."},
+    "attn_impl": {"type": "string", "description": "Attention implementation: sdpa, eager, flash_attention_2 (or "
+                  "flash_attn), flash_attention_3 ... as transformers names them (default: the model's)."},
+    "experts_impl": {"type": "string", "description": "Mixture-of-experts models: transformers' experts "
+                     "implementation (eager, grouped_mm, batched_mm ...; default: the model's)."},
+    "rope_scaling": {"anyOf": [{"type": "string"}, {"type": "object"}], "description": "RoPE scaling: a JSON object "
+                     "replacing the model's ('{\"rope_type\": \"yarn\", \"factor\": 2.0}'), or a type (linear, dynamic, "
+                     "yarn ...) whose factor is --max_model_len (else --max_length) over max_position_embeddings."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
@@ -88,8 +95,28 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_new_tokens": {"type": "integer", "minimum": 1},
     "temperature": {"type": "number", "minimum": 0},
     "stream": {"type": "boolean"},
+    # generation: swift infer's settings, swift deploy's defaults for requests that leave them out
+    "top_k": {"type": "integer", "minimum": 0, "description": "Sample among the k most likely tokens (0: off)."},
+    "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+              "description": "Sample among the most likely tokens that reach this probability together (1: off)."},
+    "repetition_penalty": {"type": "number", "exclusiveMinimum": 0, "description": "Penalty on tokens already in the "
+                           "prompt or the answer (1.0: none; 1.1-1.3 discourages repeats)."},
+    "stop_words": {**_STRS, "description": "Strings that end the answer besides the template's end of turn (they are "
+                   "not part of the answer)."},
+    "logprobs": {"type": "boolean", "description": "swift infer: write each answer token's log-probability to the "
+                 "results."},
+    "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "description": "With --logprobs: also the n most "
+                     "likely alternatives per position."},
     "result_path": {"type": "string", "description": "swift infer: the jsonl file batch results are written to "
                     "(default <checkpoint>/infer_result/<timestamp>.jsonl)."},
+    "val_dataset_sample": {"type": "integer", "minimum": 1, "description": "swift infer: ask this many rows of "
+                           "--val_dataset, drawn at random with --seed (default: every row)."},
+    "write_batch_size": {"type": "integer", "minimum": 1, "description": "swift infer: results are written to "
+                         "--result_path every this many rows (default 1000)."},
+    "owned_by": {"type": "string", "description": "swift deploy: the owned_by of the served models in /v1/models "
+                 "(default swiftkit)."},
+    "max_logprobs": {"type": "integer", "minimum": 0, "description": "swift deploy: the most log-probabilities per "
+                     "position a request may ask for (default 20)."},
     "host": {"type": "string", "description": "swift deploy: address to listen on (default 127.0.0.1; 0.0.0.0: every interface)."},
     "port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift deploy: port (default 8000; 0: any free port)."},
     "api_key": {"type": "string", "description": "swift deploy: key every request must send as 'Authorization: Bearer <key>' "

@@ -16,6 +16,7 @@ from typing import Any
 
 from swiftkit.core.errors import ConfigError
 from swiftkit.models.load_errors import model_load_errors
+from swiftkit.models.load_options import model_load_kwargs
 from swiftkit.train.args_file import read_args
 
 ADAPTER_FILE = "adapter_config.json"
@@ -170,6 +171,7 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
 
             template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir, **resolved.load_kwargs))
         source = model_source(resolved, registry)
+        source.load_kwargs.update(model_load_kwargs(config, resolved.model_dir))
         engine_cls = resolve(spec.impl, spec.REFS["impl"])
         engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))
     for name, path in resolved.adapters.items():

@@ -498,6 +498,11 @@ class ServerSettings:
     default_adapter: str | None = None
     #: the special tokens refused inside chat messages (empty: ``allow_control_tokens``)
     control_tokens: tuple[str, ...] = ()
+    #: ``swift deploy``'s generation flags (temperature, top_p, top_k, repetition_penalty,
+    #: stop_words): what a request that leaves one out gets
+    request_defaults: dict[str, Any] = field(default_factory=dict)
+    owned_by: str = "swiftkit"  # /v1/models' owned_by (--owned_by)
+    max_logprobs: int = 20  # the most top_logprobs a request may ask for (--max_logprobs)
 
     @classmethod
     def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
@@ -585,13 +590,22 @@ class ServerSettings:
         refused = body.unsupported()
         if refused:
             raise OpenAIError(400, refused[1], param=refused[0], code="unsupported_parameter")
+        if top_logprobs > self.max_logprobs:
+            raise OpenAIError(400, f"{top_logprobs} log-probabilities per position were asked for; this server returns "
+                                   f"at most {self.max_logprobs} (--max_logprobs)", param="logprobs", code="too_many_logprobs")
+        d = self.request_defaults
+
+        def pick(value: Any, key: str, default: Any) -> Any:
+            return value if value is not None else d.get(key, default)
+
         return SamplingOptions(
             max_tokens=self.budget(max_tokens),
-            temperature=0.0 if body.temperature is None else float(body.temperature),
-            top_p=1.0 if body.top_p is None else float(body.top_p),
-            top_k=max(0, body.top_k or 0),
+            temperature=float(pick(body.temperature, "temperature", 0.0)),
+            top_p=float(pick(body.top_p, "top_p", 1.0)),
+            top_k=max(0, int(pick(body.top_k, "top_k", 0))),
+            repetition_penalty=float(pick(body.repetition_penalty, "repetition_penalty", 1.0)),
             seed=body.seed,
-            stop=body.stop_list(),
+            stop=list(dict.fromkeys([*d.get("stop_words", []), *body.stop_list()])),
             logprobs=logprobs,
             top_logprobs=top_logprobs,
         )
@@ -961,9 +975,9 @@ def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, lifecycl
 
     def cards() -> list[dict[str, Any]]:
         # names only: a folder's path tells a client nothing it can use and an attacker a lot
-        out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+        out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": settings.owned_by,
                 "root": settings.base_name, "parent": None}]
-        out += [{"id": name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+        out += [{"id": name, "object": "model", "created": settings.created, "owned_by": settings.owned_by,
                  "root": name, "parent": settings.base_name} for name in settings.adapters]
         return out
 
@@ -1116,6 +1130,12 @@ def create_app(
                                       max_request_bytes=max_request_bytes)
     if not allow_control_tokens:
         settings.control_tokens = control_tokens(engine)
+    config = config or {}
+    settings.request_defaults = {k: config[k] for k in ("temperature", "top_p", "top_k", "repetition_penalty", "stop_words")
+                                 if config.get(k) is not None}
+    settings.owned_by = config.get("owned_by") or settings.owned_by
+    if config.get("max_logprobs") is not None:
+        settings.max_logprobs = int(config["max_logprobs"])
     gauge = _Gauge(max_concurrency)
     lifecycle = _Lifecycle(engine, shutdown_timeout)
     lifecycle.active = lambda: gauge.active

@@ -18,6 +18,7 @@ from typing import Any
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.models.load_errors import model_load_errors
+from swiftkit.models.load_options import model_load_kwargs
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 logger = logging.getLogger("swiftkit.train")
@@ -268,6 +269,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
     if config.get("trust_remote_code"):
         load_kwargs["trust_remote_code"] = True
+    load_kwargs.update(model_load_kwargs(config, model_dir))
     with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
     if (config.get("router_aux_loss_coef") or 0) > 0:
@@ -293,7 +295,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
             ref_dir = fetch_model(config["ref_model"], plan.registry, config, revision_key="ref_model_revision",
                                   progress=env.is_main).folder
         with model_load_errors(ref_dir, model_spec.id):
-            ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+            ref_model, _ = loader.load(ref_dir, torch_dtype=config["torch_dtype"], **model_load_kwargs(config, ref_dir))
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
 

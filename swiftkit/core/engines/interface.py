@@ -35,7 +35,9 @@ _ids = itertools.count(1)
 class SamplingOptions:
     """OpenAI's sampling parameters. ``temperature == 0`` is greedy; ``top_k == 0`` is off;
     ``logprobs`` asks for the chosen tokens' log-probabilities and ``top_logprobs`` for that
-    many alternatives per position."""
+    many alternatives per position. ``repetition_penalty`` (1.0: off; plugin API 1.3) divides
+    the positive scores, and multiplies the negative ones, of every token already in the prompt
+    or the answer, as transformers' and vLLM's do."""
 
     max_tokens: int = 256
     temperature: float = 0.0
@@ -45,6 +47,7 @@ class SamplingOptions:
     stop: list[str] = field(default_factory=list)
     logprobs: bool = False
     top_logprobs: int = 0
+    repetition_penalty: float = 1.0
 
 
 @dataclass
