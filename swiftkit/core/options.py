@@ -108,6 +108,10 @@ LORA: dict[str, Schema] = {
         "default": False,
         "description": "Weight-decomposed LoRA (DoRA): learn a magnitude vector as well.",
     },
+    "lora_dtype": {
+        "enum": ["float16", "bfloat16", "float32"],
+        "description": "dtype of the LoRA weights (default: peft's choice, the adapted layer's dtype or float32).",
+    },
     "init_lora_weights": {
         # a pattern rather than an enum, for the pissa_niter_<n> family; booleans pass too
         "type": ["string", "boolean"],

@@ -67,6 +67,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "torch_dtype": {"enum": ["auto", "float32", "bfloat16", "float16"]},
     "gradient_checkpointing": {"type": "boolean"},
     "packing": {"type": "boolean", "description": "Pack several samples into each max_length row (padding-free)."},
+    "padding_side": {"enum": ["left", "right"], "description": "Which side training batches of rows in the sft and "
+                     "pt layouts are padded on (default right; left rows get position ids counting from their first "
+                     "token)."},
     "padding_free": {"type": "boolean", "description": "Concatenate each batch without padding (position_ids mark the samples)."},
     "truncation_strategy": {"enum": ["delete", "left", "right"], "default": "delete",
                             "description": "Rows longer than max_length: drop them (counted), or cut tokens on that side."},
@@ -187,5 +190,20 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                      "folder's name)."},
     "hub_private_repo": {"type": "boolean", "description": "Create the --push_to_hub repository as private."},
     "merge_lora": {"type": "boolean", "description": "swift export: merge the LoRA adapter into its base model."},
+    "max_shard_size": {"anyOf": [{"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[KMGT]i?B$"}, {"type": "integer", "minimum": 1}],
+                       "description": "swift export: the largest weight file of the written model ('5GB', the default; "
+                       "or bytes); bigger models are split into shards."},
+    "safe_serialization": {"enum": [True], "description": "Weights are written as safetensors (always: transformers 5 "
+                           "writes no pickled .bin files)."},
+    "max_epochs": {"type": "integer", "minimum": 1, "description": "Stop training at the end of this epoch even when "
+                   "--max_steps or --num_train_epochs would go on (then evaluate and save)."},
+    "create_checkpoint_symlink": {"type": "boolean", "description": "After training, link the run folder's 'last' to "
+                                  "the last checkpoint and 'best' to the best one (with --metric_for_best_model)."},
+    "early_stop_interval": {"type": "integer", "minimum": 1, "description": "Stop training when the evaluation metric "
+                            "(--metric_for_best_model, default the loss) has not improved for this many evaluations."},
+    "packing_length": {"type": "integer", "minimum": 1, "description": "With --packing: the length of a packed row "
+                       "(default --max_length)."},
+    "packing_num_proc": {"type": "integer", "minimum": 1, "description": "With --packing: processes that write the "
+                         "packed rows (default 1)."},
     "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }

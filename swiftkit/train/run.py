@@ -352,6 +352,8 @@ def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console
             shuffle=config.get("dataset_shuffle", True),
             seed=config["seed"],
             packing=bool(config.get("packing")),
+            packing_length=config.get("packing_length"),
+            packing_num_proc=config.get("packing_num_proc") or 1,
             console=console,
             hub={"use_hf": config.get("use_hf"), "hub_token": config.get("hub_token")},
         )
@@ -375,8 +377,10 @@ def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, 
     then those of plugins implementing ``swift_trainer_callbacks``."""
     from swiftkit.train.callbacks import ConsoleProgress, JsonlLogger
     from swiftkit.train.plugin_hooks import plugin_callbacks
+    from swiftkit.train.stopping import stopping_callbacks
 
-    return [JsonlLogger(run_dir), ConsoleProgress(console), *plan.objective.callbacks(), *(extra or []),
+    return [JsonlLogger(run_dir), ConsoleProgress(console), *stopping_callbacks(plan.config), *plan.objective.callbacks(),
+            *(extra or []),
             *plugin_callbacks(record, run_dir, plan.registry)]
 
 
@@ -409,7 +413,7 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
 
 
 def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any, data: Any,
-                        console: Any = None) -> TrainResult:
+                        console: Any = None, symlinks: bool = False) -> TrainResult:
     """Train (resuming if asked), make sure the last step is a checkpoint, plot the loss."""
     from swiftkit.train.callbacks import read_log
 
@@ -421,6 +425,10 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
         trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
     if env.is_main:
         _plot(run_dir, env, console)
+        if symlinks:
+            from swiftkit.train.stopping import link_checkpoints
+
+            link_checkpoints(run_dir, last, trainer.state.best_model_checkpoint)
     return TrainResult(
         run_dir=run_dir,
         last_checkpoint=last,
@@ -483,4 +491,5 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     plan.tuner.set_total_steps(_total_steps(plan.config, len(data.train)))  # schedules over the run (AdaLoRA)
     trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
     started.append(trainer)
-    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console)
+    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
+                               symlinks=bool(plan.config.get("create_checkpoint_symlink")))

@@ -23,6 +23,7 @@ SWIFTKIT_PLUGIN_API = "1.3"
 #: ms-swift 4 renamed these 3.x flags; both spellings work, the run records swiftkit's key
 FLAG_ALIASES: dict[str, str] = {
     "tuner_type": "train_type",
+    "init_weights": "init_lora_weights",  # ms-swift's tuner-wide name; swiftkit's LoRA family spells it peft's way
 }
 
 _MULTIMODAL = "multimodal models arrive with issue 14; swiftkit trains and serves text models today"
@@ -74,6 +75,37 @@ REFUSED_FLAGS: dict[str, str] = {
     "freeze_llm": "freezes the language model of a multimodal model; " + _MULTIMODAL,
     "freeze_vit": "freezes the vision tower of a multimodal model; " + _MULTIMODAL,
     "freeze_aligner": "freezes the aligner of a multimodal model; " + _MULTIMODAL,
+    "init_strategy": ("swiftkit loads checkpoints whose weights are complete; a weight the checkpoint lacks is "
+                      "initialised by the model class itself (transformers warns about it)"),
+    "new_special_tokens": ("adding tokens to a tokenizer (and resizing the embeddings) is not supported yet; train "
+                           "from a tokenizer that already holds them"),
+    # Template arguments
+    "use_chat_template": ("swiftkit chooses by command: swift sft/rlhf render rows through the chat template, swift pt "
+                          "trains on the plain text; drop the flag"),
+    "response_prefix": ("a text prefilled at the start of every inference answer is not supported; reasoning "
+                        "templates open the thinking block themselves (--enable_thinking)"),
+    "preserve_thinking": ("templates keep or drop earlier rounds' reasoning as the model's own chat template does "
+                          "(see --loss_scale for what trains); there is no switch"),
+    "disable_ignore_empty_think": ("empty thinking blocks are left out of the loss only with --loss_scale "
+                                   "ignore_empty_think or last_round_with_ignore_empty_think; choose the loss_scale"),
+    "is_binary_loss_scale": ("swiftkit's --loss_scale values are 0/1 masks already (default, last_round, all, "
+                             "ignore_empty_think ...); weighted loss scales are not supported"),
+    # Generation arguments
+    "num_beams": ("beam search is not implemented: the pt engine decodes each request greedily (--temperature 0) or "
+                  "by sampling (--temperature, --top_k, --top_p)"),
+    "structured_outputs_regex": ("regex-constrained decoding is not wired in any engine here; validate answers "
+                                 "after generation"),
+    # Training arguments
+    "packing_strategy": ("packing fills rows first-fit by decreasing length, the one strategy here; --packing_length "
+                         "sets the row length"),
+    "resume_only_model": ("--resume_from_checkpoint restores the optimizer too; to start from a checkpoint's weights "
+                          "alone pass it as --adapters (LoRA) or --model (full) in a new run"),
+    "enable_dft_loss": ("the DFT loss (token losses weighted by their probability) is not implemented; the sft "
+                        "objective trains with cross-entropy"),
+    # Deployment arguments
+    "verbose": ("swift deploy logs one line per request through uvicorn's access log; request counters are at "
+                "/health"),
+    "log_interval": ("swift deploy prints no periodic throughput line; /health reports active and total requests"),
     # Training arguments
     "use_flash_ckpt": "DLRover flash checkpointing is not installed; checkpoints are written atomically to disk",
     "optimizer": ("ms-swift's optimizer plugins (galore, lorap, muon ...); use --optim for transformers' optimizers, "
@@ -95,6 +127,23 @@ REFUSED_FLAGS: dict[str, str] = {
 
 
 @hookimpl
+def swift_config_adjust(config: dict[str, Any], command: str) -> None:
+    """ms-swift flags that are another way of setting a swiftkit key: ``--target_regex R`` is
+    ``--target_modules R`` (a single string is a regex there), ``--template_backend jinja`` is
+    ``--template tokenizer``."""
+    from swiftkit.core.errors import ConfigError
+
+    regex = config.get("target_regex")
+    if regex:
+        config["target_modules"] = regex
+    if config.get("template_backend") == "jinja":
+        if config.get("template") not in (None, "tokenizer"):
+            raise ConfigError(f"--template_backend jinja renders with the tokenizer's chat_template; it cannot be "
+                              f"combined with --template {config['template']}")
+        config["template"] = "tokenizer"
+
+
+@hookimpl
 def swift_register_options() -> list[dict[str, Any]]:
     return [{
         "id": "ms-swift-compat",
@@ -102,6 +151,12 @@ def swift_register_options() -> list[dict[str, Any]]:
         "options": {"type": "object", "properties": {
             "tuner_backend": {"enum": ["peft"], "description": "Tuners are peft's (or a plugin's); ms-swift's "
                               "'unsloth' backend is not supported."},
+            "check_model": {"enum": [False], "description": "swiftkit does not compare local model files with the "
+                            "hub's (false, ms-swift's advice offline, is what it does)."},
+            "target_regex": {"type": "string", "minLength": 1, "description": "A regular expression over full "
+                             "module names choosing what the tuner adapts; replaces --target_modules."},
+            "template_backend": {"enum": ["swift", "jinja"], "description": "swift: the registered template "
+                                 "(default); jinja: the tokenizer's own chat_template (--template tokenizer)."},
         }},
         "flag_aliases": FLAG_ALIASES,
         "refused_flags": REFUSED_FLAGS,
