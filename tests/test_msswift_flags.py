@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -175,7 +174,7 @@ def test_flags_shape_an_sft_run(flagged_run):
     assert result.global_step == 3
     assert os.path.realpath(os.path.join(result.run_dir, "last")) == os.path.realpath(result.last_checkpoint)
     # --padding_side left: the shorter row of the first batch is padded in front, positions count from its start
-    ids, mask, pos = seen.batch["input_ids"], seen.batch["attention_mask"], seen.batch["position_ids"]
+    mask, pos = seen.batch["attention_mask"], seen.batch["position_ids"]
     short = int(mask.sum(dim=1).argmin())
     assert mask[short, 0] == 0 and mask[short, -1] == 1
     first = int(mask[short].tolist().index(1))
