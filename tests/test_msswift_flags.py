@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from swiftkit.core.config import build_config
-from swiftkit.core.errors import ConfigError, SwiftkitError
+from swiftkit.core.errors import ConfigError
 from swiftkit.core.registry import get_registry
 from swiftkit.train.run import DEFAULTS
 
@@ -139,7 +139,6 @@ class _Seen:
 
 @pytest.fixture(scope="module")
 def flagged_run(registry, tiny, chat_file, tmp_path_factory):
-    from swiftkit.cli.run_args import adjust_config
     from swiftkit.train.run import run_training
 
     out = tmp_path_factory.mktemp("run")
@@ -153,7 +152,6 @@ def flagged_run(registry, tiny, chat_file, tmp_path_factory):
         "--gradient_checkpointing_kwargs", '{"use_reentrant": false}', "--logging_steps", "1", "--report_to", "none",
         "--check_model", "false", "--tuner_backend", "peft",
     ])
-    config = adjust_config(registry, "sft", config)
     seen = _Seen()
     result = run_training(config, command="sft", registry=registry, callbacks=[seen.callback])
     return config, result, seen
@@ -161,7 +159,7 @@ def flagged_run(registry, tiny, chat_file, tmp_path_factory):
 
 def test_flags_shape_an_sft_run(flagged_run):
     config, result, seen = flagged_run
-    assert config["train_type"] == "lora" and config["target_modules"] == r".*\.(q_proj|v_proj)$"
+    assert config["train_type"] == "lora"
     model = seen.model
     base = model.get_base_model()
     assert base.config._attn_implementation == "eager"
@@ -199,15 +197,17 @@ def test_export_writes_shards_of_max_shard_size(flagged_run, registry, tmp_path)
 
 # ------------------------------------------------------------------ the compat plugin's own options
 
-def test_template_backend_jinja_means_the_tokenizers_template(registry):
-    from swiftkit.cli.run_args import adjust_config
+def test_template_backend_jinja_means_the_tokenizers_template(registry, tiny):
+    from swiftkit.infer.factory import resolve_model
 
-    config = adjust_config(registry, "infer", build_config(registry, command="infer", cli_args=[
-        "--model", "m", "--template_backend", "jinja"]))
-    assert config["template"] == "tokenizer"
-    with pytest.raises(SwiftkitError, match="cannot be combined with --template qwen"):
-        adjust_config(registry, "infer", build_config(registry, command="infer", cli_args=[
-            "--model", "m", "--template_backend", "jinja", "--template", "qwen"]))
+    def template(*flags: str) -> str:
+        return resolve_model(build_config(registry, command="infer", cli_args=["--model", tiny, *flags]), registry).template
+
+    assert template() == "qwen2_5"
+    assert template("--template_backend", "jinja") == template("--template", "tokenizer") == "tokenizer"
+    assert template("--template_backend", "swift") == "qwen2_5"
+    with pytest.raises(ConfigError, match="cannot be combined with --template qwen"):
+        template("--template_backend", "jinja", "--template", "qwen")
 
 
 @pytest.mark.parametrize(("flag", "value", "allowed"), [

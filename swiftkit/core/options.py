@@ -54,6 +54,12 @@ ADAPTER: dict[str, Schema] = {
         "LoRA targets; both can be combined with explicit names. A single string that is not one "
         "of these keywords is a regular expression matched against full module names.",
     },
+    "target_regex": {
+        "type": "string",
+        "minLength": 1,
+        "description": "A regular expression over full module names choosing what to adapt; replaces "
+        "target_modules (ms-swift's flag).",
+    },
     "modules_to_save": {
         **_NAMES,
         "default": [],

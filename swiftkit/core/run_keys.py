@@ -26,6 +26,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                      "replacing the model's ('{\"rope_type\": \"yarn\", \"factor\": 2.0}'), or a type (linear, dynamic, "
                      "yarn ...) whose factor is --max_model_len (else --max_length) over max_position_embeddings."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
+    "template_backend": {"enum": ["swift", "jinja"], "description": "swift: the registered template (default); "
+                         "jinja: the tokenizer's own chat_template (--template tokenizer)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
                         "whether the generation prompt opens a thinking block (false: the template's empty "

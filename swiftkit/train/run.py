@@ -19,6 +19,7 @@ from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.models.load_errors import model_load_errors
 from swiftkit.models.load_options import model_load_kwargs
+from swiftkit.templates.backend import template_choice
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 logger = logging.getLogger("swiftkit.train")
@@ -86,6 +87,15 @@ def _objective_id(registry: Any, command: str, config: dict[str, Any]) -> str:
 def _options(registry: Any, kind: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
     props = (registry.get(kind, name).data.get("options") or {}).get("properties", {})
     return {k: config[k] for k in props if k in config}
+
+
+def _tuner_options(registry: Any, tuner_id: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The tuner's options; ``--target_regex`` (ms-swift's) replaces ``target_modules``, whose
+    single-string form is a regular expression over full module names."""
+    options = _options(registry, "method", tuner_id, config)
+    if options.get("target_regex"):
+        options["target_modules"] = options["target_regex"]
+    return options
 
 
 def resolve_run_dir(config: dict[str, Any]) -> str:
@@ -162,14 +172,14 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
-    tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _options(registry, "method", tuner_spec.id, config))
+    tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _tuner_options(registry, tuner_spec.id, config))
     objective = resolve(objective_spec.impl, objective_spec.REFS["impl"])(
         objective_spec, _options(registry, "method", objective_id, config)
     )
     if config.get("learning_rate") is None:
         config["learning_rate"] = _default_learning_rate(tuner_spec)
     return _Plan(config=config, command=command, registry=registry, model_spec=model_spec, model_dir=model_dir,
-                 template_id=config.get("template") or model_spec.template, tuner_spec=tuner_spec, tuner=tuner,
+                 template_id=template_choice(config, model_spec.template), tuner_spec=tuner_spec, tuner=tuner,
                  objective_id=objective_id, objective=objective, notices=notices)
 
 

@@ -127,23 +127,6 @@ REFUSED_FLAGS: dict[str, str] = {
 
 
 @hookimpl
-def swift_config_adjust(config: dict[str, Any], command: str) -> None:
-    """ms-swift flags that are another way of setting a swiftkit key: ``--target_regex R`` is
-    ``--target_modules R`` (a single string is a regex there), ``--template_backend jinja`` is
-    ``--template tokenizer``."""
-    from swiftkit.core.errors import ConfigError
-
-    regex = config.get("target_regex")
-    if regex:
-        config["target_modules"] = regex
-    if config.get("template_backend") == "jinja":
-        if config.get("template") not in (None, "tokenizer"):
-            raise ConfigError(f"--template_backend jinja renders with the tokenizer's chat_template; it cannot be "
-                              f"combined with --template {config['template']}")
-        config["template"] = "tokenizer"
-
-
-@hookimpl
 def swift_register_options() -> list[dict[str, Any]]:
     return [{
         "id": "ms-swift-compat",
@@ -153,10 +136,6 @@ def swift_register_options() -> list[dict[str, Any]]:
                               "'unsloth' backend is not supported."},
             "check_model": {"enum": [False], "description": "swiftkit does not compare local model files with the "
                             "hub's (false, ms-swift's advice offline, is what it does)."},
-            "target_regex": {"type": "string", "minLength": 1, "description": "A regular expression over full "
-                             "module names choosing what the tuner adapts; replaces --target_modules."},
-            "template_backend": {"enum": ["swift", "jinja"], "description": "swift: the registered template "
-                                 "(default); jinja: the tokenizer's own chat_template (--template tokenizer)."},
         }},
         "flag_aliases": FLAG_ALIASES,
         "refused_flags": REFUSED_FLAGS,
