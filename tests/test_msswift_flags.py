@@ -70,6 +70,43 @@ def test_trainer_flags_reach_training_arguments(registry, tmp_path, flags, field
         assert (got.value if hasattr(got, "value") else got) == value, name
 
 
+def test_logging_dir_moves_tensorboards_folder(registry, tmp_path, monkeypatch):
+    from transformers.integrations import TensorBoardCallback
+
+    from swiftkit.train.arguments import training_arguments
+
+    monkeypatch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)
+    training_arguments({**DEFAULTS, **_sft(registry, "--logging_dir", str(tmp_path / "tb"))}, run_dir=str(tmp_path),
+                       env=None, strategy=None, model_spec=None)
+    assert os.environ["TENSORBOARD_LOGGING_DIR"] == str(tmp_path / "tb")  # what transformers' callback reads
+    pytest.importorskip("tensorboard")
+    assert TensorBoardCallback().logging_dir == str(tmp_path / "tb")
+
+
+def test_dft_loss_weights_tokens_by_their_probability(registry):
+    import torch
+    import torch.nn.functional as F
+
+    from swiftkit.train.losses import causal_lm_loss
+
+    logits = torch.tensor([[[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])
+    labels = torch.tensor([[-100, 0, 1]])  # position 0 predicts token 0, position 1 predicts token 1
+    plain, _ = causal_lm_loss(logits, labels)
+    dft, _ = causal_lm_loss(logits, labels, dft=True)
+    ce = F.cross_entropy(logits[0, :2], torch.tensor([0, 1]), reduction="none")
+    assert torch.isclose(plain, ce.mean()) and torch.isclose(dft, (ce * torch.exp(-ce)).mean())
+    assert not torch.isclose(plain, dft)
+    # the sft objective applies it when the run config says so
+    from swiftkit.plugins.methods.sft.objective import SftObjective
+
+    spec = registry.get("method", "sft").spec
+    model = lambda **_: SimpleNamespace(logits=logits)  # noqa: E731 - a model that returns fixed logits
+    batch = {"input_ids": torch.zeros(1, 3, dtype=torch.long), "labels": labels}
+    for flag, expected in (("true", dft), ("false", plain)):
+        options = {"enable_dft_loss": _sft(registry, "--enable_dft_loss", flag)["enable_dft_loss"]}
+        assert torch.isclose(SftObjective(spec, options).compute_loss(model, batch)[0], expected)
+
+
 def test_trainer_fields_left_out_keep_transformers_defaults(registry, tmp_path):
     from transformers import TrainingArguments
 

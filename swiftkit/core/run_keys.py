@@ -186,6 +186,7 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                             "embeddings while training (typical 5, 10, 15; 0: off)."},
     "average_tokens_across_devices": {"type": "boolean", "description": "Several processes: average the loss over the "
                                       "tokens of every process (an all-reduce of the token count) rather than per process."},
+    "logging_dir": {"type": "string", "description": "TensorBoard's event folder (default: <run folder>/runs)."},
     "push_to_hub": {"type": "boolean", "description": "Push every saved checkpoint to the Hugging Face hub repository "
                     "--hub_model_id (with --hub_token)."},
     "hub_model_id": {"type": "string", "description": "The hub repository --push_to_hub writes to (default: the run "

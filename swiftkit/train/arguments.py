@@ -89,6 +89,10 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         **_dtype_flags(config["torch_dtype"], cuda),
     )
     fields.update(passthrough_fields(config))
+    if config.get("logging_dir"):  # transformers 5 reads TensorBoard's folder from the environment only
+        import os
+
+        os.environ["TENSORBOARD_LOGGING_DIR"] = os.path.abspath(config["logging_dir"])
     if strategy is not None:
         fields.update(strategy.trainer_args(env, {
             **config, "run_dir": run_dir, "world_size": env.world_size,

@@ -69,8 +69,6 @@ REFUSED_FLAGS: dict[str, str] = {
                             "logged loss is the whole batch's"),
     "predict_with_generate": ("evaluation computes the loss only; generate answers for a validation set with swift "
                               "infer --val_dataset"),
-    "logging_dir": ("transformers 5 has no logging_dir: TensorBoard logs go to the run folder's runs/ (set "
-                    "TENSORBOARD_LOGGING_DIR to move them)"),
     # Tuner arguments
     "freeze_llm": "freezes the language model of a multimodal model; " + _MULTIMODAL,
     "freeze_vit": "freezes the vision tower of a multimodal model; " + _MULTIMODAL,
@@ -100,8 +98,6 @@ REFUSED_FLAGS: dict[str, str] = {
                          "sets the row length"),
     "resume_only_model": ("--resume_from_checkpoint restores the optimizer too; to start from a checkpoint's weights "
                           "alone pass it as --adapters (LoRA) or --model (full) in a new run"),
-    "enable_dft_loss": ("the DFT loss (token losses weighted by their probability) is not implemented; the sft "
-                        "objective trains with cross-entropy"),
     # Deployment arguments
     "verbose": ("swift deploy logs one line per request through uvicorn's access log; request counters are at "
                 "/health"),
@@ -112,8 +108,6 @@ REFUSED_FLAGS: dict[str, str] = {
                   "--train_type loraplus for LoRA+, or a tuner plugin"),
     "callbacks": ("ms-swift's callback plugins by name; a swiftkit plugin adds Trainer callbacks through the "
                   "swift_trainer_callbacks hook"),
-    "acc_strategy": ("swiftkit logs the loss, not token or sequence accuracy; compare answers with swift infer "
-                     "--val_dataset"),
     "use_logits_to_keep": ("the causal-LM loss computes logits for every position; rows are truncated to "
                            "--max_length instead"),
     # SwanLab
@@ -134,6 +128,8 @@ def swift_register_options() -> list[dict[str, Any]]:
         "options": {"type": "object", "properties": {
             "tuner_backend": {"enum": ["peft"], "description": "Tuners are peft's (or a plugin's); ms-swift's "
                               "'unsloth' backend is not supported."},
+            "acc_strategy": {"enum": ["token"], "description": "Training logs token-level accuracy (token_acc); "
+                             "sequence-level accuracy is not computed."},
             "check_model": {"enum": [False], "description": "swiftkit does not compare local model files with the "
                             "hub's (false, ms-swift's advice offline, is what it does)."},
         }},
