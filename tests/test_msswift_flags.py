@@ -415,3 +415,22 @@ def test_deploy_generation_defaults_owned_by_and_max_logprobs():
     assert (defaults.temperature, defaults.top_p, defaults.top_k, defaults.repetition_penalty, defaults.stop) \
         == (0.6, 0.9, 7, 1.3, ["END"])
     assert (given.top_p, given.repetition_penalty, given.stop) == (0.5, 1.0, ["END", "X"])
+
+
+@pytest.mark.parametrize(("verbose", "access_log"), [(None, True), (True, True), (False, False)])
+def test_deploy_verbose_is_the_access_log(monkeypatch, verbose, access_log):
+    pytest.importorskip("fastapi")
+    from swiftkit.infer import factory
+    from swiftkit.infer.factory import ResolvedModel
+    from swiftkit.serve import server
+
+    seen: dict[str, Any] = {}
+
+    def fake_server(app: Any, host: str, port: int, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return SimpleNamespace(run=lambda: None)
+
+    monkeypatch.setattr(factory, "create_engine", lambda cfg, registry=None: (_Recorder(), ResolvedModel("/m", "b", "qwen")))
+    monkeypatch.setattr(server, "_uvicorn_server", fake_server)
+    server.serve({"port": 0, **({} if verbose is None else {"verbose": verbose})}, echo=lambda line: None)
+    assert seen["access_log"] is access_log

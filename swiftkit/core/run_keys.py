@@ -118,6 +118,7 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                            "--val_dataset, drawn at random with --seed (default: every row)."},
     "write_batch_size": {"type": "integer", "minimum": 1, "description": "swift infer: results are written to "
                          "--result_path every this many rows (default 1000)."},
+    "verbose": {"type": "boolean", "description": "swift deploy: log one access line per request (default true)."},
     "owned_by": {"type": "string", "description": "swift deploy: the owned_by of the served models in /v1/models "
                  "(default swiftkit)."},
     "max_logprobs": {"type": "integer", "minimum": 0, "description": "swift deploy: the most log-probabilities per "

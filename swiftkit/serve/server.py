@@ -1333,7 +1333,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
     infer``), ``host``, ``port``, ``api_key`` (else ``$SWIFTKIT_API_KEY``), ``served_model_name``,
     ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``),
     ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``,
-    ``shutdown_timeout``, ``allow_control_tokens``.
+    ``shutdown_timeout``, ``allow_control_tokens``, ``verbose`` (false: no access log line per
+    request), ``owned_by``, ``max_logprobs``, and the generation flags as request defaults.
 
     Raises :class:`~swiftkit.core.errors.SwiftkitError` (one line, exit non-zero) when the
     engine fails to warm up or dies while serving; returns after a drain (exit 0)."""
@@ -1388,7 +1389,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
                 echo(f"warning: listening on {host} without an API key: anyone who can reach it may use it "
                      f"(--api_key or ${API_KEY_ENV})")
 
-        server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound)
+        server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound,
+                                 access_log=config.get("verbose") is not False)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     finally:

@@ -99,8 +99,6 @@ REFUSED_FLAGS: dict[str, str] = {
     "resume_only_model": ("--resume_from_checkpoint restores the optimizer too; to start from a checkpoint's weights "
                           "alone pass it as --adapters (LoRA) or --model (full) in a new run"),
     # Deployment arguments
-    "verbose": ("swift deploy logs one line per request through uvicorn's access log; request counters are at "
-                "/health"),
     "log_interval": ("swift deploy prints no periodic throughput line; /health reports active and total requests"),
     # Training arguments
     "use_flash_ckpt": "DLRover flash checkpointing is not installed; checkpoints are written atomically to disk",
