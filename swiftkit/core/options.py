@@ -55,8 +55,9 @@ ADAPTER: dict[str, Schema] = {
         "of these keywords is a regular expression matched against full module names.",
     },
     "target_regex": {
-        "type": "string",
+        "type": ["string", "null"],
         "minLength": 1,
+        "default": None,
         "description": "A regular expression over full module names choosing what to adapt; replaces "
         "target_modules (ms-swift's flag).",
     },
@@ -115,7 +116,8 @@ LORA: dict[str, Schema] = {
         "description": "Weight-decomposed LoRA (DoRA): learn a magnitude vector as well.",
     },
     "lora_dtype": {
-        "enum": ["float16", "bfloat16", "float32"],
+        "enum": ["float16", "bfloat16", "float32", None],
+        "default": None,
         "description": "dtype of the LoRA weights (default: peft's choice, the adapted layer's dtype or float32).",
     },
     "init_lora_weights": {
