@@ -211,3 +211,41 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                          "packed rows (default 1)."},
     "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }
+
+#: what the long-standing keys above mean (shown by `swift <command> --help`, `swift config-schema`
+#: and docs/ms-swift-compat.md); kept apart so that the table above stays one line per key
+_DESCRIPTIONS = {
+    "split_dataset_ratio": "Without --val_dataset: this share of the training rows becomes the validation set.",
+    "output_dir": "Where runs are written (a new vN-<timestamp> folder inside unless --add_version false).",
+    "num_train_epochs": "Passes over the training data (when --max_steps is not set).",
+    "max_steps": "Optimizer steps to train; -1: as --num_train_epochs says.",
+    "per_device_train_batch_size": "Training rows per process and step.",
+    "per_device_eval_batch_size": "Evaluation rows per process and step.",
+    "gradient_accumulation_steps": "Micro-batches summed into one optimizer step.",
+    "learning_rate": "Peak learning rate (default: the tuner's, 1e-4 for adapters, 1e-5 for full).",
+    "weight_decay": "AdamW weight decay (default 0.1).",
+    "warmup_ratio": "Share of the steps spent warming the learning rate up.",
+    "lr_scheduler_type": "Learning-rate schedule as transformers names it (cosine, linear, constant ...).",
+    "seed": "Random seed of the run (adapter initialisation, shuffling, sampling).",
+    "torch_dtype": "dtype the model's weights load in (auto: the checkpoint's).",
+    "gradient_checkpointing": "Recompute activations in the backward pass to save memory.",
+    "dataset_num_proc": "Processes that convert and tokenize the data.",
+    "dataset_shuffle": "Shuffle the training rows (seeded) before training.",
+    "save_total_limit": "Keep at most this many checkpoints (the oldest are deleted).",
+    "save_strategy": "When to write checkpoints: every --save_steps, every epoch, or never (the last step always is).",
+    "eval_strategy": "When to evaluate on the validation set (default: every --eval_steps when there is one).",
+    "adam_beta1": "AdamW's beta1.",
+    "adam_beta2": "AdamW's beta2.",
+    "max_grad_norm": "Gradient clipping norm.",
+    "report_to": "Trackers to log to (tensorboard, wandb, none ...).",
+    "dataloader_num_workers": "Worker processes of the training data loader.",
+    "logging_steps": "Log every this many steps.",
+    "save_steps": "Write a checkpoint every this many steps.",
+    "eval_steps": "Evaluate every this many steps.",
+    "resume_from_checkpoint": "A checkpoint folder to continue training from (weights, optimizer, data position).",
+    "max_new_tokens": "The most tokens an answer may have.",
+    "temperature": "Sampling temperature (0: greedy).",
+    "stream": "swift infer: print the answer as it is generated.",
+}
+for _key, _text in _DESCRIPTIONS.items():
+    CORE_PROPERTIES[_key].setdefault("description", _text)

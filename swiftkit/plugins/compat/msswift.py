@@ -43,9 +43,9 @@ REFUSED_FLAGS: dict[str, str] = {
                        "--val_dataset"),
     "ignore_args_error": ("a Jupyter workaround of ms-swift's argument parser; swiftkit raises ConfigError, which a "
                           "notebook can catch, and build_config() takes a dict"),
-    "model_kwargs": ("model-specific settings (fps_max_frames, MAX_PIXELS ...) that ms-swift's multimodal model code "
-                     "reads; " + _MULTIMODAL + ", which take none: use --attn_impl, --rope_scaling, --max_memory, "
-                     "--device_map for the loader"),
+    "model_kwargs": ("model-specific settings (fps_max_frames, MAX_PIXELS ...) read by ms-swift's multimodal model "
+                     "code; " + _MULTIMODAL + ". The text models' loader takes --attn_impl, --rope_scaling, "
+                     "--device_map and --max_memory"),
     # Model arguments
     "local_repo_path": ("for models whose loading clones a GitHub repository (DeepSeek-VL2 ...); swiftkit registers no "
                         "such model: a checkpoint with its own code loads with --trust_remote_code"),
