@@ -164,3 +164,30 @@ def test_a_refusal_yields_to_a_plugin_that_defines_the_option(swift_registry_wit
     assert props["enable_npu_model_patch"]["x-swiftkit-plugin"] == "options:npu-patches"
     config = build_config(registry, command="sft", cli_args=_REQUIRED + ["--enable_npu_model_patch", "true"])
     assert config["enable_npu_model_patch"] is True
+
+
+def test_init_weights_is_the_lora_initialisation():
+    config = build_config(get_registry(), command="sft", cli_args=_REQUIRED + ["--init_weights", "pissa"])
+    assert config["init_lora_weights"] == "pissa" and "init_weights" not in config
+
+
+def test_the_cli_prints_the_table_and_refuses_with_the_reason(tmp_path):
+    from click.testing import CliRunner
+
+    from swiftkit.cli import cli
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        printed = CliRunner().invoke(cli, ["config-schema", "--ms-swift-compat", CSV])
+    finally:
+        os.chdir(cwd)
+    assert printed.exit_code == 0, printed.output
+    with open(PAGE, encoding="utf-8") as fh:
+        assert printed.output == fh.read()
+    refused = CliRunner().invoke(cli, ["sft", "--model", "m", "--dataset", "d.jsonl", "--freeze_vit", "true",
+                                       "--output_dir", str(tmp_path / "never")])
+    message = refused.output + str(refused.exception)
+    assert refused.exit_code != 0 and "'freeze_vit' is not supported" in message
+    assert "issue 14" in message and "options:ms-swift-compat" in message
+    assert not (tmp_path / "never").exists()  # refused before a run folder was made
