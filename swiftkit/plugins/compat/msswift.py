@@ -111,7 +111,9 @@ REFUSED_FLAGS: dict[str, str] = {
     # SwanLab
     **{name: _SWANLAB for name in ("swanlab_token", "swanlab_project", "swanlab_workspace", "swanlab_exp_name",
                                    "swanlab_notification_method", "swanlab_webhook_url", "swanlab_secret",
-                                   "swanlab_mode")},
+                                   "swanlab_mode",
+                                   # ms-swift 3's names of the notification flags
+                                   "swanlab_lark_webhook_url", "swanlab_lark_secret")},
     # Inference
     "metric": ("swift infer writes answers next to the reference replies (--result_path) and does not score them; "
                "score the jsonl with your own metric"),
