@@ -410,6 +410,7 @@ def test_deploy_generation_defaults_owned_by_and_max_logprobs():
         assert httpx.post(f"{srv.url}/v1/chat/completions",
                           json={"messages": hello, "top_p": 0.5, "stop": ["X"], "repetition_penalty": 1.0}).status_code == 200
         too_many = httpx.post(f"{srv.url}/v1/chat/completions", json={"messages": hello, "logprobs": True, "top_logprobs": 3})
+        assert app.state.gauge.tokens == 2  # the completion tokens --log_interval reports (one per answer)
     assert too_many.status_code == 400 and "--max_logprobs" in too_many.json()["error"]["message"]
     defaults, given = engine.seen[0].sampling, engine.seen[1].sampling
     assert (defaults.temperature, defaults.top_p, defaults.top_k, defaults.repetition_penalty, defaults.stop) \
@@ -434,3 +435,28 @@ def test_deploy_verbose_is_the_access_log(monkeypatch, verbose, access_log):
     monkeypatch.setattr(server, "_uvicorn_server", fake_server)
     server.serve({"port": 0, **({} if verbose is None else {"verbose": verbose})}, echo=lambda line: None)
     assert seen["access_log"] is access_log
+
+
+def test_log_interval_prints_throughput():
+    import time
+
+    from swiftkit.serve.server import _Gauge, throughput_log
+
+    gauge, lines = _Gauge(limit=4), []
+    stop = throughput_log(gauge, 0.1, lines.append)
+
+    def rate(line: str) -> float:
+        return float(line.split("swift deploy: ")[1].split(" tokens/s")[0])
+
+    deadline = time.monotonic() + 10
+    while not lines and time.monotonic() < deadline:
+        time.sleep(0.02)
+    gauge.tokens, gauge.total = 50, 3  # after the first line: the next one sees them
+    while not any(rate(line) > 0 for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop()
+    count = len(lines)
+    time.sleep(0.3)
+    assert len(lines) == count  # stopped
+    busy = [line for line in lines if rate(line) > 0]
+    assert busy and "tokens/s over the last 0.1 s; 3 requests served, 0 running" in busy[0]

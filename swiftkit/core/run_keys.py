@@ -119,6 +119,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "write_batch_size": {"type": "integer", "minimum": 1, "description": "swift infer: results are written to "
                          "--result_path every this many rows (default 1000)."},
     "verbose": {"type": "boolean", "description": "swift deploy: log one access line per request (default true)."},
+    "log_interval": {"type": "number", "description": "swift deploy: print the completion tokens per second every this "
+                     "many seconds (unset or -1: never; ms-swift prints every 20 s by default)."},
     "owned_by": {"type": "string", "description": "swift deploy: the owned_by of the served models in /v1/models "
                  "(default swiftkit)."},
     "max_logprobs": {"type": "integer", "minimum": 0, "description": "swift deploy: the most log-probabilities per "

@@ -183,6 +183,7 @@ class _Gauge:
     active: int = 0
     total: int = 0
     rejected: int = 0
+    tokens: int = 0  # completion tokens answered (--log_interval's throughput line)
 
     def acquire(self, n: int = 1) -> "_Slot":
         """``n`` slots at once (one per prompt), or 429 when fewer are free (400 when ``n`` is
@@ -670,7 +671,9 @@ class _EngineCalls:
         work = asyncio.ensure_future(_all_or_none([self._fitted_answer(r, requested) for r in engine_requests]))
         work.add_done_callback(lambda _: slot.release())
         try:
-            return await self.lifecycle.race(_unless_disconnected(request, work))
+            results = await self.lifecycle.race(_unless_disconnected(request, work))
+            self.gauge.tokens += sum(r.completion_tokens for r in results)
+            return results
         except (_ClientGone, OpenAIError):
             raise
         except Exception as exc:
@@ -704,14 +707,15 @@ class _EngineCalls:
         return EventSourceResponse(events, sep="\n", ping=15,
                                    shutdown_grace_period=self.lifecycle.shutdown_timeout + 2.0)
 
-    @staticmethod
-    async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
+    async def chunks(self, pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
         """The stream's chunks from ``first`` on; closing it stops the engine's generator."""
         item = first
         try:
             while item is not _DONE:
                 if isinstance(item, _Failure):
                     raise _engine_error(item.exc)
+                if item.finish_reason is not None:
+                    self.gauge.tokens += item.completion_tokens or 0
                 yield item
                 item = await pump.get()
         finally:
@@ -1327,6 +1331,30 @@ def _check_template_parity(engine: Any, resolved: Any, echo: Callable[[str], Non
              "prompt themselves with the tokenizer's chat_template will differ)")
 
 
+def throughput_log(gauge: _Gauge, interval: float, echo: Callable[[str], None]) -> Callable[[], None]:
+    """``--log_interval``: every ``interval`` seconds, one line with the completion tokens per
+    second since the previous line, the requests served and those running. Returns the stop."""
+    stop = threading.Event()
+
+    def run() -> None:
+        tokens, started = gauge.tokens, time.monotonic()
+        while not stop.wait(interval):
+            now = time.monotonic()
+            rate = (gauge.tokens - tokens) / max(now - started, 1e-9)
+            tokens, started = gauge.tokens, now
+            echo(f"swift deploy: {rate:.1f} tokens/s over the last {interval:g} s; {gauge.total} requests served, "
+                 f"{gauge.active} running")
+
+    thread = threading.Thread(target=run, name="swiftkit-throughput-log", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=interval + 1)
+
+    return halt
+
+
 def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str], None] | None = None) -> None:
     """``swift deploy``: create the engine from the run config, serve it until a signal, drain,
     then close it. Keys: ``model``/``adapters``/``infer_backend``/``template`` (as ``swift
@@ -1334,7 +1362,8 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
     ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``),
     ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``,
     ``shutdown_timeout``, ``allow_control_tokens``, ``verbose`` (false: no access log line per
-    request), ``owned_by``, ``max_logprobs``, and the generation flags as request defaults.
+    request), ``log_interval`` (seconds between throughput lines; unset or <= 0: none),
+    ``owned_by``, ``max_logprobs``, and the generation flags as request defaults.
 
     Raises :class:`~swiftkit.core.errors.SwiftkitError` (one line, exit non-zero) when the
     engine fails to warm up or dies while serving; returns after a drain (exit 0)."""
@@ -1391,8 +1420,14 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
 
         server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound,
                                  access_log=config.get("verbose") is not False)
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+        interval = config.get("log_interval")
+        stop_log = throughput_log(app.state.gauge, float(interval), echo) if interval and interval > 0 else None
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run()
+        finally:
+            if stop_log is not None:
+                stop_log()
     finally:
         engine.close()
         echo(f"swift deploy: engine {engine.spec.id!r} closed")

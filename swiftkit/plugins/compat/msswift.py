@@ -98,8 +98,6 @@ REFUSED_FLAGS: dict[str, str] = {
                          "sets the row length"),
     "resume_only_model": ("--resume_from_checkpoint restores the optimizer too; to start from a checkpoint's weights "
                           "alone pass it as --adapters (LoRA) or --model (full) in a new run"),
-    # Deployment arguments
-    "log_interval": ("swift deploy prints no periodic throughput line; /health reports active and total requests"),
     # Training arguments
     "use_flash_ckpt": "DLRover flash checkpointing is not installed; checkpoints are written atomically to disk",
     "optimizer": ("ms-swift's optimizer plugins (galore, lorap, muon ...); use --optim for transformers' optimizers, "
