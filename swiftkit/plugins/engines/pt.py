@@ -34,7 +34,8 @@ PT_OPTIONS = {
             "unset: the first GPU if there is one, else the CPU.",
         },
         "max_memory": {
-            "type": "object",
+            "type": ["object", "null"],
+            "default": None,
             "additionalProperties": {"type": ["string", "integer"]},
             "description": "With --device_map auto|sequential|balanced: the most each device may hold, as JSON "
             "('{\"0\": \"20GB\", \"cpu\": \"60GB\"}'; GPU indices as keys).",
