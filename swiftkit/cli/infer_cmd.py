@@ -22,8 +22,9 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
-_HELP_KEYS = ["model", "adapters", "infer_backend", "template", "system", "max_new_tokens", "temperature", "stream",
-              "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length"]
+_HELP_KEYS = ["model", "adapters", "infer_backend", "template", "system", "max_new_tokens", "temperature", "top_k",
+              "top_p", "repetition_penalty", "stop_words", "logprobs", "stream", "val_dataset", "val_dataset_sample",
+              "max_batch_size", "result_path", "torch_dtype", "max_length"]
 
 
 def infer_config(args: list[str], registry: Any) -> dict[str, Any]:
@@ -40,11 +41,32 @@ def sampling_options(config: dict[str, Any]) -> Any:
     from swiftkit.core.engines.interface import SamplingOptions
 
     defaults = SamplingOptions()
+
+    def given(key: str, default: Any) -> Any:
+        return config[key] if config.get(key) is not None else default
+
     return SamplingOptions(
         max_tokens=int(config.get("max_new_tokens") or defaults.max_tokens),
-        temperature=float(config["temperature"]) if config.get("temperature") is not None else defaults.temperature,
+        temperature=float(given("temperature", defaults.temperature)),
+        top_p=float(given("top_p", defaults.top_p)),
+        top_k=int(given("top_k", defaults.top_k)),
+        repetition_penalty=float(given("repetition_penalty", defaults.repetition_penalty)),
+        stop=list(config.get("stop_words") or []),
+        logprobs=bool(config.get("logprobs")),
+        top_logprobs=int(config.get("top_logprobs") or 0) if config.get("logprobs") else 0,
         seed=config.get("seed"),
     )
+
+
+def sample_rows(rows: list[Any], count: int | None, seed: int) -> list[Any]:
+    """``--val_dataset_sample``: ``count`` rows drawn without replacement (kept in file order),
+    or every row when there are no more than that."""
+    if not count or count >= len(rows):
+        return rows
+    import random
+
+    keep = sorted(random.Random(seed).sample(range(len(rows)), count))
+    return [rows[i] for i in keep]
 
 
 def _checkpoint_folder(config: dict[str, Any], resolved: Any) -> str | None:
@@ -78,7 +100,7 @@ def run_infer(args: list[str]) -> None:
 
         data = read_conversations(config["val_dataset"], registry=registry, strict=config.get("strict", True),
                                   seed=config.get("seed") or 42, hub=config)
-        rows = data.rows
+        rows = sample_rows(data.rows, config.get("val_dataset_sample"), config.get("seed") or 42)
         if data.skipped:
             out.print(f"[yellow]skipped {data.skipped} malformed row(s)[/yellow]: " + escape("; ".join(data.first_skipped or [])))
         if not rows:
@@ -109,7 +131,7 @@ def run_infer(args: list[str]) -> None:
         result_path = config.get("result_path") or default_result_path(_checkpoint_folder(config, resolved))
         batch_size = int(config.get("max_batch_size") or engine.max_batch_size or 16)
         stats = infer_rows(engine, rows, sampling=sampling, result_path=result_path, adapter=adapter, system=system,
-                           batch_size=batch_size)
+                           batch_size=batch_size, write_batch_size=int(config.get("write_batch_size") or 1000))
         out.print(f"[bold green]done[/bold green]: {stats.rows} rows in {stats.elapsed:.2f} s, "
                   f"{stats.tokens_per_s:.1f} tokens/s ({stats.completion_tokens} completion tokens), "
                   f"{stats.requests_per_s:.2f} requests/s")

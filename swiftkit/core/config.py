@@ -215,6 +215,11 @@ def _coerce(key: str, values: list[str], schema: dict[str, Any]) -> Any:
     if kind == "boolean" and not values:
         return True
     raw = " ".join(values)
+    if kind == "object":  # JSON on the command line: --lr_scheduler_kwargs '{"min_lr": 1e-6}'
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw  # validation names the key and says it is not an object
     if kind == "boolean":
         low = raw.lower()
         return True if low in {"true", "1", "yes"} else False if low in {"false", "0", "no"} else raw

@@ -57,6 +57,13 @@ ADAPTER: dict[str, Schema] = {
         "LoRA targets; both can be combined with explicit names. A single string that is not one "
         "of these keywords is a regular expression matched against full module names.",
     },
+    "target_regex": {
+        "type": ["string", "null"],
+        "minLength": 1,
+        "default": None,
+        "description": "A regular expression over full module names choosing what to adapt; replaces "
+        "target_modules (ms-swift's flag).",
+    },
     "modules_to_save": {
         **_NAMES,
         "default": [],
@@ -110,6 +117,11 @@ LORA: dict[str, Schema] = {
         "type": "boolean",
         "default": False,
         "description": "Weight-decomposed LoRA (DoRA): learn a magnitude vector as well.",
+    },
+    "lora_dtype": {
+        "enum": ["float16", "bfloat16", "float32", None],
+        "default": None,
+        "description": "dtype of the LoRA weights (default: peft's choice, the adapted layer's dtype or float32).",
     },
     "init_lora_weights": {
         # a pattern rather than an enum, for the pissa_niter_<n> family; booleans pass too

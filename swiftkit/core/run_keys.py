@@ -18,7 +18,16 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                "the 'modelscope' package). Default $USE_HF, else true."},
     "hub_token": {"type": "string", "description": "Token for private or gated hub repositories (default: the client's "
                   "own: $HF_TOKEN / $MODELSCOPE_API_TOKEN or a saved login)."},
+    "attn_impl": {"type": "string", "description": "Attention implementation: sdpa, eager, flash_attention_2 (or "
+                  "flash_attn), flash_attention_3 ... as transformers names them (default: the model's)."},
+    "experts_impl": {"type": "string", "description": "Mixture-of-experts models: transformers' experts "
+                     "implementation (eager, grouped_mm, batched_mm ...; default: the model's)."},
+    "rope_scaling": {"anyOf": [{"type": "string"}, {"type": "object"}], "description": "RoPE scaling: a JSON object "
+                     "replacing the model's ('{\"rope_type\": \"yarn\", \"factor\": 2.0}'), or a type (linear, dynamic, "
+                     "yarn ...) whose factor is --max_model_len (else --max_length) over max_position_embeddings."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
+    "template_backend": {"enum": ["swift", "jinja"], "description": "swift: the registered template (default); "
+                         "jinja: the tokenizer's own chat_template (--template tokenizer)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
                         "whether the generation prompt opens a thinking block (false: the template's empty "
@@ -64,6 +73,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "torch_dtype": {"enum": ["auto", "float32", "bfloat16", "float16"]},
     "gradient_checkpointing": {"type": "boolean"},
     "packing": {"type": "boolean", "description": "Pack several samples into each max_length row (padding-free)."},
+    "padding_side": {"enum": ["left", "right"], "description": "Which side training batches of rows in the sft and "
+                     "pt layouts are padded on (default right; left rows get position ids counting from their first "
+                     "token)."},
     "padding_free": {"type": "boolean", "description": "Concatenate each batch without padding (position_ids mark the samples)."},
     "truncation_strategy": {"enum": ["delete", "left", "right"], "default": "delete",
                             "description": "Rows longer than max_length: drop them (counted), or cut tokens on that side."},
@@ -95,8 +107,31 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "max_new_tokens": {"type": "integer", "minimum": 1},
     "temperature": {"type": "number", "minimum": 0},
     "stream": {"type": "boolean"},
+    # generation: swift infer's settings, swift deploy's defaults for requests that leave them out
+    "top_k": {"type": "integer", "minimum": 0, "description": "Sample among the k most likely tokens (0: off)."},
+    "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+              "description": "Sample among the most likely tokens that reach this probability together (1: off)."},
+    "repetition_penalty": {"type": "number", "exclusiveMinimum": 0, "description": "Penalty on tokens already in the "
+                           "prompt or the answer (1.0: none; 1.1-1.3 discourages repeats)."},
+    "stop_words": {**_STRS, "description": "Strings that end the answer besides the template's end of turn (they are "
+                   "not part of the answer)."},
+    "logprobs": {"type": "boolean", "description": "swift infer: write each answer token's log-probability to the "
+                 "results."},
+    "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "description": "With --logprobs: also the n most "
+                     "likely alternatives per position."},
     "result_path": {"type": "string", "description": "swift infer: the jsonl file batch results are written to "
                     "(default <checkpoint>/infer_result/<timestamp>.jsonl)."},
+    "val_dataset_sample": {"type": "integer", "minimum": 1, "description": "swift infer: ask this many rows of "
+                           "--val_dataset, drawn at random with --seed (default: every row)."},
+    "write_batch_size": {"type": "integer", "minimum": 1, "description": "swift infer: results are written to "
+                         "--result_path every this many rows (default 1000)."},
+    "verbose": {"type": "boolean", "description": "swift deploy: log one access line per request (default true)."},
+    "log_interval": {"type": "number", "description": "swift deploy: print the completion tokens per second every this "
+                     "many seconds (unset or -1: never; ms-swift prints every 20 s by default)."},
+    "owned_by": {"type": "string", "description": "swift deploy: the owned_by of the served models in /v1/models "
+                 "(default swiftkit)."},
+    "max_logprobs": {"type": "integer", "minimum": 0, "description": "swift deploy: the most log-probabilities per "
+                     "position a request may ask for (default 20)."},
     "host": {"type": "string", "description": "swift deploy: address to listen on (default 127.0.0.1; 0.0.0.0: every interface)."},
     "port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift deploy: port (default 8000; 0: any free port)."},
     "api_key": {"type": "string", "description": "swift deploy: key every request must send as 'Authorization: Bearer <key>' "
@@ -127,6 +162,98 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "launcher": {"enum": ["torchrun", "deepspeed"], "description": "Launcher for more than one process (default: the strategy's)."},
     "auto": {"type": "boolean", "default": False, "description": "Let `swift recommend` choose tuner, quantization, precision, "
              "strategy, batch size and gradient checkpointing for the devices found."},
+    # transformers.TrainingArguments fields under ms-swift's names (swiftkit.train.arguments passes them on)
+    "adam_epsilon": {"type": "number", "exclusiveMinimum": 0, "description": "Adam's epsilon (default 1e-8)."},
+    "lr_scheduler_kwargs": {"type": "object", "description": "Extra arguments of the learning-rate scheduler, as JSON "
+                            "(--lr_scheduler_type cosine_with_min_lr --lr_scheduler_kwargs '{\"min_lr\": 1e-6}')."},
+    "optim_args": {"type": "string", "description": "Extra optimizer arguments for --optim, 'key=value,key=value'."},
+    "gradient_checkpointing_kwargs": {"type": "object", "description": "Arguments of torch.utils.checkpoint with "
+                                      "--gradient_checkpointing, as JSON (default '{\"use_reentrant\": false}')."},
+    "full_determinism": {"type": "boolean", "description": "Deterministic algorithms and seeded workers (slower), for "
+                         "reproducible runs."},
+    "logging_first_step": {"type": "boolean", "description": "Log the metrics of the first step too."},
+    "metric_for_best_model": {"type": "string", "description": "The evaluation metric that ranks checkpoints "
+                              "(transformers' default: loss)."},
+    "greater_is_better": {"type": "boolean", "description": "Whether a larger --metric_for_best_model is better "
+                          "(default: false for a metric containing 'loss', else true)."},
+    "save_on_each_node": {"type": "boolean", "description": "Several machines: every node writes checkpoints, not "
+                          "only the main one (for output folders that are not shared)."},
+    "save_only_model": {"type": "boolean", "description": "Checkpoints hold the model only, without optimizer, scheduler "
+                        "and RNG states (smaller; such a checkpoint cannot resume training)."},
+    "ignore_data_skip": {"type": "boolean", "description": "Resuming: start the data from the beginning instead of "
+                         "skipping the batches the checkpoint already trained on."},
+    "dataloader_pin_memory": {"type": "boolean", "description": "Pin the data loader's batches in page-locked memory "
+                              "(default true)."},
+    "dataloader_persistent_workers": {"type": "boolean", "description": "Keep data-loader workers alive between epochs "
+                                      "(with --dataloader_num_workers > 0)."},
+    "dataloader_prefetch_factor": {"type": "integer", "minimum": 1, "description": "Batches each data-loader worker "
+                                   "loads ahead (with --dataloader_num_workers > 0)."},
+    "train_dataloader_shuffle": {"type": "boolean", "description": "Shuffle the training batches (default true; false: "
+                                 "the dataset's order, e.g. for curriculum data)."},
+    "group_by_length": {"type": "boolean", "description": "Batch rows of similar length together (less padding)."},
+    "neftune_noise_alpha": {"type": "number", "minimum": 0, "description": "NEFTune: noise added to the input "
+                            "embeddings while training (typical 5, 10, 15; 0: off)."},
+    "average_tokens_across_devices": {"type": "boolean", "description": "Several processes: average the loss over the "
+                                      "tokens of every process (an all-reduce of the token count) rather than per process."},
+    "logging_dir": {"type": "string", "description": "TensorBoard's event folder (default: <run folder>/runs)."},
+    "push_to_hub": {"type": "boolean", "description": "Push every saved checkpoint to the Hugging Face hub repository "
+                    "--hub_model_id (with --hub_token)."},
+    "hub_model_id": {"type": "string", "description": "The hub repository --push_to_hub writes to (default: the run "
+                     "folder's name)."},
+    "hub_private_repo": {"type": "boolean", "description": "Create the --push_to_hub repository as private."},
     "merge_lora": {"type": "boolean", "description": "swift export: merge the LoRA adapter into its base model."},
+    "max_shard_size": {"anyOf": [{"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[KMGT]i?B$"}, {"type": "integer", "minimum": 1}],
+                       "description": "swift export: the largest weight file of the written model ('5GB', the default; "
+                       "or bytes); bigger models are split into shards."},
+    "safe_serialization": {"enum": [True], "description": "Weights are written as safetensors (always: transformers 5 "
+                           "writes no pickled .bin files)."},
+    "max_epochs": {"type": "integer", "minimum": 1, "description": "Stop training at the end of this epoch even when "
+                   "--max_steps or --num_train_epochs would go on (then evaluate and save)."},
+    "create_checkpoint_symlink": {"type": "boolean", "description": "After training, link the run folder's 'last' to "
+                                  "the last checkpoint and 'best' to the best one (with --metric_for_best_model)."},
+    "early_stop_interval": {"type": "integer", "minimum": 1, "description": "Stop training when the evaluation metric "
+                            "(--metric_for_best_model, default the loss) has not improved for this many evaluations."},
+    "packing_length": {"type": "integer", "minimum": 1, "description": "With --packing: the length of a packed row "
+                       "(default --max_length)."},
+    "packing_num_proc": {"type": "integer", "minimum": 1, "description": "With --packing: processes that write the "
+                         "packed rows (default 1)."},
     "overwrite": {"type": "boolean", "default": False, "description": "swift export: replace an existing output folder."},
 }
+
+#: what the long-standing keys above mean (shown by `swift <command> --help`, `swift config-schema`
+#: and docs/ms-swift-compat.md); kept apart so that the table above stays one line per key
+_DESCRIPTIONS = {
+    "split_dataset_ratio": "Without --val_dataset: this share of the training rows becomes the validation set.",
+    "output_dir": "Where runs are written (a new vN-<timestamp> folder inside unless --add_version false).",
+    "num_train_epochs": "Passes over the training data (when --max_steps is not set).",
+    "max_steps": "Optimizer steps to train; -1: as --num_train_epochs says.",
+    "per_device_train_batch_size": "Training rows per process and step.",
+    "per_device_eval_batch_size": "Evaluation rows per process and step.",
+    "gradient_accumulation_steps": "Micro-batches summed into one optimizer step.",
+    "learning_rate": "Peak learning rate (default: the tuner's, 1e-4 for adapters, 1e-5 for full).",
+    "weight_decay": "AdamW weight decay (default 0.1).",
+    "warmup_ratio": "Share of the steps spent warming the learning rate up.",
+    "lr_scheduler_type": "Learning-rate schedule as transformers names it (cosine, linear, constant ...).",
+    "seed": "Random seed of the run (adapter initialisation, shuffling, sampling).",
+    "torch_dtype": "dtype the model's weights load in (auto: the checkpoint's).",
+    "gradient_checkpointing": "Recompute activations in the backward pass to save memory.",
+    "dataset_num_proc": "Processes that convert and tokenize the data.",
+    "dataset_shuffle": "Shuffle the training rows (seeded) before training.",
+    "save_total_limit": "Keep at most this many checkpoints (the oldest are deleted).",
+    "save_strategy": "When to write checkpoints: every --save_steps, every epoch, or never (the last step always is).",
+    "eval_strategy": "When to evaluate on the validation set (default: every --eval_steps when there is one).",
+    "adam_beta1": "AdamW's beta1.",
+    "adam_beta2": "AdamW's beta2.",
+    "max_grad_norm": "Gradient clipping norm.",
+    "report_to": "Trackers to log to (tensorboard, wandb, none ...).",
+    "dataloader_num_workers": "Worker processes of the training data loader.",
+    "logging_steps": "Log every this many steps.",
+    "save_steps": "Write a checkpoint every this many steps.",
+    "eval_steps": "Evaluate every this many steps.",
+    "resume_from_checkpoint": "A checkpoint folder to continue training from (weights, optimizer, data position).",
+    "max_new_tokens": "The most tokens an answer may have.",
+    "temperature": "Sampling temperature (0: greedy).",
+    "stream": "swift infer: print the answer as it is generated.",
+}
+for _key, _text in _DESCRIPTIONS.items():
+    CORE_PROPERTIES[_key].setdefault("description", _text)

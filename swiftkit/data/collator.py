@@ -44,10 +44,14 @@ class DataCollator:
     (``length``) are ignored.
     """
 
-    def __init__(self, pad_token_id: int, *, padding_free: bool = False, pad_to_multiple_of: int | None = None):
+    def __init__(self, pad_token_id: int, *, padding_free: bool = False, pad_to_multiple_of: int | None = None,
+                 padding_side: str = "right"):
+        if padding_side not in ("left", "right"):
+            raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         self.pad_token_id = pad_token_id
         self.padding_free = padding_free
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.padding_side = padding_side
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -87,9 +91,16 @@ class DataCollator:
     def _pad(self, rows: list[tuple[list[int], list[int], list[int] | None]], torch: Any) -> dict[str, Any]:
         width = _round_up(max((len(r[0]) for r in rows), default=0), self.pad_to_multiple_of)
         packed = any(r[2] is not None for r in rows)
+        left = getattr(self, "padding_side", "right") == "left" and not packed
         input_ids, labels, masks, positions = [], [], [], []
         for row_ids, row_labels, row_pos in rows:
             extra = width - len(row_ids)
+            if left:  # positions still count from the row's first token
+                input_ids.append([self.pad_token_id] * extra + row_ids)
+                labels.append([IGNORE_INDEX] * extra + list(row_labels))
+                masks.append([0] * extra + [1] * len(row_ids))
+                positions.append([0] * extra + list(range(len(row_ids))))
+                continue
             input_ids.append(row_ids + [self.pad_token_id] * extra)
             labels.append(list(row_labels) + [IGNORE_INDEX] * extra)
             if packed:
@@ -106,10 +117,13 @@ class DataCollator:
             batch["use_cache"] = False
         else:
             batch["attention_mask"] = torch.tensor(masks, dtype=torch.long)
+            if left:
+                batch["position_ids"] = torch.tensor(positions, dtype=torch.long)
         return batch
 
 
-def make_collator(tokenizer: Any, *, padding_free: bool = False, pad_to_multiple_of: int | None = None) -> DataCollator:
+def make_collator(tokenizer: Any, *, padding_free: bool = False, pad_to_multiple_of: int | None = None,
+                  padding_side: str = "right") -> DataCollator:
     """The collator for rows from :func:`swiftkit.data.prepare_datasets`.
 
     - default: right-pads ``input_ids`` with the pad id (the eos id when the tokenizer has no
@@ -117,11 +131,14 @@ def make_collator(tokenizer: Any, *, padding_free: bool = False, pad_to_multiple
       ``position_ids``) are padded with a dummy segment instead and carry no mask (see above);
     - ``padding_free=True``: concatenates the whole batch into one row with ``position_ids``
       restarting per sample, no ``attention_mask``, and the first label of each sample -100;
-    - ``pad_to_multiple_of``: the padded width (or the single row) rounded up.
+    - ``pad_to_multiple_of``: the padded width (or the single row) rounded up;
+    - ``padding_side="left"`` (``--padding_side``): unpacked rows are padded on the left, with
+      ``position_ids`` counting from each row's first token.
     """
     pad = getattr(tokenizer, "pad_token_id", None)
     if pad is None:
         pad = getattr(tokenizer, "eos_token_id", None)
     if pad is None:
         pad = 0
-    return DataCollator(int(pad), padding_free=padding_free, pad_to_multiple_of=pad_to_multiple_of)
+    return DataCollator(int(pad), padding_free=padding_free, pad_to_multiple_of=pad_to_multiple_of,
+                        padding_side=padding_side)

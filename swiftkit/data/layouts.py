@@ -88,7 +88,8 @@ def labelled_row(ids: list[int], labels: list[int], settings: EncodeSettings) ->
 def _collator(tokenizer: Any, config: dict[str, Any]) -> Any:
     from swiftkit.data.collator import make_collator
 
-    return make_collator(tokenizer, padding_free=bool(config.get("padding_free")))
+    return make_collator(tokenizer, padding_free=bool(config.get("padding_free")),
+                         padding_side=config.get("padding_side") or "right")
 
 
 # ------------------------------------------------------------------------------ sft

@@ -301,26 +301,29 @@ class _Run:
 
     # -------------------------------------------------------------- packing
 
-    def pack(self, ds: Dataset, split: str, stats: TokenStats) -> Dataset:
+    def pack(self, ds: Dataset, split: str, stats: TokenStats, length: int, num_proc: int = 1) -> Dataset:
+        """Rows of ``length`` tokens at most, each holding whole samples (first-fit decreasing)."""
         import datasets
         import numpy as np
 
-        assert self.max_length is not None
         lengths = _column(ds, "length").tolist()
-        bins = [sorted(b) for b in steps.pack_lengths(lengths, self.max_length)]
+        if lengths and max(lengths) > length:
+            raise DatasetError(f"packing_length {length} is shorter than the longest {split} row ({max(lengths)} "
+                               "tokens, within max_length): raise --packing_length")
+        bins = [sorted(b) for b in steps.pack_lengths(lengths, length)]
         if self.shuffle and bins:
             order = np.random.RandomState(self.seed).permutation(len(bins))
             bins = [bins[i] for i in order]
         groups = datasets.Dataset.from_dict({"_idx": bins}, features=datasets.Features({"_idx": steps._list(datasets.Value("int64"))}))
         directory = os.path.dirname(ds.cache_files[0]["filename"]) if ds.cache_files else None
-        key = steps.fingerprint("pack", steps.STEPS_VERSION, steps.steps_code(), ds._fingerprint, self.max_length,
+        key = steps.fingerprint("pack", steps.STEPS_VERSION, steps.steps_code(), ds._fingerprint, length,
                                 self.shuffle, self.seed)
         packed = self.map(
             groups, steps.PackRows(ds), name="pack", key=key, description=f"pack {split}", directory=directory,
-            num_proc=1, remove_columns=["_idx"], features=steps.packed_features(),
+            num_proc=min(num_proc, max(1, len(bins))), remove_columns=["_idx"], features=steps.packed_features(),
         )
         stats.packed_rows = len(packed)
-        stats.packing_fill = stats.tokens / (len(packed) * self.max_length) if len(packed) else 0.0
+        stats.packing_fill = stats.tokens / (len(packed) * length) if len(packed) else 0.0
         return packed
 
 
@@ -400,6 +403,8 @@ def prepare_datasets(
     shuffle: bool = True,
     seed: int = 42,
     packing: bool = False,
+    packing_length: int | None = None,
+    packing_num_proc: int = 1,
     cache_dir: str | None = None,
     console: Any = None,
     hub: Mapping[str, Any] | None = None,
@@ -422,7 +427,8 @@ def prepare_datasets(
       ``False`` it is skipped, counted in the report, and the first 5 reasons kept and shown.
     - ``max_length`` / ``truncation_strategy``: ``"delete"`` drops longer rows, ``"left"`` /
       ``"right"`` cut tokens on that side; rows left with no label are dropped. All counted.
-    - ``packing``: pack rows into ``max_length`` rows with ``position_ids`` restarting per sample.
+    - ``packing``: pack rows into ``max_length`` rows (``packing_length`` when given) with
+      ``position_ids`` restarting per sample, written by ``packing_num_proc`` processes.
     - ``num_proc``: worker processes for conversion and tokenization; results are cached by
       ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
     - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
@@ -437,7 +443,8 @@ def prepare_datasets(
         from swiftkit.data.layouts import layout_for_mode
 
         layout = layout_for_mode(mode)
-    _check_args(dataset, layout, truncation_strategy, split_dataset_ratio or 0.0, max_length, num_proc, packing, loss_scale)
+    _check_args(dataset, layout, truncation_strategy, split_dataset_ratio or 0.0, packing_length or max_length, num_proc,
+                packing, loss_scale)
     if tokenizer is None:
         raise DatasetError("prepare_datasets needs the tokenizer")
     if layout.needs_template and template is None:
@@ -475,9 +482,10 @@ def prepare_datasets(
         if val is not None:
             val, run.report.val = run.encode(val, "val")
         if packing:
-            train = run.pack(train, "train", run.report.train)
+            length = packing_length or max_length
+            train = run.pack(train, "train", run.report.train, length, packing_num_proc)
             if val is not None:
-                val = run.pack(val, "val", run.report.val)
+                val = run.pack(val, "val", run.report.val, length, packing_num_proc)
     run.report.seconds = time.perf_counter() - started
     if console is not None:
         run.report.render(console)

@@ -270,7 +270,7 @@ def merge_lora(
 
     with staged_folder(output_dir, overwrite) as partial:
         say(f"writing {output_dir}")
-        merged.save_pretrained(partial)
+        merged.save_pretrained(partial, max_shard_size=config.get("max_shard_size") or "5GB")
         tokenizer.save_pretrained(partial)
         for name in CARRIED_FILES:
             if os.path.isfile(os.path.join(adapter_dir, name)):

@@ -73,17 +73,20 @@ def infer_rows(
     system: str | None = None,
     batch_size: int = 16,
     on_batch: Callable[[int, int], None] | None = None,
+    write_batch_size: int = 1000,
 ) -> BatchStats:
     """Answer ``rows`` (:class:`~swiftkit.data.rows.ConversationRow`) with ``engine`` and
     write one jsonl line per row to ``result_path`` (its folder is created; an existing file
-    is replaced). ``on_batch(done, total)`` is called after each batch."""
+    is replaced), every ``write_batch_size`` rows and at the end. ``on_batch(done, total)`` is
+    called after each batch."""
     from swiftkit.data.rows import split_prompt
 
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if batch_size < 1 or write_batch_size < 1:
+        raise ValueError(f"batch_size and write_batch_size must be at least 1, got {batch_size}, {write_batch_size}")
     os.makedirs(os.path.dirname(os.path.abspath(result_path)), exist_ok=True)
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
+    pending: list[str] = []
     with open(result_path, "w", encoding="utf-8") as fh:
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
@@ -107,8 +110,15 @@ def infer_rows(
                     "source": row.source,
                     "row": row.row,
                 }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            fh.flush()
+                if sampling.logprobs and response.logprobs is not None:
+                    record["logprobs"] = [{"token": t.token, "logprob": t.logprob,
+                                           **({"top_logprobs": [list(pair) for pair in t.top]} if t.top else {})}
+                                          for t in response.logprobs]
+                pending.append(json.dumps(record, ensure_ascii=False) + "\n")
+            if len(pending) >= write_batch_size or start + batch_size >= len(rows):
+                fh.writelines(pending)
+                fh.flush()
+                pending.clear()
             if on_batch is not None:
                 on_batch(min(start + batch_size, len(rows)), len(rows))
     return BatchStats(

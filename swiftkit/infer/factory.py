@@ -16,6 +16,8 @@ from typing import Any
 
 from swiftkit.core.errors import ConfigError
 from swiftkit.models.load_errors import model_load_errors
+from swiftkit.models.load_options import model_load_kwargs
+from swiftkit.templates.backend import template_choice
 from swiftkit.train.args_file import read_args
 
 ADAPTER_FILE = "adapter_config.json"
@@ -136,7 +138,7 @@ def resolve_model(config: dict[str, Any], registry: Any) -> ResolvedModel:
         spec, notices = resolve_model_spec(registry, model, model_type=config.get("model_type"))
     model_dir = model
     notices += check_support(spec, {**config, "trust_remote_code": trust}, command=command, model_dir=model_dir)
-    template = config.get("template") or run_args.get("template") or spec.template
+    template = template_choice(config, run_args.get("template") or spec.template)
     return ResolvedModel(model_dir=model_dir, model_id=spec.id, template=template, adapters=adapters, run_args=run_args,
                          trained_checkpoint=trained_checkpoint, spec=spec, notices=notices,
                          load_kwargs={"trust_remote_code": True} if trust else {})
@@ -170,6 +172,7 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
 
             template = template.bind(AutoTokenizer.from_pretrained(resolved.model_dir, **resolved.load_kwargs))
         source = model_source(resolved, registry)
+        source.load_kwargs.update(model_load_kwargs(config, resolved.model_dir))
         engine_cls = resolve(spec.impl, spec.REFS["impl"])
         engine = engine_cls.create(spec, source, template, engine_options(registry, engine_id, config))
     for name, path in resolved.adapters.items():

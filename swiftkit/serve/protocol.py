@@ -117,6 +117,7 @@ class _Sampling(_Strict):
     temperature: float | None = Field(None, ge=0, le=2, description="0 is greedy (the default).")
     top_p: float | None = Field(None, gt=0, le=1)
     top_k: int | None = Field(None, ge=-1, description="vLLM's extra parameter; 0 or -1: off.")
+    repetition_penalty: float | None = Field(None, gt=0, description="vLLM's extra parameter; 1.0: off.")
     seed: int | None = None
     stop: str | list[str] | None = Field(None, description="Up to 16 strings that end the answer (not included).")
     n: int | None = Field(None, ge=1, description="Only 1 is supported.")

@@ -183,6 +183,7 @@ class _Gauge:
     active: int = 0
     total: int = 0
     rejected: int = 0
+    tokens: int = 0  # completion tokens answered (--log_interval's throughput line)
 
     def acquire(self, n: int = 1) -> "_Slot":
         """``n`` slots at once (one per prompt), or 429 when fewer are free (400 when ``n`` is
@@ -498,6 +499,11 @@ class ServerSettings:
     default_adapter: str | None = None
     #: the special tokens refused inside chat messages (empty: ``allow_control_tokens``)
     control_tokens: tuple[str, ...] = ()
+    #: ``swift deploy``'s generation flags (temperature, top_p, top_k, repetition_penalty,
+    #: stop_words): what a request that leaves one out gets
+    request_defaults: dict[str, Any] = field(default_factory=dict)
+    owned_by: str = "swiftkit"  # /v1/models' owned_by (--owned_by)
+    max_logprobs: int = 20  # the most top_logprobs a request may ask for (--max_logprobs)
 
     @classmethod
     def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
@@ -585,13 +591,22 @@ class ServerSettings:
         refused = body.unsupported()
         if refused:
             raise OpenAIError(400, refused[1], param=refused[0], code="unsupported_parameter")
+        if top_logprobs > self.max_logprobs:
+            raise OpenAIError(400, f"{top_logprobs} log-probabilities per position were asked for; this server returns "
+                                   f"at most {self.max_logprobs} (--max_logprobs)", param="logprobs", code="too_many_logprobs")
+        d = self.request_defaults
+
+        def pick(value: Any, key: str, default: Any) -> Any:
+            return value if value is not None else d.get(key, default)
+
         return SamplingOptions(
             max_tokens=self.budget(max_tokens),
-            temperature=0.0 if body.temperature is None else float(body.temperature),
-            top_p=1.0 if body.top_p is None else float(body.top_p),
-            top_k=max(0, body.top_k or 0),
+            temperature=float(pick(body.temperature, "temperature", 0.0)),
+            top_p=float(pick(body.top_p, "top_p", 1.0)),
+            top_k=max(0, int(pick(body.top_k, "top_k", 0))),
+            repetition_penalty=float(pick(body.repetition_penalty, "repetition_penalty", 1.0)),
             seed=body.seed,
-            stop=body.stop_list(),
+            stop=list(dict.fromkeys([*d.get("stop_words", []), *body.stop_list()])),
             logprobs=logprobs,
             top_logprobs=top_logprobs,
         )
@@ -656,7 +671,9 @@ class _EngineCalls:
         work = asyncio.ensure_future(_all_or_none([self._fitted_answer(r, requested) for r in engine_requests]))
         work.add_done_callback(lambda _: slot.release())
         try:
-            return await self.lifecycle.race(_unless_disconnected(request, work))
+            results = await self.lifecycle.race(_unless_disconnected(request, work))
+            self.gauge.tokens += sum(r.completion_tokens for r in results)
+            return results
         except (_ClientGone, OpenAIError):
             raise
         except Exception as exc:
@@ -690,14 +707,15 @@ class _EngineCalls:
         return EventSourceResponse(events, sep="\n", ping=15,
                                    shutdown_grace_period=self.lifecycle.shutdown_timeout + 2.0)
 
-    @staticmethod
-    async def chunks(pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
+    async def chunks(self, pump: _Pump, first: Any) -> AsyncIterator[StreamChunk]:
         """The stream's chunks from ``first`` on; closing it stops the engine's generator."""
         item = first
         try:
             while item is not _DONE:
                 if isinstance(item, _Failure):
                     raise _engine_error(item.exc)
+                if item.finish_reason is not None:
+                    self.gauge.tokens += item.completion_tokens or 0
                 yield item
                 item = await pump.get()
         finally:
@@ -961,9 +979,9 @@ def _add_info_routes(app: Any, settings: ServerSettings, gauge: _Gauge, lifecycl
 
     def cards() -> list[dict[str, Any]]:
         # names only: a folder's path tells a client nothing it can use and an attacker a lot
-        out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+        out = [{"id": settings.base_name, "object": "model", "created": settings.created, "owned_by": settings.owned_by,
                 "root": settings.base_name, "parent": None}]
-        out += [{"id": name, "object": "model", "created": settings.created, "owned_by": "swiftkit",
+        out += [{"id": name, "object": "model", "created": settings.created, "owned_by": settings.owned_by,
                  "root": name, "parent": settings.base_name} for name in settings.adapters]
         return out
 
@@ -1116,6 +1134,12 @@ def create_app(
                                       max_request_bytes=max_request_bytes)
     if not allow_control_tokens:
         settings.control_tokens = control_tokens(engine)
+    config = config or {}
+    settings.request_defaults = {k: config[k] for k in ("temperature", "top_p", "top_k", "repetition_penalty", "stop_words")
+                                 if config.get(k) is not None}
+    settings.owned_by = config.get("owned_by") or settings.owned_by
+    if config.get("max_logprobs") is not None:
+        settings.max_logprobs = int(config["max_logprobs"])
     gauge = _Gauge(max_concurrency)
     lifecycle = _Lifecycle(engine, shutdown_timeout)
     lifecycle.active = lambda: gauge.active
@@ -1307,13 +1331,39 @@ def _check_template_parity(engine: Any, resolved: Any, echo: Callable[[str], Non
              "prompt themselves with the tokenizer's chat_template will differ)")
 
 
+def throughput_log(gauge: _Gauge, interval: float, echo: Callable[[str], None]) -> Callable[[], None]:
+    """``--log_interval``: every ``interval`` seconds, one line with the completion tokens per
+    second since the previous line, the requests served and those running. Returns the stop."""
+    stop = threading.Event()
+
+    def run() -> None:
+        tokens, started = gauge.tokens, time.monotonic()
+        while not stop.wait(interval):
+            now = time.monotonic()
+            rate = (gauge.tokens - tokens) / max(now - started, 1e-9)
+            tokens, started = gauge.tokens, now
+            echo(f"swift deploy: {rate:.1f} tokens/s over the last {interval:g} s; {gauge.total} requests served, "
+                 f"{gauge.active} running")
+
+    thread = threading.Thread(target=run, name="swiftkit-throughput-log", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=interval + 1)
+
+    return halt
+
+
 def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str], None] | None = None) -> None:
     """``swift deploy``: create the engine from the run config, serve it until a signal, drain,
     then close it. Keys: ``model``/``adapters``/``infer_backend``/``template`` (as ``swift
     infer``), ``host``, ``port``, ``api_key`` (else ``$SWIFTKIT_API_KEY``), ``served_model_name``,
     ``max_concurrency``, ``max_tokens_limit``, ``max_new_tokens`` (the default ``max_tokens``),
     ``max_length`` (prompt + answer tokens; default the model's context), ``max_request_bytes``,
-    ``shutdown_timeout``, ``allow_control_tokens``.
+    ``shutdown_timeout``, ``allow_control_tokens``, ``verbose`` (false: no access log line per
+    request), ``log_interval`` (seconds between throughput lines; unset or <= 0: none),
+    ``owned_by``, ``max_logprobs``, and the generation flags as request defaults.
 
     Raises :class:`~swiftkit.core.errors.SwiftkitError` (one line, exit non-zero) when the
     engine fails to warm up or dies while serving; returns after a drain (exit 0)."""
@@ -1368,9 +1418,16 @@ def serve(config: dict[str, Any], *, registry: Any = None, echo: Callable[[str],
                 echo(f"warning: listening on {host} without an API key: anyone who can reach it may use it "
                      f"(--api_key or ${API_KEY_ENV})")
 
-        server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound)
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+        server = _uvicorn_server(app, host, port, on_ready=ready, on_bound=bound,
+                                 access_log=config.get("verbose") is not False)
+        interval = config.get("log_interval")
+        stop_log = throughput_log(app.state.gauge, float(interval), echo) if interval and interval > 0 else None
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run()
+        finally:
+            if stop_log is not None:
+                stop_log()
     finally:
         engine.close()
         echo(f"swift deploy: engine {engine.spec.id!r} closed")

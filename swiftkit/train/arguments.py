@@ -18,6 +18,36 @@ def _report_to(config: dict[str, Any]) -> Any:
     return report_to
 
 
+#: run-config keys that are ``TrainingArguments`` fields of the same name and meaning
+PASSTHROUGH = (
+    "adam_epsilon", "lr_scheduler_kwargs", "optim_args", "full_determinism", "logging_first_step",
+    "metric_for_best_model", "greater_is_better", "eval_on_start", "save_on_each_node", "save_only_model",
+    "ignore_data_skip", "dataloader_pin_memory", "dataloader_persistent_workers", "dataloader_prefetch_factor",
+    "neftune_noise_alpha", "average_tokens_across_devices", "push_to_hub", "hub_model_id", "hub_private_repo",
+)
+
+
+def _sampling_strategy(config: dict[str, Any]) -> str | None:
+    """transformers 5 folds ``group_by_length`` and an unshuffled loader into ``train_sampling_strategy``."""
+    if config.get("group_by_length"):
+        return "group_by_length"
+    if config.get("train_dataloader_shuffle") is False:
+        return "sequential"
+    return None
+
+
+def passthrough_fields(config: dict[str, Any]) -> dict[str, Any]:
+    """The ``TrainingArguments`` fields the config sets through ms-swift's names (given keys only,
+    so transformers keeps its defaults for the rest)."""
+    fields = {key: config[key] for key in PASSTHROUGH if config.get(key) is not None}
+    if fields.get("push_to_hub") and config.get("hub_token"):
+        fields["hub_token"] = config["hub_token"]
+    strategy = _sampling_strategy(config)
+    if strategy:
+        fields["train_sampling_strategy"] = strategy
+    return fields
+
+
 def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strategy: Any, model_spec: Any) -> Any:
     """Build the arguments and initialise the process group (a no-op for one process).
 
@@ -58,6 +88,11 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         use_cpu=not cuda,
         **_dtype_flags(config["torch_dtype"], cuda),
     )
+    fields.update(passthrough_fields(config))
+    if config.get("logging_dir"):  # transformers 5 reads TensorBoard's folder from the environment only
+        import os
+
+        os.environ["TENSORBOARD_LOGGING_DIR"] = os.path.abspath(config["logging_dir"])
     if config.get("eval_on_start"):
         if not wants_val:
             from swiftkit.core.errors import ConfigError

@@ -7,12 +7,15 @@ from typing import Any
 IGNORE_INDEX = -100
 
 
-def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> tuple[Any, dict[str, Any]]:
+def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None, *,
+                   dft: bool = False) -> tuple[Any, dict[str, Any]]:
     """Next-token cross-entropy over the positions whose label is not -100, and token accuracy.
 
     ``labels`` are aligned with the inputs and shifted here. With ``num_items_in_batch`` the
     summed loss is divided by that count (the label tokens of every gradient-accumulation
-    micro-batch), so accumulated steps equal one large batch.
+    micro-batch), so accumulated steps equal one large batch. ``dft`` (Dynamic Fine-Tuning,
+    ``--enable_dft_loss``) weights each token's cross-entropy by the model's probability of
+    that token, held constant (no gradient through the weight).
     """
     import torch
     import torch.nn.functional as F
@@ -21,7 +24,11 @@ def causal_lm_loss(logits: Any, labels: Any, num_items_in_batch: Any = None) -> 
     # shift the labels, not the logits: slicing the (batch x length x vocab) logits copies them
     shift_labels = F.pad(labels, (0, 1), value=IGNORE_INDEX)[:, 1:].to(logits.device)
     flat_logits = logits.reshape(-1, logits.size(-1)).float()
-    total = F.cross_entropy(flat_logits, shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum")
+    if dft:
+        per_token = F.cross_entropy(flat_logits, shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="none")
+        total = (per_token * torch.exp(-per_token).detach()).sum()  # ignored positions have a loss of 0
+    else:
+        total = F.cross_entropy(flat_logits, shift_labels.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum")
     mask = shift_labels != IGNORE_INDEX
     count = mask.sum()
     if num_items_in_batch is not None:

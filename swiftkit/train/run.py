@@ -18,6 +18,8 @@ from typing import Any
 from swiftkit import __version__
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.models.load_errors import model_load_errors
+from swiftkit.models.load_options import model_load_kwargs
+from swiftkit.templates.backend import template_choice
 from swiftkit.train.args_file import ARGS_FILE, read_args  # noqa: F401 - read_args: re-exported for callers
 
 logger = logging.getLogger("swiftkit.train")
@@ -85,6 +87,15 @@ def _objective_id(registry: Any, command: str, config: dict[str, Any]) -> str:
 def _options(registry: Any, kind: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
     props = (registry.get(kind, name).data.get("options") or {}).get("properties", {})
     return {k: config[k] for k in props if k in config}
+
+
+def _tuner_options(registry: Any, tuner_id: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The tuner's options; ``--target_regex`` (ms-swift's) replaces ``target_modules``, whose
+    single-string form is a regular expression over full module names."""
+    options = _options(registry, "method", tuner_id, config)
+    if options.get("target_regex"):
+        options["target_modules"] = options["target_regex"]
+    return options
 
 
 def resolve_run_dir(config: dict[str, Any]) -> str:
@@ -161,14 +172,14 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
-    tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _options(registry, "method", tuner_spec.id, config))
+    tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _tuner_options(registry, tuner_spec.id, config))
     objective = resolve(objective_spec.impl, objective_spec.REFS["impl"])(
         objective_spec, _options(registry, "method", objective_id, config)
     )
     if config.get("learning_rate") is None:
         config["learning_rate"] = _default_learning_rate(tuner_spec)
     return _Plan(config=config, command=command, registry=registry, model_spec=model_spec, model_dir=model_dir,
-                 template_id=config.get("template") or model_spec.template, tuner_spec=tuner_spec, tuner=tuner,
+                 template_id=template_choice(config, model_spec.template), tuner_spec=tuner_spec, tuner=tuner,
                  objective_id=objective_id, objective=objective, notices=notices)
 
 
@@ -268,6 +279,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
     if config.get("trust_remote_code"):
         load_kwargs["trust_remote_code"] = True
+    load_kwargs.update(model_load_kwargs(config, model_dir))
     with model_load_errors(model_dir, model_spec.id):
         model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
     if (config.get("router_aux_loss_coef") or 0) > 0:
@@ -278,7 +290,8 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
         add_non_thinking_prefix=config.get("add_non_thinking_prefix"))
     if config.get("gradient_checkpointing"):
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.gradient_checkpointing_enable(
+            gradient_checkpointing_kwargs=config.get("gradient_checkpointing_kwargs") or {"use_reentrant": False})
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
@@ -298,7 +311,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
                 ref_loader = resolve(fetched.spec.loader, fetched.spec.REFS["loader"])(fetched.spec)
                 ref_id = fetched.spec.id
         with model_load_errors(ref_dir, ref_id):
-            ref_model, _ = ref_loader.load(ref_dir, torch_dtype=config["torch_dtype"])
+            ref_model, _ = ref_loader.load(ref_dir, torch_dtype=config["torch_dtype"], **model_load_kwargs(config, ref_dir))
         from swiftkit.models.merge_adapters import merge_adapters
 
         ref_model = merge_adapters(ref_model, ref_adapters, "--ref_adapters")
@@ -358,6 +371,8 @@ def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console
             shuffle=config.get("dataset_shuffle", True),
             seed=config["seed"],
             packing=bool(config.get("packing")),
+            packing_length=config.get("packing_length"),
+            packing_num_proc=config.get("packing_num_proc") or 1,
             console=console,
             hub={"use_hf": config.get("use_hf"), "hub_token": config.get("hub_token")},
         )
@@ -381,8 +396,10 @@ def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, 
     then those of plugins implementing ``swift_trainer_callbacks``."""
     from swiftkit.train.callbacks import ConsoleProgress, JsonlLogger
     from swiftkit.train.plugin_hooks import plugin_callbacks
+    from swiftkit.train.stopping import stopping_callbacks
 
-    return [JsonlLogger(run_dir), ConsoleProgress(console), *plan.objective.callbacks(), *(extra or []),
+    return [JsonlLogger(run_dir), ConsoleProgress(console), *stopping_callbacks(plan.config), *plan.objective.callbacks(),
+            *(extra or []),
             *plugin_callbacks(record, run_dir, plan.registry)]
 
 
@@ -416,7 +433,7 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
 
 
 def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any, data: Any,
-                        console: Any = None) -> TrainResult:
+                        console: Any = None, symlinks: bool = False) -> TrainResult:
     """Train (resuming if asked), make sure the last step is a checkpoint, plot the loss."""
     from swiftkit.train.callbacks import read_log
 
@@ -428,6 +445,10 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
         trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
     if env.is_main:
         _plot(run_dir, env, console)
+        if symlinks:
+            from swiftkit.train.stopping import link_checkpoints
+
+            link_checkpoints(run_dir, last, trainer.state.best_model_checkpoint)
     return TrainResult(
         run_dir=run_dir,
         last_checkpoint=last,
@@ -490,4 +511,5 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     plan.tuner.set_total_steps(_total_steps(plan.config, len(data.train)))  # schedules over the run (AdaLoRA)
     trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
     started.append(trainer)
-    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console)
+    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
+                               symlinks=bool(plan.config.get("create_checkpoint_symlink")))

@@ -36,7 +36,10 @@ class SamplingOptions:
     """OpenAI's sampling parameters. ``temperature == 0`` is greedy; ``top_k == 0`` is off;
     ``min_p`` (0: off) drops the tokens whose probability is below ``min_p`` times the most
     likely one's; ``logprobs`` asks for the chosen tokens' log-probabilities and
-    ``top_logprobs`` for that many alternatives per position."""
+    ``top_logprobs`` for that many alternatives per position.
+    ``repetition_penalty`` (1.0: off; plugin API 1.3) divides
+    the positive scores, and multiplies the negative ones, of every token already in the prompt
+    or the answer, as transformers' and vLLM's do."""
 
     max_tokens: int = 256
     temperature: float = 0.0
@@ -47,6 +50,7 @@ class SamplingOptions:
     logprobs: bool = False
     top_logprobs: int = 0
     min_p: float = 0.0
+    repetition_penalty: float = 1.0
 
 
 @dataclass

@@ -40,6 +40,8 @@ def validate_sampling(sampling: SamplingOptions) -> None:
         raise ValueError(f"top_logprobs must not be negative, got {sampling.top_logprobs}")
     if not 0 <= getattr(sampling, "min_p", 0.0) <= 1:
         raise ValueError(f"min_p must be in [0, 1], got {sampling.min_p}")
+    if not sampling.repetition_penalty > 0:
+        raise ValueError(f"repetition_penalty must be positive (1.0: off), got {sampling.repetition_penalty}")
 
 
 def stop_strings(template_stop_words: Iterable[str] | None, sampling: SamplingOptions) -> list[str]:
@@ -83,7 +85,7 @@ def vllm_sampling_kwargs(sampling: SamplingOptions, stops: Sequence[str], stop_t
         "stop_token_ids": list(stop_token_ids),
         "include_stop_str_in_output": False,
         "skip_special_tokens": True,
-        "repetition_penalty": 1.0,
+        "repetition_penalty": float(sampling.repetition_penalty),
         "presence_penalty": 0.0,
         "frequency_penalty": 0.0,
         "logprobs": logprobs_count(sampling),
@@ -107,7 +109,7 @@ def sglang_sampling_params(sampling: SamplingOptions, stops: Sequence[str], stop
         "stop_token_ids": list(stop_token_ids),
         "skip_special_tokens": True,
         "no_stop_trim": False,
-        "repetition_penalty": 1.0,
+        "repetition_penalty": float(sampling.repetition_penalty),
         "presence_penalty": 0.0,
         "frequency_penalty": 0.0,
     }
@@ -130,7 +132,7 @@ def lmdeploy_generation_kwargs(sampling: SamplingOptions, stops: Sequence[str], 
         "stop_words": list(stops),
         "stop_token_ids": list(stop_token_ids),
         "skip_special_tokens": True,
-        "repetition_penalty": 1.0,
+        "repetition_penalty": float(sampling.repetition_penalty),
     }
     top_n = logprobs_count(sampling)
     if top_n is not None:

@@ -33,6 +33,13 @@ PT_OPTIONS = {
             "description": "Where to place the model ('cpu', 'cuda:0', 'auto' to spread over all GPUs); "
             "unset: the first GPU if there is one, else the CPU.",
         },
+        "max_memory": {
+            "type": ["object", "null"],
+            "default": None,
+            "additionalProperties": {"type": ["string", "integer"]},
+            "description": "With --device_map auto|sequential|balanced: the most each device may hold, as JSON "
+            "('{\"0\": \"20GB\", \"cpu\": \"60GB\"}'; GPU indices as keys).",
+        },
     },
 }
 

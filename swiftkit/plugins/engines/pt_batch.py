@@ -118,6 +118,7 @@ class Row:
     seed: int | None = None
     logprobs: bool = False
     top_logprobs: int = 0
+    repetition_penalty: float = 1.0
     sink: Sink | None = None  # streaming: StreamChunk objects (the last has finish_reason) or an exception
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     #: settled once the scheduler has let go of the row (answered, dropped or failed)
@@ -305,6 +306,8 @@ class BatchHooks:
         rows = self.rows
         self.drop_cancelled()
         live = [i for i, row in enumerate(rows) if not row.done]
+        raw = scores
+        scores = self._penalise_repeats(scores, [i for i in live if rows[i].repetition_penalty != 1.0])
         chosen = scores.argmax(dim=-1)
         for filtered in (False, True):  # each row is sampled the same way alone or batched
             sampled = [i for i in live if rows[i].sampled and rows[i].filtered == filtered]
@@ -314,13 +317,29 @@ class BatchHooks:
                 chosen[index] = picked
         ids = chosen.tolist()
         wanted = [i for i in live if rows[i].logprobs]
-        logprobs = self._logprobs(scores, ids, wanted) if wanted else {}
+        logprobs = self._logprobs(raw, ids, wanted) if wanted else {}
         for i in live:
             rows[i].push(ids[i], logprobs.get(i))
         self.stats["tokens"] += len(live)
         forced = torch.full_like(scores, float("-inf"))
         forced.scatter_(1, chosen.unsqueeze(1), 0.0)
         return forced
+
+    def _penalise_repeats(self, scores: Any, penalised: list[int]) -> Any:
+        """``scores`` with each row's repetition penalty applied to the tokens of its prompt and
+        answer so far (the row's own ids: the batch's ``input_ids`` carry other rows' padding)."""
+        if not penalised:
+            return scores
+        import torch
+
+        scores = scores.clone()
+        for i in penalised:
+            row = self.rows[i]
+            seen = torch.tensor(sorted({*row.prompt_ids, *row.tokens}), dtype=torch.long, device=scores.device)
+            values = scores[i].index_select(0, seen)
+            penalty = row.repetition_penalty
+            scores[i].index_copy_(0, seen, torch.where(values > 0, values / penalty, values * penalty))
+        return scores
 
     def finished(self, input_ids: Any) -> Any:
         import torch

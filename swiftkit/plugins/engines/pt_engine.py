@@ -85,7 +85,8 @@ class PtEngine(InferEngine):
     ):
         super().__init__(spec, model_dir, template, options)
         if source is not None and model is None:
-            model, loaded_tokenizer = source.load(torch_dtype=self._dtype_name(), device_map=self._device_map())
+            model, loaded_tokenizer = source.load(torch_dtype=self._dtype_name(), device_map=self._device_map(),
+                                                  **self._max_memory())
             tokenizer = tokenizer if tokenizer is not None else loaded_tokenizer
         if model is None or tokenizer is None:
             model, tokenizer = self._load(model, tokenizer)
@@ -170,7 +171,8 @@ class PtEngine(InferEngine):
         if model is None:
             dtype_name = self._dtype_name()
             dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
-            model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, device_map=self._device_map())
+            model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, device_map=self._device_map(),
+                                                         **self._max_memory())
         return model, tokenizer
 
     def _dtype_name(self) -> str:
@@ -186,6 +188,15 @@ class PtEngine(InferEngine):
         if device_map is None:
             device_map = "cuda:0" if torch.cuda.is_available() else "cpu"
         return device_map
+
+    def _max_memory(self) -> dict[str, Any]:
+        """``{"max_memory": ...}`` for ``from_pretrained`` (``--max_memory``; GPU index keys as ints)."""
+        limits = self._option("max_memory", None)
+        if not limits:
+            return {}
+        if self._option("device_map", None) not in ("auto", "sequential", "balanced", "balanced_low_0"):
+            raise ValueError("--max_memory applies to --device_map auto|sequential|balanced; give --device_map too")
+        return {"max_memory": {(int(k) if str(k).isdigit() else k): v for k, v in limits.items()}}
 
     def _is_peft(self) -> bool:
         try:
@@ -324,6 +335,8 @@ class PtEngine(InferEngine):
             raise ValueError(f"top_logprobs must not be negative, got {s.top_logprobs}")
         if not 0 <= s.min_p <= 1:
             raise ValueError(f"min_p must be in [0, 1], got {s.min_p}")
+        if not s.repetition_penalty > 0:
+            raise ValueError(f"repetition_penalty must be positive (1.0: off), got {s.repetition_penalty}")
         completion = isinstance(request, CompletionRequest)
         prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
         if not prompt_ids:
@@ -349,6 +362,7 @@ class PtEngine(InferEngine):
             seed=s.seed,
             logprobs=bool(s.logprobs or s.top_logprobs),
             top_logprobs=int(s.top_logprobs),
+            repetition_penalty=float(s.repetition_penalty),
             sink=sink,
         )
 

@@ -17,6 +17,7 @@ _BETA = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "defaul
 
 ADALORA_OPTIONS = option_schema(
     "target_modules",
+    "target_regex",
     "lora_alpha",
     "lora_dropout",
     "modules_to_save",

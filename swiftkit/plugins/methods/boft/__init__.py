@@ -14,6 +14,7 @@ SWIFTKIT_PLUGIN_API = "1.2"
 
 BOFT_OPTIONS = option_schema(
     "target_modules",
+    "target_regex",
     "modules_to_save",
     own={
         "boft_block_size": {

@@ -13,6 +13,7 @@ SWIFTKIT_PLUGIN_API = "1.2"
 
 IA3_OPTIONS = option_schema(
     "target_modules",
+    "target_regex",
     "modules_to_save",
     own={
         "ia3_feedforward_modules": {

@@ -164,14 +164,15 @@ def resolve_target_modules(target_modules: Any, model: Any, model_spec: Any = No
     return out
 
 
-def wrap_with_lora(model: Any, config: Any) -> Any:
-    """``peft.get_peft_model(model, config)``; peft's refusal of dropout on a parameter adapter
-    (module names it maps onto fused expert weights, e.g. ``gate_proj``/``up_proj``/``down_proj``
-    of a Qwen-MoE) becomes a message that says what to pass."""
+def wrap_with_lora(model: Any, config: Any, dtype: str | None = None) -> Any:
+    """``peft.get_peft_model(model, config)``, the LoRA weights cast to ``dtype`` when given
+    (``--lora_dtype``); peft's refusal of dropout on a parameter adapter (module names it maps
+    onto fused expert weights, e.g. ``gate_proj``/``up_proj``/``down_proj`` of a Qwen-MoE)
+    becomes a message that says what to pass."""
     from peft import get_peft_model
 
     try:
-        return get_peft_model(model, config)
+        model = get_peft_model(model, config)
     except ValueError as exc:
         if "lora_dropout" not in str(exc) or not config.lora_dropout:
             raise
@@ -180,6 +181,13 @@ def wrap_with_lora(model: Any, config: Any) -> Any:
             f"lora: target_modules {targets} reach fused mixture-of-experts weights (peft maps these layer names onto "
             f"them), which peft adapts without dropout: pass --lora_dropout 0 (all-linear sets it by itself)"
         ) from exc
+    if dtype:
+        import torch
+
+        for name, param in model.named_parameters():
+            if "lora_" in name:
+                param.data = param.data.to(getattr(torch, dtype))
+    return model
 
 
 def _init_weights(value: Any) -> bool | str:
@@ -266,7 +274,7 @@ class LoraTuner(OptionTuner):
                 f"lora: init_lora_weights {self.option('init_lora_weights')!r} with use_dora cannot be saved as an "
                 "adapter of the original model (peft's conversion drops the DoRA magnitudes); drop one of them"
             )
-        model = wrap_with_lora(model, config)
+        model = wrap_with_lora(model, config, self.option("lora_dtype"))
         if mutating:
             self._snapshot_initial_adapter(model)
         if self._lora_ga():

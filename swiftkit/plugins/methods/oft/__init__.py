@@ -15,6 +15,7 @@ SWIFTKIT_PLUGIN_API = "1.2"
 
 OFT_OPTIONS = option_schema(
     "target_modules",
+    "target_regex",
     "modules_to_save",
     own={
         "oft_block_size": {

@@ -20,6 +20,12 @@ _DTYPES = ["auto", "float32", "bfloat16", "float16"]
 QLORA_OPTIONS = option_schema(
     LORA,
     own={
+        "quant_method": {
+            "enum": ["bnb"],
+            "default": "bnb",
+            "description": "How the base is quantized while it loads: bnb (bitsandbytes), the one method here; "
+            "ms-swift's hqq, eetq, quanto and fp8 loaders are not installed.",
+        },
         "quant_bits": {
             "type": "integer",
             "enum": [4, 8],

@@ -220,4 +220,4 @@ class QLoraTuner(LoraTuner):
                 "QLoraTuner.load_kwargs() returns (quantization_config=BitsAndBytesConfig(...))"
             )
         model = self.prepare_base(model)
-        return wrap_with_lora(model, self.lora_config(model, model_spec))
+        return wrap_with_lora(model, self.lora_config(model, model_spec), self.option("lora_dtype"))

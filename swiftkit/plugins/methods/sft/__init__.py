@@ -18,6 +18,12 @@ SFT_OPTIONS = {
             "system and user text; 'ignore_empty_think' and 'last_round_with_ignore_empty_think' as 'default' and "
             "'last_round' with empty thinking blocks (<think>\\n\\n</think>\\n\\n) left out of the loss.",
         },
+        "enable_dft_loss": {
+            "type": "boolean",
+            "default": False,
+            "description": "Dynamic Fine-Tuning: weight each label token's cross-entropy by the model's "
+            "(gradient-free) probability of that token.",
+        },
     },
 }
 

@@ -44,5 +44,6 @@ class SftObjective(Objective):
         """
         inputs = {k: v for k, v in batch.items() if k != "labels"}
         outputs = model(**inputs)
-        loss, metrics = causal_lm_loss(outputs.logits, batch["labels"], num_items_in_batch)
+        loss, metrics = causal_lm_loss(outputs.logits, batch["labels"], num_items_in_batch,
+                                       dft=bool(option_value(self.options, self.spec, "enable_dft_loss")))
         return with_router_aux_loss(model, outputs, loss, metrics, batch["labels"], num_items_in_batch)

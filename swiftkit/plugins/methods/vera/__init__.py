@@ -13,6 +13,7 @@ SWIFTKIT_PLUGIN_API = "1.2"
 
 VERA_OPTIONS = option_schema(
     "target_modules",
+    "target_regex",
     "modules_to_save",
     own={
         "vera_rank": {
