@@ -191,3 +191,11 @@ def test_the_cli_prints_the_table_and_refuses_with_the_reason(tmp_path):
     assert refused.exit_code != 0 and "'freeze_vit' is not supported" in message
     assert "issue 14" in message and "options:ms-swift-compat" in message
     assert not (tmp_path / "never").exists()  # refused before a run folder was made
+
+
+def test_an_alias_yields_to_the_chosen_plugins_option_of_the_same_name():
+    # --init_weights is Bone/MiSS's own option and, for every other tuner, LoRA's init_lora_weights
+    bone = build_config(get_registry(), command="sft", cli_args=_REQUIRED + ["--train_type", "bone", "--init_weights", "bat"])
+    assert bone["init_weights"] == "bat" and bone.get("init_lora_weights") is None
+    lora = build_config(get_registry(), command="sft", cli_args=_REQUIRED + ["--tuner_type", "lora", "--init_weights", "pissa"])
+    assert lora["init_lora_weights"] == "pissa" and "init_weights" not in lora

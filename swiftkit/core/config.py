@@ -92,8 +92,10 @@ def compose_schema(
 
 def _add_flag_aliases_and_refusals(registry: Registry, props: dict[str, Any], command: str | None) -> None:
     """Options specs' other spellings (``tuner_type`` -> ``train_type``) and refused flags join
-    the schema as marked properties. A refusal yields to a name any installed plugin defines as an
-    option (chosen for this run or not), so a plugin can provide what another refuses."""
+    the schema as marked properties. An alias yields to a plugin option of the same name in the
+    schema (so it applies to runs that do not choose that plugin); a refusal yields to a name any
+    installed plugin defines as an option (chosen for this run or not), so a plugin can provide
+    what another refuses."""
     defined = {key for kind in ("method", "engine", "strategy", "reward", "options")
                for e in registry.entries(kind) for key in ((e.data.get("options") or {}).get("properties") or {})}
     for entry in registry.entries("options"):
@@ -371,6 +373,9 @@ def build_config(
         config["strategy"] = implied[0]
         with_defaults["strategy"] = implied[0]
     schema = compose_schema(registry, selected=selected_plugins(with_defaults, registry, command), command=command)
+    # an alias whose name a plugin not chosen defines as its own option means the alias here
+    # (--init_weights: Bone's option, else LoRA's init_lora_weights)
+    config = resolve_flag_aliases(config, schema["properties"])
     # Options of plugins not chosen are named as such rather than as unknown.
     stray = [k for k in config if k not in schema["properties"] and k in full["properties"]]
     if stray:

@@ -433,6 +433,8 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             for data in items:
                 for key, sub in _options_of(data).items():
                     option_owners.setdefault(key, (sub, f"{kind} {data['id']!r} of {record.label()}"))
+                for name, target in (data.get("flag_aliases") or {}).items():
+                    option_owners.setdefault(f"\0alias:{name}", ({"x-swiftkit-alias-of": target}, f"{kind} {data['id']!r} of {record.label()}"))
         for kind, items in accepted.items():
             record.counts[kind] = len(items)
             specs.setdefault(kind, []).extend((d, record.name) for d in items)
@@ -465,12 +467,15 @@ def _option_conflict(kind: str, data: dict[str, Any], owners: dict[str, tuple[di
         problem = option_clash(key, sub, where, owners)
         if problem:
             return problem
-    # another spelling of a key is a name in the same namespace; a refusal only has to spare the core's keys
+    # aliases and refusals yield to plugin options of the same name (see compose_schema); they
+    # must spare the core's keys, and two aliases of one name must agree
     for name, target in (data.get("flag_aliases") or {}).items():
-        problem = option_clash(name, {"x-swiftkit-alias-of": target}, where, owners)
-        if problem:
-            return problem.replace("option", "flag alias", 1)
-        owners[name] = ({"x-swiftkit-alias-of": target}, where)
+        if name in CORE_PROPERTIES:
+            return f"flag alias {name!r} of {where} is a core option"
+        claim = f"\0alias:{name}"  # a namespace of its own beside the option keys
+        if claim in owners and owners[claim][0]["x-swiftkit-alias-of"] != target:
+            return (f"flag alias {name!r} means --{owners[claim][0]['x-swiftkit-alias-of']} for {owners[claim][1]} "
+                    f"but --{target} for {where}")
     for name in data.get("refused_flags") or {}:
         if name in CORE_PROPERTIES:
             return f"refused flag {name!r} of {where} is a core option"
