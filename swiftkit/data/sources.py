@@ -150,6 +150,11 @@ def _bundled_path(spec: DatasetSpec) -> str:
         ref = importlib.resources.files(package).joinpath(relative)
     except ModuleNotFoundError as exc:
         raise DatasetError(f"dataset {spec.id!r}: package {package!r} of its file {spec.path!r} is not installed") from exc
+    except TypeError:  # a plain module (an --external_plugins file): the file sits beside it
+        import importlib.util
+
+        origin = importlib.util.find_spec(package).origin or ""
+        ref = os.path.join(os.path.dirname(origin), relative)
     path = str(ref)
     if not os.path.isfile(path):
         raise DatasetError(f"dataset {spec.id!r}: its bundled file is missing: {path} (from {spec.path!r})")
