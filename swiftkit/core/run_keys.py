@@ -132,8 +132,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
 #: the data pipeline's keys beyond ``dataset`` / ``val_dataset`` / ``split_dataset_ratio`` /
 #: ``dataset_num_proc`` / ``dataset_shuffle`` / ``strict`` above
 DATA_PROPERTIES: dict[str, dict[str, Any]] = {
-    "data_seed": {"type": "integer", "description": "Seed of the data operations (shuffling, #N sampling, the "
-                  "validation split, the Trainer's sampler); default: --seed."},
+    "data_seed": {"type": "integer", "default": 42, "description": "Seed of the data operations (shuffling, #N "
+                  "sampling, the validation split, the Trainer's sampler); independent of --seed, as in ms-swift."},
     "load_from_cache_file": {"type": "boolean", "default": True, "description": "Reuse the cached results of the "
                              "data steps (keyed by the data, the tokenizer, the template, the settings and the "
                              "pipeline's code); false recomputes every step. ms-swift's default is false because "

@@ -30,9 +30,9 @@ def load_options(config: dict[str, Any]) -> Any:
 
 
 def data_seed(config: dict[str, Any]) -> int:
-    """``--data_seed``, else ``--seed`` (ms-swift's defaults are both 42)."""
+    """``--data_seed`` (default 42; ``--seed`` does not change the data, as in ms-swift)."""
     value = config.get("data_seed")
-    return int(value if value is not None else config.get("seed", 42))
+    return int(value if value is not None else 42)
 
 
 def check_data_config(config: dict[str, Any]) -> None:
