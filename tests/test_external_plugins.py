@@ -137,3 +137,18 @@ def test_the_files_go_through_the_same_validation(tmp_path):
     listed = CliRunner().invoke(cli, ["plugins", "--json", "--external_plugins", str(clash)], catch_exceptions=False)
     (mine,) = [p for p in json.loads(listed.output) if p["name"] == "ext_plugin_clash"]
     assert mine["status"] == "error" and "duplicate dataset name" in mine["reason"]
+
+
+def test_resuming_a_run_brings_its_plugin_files_back(tiny, tmp_path):
+    path = write_plugin(tmp_path, "ext_plugin_resume")
+    out = tmp_path / "out"
+    first = CliRunner().invoke(cli, ["sft", "--external_plugins", path, "--model", tiny, "--dataset", "ext-rows",
+                                     "--template", "ext-chat", "--max_steps", "2", "--save_steps", "1", "--report_to",
+                                     "none", "--output_dir", str(out), "--add_version", "false"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    set_registry(None)
+    os.environ.pop(ENV_EXTERNAL, None)
+    resumed = CliRunner().invoke(cli, ["sft", "--resume_from_checkpoint", str(out / "checkpoint-1"), "--max_steps", "3"],
+                                 catch_exceptions=False)
+    assert resumed.exit_code == 0, resumed.output
+    assert "done: 3 steps" in resumed.output

@@ -1,7 +1,8 @@
 """``--external_plugins FILE.py ...`` on any ``swift`` command line (or ``external_plugins`` in
 its ``--config`` file): the files are named in ``$SWIFTKIT_EXTERNAL_PLUGINS`` before the first
 registry is built, so discovery imports them like installed plugins, and the worker processes
-a launcher starts inherit them. Light: reads the arguments and, for a config file, the file."""
+a launcher starts inherit them. A command continuing or loading a checkpoint takes the files its
+run recorded in ``args.json``. Light: reads the arguments, a config file, an ``args.json``."""
 
 from __future__ import annotations
 
@@ -46,6 +47,24 @@ def _from_config_file(args: list[str]) -> list[str] | None:
     return [str(v) for v in value] if isinstance(value, list) else None
 
 
+def _from_run_args(args: list[str]) -> list[str] | None:
+    """The files a checkpoint's run used (its ``args.json``, or its run folder's), when the command
+    line continues or loads that checkpoint (``--resume_from_checkpoint``, ``--model``, ``--adapters``)."""
+    import json
+
+    for flag in ("--resume_from_checkpoint", "--resume-from-checkpoint", "--model", "--adapters"):
+        for folder in _values(args, (flag,)) or []:
+            for path in (os.path.join(folder, "args.json"), os.path.join(os.path.dirname(os.path.normpath(folder)), "args.json")):
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        value = json.load(fh).get("external_plugins")
+                except (OSError, ValueError, AttributeError):
+                    continue
+                if value:
+                    return [str(v) for v in value]
+    return None
+
+
 def activate(args: list[str]) -> None:
     """Name the plugin files of ``args`` in the environment and drop the process-wide registry
     when they change what it holds."""
@@ -55,6 +74,8 @@ def activate(args: list[str]) -> None:
     files = _values(args, _FLAGS)
     if files is None:
         files = _from_config_file(args)
+    if files is None:
+        files = _from_run_args(args)
     if files is not None and not files:
         raise ConfigError("--external_plugins needs one or more Python files")
     if files is None:
