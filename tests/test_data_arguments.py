@@ -103,6 +103,16 @@ def test_self_cognition_without_or_with_one_value(prep, tokenizer):
     assert any("{{AUTHOR}}" in t for t in texts)  # the author was not given: left as it is, as in ms-swift
 
 
+def test_the_flags_take_ms_swifts_two_values(registry):
+    from swiftkit.core.config import build_config
+
+    config = build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "self-cognition", "--model_name",
+                                                             "小黄", "Xiao Huang", "--model_author", "魔搭", "ModelScope"])
+    assert config["model_name"] == ["小黄", "Xiao Huang"] and config["model_author"] == ["魔搭", "ModelScope"]
+    with pytest.raises(ConfigError, match="model_name"):
+        build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d", "--model_name", "a", "b", "c"])
+
+
 def test_the_hub_self_cognition_stays_reachable(registry):
     assert registry.get("dataset", "self-cognition").spec.path  # bundled: what --dataset self-cognition reads
     hub = registry.get("dataset", "swift/self-cognition").spec
@@ -270,6 +280,15 @@ def test_streaming_gives_the_rows_the_pipeline_gives(prep, tmp_path, tokenizer):
     assert [r["input_ids"] for r in one.train] == whole.train["input_ids"]
     with pytest.raises(ConfigError, match="needs --max_steps"):
         prep(dataset=[data], streaming=True)
+
+
+def test_streaming_interleaves_sources(prep, tmp_path, tokenizer):
+    small = write_jsonl(tmp_path / "a.jsonl", [chat(i) for i in range(5)])
+    large = write_jsonl(tmp_path / "b.jsonl", [chat(i) for i in range(100, 130)])
+    every = prep(dataset=[small, large], streaming=True, max_steps=1, interleave_prob=[0.5, 0.5],
+                 stopping_strategy="all_exhausted", dataset_shuffle=False)
+    got = [tokenizer.decode(r["input_ids"]).split("Question ", 1)[1].split("?")[0] for r in every.train]
+    assert {str(i) for i in range(100, 130)} <= set(got) and sum(int(q) < 100 for q in got) > 5
 
 
 def test_streaming_bad_rows_are_named_or_skipped_and_counted(prep, tmp_path):

@@ -168,7 +168,9 @@ def _stats(ds: Any, cls: Any) -> Any:
     from swiftkit.data.pipeline import _arrow_column, _column
 
     lengths = _column(ds, "length").astype(int) if len(ds) else np.asarray([], dtype=int)
-    trainable = int(pc.sum(pc.not_equal(_arrow_column(ds, "labels").flatten(), -100)).as_py() or 0) if len(ds) else 0
+    trainable = 0
+    if len(ds) and "labels" in ds.column_names:  # pair layouts label chosen/rejected columns instead
+        trainable = int(pc.sum(pc.not_equal(_arrow_column(ds, "labels").flatten(), -100)).as_py() or 0)
     return cls(rows=len(ds), tokens=int(lengths.sum()), trainable_tokens=trainable,
                min_length=int(lengths.min()) if len(lengths) else 0, max_length=int(lengths.max()) if len(lengths) else 0,
                mean_length=float(lengths.mean()) if len(lengths) else 0.0)

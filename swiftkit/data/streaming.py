@@ -87,6 +87,11 @@ class StreamJob:
         self.converter: Any = None
         self.format: str | None = src.format
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> StreamJob:
+        # datasets copies the generator's arguments (interleave_datasets, shuffle): the job is
+        # shared (its counters are the run's report), and holds what cannot be copied (modules)
+        return self
+
     # -- set-up from the first row
 
     def _first_row(self) -> dict[str, Any]:
