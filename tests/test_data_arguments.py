@@ -313,6 +313,7 @@ def test_streaming_run_trains_and_reports_a_bad_row(tiny, tmp_path):
                             catch_exceptions=False)
     assert ok.exit_code == 0, ok.output
     assert "done: 8 steps" in ok.output  # 12 good rows, batch 2: the stream is read again after 6 steps
+    assert "malformed row(s)" in ok.output and "row 8" in ok.output  # counted once per pass over the stream
     bad = CliRunner().invoke(cli, [*base, "--max_steps", "8", "--output_dir", str(tmp_path / "b")])
     assert bad.exit_code != 0 and isinstance(bad.exception, SwiftkitError)
     assert f"{data} row 8" in str(bad.exception) and "messages[1].role" in str(bad.exception)

@@ -71,6 +71,8 @@ def prepare_run_data(config: dict[str, Any], *, registry: Any, template: Any, to
     if config.get("streaming"):
         from swiftkit.data.streaming import stream_datasets
 
+        if console is not None:
+            console.print("streaming: rows are checked and tokenized as training reads them")
         return stream_datasets(dataset=list(config.get("dataset") or []), val_dataset=list(config.get("val_dataset") or []),
                                registry=registry, shuffle=config.get("dataset_shuffle", True),
                                val_shuffle=config.get("val_dataset_shuffle", False), seed=seed,

@@ -254,3 +254,19 @@ def stream_datasets(*, dataset: list[str], val_dataset: list[str], registry: Any
     data = PreparedData(train=train, val=val, report=report)
     data.streaming = True  # type: ignore[attr-defined]
     return data
+
+
+def render_stream_report(report: DataReport, console: Any) -> None:
+    """After a streaming run: what was read, used and skipped (the rows a stream read more than
+    once count each time)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="streamed datasets", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("split", "dataset", "format", "read", "skipped", "used"):
+        table.add_column(col, justify="right" if col in ("read", "skipped", "used") else "left")
+    for s in report.sources:
+        table.add_row(Text(s.split), Text(s.name), Text(s.format), str(s.rows_read), str(s.rows_skipped), str(s.rows_used))
+    console.print(table)
+    for line in report.warnings():
+        console.print(Text("warning: " + line, style="yellow"))

@@ -466,4 +466,13 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     plan.tuner.set_total_steps(_total_steps(plan.config, rows))  # schedules over the run (AdaLoRA)
     trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
     started.append(trainer)
-    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console)
+    result = _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console)
+    if getattr(data, "streaming", False):
+        if console is not None and env.is_main:
+            from swiftkit.data.streaming import render_stream_report
+
+            render_stream_report(data.report, console)
+        else:
+            for line in data.report.warnings():
+                logger.warning(line)
+    return result
