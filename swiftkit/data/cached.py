@@ -11,7 +11,8 @@ Reading one checks each of these against the run: another tokenizer, template, l
 scale is refused with what differs (the token ids would be wrong for the model, or the labels
 wrong for the objective). A run with a smaller ``max_length`` drops the longer rows (counted;
 ``truncation_strategy delete``) or refuses (``left``/``right``: the rows cannot be cut again the
-way the template would); a larger one uses the rows as they are.
+way the template would; layouts of chosen/rejected pairs: refused); a larger one uses the rows
+as they are.
 """
 
 from __future__ import annotations
@@ -139,9 +140,13 @@ def check_identity(folder: str, recorded: dict[str, Any], run: dict[str, Any]) -
                     detail = f"template {run.get('template_id')!r} with other options or another spec"
             else:
                 detail = f"cached {theirs!r}, this run {mine!r}"
+            why, fix = "its token ids would not match", "this run's --model/--template"
+            if key == "layout":
+                why, fix = "its rows are not the ones this objective trains on", "this run's --rlhf_type (none for sft)"
+            elif key == "loss_scale":
+                why, fix = "its labels would be wrong", "this run's --loss_scale"
             raise DatasetError(f"cached dataset {folder} was tokenized with another {what} than this run's ({detail}); "
-                               "its token ids would not match: export it again with this run's --model/--template, or "
-                               "train with --dataset")
+                               f"{why}: export it again with {fix}, or train with --dataset")
     cached_max, run_max = recorded.get("max_length"), run.get("max_length")
     if run_max is not None and (cached_max is None or run_max < cached_max) and run.get("truncation_strategy") != "delete":
         raise DatasetError(f"cached dataset {folder} was tokenized with max_length {cached_max}; this run's max_length "
@@ -169,9 +174,12 @@ def load_cached(folders: list[str], split: str, run_identity: dict[str, Any], re
         ds = datasets.load_from_disk(path)
         rep = SourceReport(name=folder, split="val" if split == "val" else "train", kind="cached", format="tokenized",
                            rows_read=len(ds), rows_valid=len(ds))
-        run_max = run_identity.get("max_length")
-        if run_max is not None and len(ds):
-            lengths = np.asarray(ds["length"])
+        run_max, cached_max = run_identity.get("max_length"), (meta.get("identity") or {}).get("max_length")
+        if run_max is not None and (cached_max is None or run_max < cached_max) and len(ds):
+            if "input_ids" not in ds.column_names:  # pair layouts: max_length applies per side
+                raise DatasetError(f"cached dataset {folder} was tokenized with max_length {cached_max}; this run's "
+                                   f"max_length {run_max} is smaller: export it again with --max_length {run_max}")
+            lengths = np.asarray([len(ids) for ids in ds["input_ids"]])
             keep = np.flatnonzero(lengths <= run_max)
             if len(keep) < len(ds):
                 report.too_long += int(len(ds) - len(keep))
