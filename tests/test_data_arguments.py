@@ -250,6 +250,15 @@ def test_cached_dataset_round_trip_and_training(tiny, registry, tmp_path, tokeni
     with pytest.raises(DatasetError, match=r"another chat template .*'llama3_2', this run uses 'chatml'"):
         prepare_run_data({"cached_dataset": [str(out)]}, registry=registry, template=other, tokenizer=tokenizer,
                          layout=layout_for_mode("sft"), max_length=128)
+    from swiftkit.testing.tokenizer import build_tokenizer
+
+    qwen = build_tokenizer("qwen2_5")
+    with pytest.raises(DatasetError, match=r"another tokenizer .*different vocabulary"):
+        prepare_run_data({"cached_dataset": [str(out)]}, registry=registry, tokenizer=qwen, layout=layout_for_mode("sft"),
+                         template=registry.template("llama3_2", tokenizer=qwen).configure(), max_length=128)
+    with pytest.raises(DatasetError, match=r"another data layout .*--rlhf_type"):
+        prepare_run_data({"cached_dataset": [str(out)]}, registry=registry, template=template, tokenizer=tokenizer,
+                         layout=layout_for_mode("pt"), max_length=128)
     # a smaller max_length drops the longer cached rows (counted); left/right truncation cannot cut them
     shorter = prepare_run_data({"cached_dataset": [str(out)]}, registry=registry, template=template, tokenizer=tokenizer,
                                layout=layout_for_mode("sft"), max_length=30)
