@@ -103,6 +103,19 @@ def test_self_cognition_without_or_with_one_value(prep, tokenizer):
     assert any("{{AUTHOR}}" in t for t in texts)  # the author was not given: left as it is, as in ms-swift
 
 
+def test_swift_infer_reads_the_rows_with_the_same_flags(registry, tmp_path):
+    from swiftkit.data.rows import read_conversations
+    from swiftkit.data.run_data import load_options
+
+    rows = read_conversations(["self-cognition"], registry=registry,
+                              options=load_options({"model_name": ["小黄", "Xiao Huang"], "model_author": ["魔搭"]})).rows
+    assert "小黄" in rows[0].messages[-1]["content"] and "Xiao Huang" in rows[-1].messages[-1]["content"]
+    assert not any("{{" in m["content"] for r in rows for m in r.messages)
+    data = write_jsonl(tmp_path / "qa.jsonl", [{"q": "Hi?", "a": "Hello."}])
+    rows = read_conversations([data], registry=registry, options=load_options({"columns": {"q": "query", "a": "response"}})).rows
+    assert rows[0].messages[0]["content"] == "Hi?"
+
+
 def test_the_flags_take_ms_swifts_two_values(registry):
     from swiftkit.core.config import build_config
 
@@ -111,6 +124,8 @@ def test_the_flags_take_ms_swifts_two_values(registry):
     assert config["model_name"] == ["小黄", "Xiao Huang"] and config["model_author"] == ["魔搭", "ModelScope"]
     with pytest.raises(ConfigError, match="model_name"):
         build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d", "--model_name", "a", "b", "c"])
+    config = build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d", "--columns", '{"q": "query"}'])
+    assert config["columns"] == {"q": "query"}
 
 
 def test_the_hub_self_cognition_stays_reachable(registry):

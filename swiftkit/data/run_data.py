@@ -41,6 +41,9 @@ def check_data_config(config: dict[str, Any]) -> None:
         raise ConfigError("--remove_unused_columns false is not supported: swiftkit's rows carry exactly the columns the "
                           "objective's data layout declares (GRPO keeps its reward columns that way); to hand another "
                           "column to a loss, write a DataLayout that declares it (docs/plugins)")
+    if config.get("to_cached_dataset"):
+        raise ConfigError("--to_cached_dataset is an option of `swift export` (it writes the tokenized rows that "
+                          "--cached_dataset then trains from)")
     if not config.get("dataset") and not config.get("cached_dataset"):
         raise ConfigError("--dataset is required (registered dataset ids or local files), or --cached_dataset")
     if config.get("streaming"):
