@@ -221,6 +221,8 @@ def test_remove_unused_columns_false_is_refused(prep, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", [chat(0)])
     with pytest.raises(ConfigError, match="DataLayout"):
         prep(dataset=[data], remove_unused_columns=False)
+    with pytest.raises(ConfigError, match="an option of `swift export`"):
+        prep(dataset=[data], to_cached_dataset=True)
 
 
 # ------------------------------------------------------------------------------ cached datasets

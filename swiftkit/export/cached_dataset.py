@@ -63,7 +63,7 @@ def export_cached_dataset(config: dict[str, Any], registry: Any, *, log: Callabl
         objective_spec, _options(registry, "method", objective_id, config))
     layout = objective.data_layout()
     max_length = config.get("max_length") or spec.max_length or getattr(tokenizer, "model_max_length", None)
-    run_config = {**config, "packing": False, "seed": config.get("seed", 42)}  # rows are packed when a run reads them
+    run_config = {**config, "packing": False, "to_cached_dataset": False}  # rows are packed when a run reads them
     log(f"tokenizing {', '.join(config['dataset'])} with {spec.id}'s tokenizer, template {template_id}, "
         f"layout {layout.id}, max_length {max_length}")
     data = prepare_run_data(run_config, registry=registry, template=template, tokenizer=tokenizer, layout=layout,
