@@ -94,8 +94,9 @@ def test_self_cognition_names_the_model_in_each_rows_language(prep, tokenizer):
     assert sum("Xiao Huang" in t for t in labels[50:]) >= 30
 
 
-def test_self_cognition_without_or_with_one_value(prep, tokenizer):
+def test_self_cognition_without_or_with_one_value(prep, tokenizer, caplog):
     plain = prep(dataset=["self-cognition#10"], max_length=1024)
+    assert "--model_name and --model_author not given" in caplog.text
     assert all("{{NAME}}" in tokenizer.decode(ids) or "{{AUTHOR}}" in tokenizer.decode(ids) for ids in plain.train["input_ids"])
     one = prep(dataset=["self-cognition"], model_name=["Swifty"], dataset_shuffle=False, max_length=1024)  # one value: both languages
     texts = [tokenizer.decode(ids) for ids in one.train["input_ids"]]

@@ -209,7 +209,13 @@ class _Run:
         from swiftkit.data import self_cognition
 
         names = self_cognition.names(self.options.model_name, self.options.model_author)
-        if not names or not self_cognition.applies(src.spec) or len(raw) == 0:
+        if not self_cognition.applies(src.spec) or len(raw) == 0:
+            return raw
+        missing = [f"--model_{k}" for k in self_cognition.PLACEHOLDERS if k not in names]
+        if missing:  # as in ms-swift the placeholders stay; the run should know it trains on them
+            logger.warning("%s: %s not given: its rows keep %s as written", src.label, " and ".join(missing),
+                           " and ".join(self_cognition.PLACEHOLDERS[k[8:]] for k in missing))
+        if not names:
             return raw
         key = steps.fingerprint("self-cognition", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, names,
                                 steps.code_hash(self_cognition.Substitute(names)))
