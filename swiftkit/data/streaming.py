@@ -128,6 +128,14 @@ class StreamJob:
             raise DatasetError(f"{self.src.label}: {layout.refusal(fmt, converter)}")
         self.format, self.converter = fmt, converter
         self.source_report.format = fmt
+        from swiftkit.data import self_cognition
+
+        given = self_cognition.names(self.options.model_name, self.options.model_author)
+        missing = [k for k in self_cognition.PLACEHOLDERS if k not in given]
+        if self_cognition.applies(self.src.spec) and missing:
+            logger.warning("%s: %s not given: its rows keep %s as written", self.src.label,
+                           " and ".join(f"--model_{k}" for k in missing),
+                           " and ".join(self_cognition.PLACEHOLDERS[k] for k in missing))
 
     # -- the stream
 
