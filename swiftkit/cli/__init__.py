@@ -47,6 +47,13 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --external_plugins: the files must be plugins before any command builds the registry
+        from swiftkit.cli.external import activate, strip_for_listing
+
+        activate(list(args))
+        return super().parse_args(ctx, strip_for_listing(list(args)))
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
         name = args[0] if args else None
         if name and not name.startswith("-") and name not in CORE_COMMANDS and name not in self._all():

@@ -4,8 +4,10 @@
     swift export --model Qwen/Qwen2.5-7B-Instruct --adapters ckpt --merge_lora --output_dir merged --overwrite
     swift export --model output/v0-xxx/checkpoint-100                        # ZeRO shards -> checkpoint-100-consolidated
     swift export --model output/v0-xxx/checkpoint-100                        # freeze's trained weights -> checkpoint-100-merged
+    swift export --model Qwen/Qwen2.5-7B-Instruct --dataset train.jsonl --to_cached_dataset true --output_dir cached
 
-``--merge_lora`` writes the base with the adapter merged, its tokenizer carrying the training
+``--to_cached_dataset true`` tokenizes ``--dataset`` as training would and writes the rows for
+``--cached_dataset`` (:mod:`swiftkit.export.cached_dataset`). ``--merge_lora`` writes the base with the adapter merged, its tokenizer carrying the training
 template as ``chat_template`` (checked to render the same prompts), and an ``args.json``;
 see :mod:`swiftkit.export.merge`. Without it, a checkpoint a sharded strategy wrote
 (DeepSpeed ZeRO) is gathered into ``<checkpoint>-consolidated``
@@ -21,7 +23,8 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
-_HELP_KEYS = ["model", "adapters", "merge_lora", "output_dir", "overwrite", "template", "torch_dtype"]
+_HELP_KEYS = ["model", "adapters", "merge_lora", "to_cached_dataset", "dataset", "output_dir", "overwrite", "template",
+              "torch_dtype"]
 
 
 def run_export(args: list[str]) -> None:
@@ -42,6 +45,15 @@ def run_export(args: list[str]) -> None:
 
     quiet_transformers()
     out = console()
+    if config.get("to_cached_dataset"):
+        from swiftkit.export.cached_dataset import export_cached_dataset
+
+        cached = export_cached_dataset(config, registry, log=lambda text: out.print(escape(text), highlight=False),
+                                       console=out)
+        out.print(f"[bold green]done[/bold green] in {cached.seconds:.1f} s: {escape(cached.output_dir)} "
+                  f"({cached.train_rows} training rows, {cached.val_rows} validation rows; {cached.model_id}, "
+                  f"template {cached.template}, layout {cached.layout})")
+        return
     if config.get("merge_lora"):
         from swiftkit.export.merge import merge_lora
 

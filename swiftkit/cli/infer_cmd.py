@@ -95,12 +95,16 @@ def run_infer(args: list[str]) -> None:
     config = infer_config(list(args), registry)
     out = console()
     rows = None
+    for key in ("cached_dataset", "cached_val_dataset", "streaming", "to_cached_dataset"):
+        if config.get(key):
+            raise click.UsageError(f"--{key} is a training option; swift infer reads --val_dataset rows as they are")
     if config.get("val_dataset"):  # read (and check) the data before loading any model
         from swiftkit.data.rows import read_conversations
+        from swiftkit.data.run_data import data_seed, load_options
 
         data = read_conversations(config["val_dataset"], registry=registry, strict=config.get("strict", True),
-                                  seed=config.get("seed") or 42, hub=config)
-        rows = sample_rows(data.rows, config.get("val_dataset_sample"), config.get("seed") or 42)
+                                  seed=data_seed(config), hub=config, options=load_options(config))
+        rows = sample_rows(data.rows, config.get("val_dataset_sample"), data_seed(config))
         if data.skipped:
             out.print(f"[yellow]skipped {data.skipped} malformed row(s)[/yellow]: " + escape("; ".join(data.first_skipped or [])))
         if not rows:

@@ -14,15 +14,19 @@ from swiftkit.cli.output import console, echo_json, table
 @click.option("--refresh", is_flag=True, help="Ignore the index cache and discover again.")
 @click.pass_context
 def plugins_group(ctx: click.Context, as_json: bool, refresh: bool) -> None:
-    """Show each installed plugin: distribution, version, what it contributes, status and reason."""
+    """Show each installed plugin: distribution, version, what it contributes, status and reason
+    (with --external_plugins FILE.py ..., those files too)."""
     if ctx.invoked_subcommand is not None:
         return
     from swiftkit.core import plugins
     from swiftkit.core.registry import Registry, set_registry
 
-    discovery = plugins.discover() if refresh else plugins.load()
-    if refresh:
+    # --external_plugins was put into the environment when the command line was read (swiftkit.cli.external)
+    if refresh and not plugins.external_paths():
+        discovery = plugins.discover()
         plugins.save_index(discovery)
+    else:
+        discovery = plugins.load()
     set_registry(Registry(discovery))
     records = discovery.plugins
     if as_json:

@@ -350,7 +350,9 @@ def build_config(
 ) -> dict[str, Any]:
     """Compose a run config: ``base`` (a previous run's args), then the file, then the command
     line, then ``overrides``; validated against the schema of the plugins the result selects.
-    Keys of ``base`` that are not run options (bookkeeping a run recorded) are ignored."""
+    Keys of ``base`` that are not run options (bookkeeping a run recorded) are ignored.
+    A plugin file of ``--external_plugins`` that failed to load is an error naming the file."""
+    _check_external_plugins(registry)
     config: dict[str, Any] = {}
     if base:
         known = compose_schema(registry, command=command)["properties"]
@@ -382,6 +384,16 @@ def build_config(
         owners = ", ".join(f"{k!r} ({full['properties'][k].get('x-swiftkit-plugin')})" for k in stray)
         raise ConfigError(f"invalid configuration:\n  option(s) {owners} belong to plugins this run does not use")
     return validate(config, schema, suggest_from=full["properties"], explain=lambda key, value: _broken_note(registry, key, value))
+
+
+def _check_external_plugins(registry: Registry) -> None:
+    """The user named these files for this run: one that failed to load stops it (an installed
+    plugin that fails is skipped, as ``swift plugins`` shows)."""
+    from swiftkit.core.plugins import EXTERNAL_DIST
+
+    failed = [p for p in registry.plugins if p.dist == EXTERNAL_DIST and p.status == "error"]
+    if failed:
+        raise ConfigError("--external_plugins: " + "; ".join(f"{p.module}: {p.reason}" for p in failed))
 
 
 def _broken_note(registry: Registry, key: str, value: Any) -> str:

@@ -55,6 +55,10 @@ ENV_DENY = "SWIFTKIT_PLUGINS_DENY"
 ENV_STRICT = "SWIFTKIT_STRICT_PLUGINS"
 ENV_NO_INDEX = "SWIFTKIT_NO_INDEX"
 ENV_CACHE_DIR = "SWIFTKIT_CACHE_DIR"
+#: plugin files to load besides the entry points (``--external_plugins``), separated by ``os.pathsep``
+ENV_EXTERNAL = "SWIFTKIT_EXTERNAL_PLUGINS"
+#: the distribution name ``swift plugins`` shows for a plugin loaded from a file
+EXTERNAL_DIST = "external-file"
 
 @dataclass
 class PluginSource:
@@ -70,6 +74,8 @@ class PluginSource:
     dist: str
     version: str
     obj: Any = None
+    #: a Python file imported as the plugin module (``--external_plugins``), instead of ``value``
+    path: str | None = None
 
 
 @dataclass
@@ -153,6 +159,56 @@ def entry_point_sources() -> list[PluginSource]:
     return sources
 
 
+def external_paths() -> list[str]:
+    """The plugin files of :data:`ENV_EXTERNAL`, as absolute paths."""
+    return [os.path.abspath(p) for p in os.environ.get(ENV_EXTERNAL, "").split(os.pathsep) if p.strip()]
+
+
+def external_sources(paths: list[str]) -> list[PluginSource]:
+    """One plugin per Python file, named after the file (``my_rewards.py`` -> ``my_rewards``) and
+    imported as a module of that name, in the general group: it registers through the same hooks,
+    validation and isolation as an entry point's module. A missing file is a :class:`PluginError`."""
+    out = []
+    for path in paths:
+        name = os.path.splitext(os.path.basename(path))[0]
+        if not os.path.isfile(path):
+            raise PluginError(name, f"external plugin file not found: {path} (--external_plugins / ${ENV_EXTERNAL})")
+        if not path.endswith(".py") or not name.isidentifier():
+            raise PluginError(name, f"external plugin {path}: must be a .py file whose name is a Python identifier")
+        out.append(PluginSource(name, "swiftkit.plugins", name, EXTERNAL_DIST, "", path=path))
+    return out
+
+
+def _import_file(source: PluginSource) -> Any:
+    """Import ``source.path`` as the module ``source.name`` (its folder joins ``sys.path``, as a
+    script's would, so it can import files beside it and worker processes can import it)."""
+    import importlib.util
+
+    path = source.path or ""
+    loaded = sys.modules.get(source.name)
+    if loaded is not None:
+        if os.path.abspath(getattr(loaded, "__file__", "") or "") == path:
+            return loaded
+        raise _Broken(f"external plugin {path}: a module named {source.name!r} is already imported from "
+                      f"{getattr(loaded, '__file__', None) or 'elsewhere'}; rename the file")
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.append(folder)
+    spec = importlib.util.spec_from_file_location(source.name, path)
+    if spec is None or spec.loader is None:
+        raise _Broken(f"external plugin {path}: not importable as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[source.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        sys.modules.pop(source.name, None)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise _Broken(f"import of external plugin file {path} failed: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
 def _patterns(var: str) -> list[str]:
     return [p.strip() for p in os.environ.get(var, "").split(",") if p.strip()]
 
@@ -199,6 +255,8 @@ def _api_compatible(declared: Any) -> str | None:
 def _load_object(source: PluginSource) -> Any:
     if source.obj is not None:
         return source.obj
+    if source.path:
+        return _import_file(source)
     import importlib
 
     module_name, _, attr = source.value.partition(":")
@@ -367,7 +425,7 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
     option_owners: dict[str, tuple[dict[str, Any], str]] = {}  # run-config key -> (schema, owner label)
 
     for source in sources:
-        module_name = source.value.partition(":")[0].strip()
+        module_name = source.path or source.value.partition(":")[0].strip()
         record = PluginRecord(source.name, source.group, module_name, source.dist, source.version, entry=source.value)
         if source.name in taken_names:
             record.name = f"{source.dist}:{source.name}"
@@ -616,8 +674,13 @@ def save_index(discovery: Discovery) -> None:
 def load(*, use_index: bool = True) -> Discovery:
     """The installed plugins: from the index when it is current, else discovered and indexed.
 
-    In strict mode the index is bypassed so that every failure is raised.
+    In strict mode the index is bypassed so that every failure is raised. Plugin files named by
+    :data:`ENV_EXTERNAL` (``--external_plugins``) are discovered with the installed plugins
+    every time, and such a discovery is not indexed.
     """
+    external = external_paths()
+    if external:
+        return discover([*entry_point_sources(), *external_sources(external)])
     if use_index and not strict_mode():
         cached = load_index()
         if cached is not None:
@@ -652,7 +715,8 @@ def plugin_manager(discovery: Discovery | None = None) -> Any:
             continue
         plugin = discovery.modules.get(record.name)
         if plugin is None:
-            source = PluginSource(record.name, record.group, record.entry or record.module, record.dist, record.version)
+            source = PluginSource(record.name, record.group, record.entry or record.module, record.dist, record.version,
+                                  path=record.module if record.dist == EXTERNAL_DIST else None)
             try:
                 plugin = _load_object(source)
             except _Broken as exc:  # it loaded when the index was written

@@ -257,3 +257,55 @@ _DESCRIPTIONS = {
 }
 for _key, _text in _DESCRIPTIONS.items():
     CORE_PROPERTIES[_key].setdefault("description", _text)
+
+# ------------------------------------------------------------------------------ data arguments
+# ms-swift's "Data Arguments" (and its data flags of other sections) that the data pipeline reads;
+# kept in their own block so that other key families merge beside it.
+
+#: the data pipeline's keys beyond ``dataset`` / ``val_dataset`` / ``split_dataset_ratio`` /
+#: ``dataset_num_proc`` / ``dataset_shuffle`` / ``strict`` above
+DATA_PROPERTIES: dict[str, dict[str, Any]] = {
+    "data_seed": {"type": "integer", "default": 42, "description": "Seed of the data operations (shuffling, #N "
+                  "sampling, the validation split, the Trainer's sampler); independent of --seed, as in ms-swift."},
+    "load_from_cache_file": {"type": "boolean", "default": True, "description": "Reuse the cached results of the "
+                             "data steps (keyed by the data, the tokenizer, the template, the settings and the "
+                             "pipeline's code); false recomputes every step. ms-swift's default is false because "
+                             "its cache key is weaker; swiftkit's is safe to reuse."},
+    "val_dataset_shuffle": {"type": "boolean", "default": False, "description": "Shuffle the --val_dataset rows "
+                            "(seeded by --data_seed)."},
+    "model_name": {**_STRS, "minItems": 1, "maxItems": 2, "description": "Self-cognition data (the 'self-cognition' "
+                   "dataset): the model's name in Chinese then English (one value: both), put in place of {{NAME}}."},
+    "model_author": {**_STRS, "minItems": 1, "maxItems": 2, "description": "Self-cognition data: the model's author "
+                     "in Chinese then English (one value: both), put in place of {{AUTHOR}}."},
+    "columns": {"anyOf": [{"type": "object", "additionalProperties": {"type": "string"}}], "description": "Rename "
+                "dataset columns before the format is detected, as JSON: '{\"text1\": \"query\", \"text2\": \"response\"}'."},
+    "download_mode": {"enum": ["reuse_dataset_if_exists", "force_redownload"], "default": "reuse_dataset_if_exists",
+                      "description": "Hub and file datasets: reuse what `datasets` downloaded and prepared, or fetch "
+                      "and prepare again."},
+    "remove_unused_columns": {"type": "boolean", "default": True, "description": "Drop the columns the objective's "
+                              "data layout does not use (false is refused: a column reaches the loss only through "
+                              "a layout that declares it)."},
+    "custom_dataset_info": {**_STRS, "description": "JSON files registering datasets for this run (ms-swift's "
+                            "dataset_info.json: a list of {dataset_name?, dataset_path | hf_dataset_id | "
+                            "ms_dataset_id, columns?, split?, subsets?})."},
+    "streaming": {"type": "boolean", "default": False, "description": "Read the datasets as a stream "
+                  "(datasets.IterableDataset): rows are checked and tokenized as training reads them, so data "
+                  "larger than memory trains; needs --max_steps."},
+    "interleave_prob": {"type": "array", "items": {"type": "number", "minimum": 0}, "description": "Mix several "
+                        "--dataset by sampling each with this probability (datasets.interleave_datasets) instead "
+                        "of concatenating them."},
+    "stopping_strategy": {"enum": ["first_exhausted", "all_exhausted"], "default": "first_exhausted",
+                          "description": "With --interleave_prob: stop when the first dataset runs out, or when "
+                          "every one has (the others repeat)."},
+    "shuffle_buffer_size": {"type": "integer", "minimum": 1, "default": 1000, "description": "--streaming: rows "
+                            "held in the shuffle buffer (with --dataset_shuffle)."},
+    "cached_dataset": {**_STRS, "description": "Folders `swift export --to_cached_dataset true` wrote: train on "
+                       "their tokenized rows without tokenizing again (refused if tokenizer or template differ)."},
+    "cached_val_dataset": {**_STRS, "description": "Validation rows from cached-dataset folders (as --cached_dataset)."},
+    "to_cached_dataset": {"type": "boolean", "default": False, "description": "swift export: tokenize --dataset "
+                          "(and --val_dataset) as training would and write the rows to --output_dir."},
+    "external_plugins": {**_STRS, "description": "Python files imported as plugins before the run is composed (each "
+                         "registers through swiftkit's hooks like an installed plugin; see docs/plugins)."},
+}
+
+CORE_PROPERTIES.update(DATA_PROPERTIES)

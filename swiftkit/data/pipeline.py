@@ -85,7 +85,8 @@ class _Run:
 
     def __init__(self, *, registry: Registry, template: Any, tokenizer: Any, layout: Any, max_length: int | None,
                  truncation_strategy: str, loss_scale: str, strict: bool, num_proc: int, shuffle: bool, seed: int,
-                 cache_dir: str | None, progress: Any, hub: Mapping[str, Any] | None = None):
+                 cache_dir: str | None, progress: Any, hub: Mapping[str, Any] | None = None,
+                 options: LoadOptions | None = None):
         self.registry = registry
         self.template = template
         self.tokenizer = tokenizer
@@ -100,6 +101,7 @@ class _Run:
         self.cache_dir = cache_dir
         self.progress = progress
         self.hub = hub or {}
+        self.options = options or LoadOptions()
         self.report = DataReport()
         self.sources: list[Source] = []
         self._reports: dict[int, SourceReport] = {}
@@ -119,7 +121,7 @@ class _Run:
                 directory = os.path.dirname(ds.cache_files[0]["filename"])
             if directory is not None:
                 cache_file = os.path.join(directory, f"swiftkit-{name}-{key}.arrow")
-        hit = cache_file is not None and _cache_exists(cache_file)
+        hit = cache_file is not None and self.options.load_from_cache_file and _cache_exists(cache_file)
         nproc = num_proc if num_proc is not None else self.num_proc
         with map_progress(self.progress, description):
             out = ds.map(
@@ -129,7 +131,7 @@ class _Run:
                 num_proc=nproc if nproc > 1 and len(ds) > 1 else None,
                 new_fingerprint=key,
                 cache_file_name=cache_file,
-                load_from_cache_file=True,
+                load_from_cache_file=self.options.load_from_cache_file,
                 **kwargs,
             )
         if cache_file is not None:
@@ -144,12 +146,14 @@ class _Run:
     def source(self, arg: str, split: str) -> Dataset:
         import numpy as np
 
-        src = resolve(arg, self.registry)
+        src = resolve(arg, self.registry, custom=self.options.custom)
         index = len(self.sources)
         self.sources.append(src)
         with step(self.progress, f"load {src.label}") as done:
-            raw = load(src, cache_dir=self.cache_dir, hub=self.hub)
+            raw = load(src, cache_dir=self.cache_dir, hub=self.hub, download_mode=self.options.download_mode,
+                       columns=self.options.columns)
             done(len(raw))
+        raw = self.substitute(src, raw)
         if len(raw) == 0 and src.bad_rows:  # no record could be read: nothing to detect a format from
             return self._unreadable(src, index, split)
         fmt = src.format or self._detect_format(src, raw.column_names)
@@ -198,6 +202,25 @@ class _Run:
         self.report.sources.append(rep)
         self._reports[index] = rep
         return converted
+
+    def substitute(self, src: Source, raw: Dataset) -> Dataset:
+        """Self-cognition data: ``{{NAME}}`` / ``{{AUTHOR}}`` replaced by ``--model_name`` /
+        ``--model_author`` in each row's language (:mod:`swiftkit.data.self_cognition`)."""
+        from swiftkit.data import self_cognition
+
+        names = self_cognition.names(self.options.model_name, self.options.model_author)
+        if not self_cognition.applies(src.spec) or len(raw) == 0:
+            return raw
+        missing = [f"--model_{k}" for k in self_cognition.PLACEHOLDERS if k not in names]
+        if missing:  # as in ms-swift the placeholders stay; the run should know it trains on them
+            logger.warning("%s: %s not given: its rows keep %s as written", src.label, " and ".join(missing),
+                           " and ".join(self_cognition.PLACEHOLDERS[k[8:]] for k in missing))
+        if not names:
+            return raw
+        key = steps.fingerprint("self-cognition", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, names,
+                                steps.code_hash(self_cognition.Substitute(names)))
+        return self.map(raw, self_cognition.Substitute(names), name="self-cognition", key=key,
+                        description=f"name the model in {src.label}", features=raw.features)
 
     def _unreadable(self, src: Source, index: int, split: str) -> Dataset:
         """A source none of whose records is a JSON object: an error (strict) or every record
@@ -371,6 +394,26 @@ def _nonempty(ds: Dataset, column: str) -> list[int]:
 
 
 @dataclass
+class LoadOptions:
+    """How sources are found, loaded and mixed (ms-swift's data arguments; defaults change nothing)."""
+
+    #: reuse cached step results (``datasets.map``'s ``load_from_cache_file``)
+    load_from_cache_file: bool = True
+    #: ``datasets.load_dataset``'s ``download_mode`` (``None``: its default)
+    download_mode: str | None = None
+    #: renames applied to every source after loading, before its format is detected
+    columns: Mapping[str, str] | None = None
+    #: self-cognition placeholders: ``(zh, en)`` or one value for both, or None
+    model_name: Any = None
+    model_author: Any = None
+    #: datasets registered for this call (``--custom_dataset_info``), by lower-cased name
+    custom: Mapping[str, Any] | None = None
+    #: mix several training sources with ``datasets.interleave_datasets`` at these probabilities
+    interleave_prob: list[float] | None = None
+    stopping_strategy: str = "first_exhausted"
+
+
+@dataclass
 class PreparedData:
     """The result of :func:`prepare_datasets`."""
 
@@ -383,6 +426,21 @@ def _concat(parts: list[Dataset]) -> Dataset:
     import datasets
 
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def mix(parts: list[Any], options: LoadOptions, seed: int) -> Any:
+    """Several sources as one: concatenated, or interleaved at ``options.interleave_prob``."""
+    import datasets
+
+    prob = options.interleave_prob
+    if not prob:
+        return _concat(parts)
+    if len(prob) != len(parts):
+        raise DatasetError(f"interleave_prob has {len(prob)} value(s) for {len(parts)} dataset(s); give one per --dataset")
+    if abs(sum(prob) - 1.0) > 1e-6:
+        raise DatasetError(f"interleave_prob must sum to 1, got {sum(prob):g} ({', '.join(map(str, prob))})")
+    return datasets.interleave_datasets(parts, probabilities=list(prob), seed=seed,
+                                        stopping_strategy=options.stopping_strategy)
 
 
 def prepare_datasets(
@@ -408,6 +466,8 @@ def prepare_datasets(
     cache_dir: str | None = None,
     console: Any = None,
     hub: Mapping[str, Any] | None = None,
+    val_shuffle: bool = False,
+    options: LoadOptions | None = None,
 ) -> PreparedData:
     """Load, validate, mix, split, tokenize (and optionally pack) datasets for training.
 
@@ -435,6 +495,9 @@ def prepare_datasets(
       for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
     - ``hub``: the run's ``use_hf`` / ``hub_token``: which hub a hub dataset comes from
       (default ``$USE_HF``, else Hugging Face).
+    - ``val_shuffle``: shuffle the ``val_dataset`` rows (seeded).
+    - ``options``: :class:`LoadOptions` (cache reuse, download mode, column renames,
+      self-cognition names, datasets registered for the call, interleaving).
     """
 
     dataset = [dataset] if isinstance(dataset, str) else list(dataset or [])
@@ -463,13 +526,15 @@ def prepare_datasets(
     run = _Run(
         registry=registry, template=template, tokenizer=tokenizer, layout=layout, max_length=max_length,
         truncation_strategy=truncation_strategy, loss_scale=loss_scale, strict=strict, num_proc=num_proc,
-        shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress, hub=hub,
+        shuffle=shuffle, seed=seed, cache_dir=cache_dir, progress=progress, hub=hub, options=options,
     )
     with quiet_datasets(), (progress if progress is not None else contextlib.nullcontext()):
-        train = _concat([run.source(arg, "train") for arg in dataset])
+        train = mix([run.source(arg, "train") for arg in dataset], run.options, seed)
         if shuffle and len(train) > 1:
             train = train.shuffle(seed=seed)
         val = _concat([run.source(arg, "val") for arg in val_dataset]) if val_dataset else None
+        if val is not None and val_shuffle and len(val) > 1:
+            val = val.shuffle(seed=seed)
         if val is None and split_dataset_ratio and len(train):
             n_val = max(1, round(len(train) * split_dataset_ratio))
             if n_val >= len(train):

@@ -107,6 +107,7 @@ def read_conversations(
     seed: int = 42,
     cache_dir: str | None = None,
     hub: Mapping[str, Any] | None = None,
+    options: Any = None,
 ) -> Conversations:
     """Read every argument of ``dataset`` into canonical conversations, in order.
 
@@ -114,9 +115,11 @@ def read_conversations(
     :class:`~swiftkit.core.data.errors.DatasetRowError` naming the file, the row and the field;
     with ``strict=False`` it is skipped and counted. Datasets in a format made for other data
     layouts (plain text for pre-training, preference pairs ...) are refused. ``hub``: the
-    command's ``use_hf`` / ``hub_token`` for hub datasets.
+    command's ``use_hf`` / ``hub_token`` for hub datasets. ``options``: the command's
+    :class:`~swiftkit.data.pipeline.LoadOptions` (``--columns``, ``--custom_dataset_info``,
+    ``--download_mode``, ``--model_name`` / ``--model_author``), as in training.
     """
-    from swiftkit.data import steps
+    from swiftkit.data import self_cognition, steps
     from swiftkit.data.progress import quiet_datasets
     from swiftkit.data.sources import line_numbers, load, resolve
 
@@ -130,9 +133,13 @@ def read_conversations(
     layout = _conversations()
     out = Conversations(rows=[], first_skipped=[])
     for index, arg in enumerate(args):
-        src = resolve(arg, registry)
+        src = resolve(arg, registry, custom=getattr(options, "custom", None))
         with quiet_datasets():
-            raw = load(src, cache_dir=cache_dir, hub=hub)
+            raw = load(src, cache_dir=cache_dir, hub=hub, download_mode=getattr(options, "download_mode", None),
+                       columns=getattr(options, "columns", None))
+            names = self_cognition.names(getattr(options, "model_name", None), getattr(options, "model_author", None))
+            if names and self_cognition.applies(src.spec) and len(raw):
+                raw = raw.map(self_cognition.Substitute(names), batched=True, features=raw.features)
         good: list[ConversationRow] = []
         bad: list[tuple[int, str, str]] = []
         if len(raw) or not src.bad_rows:  # else no record could be read: nothing to detect a format from

@@ -80,9 +80,14 @@ def _is_file_like(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in BUILDERS or (os.sep in name and not _HUB_ID.match(name))
 
 
-def resolve(arg: str, registry: Registry) -> Source:
-    """What ``arg`` names; raises :class:`DatasetError` naming a missing file or an unknown id."""
+def resolve(arg: str, registry: Registry, *, custom: Mapping[str, Any] | None = None) -> Source:
+    """What ``arg`` names; raises :class:`DatasetError` naming a missing file or an unknown id.
+    ``custom``: datasets registered for this run (``--custom_dataset_info``), by lower-cased name;
+    they win over the registry."""
     name, sample = parse_arg(arg)
+    own = (custom or {}).get(name.strip().lower())
+    if own is not None:  # a swiftkit.data.custom_info.CustomDataset
+        return own.source(arg, sample)
     if os.path.isdir(name):
         raise DatasetError(
             f"dataset {name!r} is a folder; pass its data files ({', '.join(sorted(BUILDERS))}) one by one"
@@ -96,25 +101,28 @@ def resolve(arg: str, registry: Registry) -> Source:
             base, subsets = head, [s for s in tail.split("/") if s]
     if ("dataset", base) in registry:
         spec = registry.get("dataset", base).spec
-        label = spec.id + (f":{'/'.join(subsets)}" if subsets else "")
-        if spec.path:
-            if subsets:
-                raise DatasetError(f"dataset {spec.id!r} is a bundled file and has no subsets (asked for {subsets})")
-            return Source(
-                arg, label, "bundled", path=_bundled_path(spec), spec=spec, split=spec.split, sample=sample,
-                format=spec.format, columns=dict(spec.columns),
-            )
-        return Source(
-            arg, label, "hub", spec=spec, hub_id=spec.hf_id, ms_id=spec.ms_id,
-            subsets=subsets or _default_subsets(spec), split=spec.split, sample=sample,
-            format=spec.format, columns=dict(spec.columns),
-        )
+        return _spec_source(arg, spec.id + (f":{'/'.join(subsets)}" if subsets else ""), spec, subsets, sample)
     if _is_file_like(name):
         raise DatasetError(f"dataset file not found: {os.path.abspath(name)}")
     if _HUB_ID.match(name.partition(":")[0]):  # an unregistered hub dataset, format detected from its columns
         hub_id, _, tail = name.partition(":")
         return Source(arg, name, "hub", hub_id=hub_id, subsets=[s for s in tail.split("/") if s], sample=sample)
     raise NotFoundError("dataset", name, registry.suggest("dataset", name), note=registry.broken_note("dataset", name))
+
+
+def _spec_source(arg: str, label: str, spec: DatasetSpec, subsets: list[str], sample: int | None) -> Source:
+    if spec.path:
+        if subsets:
+            raise DatasetError(f"dataset {spec.id!r} is a bundled file and has no subsets (asked for {subsets})")
+        return Source(
+            arg, label, "bundled", path=_bundled_path(spec), spec=spec, split=spec.split, sample=sample,
+            format=spec.format, columns=dict(spec.columns),
+        )
+    return Source(
+            arg, label, "hub", spec=spec, hub_id=spec.hf_id, ms_id=spec.ms_id,
+        subsets=subsets or _default_subsets(spec), split=spec.split, sample=sample,
+        format=spec.format, columns=dict(spec.columns),
+    )
 
 
 def _file_source(arg: str, label: str, path: str, sample: int | None) -> Source:
@@ -142,6 +150,11 @@ def _bundled_path(spec: DatasetSpec) -> str:
         ref = importlib.resources.files(package).joinpath(relative)
     except ModuleNotFoundError as exc:
         raise DatasetError(f"dataset {spec.id!r}: package {package!r} of its file {spec.path!r} is not installed") from exc
+    except TypeError:  # a plain module (an --external_plugins file): the file sits beside it
+        import importlib.util
+
+        origin = importlib.util.find_spec(package).origin or ""
+        ref = os.path.join(os.path.dirname(origin), relative)
     path = str(ref)
     if not os.path.isfile(path):
         raise DatasetError(f"dataset {spec.id!r}: its bundled file is missing: {path} (from {spec.path!r})")
@@ -153,13 +166,18 @@ def _bundled_path(spec: DatasetSpec) -> str:
 # ---------------------------------------------------------------------------------- loading
 
 
-def load(source: Source, *, cache_dir: str | None = None, hub: Mapping[str, Any] | None = None) -> Dataset:
-    """The raw rows of ``source`` as a :class:`datasets.Dataset` (columns renamed as its spec says).
-    ``hub``: the run's ``use_hf`` / ``hub_token`` (which hub a hub dataset comes from)."""
+def load(source: Source, *, cache_dir: str | None = None, hub: Mapping[str, Any] | None = None,
+         download_mode: str | None = None, columns: Mapping[str, str] | None = None) -> Dataset:
+    """The raw rows of ``source`` as a :class:`datasets.Dataset` (columns renamed as its spec says,
+    then as ``columns``, the run's ``--columns``, says).
+    ``hub``: the run's ``use_hf`` / ``hub_token`` (which hub a hub dataset comes from);
+    ``download_mode``: ``datasets.load_dataset``'s (``force_redownload`` prepares the data again)."""
+    options = {"download_mode": download_mode} if download_mode else {}
     if source.kind in ("file", "bundled"):
-        ds = _load_file(source, cache_dir)
+        ds = _load_file(source, cache_dir, options)
     else:
-        ds = _load_hub(source, cache_dir, hub or {})
+        ds = _load_hub(source, cache_dir, hub or {}, options)
+    source.columns = {**source.columns, **(columns or {})}
     renames = {old: new for old, new in source.columns.items() if old in ds.column_names and old != new}
     if renames:
         clash = sorted(set(renames.values()) & (set(ds.column_names) - set(renames)))
@@ -170,7 +188,7 @@ def load(source: Source, *, cache_dir: str | None = None, hub: Mapping[str, Any]
     return ds
 
 
-def _load_file(source: Source, cache_dir: str | None) -> Dataset:
+def _load_file(source: Source, cache_dir: str | None, options: dict[str, Any] | None = None) -> Dataset:
     import datasets
 
     path = os.path.abspath(source.path or "")
@@ -179,8 +197,9 @@ def _load_file(source: Source, cache_dir: str | None) -> Dataset:
         raise DatasetError(f"{source.label}: the file is empty (0 bytes): {path}")
     try:
         # CSV cells are text as written: pandas would read "None", "NA", "N/A", "null" ... as missing
-        options = {"keep_default_na": False} if builder == "csv" else {}
-        ds = datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir, **options)
+        extra = {"keep_default_na": False} if builder == "csv" else {}
+        ds = datasets.load_dataset(builder, data_files={"train": path}, split="train", cache_dir=cache_dir,
+                                   **extra, **(options or {}))
     except Exception as exc:  # noqa: BLE001 - every loader failure becomes one clear message
         if builder == "json":
             return _read_json_rows(source, path)
@@ -370,7 +389,7 @@ def _is_network_error(exc: BaseException) -> bool:
     return False
 
 
-def _load_hub(source: Source, cache_dir: str | None, hub: Mapping[str, Any]) -> Dataset:
+def _load_hub(source: Source, cache_dir: str | None, hub: Mapping[str, Any], options: dict[str, Any] | None = None) -> Dataset:
     """Load a hub dataset. From Hugging Face: the snapshot ``swift download --dataset`` left in the
     hub's cache when there is one, else ``datasets.load_dataset(hub_id)`` (which fetches only the
     files a subset needs, and reuses the datasets cache). From ModelScope (``--use_hf false``, or a
@@ -390,9 +409,10 @@ def _load_hub(source: Source, cache_dir: str | None, hub: Mapping[str, Any]) -> 
     for subset in source.subsets or [None]:
         try:
             if folder is not None:
-                ds = datasets.load_dataset(folder, subset, split=source.split, cache_dir=cache_dir)
+                ds = datasets.load_dataset(folder, subset, split=source.split, cache_dir=cache_dir, **(options or {}))
             else:
-                ds = datasets.load_dataset(source.hub_id, subset, split=source.split, cache_dir=cache_dir)
+                ds = datasets.load_dataset(source.hub_id, subset, split=source.split, cache_dir=cache_dir,
+                                           **(options or {}))
         except Exception as exc:  # noqa: BLE001
             raise _hub_error(source, source.hub_id if on_hf else ms_id or "", exc) from exc
         parts.append(ds)

@@ -76,7 +76,7 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         eval_strategy=(config.get("eval_strategy") or "steps") if wants_val else "no",
         eval_steps=config["eval_steps"],
         seed=config["seed"],
-        data_seed=config["seed"],
+        data_seed=config["seed"] if config.get("data_seed") is None else config["data_seed"],
         optim=config.get("optim") or "adamw_torch",
         adam_beta1=config.get("adam_beta1", 0.9),
         adam_beta2=config.get("adam_beta2", 0.999),

@@ -138,8 +138,9 @@ def _complete_config(config: dict[str, Any]) -> dict[str, Any]:
     config = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
     if not config.get("model"):
         raise ConfigError("--model is required (a registered id, a hub id or a local folder)")
-    if not config.get("dataset"):
-        raise ConfigError("--dataset is required (registered dataset ids or local files)")
+    from swiftkit.data.run_data import check_data_config
+
+    check_data_config(config)  # --dataset or --cached_dataset; --streaming's needs
     return config
 
 
@@ -349,34 +350,16 @@ def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: 
 
 
 def _prepare_data(plan: _Plan, template: Any, tokenizer: Any, args: Any, console: Any) -> Any:
-    """Load, check and tokenize the datasets as the objective's data layout says."""
-    from swiftkit.data import prepare_datasets
+    """Load, check and tokenize the datasets as the objective's data layout says (or read a
+    ``--cached_dataset``, or stream them with ``--streaming``)."""
+    from swiftkit.data.run_data import prepare_run_data
 
     config = plan.config
     max_length = config.get("max_length") or plan.model_spec.max_length or getattr(tokenizer, "model_max_length", None)
     with args.main_process_first(desc="dataset preparation"):  # the other ranks then read the cache
-        data = prepare_datasets(
-            dataset=config["dataset"],
-            val_dataset=config.get("val_dataset") or [],
-            split_dataset_ratio=config.get("split_dataset_ratio") or 0.0,
-            registry=plan.registry,
-            template=template,
-            tokenizer=tokenizer,
-            layout=plan.objective.data_layout(),
-            max_length=max_length,
-            truncation_strategy=config.get("truncation_strategy", "delete"),
-            loss_scale=config.get("loss_scale", "default"),
-            strict=config.get("strict", True),
-            num_proc=config.get("dataset_num_proc", 1),
-            shuffle=config.get("dataset_shuffle", True),
-            seed=config["seed"],
-            packing=bool(config.get("packing")),
-            packing_length=config.get("packing_length"),
-            packing_num_proc=config.get("packing_num_proc") or 1,
-            console=console,
-            hub={"use_hf": config.get("use_hf"), "hub_token": config.get("hub_token")},
-        )
-    if len(data.train) == 0:
+        data = prepare_run_data(config, registry=plan.registry, template=template, tokenizer=tokenizer,
+                                layout=plan.objective.data_layout(), max_length=max_length, console=console)
+    if not getattr(data, "streaming", False) and len(data.train) == 0:
         raise SwiftkitError("no training rows are left after validation and truncation; see the data report above")
     return data
 
@@ -409,7 +392,7 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
 
     from swiftkit.train.trainer import SwiftTrainer
 
-    has_val = data.val is not None and len(data.val) > 0
+    has_val = data.val is not None and (getattr(data, "streaming", False) or len(data.val) > 0)
     if not has_val and args.eval_strategy != "no":
         from transformers.trainer_utils import IntervalStrategy
 
@@ -508,8 +491,18 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=plan.registry, config=plan.config)
     _record_parameters(plan, env, model, run_dir, record, console)
     data = _prepare_data(plan, template, tokenizer, args, console)
-    plan.tuner.set_total_steps(_total_steps(plan.config, len(data.train)))  # schedules over the run (AdaLoRA)
+    rows = 0 if getattr(data, "streaming", False) else len(data.train)  # a stream runs --max_steps
+    plan.tuner.set_total_steps(_total_steps(plan.config, rows))  # schedules over the run (AdaLoRA)
     trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
     started.append(trainer)
-    return _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
-                               symlinks=bool(plan.config.get("create_checkpoint_symlink")))
+    result = _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
+                                 symlinks=bool(plan.config.get("create_checkpoint_symlink")))
+    if getattr(data, "streaming", False):
+        if console is not None and env.is_main:
+            from swiftkit.data.streaming import render_stream_report
+
+            render_stream_report(data.report, console)
+        else:
+            for line in data.report.warnings():
+                logger.warning(line)
+    return result

@@ -124,6 +124,16 @@ FLAG_ALIASES.update(RL_ALIASES)
 REFUSED_FLAGS.update(RL_REFUSALS)
 # ---- end of flags-rl block ----
 
+# ---- data arguments (owner: data-plugins) -------------------------------------------------
+_DATA_REFUSED: dict[str, str] = {
+    "disable_auto_column_mapping": "swiftkit maps no column names on its own, so there is nothing to disable: a "
+    "dataset's format is detected from its exact columns (`swift list formats`); rename columns with --columns",
+    "lazy_tokenize": "swiftkit tokenizes every row once before training (checking each one, cached and reused by "
+    "the next run); for data larger than memory use --streaming true (rows are tokenized as training reads them), "
+    "to skip tokenizing use --cached_dataset from `swift export --to_cached_dataset true`",
+}
+REFUSED_FLAGS.update(_DATA_REFUSED)
+
 
 @hookimpl
 def swift_register_options() -> list[dict[str, Any]]:

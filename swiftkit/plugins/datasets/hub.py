@@ -64,9 +64,9 @@ def swift_register_datasets() -> list[DatasetSpec]:
             tags=["chat", "en", "quality", "multi-round"],
         ),
         DatasetSpec(
-            id="self-cognition",
-            description="Who-am-I questions and answers (query/response); the answers hold the placeholders "
-            "{{NAME}} and {{AUTHOR}} for the model's name and author",
+            id="self-cognition-hub",
+            description="ms-swift's who-am-I questions and answers on the hub (query/response); {{NAME}} and "
+            "{{AUTHOR}} become --model_name / --model_author ('self-cognition' is the bundled, offline set)",
             format="query_response",
             ms_id="swift/self-cognition",
             hf_id="modelscope/self-cognition",
