@@ -189,7 +189,7 @@ def test_the_cli_prints_the_table_and_refuses_with_the_reason(tmp_path):
                                        "--output_dir", str(tmp_path / "never")])
     message = refused.output + str(refused.exception)
     assert refused.exit_code != 0 and "'freeze_vit' is not supported" in message
-    assert "issue 14" in message and "options:ms-swift-compat" in message
+    assert "multimodal models are not supported yet" in message and "options:ms-swift-compat" in message
     assert not (tmp_path / "never").exists()  # refused before a run folder was made
 
 

@@ -26,7 +26,7 @@ FLAG_ALIASES: dict[str, str] = {
     "init_weights": "init_lora_weights",  # ms-swift's tuner-wide name; swiftkit's LoRA family spells it peft's way
 }
 
-_MULTIMODAL = "multimodal models arrive with issue 14; swiftkit trains and serves text models today"
+_MULTIMODAL = "multimodal models are not supported yet: swiftkit trains and serves text models today"
 _NPU = "Ascend NPU only; swiftkit runs on CUDA GPUs and CPUs"
 _RAY = ("swiftkit launches processes with torchrun or DeepSpeed, not Ray: use --nproc_per_node, --nnodes, "
         "--node_rank and --master_addr")
@@ -101,7 +101,8 @@ REFUSED_FLAGS: dict[str, str] = {
     # Training arguments
     "use_flash_ckpt": "DLRover flash checkpointing is not installed; checkpoints are written atomically to disk",
     "optimizer": ("ms-swift's optimizer plugins (galore, lorap, muon ...); use --optim for transformers' optimizers, "
-                  "--train_type loraplus for LoRA+, or a tuner plugin"),
+                  "--use_galore true (or --train_type galore) for GaLore, --train_type loraplus for LoRA+, or a tuner "
+                  "plugin"),
     "callbacks": ("ms-swift's callback plugins by name; a swiftkit plugin adds Trainer callbacks through the "
                   "swift_trainer_callbacks hook"),
     "use_logits_to_keep": ("the causal-LM loss computes logits for every position; rows are truncated to "

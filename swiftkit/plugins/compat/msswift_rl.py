@@ -11,14 +11,14 @@ Light: plain data.
 
 from __future__ import annotations
 
-_SWIFT_EVAL = ("`swift eval` is not a swiftkit command yet (a later issue); meanwhile serve the model with "
+_SWIFT_EVAL = ("`swift eval` is not a swiftkit command yet; meanwhile serve the model with "
                "`swift deploy` (an OpenAI-compatible /v1 API) and evaluate that server with evalscope "
                "(its OpenAI-API mode, --api-url http://HOST:PORT/v1) or lm-eval (--model local-chat-completions "
                "--model_args base_url=http://HOST:PORT/v1/chat/completions)")
-_SWIFT_SAMPLE = ("`swift sample` is not a swiftkit command yet (a later issue); meanwhile serve the model with "
+_SWIFT_SAMPLE = ("`swift sample` is not a swiftkit command yet; meanwhile serve the model with "
                  "`swift deploy` and draw several completions per prompt at --temperature > 0 with the openai "
                  "client, scoring them with your reward functions (`swift list rewards`)")
-_SWIFT_APP = ("`swift app` / `swift web-ui` are not swiftkit commands yet (a later issue); meanwhile serve the "
+_SWIFT_APP = ("`swift app` / `swift web-ui` are not swiftkit commands yet; meanwhile serve the "
               "model with `swift deploy` and chat with it from any OpenAI-compatible chat UI or the openai client")
 _MEGATRON = ("Megatron-Core conversion (`swift export --to_mcore/--to_hf`, Megatron-SWIFT): swiftkit trains with "
              "transformers and exports Hugging Face folders only; convert with Megatron-SWIFT or Megatron-Bridge")
