@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from swiftkit.plugins.methods._common import OptionTuner
+from swiftkit.plugins.methods._common import OptionTuner, causal_lm_task_type
 
 logger = logging.getLogger("swiftkit.train")
 
@@ -198,10 +198,9 @@ class LoraTuner(OptionTuner):
 
     def lora_config(self, model: Any, model_spec: Any = None) -> Any:
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""
-        from peft import LoraConfig, TaskType
+        from peft import LoraConfig
 
-        can_generate = getattr(model, "can_generate", None)
-        task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
+        task_type = causal_lm_task_type(model)  # SEQ_CLS keeps a classifier's head trainable (modules_to_save)
         parameters = self._target_parameters(model)
         dropout = float(self.option("lora_dropout"))
         if parameters and dropout:
