@@ -73,7 +73,9 @@ def run_infer(args: list[str]) -> None:
     config = infer_config(list(args), registry)
     out = console()
     rows = None
-    if config.get("val_dataset"):  # read (and check) the data before loading any model
+    from swiftkit.infer.tasks import CAUSAL_LM, given_task
+
+    if config.get("val_dataset") and given_task(config) in (None, CAUSAL_LM):  # check the data before loading any model
         from swiftkit.data.rows import read_conversations
 
         data = read_conversations(config["val_dataset"], registry=registry, strict=config.get("strict", True),
@@ -92,6 +94,11 @@ def run_infer(args: list[str]) -> None:
     for line in resolved.notices:
         out.print(f"note: {escape(line)}")
     try:
+        if getattr(engine, "predictor", None) is not None:  # a classifier, an embedding model, a reranker
+            from swiftkit.infer.tasks import task_infer
+
+            task_infer(engine, config, out, result_path=config.get("result_path"))
+            return
         adapter = default_adapter(resolved)
         adapters = ", ".join(f"{name}={path}" for name, path in resolved.adapters.items()) or "none"
         out.print(f"[bold]model[/bold] {escape(resolved.model_dir)} ({resolved.model_id}), template {resolved.template}, "
