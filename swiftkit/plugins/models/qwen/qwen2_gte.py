@@ -1,7 +1,7 @@
 """gte-Qwen2 (``model_type`` ``qwen2_gte`` in ms-swift): Alibaba-NLP's embedding models on Qwen2
 (config.json: Qwen2ForCausalLM, ``model_type`` ``qwen2``; 32K input), pooled from the last token.
 
-Unsupported until ``--task_type embedding`` lands (issue 13). The checkpoints' own code switches
+They run as ``--task_type embedding`` with the checkpoints' own code (``remote_code``): it switches
 attention to bidirectional for embedding, which a native Qwen2 load does not reproduce.
 """
 
@@ -17,9 +17,9 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "requires": ["transformers>=4.37"],
         "task": "embedding",
-        "support": "unsupported",
-        "support_note": "an embedding model: swiftkit has no --task_type embedding yet (issue 13); its bidirectional "
-        "attention comes from the checkpoint's own modeling code (--trust_remote_code true)",
+        "support": "remote_code",
+        "support_note": "an embedding model (--task_type embedding) whose bidirectional attention comes from the "
+        "checkpoint's own modeling code",
     },
 }
 
