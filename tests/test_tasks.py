@@ -196,7 +196,7 @@ def ranking_accuracy(embed, rows):
     right = 0
     for row in rows:
         anchor, positive, negative = embed([row["messages"], row["positive_messages"][0], row["negative_messages"][0]])
-        right += sum(a * p for a, p in zip(anchor, positive)) > sum(a * n for a, n in zip(anchor, negative))
+        right += sum(a * p for a, p in zip(anchor, positive, strict=True)) > sum(a * n for a, n in zip(anchor, negative, strict=True))
     return right / len(rows)
 
 
@@ -350,7 +350,7 @@ def test_task_type_selects_the_task_objective_and_its_options():
     assert build_config(registry, command="deploy", overrides={"model": "m", "reranker_use_activation": False})
 
 
-def test_registered_task_checkpoints_run_as_their_task():
+def test_registered_task_checkpoints_run_as_their_task(tmp_path):
     from swiftkit.models.support import check_support
 
     registry = get_registry()
@@ -360,6 +360,18 @@ def test_registered_task_checkpoints_run_as_their_task():
     assert check_support(reranker, {}, command="deploy") == []  # served as its own task
     with pytest.raises(ConfigError, match="pass --task_type embedding"):
         check_support(embedding, {"task_type": "causal_lm"}, command="sft")
+    # a tiny Qwen3-Embedding: deployed as an embedding model without --task_type, its template's text<|endoftext|>
+    folder = str(build_tiny_model("qwen3-embedding-0.6b", tmp_path / "qwen3-embedding-0.6b", registry=registry))
+    engine, resolved = engine_for({"model": folder})
+    assert engine.task == "embedding" and resolved.template == "qwen3_emb"
+    from swiftkit.plugins.methods._tasks import render_text
+
+    assert render_text(engine.template, [{"role": "user", "content": "What is it?"}]) == "What is it?<|endoftext|>"
+    vector = engine.predictor.embed([[{"role": "user", "content": "What is it?"}]])[0]
+    assert abs(sum(v * v for v in vector) - 1) < 1e-4
+    data = write(tmp_path / "d.jsonl", topic_rows(4, 0))
+    result = CliRunner().invoke(cli, ["sft", "--model", folder, "--dataset", data, "--output_dir", str(tmp_path / "o")])
+    assert result.exit_code != 0 and "pass --task_type embedding" in f"{result.output}{result.exception}"
 
 
 # ----------------------------------------------------------------------------- routes
@@ -382,7 +394,7 @@ def test_task_routes_answer(seq_cls_run, embedding_run, reranker_run):
         answer = client.embeddings.create(model="out/checkpoint-40", input=["fruit", "apple pear", "river lake"])
         vectors = [d.embedding for d in answer.data]  # base64 on the wire: the client's default
         assert len(vectors) == 3 and len(vectors[0]) == 64 and answer.usage.prompt_tokens > 0
-        dot = [sum(x * y for x, y in zip(vectors[0], v)) for v in vectors[1:]]
+        dot = [sum(x * y for x, y in zip(vectors[0], v, strict=True)) for v in vectors[1:]]
         assert dot[0] > dot[1]
         short = client.embeddings.create(model="out/checkpoint-40", input="fruit", dimensions=16, encoding_format="float").data[0].embedding
         assert len(short) == 16 and abs(sum(v * v for v in short) - 1) < 1e-4

@@ -61,9 +61,7 @@ def _models() -> Any:
     return EmbeddingRequest, RerankRequest, ClassifyRequest
 
 
-def _texts(value: Any, param: str) -> list[str]:
-    from swiftkit.serve.server import OpenAIError
-
+def _texts(value: Any, param: str, OpenAIError: Any) -> list[str]:  # noqa: N803 - the server's error class
     if isinstance(value, str):
         value = [value]
     if not value or not all(isinstance(v, str) for v in value):
@@ -83,9 +81,11 @@ def _base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
-def add_task_routes(app: Any, settings: Any, gauge: Any, engine: Any) -> None:
-    """Add the task routes for ``engine.predictor`` (see the module docstring)."""
-    from swiftkit.serve.server import OpenAIError
+def add_task_routes(app: Any, settings: Any, gauge: Any, engine: Any, error: Any) -> None:
+    """Add the task routes for ``engine.predictor`` (see the module docstring). ``settings``
+    and ``gauge`` are the server's (served names, request slots); ``error`` its ``OpenAIError``
+    class (passed in: this module does not import the server, which imports it)."""
+    OpenAIError = error  # noqa: N806 - a class
 
     EmbeddingRequest, RerankRequest, ClassifyRequest = _models()  # noqa: N806 - classes
     predictor, tokenizer = engine.predictor, engine.tokenizer
@@ -109,7 +109,7 @@ def add_task_routes(app: Any, settings: Any, gauge: Any, engine: Any) -> None:
 
     @app.post("/v1/embeddings")
     async def embeddings(body: EmbeddingRequest) -> dict[str, Any]:
-        texts = _texts(body.input, "input")
+        texts = _texts(body.input, "input", OpenAIError)
         if body.encoding_format not in ("float", "base64"):
             raise OpenAIError(400, f"encoding_format {clip(body.encoding_format)!r}: use 'float' or 'base64'",
                               param="encoding_format", code="invalid_value")
@@ -125,8 +125,8 @@ def add_task_routes(app: Any, settings: Any, gauge: Any, engine: Any) -> None:
 
     async def rerank(body: RerankRequest) -> dict[str, Any]:
         docs = [d if isinstance(d, str) else d.text for d in body.documents]
-        _texts(docs, "documents")
-        _texts(body.query, "query")
+        _texts(docs, "documents", OpenAIError)
+        _texts(body.query, "query", OpenAIError)
         served, (scores, used) = await run(body.model, lambda: (
             predictor.score(_user(body.query), [_user(d) for d in docs]), tokens([body.query, *docs])))
         order = sorted(range(len(docs)), key=lambda i: -scores[i])[: body.top_n or len(docs)]
@@ -143,7 +143,7 @@ def add_task_routes(app: Any, settings: Any, gauge: Any, engine: Any) -> None:
         app.post(path)(rerank)
 
     async def classify(body: ClassifyRequest) -> dict[str, Any]:
-        texts = _texts(body.input, "input")
+        texts = _texts(body.input, "input", OpenAIError)
         served, (found, used) = await run(body.model, lambda: (predictor.classify([_user(t) for t in texts]), tokens(texts)))
         return {"id": f"classify-{uuid.uuid4().hex}", "object": "list", "created": int(time.time()), "model": served,
                 "data": [{"index": i, "label": r["label"], "probs": r.get("probs", []), "num_classes": len(r.get("probs", []))}

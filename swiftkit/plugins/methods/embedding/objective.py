@@ -20,8 +20,21 @@ from swiftkit.core.data.layout import DataLayout
 from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.core.methods.interface import Objective, TaskPredictor
 from swiftkit.core.options import option_value
-from swiftkit.plugins.methods._retrieval import EmbeddingLayout, contrastive_loss, cosine_similarity_loss, infonce_loss
-from swiftkit.plugins.methods._tasks import TextInputs, env_bool, env_float, load_tokenizer, model_kwargs, pooled_hidden, render_text
+from swiftkit.plugins.methods._retrieval import (
+    EmbeddingLayout,
+    contrastive_loss,
+    cosine_similarity_loss,
+    infonce_loss,
+)
+from swiftkit.plugins.methods._tasks import (
+    TextInputs,
+    env_bool,
+    env_float,
+    load_tokenizer,
+    model_kwargs,
+    pooled_hidden,
+    render_text,
+)
 
 LOSSES = ("infonce", "cosine_similarity", "contrastive")
 

@@ -1,8 +1,8 @@
 """gte-Qwen2 (``model_type`` ``qwen2_gte`` in ms-swift): Alibaba-NLP's embedding models on Qwen2
 (config.json: Qwen2ForCausalLM, ``model_type`` ``qwen2``; 32K input), pooled from the last token.
 
-They run as ``--task_type embedding`` with the checkpoints' own code (``remote_code``): it switches
-attention to bidirectional for embedding, which a native Qwen2 load does not reproduce.
+Unsupported: the checkpoints' own code switches attention to bidirectional for embedding, which the
+embedding task's native Qwen2 load (causal attention) does not reproduce; refused rather than served wrong.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "requires": ["transformers>=4.37"],
         "task": "embedding",
-        "support": "remote_code",
-        "support_note": "an embedding model (--task_type embedding) whose bidirectional attention comes from the "
-        "checkpoint's own modeling code",
+        "support": "unsupported",
+        "support_note": "an embedding model whose bidirectional attention comes from the checkpoint's own modeling "
+        "code, which --task_type embedding does not run (it loads the native, causal Qwen2 backbone)",
     },
 }
 

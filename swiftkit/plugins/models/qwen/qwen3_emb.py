@@ -3,8 +3,9 @@ hidden state of a Qwen3 model (config.json: Qwen3ForCausalLM, ``model_type`` ``q
 
 The architecture is native; the checkpoints run as ``--task_type embedding`` (the embedding
 objective plugin loads the bare backbone and pools the last token), which is their default task
-for ``swift infer`` / ``deploy``; ``swift sft`` asks for the task to be named. ``untested``: the
-real checkpoints are not downloaded by the test suite (a tiny Qwen3 model is trained and served).
+for ``swift infer`` / ``deploy``; ``swift sft`` asks for the task to be named. ``untested``:
+the real checkpoints are not run by the test suite (a tiny model of the family is served as an
+embedding model in tests/test_tasks.py; the causal-LM training matrix does not cover task models).
 """
 
 from __future__ import annotations

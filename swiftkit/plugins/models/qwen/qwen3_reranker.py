@@ -3,7 +3,8 @@ causal LM's "yes"/"no" logits (config.json: Qwen3ForCausalLM, ``model_type`` ``q
 
 The architecture is native; the checkpoints run as ``--task_type generative_reranker`` (the
 objective plugin scores the judging prompt by the "yes"/"no" logits), their default task for
-``swift infer`` / ``deploy``. ``untested``: the real checkpoints are not downloaded by the tests.
+``swift infer`` / ``deploy``. ``untested``: the real
+checkpoints are not run by the test suite (the causal-LM training matrix does not cover task models).
 """
 
 from __future__ import annotations
