@@ -142,6 +142,7 @@ def test_multi_label_and_regression_losses_fall(tiny, problem_type):
     spec = registry.get("method", "seq_cls").spec
     num_labels = 3 if problem_type != "regression" else 1
     objective = SeqClsObjective(spec, {"num_labels": num_labels, "problem_type": problem_type})
+    torch.manual_seed(0)  # the fresh head
     model, tokenizer = objective.load_model(None, tiny, torch_dtype="float32")
     layout = objective.data_layout()
     settings = EncodeSettings(template=registry.template("qwen2_5", tokenizer=tokenizer), tokenizer=tokenizer)

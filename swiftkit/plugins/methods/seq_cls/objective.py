@@ -54,6 +54,23 @@ def resolve_problem(num_labels: int | None, problem_type: str | None) -> tuple[i
     return int(num_labels), problem_type
 
 
+def _saved_problem(model_dir: str) -> tuple[int, str]:
+    """``(num_labels, problem_type)`` of a folder holding a sequence classifier (its config.json),
+    else the error asking for ``--num_labels``."""
+    import json
+    import os
+
+    try:
+        with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        config = {}
+    if not any("SequenceClassification" in a for a in config.get("architectures") or []):
+        return resolve_problem(None, None)  # raises: a causal LM needs --num_labels
+    labels = config.get("num_labels") or len(config.get("id2label") or {}) or None
+    return resolve_problem(labels, config.get("problem_type"))
+
+
 class ClassificationLayout(DataLayout):
     """``messages`` + ``label`` -> ``input_ids`` + ``label_values`` (a float list: the class,
     the class indices, or the value)."""
@@ -151,10 +168,15 @@ class SeqClsObjective(Objective):
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
         super().__init__(spec, options)
-        self.num_labels, self.problem_type = resolve_problem(option_value(self.options, spec, "num_labels"),
-                                                             option_value(self.options, spec, "problem_type"))
+        num_labels, problem_type = option_value(self.options, spec, "num_labels"), option_value(self.options, spec, "problem_type")
+        # neither given: a saved classifier (a reward model) says them in its config.json (see load_model)
+        self.deferred = num_labels is None and problem_type is None
+        self.num_labels, self.problem_type = (0, "") if self.deferred else resolve_problem(num_labels, problem_type)
 
     def load_model(self, loader: Any, model_dir: str, **kwargs: Any) -> tuple[Any, Any]:
+        if self.deferred:
+            self.num_labels, self.problem_type = _saved_problem(model_dir)
+            self.deferred = False
         return load_classifier(model_dir, self.num_labels, self.problem_type, **kwargs)
 
     def data_layout(self) -> DataLayout:
