@@ -111,6 +111,13 @@ def test_swift_infer_prints_labels(seq_cls_run, tmp_path):
     assert len(rows) == 6 and all(r["prediction"]["label"] in (0, 1) for r in rows)
 
 
+def test_export_refuses_a_task_checkpoint(seq_cls_run, tmp_path):
+    result = CliRunner().invoke(cli, ["export", "--model", str(seq_cls_run), "--merge_lora", "true",
+                                      "--output_dir", str(tmp_path / "merged")])
+    assert result.exit_code != 0 and "--task_type seq_cls" in f"{result.output}{result.exception}"
+    assert not (tmp_path / "merged").exists()
+
+
 def test_seq_cls_needs_num_labels_and_checks_labels(tiny, tmp_path):
     from swiftkit.plugins.methods.seq_cls.objective import ClassificationLayout, resolve_problem
 
