@@ -231,7 +231,7 @@ def test_embedding_infonce_loss_falls_and_positives_rank_first(tiny, embedding_r
     assert abs(sum(v * v for v in vector) - 1) < 1e-4 and len(vector) == 64
 
 
-def test_embedding_losses_and_matryoshka():
+def test_embedding_losses_and_matryoshka(monkeypatch):
     import torch
     import torch.nn.functional as F  # noqa: N812
 
@@ -256,6 +256,9 @@ def test_embedding_losses_and_matryoshka():
     assert objective.mrl_dims == [16, 32] and objective.loss_type == "infonce"
     with pytest.raises(ConfigError, match="not an embedding loss"):
         EmbeddingObjective(spec, {"loss_type": "listwise_reranker"})
+    monkeypatch.setenv("WORLD_SIZE", "2")  # the head is applied outside a wrapper's forward: one process only
+    with pytest.raises(Exception, match="trains in one process so far"):
+        objective.setup(model=None, tokenizer=None, template=None, registry=None, config={})
 
 
 # ----------------------------------------------------------------------------- rerankers

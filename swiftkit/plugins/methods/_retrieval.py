@@ -34,6 +34,7 @@ from swiftkit.plugins.methods._tasks import (
     pad_id,
     pair_conversation,
     render_text,
+    require_one_process,
     token_ids,
 )
 
@@ -292,6 +293,9 @@ class RerankObjective:
 
     def pair_scores(self, model: Any, input_ids: Any, attention_mask: Any) -> Any:
         raise NotImplementedError
+
+    def setup(self, **kwargs: Any) -> None:
+        require_one_process(self.task)
 
     def data_layout(self) -> DataLayout:
         return PairLayout(self.task)

@@ -53,6 +53,16 @@ def env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes")
 
 
+def require_one_process(task: str) -> None:
+    """Task objectives read the backbone and apply their head outside the model's own forward
+    (one position per row), which bypasses a data-parallel wrapper's gradient synchronisation
+    and a sharded model's gathering: until that is handled, a task trains in one process."""
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if world > 1:
+        raise SwiftkitError(f"--task_type {task} trains in one process so far ({world} processes were started); "
+                            "run it without --nproc_per_node / a launcher")
+
+
 # ----------------------------------------------------------------------------- rows
 
 

@@ -34,6 +34,7 @@ from swiftkit.plugins.methods._tasks import (
     model_kwargs,
     pooled_hidden,
     render_text,
+    require_one_process,
 )
 
 LOSSES = ("infonce", "cosine_similarity", "contrastive")
@@ -69,6 +70,7 @@ class EmbeddingObjective(Objective):
         return AutoModel.from_pretrained(model_dir, **model_kwargs(kwargs)), tokenizer
 
     def setup(self, *, model: Any, config: dict[str, Any], **kwargs: Any) -> None:
+        require_one_process("embedding")
         hidden = getattr(getattr(model, "config", None), "hidden_size", None)
         too_big = [d for d in self.mrl_dims if hidden and d > hidden]
         if too_big:

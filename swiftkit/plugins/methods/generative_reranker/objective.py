@@ -45,6 +45,7 @@ class GenerativeRerankerObjective(RerankObjective, Objective):
                           judge_token_id(tokenizer, self.negative, "GENERATIVE_RERANKER_NEGATIVE_TOKEN"))
 
     def setup(self, *, tokenizer: Any, **kwargs: Any) -> None:
+        super().setup(tokenizer=tokenizer, **kwargs)
         self.bind_tokens(tokenizer)
 
     def pair_scores(self, model: Any, input_ids: Any, attention_mask: Any) -> Any:

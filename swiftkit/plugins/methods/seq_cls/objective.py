@@ -30,6 +30,7 @@ from swiftkit.plugins.methods._tasks import (
     pad,
     pad_id,
     render_text,
+    require_one_process,
     token_ids,
 )
 
@@ -178,6 +179,9 @@ class SeqClsObjective(Objective):
             self.num_labels, self.problem_type = _saved_problem(model_dir)
             self.deferred = False
         return load_classifier(model_dir, self.num_labels, self.problem_type, **kwargs)
+
+    def setup(self, **kwargs: Any) -> None:
+        require_one_process("seq_cls")
 
     def data_layout(self) -> DataLayout:
         return ClassificationLayout(self.num_labels, self.problem_type)
