@@ -103,12 +103,12 @@ def test_seq_cls_held_out_accuracy_rises_from_chance(tiny, seq_cls_run):
 def test_swift_infer_prints_labels(seq_cls_run, tmp_path):
     data = write(tmp_path / "val.jsonl", apple_rows(6, 2))
     out = tmp_path / "result.jsonl"
-    result = CliRunner().invoke(cli, ["infer", "--model", str(seq_cls_run), "--val_dataset", data,
+    result = CliRunner().invoke(cli, ["infer", "--model", str(seq_cls_run), "--val_dataset", f"{data}#5",
                                       "--result_path", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "row 6: label" in result.output and "accuracy: " in result.output
+    assert "row 5: label" in result.output and "row 6" not in result.output and "accuracy: " in result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 6 and all(r["prediction"]["label"] in (0, 1) for r in rows)
+    assert len(rows) == 5 and all(r["prediction"]["label"] in (0, 1) for r in rows)
 
 
 def test_export_refuses_a_task_checkpoint(seq_cls_run, tmp_path):
@@ -231,7 +231,17 @@ def test_embedding_infonce_loss_falls_and_positives_rank_first(tiny, embedding_r
     assert abs(sum(v * v for v in vector) - 1) < 1e-4 and len(vector) == 64
 
 
-def test_embedding_losses_and_matryoshka(monkeypatch):
+def tiny_embedder(folder):
+    """The embedding objective's model of ``folder`` (the bare backbone), its tokenizer, encode settings."""
+    from swiftkit.core.data.layout import EncodeSettings
+    from swiftkit.plugins.methods.embedding.objective import EmbeddingObjective
+
+    registry = get_registry()
+    model, tokenizer = EmbeddingObjective(registry.get("method", "embedding").spec, {}).load_model(None, folder)
+    return model, tokenizer, EncodeSettings(template=registry.template("qwen2_5", tokenizer=tokenizer), tokenizer=tokenizer)
+
+
+def test_embedding_losses_and_matryoshka(monkeypatch, tiny):
     import torch
     import torch.nn.functional as F  # noqa: N812
 
@@ -256,6 +266,16 @@ def test_embedding_losses_and_matryoshka(monkeypatch):
     assert objective.mrl_dims == [16, 32] and objective.loss_type == "infonce"
     with pytest.raises(ConfigError, match="not an embedding loss"):
         EmbeddingObjective(spec, {"loss_type": "listwise_reranker"})
+    # the loss of --mrl_dims 16 64 is the mean of the losses at 16 and at 64 (the full size)
+    layout = objective.data_layout()
+    model, tokenizer, settings = tiny_embedder(tiny)
+    rows = topic_rows(4, 3)
+    batch = layout.make_collator(tokenizer, {})(
+        [{**layout.encode(layout.convert(None, r), settings).columns, "label_values": []} for r in rows])
+    with torch.no_grad():
+        losses = {tuple(d): float(EmbeddingObjective(spec, {"mrl_dims": d}).compute_loss(model, batch)[0])
+                  for d in ([16], [64], [16, 64])}
+    assert abs(losses[(16, 64)] - (losses[(16,)] + losses[(64,)]) / 2) < 1e-5 and losses[(16,)] != losses[(64,)]
     monkeypatch.setenv("WORLD_SIZE", "2")  # the head is applied outside a wrapper's forward: one process only
     with pytest.raises(Exception, match="trains in one process so far"):
         objective.setup(model=None, tokenizer=None, template=None, registry=None, config={})

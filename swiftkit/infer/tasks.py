@@ -160,10 +160,15 @@ def task_infer(engine: TaskEngine, config: dict[str, Any], out: Any, *, result_p
         return
     from swiftkit.core.registry import get_registry
     from swiftkit.data.sources import load, resolve
+    from swiftkit.data.steps import sample_indices
 
     rows: list[dict[str, Any]] = []
     for arg in config["val_dataset"]:
-        for i, raw in enumerate(load(resolve(arg, get_registry()), hub=config)):
+        source = resolve(arg, get_registry())
+        data = load(source, hub=config)
+        if source.sample is not None:  # path#N, as training samples
+            data = data.select(sample_indices(len(data), source.sample, config.get("seed") or 42))
+        for i, raw in enumerate(data):
             messages = _conversation(raw.get("messages") if raw.get("messages") is not None else raw.get("text"))
             if messages is None:
                 raise ConfigError(f"{arg} row {i + 1}: no 'messages' (or 'text') to predict for")
