@@ -372,6 +372,9 @@ def test_task_type_selects_the_task_objective_and_its_options():
     config = build_config(registry, command="sft", overrides={"model": "m", "dataset": ["d"], "task_type": "embedding",
                                                               "mrl_dims": [8]})
     assert "embedding" in selected_plugins(config, registry, "sft")["method"]
+    cli_config = build_config(registry, command="sft", cli_args=["--model", "m", "--dataset", "d", "--task_type", "embedding",
+                                                                 "--mrl_dims", "32", "64", "--loss_type", "cosine_similarity"])
+    assert cli_config["mrl_dims"] == [32, 64] and cli_config["loss_type"] == "cosine_similarity"
     assert "sft" not in selected_plugins(config, registry, "sft")["method"]
     with pytest.raises(ConfigError, match="belong to plugins this run does not use"):
         build_config(registry, command="sft", overrides={"model": "m", "dataset": ["d"], "num_labels": 2})

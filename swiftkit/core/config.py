@@ -272,7 +272,7 @@ def parse_cli_args(args: list[str], schema: dict[str, Any]) -> dict[str, Any]:
         sub = props.get(key, {})
         if "x-swiftkit-alias-of" in sub:  # typed as the key it means
             sub = props.get(sub["x-swiftkit-alias-of"], {})
-        if sub and sub.get("type") != "array" and "anyOf" not in sub and len(values) > 1:
+        if sub and _schema_type(sub) != "array" and "anyOf" not in sub and len(values) > 1:
             raise ConfigError(f"option --{name} takes one value, got {len(values)}: {' '.join(values)}")
         if not values and _schema_type(sub) not in ("boolean", None):
             raise ConfigError(f"option --{name} needs a value")

@@ -225,7 +225,9 @@ TASKS: dict[str, Schema] = {
         "sigmoid, so it lies in [0, 1]; false gives the raw logit.",
     },
     "mrl_dims": {
-        "anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}, {"type": "null"}],
+        "type": ["array", "null"],  # not anyOf: the command line then reads `--mrl_dims 64 128` as a list of integers
+        "items": {"type": "integer", "minimum": 1},
+        "minItems": 1,
         "default": None,
         "description": "embedding: Matryoshka representation learning: the loss is averaged over the embedding "
         "truncated to each of these sizes (each prefix renormalised), so that a prefix alone embeds well "
