@@ -349,6 +349,22 @@ def test_rerankers_learn_to_put_the_positive_first(kind, tiny, reranker_run, gen
     assert abs(1 / (1 + math.exp(-logit)) - scores[0]) < 1e-4
 
 
+def test_the_judging_prompt_is_qwen3_rerankers():
+    from swiftkit.plugins.methods._tasks import pair_text
+
+    template = get_registry().template("qwen3_reranker")
+    query = [{"role": "user", "content": "what is a fruit"}]
+    text = pair_text(template, query, [{"role": "assistant", "content": "apple"}])
+    assert text.endswith("<|im_start|>user\n<Instruct>: Given a web search query, retrieve relevant passages that answer "
+                         "the query\n<Query>: what is a fruit\n<Document>: apple<|im_end|>\n<|im_start|>assistant\n"
+                         "<think>\n\n</think>\n\n")
+    assert text.startswith("<|im_start|>system\nJudge whether the Document meets the requirements")
+    # instruction precedence: the document's system message, then the query's
+    own = pair_text(template, [{"role": "system", "content": "Find fruit"}, *query],
+                    [{"role": "system", "content": "Find apples"}, {"role": "user", "content": "apple"}])
+    assert "<Instruct>: Find apples\n" in own
+
+
 def test_pointwise_and_listwise_reranker_losses():
     import torch
 

@@ -32,7 +32,7 @@ from swiftkit.plugins.methods._tasks import (
     ids_list_feature,
     pad,
     pad_id,
-    pair_conversation,
+    pair_text,
     render_text,
     require_one_process,
     token_ids,
@@ -139,7 +139,7 @@ class EmbeddingCollator:
 class PairLayout(_RetrievalLayout):
     """Query-document pairs in groups (positive first) for rerankers."""
 
-    version = "1"
+    version = "2"
 
     def __init__(self, task: str) -> None:
         self.id = task
@@ -162,7 +162,7 @@ class PairLayout(_RetrievalLayout):
             docs = [(positive, 1.0, f"positive_messages[{p}]")]
             docs += [(n, 0.0, f"negative_messages[{i}]") for i, n in enumerate(negatives)]
             for doc, label, field in docs:
-                text = render_text(settings.template, pair_conversation(query, doc), generation_prompt=True)
+                text = pair_text(settings.template, query, doc)
                 ids, cut = token_ids(settings.tokenizer, text, settings.max_length, settings.truncation_strategy, field)
                 pair_ids.append(ids)
                 labels.append(label)
@@ -318,7 +318,7 @@ class RerankPredictor(TaskPredictor):
     def score(self, query: list[dict[str, Any]], documents: list[list[dict[str, Any]]]) -> list[float]:
         import torch
 
-        texts = [render_text(self.inputs.template, pair_conversation(query, doc), generation_prompt=True) for doc in documents]
+        texts = [pair_text(self.inputs.template, query, doc) for doc in documents]
         out: list[float] = []
         with torch.no_grad():
             for ids, mask in self.inputs.batches(texts):

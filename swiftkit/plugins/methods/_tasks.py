@@ -121,6 +121,14 @@ def pair_conversation(query: list[dict[str, str]], document: list[dict[str, str]
     return [{"role": "user", "content": text}]
 
 
+def pair_text(template: Any, query: list[dict[str, str]], document: list[dict[str, str]]) -> str:
+    """The judging prompt of a query-document pair, rendered with the generation prompt and, for a
+    reasoning template, its empty thinking block (the judge answers at once: Qwen3-Reranker's
+    ``<|im_start|>assistant\n<think>\n\n</think>\n\n``)."""
+    return render_text(template.configure(enable_thinking=False), pair_conversation(query, document),
+                       generation_prompt=True)
+
+
 # ----------------------------------------------------------------------------- text
 
 
