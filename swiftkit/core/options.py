@@ -41,6 +41,11 @@ _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
 # ------------------------------------------------------------------------------ the groups
 
+#: the ``loss_type`` names of ms-swift's task objectives (embedding, reranker, generative_reranker),
+#: accepted by the shared ``loss_type`` key next to :data:`LOSS_TYPES`; each task checks its own
+TASK_LOSS_TYPES = ("contrastive", "cosine_similarity", "generative_reranker", "infonce", "listwise_generative_reranker",
+                   "listwise_reranker", "reranker")
+
 #: modules an adapter tuner adapts or trains in full (LoRA, VeRA, IA3, BOFT, OFT, AdaLoRA ...)
 ADAPTER: dict[str, Schema] = {
     "target_modules": {
@@ -134,10 +139,6 @@ PROMPT_LEARNING: dict[str, Schema] = {
 #: its own subset when it is created
 LOSS_TYPES = ("apo_zero_unpaired", "hinge", "ipo", "kto", "robust", "sigmoid", "simpo")
 
-#: the ``loss_type`` names of ms-swift's task objectives (embedding, reranker, generative_reranker)
-TASK_LOSS_TYPES = ("contrastive", "cosine_similarity", "generative_reranker", "infonce", "listwise_generative_reranker",
-                   "listwise_reranker", "reranker")
-
 #: preference alignment (ms-swift's flags). Keys whose default differs per method default to
 #: null; the objective fills in its own.
 PREFERENCE: dict[str, Schema] = {
@@ -155,12 +156,9 @@ PREFERENCE: dict[str, Schema] = {
     "loss_type": {
         "anyOf": [{"enum": list(LOSS_TYPES + TASK_LOSS_TYPES)}, {"type": "null"}],
         "default": None,
-        "description": "Variant of the loss. dpo: sigmoid (default), hinge, ipo, robust; "
+        "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust; "
         "kto: kto (default), apo_zero_unpaired; cpo: sigmoid (default), hinge, ipo, simpo; "
-        "simpo: simpo (default), sigmoid, hinge, ipo; --task_type embedding: infonce (default), "
-        "cosine_similarity, contrastive; reranker: reranker (pointwise, default), listwise_reranker; "
-        "generative_reranker: generative_reranker (pointwise, default), listwise_generative_reranker. "
-        "Null: the method's default.",
+        "simpo: simpo (default), sigmoid, hinge, ipo. Null: the method's default.",
     },
     "label_smoothing": {
         "type": "number",

@@ -14,6 +14,14 @@ from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
+OPTIONS = option_schema("loss_type", "mrl_dims", defaults={"loss_type": "infonce"})
+# the shared key (sft, dpo ... take it too), worded for this task
+OPTIONS["properties"]["loss_type"]["description"] = (
+    "Embedding loss (--task_type embedding): infonce (default; in-batch and hard negatives, temperature "
+    "$INFONCE_TEMPERATURE, default 0.1), cosine_similarity (MSE of the cosine against each row's label), "
+    "contrastive (margin 0.5 on the cosine distance, 0/1 labels)."
+)
+
 
 @hookimpl
 def swift_register_methods():
@@ -25,7 +33,7 @@ def swift_register_methods():
             task="embedding",
             description="Text embeddings (--task_type embedding): the last token's hidden state, normalised; "
             "InfoNCE with in-batch negatives, cosine-similarity or contrastive loss; Matryoshka --mrl_dims.",
-            options=option_schema("loss_type", "mrl_dims", defaults={"loss_type": "infonce"}),
+            options=OPTIONS,
             impl="swiftkit.plugins.methods.embedding.objective:EmbeddingObjective",
         )
     ]

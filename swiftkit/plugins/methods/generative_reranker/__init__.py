@@ -14,6 +14,14 @@ from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
+OPTIONS = option_schema("loss_type", "reranker_use_activation", defaults={"loss_type": "generative_reranker"})
+# the shared key (sft, dpo ... take it too), worded for this task
+OPTIONS["properties"]["loss_type"]["description"] = (
+    "Generative reranker loss (--task_type generative_reranker): generative_reranker (pointwise BCE on "
+    "logit(yes) - logit(no), default) or listwise_generative_reranker (softmax over a positive and its "
+    "negatives)."
+)
+
 
 @hookimpl
 def swift_register_methods():
@@ -25,7 +33,7 @@ def swift_register_methods():
             task="generative_reranker",
             description="Generative reranker (--task_type generative_reranker): relevance from a causal LM's yes/no "
             "logits at the judging prompt's last token; pointwise or listwise.",
-            options=option_schema("loss_type", "reranker_use_activation", defaults={"loss_type": "generative_reranker"}),
+            options=OPTIONS,
             impl="swiftkit.plugins.methods.generative_reranker.objective:GenerativeRerankerObjective",
         )
     ]

@@ -15,6 +15,13 @@ from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
+OPTIONS = option_schema("loss_type", "reranker_use_activation", defaults={"loss_type": "reranker"})
+# the shared key (sft, dpo ... take it too), worded for this task
+OPTIONS["properties"]["loss_type"]["description"] = (
+    "Reranker loss (--task_type reranker): reranker (pointwise BCE, default) or listwise_reranker "
+    "(softmax over a positive and its negatives, temperature $LISTWISE_RERANKER_TEMPERATURE, default 1)."
+)
+
 
 @hookimpl
 def swift_register_methods():
@@ -26,7 +33,7 @@ def swift_register_methods():
             task="reranker",
             description="Cross-encoder reranker (--task_type reranker): a one-output head scores each query-document "
             "pair; pointwise BCE or listwise softmax.",
-            options=option_schema("loss_type", "reranker_use_activation", defaults={"loss_type": "reranker"}),
+            options=OPTIONS,
             impl="swiftkit.plugins.methods.reranker.objective:RerankerObjective",
         )
     ]
