@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from swiftkit.plugins.methods._common import OptionTuner, causal_lm_task_type
+from swiftkit.plugins.methods._common import OptionTuner, is_sequence_classifier
 
 logger = logging.getLogger("swiftkit.train")
 
@@ -198,9 +198,10 @@ class LoraTuner(OptionTuner):
 
     def lora_config(self, model: Any, model_spec: Any = None) -> Any:
         """Return the ``peft.LoraConfig`` these options describe for ``model``."""
-        from peft import LoraConfig
+        from peft import LoraConfig, TaskType
 
-        task_type = causal_lm_task_type(model)  # SEQ_CLS keeps a classifier's head trainable (modules_to_save)
+        can_generate = getattr(model, "can_generate", None)
+        task_type = TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
         parameters = self._target_parameters(model)
         dropout = float(self.option("lora_dropout"))
         if parameters and dropout:
@@ -210,7 +211,8 @@ class LoraTuner(OptionTuner):
                            "without dropout", dropout, ", ".join(parameters))
             dropout = 0.0
         return LoraConfig(
-            task_type=task_type,
+            # a classifier (--task_type seq_cls / reranker): SEQ_CLS keeps its fresh head trainable and saved
+            task_type=TaskType.SEQ_CLS if is_sequence_classifier(model) else task_type,
             r=int(self.option("lora_rank")),
             lora_alpha=int(self.option("lora_alpha")),
             lora_dropout=dropout,
