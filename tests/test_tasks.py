@@ -427,7 +427,7 @@ def test_registered_task_checkpoints_run_as_their_task(tmp_path):
 # ----------------------------------------------------------------------------- routes
 
 
-def test_task_routes_answer(seq_cls_run, embedding_run, reranker_run):
+def test_task_routes_answer(seq_cls_run, embedding_run):
     import httpx
     import openai
 
@@ -451,18 +451,45 @@ def test_task_routes_answer(seq_cls_run, embedding_run, reranker_run):
         with pytest.raises(openai.BadRequestError, match="does not generate text; use /v1/embeddings"):
             client.chat.completions.create(model="out/checkpoint-40", messages=[{"role": "user", "content": "hi"}])
         assert httpx.post(f"{server.url}/v1/embeddings", json={"input": "x"}).status_code == 401
-    with serve(reranker_run / "checkpoint-30") as server:
-        body = {"query": "fruit", "documents": ["river cloud stone", {"text": "music apple light"}, "table green music"],
-                "top_n": 2}
-        reply = httpx.post(f"{server.url}/v1/rerank", json=body, headers={"Authorization": "Bearer k"})
-        assert reply.status_code == 200, reply.text
-        results = reply.json()["results"]
-        assert [r["index"] for r in results][0] == 1 and len(results) == 2
-        assert results[0]["relevance_score"] >= results[1]["relevance_score"] and results[0]["document"]["text"] == "music apple light"
-        wrong = httpx.post(f"{server.url}/v1/embeddings", json={"input": "x"}, headers={"Authorization": "Bearer k"})
-        assert wrong.status_code == 400 and "does not produce embeddings" in wrong.json()["error"]["message"]
     with serve(seq_cls_run) as server:
         reply = httpx.post(f"{server.url}/v1/classify", json={"input": ["stone apple river cloud", "stone river cloud green"]},
                            headers={"Authorization": "Bearer k"})
         assert reply.status_code == 200, reply.text
         assert [d["label"] for d in reply.json()["data"]] == [1, 0]
+
+
+def test_swift_deploy_serves_a_reranker_on_v1_rerank(reranker_run, serving_url):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    cmd = [sys.executable, "-m", "swiftkit", "deploy", "--model", str(reranker_run / "checkpoint-30"), "--port", "0",
+           "--api_key", "k", "--served_model_name", "rr"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url, lines = serving_url(proc)
+        assert url, "".join(lines)
+        body = {"model": "rr", "query": "fruit", "top_n": 2,
+                "documents": ["river cloud stone", {"text": "music apple light"}, "table green music"]}
+        reply = httpx.post(f"{url}/v1/rerank", json=body, headers={"Authorization": "Bearer k"}, timeout=60)
+        assert reply.status_code == 200, reply.text
+        results = reply.json()["results"]
+        assert [r["index"] for r in results][0] == 1 and len(results) == 2 and reply.json()["model"] == "rr"
+        assert 1 >= results[0]["relevance_score"] >= results[1]["relevance_score"] >= 0
+        assert results[0]["document"]["text"] == "music apple light"
+        wrong = httpx.post(f"{url}/v1/embeddings", json={"input": "x"}, headers={"Authorization": "Bearer k"}, timeout=60)
+        assert wrong.status_code == 400 and "does not produce embeddings" in wrong.json()["error"]["message"]
+        missing = httpx.post(f"{url}/v1/rerank", json={**body, "model": "other"}, headers={"Authorization": "Bearer k"})
+        assert missing.status_code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stdout.read()
