@@ -23,7 +23,7 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "system", "max_new_tokens", "temperature", "stream",
-              "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length"]
+              "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length", "task_type"]
 
 
 def infer_config(args: list[str], registry: Any) -> dict[str, Any]:

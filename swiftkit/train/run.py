@@ -76,17 +76,17 @@ def _new_run_dir(output_dir: str, add_version: bool) -> str:
 def _objective_id(registry: Any, command: str, config: dict[str, Any]) -> str:
     from swiftkit.core.config import CAUSAL_LM, task_objectives
 
-    if config.get("rlhf_type"):
-        return registry.get("method", config["rlhf_type"]).id
     task = config.get("task_type")
     if task and task != CAUSAL_LM:
-        if command != "sft":
+        if command != "sft" or config.get("rlhf_type"):
             raise ConfigError(f"--task_type {task}: `swift {command}` trains causal language models; train a {task} model "
                               "with `swift sft --task_type ...`")
         found = task_objectives(registry).get(task)
         if not found:
             raise ConfigError(f"--task_type {task}: no installed objective plugin trains it (see `swift list methods`)")
         return found
+    if config.get("rlhf_type"):
+        return registry.get("method", config["rlhf_type"]).id
     found = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command
              and not e.data.get("task")]
     if len(found) != 1:
