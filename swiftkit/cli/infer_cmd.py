@@ -23,7 +23,7 @@ from swiftkit.cli.run_args import adjust_config, pop_config_file, print_help
 _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "system", "max_new_tokens", "temperature", "stream",
-              "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length", "task_type"]
+              "val_dataset", "max_batch_size", "result_path", "torch_dtype", "max_length"]
 
 
 def infer_config(args: list[str], registry: Any) -> dict[str, Any]:
@@ -72,10 +72,13 @@ def run_infer(args: list[str]) -> None:
     registry = get_registry()
     config = infer_config(list(args), registry)
     out = console()
-    rows = None
     from swiftkit.infer.tasks import CAUSAL_LM, given_task
 
-    if config.get("val_dataset") and given_task(config) in (None, CAUSAL_LM):  # check the data before loading any model
+    if given_task(config) not in (None, CAUSAL_LM):  # a classifier, an embedding model: its own rows and answers
+        _task_infer(config, registry, out)
+        return
+    rows = None
+    if config.get("val_dataset"):  # read (and check) the data before loading any model
         from swiftkit.data.rows import read_conversations
 
         data = read_conversations(config["val_dataset"], registry=registry, strict=config.get("strict", True),
@@ -94,7 +97,7 @@ def run_infer(args: list[str]) -> None:
     for line in resolved.notices:
         out.print(f"note: {escape(line)}")
     try:
-        if getattr(engine, "predictor", None) is not None:  # a classifier, an embedding model, a reranker
+        if getattr(engine, "predictor", None) is not None:  # a registered task model (Qwen3-Embedding ...)
             from swiftkit.infer.tasks import task_infer
 
             task_infer(engine, config, out, result_path=config.get("result_path"))
@@ -121,6 +124,25 @@ def run_infer(args: list[str]) -> None:
                   f"{stats.tokens_per_s:.1f} tokens/s ({stats.completion_tokens} completion tokens), "
                   f"{stats.requests_per_s:.2f} requests/s")
         out.print(f"results: {escape(stats.result_path)}", highlight=False)
+    finally:
+        engine.close()
+
+
+def _task_infer(config: dict[str, Any], registry: Any, out: Any) -> None:
+    """``swift infer`` of a model trained for a task (``--task_type`` or its checkpoint's): the
+    task's predictor answers each row or line (:func:`swiftkit.infer.tasks.task_infer`)."""
+    from rich.markup import escape
+
+    from swiftkit.infer.factory import create_engine
+    from swiftkit.infer.tasks import task_infer
+    from swiftkit.models.noise import quiet_transformers
+
+    quiet_transformers()
+    engine, resolved = create_engine(config, registry)
+    for line in resolved.notices:
+        out.print(f"note: {escape(line)}")
+    try:
+        task_infer(engine, config, out, result_path=config.get("result_path"))
     finally:
         engine.close()
 
