@@ -51,8 +51,16 @@ def test_unsupported_names_the_reason():
 
 
 def test_other_tasks_are_refused_by_name():
-    with pytest.raises(ConfigError, match=r"'bge-reranker-base' is a cross-encoder reranker checkpoint \(task 'reranker'\)"):
-        check_support(_spec(id="bge-reranker-base", task="reranker", support="tested"), {}, command="infer")
+    # a checkpoint of another task runs as that task only (issue 13: --task_type); a causal LM becomes any task
+    reranker = _spec(id="bge-reranker-base", task="reranker", support="tested")
+    assert check_support(reranker, {}, command="infer") == []
+    assert check_support(reranker, {"task_type": "reranker"}, command="infer") == []
+    with pytest.raises(ConfigError, match=r"'bge-reranker-base' is a cross-encoder reranker checkpoint \(task 'reranker'\)"
+                       r".*pass --task_type reranker"):
+        check_support(reranker, {"task_type": "causal_lm"}, command="sft")
+    assert check_support(_spec(support="tested"), {"task_type": "embedding"}) == []
+    with pytest.raises(ConfigError, match=r"process reward model checkpoint \(task 'prm'\)"):
+        check_support(_spec(id="qwen2.5-math-prm-7b", task="prm", support="tested"), {}, command="infer")
 
 
 @pytest.mark.parametrize("method", ["gptq", "awq"])

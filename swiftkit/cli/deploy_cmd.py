@@ -20,7 +20,7 @@ _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_opt
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", "api_key", "served_model_name",
               "max_concurrency", "max_tokens_limit", "max_new_tokens", "shutdown_timeout", "allow_control_tokens",
-              "torch_dtype", "max_length", "max_request_bytes"]
+              "torch_dtype", "max_length", "max_request_bytes", "task_type"]
 
 
 def deploy(args: list[str]) -> None:
@@ -32,7 +32,8 @@ def deploy(args: list[str]) -> None:
     if "--help" in args or "-h" in args:
         print_help("deploy", "Usage: swift deploy [--config FILE.yaml] --model M [--adapters [NAME=]DIR ...] [--port 8000] "
                    "[--key value ...]", _HELP_KEYS,
-                   intro="Serves /v1/chat/completions, /v1/completions, /v1/models and /health (OpenAPI at /docs).")
+                   intro="Serves /v1/chat/completions, /v1/completions, /v1/models and /health (OpenAPI at /docs); "
+                   "a task model (--task_type, or its checkpoint's) /v1/embeddings, /v1/rerank or /v1/classify.")
         return
     args, config_file = pop_config_file(args)
     registry = get_registry()

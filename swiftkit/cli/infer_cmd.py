@@ -94,6 +94,11 @@ def run_infer(args: list[str]) -> None:
     registry = get_registry()
     config = infer_config(list(args), registry)
     out = console()
+    from swiftkit.infer.tasks import CAUSAL_LM, given_task
+
+    if given_task(config) not in (None, CAUSAL_LM):  # a classifier, an embedding model: its own rows and answers
+        _task_infer(config, registry, out)
+        return
     rows = None
     for key in ("cached_dataset", "cached_val_dataset", "streaming", "to_cached_dataset"):
         if config.get(key):
@@ -118,6 +123,11 @@ def run_infer(args: list[str]) -> None:
     for line in resolved.notices:
         out.print(f"note: {escape(line)}")
     try:
+        if getattr(engine, "predictor", None) is not None:  # a registered task model (Qwen3-Embedding ...)
+            from swiftkit.infer.tasks import task_infer
+
+            task_infer(engine, config, out, result_path=config.get("result_path"))
+            return
         adapter = default_adapter(resolved)
         adapters = ", ".join(f"{name}={path}" for name, path in resolved.adapters.items()) or "none"
         out.print(f"[bold]model[/bold] {escape(resolved.model_dir)} ({resolved.model_id}), template {resolved.template}, "
@@ -140,6 +150,25 @@ def run_infer(args: list[str]) -> None:
                   f"{stats.tokens_per_s:.1f} tokens/s ({stats.completion_tokens} completion tokens), "
                   f"{stats.requests_per_s:.2f} requests/s")
         out.print(f"results: {escape(stats.result_path)}", highlight=False)
+    finally:
+        engine.close()
+
+
+def _task_infer(config: dict[str, Any], registry: Any, out: Any) -> None:
+    """``swift infer`` of a model trained for a task (``--task_type`` or its checkpoint's): the
+    task's predictor answers each row or line (:func:`swiftkit.infer.tasks.task_infer`)."""
+    from rich.markup import escape
+
+    from swiftkit.infer.factory import create_engine
+    from swiftkit.infer.tasks import task_infer
+    from swiftkit.models.noise import quiet_transformers
+
+    quiet_transformers()
+    engine, resolved = create_engine(config, registry)
+    for line in resolved.notices:
+        out.print(f"note: {escape(line)}")
+    try:
+        task_infer(engine, config, out, result_path=config.get("result_path"))
     finally:
         engine.close()
 

@@ -67,6 +67,7 @@ def compose_schema(
         ids = [e.id for e in registry.entries(kind) if method_kind is None or e.data.get("kind") == method_kind]
         if ids and key != "template":  # templates also accept a tokenizer's own chat_template
             props[key]["enum"] = sorted(ids)
+    props["task_type"]["enum"] = [CAUSAL_LM, *sorted(task_objectives(registry))]
     owners: dict[str, tuple[dict[str, Any], str]] = {}
     for entry in _option_sources(registry, selected, command):
         options = entry.data.get("options") or {}
@@ -127,6 +128,21 @@ def resolve_flag_aliases(config: dict[str, Any], props: dict[str, Any], *, where
     return out
 
 
+#: the ``task_type`` of text generation: the objectives without a ``task`` (sft, pt, dpo ...)
+CAUSAL_LM = "causal_lm"
+
+
+def task_objectives(registry: Registry) -> dict[str, str]:
+    """``task_type`` -> the id of the objective that trains it (``MethodSpec.task``); the first
+    one discovered wins a task two plugins claim."""
+    out: dict[str, str] = {}
+    for entry in registry.entries("method"):
+        task = entry.data.get("task")
+        if entry.data.get("kind") == "objective" and task and task != CAUSAL_LM:
+            out.setdefault(task, entry.id)
+    return out
+
+
 def selected_plugins(config: dict[str, Any], registry: Registry, command: str | None = None) -> dict[str, list[str]]:
     """The plugins a config chooses, by kind: through its selector keys, and the objective a
     command implies when exactly one objective declares that command (``swift sft`` -> sft).
@@ -143,8 +159,13 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
     for name in config.get("reward_funcs") or []:  # a chosen reward function brings its options
         if isinstance(name, str) and ":" not in name and ("reward", name) in registry:
             out.setdefault("reward", []).append(registry.get("reward", name).id)
-    if command and not config.get("rlhf_type"):
-        implied = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command]
+    task = config.get("task_type")
+    task_objective = task_objectives(registry).get(task) if isinstance(task, str) and task != CAUSAL_LM else None
+    if task_objective:  # --task_type chooses its objective for every command (its serving options too)
+        out.setdefault("method", []).append(task_objective)
+    elif command and not config.get("rlhf_type"):
+        implied = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective"
+                   and e.data.get("command") == command and not e.data.get("task")]
         if len(implied) == 1 and implied[0] not in out.get("method", []):
             out.setdefault("method", []).append(implied[0])
     return out
@@ -264,7 +285,7 @@ def parse_cli_args(args: list[str], schema: dict[str, Any]) -> dict[str, Any]:
         sub = props.get(key, {})
         if "x-swiftkit-alias-of" in sub:  # typed as the key it means
             sub = props.get(sub["x-swiftkit-alias-of"], {})
-        if sub and sub.get("type") != "array" and "anyOf" not in sub and len(values) > 1:
+        if sub and _schema_type(sub) != "array" and "anyOf" not in sub and len(values) > 1:
             raise ConfigError(f"option --{name} takes one value, got {len(values)}: {' '.join(values)}")
         if not values and _schema_type(sub) not in ("boolean", None):
             raise ConfigError(f"option --{name} needs a value")

@@ -44,6 +44,11 @@ _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
 # ------------------------------------------------------------------------------ the groups
 
+#: the ``loss_type`` names of ms-swift's task objectives (embedding, reranker, generative_reranker),
+#: accepted by the shared ``loss_type`` key next to :data:`LOSS_TYPES`; each task checks its own
+TASK_LOSS_TYPES = ("contrastive", "cosine_similarity", "generative_reranker", "infonce", "listwise_generative_reranker",
+                   "listwise_reranker", "reranker")
+
 #: modules an adapter tuner adapts or trains in full (LoRA, VeRA, IA3, BOFT, OFT, AdaLoRA ...)
 ADAPTER: dict[str, Schema] = {
     "target_modules": {
@@ -201,7 +206,7 @@ PREFERENCE: dict[str, Schema] = {
         "Null: 2.0 for simpo, 0.5 for gkd, 0.04 for grpo, 0.1 otherwise.",
     },
     "loss_type": {
-        "anyOf": [{"enum": list(LOSS_TYPES)}, {"type": "null"}],
+        "anyOf": [{"enum": list(LOSS_TYPES + TASK_LOSS_TYPES)}, {"type": "null"}],
         "default": None,
         "description": "Variant of the preference loss. dpo: sigmoid (default), hinge, ipo, robust, discopop; "
         "kto: kto (default), apo_zero_unpaired; cpo: sigmoid (default), hinge, ipo, simpo; "
@@ -245,6 +250,40 @@ PREFERENCE: dict[str, Schema] = {
         "exclusiveMinimum": 0,
         "default": 1.0,
         "description": "KTO: weight of the losses of undesirable (label false) rows.",
+    },
+}
+
+#: tasks beyond text generation (``--task_type``; ms-swift's flags). Each task objective takes the
+#: keys that apply to it; ``loss_type`` comes from :data:`PREFERENCE`
+TASKS: dict[str, Schema] = {
+    "num_labels": {
+        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+        "default": None,
+        "description": "seq_cls: the number of classes (outputs of the classification head); required for "
+        "single- and multi-label classification, 1 for regression (the default when problem_type is regression).",
+    },
+    "problem_type": {
+        "anyOf": [{"enum": ["regression", "single_label_classification", "multi_label_classification"]},
+                  {"type": "null"}],
+        "default": None,
+        "description": "seq_cls: regression (MSE on a float label), single_label_classification (cross-entropy on "
+        "an integer label) or multi_label_classification (BCE on a list of class indices). Null: regression when "
+        "num_labels is 1, else single_label_classification (ms-swift's rule).",
+    },
+    "reranker_use_activation": {
+        "type": "boolean",
+        "default": True,
+        "description": "reranker, generative_reranker (swift infer / deploy): pass the relevance score through a "
+        "sigmoid, so it lies in [0, 1]; false gives the raw logit.",
+    },
+    "mrl_dims": {
+        "type": ["array", "null"],  # not anyOf: the command line then reads `--mrl_dims 64 128` as a list of integers
+        "items": {"type": "integer", "minimum": 1},
+        "minItems": 1,
+        "default": None,
+        "description": "embedding: Matryoshka representation learning: the loss is averaged over the embedding "
+        "truncated to each of these sizes (each prefix renormalised), so that a prefix alone embeds well "
+        "(/v1/embeddings 'dimensions'). Null: the full embedding only.",
     },
 }
 
@@ -338,6 +377,7 @@ GROUPS: dict[str, dict[str, Schema]] = {
     "rollout": ROLLOUT,
     "distributed": DISTRIBUTED,
     "serving": SERVING,
+    "tasks": TASKS,
 }
 
 #: every shared key -> its schema (a key belongs to one definition, whatever groups list it)

@@ -42,6 +42,10 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                           "description": "Run the modeling code a model folder ships (config.json auto_map); only "
                           "for folders you trust."},
     "train_type": {"type": "string", "default": "lora", "description": "Tuner: which parameters train."},
+    "task_type": {"type": "string", "description": "What the model is trained or served for (ms-swift's names): "
+                  "causal_lm (text generation), seq_cls, embedding, reranker, generative_reranker; each other than "
+                  "causal_lm is a task objective plugin that swift sft runs instead of sft. Default: the registered "
+                  "model's task (causal_lm for a chat model), or the task a checkpoint was trained for."},
     "router_aux_loss_coef": {"type": "number", "minimum": 0, "description": "Mixture-of-experts models: weight of the "
                              "router's load-balancing loss in the training loss (swift sft / pt). > 0 turns on the model's "
                              "output_router_logits with this coefficient; 0 (the default) keeps the checkpoint's config "

@@ -441,6 +441,12 @@ class MethodSpec(Spec):
     ``label``: its name in the recommendation's one-line description (default: its id).
 
     ``default_learning_rate`` -- the learning rate of a run that gives none (``None``: 1e-4).
+
+    ``task`` -- objectives only: the ``--task_type`` the objective trains (``seq_cls``,
+    ``embedding``, ``reranker``, ``generative_reranker``: ms-swift's names, :data:`MODEL_TASKS`);
+    ``None`` for the causal-LM objectives. ``swift sft --task_type T`` runs the objective whose
+    ``task`` is ``T`` instead of ``sft``, and ``swift infer`` / ``deploy`` of a model of task ``T``
+    ask that objective for the model and its predictor (API 1.3).
     """
 
     KIND: ClassVar[str] = "method"
@@ -454,6 +460,7 @@ class MethodSpec(Spec):
     trains: dict[str, Any] | None = None
     recommend: dict[str, Any] | None = None
     default_learning_rate: float | None = None
+    task: str | None = None
     impl: str = ""
 
 
@@ -469,6 +476,7 @@ MethodSpec.SCHEMA = _schema(
         "trains": _TRAINS,
         "recommend": _RECOMMEND,
         "default_learning_rate": {"type": "number", "exclusiveMinimum": 0},
+        "task": {"anyOf": [{"enum": [t for t in MODEL_TASKS if t != "causal_lm"]}, {"type": "null"}]},
         "impl": _REF,
     },
 )

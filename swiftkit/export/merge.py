@@ -233,7 +233,12 @@ def merge_lora(
 
     spec = resolved.spec
     template = registry.template(resolved.template)
-    tuner = checkpoint_tuner(read_args(adapter_dir, missing_ok=True), registry, adapter_dir)
+    run_args = read_args(adapter_dir, missing_ok=True)
+    task = run_args.get("task_type") or "causal_lm"
+    if task != "causal_lm":  # its head is the task objective's, which this export does not rebuild
+        raise ConfigError(f"{adapter_dir} was trained with --task_type {task}: swift export writes causal language "
+                          "models only so far; serve the checkpoint itself with swift deploy / swift infer")
+    tuner = checkpoint_tuner(run_args, registry, adapter_dir)
 
     import torch
     from peft import PeftModel

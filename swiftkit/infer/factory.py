@@ -162,6 +162,14 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
 
     registry = registry or get_registry()
     resolved = resolve_model(config, registry)
+    from swiftkit.infer.tasks import CAUSAL_LM, create_task_engine, served_task
+
+    task = served_task(config, resolved.run_args, resolved.spec)
+    if task != CAUSAL_LM:  # an embedding model, a classifier, a reranker: the task's objective serves it
+        if config.get("infer_backend") not in (None, "pt"):
+            raise ConfigError(f"a {task} model is served in this process (--infer_backend pt); "
+                              f"--infer_backend {config['infer_backend']} serves text generation only")
+        return create_task_engine(config, registry, resolved, task), resolved
     engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
     spec = registry.get("engine", engine_id).spec
     template = registry.template(resolved.template).configure(enable_thinking=config.get("enable_thinking"))

@@ -40,8 +40,8 @@ QUANT_NEEDS: dict[str, QuantNeeds] = {
     "aqlm": QuantNeeds((("aqlm", "aqlm"),), None),
 }
 
-#: what a run does with a checkpoint: only causal LMs are trained and served today
-RUNNABLE_TASKS = ("causal_lm",)
+#: the tasks a run can train and serve (``--task_type``; each but causal_lm through its objective plugin)
+RUNNABLE_TASKS = ("causal_lm", "seq_cls", "embedding", "reranker", "generative_reranker")
 
 
 def _has_gpu() -> bool:
@@ -85,7 +85,9 @@ def check_support(spec: Any, config: dict[str, Any], *, command: str = "sft", tr
     """Refuse what ``spec`` cannot do here with a one-line :class:`ConfigError`; return the
     notices to print for what it allows.
 
-    ``config`` is the run configuration (``trust_remote_code``); ``command`` the CLI command
+    ``config`` is the run configuration (``trust_remote_code``; ``task_type``, the task the run
+    asks for: a causal LM may become any task, a checkpoint of another task runs only as that
+    task; unset means the spec's own); ``command`` the CLI command
     (``sft``, ``infer``, ...) for messages; ``trains`` the chosen tuner's
     :attr:`~swiftkit.core.specs.MethodSpec.trains` when training (a pre-quantized checkpoint
     takes adapters only); ``model_dir`` the local folder about to load, whose ``config.json``
@@ -98,10 +100,16 @@ def check_support(spec: Any, config: dict[str, Any], *, command: str = "sft", tr
     task = getattr(spec, "task", "causal_lm") or "causal_lm"
     if level == "unsupported":
         raise ConfigError(f"model {name!r} cannot run with what is installed here: {note or 'no reason given by its plugin'}")
+    wanted = config.get("task_type") or task
     if task not in RUNNABLE_TASKS:
         raise ConfigError(
             f"model {name!r} is a {MODEL_TASKS.get(task, task)} checkpoint (task {task!r}); `swift {command}` runs "
-            "causal language models only so far"
+            f"the tasks {', '.join(RUNNABLE_TASKS)} only"
+        )
+    if wanted != task and task != "causal_lm":
+        raise ConfigError(
+            f"model {name!r} is a {MODEL_TASKS.get(task, task)} checkpoint (task {task!r}), but the run's task is "
+            f"{wanted!r}: pass --task_type {task}"
         )
     if level == "remote_code":
         if not config.get("trust_remote_code"):

@@ -1151,6 +1151,10 @@ def create_app(
     _add_info_routes(app, settings, gauge, lifecycle)
     _add_chat_route(app, settings, calls)
     _add_completions_route(app, settings, calls)
+    if getattr(engine, "predictor", None) is not None:  # a task model: /v1/embeddings, /v1/rerank, /v1/classify
+        from swiftkit.serve.task_routes import add_task_routes
+
+        add_task_routes(app, settings, gauge, engine, OpenAIError)
     if registry is not None:
         add_plugin_routes(app, engine, config or {}, registry)
     return app

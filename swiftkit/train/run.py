@@ -76,9 +76,21 @@ def _new_run_dir(output_dir: str, add_version: bool) -> str:
 
 
 def _objective_id(registry: Any, command: str, config: dict[str, Any]) -> str:
+    from swiftkit.core.config import CAUSAL_LM, task_objectives
+
+    task = config.get("task_type")
+    if task and task != CAUSAL_LM:
+        if command != "sft" or config.get("rlhf_type"):
+            raise ConfigError(f"--task_type {task}: `swift {command}` trains causal language models; train a {task} model "
+                              "with `swift sft --task_type ...`")
+        found = task_objectives(registry).get(task)
+        if not found:
+            raise ConfigError(f"--task_type {task}: no installed objective plugin trains it (see `swift list methods`)")
+        return found
     if config.get("rlhf_type"):
         return registry.get("method", config["rlhf_type"]).id
-    found = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command]
+    found = [e.id for e in registry.entries("method") if e.data.get("kind") == "objective" and e.data.get("command") == command
+             and not e.data.get("task")]
     if len(found) != 1:
         raise ConfigError(f"`swift {command}` needs exactly one objective plugin for it; found {found or 'none'}")
     return found[0]
@@ -162,15 +174,16 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
     from swiftkit.models.support import check_support
 
     tuner_spec = registry.get("method", config["train_type"]).spec
+    trained = {**config, "task_type": config.get("task_type") or "causal_lm"}  # what the objective trains
     # a hub id is downloaded (or found in the hub's cache) first: the run loads a local folder; a
     # folder of an architecture no plugin registers gets a spec made on the spot (with a notice).
     # Before anything is fetched or loaded: remote code untrusted, unsupported here, a quantized
     # format without its kernels (the registered spec, then the folder's own config.json)
     fetched = fetch_model(config["model"], registry, config, model_type=config.get("model_type"),
                           progress=_is_main_process(),
-                          check=lambda spec: check_support(spec, config, command=command, trains=tuner_spec.trains))
+                          check=lambda spec: check_support(spec, trained, command=command, trains=tuner_spec.trains))
     model_spec, notices, model_dir = fetched.spec, list(fetched.notices), fetched.folder
-    notices += check_support(model_spec, config, command=command, trains=tuner_spec.trains, model_dir=model_dir)
+    notices += check_support(model_spec, trained, command=command, trains=tuner_spec.trains, model_dir=model_dir)
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec
     tuner = resolve(tuner_spec.impl, tuner_spec.REFS["impl"])(tuner_spec, _tuner_options(registry, tuner_spec.id, config))
@@ -282,7 +295,8 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         load_kwargs["trust_remote_code"] = True
     load_kwargs.update(model_load_kwargs(config, model_dir))
     with model_load_errors(model_dir, model_spec.id):
-        model, tokenizer = loader.load(model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
+        # the objective decides the head: a causal LM (the loader's), a classifier, a bare encoder
+        model, tokenizer = objective.load_model(loader, model_dir, torch_dtype=config["torch_dtype"], **load_kwargs)
     if (config.get("router_aux_loss_coef") or 0) > 0:
         from swiftkit.train.moe import enable_router_aux_loss
 

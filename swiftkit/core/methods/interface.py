@@ -195,6 +195,28 @@ class Objective(Method):
         training ends ...). Called once, when the trainer is built. Default: none."""
         return []
 
+    def load_model(self, loader: Any, model_dir: str, **kwargs: Any) -> tuple[Any, Any]:
+        """Return ``(model, tokenizer)`` for a local folder: the model with the head this
+        objective trains (API 1.3).
+
+        Called once per run before the tuner prepares the model (``kwargs``: ``torch_dtype`` and
+        the tuner's and strategy's load arguments), and by ``swift infer`` / ``deploy`` for a
+        model of this objective's :attr:`~swiftkit.core.specs.MethodSpec.task` (then the
+        checkpoint's tuner reads its trained state into the result). ``loader`` is the family's
+        :class:`~swiftkit.core.models.interface.ModelLoader`. Default: ``loader.load(model_dir,
+        **kwargs)``, the family's causal LM. A task objective returns a classifier
+        (``AutoModelForSequenceClassification``) or a bare encoder instead. Must not move the
+        model to a device nor wrap it (the tuner does)."""
+        return loader.load(model_dir, **kwargs)
+
+    def predictor(self, model: Any, tokenizer: Any, template: Any, config: dict[str, Any]) -> TaskPredictor | None:
+        """What ``swift infer`` / ``deploy`` answer with for a model of this objective's task
+        (API 1.3): a :class:`TaskPredictor` around ``model`` (from :meth:`load_model`, trained
+        state applied, in eval mode), or None for a generative model served by the chat engines.
+        ``config`` is the command's run configuration (``reranker_use_activation`` ...).
+        Default: None."""
+        return None
+
     @abstractmethod
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         """Return the scalar loss for one batch, or ``(loss, metrics)`` where ``metrics`` maps
@@ -203,6 +225,31 @@ class Objective(Method):
         ``num_items_in_batch`` is the label-token count over all gradient-accumulation
         micro-batches, as ``transformers.Trainer`` passes it; divide the summed loss by it so
         that accumulation matches one large batch."""
+
+
+class TaskPredictor:
+    """A model trained for a task other than text generation, as ``swift infer`` / ``deploy``
+    use it (returned by :meth:`Objective.predictor`; API 1.3). Inputs are canonical
+    conversations (``[{"role", "content"}, ...]``); a plain text is one user message. Methods a
+    task cannot answer raise ``NotImplementedError`` naming the task (the server answers 400).
+    Calls come from one thread at a time; batching is the predictor's choice."""
+
+    #: the ``task_type`` this predictor answers for (``seq_cls``, ``embedding`` ...)
+    task: str = ""
+
+    def embed(self, inputs: list[list[dict[str, Any]]], *, dimensions: int | None = None) -> list[list[float]]:
+        """One L2-normalised vector per input (``/v1/embeddings``); ``dimensions`` keeps the
+        first N components, renormalised (Matryoshka)."""
+        raise NotImplementedError(f"a {self.task or 'this'} model does not produce embeddings")
+
+    def score(self, query: list[dict[str, Any]], documents: list[list[dict[str, Any]]]) -> list[float]:
+        """Relevance of each document to the query (``/v1/rerank``), higher is more relevant."""
+        raise NotImplementedError(f"a {self.task or 'this'} model does not score query-document pairs")
+
+    def classify(self, inputs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Per input ``{"label": int | list[int] | float, "probs": list[float]}`` (``/v1/classify``,
+        ``swift infer``): the class, the classes over 0.5 (multi-label) or the value (regression)."""
+        raise NotImplementedError(f"a {self.task or 'this'} model does not classify")
 
 
 class RewardFunction(ABC):

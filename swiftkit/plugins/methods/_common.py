@@ -24,10 +24,19 @@ class OptionTuner(Tuner):
         return option_value(self.options, self.spec, key)
 
 
+def is_sequence_classifier(model: Any) -> bool:
+    """A transformers ``*ForSequenceClassification`` model (``--task_type seq_cls`` / ``reranker``)."""
+    return type(model).__name__.endswith("ForSequenceClassification")
+
+
 def causal_lm_task_type(model: Any) -> Any:
-    """``TaskType.CAUSAL_LM`` for a model that can generate, else ``None`` (peft's plain model)."""
+    """peft's task type for ``model``: ``SEQ_CLS`` for a sequence classifier (peft then trains and
+    saves its ``score``/``classifier`` head with the adapter, as ``modules_to_save``),
+    ``CAUSAL_LM`` for a model that can generate, else ``None`` (peft's plain model)."""
     from peft import TaskType
 
+    if is_sequence_classifier(model):
+        return TaskType.SEQ_CLS
     can_generate = getattr(model, "can_generate", None)
     return TaskType.CAUSAL_LM if callable(can_generate) and can_generate() else None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from swiftkit.plugins.methods._common import OptionTuner
+from swiftkit.plugins.methods._common import OptionTuner, is_sequence_classifier
 
 logger = logging.getLogger("swiftkit.train")
 
@@ -224,7 +224,8 @@ class LoraTuner(OptionTuner):
                            "without dropout", dropout, ", ".join(parameters))
             dropout = 0.0
         return LoraConfig(
-            task_type=task_type,
+            # a classifier (--task_type seq_cls / reranker): SEQ_CLS keeps its fresh head trainable and saved
+            task_type=TaskType.SEQ_CLS if is_sequence_classifier(model) else task_type,
             r=int(self.option("lora_rank")),
             lora_alpha=int(self.option("lora_alpha")),
             lora_dropout=dropout,

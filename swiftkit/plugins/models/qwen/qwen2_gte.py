@@ -1,8 +1,8 @@
 """gte-Qwen2 (``model_type`` ``qwen2_gte`` in ms-swift): Alibaba-NLP's embedding models on Qwen2
 (config.json: Qwen2ForCausalLM, ``model_type`` ``qwen2``; 32K input), pooled from the last token.
 
-Unsupported until ``--task_type embedding`` lands (issue 13). The checkpoints' own code switches
-attention to bidirectional for embedding, which a native Qwen2 load does not reproduce.
+Unsupported: the checkpoints' own code switches attention to bidirectional for embedding, which the
+embedding task's native Qwen2 load (causal attention) does not reproduce; refused rather than served wrong.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ FAMILIES = {
         "requires": ["transformers>=4.37"],
         "task": "embedding",
         "support": "unsupported",
-        "support_note": "an embedding model: swiftkit has no --task_type embedding yet (issue 13); its bidirectional "
-        "attention comes from the checkpoint's own modeling code (--trust_remote_code true)",
+        "support_note": "an embedding model whose bidirectional attention comes from the checkpoint's own modeling "
+        "code, which --task_type embedding does not run (it loads the native, causal Qwen2 backbone)",
     },
 }
 

@@ -2,7 +2,7 @@
 Qwen2.5-Math-RM-72B, which score a whole answer with a scalar head.
 
 Their class, Qwen2ForRewardModel, ships with the checkpoint (``modeling_qwen2_rm.py``), and
-swiftkit has no sequence-classification task yet (``--task_type seq_cls``, issue 13): unsupported.
+``--task_type seq_cls`` builds ``AutoModelForSequenceClassification``, which this class is not: unsupported.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ FAMILIES = {
         "requires": ["transformers>=4.37"],
         "task": "seq_cls",
         "support": "unsupported",
-        "support_note": "a reward model: swiftkit has no --task_type seq_cls yet (issue 13), and Qwen2ForRewardModel "
-        "comes from the checkpoint's modeling_qwen2_rm.py (--trust_remote_code true)",
+        "support_note": "a reward model whose class, Qwen2ForRewardModel, comes from the checkpoint's "
+        "modeling_qwen2_rm.py; --task_type seq_cls loads AutoModelForSequenceClassification heads only",
     },
 }
 

@@ -1,8 +1,11 @@
 """Qwen3-Embedding (``model_type`` ``qwen3_emb`` in ms-swift): text embeddings from the last token's
 hidden state of a Qwen3 model (config.json: Qwen3ForCausalLM, ``model_type`` ``qwen3``; 32K context).
 
-The architecture is native, but swiftkit trains causal LMs only until ``--task_type embedding``
-lands (issue 13), so the family is ``unsupported`` with that reason.
+The architecture is native; the checkpoints run as ``--task_type embedding`` (the embedding
+objective plugin loads the bare backbone and pools the last token), which is their default task
+for ``swift infer`` / ``deploy``; ``swift sft`` asks for the task to be named. ``untested``:
+the real checkpoints are not run by the test suite (a tiny model of the family is served as an
+embedding model in tests/test_tasks.py; the causal-LM training matrix does not cover task models).
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "requires": ["transformers>=4.51"],
         "task": "embedding",
-        "support": "unsupported",
-        "support_note": "an embedding model: swiftkit has no --task_type embedding yet (issue 13) to train or serve "
-        "it; the Qwen3 architecture itself is native",
+        "support": "untested",
+        "support_note": "an embedding model: train it with --task_type embedding, serve it on /v1/embeddings",
     },
 }
 

@@ -1,7 +1,10 @@
 """Qwen3-Reranker (``model_type`` ``qwen3_reranker`` in ms-swift): relevance scored from a Qwen3
 causal LM's "yes"/"no" logits (config.json: Qwen3ForCausalLM, ``model_type`` ``qwen3``; 32K context).
 
-Unsupported until ``--task_type generative_reranker`` lands (issue 13); the architecture is native.
+The architecture is native; the checkpoints run as ``--task_type generative_reranker`` (the
+objective plugin scores the judging prompt by the "yes"/"no" logits), their default task for
+``swift infer`` / ``deploy``. ``untested``: the real
+checkpoints are not run by the test suite (the causal-LM training matrix does not cover task models).
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "requires": ["transformers>=4.51"],
         "task": "generative_reranker",
-        "support": "unsupported",
-        "support_note": "a generative reranker: swiftkit has no --task_type generative_reranker yet (issue 13) to "
-        "train or serve it; the Qwen3 architecture itself is native",
+        "support": "untested",
+        "support_note": "a generative reranker: train it with --task_type generative_reranker, serve it on /v1/rerank",
     },
 }
 
