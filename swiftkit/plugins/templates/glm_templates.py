@@ -75,7 +75,7 @@ def swift_register_templates() -> list[TemplateSpec]:
         ),
         # GLM-4-0414, GLM-4-9B-chat, ChatGLM3, GLM-Edge, CodeGeeX4: [gMASK]<sop><|role|>\n...
         _glm("glm4", "GLM-4 ([gMASK]<sop><|system|>/<|user|>/<|assistant|>, newline after each tag)",
-             aliases=["chatglm4"]),
+             aliases=["chatglm4"], agent_template="glm4"),
         _glm("codegeex4", "CodeGeeX4: GLM-4 format with CodeGeeX's default system prompt",
              default_system=CODEGEEX4_SYSTEM),
         # GLM-Z1-Rumination: GLM-4 with reasoning and its research-assistant system prompt; earlier replies
