@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _lone_surrogate(value: Any, where: str = "") -> str | None:
@@ -86,9 +86,10 @@ class ChatMessage(_Strict):
     """A message: ``content`` is a string or a list of text parts (``{"type": "text", "text": ...}``)."""
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]]
+    content: str | list[dict[str, Any]] | None = None
     name: str | None = None
     tool_call_id: str | None = None
+    tool_calls: list[dict[str, Any]] | None = Field(None, description="An assistant turn's calls (OpenAI's shape).")
 
     @field_validator("content")
     @classmethod
@@ -102,7 +103,15 @@ class ChatMessage(_Strict):
                     raise ValueError(f"content part {i}: 'text' must be a string")
         return value
 
+    @model_validator(mode="after")
+    def _content_or_calls(self) -> "ChatMessage":
+        if self.content is None and not (self.role == "assistant" and self.tool_calls):
+            raise ValueError("content is required (only an assistant message with tool_calls may omit it)")
+        return self
+
     def text(self) -> str:
+        if self.content is None:
+            return ""
         if isinstance(self.content, str):
             return self.content
         return "\n".join(part["text"] for part in self.content)
@@ -163,6 +172,10 @@ class ChatCompletionRequest(_Sampling):
     store: bool | None = None
     parallel_tool_calls: bool | None = None
     service_tier: str | None = None
+    tools: list[dict[str, Any]] | None = Field(None, description="Functions the model may call "
+                                               "([{'type': 'function', 'function': {'name', 'description', 'parameters'}}]).")
+    tool_choice: str | dict[str, Any] | None = Field(None, description="'auto' (default with tools), 'none', 'required', "
+                                                     "or {'type': 'function', 'function': {'name': ...}}.")
 
     def unsupported(self) -> tuple[str, str] | None:
         found = super().unsupported()
@@ -237,7 +250,8 @@ class ChoiceLogprobs(BaseModel):
 
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str
+    content: str | None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ChatChoice(BaseModel):
@@ -259,6 +273,7 @@ class ChatCompletionResponse(BaseModel):
 class DeltaMessage(BaseModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ChatChunkChoice(BaseModel):
