@@ -104,7 +104,7 @@ class ChatMessage(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _content_or_calls(self) -> "ChatMessage":
+    def _content_or_calls(self) -> ChatMessage:
         if self.content is None and not (self.role == "assistant" and self.tool_calls):
             raise ValueError("content is required (only an assistant message with tool_calls may omit it)")
         return self

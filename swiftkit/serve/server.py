@@ -94,7 +94,6 @@ from swiftkit.core.engines.interface import (
     TokenLogprob,
 )
 from swiftkit.core.errors import ConfigError
-from swiftkit.serve.tools import ToolPlan, ToolRequestError, ToolStream, plan_tools, request_messages
 from swiftkit.serve.limits import (
     DEFAULT_MAX_REQUEST_BYTES,
     BodyLimit,
@@ -102,6 +101,7 @@ from swiftkit.serve.limits import (
     context_length,
     count_prompt_tokens,
 )
+from swiftkit.serve.tools import ToolPlan, ToolRequestError, ToolStream, plan_tools, request_messages
 
 logger = logging.getLogger("swiftkit.server")
 
