@@ -36,7 +36,7 @@ def _json(value: Any, path: str, what: str) -> Any:
     try:
         return json.loads(value)
     except ValueError as exc:
-        raise RowError(path, f"{what} is not valid JSON ({exc.msg} at character {exc.pos})") from None
+        raise RowError(path, f"not valid JSON: {what} ({exc.msg} at character {exc.pos})") from None
 
 
 def normalize_tools(value: Any, field: str = "tools") -> list[dict[str, Any]]:
@@ -74,7 +74,7 @@ def _call(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise RowError(f"{fpath}.name", "missing or not a string")
     arguments = fn.get("arguments", fn.get("parameters", {}))
-    arguments = _json(arguments, f"{fpath}.arguments", "the arguments")
+    arguments = _json(arguments, f"{fpath}.arguments", "the call's arguments")
     if arguments is None:
         arguments = {}
     call: dict[str, Any] = {"type": "function", "function": {"name": name, "arguments": arguments}}
@@ -136,7 +136,7 @@ def normalize_conversation(messages: Any, field: str = "messages", *, require_re
                 out.append({"role": "assistant", "content": "", "tool_calls": [call]})
             continue
         if role in RESULT_ROLES:
-            if not out or not (out[-1]["role"] == "tool" or out[-1].get("tool_calls")):
+            if not out or out[-1]["role"] not in ("tool", "assistant"):
                 raise RowError(f"{path}.{role_key}", "a tool result must follow an assistant turn that calls a tool")
             result = {"role": "tool", "content": _text(m.get(content_key), content_path, required=False)}
             if m.get("tool_call_id"):

@@ -238,10 +238,12 @@ class Template(ABC):
         if not tools and not any(m.get("tool_calls") for m in messages):
             return [m if set(m) <= {"role", "content"} else {"role": m["role"], "content": m.get("content") or ""}
                     for m in messages]
-        if self.agent_template is None:
-            raise ValueError(f"template {self.spec.id!r}: the conversation has tools or tool calls but no agent template "
-                             "is set (configure(agent_template=...))")
-        return self.agent_template.render_messages(messages, tools, template=self.spec)
+        agent = self.agent_template
+        if agent is None:  # not configured: the spec's default (react_en when it names none)
+            from swiftkit.core.registry import get_registry
+
+            agent = get_registry().agent_template(template=self.spec)
+        return agent.render_messages(messages, tools, template=self.spec)
 
     @abstractmethod
     def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:
