@@ -86,7 +86,7 @@ class ChatMessage(_Strict):
     """A message: ``content`` is a string or a list of text parts (``{"type": "text", "text": ...}``)."""
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[dict[str, Any]] | None  # required; null only for an assistant message that calls
     name: str | None = None
     tool_call_id: str | None = None
     tool_calls: list[dict[str, Any]] | None = Field(None, description="An assistant turn's calls (OpenAI's shape).")
@@ -103,10 +103,17 @@ class ChatMessage(_Strict):
                     raise ValueError(f"content part {i}: 'text' must be a string")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _calls_need_no_content(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("role") == "assistant" and data.get("tool_calls") and "content" not in data:
+            return {**data, "content": None}
+        return data
+
     @model_validator(mode="after")
     def _content_or_calls(self) -> ChatMessage:
         if self.content is None and not (self.role == "assistant" and self.tool_calls):
-            raise ValueError("content is required (only an assistant message with tool_calls may omit it)")
+            raise ValueError("content may be null only in an assistant message with tool_calls")
         return self
 
     def text(self) -> str:

@@ -15,6 +15,7 @@ join the request's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,8 +123,9 @@ def plan_tools(messages: list[dict[str, Any]], tools: Any, tool_choice: Any, tem
     try:
         tools = normalize_tools(tools, "tools")
         canonical = normalize_conversation(messages, "messages", require_response=False)
-    except RowError as exc:
-        raise ToolRequestError(exc.field, f"{exc.field}: {exc.reason}") from None
+    except RowError as exc:  # OpenAI's parameter paths: tools.0.function.name
+        param = re.sub(r"\[(\d+)\]", r".\1", exc.field)
+        raise ToolRequestError(param, f"{param}: {exc.reason}") from None
     name = _choice_name(tool_choice)
     if name is not None:
         known = [t["function"]["name"] for t in tools]

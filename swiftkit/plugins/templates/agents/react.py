@@ -17,7 +17,7 @@ from typing import Any
 from swiftkit.core.templates.agent import AgentTemplate, Message, ParsedReply, ToolCall, dumps
 from swiftkit.plugins.templates.agents._calls import decode_arguments, function_of, json_objects
 
-_ACTION = re.compile(r"Action:[ \t]*(.+?)[ \t]*\nAction Input:[ \t]*", re.DOTALL)
+_ACTION = re.compile(r"Action:[ \t]*([^\n]+?)[ \t]*\nAction Input:[ \t]*")
 
 
 class ReactEnAgentTemplate(AgentTemplate):
