@@ -135,7 +135,7 @@ def test_tool_choice(client):
     # required / named start the reply with the call's opening text (ChatRequest.prefill): a call of
     # that function whenever the model completes it as JSON
     named = _ask(client, "Oslo", tool_choice={"type": "function", "function": {"name": "get_weather"}}).choices[0]
-    assert all(c.function.name == "get_weather" for c in named.message.tool_calls or [])
+    assert named.finish_reason == "tool_calls" and named.message.tool_calls[0].function.name == "get_weather"
     required = _ask(client, "Tokyo", tool_choice="required").choices[0]
     assert required.finish_reason == "tool_calls" and required.message.tool_calls[0].function.name == "get_weather"
     with pytest.raises(openai.BadRequestError) as info:

@@ -55,7 +55,9 @@ class HermesAgentTemplate(AgentTemplate):
         return ParsedReply("".join(kept).strip(), calls)
 
     def call_prefix(self, name: str | None = None) -> str:
-        return "<tool_call>\n" + (f'{{"name": "{name}", "arguments": ' if name else "")
+        # no trailing space: byte-level BPE joins a space to the word after it, so a prompt that
+        # ends in one is tokenized unlike the training text
+        return "<tool_call>\n" + (f'{{"name": "{name}", "arguments":' if name else "")
 
 
 class QwenAgentTemplate(HermesAgentTemplate):

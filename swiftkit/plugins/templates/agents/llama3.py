@@ -50,4 +50,4 @@ class Llama3AgentTemplate(AgentTemplate):
         return ParsedReply("".join(kept).strip(" \n;"), calls)
 
     def call_prefix(self, name: str | None = None) -> str:
-        return f'{{"name": "{name}", "parameters": ' if name else '{"name": "'
+        return f'{{"name": "{name}", "parameters":' if name else '{"name": "'

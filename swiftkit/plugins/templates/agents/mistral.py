@@ -62,4 +62,4 @@ class MistralAgentTemplate(AgentTemplate):
         return ParsedReply((text[:at] + body[found[0][1]:]).strip(), calls)
 
     def call_prefix(self, name: str | None = None) -> str:
-        return "[TOOL_CALLS][" + (f'{{"name": "{name}", "arguments": ' if name else "")
+        return "[TOOL_CALLS][" + (f'{{"name": "{name}", "arguments":' if name else "")

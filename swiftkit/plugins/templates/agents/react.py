@@ -68,4 +68,4 @@ class ReactEnAgentTemplate(AgentTemplate):
         return ParsedReply(content, calls)
 
     def call_prefix(self, name: str | None = None) -> str:
-        return "Action: " + (f"{name}\nAction Input: " if name else "")
+        return f"Action: {name}\nAction Input:" if name else "Action:"
