@@ -89,6 +89,12 @@ def test_calls_come_back_as_tool_calls_plain_and_streamed(served):
     # the tools reached the prompt, written by the agent template
     request, prompt = engine.seen[-1]
     assert "get_weather" in prompt and request.prefill == ""
+    # parallel_tool_calls: false keeps the first call
+    one = client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, parallel_tool_calls=False).choices[0]
+    assert [c.function.name for c in one.message.tool_calls] == ["get_weather"]
+    _, calls, _ = _streamed(client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, stream=True,
+                                                           parallel_tool_calls=False))
+    assert calls == [("get_weather", {"city": "Paris"})]
 
 
 def test_plain_replies_stay_content(served):

@@ -1010,7 +1010,8 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
         messages = request_messages(body.messages)
         settings.check_control_tokens(messages)
         try:
-            plan = plan_tools(messages, body.tools, body.tool_choice, getattr(calls.engine, "template", None))
+            plan = plan_tools(messages, body.tools, body.tool_choice, getattr(calls.engine, "template", None),
+                              body.parallel_tool_calls)
         except ToolRequestError as exc:
             raise OpenAIError(400, str(exc), param=exc.param, code="invalid_tools") from None
         if plan is None:

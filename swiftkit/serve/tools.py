@@ -5,7 +5,7 @@ into the prompt by the served template's agent template (the one the model was t
 the run's ``--agent_template``, else the chat template's default) and the reply is parsed back
 by the same agent template into OpenAI ``tool_calls``, with ``finish_reason: "tool_calls"``.
 
-``tool_choice``: ``"auto"`` (the default) lets the model choose; ``"none"`` renders no tools and
+``parallel_tool_calls: false`` keeps a reply's first call only. ``tool_choice``: ``"auto"`` (the default) lets the model choose; ``"none"`` renders no tools and
 parses nothing; ``"required"`` and ``{"type": "function", "function": {"name": ...}}`` start the
 reply with the agent template's call opening (:meth:`AgentTemplate.call_prefix`, sent to the
 engine as ``ChatRequest.prefill``), so the model writes a call (of that function). A named
@@ -41,12 +41,17 @@ class ToolPlan:
     prefill: str = ""
     parse: bool = True
     stops: list[str] = field(default_factory=list)
+    #: ``parallel_tool_calls: false``: only a reply's first call is returned
+    single_call: bool = False
 
     def read(self, text: str) -> ParsedReply:
         """The reply (with what the prompt forced) as content and calls."""
         if not self.parse:
             return ParsedReply(text)
-        return self.agent.parse(self.prefill + text, self.tools)
+        parsed = self.agent.parse(self.prefill + text, self.tools)
+        if self.single_call:
+            parsed.tool_calls = parsed.tool_calls[:1]
+        return parsed
 
     def message(self, text: str, finish_reason: str) -> tuple[dict[str, Any], str]:
         """The OpenAI assistant message and finish reason for a finished reply."""
@@ -74,6 +79,8 @@ class ToolStream:
         for kind, value in events:
             if kind == "content":
                 out.append({"content": value})
+            elif self.plan.single_call and self.calls:
+                continue
             else:
                 call = value.to_openai()
                 out.append({"tool_calls": [{"index": self.calls, **call}]})
@@ -105,7 +112,8 @@ def _choice_name(tool_choice: Any) -> str | None:
     return None
 
 
-def plan_tools(messages: list[dict[str, Any]], tools: Any, tool_choice: Any, template: Any) -> ToolPlan | None:
+def plan_tools(messages: list[dict[str, Any]], tools: Any, tool_choice: Any, template: Any,
+               parallel_tool_calls: bool | None = None) -> ToolPlan | None:
     """The plan for a request, or ``None`` when it has no tool data (answered as plain chat).
 
     ``messages`` are the request's messages as dicts (roles as OpenAI's). Raises
@@ -142,7 +150,7 @@ def plan_tools(messages: list[dict[str, Any]], tools: Any, tool_choice: Any, tem
         raise ToolRequestError("tool_choice", str(exc)) from None
     plain = template.with_tools(canonical, use_tools)
     return ToolPlan(agent, plain, use_tools, prefill, parse=tool_choice != "none" and bool(use_tools),
-                    stops=agent.stop_words if use_tools else [])
+                    stops=agent.stop_words if use_tools else [], single_call=parallel_tool_calls is False)
 
 
 def request_messages(body_messages: list[Any]) -> list[dict[str, Any]]:
