@@ -73,6 +73,8 @@ CHECKED = {
     "llama3_2": (["call_result_answer", "system_prompt_after_result", "prompt_after_result"], _llama_env,
                  "Llama 3.1+ adds 'Environment: ipython' to its system header when tools are given; the header is "
                  "the chat template's fixed text"),
+    "glm4_5": (list(CASES), None, ""),
+    "glm4_7": (list(CASES), None, ""),
     "mistral_nemo": (["call_result_answer", "prompt_after_result"], _mistral_tools_outside,
                      "Mistral writes [AVAILABLE_TOOLS] before the last [INST]; the agent template writes it at the start "
                      "of that user message"),

@@ -13,7 +13,7 @@ from swiftkit.core.errors import ConfigError
 from swiftkit.core.registry import get_registry
 from swiftkit.testing import make_plugin
 
-BUILTINS = ["hermes", "qwen", "llama3", "mistral", "glm4", "react_en"]
+BUILTINS = ["hermes", "qwen", "llama3", "mistral", "glm4", "glm4_5", "glm4_7", "react_en"]
 
 
 def test_swift_list_agent_templates_imports_nothing_heavy(run_swift):

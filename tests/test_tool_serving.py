@@ -26,7 +26,9 @@ TOOLS = [{"type": "function", "function": {"name": "get_weather", "description":
                                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
          {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]
 ASK = [{"role": "user", "content": "Weather in Paris?"}]
-AGENTS = ["hermes", "qwen", "llama3", "mistral", "glm4", "react_en"]
+AGENTS = ["hermes", "qwen", "llama3", "mistral", "glm4", "glm4_5", "glm4_7", "react_en"]
+#: the chat template each is served with (the family's own; chatml for the others)
+CHAT = {"llama3": "llama3_2", "mistral": "mistral_nemo", "glm4": "glm4", "glm4_5": "glm4_5", "glm4_7": "glm4_7"}
 
 
 class ReplyEngine(InferEngine):
@@ -55,7 +57,7 @@ class ReplyEngine(InferEngine):
 def served(request):
     registry = get_registry()
     agent = registry.agent_template(request.param)
-    chat = "llama3_2" if request.param == "llama3" else "mistral_nemo" if request.param == "mistral" else "chatml"
+    chat = CHAT.get(request.param, "chatml")
     engine = ReplyEngine(registry.template(chat).configure(agent_template=agent))
     resolved = ResolvedModel(model_dir="/models/reply", model_id="m", template=chat)
     with run_in_thread(create_app(engine, resolved, max_tokens_limit=64)) as srv:

@@ -20,7 +20,7 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                   "own: $HF_TOKEN / $MODELSCOPE_API_TOKEN or a saved login)."},
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
     "agent_template": {"type": "string", "description": "Tool-calling format (`swift list agent-templates`: hermes, "
-                       "llama3, mistral, glm4, react_en ...) that writes tools, tool calls and tool results into the "
+                       "qwen, llama3, mistral, glm4, glm4_5, react_en ...) that writes tools, tool calls and tool results into the "
                        "chat template's turns and parses calls from replies (default: the chat template's)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "

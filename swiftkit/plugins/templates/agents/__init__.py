@@ -33,6 +33,12 @@ def swift_register_agent_templates() -> list[AgentTemplateSpec]:
         AgentTemplateSpec(id="glm4", impl=f"{_HERE}.glm4:GLM4AgentTemplate",
                           description="GLM-4 / GLM-4-0414: tools in the system prompt, a call as the function name "
                                       "on a line then its JSON arguments, results in the observation role"),
+        AgentTemplateSpec(id="glm4_5", impl=f"{_HERE}.glm4_5:GLM45AgentTemplate",
+                          description="GLM-4.5 / 4.6: tools in a system turn of their own, a call as <tool_call>NAME "
+                                      "with <arg_key>/<arg_value> pairs on their own lines, results in <tool_response> "
+                                      "observation turns"),
+        AgentTemplateSpec(id="glm4_7", impl=f"{_HERE}.glm4_5:GLM47AgentTemplate",
+                          description="GLM-4.7 / GLM-5: the glm4_5 format written without newlines"),
         AgentTemplateSpec(id="react_en", impl=f"{_HERE}.react:ReactEnAgentTemplate", aliases=["react"],
                           stop_words=["Observation:"],
                           description="ReAct (English): Thought / Action / Action Input, the tool's output as "
