@@ -161,10 +161,10 @@ def bad_message_list(rng: random.Random, col: str, *, junk: bool, end_user: bool
         return msgs, f"{col}[{i}].content"
     if kind == "list":
         return rng.choice(["just text", 5, {"role": "user"}, True]), col
-    # an OpenAI tool call: content null
+    # an OpenAI tool call whose arguments are not JSON
     msgs[i] = {"role": "assistant", "content": None,
-               "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": "{}"}}]}
-    return msgs, f"{col}[{i}].tool_calls"
+               "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": "{not json"}}]}
+    return msgs, f"{col}[{i}].tool_calls[0].function.arguments"
 
 
 def bad_row(fmt: str, rng: random.Random, *, junk: bool, jsonl: bool) -> Bad:

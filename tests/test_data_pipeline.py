@@ -511,20 +511,27 @@ def test_empty_parquet_is_named(prep, tmp_path):
         prep([path])
 
 
-def test_tool_calls_are_refused_not_dropped(prep, registry, tmp_path, tokenizer):
-    """Issue 11 item 7: an assistant tool call has no template format yet, so its row is an
-    error (or, lenient, skipped and counted), never trained without the call."""
+def test_tool_calls_are_trained_and_bad_ones_refused_not_dropped(prep, registry, tmp_path, tokenizer):
+    """Issue 11 item 7, moved by issue 13: an assistant tool call is written by the template's
+    agent template and trained; a malformed one is an error (or, lenient, skipped and counted),
+    never trained without the call."""
     call = {"role": "assistant", "content": None, "tool_calls": [
         {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
     agent = {"messages": [U("Weather in Paris?"), call, {"role": "tool", "content": "sunny", "tool_call_id": "c1"},
                           A("It is sunny.")]}
-    path = write_jsonl(tmp_path / "agent.jsonl", [chat(0), agent, chat(2)])
+    data = prep([write_jsonl(tmp_path / "agent.jsonl", [chat(0), agent, chat(2)])])
+    assert len(data.train) == 3
+    assert any('"arguments": {"city": "Paris"}' in tokenizer.decode(r["input_ids"]) for r in data.train)
+    bad = {"messages": [U("Weather in Paris?"), {**call, "tool_calls": [
+        {"type": "function", "function": {"name": "get_weather", "arguments": "{city"}}]}, A("It is sunny.")]}
+    path = write_jsonl(tmp_path / "bad_agent.jsonl", [chat(0), bad, chat(2)])
     with pytest.raises(DatasetRowError) as exc:
         prep([path])
-    assert str(exc.value).startswith(f"{path} row 2: field 'messages[1].tool_calls': tool calls are not supported yet")
+    assert str(exc.value).startswith(f"{path} row 2: field 'messages[1].tool_calls[0].function.arguments': "
+                                     "not valid JSON: the call's arguments")
     data = prep([path], strict=False)
     assert len(data.train) == 2 and data.report.skipped == 1
-    assert data.report.skipped_rows[0].field == "messages[1].tool_calls"
+    assert data.report.skipped_rows[0].field == "messages[1].tool_calls[0].function.arguments"
     # a tool result with the call written into the assistant content is trained on, tool turn included
     inline = {"messages": [U("Weather in Paris?"), A('get_weather(city="Paris")'),
                            {"role": "tool", "content": "sunny and warm", "name": "get_weather"}, A("It is sunny.")]}

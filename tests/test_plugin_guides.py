@@ -255,6 +255,30 @@ def test_objective_example_computes_a_loss_on_a_batch(reg, tiny_dir, tokenizer):
     assert model.get_input_embeddings().weight.grad is not None
 
 
+def test_agent_template_example_writes_and_reads_calls(reg):
+    """The example agent template renders a tool conversation in a chat template's turns and
+    reads its own calls back, whole and streamed."""
+    from swiftkit.core.templates.agent import ToolCall
+
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    messages = [{"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "content": "", "tool_calls": [
+                    {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                {"role": "tool", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]
+    agent = reg.agent_template("xml_calls")
+    template = reg.template("chatml").configure(agent_template=agent)
+    text = template.render(template.with_tools(messages, tools))
+    assert text.startswith("<|im_start|>system\nTools:\n{\"name\": \"get_weather\"")
+    assert '<|im_start|>assistant\n<call name="get_weather">{"city": "Paris"}</call><|im_end|>' in text
+    assert "<|im_start|>tool\nsunny<|im_end|>" in text  # chatml's tool role
+    reply = agent.parse('Let me check.<call name="get_weather">{"city": "Oslo"}</call>')
+    assert reply.content == "Let me check." and reply.tool_calls == [ToolCall("get_weather", {"city": "Oslo"})]
+    parser = agent.stream_parser(tools)
+    events = [e for piece in ["Let me", " check.<ca", 'll name="get_weather">{"city"', ': "Oslo"}</call>'] for e in parser.feed(piece)]
+    events += parser.finish()
+    assert events == [("content", "Let me"), ("content", " check."), ("tool_call", ToolCall("get_weather", {"city": "Oslo"}))]
+
+
 def test_reward_example_scores_completions(reg):
     from swiftkit.core.config import build_config
     from swiftkit.train.rewards import load_reward_functions, score
@@ -387,6 +411,7 @@ def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discove
 GUIDE_CONTRACTS = {
     "models.md": ("swiftkit.core.models.interface:ModelLoader", ["ModelSpec"]),
     "templates.md": ("swiftkit.core.templates.interface:Template", ["TemplateSpec"]),
+    "agent_templates.md": ("swiftkit.core.templates.agent:AgentTemplate", ["AgentTemplateSpec"]),
     "formats.md": ("swiftkit.core.data.interface:RowConverter", ["FormatSpec", "DatasetSpec"]),
     "tuners.md": ("swiftkit.core.methods.interface:Tuner", ["MethodSpec"]),
     # an objective owns its data: the guide also documents the layout contract it returns

@@ -240,7 +240,8 @@ CHAT_URL = "/v1/chat/completions"
         ({"model": "tiny", "messages": HELLO, "max_tokens": 0}, "max_tokens", "greater than or equal to 1"),
         ({"model": "tiny", "messages": HELLO, "temperature": -1}, "temperature", "greater than or equal to 0"),
         ({"model": "tiny", "messages": HELLO, "stop": 3}, "stop", ""),
-        ({"model": "tiny", "messages": HELLO, "tools": [{"type": "function"}]}, "tools", "Unrecognized"),
+        # tools are read since issue 13 (tests/test_tool_calling.py); a malformed one names its field
+        ({"model": "tiny", "messages": HELLO, "tools": [{"type": "function"}]}, "tools.0.name", "missing"),
         ({"model": "tiny", "messages": HELLO, "n": 2}, "n", "n > 1"),
         ({"model": "tiny", "messages": HELLO, "presence_penalty": 0.5}, "presence_penalty", "not supported"),
         ({"model": "tiny", "messages": HELLO, "response_format": {"type": "json_object"}}, "response_format", "json"),

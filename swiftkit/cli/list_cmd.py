@@ -90,6 +90,9 @@ COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "reward": [("ID", lambda d: d["id"]), ("OPTIONS", lambda d: _join((d.get("options") or {}).get("properties", {}))),
                ("DESCRIPTION", lambda d: d.get("description", ""))],
     "command": [("ID", lambda d: d["id"]), ("DESCRIPTION", lambda d: d.get("description", ""))],
+    "agent_template": [("ID", lambda d: d["id"]), ("ALIASES", lambda d: _join(d.get("aliases"))),
+                       ("STOP WORDS", lambda d: _join(d.get("stop_words"))),
+                       ("DESCRIPTION", lambda d: d.get("description", ""))],
 }
 
 #: columns of prose or lists, which wrap between words; every other column keeps a cell on one line
@@ -116,8 +119,8 @@ def list_command(kind: str, search: str | None, family: str | None, tag: str | N
                  support: str | None, as_json: bool) -> None:
     """List what the installed plugins provide.
 
-    KIND is one of models, templates, datasets, formats, methods, engines, strategies,
-    commands. SEARCH keeps entries whose id, hub id, family or description contains it.
+    KIND is one of models, templates, agent-templates, datasets, formats, methods, engines,
+    strategies, rewards, commands. SEARCH keeps entries whose id, hub id, family or description contains it.
     """
     from swiftkit.core.registry import get_registry
 

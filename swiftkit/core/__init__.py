@@ -16,6 +16,7 @@ _EXPORTS = {
     "Spec": "swiftkit.core.specs",
     "ModelSpec": "swiftkit.core.specs",
     "TemplateSpec": "swiftkit.core.specs",
+    "AgentTemplateSpec": "swiftkit.core.specs",
     "DatasetSpec": "swiftkit.core.specs",
     "FormatSpec": "swiftkit.core.specs",
     "MethodSpec": "swiftkit.core.specs",

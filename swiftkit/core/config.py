@@ -27,6 +27,7 @@ _REGISTRY_ENUMS = {
     "rlhf_type": ("method", "objective"),
     "infer_backend": ("engine", None),
     "template": ("template", None),
+    "agent_template": ("agent_template", None),
     "strategy": ("strategy", None),
 }
 

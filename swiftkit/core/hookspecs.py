@@ -54,6 +54,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from swiftkit.core.specs import (
+        AgentTemplateSpec,
         CommandSpec,
         DatasetSpec,
         EngineSpec,
@@ -87,6 +88,22 @@ def swift_register_templates() -> list[TemplateSpec | dict[str, Any]]:
 
     The text form is data; ``behaviour`` references the
     :class:`~swiftkit.core.templates.interface.Template` that encodes and renders it.
+    """
+
+
+@hookspec
+def swift_register_agent_templates() -> list[AgentTemplateSpec | dict[str, Any]]:
+    """Return tool-calling formats (:class:`~swiftkit.core.specs.AgentTemplateSpec`), chosen with
+    ``--agent_template`` or by a chat template's ``agent_template`` default.
+
+    - **When called:** like every registration hook (once per discovery); the ``impl``
+      (an :class:`~swiftkit.core.templates.agent.AgentTemplate`) is imported only when a run or a
+      server meets tool data (a ``tools`` column, tool calls, a request with ``tools``).
+    - **What returned:** a list of specs; ids share one namespace across plugins (a clash makes
+      the later plugin broken). An agent template works with any chat template: it must not
+      name one, and a chat template names its default agent template by id.
+    - **What is forbidden:** the rules of every registration hook; and an ``impl`` must not
+      keep state between conversations (one object serves concurrent requests).
     """
 
 

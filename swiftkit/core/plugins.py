@@ -40,6 +40,7 @@ GROUPS = (
 KIND_GROUPS = {
     "model": "swiftkit.models",
     "template": "swiftkit.templates",
+    "agent_template": "swiftkit.templates",
     "format": "swiftkit.datasets",
     "dataset": "swiftkit.datasets",
     "method": "swiftkit.methods",
@@ -48,7 +49,7 @@ KIND_GROUPS = {
     "reward": "swiftkit.rewards",
 }
 BUILTIN_DIST = "swiftkit"
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 ENV_ALLOW = "SWIFTKIT_PLUGINS_ALLOW"
 ENV_DENY = "SWIFTKIT_PLUGINS_DENY"

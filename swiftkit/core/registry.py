@@ -264,6 +264,19 @@ class Registry:
         template = resolve(spec.behaviour, spec.REFS["behaviour"])(spec)
         return template if tokenizer is None else template.bind(tokenizer)
 
+    def agent_template(self, name: str | None = None, *, template: Any = None) -> Any:
+        """An :class:`~swiftkit.core.templates.agent.AgentTemplate`: the one named ``name``
+        (``--agent_template``), else the default of ``template`` (a template id or a
+        :class:`~swiftkit.core.specs.TemplateSpec`), else ``react_en``."""
+        from swiftkit.core.lazy import resolve
+        from swiftkit.core.specs import DEFAULT_AGENT_TEMPLATE
+
+        if not name and template is not None:
+            spec = self.get("template", template).spec if isinstance(template, str) else template
+            name = getattr(spec, "agent_template", None)
+        spec = self.get("agent_template", name or DEFAULT_AGENT_TEMPLATE).spec
+        return resolve(spec.impl, spec.REFS["impl"])(spec)
+
     def converter(self, name: str) -> Any:
         """A :class:`~swiftkit.core.data.interface.RowConverter` for the format ``name``."""
         return self._behaviour("format", name, "converter")

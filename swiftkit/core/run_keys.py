@@ -28,6 +28,9 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
     "template": {"type": "string", "description": "Chat template id (default: the model's)."},
     "template_backend": {"enum": ["swift", "jinja"], "description": "swift: the registered template (default); "
                          "jinja: the tokenizer's own chat_template (--template tokenizer)."},
+    "agent_template": {"type": "string", "description": "Tool-calling format (`swift list agent-templates`: hermes, "
+                       "qwen, llama3, mistral, glm4, glm4_5, react_en ...) that writes tools, tool calls and tool results into the "
+                       "chat template's turns and parses calls from replies (default: the chat template's)."},
     "system": {"type": "string", "description": "Default system prompt."},
     "enable_thinking": {"type": "boolean", "description": "Reasoning models (Qwen3, DeepSeek-V3.1, GLM-4.5+ ...): "
                         "whether the generation prompt opens a thinking block (false: the template's empty "

@@ -284,6 +284,9 @@ class TemplateSpec(Spec):
     thinking_default: bool = True
     thinking_switch: bool = True
     thinking_kwarg: str = "enable_thinking"
+    #: the agent template (tool-calling format, :class:`AgentTemplateSpec` id) this chat format's
+    #: models were trained with; ``--agent_template`` overrides it; ``None``: ``react_en`` (API 1.3)
+    agent_template: str | None = None
 
 
 TemplateSpec.SCHEMA = _schema(
@@ -314,8 +317,35 @@ TemplateSpec.SCHEMA = _schema(
         "thinking_default": {"type": "boolean"},
         "thinking_switch": {"type": "boolean"},
         "thinking_kwarg": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+        "agent_template": _ID,
     },
 )
+
+
+#: the agent template a chat template without ``agent_template`` gets (ms-swift's default)
+DEFAULT_AGENT_TEMPLATE = "react_en"
+
+
+@dataclass
+class AgentTemplateSpec(Spec):
+    """A tool-calling format (ms-swift's ``--agent_template``: hermes, llama3, react_en ...).
+
+    Independent of the chat template it is combined with: the chat template says how turns are
+    delimited, the agent template how the ``tools`` list, the assistant's tool calls and the tool
+    results are written inside those turns, and how a reply is parsed back into OpenAI
+    ``tool_calls``. ``impl`` implements :class:`swiftkit.core.templates.agent.AgentTemplate`.
+    ``stop_words`` end a reply that calls a tool in this format (ReAct's ``Observation:``), on
+    top of the chat template's own. (API 1.3)
+    """
+
+    KIND: ClassVar[str] = "agent_template"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.templates.agent:AgentTemplate"}
+
+    impl: str = ""
+    stop_words: list[str] = field(default_factory=list)
+
+
+AgentTemplateSpec.SCHEMA = _schema("AgentTemplateSpec", ["impl"], {"impl": _REF, "stop_words": _STR_LIST})
 
 
 @dataclass
@@ -666,6 +696,7 @@ SPEC_CLASSES: dict[str, type[Spec]] = {
     for cls in (
         ModelSpec,
         TemplateSpec,
+        AgentTemplateSpec,
         DatasetSpec,
         FormatSpec,
         MethodSpec,
@@ -681,6 +712,7 @@ SPEC_CLASSES: dict[str, type[Spec]] = {
 KIND_HOOKS: dict[str, str] = {
     "model": "swift_register_models",
     "template": "swift_register_templates",
+    "agent_template": "swift_register_agent_templates",
     "dataset": "swift_register_datasets",
     "format": "swift_register_formats",
     "method": "swift_register_methods",
@@ -695,6 +727,7 @@ KIND_HOOKS: dict[str, str] = {
 PLURALS: dict[str, str] = {
     "models": "model",
     "templates": "template",
+    "agent-templates": "agent_template",
     "datasets": "dataset",
     "formats": "format",
     "methods": "method",

@@ -18,6 +18,7 @@ Over-long rows: ``delete`` drops them (:class:`~swiftkit.core.data.layout.RowToo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from swiftkit.core.data.errors import DatasetError
@@ -28,7 +29,7 @@ IGNORE_INDEX = -100
 
 __all__ = [
     "IGNORE_INDEX", "PTLayout", "SFTLayout", "count_trainable", "ids_feature", "labelled_row", "layout_for_mode",
-    "messages_feature", "plain_messages", "truncate",
+    "messages_feature", "plain_messages", "truncate", "agent_column", "agent_messages",
 ]
 
 
@@ -56,6 +57,25 @@ def ids_feature() -> Any:
 def plain_messages(messages: Any) -> list[dict[str, str]]:
     """Canonical messages reduced to ``role`` / ``content`` (what the converted column holds)."""
     return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def agent_column(result: dict[str, Any]) -> str:
+    """The ``agent`` column of a converted row: its tools and tool-calling conversation as JSON
+    (``""`` for a conversation without tool data). The ``messages`` column cannot hold calls (one
+    arrow type for every row), so the encode step reads them from here."""
+    messages = result["messages"]
+    if not result.get("tools") and not any(m.get("tool_calls") for m in messages):
+        return ""
+    return json.dumps({"tools": result.get("tools") or [], "messages": messages}, ensure_ascii=False)
+
+
+def agent_messages(row: dict[str, Any], template: Any) -> list[dict[str, Any]]:
+    """The messages a converted row trains on: its agent conversation written by the template's
+    agent template, else its ``messages``."""
+    if not row.get("agent"):
+        return row["messages"]
+    data = json.loads(row["agent"])
+    return template.with_tools(data["messages"], data["tools"])
 
 
 def truncate(ids: list[int], labels: list[int], max_length: int | None, strategy: str) -> tuple[list[int], list[int], bool]:
@@ -112,12 +132,14 @@ class SFTLayout(DataLayout):
         return super().refusal(format_id, converter)
 
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
-        return {"messages": messages_feature()}
+        import datasets
+
+        return {"messages": messages_feature(), "agent": datasets.Value("string")}
 
     def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
         result = _converted(converter, row)
         if "messages" in result:
-            return {"messages": plain_messages(result["messages"])}
+            return {"messages": plain_messages(result["messages"]), "agent": agent_column(result)}
         if "text" in result:
             raise RowError("text", "plain text has no conversation to train on with sft; use `swift pt`")
         raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
@@ -126,7 +148,8 @@ class SFTLayout(DataLayout):
         return {"input_ids": ids_feature(), "labels": ids_feature()}
 
     def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
-        enc = settings.template.encode(settings.tokenizer, row["messages"], loss_scale=settings.loss_scale)
+        messages = agent_messages(row, settings.template)
+        enc = settings.template.encode(settings.tokenizer, messages, loss_scale=settings.loss_scale)
         return list(enc["input_ids"]), list(enc["labels"])
 
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
@@ -167,6 +190,8 @@ class PTLayout(SFTLayout):
     def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
         result = _converted(converter, row)
         if "messages" in result:
+            if agent_column(result):
+                raise RowError("tools", "tool calls are trained with `swift sft` (pre-training reads no agent template)")
             return {"messages": plain_messages(result["messages"]), "text": ""}
         if "text" in result:
             return {"messages": [], "text": result["text"]}

@@ -96,7 +96,9 @@ def template_fingerprint(template: Any) -> str:
     spec = getattr(template, "spec", None)
     spec_part = json.dumps(spec.to_dict(), sort_keys=True, default=str) if hasattr(spec, "to_dict") else _fallback_hash(template)
     options = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True))
-    return fingerprint(spec_part, repr(options), *code_hash(template))
+    agent = getattr(template, "agent_template", None)  # writes tool rows: its id and code key the cache too
+    agent_part = [json.dumps(agent.spec.to_dict(), sort_keys=True), *code_hash(agent)] if agent is not None else []
+    return fingerprint(spec_part, repr(options), *code_hash(template), *agent_part)
 
 
 def fingerprint(*parts: Any) -> str:

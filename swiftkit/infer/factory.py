@@ -172,7 +172,12 @@ def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, Re
         return create_task_engine(config, registry, resolved, task), resolved
     engine_id = registry.get("engine", config.get("infer_backend") or "pt").id
     spec = registry.get("engine", engine_id).spec
-    template = registry.template(resolved.template).configure(enable_thinking=config.get("enable_thinking"))
+    template = registry.template(resolved.template)
+    # tool calls are written and parsed in the format the model was trained with (its run's
+    # --agent_template), unless this command names another
+    agent_name = config.get("agent_template") or resolved.run_args.get("agent_template")
+    template = template.configure(enable_thinking=config.get("enable_thinking"),
+                                  agent_template=registry.agent_template(agent_name, template=template.spec))
     # not downloaded (offline), no checkpoint, an unknown model_type: one line, as `swift sft` says it
     with model_load_errors(resolved.model_dir, resolved.model_id):
         if template.requires_tokenizer:

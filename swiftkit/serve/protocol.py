@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _lone_surrogate(value: Any, where: str = "") -> str | None:
@@ -86,9 +86,10 @@ class ChatMessage(_Strict):
     """A message: ``content`` is a string or a list of text parts (``{"type": "text", "text": ...}``)."""
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]]
+    content: str | list[dict[str, Any]] | None  # required; null only for an assistant message that calls
     name: str | None = None
     tool_call_id: str | None = None
+    tool_calls: list[dict[str, Any]] | None = Field(None, description="An assistant turn's calls (OpenAI's shape).")
 
     @field_validator("content")
     @classmethod
@@ -102,7 +103,22 @@ class ChatMessage(_Strict):
                     raise ValueError(f"content part {i}: 'text' must be a string")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _calls_need_no_content(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("role") == "assistant" and data.get("tool_calls") and "content" not in data:
+            return {**data, "content": None}
+        return data
+
+    @model_validator(mode="after")
+    def _content_or_calls(self) -> ChatMessage:
+        if self.content is None and not (self.role == "assistant" and self.tool_calls):
+            raise ValueError("content may be null only in an assistant message with tool_calls")
+        return self
+
     def text(self) -> str:
+        if self.content is None:
+            return ""
         if isinstance(self.content, str):
             return self.content
         return "\n".join(part["text"] for part in self.content)
@@ -164,6 +180,10 @@ class ChatCompletionRequest(_Sampling):
     store: bool | None = None
     parallel_tool_calls: bool | None = None
     service_tier: str | None = None
+    tools: list[dict[str, Any]] | None = Field(None, description="Functions the model may call "
+                                               "([{'type': 'function', 'function': {'name', 'description', 'parameters'}}]).")
+    tool_choice: str | dict[str, Any] | None = Field(None, description="'auto' (default with tools), 'none', 'required', "
+                                                     "or {'type': 'function', 'function': {'name': ...}}.")
 
     def unsupported(self) -> tuple[str, str] | None:
         found = super().unsupported()
@@ -238,7 +258,8 @@ class ChoiceLogprobs(BaseModel):
 
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str
+    content: str | None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ChatChoice(BaseModel):
@@ -260,6 +281,7 @@ class ChatCompletionResponse(BaseModel):
 class DeltaMessage(BaseModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ChatChunkChoice(BaseModel):

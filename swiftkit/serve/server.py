@@ -101,6 +101,7 @@ from swiftkit.serve.limits import (
     context_length,
     count_prompt_tokens,
 )
+from swiftkit.serve.tools import ToolPlan, ToolRequestError, ToolStream, plan_tools, request_messages
 
 logger = logging.getLogger("swiftkit.server")
 
@@ -744,10 +745,13 @@ class _Reply:
         return {"id": self.id, "object": self.object, "created": self.created, "model": self.model}
 
 
-def _chat_answer(reply: _Reply, result: ChatResponse, top_n: int | None) -> dict[str, Any]:
+def _chat_answer(reply: _Reply, result: ChatResponse, top_n: int | None, plan: ToolPlan | None = None) -> dict[str, Any]:
+    message, finish = {"role": "assistant", "content": result.text}, result.finish_reason
+    if plan is not None:
+        message, finish = plan.message(result.text, result.finish_reason)
     return {**reply.head(),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
-                         "finish_reason": result.finish_reason,
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": finish,
                          "logprobs": _chat_logprobs(result.logprobs, top_n) if top_n is not None else None}],
             "usage": _usage(result.prompt_tokens, result.completion_tokens)}
 
@@ -791,8 +795,9 @@ def _usage_event(reply: _Reply, include_usage: bool) -> Callable[[dict[str, int]
 
 
 def _chat_stream(reply: _Reply, chunks: AsyncIterator[StreamChunk], top_n: int | None,
-                 include_usage: bool) -> AsyncIterator[dict[str, str]]:
-    """``chat.completion.chunk`` events: the role, the deltas, the finish reason."""
+                 include_usage: bool, tools: ToolStream | None = None) -> AsyncIterator[dict[str, str]]:
+    """``chat.completion.chunk`` events: the role, the deltas, the finish reason; with ``tools``,
+    content and ``tool_calls`` deltas as the agent template reads them."""
 
     def event(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> dict[str, str]:
         chunk: dict[str, Any] = {**reply.head(), "choices": [{"index": 0, "delta": delta, "logprobs": logprobs,
@@ -804,6 +809,16 @@ def _chat_stream(reply: _Reply, chunks: AsyncIterator[StreamChunk], top_n: int |
     def render(chunk: StreamChunk) -> list[dict[str, str]]:
         out = []
         lp = _chat_logprobs(chunk.logprobs, top_n) if top_n is not None else None
+        if tools is not None:
+            deltas = tools.feed(chunk.delta)
+            out += [event(d, None, lp if k == 0 else None) for k, d in enumerate(deltas)]
+            if lp and not deltas:
+                out.append(event({"content": ""}, None, lp))
+            if chunk.finish_reason is not None:
+                rest, finish = tools.finish(chunk.finish_reason)
+                out += [event(d) for d in rest]
+                out.append(event({}, finish))
+            return out
         if chunk.delta or lp:
             out.append(event({"content": chunk.delta}, None, lp))
         if chunk.finish_reason is not None:
@@ -1010,23 +1025,34 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
         top_n = (body.top_logprobs or 0) if body.logprobs else None  # None: no log-probabilities asked for
         requested = body.max_tokens if body.max_tokens is not None else body.max_completion_tokens
         options = settings.sampling(body, requested, top_n is not None, body.top_logprobs or 0)
-        messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in body.messages]
+        messages = request_messages(body.messages)
         settings.check_control_tokens(messages)
-        engine_request = ChatRequest(messages=messages, sampling=options, adapter=adapter)
+        try:
+            plan = plan_tools(messages, body.tools, body.tool_choice, getattr(calls.engine, "template", None),
+                              body.parallel_tool_calls)
+        except ToolRequestError as exc:
+            raise OpenAIError(400, str(exc), param=exc.param, code="invalid_tools") from None
+        if plan is None:
+            engine_request = ChatRequest(messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+                                         sampling=options, adapter=adapter)
+        else:  # tools: written by the agent template, the reply parsed back into tool_calls
+            options.stop = list(dict.fromkeys([*options.stop, *plan.stops]))
+            engine_request = ChatRequest(messages=plan.messages, sampling=options, adapter=adapter, prefill=plan.prefill)
         reply = _Reply(_new_id("chatcmpl"), "chat.completion", int(time.time()), settings.model_name(adapter))
         if not body.stream:
             try:
                 result = await calls.answer(request, engine_request, requested)
             except _ClientGone:
                 return _gone()
-            return _chat_answer(reply, result, top_n)
+            return _chat_answer(reply, result, top_n, plan)
         try:
             pump, first = await _unless_disconnected(request, calls.open_stream(engine_request, requested))
         except _ClientGone:
             return _gone()
         reply.object = "chat.completion.chunk"
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return calls.event_source(_chat_stream(reply, calls.chunks(pump, first), top_n, include_usage))
+        return calls.event_source(_chat_stream(reply, calls.chunks(pump, first), top_n, include_usage,
+                                               plan.stream() if plan is not None else None))
 
 
 def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> None:

@@ -243,6 +243,7 @@ def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tu
         "model_dir": plan.model_dir,
         "model_family": plan.model_spec.family,
         "template": plan.template_id,
+        "agent_template": _agent_template_id(plan, config),
         "objective": plan.objective_id,
         "strategy": sid,
         "world_size": env.world_size,
@@ -251,6 +252,14 @@ def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tu
     }
     _write_args(plan, env, run_dir, record)
     return run_dir, record, created
+
+
+def _agent_template_id(plan: _Plan, config: dict[str, Any]) -> str:
+    """The tool-calling format the run trains (recorded so that infer/deploy parse replies with it)."""
+    from swiftkit.core.specs import DEFAULT_AGENT_TEMPLATE
+
+    name = config.get("agent_template") or plan.registry.get("template", plan.template_id).spec.agent_template
+    return plan.registry.get("agent_template", name or DEFAULT_AGENT_TEMPLATE).id
 
 
 def _say(console: Any, env: Any, line: str) -> None:
@@ -301,9 +310,12 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         from swiftkit.train.moe import enable_router_aux_loss
 
         enable_router_aux_loss(model, config["router_aux_loss_coef"], model_spec.id)
-    template = plan.registry.template(plan.template_id, tokenizer=tokenizer).configure(
+    template = plan.registry.template(plan.template_id, tokenizer=tokenizer)
+    template = template.configure(
         enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
-        add_non_thinking_prefix=config.get("add_non_thinking_prefix"))
+        add_non_thinking_prefix=config.get("add_non_thinking_prefix"),
+        # writes tool rows (--agent_template, else the chat template's default)
+        agent_template=plan.registry.agent_template(config.get("agent_template"), template=template.spec))
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(
             gradient_checkpointing_kwargs=config.get("gradient_checkpointing_kwargs") or {"use_reentrant": False})

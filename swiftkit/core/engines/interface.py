@@ -62,6 +62,9 @@ class ChatRequest:
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
     adapter: str | None = None
     request_id: str = field(default_factory=lambda: f"req-{next(_ids)}")
+    #: text the reply is made to start with: appended to the generation prompt (:meth:`InferEngine.render`),
+    #: not part of the answer's text (the server forces a tool call with it; API 1.3)
+    prefill: str = ""
 
 
 @dataclass
@@ -260,7 +263,7 @@ class InferEngine(ABC):
         call it; overriding it changes what every request sends to the model."""
         if isinstance(request, CompletionRequest):
             return request.prompt
-        return self.template.render(request.messages, add_generation_prompt=True)
+        return self.template.render(request.messages, add_generation_prompt=True) + getattr(request, "prefill", "")
 
     def warm_up(self) -> None:  # noqa: B027 - optional: an engine ready after create() has nothing to do
         """Get ready to answer at once: start what the first request would otherwise start (a

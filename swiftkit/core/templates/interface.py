@@ -177,11 +177,17 @@ class Template(ABC):
     #: non-thinking prefix before replies without a thinking block; set it with :meth:`configure`
     add_non_thinking_prefix: bool = True
 
+    #: the :class:`~swiftkit.core.templates.agent.AgentTemplate` that writes tools, tool calls and
+    #: tool results into this template's turns (``--agent_template``, else the spec's
+    #: ``agent_template``); ``None`` until set with :meth:`configure` (API 1.3)
+    agent_template: Any = None
+
     def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         self.spec = spec
         self.tokenizer = tokenizer
 
-    def configure(self, *, enable_thinking: Any = _KEEP, add_non_thinking_prefix: Any = _KEEP) -> Template:
+    def configure(self, *, enable_thinking: Any = _KEEP, add_non_thinking_prefix: Any = _KEEP,
+                  agent_template: Any = _KEEP) -> Template:
         """A copy of this template with run options set (this one is left unchanged); options
         not given keep their value.
 
@@ -190,8 +196,12 @@ class Template(ABC):
         chat template does with ``enable_thinking=False``); ``None`` is the template's default.
         ``add_non_thinking_prefix``: ``False`` trains replies without a thinking block as they are
         (``None`` is ``True``, the default). Templates without thinking ignore both.
+        ``agent_template``: the :class:`~swiftkit.core.templates.agent.AgentTemplate` used by
+        :meth:`with_tools`.
         """
         configured = copy.copy(self)
+        if agent_template is not _KEEP:
+            configured.agent_template = agent_template
         if enable_thinking is not _KEEP:
             configured.enable_thinking = enable_thinking
         if add_non_thinking_prefix is not _KEEP:
@@ -219,6 +229,21 @@ class Template(ABC):
         return self.bind(tokenizer)
 
     # ------------------------------------------------------------------ rendering
+
+    def with_tools(self, messages: list[Message], tools: list[dict] | None = None) -> list[Message]:
+        """A conversation in the canonical tool form (assistant ``tool_calls``, ``tool`` results;
+        see :mod:`swiftkit.core.templates.agent`) with its ``tools``, as the plain messages this
+        template renders, written by :attr:`agent_template`. A conversation with neither tools nor
+        calls comes back unchanged (its tool results keep the template's ``tool`` format)."""
+        if not tools and not any(m.get("tool_calls") for m in messages):
+            return [m if set(m) <= {"role", "content"} else {"role": m["role"], "content": m.get("content") or ""}
+                    for m in messages]
+        agent = self.agent_template
+        if agent is None:  # not configured: the spec's default (react_en when it names none)
+            from swiftkit.core.registry import get_registry
+
+            agent = get_registry().agent_template(template=self.spec)
+        return agent.render_messages(messages, tools, template=self.spec)
 
     @abstractmethod
     def render_segments(self, messages: list[Message], *, add_generation_prompt: bool = False) -> list[tuple[str, bool]]:

@@ -20,10 +20,14 @@ Error policy for conversations (one place: :meth:`ChatConverter.finish`):
 
 Nothing a row carries is dropped silently. A message key other than ``role`` / ``content``
 (``from`` / ``value`` in ShareGPT) that holds a value is an error naming it, except the
-metadata of :data:`METADATA_KEYS` that no chat template renders. Tool calls (``tool_calls``,
-``function_call``), per-message loss switches (``loss``, ``weight``) and a ``tools`` column are
-refused until agent data is supported: no built-in template renders tool calls or tool
-definitions (their ``tool`` format renders tool *results*, the ``tool`` role).
+metadata of :data:`METADATA_KEYS` that no chat template renders. Per-message loss switches
+(``loss``, ``weight``) and OpenAI's legacy ``function_call`` are refused.
+
+Agent rows (a ``tools`` column, assistant ``tool_calls``, ms-swift's ``tool_call`` /
+``tool_response`` roles; ShareGPT's ``function_call`` / ``observation`` with a ``tools`` column)
+are read by :mod:`swiftkit.templates.tools` into the canonical tool form: ``{"messages": [...
+with tool_calls and tool results], "tools": [...]}``; the run's agent template writes them into
+the chat template's turns when the row is encoded.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 from swiftkit.core.data.interface import RowConverter
 from swiftkit.core.errors import RowError
+from swiftkit.templates.tools import has_tool_data, normalize_conversation, normalize_tools
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -59,10 +64,8 @@ METADATA_KEYS = frozenset({"name", "tool_call_id"})
 
 #: message keys refused with a specific reason (others holding a value are "unknown")
 _UNSUPPORTED_KEYS = {
-    "tool_calls": "tool calls are not supported yet (no chat template here renders them; the template's "
-                  "tool format is for tool results); write the call into the assistant content or leave the row out",
-    "function_call": "function calls are not supported yet (no chat template here renders them); write the call "
-                     "into the assistant content or leave the row out",
+    "function_call": "OpenAI's legacy function_call is not read; write the call as tool_calls "
+                     "([{'type': 'function', 'function': {'name', 'arguments'}}]) or as a tool_call message",
     "loss": "a per-message loss switch is not supported yet; choose what is trained with --loss_scale "
             "(default: every assistant reply; last_round: the last one) and remove the key",
     "weight": "a per-message weight is not supported yet; choose what is trained with --loss_scale "
@@ -71,8 +74,6 @@ _UNSUPPORTED_KEYS = {
 
 #: row columns that hold content the chat formats cannot train on yet (refused when not empty)
 _UNSUPPORTED_COLUMNS = {
-    "tools": "tool definitions are not supported yet (no chat template here renders them); leave the column "
-             "empty or the row out",
     "images": "images are not supported yet (text-only training)",
     "videos": "videos are not supported yet (text-only training)",
     "audios": "audio is not supported yet (text-only training)",
@@ -136,6 +137,17 @@ def optional_str(row: Mapping[str, Any], field: str) -> str | None:
     if not isinstance(value, str):
         raise RowError(field, f"must be a string, got {_type(value)}")
     return value or None
+
+
+def agent_row(row: Mapping[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The canonical agent row: ``messages`` (canonical tool form) with the row's ``system``
+    column put first and its ``tools`` read."""
+    system = optional_str(row, "system")
+    if system is not None:
+        if messages[0]["role"] == "system":
+            raise RowError("system", "given both as the 'system' column and as a leading system message")
+        messages = [{"role": "system", "content": system}, *messages]
+    return {"messages": messages, "tools": normalize_tools(row.get("tools"))}
 
 
 class ChatConverter(RowConverter):
@@ -206,6 +218,8 @@ class MessagesConverter(ChatConverter):
         if field not in row:
             raise RowError(field, "missing")
         check_columns(row)
+        if has_tool_data(row, field):
+            return agent_row(row, normalize_conversation(row[field], field, require_response=self.require_response))
         return self.finish(_parse_messages(row[field], field), field=field, system=optional_str(row, "system"))
 
 
@@ -221,6 +235,9 @@ class ShareGPTConverter(ChatConverter):
         if not _is_list(conversation):
             raise RowError(field, f"must be a list of turns, got {_type(conversation)}")
         check_columns(row)
+        if not _empty(row.get("tools")):
+            return agent_row(row, normalize_conversation(conversation, field, require_response=self.require_response,
+                                                         role_key="from", content_key="value"))
         turns = []
         for i, turn in enumerate(conversation):
             path = f"{field}[{i}]"

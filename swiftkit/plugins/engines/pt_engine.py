@@ -315,8 +315,8 @@ class PtEngine(InferEngine):
         if self.template is None:
             return self.tokenizer.apply_chat_template(
                 request.messages, tokenize=False, add_generation_prompt=True
-            )
-        return self.template.render(request.messages, add_generation_prompt=True)
+            ) + request.prefill
+        return self.template.render(request.messages, add_generation_prompt=True) + request.prefill
 
     def prepare(self, request: Request, sink: Any = None) -> Row:
         """Check, render and tokenize one request into a scheduler row. Chat prompts carry

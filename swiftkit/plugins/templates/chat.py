@@ -20,7 +20,7 @@ QWEN2_5_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assi
 
 
 def _chatml(id: str, description: str, default_system: str | None = None,
-            tool: str = "<|im_start|>tool\n{content}<|im_end|>\n") -> TemplateSpec:
+            tool: str = "<|im_start|>tool\n{content}<|im_end|>\n", agent_template: str | None = None) -> TemplateSpec:
     # <|im_start|>{role}\n{content}<|im_end|>\n, as in the Qwen chat templates
     return TemplateSpec(
         id=id,
@@ -30,6 +30,7 @@ def _chatml(id: str, description: str, default_system: str | None = None,
         assistant_prefix="<|im_start|>assistant\n",
         assistant_suffix="<|im_end|>\n",
         tool=tool,
+        agent_template=agent_template,
         default_system=default_system,
         stop_words=["<|im_end|>", "<|endoftext|>"],
         special_tokens=["<|im_start|>", "<|im_end|>", "<|endoftext|>"],
@@ -45,7 +46,7 @@ def swift_register_templates() -> list[TemplateSpec]:
         # Qwen2.5 template: ChatML with its own default system prompt (ms-swift's `qwen2_5`); a tool
         # result is a user turn wrapped in <tool_response> (Qwen2.5 groups consecutive ones in one turn).
         _chatml("qwen2_5", "ChatML with Qwen2.5's default system prompt", QWEN2_5_SYSTEM,
-                tool="<|im_start|>user\n<tool_response>\n{content}\n</tool_response><|im_end|>\n"),
+                tool="<|im_start|>user\n<tool_response>\n{content}\n</tool_response><|im_end|>\n", agent_template="qwen"),
         # Meta-Llama-3(-.1)-Instruct; tool results use Llama 3.1's `ipython` role.
         TemplateSpec(
             id="llama3",

@@ -75,7 +75,7 @@ def swift_register_templates() -> list[TemplateSpec]:
         ),
         # GLM-4-0414, GLM-4-9B-chat, ChatGLM3, GLM-Edge, CodeGeeX4: [gMASK]<sop><|role|>\n...
         _glm("glm4", "GLM-4 ([gMASK]<sop><|system|>/<|user|>/<|assistant|>, newline after each tag)",
-             aliases=["chatglm4"]),
+             aliases=["chatglm4"], agent_template="glm4"),
         _glm("codegeex4", "CodeGeeX4: GLM-4 format with CodeGeeX's default system prompt",
              default_system=CODEGEEX4_SYSTEM),
         # GLM-Z1-Rumination: GLM-4 with reasoning and its research-assistant system prompt; earlier replies
@@ -84,9 +84,10 @@ def swift_register_templates() -> list[TemplateSpec]:
              is_thinking=True, default_system=RUMINATION_SYSTEM),
         # GLM-4.5 / 4.6 (hybrid): every reply opens with its thinking block (empty when not thinking).
         _glm("glm4_5", "GLM-4.5 hybrid thinking: <think>...</think> before each reply, empty when not thinking",
-             is_thinking=True, non_thinking_prefix="<think></think>\n", history_thinking_prefix="<think></think>\n"),
+             is_thinking=True, non_thinking_prefix="<think></think>\n", history_thinking_prefix="<think></think>\n",
+             agent_template="glm4_5"),
         # GLM-4.7 and GLM-5.x: no newline after the tags; </think> before a reply without reasoning.
         _glm("glm4_7", "GLM-4.7 / GLM-5: tags without newlines; <think> to reason, </think> before the answer",
              newline=False, is_thinking=True, thinking_prefix="<think>", non_thinking_prefix="</think>",
-             history_thinking_prefix="</think>", aliases=["glm5_1", "glm5_2"]),
+             history_thinking_prefix="</think>", aliases=["glm5_1", "glm5_2"], agent_template="glm4_7"),
     ]

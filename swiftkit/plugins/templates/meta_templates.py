@@ -46,6 +46,7 @@ def llama3_1(id: str, description: str, default_system: str = "", *, aliases: li
         assistant_prefix="<|start_header_id|>assistant<|end_header_id|>\n\n",
         assistant_suffix="<|eot_id|>",
         tool="<|start_header_id|>ipython<|end_header_id|>\n\n{content}<|eot_id|>",
+        agent_template="llama3",
         default_system=default_system,
         stop_words=["<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"],
         special_tokens=LLAMA3_TOKENS,

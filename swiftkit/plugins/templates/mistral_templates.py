@@ -55,6 +55,8 @@ def swift_register_templates() -> list[TemplateSpec]:
             assistant_suffix="</s>",
             system_style="merge_first_user",
             system_in_user="{system}\n\n{content}",
+            tool="{content}",  # the mistral agent template writes [TOOL_RESULTS] itself
+            agent_template="mistral",
             stop_words=["</s>"],
             special_tokens=MISTRAL_TOKENS,
         ),

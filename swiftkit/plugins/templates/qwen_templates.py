@@ -99,17 +99,18 @@ def swift_register_templates() -> list[TemplateSpec]:
         chatml("mimo_rl", "MiMo-RL: ChatML with MiMo's default system prompt", default_system=MIMO_SYSTEM),
         # QwQ-32B: thinking only; the prompt opens <think>, earlier replies lose their reasoning.
         chatml("qwq", "QwQ: ChatML reasoning model; the generation prompt opens <think>", thinking=True,
-               thinking_prefix="<think>\n"),
+               thinking_prefix="<think>\n", agent_template="qwen"),
         # Qwen3 (hybrid): thinking by default; --enable_thinking false writes the empty block; replies
         # before the last user message lose their reasoning (as Qwen3's template renders them).
         chatml("qwen3", "Qwen3 hybrid thinking: ChatML, <think> blocks, --enable_thinking switches",
-               thinking=True, non_thinking_prefix=NO_THINK, aliases=["minicpm5"]),
+               thinking=True, non_thinking_prefix=NO_THINK, aliases=["minicpm5"], agent_template="qwen"),
         # Qwen3-*-Thinking-2507: thinking only, the generation prompt opens <think>.
         # The last reply without reasoning still gets the empty block (after the <think>\n of the prompt).
         chatml("qwen3_thinking", "Qwen3 thinking-only (2507): the generation prompt opens <think>", thinking=True,
-               thinking_prefix="<think>\n", non_thinking_prefix=NO_THINK, thinking_switch=False),
+               thinking_prefix="<think>\n", non_thinking_prefix=NO_THINK, thinking_switch=False, agent_template="qwen"),
         # Qwen3-*-Instruct-2507: no thinking mode; earlier replies drop any reasoning (Qwen3's template).
-        chatml("qwen3_nothinking", "Qwen3 instruct (2507) without thinking: plain ChatML", thinking=True),
+        chatml("qwen3_nothinking", "Qwen3 instruct (2507) without thinking: plain ChatML", thinking=True,
+               agent_template="qwen"),
         # Qwen3-Coder: plain ChatML, replies written as they are; tool results end with a newline.
         chatml("qwen3_coder", "Qwen3-Coder: plain ChatML", tool="<|im_start|>user\n<tool_response>\n{content}\n"
                "</tool_response>\n<|im_end|>\n"),
