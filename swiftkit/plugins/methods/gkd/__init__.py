@@ -9,9 +9,9 @@ temperature is the core ``--temperature`` (default 1.0).
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import VLLM, VLLM_MODE, VLLM_ROLLOUT, option, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 GKD_OPTIONS = {
     "type": "object",
@@ -42,6 +42,8 @@ GKD_OPTIONS = {
             "(sequence-level KD) instead of the dataset's.",
         },
         "max_completion_length": option("max_completion_length"),
+        # --use_vllm: sampling through vLLM (colocated or a `swift rollout` server)
+        **option_properties(VLLM_ROLLOUT, VLLM, VLLM_MODE, defaults={"vllm_mode": "colocate"}),
     },
 }
 

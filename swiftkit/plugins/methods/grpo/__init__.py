@@ -14,9 +14,9 @@ options (``--contains_text`` ...) come from the run config.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import VLLM, VLLM_MODE, VLLM_ROLLOUT, option, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.2"
+SWIFTKIT_PLUGIN_API = "1.3"
 
 GRPO_OPTIONS = {
     "type": "object",
@@ -58,6 +58,8 @@ GRPO_OPTIONS = {
             "description": "GRPO: upper clip range of the ratio (DAPO's clip-higher). Null: epsilon.",
         },
         "beta": option("beta"),
+        # --use_vllm: sampling through vLLM (colocated or a `swift rollout` server)
+        **option_properties(VLLM_ROLLOUT, VLLM, VLLM_MODE, defaults={"vllm_mode": "colocate"}),
     },
 }
 
