@@ -383,7 +383,7 @@ VLLM_ROLLOUT: dict[str, Schema] = {
         "description": "--vllm_mode server: seconds to wait for the server to answer /health before training starts.",
     },
     "sleep_level": {
-        "enum": [0, 1, 2], "default": 0,
+        "type": "integer", "minimum": 0, "maximum": 2, "default": 0,
         "description": "--vllm_mode colocate: release vLLM's memory while the trainer steps (vLLM sleep mode; "
         "1: weights offloaded and KV cache freed, 2: both freed). 0: vLLM keeps its memory. Needs CUDA.",
     },
