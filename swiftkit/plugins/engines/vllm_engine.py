@@ -255,8 +255,21 @@ class VllmEngine(InferEngine):
     def _start_llm(self, kwargs: dict[str, Any]) -> Any:
         if not self.in_process:
             return self._vllm.LLM(**kwargs)
+        import random
+
+        import numpy
+        import torch
+
         previous = os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING")
         os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"  # read when the engine core client is made
+        # The worker now runs in this process: it seeds the global generators with its own seed,
+        # and vLLM's CPU worker binds this process's OpenMP threads and disables
+        # torch.set_num_threads. The trainer sharing the process keeps its own.
+        states = random.getstate(), numpy.random.get_state(), torch.random.get_rng_state()
+        set_num_threads, threads = torch.set_num_threads, torch.get_num_threads()
+        bind = os.environ.get("VLLM_CPU_OMP_THREADS_BIND")
+        if bind is None:
+            os.environ["VLLM_CPU_OMP_THREADS_BIND"] = "nobind"
         try:
             return self._vllm.LLM(**kwargs)
         finally:
@@ -264,6 +277,13 @@ class VllmEngine(InferEngine):
                 os.environ.pop("VLLM_ENABLE_V1_MULTIPROCESSING", None)
             else:
                 os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = previous
+            if bind is None:
+                os.environ.pop("VLLM_CPU_OMP_THREADS_BIND", None)
+            random.setstate(states[0])
+            numpy.random.set_state(states[1])
+            torch.random.set_rng_state(states[2])
+            torch.set_num_threads = set_num_threads
+            torch.set_num_threads(threads)
 
     # ----------------------------------------------------------------------------- rollouts (online RL)
 

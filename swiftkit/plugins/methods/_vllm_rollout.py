@@ -290,7 +290,8 @@ class _Remote:
         import httpx
 
         self.settings = settings
-        self.client = httpx.Client(base_url=settings.base_url, timeout=None)
+        # generation of a large rollout may take long: only connecting is bounded
+        self.client = httpx.Client(base_url=settings.base_url, timeout=httpx.Timeout(None, connect=30.0))
         self.wait_ready()
 
     def wait_ready(self) -> None:
