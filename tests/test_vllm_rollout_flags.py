@@ -118,13 +118,16 @@ def test_lora_policy_is_merged_under_the_base_names_and_unmerged_after(tiny_qwen
         pass
 
 
-def test_weights_are_sent_in_batches_or_by_size():
+def test_weights_are_sent_in_batches_or_by_size_never_splitting_a_layer():
     import torch
 
-    weights = [(f"w{i}", torch.zeros(256)) for i in range(10)]  # 1 KiB each
-    assert [len(c) for c in _chunks(weights, 3, 0)] == [4, 4, 2]
-    assert [len(c) for c in _chunks(weights, None, 3 * 1024)] == [3, 3, 3, 1]
-    assert [len(c) for c in _chunks(weights, None, 10)] == [1] * 10
+    # 5 layers of 2 weights (1 KiB each), then the embedding and the head
+    weights = [(f"model.layers.{i}.self_attn.{p}_proj.weight", torch.zeros(256)) for i in range(5) for p in "qk"]
+    weights += [("model.embed_tokens.weight", torch.zeros(256)), ("lm_head.weight", torch.zeros(256))]
+    assert [len(c) for c in _chunks(weights, 3, 0)] == [6, 5, 1]
+    assert [len(c) for c in _chunks(weights, None, 5 * 1024)] == [4, 4, 4]
+    assert [len(c) for c in _chunks(weights, None, 10)] == [2, 2, 2, 2, 2, 1, 1]  # a layer goes whole
+    assert [n for c in _chunks(weights, 2, 0) for n, _ in c] == [n for n, _ in weights]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed")

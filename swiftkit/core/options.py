@@ -394,13 +394,13 @@ VLLM_ROLLOUT: dict[str, Schema] = {
     },
     "move_model_batches": {
         "type": ["integer", "null"], "minimum": 1, "default": None,
-        "description": "Send the weights to vLLM in this many batches of parameters (less memory held at once). "
-        "Unset: one batch for colocate; chunks of about 64 MiB for server.",
+        "description": "Send the weights to vLLM in this many batches (whole decoder layers each: less memory "
+        "held at once). Unset: one batch for colocate; buffers of about 64 MiB for server.",
     },
     "enable_flattened_weight_sync": {
         "type": "boolean", "default": True,
-        "description": "--vllm_mode server: send each batch of weights as one flat buffer (one HTTP request); "
-        "false: one request per tensor.",
+        "description": "--vllm_mode server: send the weights as flat buffers of about 64 MiB (or "
+        "--move_model_batches batches), one HTTP request each; false: one request per decoder layer.",
     },
     "ds3_gather_for_generation": {
         "type": "boolean", "default": True,

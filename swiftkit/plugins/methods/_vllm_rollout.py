@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -178,22 +179,39 @@ def stop_token_ids(model: Any, tokenizer: Any, template: Any) -> list[int]:
     return sorted(ids)
 
 
+def _unit(name: str) -> str:
+    """The part of the model a weight belongs to that vLLM reloads as one: a decoder layer
+    (its q/k/v and gate/up projections are fused there, so their shards travel together), else
+    the weight's module."""
+    found = re.match(r"(.*?\.layers\.\d+\.)", name)
+    return found.group(1) if found else name.rsplit(".", 1)[0]
+
+
+def _units(weights: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
+    groups: dict[str, list[tuple[str, Any]]] = {}
+    for name, tensor in weights:
+        groups.setdefault(_unit(name), []).append((name, tensor))
+    return list(groups.values())
+
+
 def _chunks(weights: list[tuple[str, Any]], batches: int | None, max_bytes: int) -> Iterator[list[tuple[str, Any]]]:
     """``weights`` in ``batches`` groups of about equal size, or in groups of at most
-    ``max_bytes`` (a larger tensor goes alone) when ``batches`` is unset."""
+    ``max_bytes`` (a larger layer goes alone) when ``batches`` is unset. A layer is never split
+    (see :func:`_unit`): vLLM rebuilds a fused projection only from all of its shards at once."""
+    units = _units(weights)
     if batches:
-        size = -(-len(weights) // int(batches))
-        for start in range(0, len(weights), max(size, 1)):
-            yield weights[start : start + size]
+        size = -(-len(units) // int(batches))
+        for start in range(0, len(units), max(size, 1)):
+            yield [w for unit in units[start : start + size] for w in unit]
         return
     group: list[tuple[str, Any]] = []
     held = 0
-    for name, tensor in weights:
-        nbytes = tensor.numel() * tensor.element_size()
+    for unit in units:
+        nbytes = sum(t.numel() * t.element_size() for _, t in unit)
         if group and held + nbytes > max_bytes:
             yield group
             group, held = [], 0
-        group.append((name, tensor))
+        group.extend(unit)
         held += nbytes
     if group:
         yield group
@@ -323,8 +341,8 @@ class _Remote:
 
     def load(self, model: Any) -> None:
         with policy_weights(model) as weights:
-            if not self.settings.flattened:
-                groups: Iterator[list[tuple[str, Any]]] = ([w] for w in weights)
+            if not self.settings.flattened:  # one request per layer (the smallest unit vLLM reloads)
+                groups: Iterator[list[tuple[str, Any]]] = iter(_units(weights))
             else:
                 groups = _chunks(weights, self.settings.move_model_batches, DEFAULT_CHUNK_BYTES)
             for group in groups:
