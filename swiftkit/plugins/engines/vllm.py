@@ -1,5 +1,11 @@
 """The ``vllm`` engine (vLLM's offline ``LLM`` and its async engine): registration module.
 
+Its ``vllm_*`` options are ms-swift's vLLM flags, mapped onto vLLM's engine arguments (a
+``vllm_*`` flag wins over the un-prefixed one of the same meaning). The same engine serves
+online RL's rollouts (``swift rlhf --use_vllm true``: colocated in the trainer, or behind
+``swift rollout``), loading the policy's weights in place after each step. The ms-swift vLLM
+and rollout flags it cannot run are refused with the reason (:data:`REFUSED_VLLM_FLAGS`).
+
 Light: imports nothing heavy, and not vLLM. The engine is
 :mod:`swiftkit.plugins.engines.vllm_engine`; vLLM is imported when the engine is created.
 
