@@ -231,8 +231,14 @@ class _Colocated:
     """A ``vllm`` engine in this process."""
 
     def __init__(self, settings: VllmSettings, model: Any, tokenizer: Any, template: Any, registry: Any):
+        import torch.distributed as dist
+
         from swiftkit.core.lazy import resolve
 
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            raise SwiftkitError(f"--vllm_mode colocate runs one vLLM engine in a single training process; this run has "
+                                f"{dist.get_world_size()} ranks. Start `swift rollout --model MODEL` and train with "
+                                "--vllm_mode server")
         self.settings = settings
         inner = unwrap_model(model)
         base = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
