@@ -149,4 +149,5 @@ def test_option_groups_import_nothing_but_the_standard_library():
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['swiftkit']"
-    assert set(GROUPS) == {"adapter", "lora", "prompt_learning", "preference", "rollout", "distributed", "serving", "tasks"}
+    assert set(GROUPS) == {"adapter", "lora", "prompt_learning", "preference", "rollout", "distributed", "serving",
+                           "tasks", "vllm", "vllm_mode", "vllm_rollout"}

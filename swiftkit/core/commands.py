@@ -21,5 +21,6 @@ CORE_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("swiftkit.cli.demo_cmd:demo_command", "Run the built-in demo offline on CPU (tiny model, no download)."),
     "tiny-model": ("swiftkit.cli.tiny_model_cmd:tiny_model_command", "Save a tiny random model of any registered family to practise on (offline)."),
     "download": ("swiftkit.cli.download_cmd:download_command", "Download a model or dataset from Hugging Face or ModelScope (--use_hf false) ahead of time."),
+    "rollout": ("swiftkit.cli.rollout_cmd:rollout_command", "Serve a vLLM engine that online RL samples from (swift rlhf --use_vllm true --vllm_mode server)."),
     "recommend": ("swiftkit.cli.recommend_cmd:recommend_command", "The cheapest training configuration that fits your GPUs, with its memory estimate."),
 }

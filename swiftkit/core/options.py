@@ -368,6 +368,148 @@ SERVING: dict[str, Schema] = {
     },
 }
 
+#: vLLM's engine arguments under ms-swift's ``vllm_*`` names: the ``vllm`` engine (``swift infer`` /
+#: ``deploy`` / ``rollout``) and the objectives that sample through vLLM (``--use_vllm``) take them.
+#: A ``vllm_*`` key given wins over the un-prefixed SERVING key of the same meaning.
+VLLM: dict[str, Schema] = {
+    "vllm_gpu_memory_utilization": {
+        "type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1, "default": None,
+        "description": "vLLM's gpu_memory_utilization: share of accelerator memory (on CPU: of the KV-cache "
+        "budget) vLLM may take. Unset: --gpu_memory_utilization, else vLLM's default (0.9).",
+    },
+    "vllm_tensor_parallel_size": {
+        "type": ["integer", "null"], "minimum": 1, "default": None,
+        "description": "vLLM's tensor_parallel_size. Unset: --tensor_parallel_size (1).",
+    },
+    "vllm_max_num_seqs": {
+        "type": ["integer", "null"], "minimum": 1, "default": None,
+        "description": "vLLM's max_num_seqs: most sequences decoded at once. Unset: vLLM's default.",
+    },
+    "vllm_max_model_len": {
+        "type": ["integer", "null"], "minimum": 1, "default": None,
+        "description": "vLLM's max_model_len: longest prompt + completion. Unset: --max_model_len, --max_length, "
+        "else the model's context length.",
+    },
+    "vllm_enforce_eager": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "vLLM's enforce_eager: no CUDA graphs / torch.compile. Unset: --enforce_eager (false).",
+    },
+    "vllm_enable_prefix_caching": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "vLLM's enable_prefix_caching (the prompt's KV cache reused across requests; GRPO's "
+        "num_generations completions share one prompt). Unset: vLLM's default (on).",
+    },
+    "vllm_enable_lora": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "Start vLLM able to serve LoRA adapters. With --use_vllm and a LoRA tuner: the rollout "
+        "engine receives the adapter (vLLM's LoRA) instead of merged weights. Unset: --enable_lora.",
+    },
+    "vllm_max_lora_rank": {
+        "type": ["integer", "null"], "minimum": 1, "default": None,
+        "description": "vLLM's max_lora_rank. Unset: --max_lora_rank, else the adapters' largest rank.",
+    },
+    "vllm_quantization": {
+        "type": ["string", "null"], "default": None,
+        "description": "vLLM's quantization method for the served weights (awq, gptq, fp8 ...). Unset: the "
+        "checkpoint's own.",
+    },
+    "vllm_disable_custom_all_reduce": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "vLLM's disable_custom_all_reduce (multi-GPU tensor parallel). Unset: vLLM's default.",
+    },
+    "vllm_disable_cascade_attn": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "vLLM's disable_cascade_attn. Unset: vLLM's default.",
+    },
+    "vllm_limit_mm_per_prompt": {
+        "anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}], "default": None,
+        "description": "vLLM's limit_mm_per_prompt (a mapping or its JSON text, e.g. '{\"image\": 2}').",
+    },
+    "vllm_mm_processor_cache_gb": {
+        "type": ["number", "null"], "minimum": 0, "default": None,
+        "description": "vLLM's mm_processor_cache_gb (multimodal processor cache). Unset: vLLM's default.",
+    },
+    "vllm_use_async_engine": {
+        "type": ["boolean", "null"], "default": None,
+        "description": "swift infer / deploy: true serves through vLLM's async engine, false through vllm.LLM "
+        "(the same as --vllm_mode async / offline). Unset: --vllm_mode decides.",
+    },
+    "vllm_engine_kwargs": {
+        "anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}], "default": None,
+        "description": "More vLLM engine arguments, a mapping or its JSON text; they override the ones above.",
+    },
+}
+
+#: ``--vllm_mode``: the ``vllm`` engine's modes (auto, offline, async) and the rollout modes of
+#: the objectives that sample through vLLM (colocate, server); each plugin checks its own
+#: subset, so the key has one schema however many plugins take it
+VLLM_MODE: dict[str, Schema] = {
+    "vllm_mode": {
+        "enum": ["auto", "offline", "async", "colocate", "server"],
+        "default": "auto",
+        "description": "swift infer / deploy (engine vllm): auto, offline (vllm.LLM) or async (vLLM's async "
+        "engine). Online RL with --use_vllm: colocate (a vLLM engine in the trainer's process) or server "
+        "(a `swift rollout` server at --vllm_server_host/--vllm_server_port).",
+    },
+}
+
+#: online RL sampling through vLLM (grpo, gkd): ms-swift's GRPO flags; the engine itself takes
+#: :data:`VLLM` and :data:`VLLM_MODE` (default ``colocate`` for these objectives)
+VLLM_ROLLOUT: dict[str, Schema] = {
+    "use_vllm": {
+        "type": "boolean", "default": False,
+        "description": "grpo, gkd: sample completions with vLLM (--vllm_mode colocate or server) instead of the "
+        "pt engine over the policy; the policy's weights are loaded into vLLM after each optimizer step.",
+    },
+    "vllm_server_host": {
+        "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}, "maxItems": 1},
+                  {"type": "null"}],
+        "default": None,
+        "description": "--vllm_mode server: host of the `swift rollout` server (default 127.0.0.1).",
+    },
+    "vllm_server_port": {
+        "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
+                  {"type": "array", "items": {"type": "integer"}, "maxItems": 1}],
+        "default": 8000,
+        "description": "--vllm_mode server: port of the `swift rollout` server.",
+    },
+    "vllm_server_base_url": {
+        "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}, "maxItems": 1},
+                  {"type": "null"}],
+        "default": None,
+        "description": "--vllm_mode server: the server's base URL (http://host:port); overrides host and port.",
+    },
+    "vllm_server_timeout": {
+        "type": "number", "exclusiveMinimum": 0, "default": 240,
+        "description": "--vllm_mode server: seconds to wait for the server to answer /health before training starts.",
+    },
+    "sleep_level": {
+        "type": "integer", "minimum": 0, "maximum": 2, "default": 0,
+        "description": "--vllm_mode colocate: release vLLM's memory while the trainer steps (vLLM sleep mode; "
+        "1: weights offloaded and KV cache freed, 2: both freed). 0: vLLM keeps its memory. Needs CUDA.",
+    },
+    "offload_model": {
+        "type": "boolean", "default": False,
+        "description": "--vllm_mode colocate: move the policy to CPU memory while vLLM samples (an accelerator "
+        "run: frees its memory for vLLM), and back before the loss.",
+    },
+    "move_model_batches": {
+        "type": ["integer", "null"], "minimum": 1, "default": None,
+        "description": "Send the weights to vLLM in this many batches (whole decoder layers each: less memory "
+        "held at once). Unset: one batch for colocate; buffers of about 64 MiB for server.",
+    },
+    "enable_flattened_weight_sync": {
+        "type": "boolean", "default": True,
+        "description": "--vllm_mode server: send the weights as flat buffers of about 64 MiB (or "
+        "--move_model_batches batches), one HTTP request each; false: one request per decoder layer.",
+    },
+    "ds3_gather_for_generation": {
+        "type": "boolean", "default": True,
+        "description": "DeepSpeed ZeRO-3: gather each sharded parameter when loading weights into vLLM. false is "
+        "refused with --use_vllm (vLLM needs whole weights).",
+    },
+}
+
 #: every published group by name
 GROUPS: dict[str, dict[str, Schema]] = {
     "adapter": ADAPTER,
@@ -378,6 +520,9 @@ GROUPS: dict[str, dict[str, Schema]] = {
     "distributed": DISTRIBUTED,
     "serving": SERVING,
     "tasks": TASKS,
+    "vllm": VLLM,
+    "vllm_mode": VLLM_MODE,
+    "vllm_rollout": VLLM_ROLLOUT,
 }
 
 #: every shared key -> its schema (a key belongs to one definition, whatever groups list it)

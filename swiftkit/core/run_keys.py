@@ -139,8 +139,8 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                  "(default swiftkit)."},
     "max_logprobs": {"type": "integer", "minimum": 0, "description": "swift deploy: the most log-probabilities per "
                      "position a request may ask for (default 20)."},
-    "host": {"type": "string", "description": "swift deploy: address to listen on (default 127.0.0.1; 0.0.0.0: every interface)."},
-    "port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift deploy: port (default 8000; 0: any free port)."},
+    "host": {"type": "string", "description": "swift deploy / rollout: address to listen on (default 127.0.0.1; 0.0.0.0: every interface)."},
+    "port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift deploy / rollout: port (default 8000; 0: any free port)."},
     "api_key": {"type": "string", "description": "swift deploy: key every request must send as 'Authorization: Bearer <key>' "
                 "(default $SWIFTKIT_API_KEY; unset: no key)."},
     "served_model_name": {"type": "string", "description": "swift deploy: the base model's name in /v1/models and in requests "

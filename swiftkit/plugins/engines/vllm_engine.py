@@ -38,6 +38,7 @@ vLLM is imported in ``__init__`` only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -91,7 +92,7 @@ class VllmEngine(InferEngine):
     """
 
     def __init__(self, spec: Any, model_dir: str, template: Any, options: dict[str, Any] | None = None, *,
-                 tokenizer: Any = None, engine_kwargs: dict[str, Any] | None = None):
+                 tokenizer: Any = None, engine_kwargs: dict[str, Any] | None = None, in_process: bool = False):
         super().__init__(spec, model_dir, template, options)
         try:
             import vllm
@@ -103,10 +104,20 @@ class VllmEngine(InferEngine):
             ) from exc
         self._vllm = vllm
         mode = option_value(self.options, spec, "vllm_mode", "auto")
+        if mode in ("colocate", "server"):
+            raise ConfigError(f"--vllm_mode {mode} is a rollout mode of online RL (swift rlhf --use_vllm true); the vllm "
+                              "engine of swift infer / deploy / rollout takes auto, offline or async")
         if mode not in ("auto", "offline", "async"):
             raise ConfigError(f"vllm_mode {mode!r}: expected auto, offline or async")
+        use_async = self.options.get("vllm_use_async_engine")
+        if use_async is not None and mode == "auto":
+            mode = "async" if use_async else "offline"
         self.mode = mode
         self.engine_kwargs = dict(engine_kwargs or {})
+        #: start vLLM's engine core in this process (VLLM_ENABLE_V1_MULTIPROCESSING=0): rollouts
+        #: load weights into it without copying them to another process
+        self.in_process = bool(in_process)
+        self._policy_lora: Any = None  # the LoRARequest of the adapter a trainer loaded last
         if tokenizer is None:
             from transformers import AutoTokenizer
 
@@ -152,27 +163,38 @@ class VllmEngine(InferEngine):
     def engine_args(self) -> dict[str, Any]:
         """The keyword arguments for ``vllm.LLM`` / ``vllm.AsyncEngineArgs``."""
         opts, spec = self.options, self.spec
+
+        def pick(key: str, fallback: Any = None) -> Any:  # ms-swift's vllm_<key> wins over <key>
+            value = opts.get(f"vllm_{key}")
+            return value if value is not None else option_value(opts, spec, key, fallback)
+
         dtype = opts.get("torch_dtype") or "auto"
         kwargs: dict[str, Any] = {
             "model": self.model_dir,
             "tokenizer": self.model_dir,
             "dtype": dtype,
-            "tensor_parallel_size": int(option_value(opts, spec, "tensor_parallel_size", 1)),
-            "enforce_eager": bool(option_value(opts, spec, "enforce_eager", False)),
+            "tensor_parallel_size": int(pick("tensor_parallel_size", 1) or 1),
+            "enforce_eager": bool(pick("enforce_eager", False)),
             "disable_log_stats": True,
         }
         for key in ("gpu_memory_utilization", "max_num_seqs"):
-            if opts.get(key) is not None:
-                kwargs[key] = opts[key]
-        max_len = opts.get("max_model_len") or opts.get("max_length")
+            if pick(key) is not None:
+                kwargs[key] = pick(key)
+        for key in ("enable_prefix_caching", "quantization", "disable_custom_all_reduce", "disable_cascade_attn",
+                    "mm_processor_cache_gb"):
+            if opts.get(f"vllm_{key}") is not None:
+                kwargs[key] = opts[f"vllm_{key}"]
+        if opts.get("vllm_limit_mm_per_prompt") is not None:
+            kwargs["limit_mm_per_prompt"] = _mapping_option(opts["vllm_limit_mm_per_prompt"], "vllm_limit_mm_per_prompt")
+        max_len = pick("max_model_len") or opts.get("max_length")
         if max_len:
             kwargs["max_model_len"] = int(max_len)
-        enable_lora = opts.get("enable_lora")
+        enable_lora = pick("enable_lora")
         if enable_lora is None:
             enable_lora = bool(self.adapters)
         if enable_lora:
             ranks = [self._adapter_rank(p) for p in self.adapters.values()]
-            rank = opts.get("max_lora_rank") or max(ranks, default=0) or None
+            rank = pick("max_lora_rank") or max(ranks, default=0) or None
             kwargs["enable_lora"] = True
             if rank:
                 # vLLM accepts a fixed set of ranks; take the smallest one that fits
@@ -185,6 +207,8 @@ class VllmEngine(InferEngine):
                 # without an adapter batched with one that has it gets that adapter applied. A
                 # spare slot that stays empty makes -1 read zeros.
                 kwargs["max_loras"] += 1
+        if opts.get("vllm_engine_kwargs") is not None:
+            kwargs.update(_mapping_option(opts["vllm_engine_kwargs"], "vllm_engine_kwargs"))
         kwargs.update(self.engine_kwargs)
         return kwargs
 
@@ -202,7 +226,7 @@ class VllmEngine(InferEngine):
             self.lora_enabled = bool(kwargs.get("enable_lora"))
             self.max_lora_rank = kwargs.get("max_lora_rank") or (16 if self.lora_enabled else None)
             if mode == "offline":
-                self._llm = self._vllm.LLM(**kwargs)
+                self._llm = self._start_llm(kwargs)
             elif mode == "async":
                 from vllm import AsyncEngineArgs
 
@@ -228,6 +252,109 @@ class VllmEngine(InferEngine):
             for name, path in self.adapters.items():
                 self._register_lora(name, path)
             return mode
+
+    def _start_llm(self, kwargs: dict[str, Any]) -> Any:
+        if not self.in_process:
+            return self._vllm.LLM(**kwargs)
+        import random
+
+        import numpy
+        import torch
+
+        previous = os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING")
+        os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"  # read when the engine core client is made
+        # The worker now runs in this process: it seeds the global generators with its own seed,
+        # and vLLM's CPU worker binds this process's OpenMP threads and disables
+        # torch.set_num_threads. The trainer sharing the process keeps its own.
+        states = random.getstate(), numpy.random.get_state(), torch.random.get_rng_state()
+        set_num_threads, threads = torch.set_num_threads, torch.get_num_threads()
+        bind = os.environ.get("VLLM_CPU_OMP_THREADS_BIND")
+        if bind is None:
+            os.environ["VLLM_CPU_OMP_THREADS_BIND"] = "nobind"
+        try:
+            return self._vllm.LLM(**kwargs)
+        finally:
+            if previous is None:
+                os.environ.pop("VLLM_ENABLE_V1_MULTIPROCESSING", None)
+            else:
+                os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = previous
+            if bind is None:
+                os.environ.pop("VLLM_CPU_OMP_THREADS_BIND", None)
+            random.setstate(states[0])
+            numpy.random.set_state(states[1])
+            torch.random.set_rng_state(states[2])
+            torch.set_num_threads = set_num_threads
+            torch.set_num_threads(threads)
+
+    # ----------------------------------------------------------------------------- rollouts (online RL)
+
+    @contextlib.contextmanager
+    def _worker_threads(self) -> Iterator[None]:
+        """An in-process CPU worker computes on this process's torch threads: use all cores
+        but one, as vLLM's own CPU thread binding does (the rest serve the scheduler; more
+        threads than free cores make OpenMP spin: a tiny model's decode step went from 5 ms
+        to 80 ms on two busy cores)."""
+        if not (self.in_process and self._on_cpu()):
+            yield
+            return
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(max(1, min(before, (os.cpu_count() or 2) - 1)))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    def generate_token_ids(self, prompt_ids: list[list[int]], sampling: list[dict[str, Any]],
+                           lora: str | None = None) -> list[tuple[list[int], str]]:
+        """Completions of token-id prompts, one per prompt, with ``vllm.SamplingParams(**s)`` for
+        each ``s`` of ``sampling``: ``(completion token ids, finish reason)`` in order. The
+        trainer renders and tokenizes the prompts itself, so the ids are the ones it computes
+        its loss on. ``lora="policy"``: the adapter :meth:`load_lora` loaded last."""
+        self._ensure("offline")
+        if self.started != "offline":
+            raise SwiftkitError("generate_token_ids needs the offline vLLM engine (vllm_mode offline)")
+        request = None
+        if lora is not None:
+            if self._policy_lora is None:
+                raise SwiftkitError("no policy adapter was loaded into vLLM (load_lora) before sampling with it")
+            request = self._policy_lora
+        params = [self._vllm.SamplingParams(**s) for s in sampling]
+        with self._offline_lock, self._worker_threads():
+            outputs = self._llm.generate([{"prompt_token_ids": list(p)} for p in prompt_ids], params, use_tqdm=False,
+                                         lora_request=request)
+        from swiftkit.plugins.engines._mapping import finish_reason
+
+        return [(list(o.outputs[0].token_ids), finish_reason(o.outputs[0].finish_reason)) for o in outputs]
+
+    def load_weights(self, weights: list[tuple[str, Any]]) -> int:
+        """Load ``(name, tensor)`` pairs, named as the model's Hugging Face checkpoint names
+        them, into the running engine in place (vLLM's ``reload_weights``: fused projections
+        and post-load processing are redone); any subset of the weights may be sent. Cached
+        prefixes are dropped, since their keys and values came from the old weights. Returns
+        the number of tensors loaded."""
+        self._ensure("offline")
+        if self.started != "offline":
+            raise SwiftkitError("load_weights needs the offline vLLM engine (vllm_mode offline)")
+        weights = list(weights)
+        with self._offline_lock, self._worker_threads():
+            self._llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights})
+            self._llm.reset_prefix_cache()
+        return len(weights)
+
+    def load_lora(self, path: str) -> None:
+        """Serve the LoRA adapter saved in ``path`` as the policy's (``lora="policy"`` in
+        :meth:`generate_token_ids`), under a new id so that vLLM does not reuse the old one."""
+        from vllm.lora.request import LoRARequest
+
+        if not self.lora_enabled and self.started:
+            raise ConfigError("--vllm_enable_lora: the rollout engine was started without LoRA")
+        with self._offline_lock:
+            old = self._policy_lora
+            self._policy_lora = LoRARequest("policy", next(self._lora_ids), os.path.abspath(path))
+            if old is not None and self._llm is not None:
+                self._llm.llm_engine.remove_lora(old.lora_int_id)
 
     def warm_up(self) -> None:
         """Start the engine a server uses (``async`` unless ``vllm_mode`` is ``offline``) and
@@ -446,3 +573,15 @@ class VllmEngine(InferEngine):
         import gc
 
         gc.collect()
+
+
+def _mapping_option(value: Any, key: str) -> dict[str, Any]:
+    """A mapping option given as a mapping or as its JSON text (the command line)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--{key}: not valid JSON ({exc.msg} at column {exc.colno}): {value!r}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"--{key}: expected a mapping (JSON object), got {type(value).__name__}")
+    return dict(value)

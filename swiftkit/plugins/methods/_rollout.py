@@ -279,6 +279,7 @@ class OnlineObjective(Objective):
         self._calls = 0
         self._schedule: ReuseSchedule | None = None
         self._slots: list[Any] = []
+        self.vllm: Any = None  # a VllmRollout with --use_vllm true
 
     def data_layout(self) -> Any:
         """Prompts, with the dataset's other columns kept for the rewards
@@ -312,6 +313,11 @@ class OnlineObjective(Objective):
             if config.get(key) is not None:
                 setattr(self, key, cast(config[key]))
         self.accumulation = int(config.get("gradient_accumulation_steps") or 1)
+        from swiftkit.plugins.methods._vllm_rollout import VllmRollout, VllmSettings
+
+        settings = VllmSettings.from_config(config, self.spec.id)
+        if settings is not None:
+            self.vllm = VllmRollout(settings, tokenizer=tokenizer, template=template, registry=registry or _registry())
 
     # ------------------------------------------------------------------ engine and teardown
 
@@ -352,11 +358,18 @@ class OnlineObjective(Objective):
         """Close the engine (its scheduler thread, its reference to the model) and drop the
         buffered rollouts; sampling again creates a new engine."""
         self._close_engine()
+        if self.vllm is not None:
+            self.vllm.close()
         self._slots = []
         self._schedule = None
 
     def callbacks(self) -> list[Any]:
-        """Trainer callbacks ``run_training`` adds: close the engine when training ends."""
+        """Trainer callbacks ``run_training`` adds: close the engine when training ends (and,
+        with ``--use_vllm``, mark vLLM's weights stale after each optimizer step)."""
+        if self.vllm is not None:
+            from swiftkit.plugins.methods._vllm_rollout import step_callback
+
+            return [_close_callback_class()(self), step_callback(self.vllm)]
         return [_close_callback_class()(self)]
 
     # ------------------------------------------------------------------ sampling and reuse
@@ -364,9 +377,11 @@ class OnlineObjective(Objective):
     def sample(self, model: Any, prompts: Sequence[Any], n: int) -> Rollout:
         """``n`` completions per prompt from the current policy (eval mode, no gradients),
         seeded per call and row so that a run is reproducible."""
-        engine = self.engine_for(model)
         seed = self.seed * 1_000_003 + self._calls * 65_536
         self._calls += 1
+        if self.vllm is not None:
+            return self._sample_vllm(model, prompts, n, seed)
+        engine = self.engine_for(model)
         was_training = model.training
         model.eval()
         try:
@@ -374,6 +389,18 @@ class OnlineObjective(Objective):
                           top_p=self.top_p, top_k=self.top_k, seed=seed, min_p=self.min_p)
         finally:
             model.train(was_training)
+
+    def _sample_vllm(self, model: Any, prompts: Sequence[Any], n: int, seed: int) -> Rollout:
+        """:meth:`sample` through vLLM (``--use_vllm``): the policy's weights are loaded into
+        it first when an optimizer step changed them."""
+        rows = self.vllm.generate_ids(model, self.vllm.prompt_ids(prompts), n=n, max_tokens=self.max_completion_length,
+                                      temperature=self.temperature, top_p=self.top_p, top_k=self.top_k, seed=seed)
+        return Rollout(
+            prompt_ids=[p for p, _, _ in rows],
+            completion_ids=[c for _, c, _ in rows],
+            texts=[self.tokenizer.decode(c, skip_special_tokens=True) for _, c, _ in rows],
+            finish_reasons=[r for _, _, r in rows],
+        )
 
     def rollout_for_step(self, model: Any, batch: dict[str, Any], make_rollout: Callable[[Any, dict[str, Any]], Any]) -> tuple[Any, int]:
         """``(rollout, pass_index)`` for this step: a new rollout from ``batch`` on the first
@@ -387,3 +414,9 @@ class OnlineObjective(Objective):
         if fresh or self._slots[slot] is None:
             self._slots[slot] = make_rollout(model, batch)
         return self._slots[slot], pass_index
+
+
+def _registry() -> Any:
+    from swiftkit.core.registry import get_registry
+
+    return get_registry()

@@ -9,7 +9,7 @@ temperature is the core ``--temperature`` (default 1.0).
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import VLLM, VLLM_MODE, VLLM_ROLLOUT, option, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
@@ -79,6 +79,8 @@ GKD_OPTIONS = {
             "description": "GRPO / GKD: write each sampled completion (step, prompt, completion, rewards, "
             "advantage) as a row of completions.jsonl in the run's output folder.",
         },
+        # --use_vllm: sampling through vLLM (colocated or a `swift rollout` server)
+        **option_properties(VLLM_ROLLOUT, VLLM, VLLM_MODE, defaults={"vllm_mode": "colocate"}),
     },
 }
 

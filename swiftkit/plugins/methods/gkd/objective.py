@@ -181,6 +181,9 @@ class GkdObjective(Objective):
         self.completions_path: str | None = None  # set when training begins (log_completions)
         self.state: Any = None
         self.tokenizer: Any = None
+        self.vllm: Any = None  # a VllmRollout with --use_vllm true
+        self._seed = 42
+        self._calls = 0
 
     def _option(self, key: str, default: Any) -> Any:
         return option_value(self.options, self.spec, key, default)
@@ -190,7 +193,8 @@ class GkdObjective(Objective):
         value = self.options.get("beta")
         return DEFAULT_BETA if value is None else float(value)
 
-    def setup(self, *, registry: Any, config: dict[str, Any], model: Any = None, tokenizer: Any = None, **_: Any) -> None:
+    def setup(self, *, registry: Any, config: dict[str, Any], model: Any = None, tokenizer: Any = None,
+              template: Any = None, **_: Any) -> None:
         """Load the teacher (frozen) through its family's loader; prepare sampling."""
         import os
         import random
@@ -228,6 +232,42 @@ class GkdObjective(Objective):
             pad = getattr(tokenizer, "eos_token_id", None)
         self.pad_token_id = 0 if pad is None else int(pad)
         self.eos_token_ids = _eos_ids(model, tokenizer)
+        from swiftkit.plugins.methods._vllm_rollout import VllmRollout, VllmSettings
+
+        settings = VllmSettings.from_config(config, "gkd")
+        if settings is not None:  # the student's on-policy replies come from vLLM (the teacher's stay on pt)
+            self.vllm = VllmRollout(settings, tokenizer=tokenizer, template=template, registry=registry)
+            self._seed = int(config.get("seed", 42))
+
+    def _vllm_callbacks(self) -> list[Any]:
+        """With ``--use_vllm``: mark vLLM's weights stale after each optimizer step, close the
+        engine when training ends."""
+        if self.vllm is None:
+            return []
+        from transformers import TrainerCallback
+
+        from swiftkit.plugins.methods._vllm_rollout import step_callback
+
+        objective = self
+
+        class CloseVllm(TrainerCallback):
+            def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+                objective.close()
+
+        return [step_callback(self.vllm), CloseVllm()]
+
+    def close(self) -> None:
+        """Shut the rollout engine down (``--use_vllm``)."""
+        if self.vllm is not None:
+            self.vllm.close()
+
+    def student_replies(self, model: Any, prompts: list[list[int]]) -> list[list[int]]:
+        """The student's sampled replies through vLLM (``--use_vllm``), cut like :func:`sample_replies`."""
+        self._calls += 1
+        rows = self.vllm.generate_ids(model, prompts, max_tokens=self.max_new_tokens, temperature=self.sample_temperature,
+                                      seed=self._seed * 1_000_003 + self._calls * 65_536, stop_ids=self.eos_token_ids)
+        stop = set(self.eos_token_ids)
+        return [c[: next((i + 1 for i, t in enumerate(c) if t in stop), len(c))] for _, c, _ in rows]
 
     # ------------------------------------------------------------------ batches
 
@@ -248,6 +288,8 @@ class GkdObjective(Objective):
 
             mask = torch.ones_like(batch["input_ids"])
         prompts = split_prompts(batch["input_ids"], mask, labels)
+        if self.vllm is not None and sampler is not self.teacher:
+            return reply_batch(prompts, self.student_replies(sampler, prompts), self.pad_token_id, labels.device)
         replies = sample_replies(sampler, prompts, max_new_tokens=self.max_new_tokens, temperature=self.sample_temperature,
                                  pad_token_id=self.pad_token_id, eos_token_ids=self.eos_token_ids,
                                  **({"min_p": self.min_p} if self.min_p > 0 else {}))
@@ -301,8 +343,9 @@ class GkdObjective(Objective):
     # ------------------------------------------------------------------ log_completions
 
     def callbacks(self) -> list[Any]:
-        """With ``log_completions``: learn the run's output folder when training begins."""
-        return [_log_callback_class()(self)] if self.log_completions else []
+        """``--use_vllm``'s weight-sync callbacks; with ``log_completions``, one that learns the run's
+        output folder when training begins."""
+        return [*self._vllm_callbacks(), *([_log_callback_class()(self)] if self.log_completions else [])]
 
     def _log_completions(self, batch: dict[str, Any], source: str) -> None:
         """One ``completions.jsonl`` row per sampled reply: step, source, prompt and completion text."""

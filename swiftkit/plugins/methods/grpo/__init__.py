@@ -14,7 +14,7 @@ options (``--contains_text`` ...) come from the run config.
 from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.core.options import option
+from swiftkit.core.options import VLLM, VLLM_MODE, VLLM_ROLLOUT, option, option_properties
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
@@ -154,6 +154,8 @@ GRPO_OPTIONS = {
             "default": 512,
             "description": "GRPO: optimizer steps between two sync_ref_model updates.",
         },
+        # --use_vllm: sampling through vLLM (colocated or a `swift rollout` server)
+        **option_properties(VLLM_ROLLOUT, VLLM, VLLM_MODE, defaults={"vllm_mode": "colocate"}),
     },
 }
 
