@@ -18,58 +18,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSV = "tests/data/catalogue/msswift-cli-parameters.csv"
 PAGE = os.path.join(ROOT, "docs", "ms-swift-compat.md")
 
-# Issue 13 shares ms-swift's parameters among several branches. Until the lead merges them, the
-# names owned by the other branches may still be missing here; after the merge this becomes
-# "none missing" (ALLOWED_MISSING empty).
-_OTHER_SECTIONS = (
-    "Integration Arguments > RLHF Arguments",  # and its GKD, PPO, GRPO, reward/teacher subsections (flags-rl)
-    "Integration Arguments > Sampling Parameters",
-    "Integration Arguments > Evaluation Arguments",
-    "Integration Arguments > App Arguments",
-    "Integration Arguments > Web-UI Arguments",
-    "Atomic Arguments > SGLang Arguments",
-    "Atomic Arguments > LMDeploy Arguments",
-    "Integration Arguments > Export Arguments",  # but for quant_method and the hub names (base flags)
-    "Integration Arguments > Rollout Arguments",  # vllm-rollout
-    "Atomic Arguments > vLLM Arguments",
-    "Base Arguments > Data Arguments",  # data-plugins
-    "Atomic Arguments > Tuner Arguments > GaLore",  # tuners-a
-    "Atomic Arguments > Tuner Arguments > LISA",
-    "Atomic Arguments > Tuner Arguments > LoRA > LoRA-GA",
-    "Atomic Arguments > Tuner Arguments > FourierFt",  # tuners-b
-    "Atomic Arguments > Tuner Arguments > ReFT",
-)
-_OTHER_NAMES = {
-    "log_completions", "min_p", "extra_eval_args", "local_dataset",  # flags-rl
-    "use_vllm", "sleep_level", "offload_model", "offload_optimizer", "move_model_batches", "async_generate",
-    "ds3_gather_for_generation", "enable_flattened_weight_sync", "generation_batch_size", "steps_per_generation",
-    "gym_env", "use_gym_env", "max_turns", "multi_turn_scheduler",  # vllm-rollout
-    "agent_template",  # agents
-    "task_type", "num_labels", "problem_type", "reranker_use_activation", "mrl_dims",  # tasks
-    "use_liger_kernel", "sequence_parallel_size",  # tuners-b
-    "external_plugins", "to_cached_dataset", "lazy_tokenize",  # data-plugins
-}
-_BASE_NAMES_IN_OTHER_SECTIONS = {"quant_method", "push_to_hub", "hub_model_id", "hub_private_repo"}
-
-
-def _owned_elsewhere(name: str, sections: set[str]) -> bool:
-    if name in _OTHER_NAMES or name.startswith(("vllm_", "eval_")):
-        return True
-    if name in _BASE_NAMES_IN_OTHER_SECTIONS:
-        return False
-    return all(s.startswith(_OTHER_SECTIONS) for s in sections)
-
-
-def _sections() -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for section, name in read_parameters(os.path.join(ROOT, CSV)):
-        out.setdefault(name, set()).add(section)
-    return out
-
-
-ALLOWED_MISSING = {name for name, sections in _sections().items() if _owned_elsewhere(name, sections)}
-
-
 @pytest.fixture(scope="module")
 def rows():
     props = compose_schema(get_registry())["properties"]
@@ -89,8 +37,8 @@ def test_committed_table_is_current():
                                f"--ms-swift-compat {CSV} > docs/ms-swift-compat.md")
 
 
-def test_no_base_flag_is_missing(rows):
-    missing = sorted({r.parameter for r in rows if r.status == "missing"} - ALLOWED_MISSING)
+def test_no_msswift_flag_is_missing(rows):
+    missing = sorted({r.parameter for r in rows if r.status == "missing"})
     assert not missing, f"ms-swift parameters nobody accepts, renames or refuses: {missing}"
     tally = counts(rows)
     assert sum(tally.values()) == 462
