@@ -427,6 +427,23 @@ def test_reward_checkpoints_run_as_seq_cls_with_their_own_head(base, name, tmp_p
     assert losses[-1] < 0.3 * losses[0]
 
 
+#: the task families this file trains (architecture and task), each a tiny random model
+TRAINED_HERE = {"bert", "modern_bert", "modern_bert_gte", "modern_bert_gte_reranker", "bge_reranker",
+                "llama3_2_reward", "gemma_reward"}
+
+
+def test_task_checkpoints_marked_tested_are_those_trained_here():
+    """``tested`` on a task checkpoint means this file trains its architecture as its task (the
+    causal-LM family matrix does not run task models); every other task checkpoint says why not."""
+    registry = get_registry()
+    tested = {e.data["family"] for e in registry.entries("model")
+              if e.data.get("task", "causal_lm") != "causal_lm" and e.data.get("support") == "tested"}
+    assert tested == TRAINED_HERE
+    for entry in registry.entries("model"):
+        if entry.data["family"] in TRAINED_HERE:
+            assert entry.data["support"] == "tested" and "test_task_encoders.py" in entry.data["support_note"], entry.id
+
+
 def test_remote_code_and_unsupported_task_checkpoints_say_why():
     from swiftkit.models.support import check_support
 
