@@ -310,6 +310,33 @@ def test_gte_modernbert_embedding_trains_with_swift_sft_and_serves_embeddings(fo
         assert dot[0] > dot[1]
 
 
+@pytest.mark.parametrize("family", ["bert", "bge_reranker"])
+def test_lora_saves_and_restores_an_encoders_head(family, folders, tmp_path):
+    """LoRA on an encoder task keeps the classification head trainable and saves it with the
+    adapter (peft's SEQ_CLS task): the served checkpoint's head is the trained one, whatever the
+    random state when it loads."""
+    import torch
+
+    if family == "bert":
+        data, args = write(tmp_path / "d.jsonl", apple_rows(32, 0)), ["--task_type", "seq_cls", "--num_labels", "2"]
+    else:
+        data, args = write(tmp_path / "d.jsonl", relevance_rows(32, 0)), ["--task_type", "reranker"]
+    sft(folders[family], tmp_path / "out", data, *args, "--train_type", "lora", "--max_steps", "4", "--save_steps", "4",
+        "--logging_steps", "1", "--learning_rate", "1e-2")
+    checkpoint = tmp_path / "out" / "checkpoint-4"
+    assert "classifier" in json.loads((checkpoint / "adapter_config.json").read_text())["modules_to_save"]
+    found = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)  # a head left fresh would differ between the two loads
+        engine, _ = engine_for({"model": str(checkpoint)})
+        if family == "bert":
+            found.append([p for r in engine.predictor.classify([r["messages"] for r in apple_rows(4, 1)]) for p in r["probs"]])
+        else:
+            row = relevance_rows(1, 1)[0]
+            found.append(engine.predictor.score(row["messages"], [row["positive_messages"][0], *row["negative_messages"]]))
+    assert found[0] == pytest.approx(found[1], abs=1e-6)
+
+
 def relevance_rows(n, seed, negatives=3):
     """A query (a topic) and documents that each name a topic and one of its words: the positive
     names the query's topic. A pairing task: the document is relevant only next to its query."""
