@@ -226,6 +226,10 @@ def test_encoders_read_plain_text_and_text_pairs_with_their_own_special_tokens(f
         assert torch.allclose(pooled_hidden(bert, ids, mask, "cls"), hidden[:, 0])
         assert torch.allclose(pooled_hidden(bert, ids, mask, "mean")[1], hidden[1, :3].mean(0), atol=1e-6)
         assert torch.allclose(pooled_hidden(bert, ids, mask, "last")[0], hidden[0, 3])
+        # the encoder's own bidirectional attention: [CLS] sees the tokens after it
+        later = ids.clone()
+        later[0, 2] = 10
+        assert not torch.allclose(pooled_hidden(bert, later, mask, "cls")[0], hidden[0, 0])
     pooling_dir = tmp_path / "1_Pooling"
     pooling_dir.mkdir()
     (pooling_dir / "config.json").write_text(json.dumps({"pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True}))
