@@ -253,7 +253,7 @@ def last_positions(attention_mask: Any) -> Any:
 #: how an embedding is read from the last layer: the last real token (decoders), the first
 #: token (an encoder's ``[CLS]``), or the mean over the real tokens
 POOLINGS = ("last", "cls", "mean")
-#: swiftkit's setting that overrides a checkpoint's pooling (ms-swift has none)
+#: swiftkit's own environment setting that overrides a checkpoint's pooling (cls, mean or last)
 POOLING_ENV = "SWIFTKIT_EMBEDDING_POOLING"
 #: the config.json key a trained embedding model records its pooling under
 POOLING_KEY = "swiftkit_pooling"
