@@ -1,6 +1,7 @@
 """What ``support == "tested"`` must be backed by, checked over the whole registry.
 
-A family marked ``tested`` runs through the training matrix (tests/test_family_matrix.py);
+A family marked ``tested`` runs through the training matrix (tests/test_family_matrix.py;
+task checkpoints through tests/test_task_encoders.py, which checks its own);
 these cheaper checks say what else the mark promises: its architecture is transformers' own
 class (built at tiny size, no remote code), and each template its checkpoints name has a parity
 file of the real chat template (tests/data/chat_templates/<template>.jinja). And every built-in
@@ -25,10 +26,14 @@ TINY_LIMIT = 2_000_000
 
 
 def specs_marked_tested(registry, *, architecture: bool = False) -> dict[str, list]:
-    """family -> its entries marked ``tested`` (with ``architecture``: also those whose
-    architecture is tested but whose template is not, tagged ``template-unverified``)."""
+    """family -> its causal-LM entries marked ``tested`` (with ``architecture``: also those whose
+    architecture is tested but whose template is not, tagged ``template-unverified``). Task
+    checkpoints (encoders, reward models) marked ``tested`` are proven by
+    tests/test_task_encoders.py instead."""
     out: dict[str, list] = defaultdict(list)
     for entry in registry.entries("model"):
+        if entry.data.get("task", "causal_lm") != "causal_lm":
+            continue
         if entry.data.get("support") == "tested" or (architecture and TEMPLATE_UNVERIFIED in entry.data.get("tags", [])):
             out[entry.data["family"]].append(entry)
     return dict(sorted(out.items()))
@@ -81,7 +86,8 @@ def test_tested_families_have_a_checkpoint_the_matrix_trains(registry):
     checkpoint that is a plain causal LM; a family marked ``tested`` without one is unproven."""
     from swiftkit.testing.tiny import tested_families
 
-    unproven = sorted(family for family, model_id in tested_families(registry).items() if not model_id)
+    unproven = sorted(family for family, model_id in tested_families(registry).items()
+                      if not model_id and family in specs_marked_tested(registry, architecture=True))
     assert not unproven, (
         "families marked 'tested' without a task='causal_lm' checkpoint marked tested, so the "
         f"training matrix cannot run them: {', '.join(unproven)}"

@@ -51,7 +51,7 @@ def test_unsupported_names_the_reason():
 
 
 def test_other_tasks_are_refused_by_name():
-    # a checkpoint of another task runs as that task only (issue 13: --task_type); a causal LM becomes any task
+    # a checkpoint of another task runs as that task only (--task_type); a causal LM becomes any task
     reranker = _spec(id="bge-reranker-base", task="reranker", support="tested")
     assert check_support(reranker, {}, command="infer") == []
     assert check_support(reranker, {"task_type": "reranker"}, command="infer") == []
@@ -211,7 +211,7 @@ def test_list_and_info_show_the_support_level():
 @pytest.mark.parametrize(("model", "says"), [
     ("internlm2-chat-7b", "--trust_remote_code true"),          # remote code, not trusted
     ("chatglm3-6b", "needs transformers<4.42"),                   # unsupported on this transformers
-    ("bge-reranker-base", "task reranker"),                       # a task swiftkit does not run yet
+    ("bge-reranker-base", "pass --task_type reranker"),           # a reranker runs as its own task only
 ])
 def test_a_registered_checkpoint_that_cannot_run_is_refused_before_any_download(model, says, data, tmp_path):
     """The spec decides first: nothing is looked up in (or fetched from) the hub for a checkpoint

@@ -125,7 +125,9 @@ class Spec:
 #: ModelSpec.support values, with what each promises
 SUPPORT_LEVELS: dict[str, str] = {
     "tested": "architecture native in the installed transformers; a tiny model of it is trained (LoRA and full), "
-    "resumed, exported and served in swiftkit's test suite, and its template matches the real chat template",
+    "resumed, exported and served in swiftkit's test suite, and its template matches the real chat template; a task "
+    "checkpoint (task other than causal_lm): a tiny model of its architecture is trained (LoRA and full) and "
+    "served as its task, with the family's verified template (an encoder reads no chat template)",
     "remote_code": "the architecture needs the checkpoint's own Python code: loads only with --trust_remote_code true; "
     "not tested by swiftkit",
     "unsupported": "cannot run with what is installed (a newer transformers, a package or hardware): refused with the reason",

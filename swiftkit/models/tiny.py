@@ -146,8 +146,9 @@ def tested_families(registry: Registry | None = None) -> dict[str, str]:
     The representative is the family's first (registration order) ``tested`` checkpoint whose
     ``task`` is ``causal_lm``, an unquantized one when there is one: the tiny model is built from
     the architecture's config either way, so a family published only pre-quantized (DeepSeek-V3.2
-    in FP8) is trained at full precision. A family without a causal LM maps to ``""`` (nothing
-    the matrix can train: its ``tested`` mark is unproven).
+    in FP8) is trained at full precision. A family without a causal LM maps to ``""``: nothing
+    the matrix can train (a family of task checkpoints, such as the encoders and reward models,
+    is proven by tests/test_task_encoders.py instead).
     """
     from swiftkit.models.checkpoints import TEMPLATE_UNVERIFIED
 

@@ -10,7 +10,8 @@ pair losses of embedding training. ms-swift's environment settings are read wher
   ms-swift requires), ``negative_ids`` (each negative), each conversation rendered on its own;
 - :class:`PairLayout`: groups of one positive followed by the negatives (the first
   ``MAX_NEGATIVE_SAMPLES``), one group per positive (the first ``MAX_POSITIVE_SAMPLES``), each
-  pair rendered as the reranker's judging prompt (:func:`~._tasks.pair_conversation`);
+  pair rendered as the reranker's judging prompt (:func:`~._tasks.pair_conversation`), or for a
+  bidirectional encoder the tokenizer's text pair (query, document);
 - batches put every token row of the batch in one right-padded tensor, with the counts that
   say which row is what.
 """
@@ -27,12 +28,14 @@ from swiftkit.core.methods.interface import TaskPredictor
 from swiftkit.plugins.methods._tasks import (
     conversation,
     conversations,
+    encoder_ids,
     env_float,
     floats_feature,
     ids_list_feature,
     pad,
     pad_id,
     pair_text,
+    plain_text,
     render_text,
     require_one_process,
     token_ids,
@@ -63,6 +66,24 @@ def _label(row: dict[str, Any]) -> list[float]:
 
 class _RetrievalLayout(DataLayout):
     accepts_plain_formats = True
+    #: a bidirectional encoder's rows: plain text / the tokenizer's text pairs, its own special
+    #: tokens (set by the objective once the model is loaded)
+    encoder = False
+
+    def text_ids(self, settings: EncodeSettings, messages: list[dict[str, str]], field: str) -> tuple[list[int], bool]:
+        if self.encoder:
+            return encoder_ids(settings.tokenizer, plain_text(messages), None, settings.max_length,
+                               settings.truncation_strategy, field)
+        return token_ids(settings.tokenizer, render_text(settings.template, messages), settings.max_length,
+                         settings.truncation_strategy, field)
+
+    def pair_ids(self, settings: EncodeSettings, query: list[dict[str, str]], document: list[dict[str, str]],
+                 field: str) -> tuple[list[int], bool]:
+        if self.encoder:
+            return encoder_ids(settings.tokenizer, plain_text(query), plain_text(document), settings.max_length,
+                               settings.truncation_strategy, field)
+        return token_ids(settings.tokenizer, pair_text(settings.template, query, document), settings.max_length,
+                         settings.truncation_strategy, field)
 
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
         from swiftkit.data.layouts import messages_feature
@@ -85,19 +106,19 @@ class EmbeddingLayout(_RetrievalLayout):
     id = "embedding"
     version = "1"
 
-    def __init__(self) -> None:
+    def __init__(self, encoder: bool = False) -> None:
         self.hard_negatives = _env_int("INFONCE_HARD_NEGATIVES", None)
+        self.encoder = encoder
 
     def fingerprint(self) -> list[Any]:
-        return [self.id, self.version, self.hard_negatives]
+        return [self.id, self.version, self.hard_negatives] + (["encoder"] if self.encoder else [])
 
     def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
         return {"anchor_ids": ids_list_feature(), "positive_ids": ids_list_feature(), "negative_ids": ids_list_feature(2)}
 
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
         def ids(messages: list[dict[str, str]], field: str) -> list[int]:
-            out, cut = token_ids(settings.tokenizer, render_text(settings.template, messages), settings.max_length,
-                                 settings.truncation_strategy, field)
+            out, cut = self.text_ids(settings, messages, field)
             truncated.append(cut)
             return out
 
@@ -141,13 +162,14 @@ class PairLayout(_RetrievalLayout):
 
     version = "2"
 
-    def __init__(self, task: str) -> None:
+    def __init__(self, task: str, encoder: bool = False) -> None:
         self.id = task
         self.max_positives = _env_int("MAX_POSITIVE_SAMPLES", 1) or 1
         self.max_negatives = _env_int("MAX_NEGATIVE_SAMPLES", 7)
+        self.encoder = encoder
 
     def fingerprint(self) -> list[Any]:
-        return [self.id, self.version, self.max_positives, self.max_negatives]
+        return [self.id, self.version, self.max_positives, self.max_negatives] + (["encoder"] if self.encoder else [])
 
     def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
         return {"pair_ids": ids_list_feature(2), "pair_labels": floats_feature(), "group_sizes": ids_list_feature()}
@@ -162,8 +184,7 @@ class PairLayout(_RetrievalLayout):
             docs = [(positive, 1.0, f"positive_messages[{p}]")]
             docs += [(n, 0.0, f"negative_messages[{i}]") for i, n in enumerate(negatives)]
             for doc, label, field in docs:
-                text = pair_text(settings.template, query, doc)
-                ids, cut = token_ids(settings.tokenizer, text, settings.max_length, settings.truncation_strategy, field)
+                ids, cut = self.pair_ids(settings, query, doc, field)
                 pair_ids.append(ids)
                 labels.append(label)
                 truncated = truncated or cut
@@ -285,6 +306,7 @@ class RerankObjective:
         from swiftkit.core.errors import ConfigError
 
         self.task = task
+        self.encoder = False  # a cross-encoder (BERT-style) reads the tokenizer's text pairs: set on load
         self.loss_type = loss_type or self.POINTWISE
         if self.loss_type not in (self.POINTWISE, self.LISTWISE):
             raise ConfigError(f"--task_type {task}: --loss_type {self.loss_type} is not one of its losses: "
@@ -298,7 +320,7 @@ class RerankObjective:
         require_one_process(self.task)
 
     def data_layout(self) -> DataLayout:
-        return PairLayout(self.task)
+        return PairLayout(self.task, self.encoder)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         scores = self.pair_scores(model, batch["input_ids"], batch["attention_mask"])
@@ -318,10 +340,10 @@ class RerankPredictor(TaskPredictor):
     def score(self, query: list[dict[str, Any]], documents: list[list[dict[str, Any]]]) -> list[float]:
         import torch
 
-        texts = [pair_text(self.inputs.template, query, doc) for doc in documents]
+        rows = [self.inputs.pair_ids(query, doc) for doc in documents]
         out: list[float] = []
         with torch.no_grad():
-            for ids, mask in self.inputs.batches(texts):
+            for ids, mask in self.inputs.id_batches(rows):
                 scores = self.objective.pair_scores(self.inputs.model, ids, mask).float()
                 out.extend((torch.sigmoid(scores) if self.use_activation else scores).tolist())
         return out

@@ -16,6 +16,12 @@ What the four have in common, in the order a run meets it:
   (:func:`pooled_hidden`), read through the model's backbone so that a classification head or
   the LM head is applied to that one position only (:func:`head_logits`).
 
+Bidirectional encoders (BERT, ModernBERT, XLM-RoBERTa: :func:`is_encoder`) take another path:
+no chat template (a conversation is its plain text, a query-document pair the tokenizer's own
+text pair, with the tokenizer's special tokens: :func:`encoder_ids`), their classification head
+is the model's own forward (it pools as the architecture does: :func:`classifier_logits`), and
+an embedding pools the ``[CLS]`` position or the mean of the real tokens (:func:`resolve_pooling`).
+
 torch is imported inside the functions: resolving an objective reference stays cheap.
 """
 
@@ -121,6 +127,12 @@ def pair_conversation(query: list[dict[str, str]], document: list[dict[str, str]
     return [{"role": "user", "content": text}]
 
 
+def plain_text(messages: list[dict[str, str]]) -> str:
+    """A conversation as an encoder reads it: its messages' contents, one per line (a system
+    message first, as an instruction prefix); no chat template."""
+    return "\n".join(m["content"] for m in messages)
+
+
 def pair_text(template: Any, query: list[dict[str, str]], document: list[dict[str, str]]) -> str:
     """The judging prompt of a query-document pair, rendered with the generation prompt and, for a
     reasoning template, its empty thinking block (the judge answers at once: Qwen3-Reranker's
@@ -155,6 +167,26 @@ def token_ids(tokenizer: Any, text: str, max_length: int | None, strategy: str, 
     if strategy == "delete":
         raise RowTooLong(f"{field}: {len(ids)} tokens > max_length {max_length}")
     return (ids[-max_length:] if strategy == "left" else ids[:max_length]), True
+
+
+def encoder_ids(tokenizer: Any, text: str, pair: str | None, max_length: int | None, strategy: str,
+                field: str) -> tuple[list[int], bool]:
+    """An encoder's input: ``text`` (and ``pair``, the document of a query-document pair) with
+    the tokenizer's own special tokens (``[CLS] a [SEP] b [SEP]``, ``<s> a </s></s> b </s>``).
+    Over ``max_length``: ``delete`` raises RowTooLong naming ``field``; ``left`` / ``right`` let
+    the tokenizer truncate (the longer text first), its special tokens kept."""
+    ids = list(tokenizer(text, pair, add_special_tokens=True)["input_ids"])
+    if max_length is None or len(ids) <= max_length:
+        return ids, False
+    if strategy == "delete":
+        raise RowTooLong(f"{field}: {len(ids)} tokens > max_length {max_length}")
+    side = tokenizer.truncation_side
+    tokenizer.truncation_side = "left" if strategy == "left" else "right"
+    try:
+        ids = list(tokenizer(text, pair, add_special_tokens=True, truncation=True, max_length=max_length)["input_ids"])
+    finally:
+        tokenizer.truncation_side = side
+    return ids, True
 
 
 def ids_list_feature(depth: int = 1) -> Any:
@@ -218,14 +250,84 @@ def last_positions(attention_mask: Any) -> Any:
     return attention_mask.long().sum(dim=1).clamp(min=1) - 1
 
 
-def pooled_hidden(model: Any, input_ids: Any, attention_mask: Any) -> Any:
-    """The last layer's hidden state at each row's last real token, ``[rows, hidden]``."""
+#: how an embedding is read from the last layer: the last real token (decoders), the first
+#: token (an encoder's ``[CLS]``), or the mean over the real tokens
+POOLINGS = ("last", "cls", "mean")
+#: swiftkit's own environment setting that overrides a checkpoint's pooling (cls, mean or last)
+POOLING_ENV = "SWIFTKIT_EMBEDDING_POOLING"
+#: the config.json key a trained embedding model records its pooling under
+POOLING_KEY = "swiftkit_pooling"
+
+
+def is_encoder(model_or_config: Any) -> bool:
+    """Whether a model (or its config) is a bidirectional encoder: a ``model_type`` transformers
+    has a masked-LM head for (BERT, RoBERTa / XLM-RoBERTa, ModernBERT, ...), not an
+    encoder-decoder and not configured as a decoder."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    config = getattr(base_model(model_or_config), "config", model_or_config)
+    if getattr(config, "is_encoder_decoder", False) or getattr(config, "is_decoder", False):
+        return False
+    return getattr(config, "model_type", None) in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+
+def _sentence_transformers_pooling(model_dir: str) -> str | None:
+    """The pooling a sentence-transformers checkpoint declares (``1_Pooling/config.json``)."""
+    import json
+
+    try:
+        with open(os.path.join(model_dir, "1_Pooling", "config.json"), encoding="utf-8") as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    for key, pooling in (("pooling_mode_cls_token", "cls"), ("pooling_mode_mean_tokens", "mean"),
+                         ("pooling_mode_lasttoken", "last")):
+        if config.get(key):
+            return pooling
+    return None
+
+
+def resolve_pooling(model: Any, model_dir: str) -> str:
+    """The pooling of an embedding model: ``$SWIFTKIT_EMBEDDING_POOLING``, else what a trained
+    checkpoint recorded (config.json ``swiftkit_pooling``), else what a sentence-transformers
+    checkpoint declares, else ``cls`` for an encoder and ``last`` for a decoder. An unknown
+    name is an error naming where it came from."""
+    chosen, origin = os.environ.get(POOLING_ENV) or None, f"${POOLING_ENV}"
+    if chosen is None:
+        chosen, origin = getattr(getattr(model, "config", None), POOLING_KEY, None), f"{model_dir}/config.json {POOLING_KEY}"
+    if chosen is None:
+        chosen, origin = _sentence_transformers_pooling(model_dir), f"{model_dir}/1_Pooling/config.json"
+    if chosen is None:
+        return "cls" if is_encoder(model) else "last"
+    if chosen not in POOLINGS:
+        raise SwiftkitError(f"{origin}: pooling {chosen!r} is not one of {', '.join(POOLINGS)}")
+    return str(chosen)
+
+
+def pooled_hidden(model: Any, input_ids: Any, attention_mask: Any, pooling: str = "last") -> Any:
+    """The last layer's hidden state pooled per row, ``[rows, hidden]``: at each row's last real
+    token (``last``), at its first token (``cls``) or averaged over its real tokens (``mean``)."""
     import torch
 
-    out = backbone(model)(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+    kwargs = {} if is_encoder(model) else {"use_cache": False}
+    out = backbone(model)(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
     hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+    if pooling == "cls":
+        return hidden[:, 0]
+    if pooling == "mean":
+        mask = attention_mask.to(hidden.device, hidden.dtype).unsqueeze(-1)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     return hidden[rows, last_positions(attention_mask).to(hidden.device)]
+
+
+def classifier_logits(model: Any, input_ids: Any, attention_mask: Any) -> Any:
+    """A sequence classifier's logits ``[rows, num_labels]``: an encoder's own forward (its head
+    pools as the architecture does: BERT's pooler, XLM-R's ``<s>`` head, ModernBERT's
+    ``classifier_pooling``); a decoder's ``score`` head at the last real token only."""
+    if is_encoder(model):
+        return base_model(model)(input_ids=input_ids, attention_mask=attention_mask).logits.float()
+    return head_logits(model, "score", input_ids, attention_mask)
 
 
 def head_logits(model: Any, head_name: str, input_ids: Any, attention_mask: Any) -> Any:
@@ -292,6 +394,26 @@ class TextInputs:
     def __init__(self, model: Any, tokenizer: Any, template: Any, max_length: int | None = None, batch_size: int = 16):
         self.model, self.tokenizer, self.template = model, tokenizer, template
         self.max_length, self.batch_size = max_length, batch_size
+        self.encoder = is_encoder(model)
+
+    def conversation_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        """A conversation's token row (a decoder's rendering, an encoder's plain text)."""
+        if self.encoder:
+            return encoder_ids(self.tokenizer, plain_text(messages), None, self.max_length, "right", "input")[0]
+        return token_ids(self.tokenizer, render_text(self.template, messages), self.max_length, "right", "input")[0]
+
+    def pair_ids(self, query: list[dict[str, str]], document: list[dict[str, str]]) -> list[int]:
+        """A query-document pair's token row (the judging prompt, or an encoder's text pair)."""
+        if self.encoder:
+            return encoder_ids(self.tokenizer, plain_text(query), plain_text(document), self.max_length, "right", "input")[0]
+        return token_ids(self.tokenizer, pair_text(self.template, query, document), self.max_length, "right", "input")[0]
+
+    def id_batches(self, rows: list[list[int]]) -> Any:
+        """``(input_ids, attention_mask)`` of token rows on the model's device, ``batch_size`` at a time."""
+        device = next(base_model(self.model).parameters()).device
+        for start in range(0, len(rows), self.batch_size):
+            ids, mask = pad(rows[start:start + self.batch_size], pad_id(self.tokenizer))
+            yield ids.to(device), mask.to(device)
 
     def batches(self, texts: list[str]) -> Any:
         """``(input_ids, attention_mask)`` on the model's device, ``batch_size`` texts at a time

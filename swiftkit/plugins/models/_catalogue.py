@@ -6,6 +6,12 @@ exports and serves a tiny model of it (tests/test_family_matrix.py). A checkpoin
 level only if its template is also checked against the real chat template of a named
 checkpoint (tests/data/chat_templates, tests/test_template_parity*.py); otherwise it is
 ``untested``, with a note saying which half is proven. Data only.
+
+Task checkpoints (``task`` other than ``causal_lm``) are ``tested`` when
+tests/test_task_encoders.py trains a tiny model of their architecture as their task and serves
+or predicts with it. A bidirectional encoder (:data:`ENCODER_MODEL_TYPES`) reads plain text and
+text pairs with its tokenizer's own special tokens, never a chat template, so its template is
+not part of what is proven.
 """
 
 from __future__ import annotations
@@ -30,16 +36,22 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
 })
 
 
+#: ``model_type`` of the bidirectional encoders in the catalogue (transformers has a masked-LM
+#: head for each: :func:`swiftkit.plugins.methods._tasks.is_encoder` says the same at run time)
+ENCODER_MODEL_TYPES: frozenset[str] = frozenset({"bert", "modernbert", "xlm-roberta"})
+
+
 def builtin_checkpoint_specs(
     families: Mapping[str, Mapping[str, Any]],
     rows: Iterable[Sequence[Any]],
     shapes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[ModelSpec]:
     """:func:`~swiftkit.models.checkpoints.checkpoint_specs`, then ``tested`` only where the
-    checkpoint's template is verified too."""
+    checkpoint's template is verified too (an encoder's text takes no template)."""
     specs = checkpoint_specs(families, rows, shapes)
     for spec in specs:
-        if spec.support == "tested" and spec.template not in VERIFIED_TEMPLATES:
+        if spec.support == "tested" and spec.template not in VERIFIED_TEMPLATES \
+                and spec.hf_model_type not in ENCODER_MODEL_TYPES:
             spec.support = "untested"
             spec.tags.append(TEMPLATE_UNVERIFIED)
             spec.support_note = (

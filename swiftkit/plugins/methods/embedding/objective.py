@@ -1,11 +1,14 @@
 """Embedding training (``--task_type embedding``): encoder, rows, losses, ``/v1/embeddings``.
 
 - **model**: the checkpoint's bare backbone (``AutoModel``: a causal LM's decoder without its LM
-  head; Qwen3-Embedding as published); the embedding of a text is the last layer's hidden state
-  at its last token, L2-normalised;
+  head; Qwen3-Embedding as published; a bidirectional encoder as it is); the embedding of a text
+  is the last layer's hidden state pooled (a decoder's last token; an encoder's ``[CLS]`` token,
+  or the mean over the real tokens: see :func:`~swiftkit.plugins.methods._tasks.resolve_pooling`),
+  L2-normalised;
 - **rows**: :class:`~swiftkit.plugins.methods._retrieval.EmbeddingLayout` (anchor, one positive,
   hard negatives, an optional ``label``), each conversation rendered by the template
-  (Qwen3-Embedding: ``text<|endoftext|>``, a system message as the instruction prefix);
+  (Qwen3-Embedding: ``text<|endoftext|>``, a system message as the instruction prefix), or for
+  an encoder its plain text with the tokenizer's special tokens;
 - **loss** (``--loss_type``): ``infonce`` (temperature ``$INFONCE_TEMPERATURE``, default 0.1;
   in-batch negatives unless ``$INFONCE_USE_BATCH`` is false), ``cosine_similarity`` (MSE of the
   cosine against ``label``), ``contrastive`` (margin 0.5 on the cosine distance, 0/1 labels).
@@ -27,14 +30,16 @@ from swiftkit.plugins.methods._retrieval import (
     infonce_loss,
 )
 from swiftkit.plugins.methods._tasks import (
+    POOLING_KEY,
     TextInputs,
     env_bool,
     env_float,
+    is_encoder,
     load_tokenizer,
     model_kwargs,
     pooled_hidden,
-    render_text,
     require_one_process,
+    resolve_pooling,
 )
 
 LOSSES = ("infonce", "cosine_similarity", "contrastive")
@@ -42,11 +47,11 @@ LOSSES = ("infonce", "cosine_similarity", "contrastive")
 __all__ = ["EmbeddingObjective", "EmbeddingPredictor", "LOSSES", "embed_rows"]
 
 
-def embed_rows(model: Any, input_ids: Any, attention_mask: Any, dims: int | None = None) -> Any:
+def embed_rows(model: Any, input_ids: Any, attention_mask: Any, dims: int | None = None, pooling: str = "last") -> Any:
     """Normalised embeddings of token rows (the first ``dims`` components when given)."""
     import torch.nn.functional as F  # noqa: N812
 
-    hidden = pooled_hidden(model, input_ids, attention_mask).float()
+    hidden = pooled_hidden(model, input_ids, attention_mask, pooling).float()
     return F.normalize(hidden[:, :dims] if dims else hidden, dim=-1)
 
 
@@ -62,12 +67,16 @@ class EmbeddingObjective(Objective):
         self.mrl_dims = sorted(set(option_value(self.options, spec, "mrl_dims") or []))
         self.temperature = env_float("INFONCE_TEMPERATURE", 0.1)
         self.use_batch = env_bool("INFONCE_USE_BATCH", True)
+        self.encoder, self.pooling = False, "last"  # set by load_model (see resolve_pooling)
 
     def load_model(self, loader: Any, model_dir: str, **kwargs: Any) -> tuple[Any, Any]:
         from transformers import AutoModel
 
         tokenizer = load_tokenizer(model_dir, **kwargs)
-        return AutoModel.from_pretrained(model_dir, **model_kwargs(kwargs)), tokenizer
+        model = AutoModel.from_pretrained(model_dir, **model_kwargs(kwargs))
+        self.encoder, self.pooling = is_encoder(model), resolve_pooling(model, model_dir)
+        setattr(model.config, POOLING_KEY, self.pooling)  # saved with a trained checkpoint's config.json
+        return model, tokenizer
 
     def setup(self, *, model: Any, config: dict[str, Any], **kwargs: Any) -> None:
         require_one_process("embedding")
@@ -77,7 +86,7 @@ class EmbeddingObjective(Objective):
             raise ConfigError(f"--mrl_dims {too_big}: larger than the model's hidden size {hidden}")
 
     def data_layout(self) -> DataLayout:
-        return EmbeddingLayout()
+        return EmbeddingLayout(self.encoder)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
         import torch
@@ -85,7 +94,7 @@ class EmbeddingObjective(Objective):
 
         counts = batch["negative_counts"]
         rows = counts.shape[0]
-        full = pooled_hidden(model, batch["input_ids"], batch["attention_mask"]).float()
+        full = pooled_hidden(model, batch["input_ids"], batch["attention_mask"], self.pooling).float()
         losses, metrics = [], {}
         for dims in self.mrl_dims or [None]:
             emb = F.normalize(full[:, :dims] if dims else full, dim=-1)
@@ -103,21 +112,21 @@ class EmbeddingObjective(Objective):
         return torch.stack(losses).mean(), metrics
 
     def predictor(self, model: Any, tokenizer: Any, template: Any, config: dict[str, Any]) -> TaskPredictor:
-        return EmbeddingPredictor(TextInputs(model, tokenizer, template, config.get("max_length")))
+        return EmbeddingPredictor(TextInputs(model, tokenizer, template, config.get("max_length")), self.pooling)
 
 
 class EmbeddingPredictor(TaskPredictor):
     task = "embedding"
 
-    def __init__(self, inputs: TextInputs):
-        self.inputs = inputs
+    def __init__(self, inputs: TextInputs, pooling: str = "last"):
+        self.inputs, self.pooling = inputs, pooling
 
     def embed(self, inputs: list[list[dict[str, Any]]], *, dimensions: int | None = None) -> list[list[float]]:
         import torch
 
-        texts = [render_text(self.inputs.template, messages) for messages in inputs]
+        rows = [self.inputs.conversation_ids(messages) for messages in inputs]
         out: list[list[float]] = []
         with torch.no_grad():
-            for ids, mask in self.inputs.batches(texts):
-                out.extend(embed_rows(self.inputs.model, ids, mask, dimensions).tolist())
+            for ids, mask in self.inputs.id_batches(rows):
+                out.extend(embed_rows(self.inputs.model, ids, mask, dimensions, self.pooling).tolist())
         return out

@@ -1,6 +1,7 @@
 """Cross-encoder reranker (``--task_type reranker``): a one-output classification head scores a
 query-document pair (rendered as the judging prompt of
-:func:`~swiftkit.plugins.methods._tasks.pair_conversation`); the loss is pointwise BCE on the
+:func:`~swiftkit.plugins.methods._tasks.pair_conversation`; a bidirectional encoder such as a BGE
+reranker reads the tokenizer's own text pair and scores through its own head); the loss is pointwise BCE on the
 score or a listwise softmax over each group (positive first), see
 :mod:`swiftkit.plugins.methods._retrieval`."""
 
@@ -11,7 +12,7 @@ from typing import Any
 from swiftkit.core.methods.interface import Objective, TaskPredictor
 from swiftkit.core.options import option_value
 from swiftkit.plugins.methods._retrieval import RerankObjective, RerankPredictor
-from swiftkit.plugins.methods._tasks import TextInputs, head_logits, load_classifier
+from swiftkit.plugins.methods._tasks import TextInputs, classifier_logits, is_encoder, load_classifier
 
 __all__ = ["RerankerObjective"]
 
@@ -25,10 +26,12 @@ class RerankerObjective(RerankObjective, Objective):
         self.init_rerank("reranker", option_value(self.options, spec, "loss_type"))
 
     def load_model(self, loader: Any, model_dir: str, **kwargs: Any) -> tuple[Any, Any]:
-        return load_classifier(model_dir, 1, None, **kwargs)
+        model, tokenizer = load_classifier(model_dir, 1, None, **kwargs)
+        self.encoder = is_encoder(model)  # BGE / GTE-ModernBERT rerankers: the tokenizer's text pairs
+        return model, tokenizer
 
     def pair_scores(self, model: Any, input_ids: Any, attention_mask: Any) -> Any:
-        return head_logits(model, "score", input_ids, attention_mask)[:, 0]
+        return classifier_logits(model, input_ids, attention_mask)[:, 0]
 
     def predictor(self, model: Any, tokenizer: Any, template: Any, config: dict[str, Any]) -> TaskPredictor:
         use = config.get("reranker_use_activation")

@@ -6,7 +6,9 @@
 - **rows**: ``{"messages": [...], "label": ...}``, the conversation rendered by the template (it
   may end with a user message), the label checked against ``problem_type`` and ``num_labels``
   (an error names the row's ``label``);
-- **logits**: the head applied to the last layer's hidden state at the last real token;
+- **logits**: the head applied to the last layer's hidden state at the last real token; a
+  bidirectional encoder (BERT, ModernBERT, XLM-RoBERTa) reads its plain text with its own
+  special tokens and classifies through its own forward (its head pools as the architecture does);
 - **loss**: cross-entropy (single label; metric ``acc``), BCE with logits on the multi-hot
   labels (multi label; ``acc`` is exact-match), MSE on the single output (regression).
 """
@@ -22,13 +24,16 @@ from swiftkit.core.methods.interface import Objective, TaskPredictor
 from swiftkit.core.options import option_value
 from swiftkit.plugins.methods._tasks import (
     TextInputs,
+    classifier_logits,
     conversation,
+    encoder_ids,
     floats_feature,
-    head_logits,
     ids_list_feature,
+    is_encoder,
     load_classifier,
     pad,
     pad_id,
+    plain_text,
     render_text,
     require_one_process,
     token_ids,
@@ -80,11 +85,11 @@ class ClassificationLayout(DataLayout):
     version = "1"
     accepts_plain_formats = True
 
-    def __init__(self, num_labels: int, problem_type: str):
-        self.num_labels, self.problem_type = num_labels, problem_type
+    def __init__(self, num_labels: int, problem_type: str, encoder: bool = False):
+        self.num_labels, self.problem_type, self.encoder = num_labels, problem_type, encoder
 
     def fingerprint(self) -> list[Any]:
-        return [self.id, self.version, self.num_labels, self.problem_type]
+        return [self.id, self.version, self.num_labels, self.problem_type] + (["encoder"] if self.encoder else [])
 
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
         from swiftkit.data.layouts import messages_feature
@@ -118,8 +123,12 @@ class ClassificationLayout(DataLayout):
         return ["messages"]
 
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
-        text = render_text(settings.template, row["messages"])
-        ids, truncated = token_ids(settings.tokenizer, text, settings.max_length, settings.truncation_strategy, "messages")
+        if self.encoder:
+            ids, truncated = encoder_ids(settings.tokenizer, plain_text(row["messages"]), None, settings.max_length,
+                                         settings.truncation_strategy, "messages")
+        else:
+            text = render_text(settings.template, row["messages"])
+            ids, truncated = token_ids(settings.tokenizer, text, settings.max_length, settings.truncation_strategy, "messages")
         return EncodedRow({"input_ids": ids}, length=len(ids), trainable=1, truncated=truncated)
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
@@ -173,21 +182,24 @@ class SeqClsObjective(Objective):
         # neither given: a saved classifier (a reward model) says them in its config.json (see load_model)
         self.deferred = num_labels is None and problem_type is None
         self.num_labels, self.problem_type = (0, "") if self.deferred else resolve_problem(num_labels, problem_type)
+        self.encoder = False  # set by load_model: an encoder reads plain text, not the chat template
 
     def load_model(self, loader: Any, model_dir: str, **kwargs: Any) -> tuple[Any, Any]:
         if self.deferred:
             self.num_labels, self.problem_type = _saved_problem(model_dir)
             self.deferred = False
-        return load_classifier(model_dir, self.num_labels, self.problem_type, **kwargs)
+        model, tokenizer = load_classifier(model_dir, self.num_labels, self.problem_type, **kwargs)
+        self.encoder = is_encoder(model)
+        return model, tokenizer
 
     def setup(self, **kwargs: Any) -> None:
         require_one_process("seq_cls")
 
     def data_layout(self) -> DataLayout:
-        return ClassificationLayout(self.num_labels, self.problem_type)
+        return ClassificationLayout(self.num_labels, self.problem_type, self.encoder)
 
     def compute_loss(self, model: Any, batch: dict[str, Any], num_items_in_batch: Any = None) -> Any:
-        logits = head_logits(model, "score", batch["input_ids"], batch["attention_mask"])
+        logits = classifier_logits(model, batch["input_ids"], batch["attention_mask"])
         return classification_loss(logits, batch["class_labels"], self.problem_type)
 
     def predictor(self, model: Any, tokenizer: Any, template: Any, config: dict[str, Any]) -> TaskPredictor:
@@ -205,11 +217,11 @@ class SeqClsPredictor(TaskPredictor):
     def classify(self, inputs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         import torch
 
-        texts = [render_text(self.inputs.template, messages) for messages in inputs]
+        rows = [self.inputs.conversation_ids(messages) for messages in inputs]
         out: list[dict[str, Any]] = []
         with torch.no_grad():
-            for ids, mask in self.inputs.batches(texts):
-                logits = head_logits(self.inputs.model, "score", ids, mask)
+            for ids, mask in self.inputs.id_batches(rows):
+                logits = classifier_logits(self.inputs.model, ids, mask)
                 for row in logits:
                     if self.problem_type == SINGLE:
                         probs = torch.softmax(row, -1)

@@ -1,6 +1,8 @@
 """The ``modern_bert`` family: ModernBERT (Answer.AI / LightOn), an 8K-context encoder.
 
-ModernBERT (rotary embeddings, alternating local/global attention, GeGLU); ms-swift fine-tunes it for sequence classification. Data only.
+ModernBERT (rotary embeddings, alternating local/global attention, GeGLU); ms-swift fine-tunes it for sequence classification.
+``--task_type seq_cls`` loads ``ModernBertForSequenceClassification`` on its weights (a fresh head pooling as
+its ``classifier_pooling`` says). Data only.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ FAMILIES = {
         "decoder_layer_cls": "ModernBertEncoderLayer",
         "lora_target_modules": ["Wqkv", "Wo", "Wi"],
         "task": "seq_cls",
-        "support": "unsupported",
-        "support_note": "ModernBERT encoder for sequence classification (task seq_cls): swiftkit does not train --task_type seq_cls yet (issue 13)",
+        "support": "tested",
+        "support_note": "ModernBERT encoder for sequence classification (--task_type seq_cls; "
+        "ModernBertForSequenceClassification on its weights, plain text with the tokenizer's special tokens, no chat "
+        "template): a tiny random ModernBertForMaskedLM learns a classification task in tests/test_task_encoders.py",
         "requires": ["transformers>=4.48"],
     },
 }

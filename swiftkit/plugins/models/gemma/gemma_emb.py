@@ -1,8 +1,10 @@
 """The ``gemma_emb`` family (Google): EmbeddingGemma-300M, a text-embedding model.
 
-A bidirectional Gemma 3 encoder (``Gemma3TextModel``, ``model_type: gemma3_text``) with mean
-pooling and dense projections (sentence-transformers modules). Its task is ``embedding``, which
-swiftkit does not train yet (``--task_type embedding`` arrives with issue 13). Data only.
+A bidirectional Gemma 3 encoder (``Gemma3TextModel``, ``model_type: gemma3_text``, its config's
+``use_bidirectional_attention``, which transformers' own Gemma 3 honours) with mean pooling and two
+dense projections (sentence-transformers modules ``2_Dense`` / ``3_Dense``). Unsupported: the
+embedding task reads the backbone's pooled hidden state and neither loads, trains nor saves those
+projections, so its vectors would not be the model's embeddings. Data only.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ FAMILIES = {
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "task": "embedding",
         "support": "unsupported",
-        "support_note": "embedding model (Gemma3TextModel + sentence-transformers pooling, task embedding): "
-        "swiftkit does not train --task_type embedding yet (issue 13)",
+        "support_note": "embedding model (Gemma3TextModel with bidirectional attention, which transformers' Gemma 3 "
+        "has, then mean pooling and two sentence-transformers Dense projections): --task_type embedding reads the "
+        "backbone's pooled hidden state and does not load, train or save the 2_Dense/3_Dense projections, so its "
+        "vectors would not be EmbeddingGemma's",
         "requires": ["transformers>=4.56"],
     },
 }

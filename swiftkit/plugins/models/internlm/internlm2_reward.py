@@ -1,9 +1,11 @@
 """``internlm2_reward``: InternLM2 reward models (1.8B, 7B, 20B): the InternLM2 trunk with a
 scalar ``v_head`` instead of the language-model head, so their task is ``seq_cls``.
 
-Unsupported for two reasons: swiftkit does not train ``--task_type seq_cls`` yet (issue 13), and
-``InternLM2ForRewardModel`` is the checkpoint's own code. Parameters: the InternLM2 trunk
-without its output head. Data only.
+Unsupported: ``InternLM2ForRewardModel`` is the checkpoint's own code (transformers has no
+InternLM2) and scores through its own ``v_head`` at the reward token; ``--task_type seq_cls`` loads
+a transformers sequence classifier (``AutoModelForSequenceClassification``) and reads its
+``score`` head, which this class is not, so even ``--trust_remote_code true`` would not run it.
+Parameters: the InternLM2 trunk without its output head. Data only.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ FAMILIES = {
         "lora_target_modules": ["wqkv", "wo", "w1", "w2", "w3"],
         "task": "seq_cls",
         "support": "unsupported",
-        "support_note": "reward model (task seq_cls): swiftkit does not train --task_type seq_cls yet (issue 13); "
-        "InternLM2ForRewardModel is remote code from the checkpoint's modeling_internlm2.py",
+        "support_note": "reward model (task seq_cls): InternLM2ForRewardModel is remote code from the checkpoint's "
+        "modeling_internlm2.py (transformers has no InternLM2) and scores with its own v_head; --task_type seq_cls "
+        "loads a transformers sequence classifier and its score head, which that class is not",
         "requires": ["transformers>=4.38"],
     },
 }

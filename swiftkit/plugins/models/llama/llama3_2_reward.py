@@ -1,8 +1,8 @@
 """The ``llama3_2_reward`` family: Llama 3.1 / 3.2 reward models (a scalar score head).
 
 ``LlamaForSequenceClassification`` checkpoints (Skywork-Reward, GRM): they score a conversation
-rather than generate, so their task is ``seq_cls``; swiftkit trains no ``seq_cls`` task yet
-(``--task_type seq_cls`` arrives with issue 13). Data only.
+rather than generate, so their task is ``seq_cls``: loaded with their own score head, the number of
+labels (1: a regression score) read from their config.json. Data only.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ FAMILIES = {
         "decoder_layer_cls": "LlamaDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "task": "seq_cls",
-        "support": "unsupported",
-        "support_note": "reward model (LlamaForSequenceClassification, task seq_cls): swiftkit does not train "
-        "--task_type seq_cls yet (issue 13)",
+        "support": "tested",
+        "support_note": "reward model (--task_type seq_cls; LlamaForSequenceClassification with its own score head, "
+        "num_labels from its config): a tiny random one scores as its own forward does and trains in tests/test_task_encoders.py",
         "requires": ["transformers>=4.43"],
     },
 }

@@ -1,8 +1,9 @@
 """Qwen2.5-Math process reward models (``model_type`` ``qwen2_5_prm`` in ms-swift): they score each
 reasoning step, marked by ``<extra_0>``, with a two-way head.
 
-Qwen2ForProcessRewardModel ships with the checkpoint (``modeling_qwen2_rm.py``) and swiftkit has
-no ``--task_type prm`` yet (issue 13): unsupported.
+Unsupported: swiftkit has no process-reward task (one score per ``<extra_0>`` step mark, which
+``seq_cls``'s one score per conversation is not), and Qwen2ForProcessRewardModel is not in
+transformers: it ships with the checkpoint (``modeling_qwen2_rm.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ FAMILIES = {
         "requires": ["transformers>=4.37"],
         "task": "prm",
         "support": "unsupported",
-        "support_note": "a process reward model: swiftkit has no --task_type prm yet (issue 13), and "
-        "Qwen2ForProcessRewardModel comes from the checkpoint's own modeling code (--trust_remote_code true)",
+        "support_note": "a process reward model (a two-way score at each <extra_0> step mark): swiftkit has no "
+        "process-reward task (seq_cls scores a whole conversation once), and Qwen2ForProcessRewardModel is not in "
+        "transformers but the checkpoint's own modeling code",
     },
 }
 

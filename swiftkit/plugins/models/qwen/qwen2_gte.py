@@ -19,7 +19,8 @@ FAMILIES = {
         "task": "embedding",
         "support": "unsupported",
         "support_note": "an embedding model whose bidirectional attention comes from the checkpoint's own modeling "
-        "code, which --task_type embedding does not run (it loads the native, causal Qwen2 backbone)",
+        "code; transformers' Qwen2 has no bidirectional mode, and --task_type embedding loads that native, causal "
+        "Qwen2 backbone, whose vectors would not be gte-Qwen2's",
     },
 }
 
