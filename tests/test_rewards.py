@@ -57,7 +57,7 @@ def test_registration_discovered_and_light(reg):
     code = (
         "import sys\n"
         "import swiftkit.plugins.rewards.builtin as b\n"
-        "assert b.SWIFTKIT_PLUGIN_API == '1.2'\n"
+        "from swiftkit.core.specs import PLUGIN_API_VERSION\nassert b.SWIFTKIT_PLUGIN_API == PLUGIN_API_VERSION\n"
         "b.swift_register_rewards()\n"
         "heavy = {'torch', 'transformers', 'datasets', 'numpy'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
