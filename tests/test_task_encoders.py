@@ -489,3 +489,19 @@ def test_remote_code_and_unsupported_task_checkpoints_say_why():
             check_support(spec, {"trust_remote_code": True})
     for spec in (e.spec for e in registry.entries("model")):
         assert "issue 13" not in (spec.support_note or ""), spec.id
+
+
+def test_lora_trains_and_saves_the_head_layers_a_bare_encoder_lacks(folders):
+    """A classifier started from a bare ModernBertModel gets a random `head` besides its
+    `classifier`: both must train and be saved with the adapter, not only peft's score/classifier."""
+    from peft import get_peft_model
+
+    from swiftkit.plugins.methods._tasks import load_classifier
+
+    model, _ = load_classifier(str(folders["modern_bert_gte"]), 2, "single_label_classification")
+    assert model.swiftkit_fresh_modules == ["classifier", "head"]
+    config = objective("lora", {"target_modules": ["Wqkv"]}).lora_config(model)  # the tuner, built as a run builds it
+    assert {"classifier", "head"} <= set(config.modules_to_save)
+    peft_model = get_peft_model(model, config)
+    trainable = {n for n, p in peft_model.named_parameters() if p.requires_grad}
+    assert any(".head." in n and "modules_to_save" in n for n in trainable), sorted(trainable)[:8]

@@ -379,7 +379,12 @@ def load_classifier(model_dir: str, num_labels: int, problem_type: str | None, *
         extra["num_labels"] = num_labels
     if problem_type:
         extra["problem_type"] = problem_type
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, **extra, **mk)
+    model, info = AutoModelForSequenceClassification.from_pretrained(model_dir, **extra, **mk, output_loading_info=True)
+    # the head's layers the checkpoint lacks start random: adapter tuners must train and save them
+    # (peft's SEQ_CLS covers score/classifier only; ModernBERT's fresh `head` would stay frozen)
+    prefix = getattr(model, "base_model_prefix", "") or ""
+    model.swiftkit_fresh_modules = sorted({key.split(".")[0] for key in info.get("missing_keys") or []
+                                           if key.split(".")[0] != prefix})
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
     return model, tokenizer

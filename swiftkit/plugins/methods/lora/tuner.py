@@ -231,7 +231,7 @@ class LoraTuner(OptionTuner):
             lora_dropout=dropout,
             target_parameters=parameters or None,
             target_modules=resolve_target_modules(self.option("target_modules"), model, model_spec),
-            modules_to_save=list(self.option("modules_to_save")) or None,
+            modules_to_save=_modules_to_save(self.option("modules_to_save"), model),
             bias=self.option("lora_bias"),
             use_rslora=bool(self.option("use_rslora")),
             use_dora=bool(self.option("use_dora")),
@@ -378,3 +378,10 @@ class LoraTuner(OptionTuner):
 def _mutates_base(init: Any) -> bool:
     """Whether a peft ``init_lora_weights`` value rewrites the base weights (PiSSA, OLoRA)."""
     return isinstance(init, str) and init.lower().startswith(("pissa", "olora"))
+
+
+def _modules_to_save(requested: Any, model: Any) -> list[str] | None:
+    """The user's ``modules_to_save`` plus the classifier-head layers the checkpoint lacked (set by
+    the seq_cls/reranker loader), which start random and so must train and be saved."""
+    names = [*(requested or []), *getattr(model, "swiftkit_fresh_modules", [])]
+    return list(dict.fromkeys(names)) or None
