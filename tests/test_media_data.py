@@ -217,6 +217,38 @@ def test_strict_raises_and_non_strict_skips_and_counts_by_reason(folder, server)
     assert report.skipped == 5 and "mm.jsonl row 2: field 'images[0]'" in report.warnings()[0]
 
 
+def test_parsing_reads_nothing_and_checking_decodes_no_pixels(folder, monkeypatch):
+    # parse_row only classifies: a missing file is not an error yet
+    row = media.parse_row(_row(["imgs/nope.png"]), base_dir=str(folder))
+    assert row.images[0].kind == "path"
+
+    def no_decode(self, *args, **kwargs):
+        raise AssertionError("pixels decoded during validation")
+
+    ok = media.parse_row(_row(["imgs/a.png", _png(_picture())], "<image><image>"), base_dir=str(folder))
+    monkeypatch.setattr(Image.Image, "load", no_decode)
+    monkeypatch.setattr(Image.Image, "tobytes", no_decode)
+    media.check_media(ok)  # verify() reads the file's structure only
+
+
+def test_iter_rows_yields_one_row_at_a_time(folder):
+    check = media.MediaCheck()
+    rows = ({**_row(["imgs/a.png"] if i % 2 else ["imgs/nope.png"])} for i in range(6))
+    it = media.iter_rows(rows, source="s.jsonl", base_dir=str(folder), strict=False, check=check)
+    first = next(it)
+    assert first.row == 2 and check.counts == {"missing file": 1}
+    assert [r.row for r in it] == [4, 6] and check.skipped_count == 3
+
+
+def test_relative_paths_are_read_from_the_dataset_files_folder(folder):
+    from swiftkit.data.sources import Source
+
+    (folder / "train.jsonl").write_text("")
+    src = Source(arg="train.jsonl", label="train.jsonl", kind="file", path=str(folder / "train.jsonl"))
+    assert media.media_folder(src) == str(folder)
+    assert media.media_folder(Source(arg="x/y", label="x/y", kind="hub")) is None
+
+
 def test_rows_numbers_follow_the_file(folder):
     out = media.check_rows([_row(["imgs/nope.png"])], source="f.jsonl", base_dir=str(folder), strict=False,
                            row_numbers=lambda i: i + 10)

@@ -24,7 +24,7 @@ import threading
 import urllib.parse
 import urllib.request
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -420,17 +420,19 @@ def image_size(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> tuple[int,
         return img.size
 
 
-def check_rows(rows: Iterable[Mapping[str, Any]], *, source: str, base_dir: str | None = None,
-               strict: bool = True, verify: bool = True, timeout: float = DEFAULT_TIMEOUT,
-               row_numbers: Callable[[int], int] | None = None) -> MediaCheck:
-    """Parse (and with ``verify`` check) every row. ``strict``: the first bad row raises its
-    :class:`DatasetRowError`; otherwise it is skipped, counted by reason in ``counts`` and the
-    first :data:`~swiftkit.data.report.MAX_REASONS` kept as :class:`SkippedRow`.
-
-    ``row_numbers`` maps a 0-based index to the number users see (1-based by default)."""
+def iter_rows(rows: Iterable[Mapping[str, Any]], *, source: str, base_dir: str | None = None,
+              strict: bool = True, verify: bool = True, timeout: float = DEFAULT_TIMEOUT,
+              row_numbers: Callable[[int], int] | None = None, check: MediaCheck | None = None,
+              ) -> Iterator[MediaRow]:
+    """Parse (and with ``verify`` check) the rows one at a time, yielding the good ones, so a
+    large dataset is never held. ``strict``: the first bad row raises its
+    :class:`DatasetRowError`; otherwise it is skipped and recorded in ``check`` (counted by
+    :func:`reason_category`, the first :data:`~swiftkit.data.report.MAX_REASONS` kept as
+    :class:`SkippedRow`). ``row_numbers`` maps a 0-based index to the number users see
+    (1-based by default; :func:`swiftkit.data.sources.line_numbers` gives a file's lines)."""
     from swiftkit.data.report import MAX_REASONS
 
-    out = MediaCheck()
+    check = check if check is not None else MediaCheck()
     for i, row in enumerate(rows):
         row_no = row_numbers(i) if row_numbers else i + 1
         try:
@@ -440,12 +442,30 @@ def check_rows(rows: Iterable[Mapping[str, Any]], *, source: str, base_dir: str 
         except DatasetRowError as exc:
             if strict:
                 raise
-            out.counts[reason_category(exc.field, exc.reason)] += 1
-            if len(out.skipped) < MAX_REASONS:
-                out.skipped.append(SkippedRow(exc.source, exc.row, exc.field, exc.reason))
+            check.counts[reason_category(exc.field, exc.reason)] += 1
+            if len(check.skipped) < MAX_REASONS:
+                check.skipped.append(SkippedRow(exc.source, exc.row, exc.field, exc.reason))
             continue
-        out.rows.append(parsed)
+        yield parsed
+
+
+def check_rows(rows: Iterable[Mapping[str, Any]], *, source: str, base_dir: str | None = None,
+               strict: bool = True, verify: bool = True, timeout: float = DEFAULT_TIMEOUT,
+               row_numbers: Callable[[int], int] | None = None) -> MediaCheck:
+    """:func:`iter_rows` collected: the good rows in ``rows``, the skips counted."""
+    out = MediaCheck()
+    out.rows = list(iter_rows(rows, source=source, base_dir=base_dir, strict=strict, verify=verify,
+                              timeout=timeout, row_numbers=row_numbers, check=out))
     return out
+
+
+def media_folder(source: Any) -> str | None:
+    """The folder relative media paths of a :class:`~swiftkit.data.sources.Source` are read
+    from: the dataset file's folder (``None`` for hub datasets: paths stay as written)."""
+    path = getattr(source, "path", None)
+    if not path:
+        return None
+    return os.path.dirname(os.path.abspath(path)) if os.path.isfile(path) else os.path.abspath(path)
 
 
 def reason_category(field: str, reason: str) -> str:
