@@ -186,6 +186,18 @@ def test_decoding_a_missing_file_through_the_cache_names_the_field(folder):
         media.MediaCache().images(row)
 
 
+def test_a_size_limit_stops_large_media(folder, server):
+    size = len(_png(_picture()))
+    for item in (f"{server}/imgs/a.png", "imgs/a.png", _png(_picture())):
+        ref = media.make_ref(item, "images", 0, str(folder))
+        assert len(media.read_bytes(ref, timeout=5, max_bytes=size)) == size
+        with pytest.raises(media.MediaError, match=f"larger than the limit of {size - 1} bytes"):
+            media.read_bytes(ref, timeout=5, max_bytes=size - 1)
+    row = media.parse_row(_row(["imgs/a.png"]), source="d.jsonl", row_no=1, base_dir=str(folder))
+    with pytest.raises(DatasetRowError, match=r"field 'images\[0\]': .*larger than the limit"):
+        media.MediaCache(max_file_bytes=10).images(row)
+
+
 def test_bad_values_are_refused_at_parse_time():
     with pytest.raises(DatasetRowError, match=r"field 'images\[0\]': .*expected a path"):
         media.parse_row(_row([3.5]), source="d.jsonl", row_no=1)

@@ -33,7 +33,7 @@ from swiftkit.data.report import SkippedRow
 
 #: column -> (tag, kind)
 MEDIA_COLUMNS: dict[str, str] = {"images": "<image>", "videos": "<video>", "audios": "<audio>"}
-#: seconds to wait for an http(s) medium (ms-swift reads ``TIMEOUT`` for the same purpose)
+#: seconds to wait for an http(s) medium
 DEFAULT_TIMEOUT = 20.0
 #: the environment variable ms-swift reads for the pixel budget of an image
 MAX_PIXELS_ENV = "MAX_PIXELS"
@@ -148,8 +148,16 @@ def _is_pil(item: Any) -> bool:
     return mod.startswith("PIL.") and hasattr(item, "getdata")
 
 
-def read_bytes(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """The raw bytes of a reference (not for ``pil``). Raises :class:`MediaError`."""
+def read_bytes(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int | None = None) -> bytes:
+    """The raw bytes of a reference (not for ``pil``). ``max_bytes`` refuses a larger medium
+    (a download is stopped as soon as it passes the limit). Raises :class:`MediaError`."""
+    data = _read_bytes(ref, timeout=timeout, max_bytes=max_bytes)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise MediaError("too large", f"{ref.describe()} is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def _read_bytes(ref: MediaRef, *, timeout: float, max_bytes: int | None) -> bytes:
     if ref.kind in ("bytes", "data"):
         return ref.value
     if ref.kind == "path":
@@ -157,13 +165,13 @@ def read_bytes(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
             raise MediaError("missing file", f"file not found: {ref.value}")
         try:
             with open(ref.value, "rb") as fh:
-                return fh.read()
+                return fh.read() if max_bytes is None else fh.read(max_bytes + 1)
         except OSError as exc:
             raise MediaError("missing file", f"cannot read {ref.value}: {exc.strerror or exc}") from None
     if ref.kind == "url":
         try:
             with urllib.request.urlopen(ref.value, timeout=timeout) as resp:  # noqa: S310 (http(s) only)
-                return resp.read()
+                return resp.read() if max_bytes is None else resp.read(max_bytes + 1)
         except Exception as exc:  # URLError, HTTPError, timeouts, resets
             raise MediaError("unreachable url", f"cannot fetch {ref.value}: {_why(exc)}") from None
     raise MediaError("bad value", f"{ref.kind} has no bytes")
@@ -194,14 +202,15 @@ def url_reachable(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
             raise MediaError("unreachable url", f"cannot fetch {url}: {_why(exc)}") from None
 
 
-def open_image(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """Decode an image reference into a loaded PIL image (RGB unless it has alpha)."""
+def open_image(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int | None = None) -> Any:
+    """Decode an image reference into a loaded PIL image (RGB unless it has alpha);
+    ``max_bytes`` limits the encoded size read (see :func:`read_bytes`)."""
     from PIL import Image
 
     if ref.kind == "pil":
         img = ref.value
     else:
-        data = read_bytes(ref, timeout=timeout)
+        data = read_bytes(ref, timeout=timeout, max_bytes=max_bytes)
         try:
             img = Image.open(io.BytesIO(data))
             img.load()
@@ -470,12 +479,12 @@ def media_folder(source: Any) -> str | None:
 
 def reason_category(field: str, reason: str) -> str:
     """A short name for a skip, to count skips by: ``missing file``, ``undecodable image``,
-    ``unreachable url``, ``tag mismatch``, ``grounding`` or ``bad value``."""
+    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding`` or ``bad value``."""
     if field.startswith("objects"):
         return "grounding"
     for needle, name in (("file not found", "missing file"), ("cannot read", "missing file"),
                          ("not a decodable", "undecodable image"), ("cannot fetch", "unreachable url"),
-                         (" tag(s) ", "tag mismatch"), ("box ", "grounding")):
+                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large")):
         if needle in reason:
             return name
     return "bad value"
@@ -536,12 +545,13 @@ class MediaCache:
     Thread-safe (a dataloader may call it from worker threads)."""
 
     def __init__(self, max_bytes: int = 512 * 2**20, *, max_pixels: int | None = None,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = DEFAULT_TIMEOUT, max_file_bytes: int | None = None):
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.timeout = timeout
+        self.max_file_bytes = max_file_bytes  #: refuse an encoded medium larger than this
         self.nbytes = 0
         self.hits = 0
         self.misses = 0
@@ -567,7 +577,7 @@ class MediaCache:
                 self._items.move_to_end(key)
                 self.hits += 1
                 return self._items[key]
-        img = resize_max_pixels(open_image(ref, timeout=self.timeout), self.max_pixels)
+        img = resize_max_pixels(open_image(ref, timeout=self.timeout, max_bytes=self.max_file_bytes), self.max_pixels)
         size = image_nbytes(img)
         with self._lock:
             self.misses += 1
