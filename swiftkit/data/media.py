@@ -47,10 +47,11 @@ _MIN_BARE_BASE64 = 64
 class MediaError(Exception):
     """A medium cannot be used; ``category`` is what :class:`MediaCheck` counts skips by."""
 
-    def __init__(self, category: str, reason: str):
+    def __init__(self, category: str, reason: str, field: str | None = None):
         super().__init__(reason)
         self.category = category
         self.reason = reason
+        self.field = field  #: the row's field at fault, when the medium alone does not say
 
 
 # ---------------------------------------------------------------------- references
@@ -323,8 +324,8 @@ def add_default_tags(messages: list[dict[str, Any]], counts: Mapping[str, int]) 
 
 
 def check_tags(messages: list[Mapping[str, Any]], counts: Mapping[str, int]) -> None:
-    """Raise :class:`MediaError` (with the field in the reason's ``field`` attribute) when a
-    column's media and tags differ in number."""
+    """Raise :class:`MediaError` naming the field (the message holding a surplus tag, or the
+    first medium without one) when a column's media and tags differ in number."""
     for column, tag in MEDIA_COLUMNS.items():
         per_message = count_tags(messages, tag)
         tags, media = sum(per_message), counts.get(column, 0)
@@ -335,12 +336,11 @@ def check_tags(messages: list[Mapping[str, Any]], counts: Mapping[str, int]) -> 
             for i, n in enumerate(per_message):
                 seen += n
                 if seen > media:
-                    err = MediaError("tag mismatch", f"{tags} {tag} tag(s) in the messages but {media} item(s) in {column!r}")
-                    err.field = f"messages[{i}].content"  # type: ignore[attr-defined]
-                    raise err
-        err = MediaError("tag mismatch", f"{media} item(s) in {column!r} but {tags} {tag} tag(s) in the messages")
-        err.field = f"{column}[{tags}]"  # type: ignore[attr-defined]  # the first medium without a tag
-        raise err
+                    raise MediaError("tag mismatch", f"{tags} {tag} tag(s) in the messages but {media} item(s) "
+                                     f"in {column!r}", field=f"messages[{i}].content")
+        # name the first medium without a tag
+        raise MediaError("tag mismatch", f"{media} item(s) in {column!r} but {tags} {tag} tag(s) in the messages",
+                         field=f"{column}[{tags}]")
 
 
 def parse_row(row: Mapping[str, Any], *, source: str = "", row_no: int = 0, base_dir: str | None = None,
@@ -369,7 +369,7 @@ def parse_row(row: Mapping[str, Any], *, source: str = "", row_no: int = 0, base
     try:
         check_tags(messages, counts)
     except MediaError as exc:
-        raise DatasetRowError(source, row_no, getattr(exc, "field", "messages"), exc.reason) from None
+        raise DatasetRowError(source, row_no, exc.field or "messages", exc.reason) from None
     objects = None
     if row.get("objects") not in (None, {}, ""):
         try:
