@@ -380,3 +380,32 @@ def test_a_real_box_outside_its_image_is_found_when_checking(folder):
                           source="g.jsonl", row_no=2, base_dir=str(folder))
     with pytest.raises(DatasetRowError, match=r"g.jsonl row 2: field 'objects.bbox\[0\]': .*outside image 0 \(7x5"):
         media.check_media(row)
+
+
+def test_rows_as_datasets_loads_and_stores_them(folder):
+    """A jsonl read by ``datasets`` (relative paths, a string or a list per row) and an ``Image``
+    column as ``datasets`` stores it (``{"bytes", "path"}``, or PIL when decoded)."""
+    import json
+
+    datasets = pytest.importorskip("datasets")
+    lines = [_row("imgs/a.png"), _row(["imgs/a.png", "imgs/a.png"], "<image> vs <image>"), _row(["imgs/nope.png"])]
+    path = folder / "train.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    ds = datasets.Dataset.from_json(str(path), cache_dir=str(folder / "cache"))
+    from swiftkit.data.sources import Source
+
+    base = media.media_folder(Source(arg=str(path), label="train.jsonl", kind="file", path=str(path)))
+    out = media.check_rows(ds, source="train.jsonl", base_dir=base, strict=False)
+    assert [len(r.images) for r in out.rows] == [1, 2] and out.counts == {"missing file": 1}
+    stored = datasets.Dataset.from_dict({"messages": [lines[0]["messages"]] * 2,
+                                         "images": [[{"bytes": None, "path": str(folder / "imgs" / "a.png")}],
+                                                    [{"bytes": _png(_picture()), "path": None}]]})
+    stored = stored.cast_column("images", datasets.Sequence(datasets.Image(decode=False)))
+    decoded = stored.cast_column("images", datasets.Sequence(datasets.Image()))
+    cache = media.MediaCache()
+    kinds = []
+    for table in (stored, decoded):
+        for row in media.iter_rows(table, source="hub"):
+            kinds.append(row.images[0].kind)
+            assert cache.images(row)[0].tobytes() == _picture().tobytes()
+    assert kinds == ["path", "bytes", "pil", "pil"]
