@@ -148,6 +148,21 @@ def test_a_tag_count_mismatch_names_file_row_and_field(folder, images, content, 
     assert str(err).startswith(f"train.jsonl row 3: field '{field}':") and "<image>" in str(err)
 
 
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"videos": ["a.mp4", "b.mp4"], "content": "<video>"}, "videos[1]"),
+        ({"audios": [], "content": "<audio>hi"}, "messages[0].content"),
+        ({"images": ["x.png"], "videos": ["a.mp4"], "content": "<video><video>"}, "messages[0].content"),
+    ],
+)
+def test_videos_and_audios_are_counted_like_images(row, field):
+    content = row.pop("content")
+    with pytest.raises(DatasetRowError) as info:
+        media.parse_row({"messages": [{"role": "user", "content": content}], **row}, source="m.jsonl", row_no=7)
+    assert info.value.field == field
+
+
 def test_tags_in_a_later_message_are_counted():
     row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "?"},
                         {"role": "user", "content": "<audio>and this?"}], "audios": ["a.wav"]}
