@@ -376,13 +376,12 @@ def build_config(
     A plugin file of ``--external_plugins`` that failed to load is an error naming the file."""
     _check_external_plugins(registry)
     config: dict[str, Any] = {}
+    full = compose_schema(registry, command=command)  # every plugin's keys: what any layer may name
+    known = full["properties"]
     if base:
-        known = compose_schema(registry, command=command)["properties"]
         config.update({k: v for k, v in resolve_flag_aliases(normalize_keys(base), known).items() if k in known and v is not None})
     if config_file:
-        config.update(resolve_flag_aliases(load_config_file(config_file), compose_schema(registry, command=command)["properties"],
-                                           where=f" in {config_file}"))
-    full = compose_schema(registry, command=command)
+        config.update(resolve_flag_aliases(load_config_file(config_file), known, where=f" in {config_file}"))
     if cli_args:
         config.update(resolve_flag_aliases(parse_cli_args(cli_args, full), full["properties"]))
     config.update(normalize_keys(overrides or {}))

@@ -93,12 +93,10 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         import os
 
         os.environ["TENSORBOARD_LOGGING_DIR"] = os.path.abspath(config["logging_dir"])
-    if config.get("eval_on_start"):
-        if not wants_val:
-            from swiftkit.core.errors import ConfigError
+    if config.get("eval_on_start") and not wants_val:  # the field itself is passed through above
+        from swiftkit.core.errors import ConfigError
 
-            raise ConfigError("--eval_on_start evaluates the validation set: give --val_dataset or --split_dataset_ratio")
-        fields["eval_on_start"] = True
+        raise ConfigError("--eval_on_start evaluates the validation set: give --val_dataset or --split_dataset_ratio")
     if config.get("use_liger_kernel"):
         # the liger-kernel options plugin checked the GPU and libraries before anything loaded;
         # the Trainer patches the model with Liger's kernels when it is built

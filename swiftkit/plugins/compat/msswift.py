@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core import hookimpl
+from swiftkit.plugins.compat.msswift_rl import RL_ALIASES, RL_REFUSALS
 
 SWIFTKIT_PLUGIN_API = "1.3"
 
@@ -118,14 +119,11 @@ REFUSED_FLAGS: dict[str, str] = {
                "score the jsonl with your own metric"),
 }
 
-# ---- flags-rl block: RLHF / sampling / eval / export / app / web-ui / engines (msswift_rl.py) ----
-from swiftkit.plugins.compat.msswift_rl import RL_ALIASES, RL_REFUSALS  # noqa: E402
-
+# RLHF, sampling, eval, export, app, web-ui and engine flags live in msswift_rl.py
 FLAG_ALIASES.update(RL_ALIASES)
 REFUSED_FLAGS.update(RL_REFUSALS)
-# ---- end of flags-rl block ----
 
-# ---- data arguments (owner: data-plugins) -------------------------------------------------
+# data arguments
 _DATA_REFUSED: dict[str, str] = {
     "disable_auto_column_mapping": "swiftkit maps no column names on its own, so there is nothing to disable: a "
     "dataset's format is detected from its exact columns (`swift list formats`); rename columns with --columns",
