@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 #: Version of the plugin API. A plugin declares the version it was written against in its
 #: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
 #: minor version not newer than its own.
-PLUGIN_API_VERSION = "1.3"
+PLUGIN_API_VERSION = "1.4"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
@@ -191,6 +191,13 @@ class ModelSpec(Spec):
     quant_bits: int | None = None
     #: what the checkpoint is for, ms-swift's ``--task_type`` names (:data:`MODEL_TASKS`; API 1.2)
     task: str = "causal_lm"
+    #: the media kinds the model reads besides text (``image``, ``video``, ``audio``; API 1.4)
+    modalities: list[str] = field(default_factory=list)
+    #: a multimodal model's parts as module-name prefixes of the loaded model, ms-swift's
+    #: ``vision_tower`` / ``aligner`` / ``language_model`` (and ``generator`` for omni models'
+    #: speech heads): what ``--freeze_vit`` / ``--freeze_aligner`` / ``--freeze_llm`` / ``--vit_lr``
+    #: / ``--aligner_lr`` select (API 1.4)
+    model_parts: dict[str, list[str]] | None = None
 
     def names(self) -> list[str]:
         return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
@@ -221,6 +228,12 @@ ModelSpec.SCHEMA = _schema(
         "quant_method": {"enum": list(QUANT_METHODS)},
         "quant_bits": {"type": "integer", "minimum": 1, "maximum": 16},
         "task": {"enum": list(MODEL_TASKS)},
+        "modalities": {"type": "array", "items": {"enum": ["image", "video", "audio"]}, "uniqueItems": True},
+        "model_parts": {
+            "type": "object",
+            "propertyNames": {"enum": ["vision_tower", "aligner", "language_model", "generator"]},
+            "additionalProperties": _STR_LIST,
+        },
     },
 )
 
@@ -260,7 +273,8 @@ class TemplateSpec(Spec):
     """
 
     KIND: ClassVar[str] = "template"
-    REFS: ClassVar[dict[str, str]] = {"behaviour": "swiftkit.core.templates.interface:Template"}
+    REFS: ClassVar[dict[str, str]] = {"behaviour": "swiftkit.core.templates.interface:Template",
+                                      "media": "swiftkit.core.templates.media:MediaProcessor"}
 
     prefix: str = ""
     system: str = "{content}"
@@ -289,6 +303,10 @@ class TemplateSpec(Spec):
     #: the agent template (tool-calling format, :class:`AgentTemplateSpec` id) this chat format's
     #: models were trained with; ``--agent_template`` overrides it; ``None``: ``react_en`` (API 1.3)
     agent_template: str | None = None
+    #: the family's :class:`~swiftkit.core.templates.media.MediaProcessor` (``"module:Class"``,
+    #: resolved lazily) for conversations with ``<image>`` / ``<video>`` / ``<audio>`` tags;
+    #: ``None``: a text template, which refuses media (API 1.4)
+    media: str | None = None
 
 
 TemplateSpec.SCHEMA = _schema(
@@ -320,6 +338,7 @@ TemplateSpec.SCHEMA = _schema(
         "thinking_switch": {"type": "boolean"},
         "thinking_kwarg": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
         "agent_template": _ID,
+        "media": _REF,
     },
 )
 

@@ -76,6 +76,9 @@ class HFCausalLMLoader(ModelLoader):
     }
     #: Family-specific config tweaks at tiny size (subclasses extend this).
     TINY_OVERRIDES: ClassVar[dict[str, Any]] = {}
+    #: the ``transformers`` auto class that loads and builds the architecture (a multimodal
+    #: family's loader names ``AutoModelForImageTextToText``, an audio one its model class)
+    AUTO_CLASS: ClassVar[str] = "AutoModelForCausalLM"
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -97,7 +100,7 @@ class HFCausalLMLoader(ModelLoader):
         ``AutoModelForCausalLM.from_pretrained``; ``trust_remote_code`` and ``revision`` also
         to the tokenizer. A tokenizer without a pad token gets its eos token as pad token.
         """
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         kwargs.setdefault("trust_remote_code", False)  # custom code runs only when asked: never an input() prompt
         tok_kwargs = {
@@ -115,7 +118,7 @@ class HFCausalLMLoader(ModelLoader):
             model_kwargs["dtype"] = dtype  # transformers 5 name; ``torch_dtype=`` is deprecated there
         if device_map is not None:
             model_kwargs["device_map"] = device_map
-        model = AutoModelForCausalLM.from_pretrained(model_dir, **model_kwargs)
+        model = self.auto_class().from_pretrained(model_dir, **model_kwargs)
         self.check_architecture(model)
         return model, tokenizer
 
@@ -132,7 +135,27 @@ class HFCausalLMLoader(ModelLoader):
                 stacklevel=3,
             )
 
+    @classmethod
+    def auto_class(cls) -> Any:
+        """The ``transformers`` class named by :attr:`AUTO_CLASS`."""
+        import transformers
+
+        return getattr(transformers, cls.AUTO_CLASS)
+
     # -- tiny models -----------------------------------------------------------------------
+
+    def model_from_config(self, config: Any) -> Any:
+        """A randomly initialised model of ``config`` (:func:`swiftkit.models.tiny.build_tiny_model`)."""
+        return self.auto_class().from_config(config)
+
+    def tiny_token_ids(self, tokenizer: Any) -> dict[str, Any]:
+        """Config keys that name tokens of the tiny tokenizer (a multimodal family's
+        ``image_token_id``...), passed to :meth:`tiny_config`; none for a text family."""
+        return {}
+
+    def save_extras(self, out_dir: str, tokenizer: Any, config: Any) -> None:  # noqa: B027 - optional
+        """Write what a real checkpoint of the family has besides weights, config and tokenizer
+        (a multimodal family's ``preprocessor_config.json``); nothing for a text family."""
 
     @classmethod
     def tiny_overrides(cls) -> dict[str, Any]:

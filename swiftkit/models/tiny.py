@@ -98,14 +98,18 @@ def build_tiny_model(
         raise ValueError(f"the tokenizer built for template {spec.template!r} has no eos token")
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
     special = {"eos_token_id": eos_id, "pad_token_id": pad_id, "bos_token_id": tokenizer.bos_token_id}
-    config = loader.tiny_config(len(tokenizer), **{**special, **config_overrides})
+    token_ids = loader.tiny_token_ids(tokenizer) if hasattr(loader, "tiny_token_ids") else {}
+    config = loader.tiny_config(len(tokenizer), **{**special, **token_ids, **config_overrides})
 
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        tiny = AutoModelForCausalLM.from_config(config)
+        if hasattr(loader, "model_from_config"):
+            tiny = loader.model_from_config(config)
+        else:  # a plugin loader written against API < 1.4
+            tiny = AutoModelForCausalLM.from_config(config)
     tiny.eval()  # from_config returns train mode (dropout on); from_pretrained returns eval mode
 
     stop_ids = _stop_token_ids(tokenizer, spec.template, reg)
@@ -119,6 +123,8 @@ def build_tiny_model(
     out.mkdir(parents=True, exist_ok=True)
     tiny.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    if hasattr(loader, "save_extras"):
+        loader.save_extras(str(out), tokenizer, config)
     return out
 
 

@@ -65,6 +65,12 @@ class ChatRequest:
     #: text the reply is made to start with: appended to the generation prompt (:meth:`InferEngine.render`),
     #: not part of the answer's text (the server forces a tool call with it; API 1.3)
     prefill: str = ""
+    #: the media of ``<image>`` / ``<video>`` / ``<audio>`` tags in the messages, in order: each
+    #: a path, URL, data URL, bytes or PIL image (an engine decodes them with
+    #: ``swiftkit.data.media``; a video may also be a list of frames); API 1.4
+    images: list[Any] = field(default_factory=list)
+    videos: list[Any] = field(default_factory=list)
+    audios: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -182,12 +182,16 @@ class Template(ABC):
     #: ``agent_template``); ``None`` until set with :meth:`configure` (API 1.3)
     agent_template: Any = None
 
+    #: how media are sampled (:class:`~swiftkit.core.templates.media.MediaOptions`); set it with
+    #: :meth:`configure`; ``None``: the family processor's defaults (API 1.4)
+    media_options: Any = None
+
     def __init__(self, spec: TemplateSpec, tokenizer: Any = None):
         self.spec = spec
         self.tokenizer = tokenizer
 
     def configure(self, *, enable_thinking: Any = _KEEP, add_non_thinking_prefix: Any = _KEEP,
-                  agent_template: Any = _KEEP) -> Template:
+                  agent_template: Any = _KEEP, media_options: Any = _KEEP) -> Template:
         """A copy of this template with run options set (this one is left unchanged); options
         not given keep their value.
 
@@ -197,9 +201,13 @@ class Template(ABC):
         ``add_non_thinking_prefix``: ``False`` trains replies without a thinking block as they are
         (``None`` is ``True``, the default). Templates without thinking ignore both.
         ``agent_template``: the :class:`~swiftkit.core.templates.agent.AgentTemplate` used by
-        :meth:`with_tools`.
+        :meth:`with_tools`. ``media_options``: the
+        :class:`~swiftkit.core.templates.media.MediaOptions` of a multimodal template.
         """
         configured = copy.copy(self)
+        if media_options is not _KEEP:
+            configured.media_options = media_options
+            configured._media = None
         if agent_template is not _KEEP:
             configured.agent_template = agent_template
         if enable_thinking is not _KEEP:
@@ -212,6 +220,7 @@ class Template(ABC):
         """A copy of this template bound to ``tokenizer`` (this template is left unchanged)."""
         bound = copy.copy(self)
         bound.tokenizer = tokenizer
+        bound._media = None
         bound._bound(tokenizer)
         return bound
 
@@ -297,7 +306,8 @@ class Template(ABC):
 
     # ------------------------------------------------------------------ encoding
 
-    def encode(self, tokenizer: Any, messages: list[Message], *, loss_scale: str = "default") -> dict[str, list[int]]:
+    def encode(self, tokenizer: Any, messages: list[Message], *, loss_scale: str = "default",
+               media: Any = None) -> dict[str, Any]:
         """Tokenize a conversation for training: ``{"input_ids": [...], "labels": [...]}`` with
         ``labels`` equal to ``input_ids`` on trainable tokens and :data:`IGNORE_INDEX` elsewhere.
 
@@ -309,11 +319,17 @@ class Template(ABC):
         so a label boundary never falls inside a token. Not truncated: the data pipeline
         applies ``max_length`` with the run's truncation strategy. ``tokenizer`` may be
         ``None`` for a template bound to one.
+
+        ``media`` (:class:`~swiftkit.core.templates.media.Media`, API 1.4): the conversation's
+        media, one per tag; the result then also holds the model inputs of
+        :meth:`MediaProcessor.process <swiftkit.core.templates.media.MediaProcessor.process>`
+        under ``"media_inputs"``, and no media token is labelled (:meth:`with_media`).
         """
         if loss_scale not in LOSS_SCALES:
             raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
         template = self._for(tokenizer)
         tokenizer = template.tokenizer if tokenizer is None else tokenizer
+        messages, inputs, processor = template.with_media(messages, media, tokenizer)
         segments = template.training_segments(messages, loss_scale=loss_scale)
         last = messages[-1]
         if last.get("role") != "assistant":
@@ -322,13 +338,73 @@ class Template(ABC):
                 f"(the last message has role {last.get('role')!r})"
             )
         input_ids, labels = tokenize_segments(tokenizer, apply_loss_scale(segments, loss_scale))
-        return {"input_ids": input_ids, "labels": labels}
+        if processor is None:
+            return {"input_ids": input_ids, "labels": labels}
+        masked = processor.media_token_ids()
+        labels = [IGNORE_INDEX if t in masked else label for t, label in zip(input_ids, labels, strict=True)]
+        return {"input_ids": input_ids, "labels": labels, "media_inputs": inputs}
 
-    def encode_prompt(self, tokenizer: Any, messages: list[Message]) -> list[int]:
+    def encode_prompt(self, tokenizer: Any, messages: list[Message], *, media: Any = None) -> list[int]:
         """Token ids of the inference prompt: the conversation rendered with the assistant
         prefix and tokenized as one text without added special tokens, i.e. what
         ``tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)``
-        gives with this template's ``chat_template``."""
+        gives with this template's ``chat_template``. With ``media`` the ids are expanded
+        (:meth:`encode_prompt_inputs` also gives the model inputs)."""
+        return self.encode_prompt_inputs(tokenizer, messages, media=media)["input_ids"]
+
+    def encode_prompt_inputs(self, tokenizer: Any, messages: list[Message], *, media: Any = None) -> dict[str, Any]:
+        """``{"input_ids": [...], "media_inputs": {...}}``: the inference prompt of a conversation
+        with media (``media_inputs`` is ``{}`` without them), what an engine generates from."""
         template = self._for(tokenizer)
         tokenizer = template.tokenizer if tokenizer is None else tokenizer
-        return _ids(tokenizer, template.render(messages, add_generation_prompt=True))
+        messages, inputs, _ = template.with_media(messages, media, tokenizer)
+        return {"input_ids": _ids(tokenizer, template.render(messages, add_generation_prompt=True)),
+                "media_inputs": inputs}
+
+    # ------------------------------------------------------------------ media (API 1.4)
+
+    def media_processor(self, tokenizer: Any = None) -> Any:
+        """The spec's :class:`~swiftkit.core.templates.media.MediaProcessor` for ``tokenizer``
+        and :attr:`media_options` (created once per bound copy), or ``None`` for a text
+        template."""
+        ref = getattr(self.spec, "media", None)
+        if not ref:
+            return None
+        tokenizer = self.tokenizer if tokenizer is None else tokenizer
+        cached = self.__dict__.get("_media")
+        if cached is not None and cached.tokenizer is tokenizer:
+            return cached
+        from swiftkit.core.lazy import resolve
+
+        processor = resolve(ref, "swiftkit.core.templates.media:MediaProcessor")(self.spec, tokenizer, self.media_options)
+        self._media = processor
+        return processor
+
+    def with_media(self, messages: list[Message], media: Any, tokenizer: Any = None) -> tuple[list[Message], dict[str, Any], Any]:
+        """``(messages, model inputs, processor)``: the conversation with every media tag replaced
+        by its expanded text (:meth:`MediaProcessor.expand
+        <swiftkit.core.templates.media.MediaProcessor.expand>`). A conversation without media
+        and without tags comes back as it is, with ``({}, None)``.
+
+        Raises :class:`ValueError` naming the kind when the tags and the media disagree in
+        number, when the template reads no media, or when its family does not read that kind.
+        """
+        from swiftkit.core.templates.media import count_tags, replace_tags
+
+        tags = count_tags(messages)
+        given = media.counts() if media else dict.fromkeys(tags, 0)
+        if not any(given.values()) and (not any(tags.values()) or not getattr(self.spec, "media", None)):
+            return messages, {}, None  # a text template keeps a literal "<image>" in text as text
+        for kind in tags:
+            if tags[kind] != given[kind]:
+                raise ValueError(f"the conversation has {tags[kind]} <{kind}> tag(s) but {given[kind]} {kind}(s)")
+        processor = self.media_processor(tokenizer)
+        if processor is None:
+            kinds = ", ".join(k for k in tags if tags[k])
+            raise ValueError(f"template {self.spec.id!r} reads text only, but the conversation has media ({kinds}); "
+                             "choose a multimodal model's template")
+        for kind in tags:
+            if tags[kind] and kind not in processor.kinds:
+                raise ValueError(f"template {self.spec.id!r} reads {', '.join(processor.kinds)}, not {kind}")
+        inputs = processor.process(media)
+        return replace_tags(messages, lambda kind, k: processor.expand(kind, k, inputs)), inputs, processor

@@ -12,7 +12,7 @@ import importlib
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import TemplateSpec
 
-SWIFTKIT_PLUGIN_API = "1.3"
+SWIFTKIT_PLUGIN_API = "1.4"
 
 #: the data modules of this package, in registration order
 MODULES: tuple[str, ...] = (
@@ -36,6 +36,11 @@ MODULES: tuple[str, ...] = (
     "openbmb_templates",
     "codefuse_templates",
     "community_templates",
+    "qwen_vl_templates",
+    "qwen_audio_templates",
+    "llava_templates",
+    "vision_templates",
+    "multimodal_templates",
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import LORA, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.3"
+SWIFTKIT_PLUGIN_API = "1.4"
 
 _DTYPES = ["auto", "float32", "bfloat16", "float16"]
 

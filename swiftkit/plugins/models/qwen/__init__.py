@@ -14,7 +14,7 @@ from __future__ import annotations
 from swiftkit.core import ModelSpec, hookimpl
 from swiftkit.plugins.models._catalogue import vendor_specs
 
-SWIFTKIT_PLUGIN_API = "1.3"
+SWIFTKIT_PLUGIN_API = "1.4"
 
 #: the family data modules of this package, in registration order
 MODULES: tuple[str, ...] = (
@@ -29,6 +29,12 @@ MODULES: tuple[str, ...] = (
     "qwen2_gte",
     "qwen2_reward",
     "qwen2_5_prm",
+    "qwen2_vl",
+    "qwen2_5_vl",
+    "qwen3_vl",
+    "qwen3_vl_moe",
+    "qwen2_audio",
+    "qwen2_5_omni",
 )
 
 

@@ -1,0 +1,8 @@
+"""Mistral 3 (Mistral-Small-3.x vision) checkpoints (issue 14; filled by the mm-vision branch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FAMILIES: dict[str, dict[str, Any]] = {}
+CHECKPOINTS: list[tuple[Any, ...]] = []
