@@ -192,6 +192,13 @@ def test_max_pixels_option_bounds_the_image_patches(tiny):
     grid_small = small.media_processor(tok).process(Media(images=[img]))["image_grid_thw"][0].tolist()
     grid_big = big.media_processor(tok).process(Media(images=[img]))["image_grid_thw"][0].tolist()
     assert grid_small == [1, 2, 2] and grid_big == [1, 8, 8]
+    # the data pipeline hands the processor to worker processes
+    import pickle
+
+    processor = small.media_processor(tok)
+    processor.process(Media(images=[img]))
+    again = pickle.loads(pickle.dumps(processor))
+    assert again.process(Media(images=[img]))["image_grid_thw"][0].tolist() == grid_small
 
 
 def test_video_patches_follow_transformers_layout(tiny):
