@@ -13,6 +13,7 @@ import pytest
 
 from swiftkit.core.checks import check_plugin
 from swiftkit.core.errors import PluginError
+from swiftkit.core.specs import PLUGIN_API_VERSION
 from swiftkit.testing import make_plugin
 
 
@@ -118,13 +119,13 @@ def test_duplicate_hub_id_is_a_conflict(swift_plugins):
 def test_wrong_api_version_is_reported(swift_plugins):
     swift_plugins.add(make_plugin("future", api="2.0", swift_register_models=lambda: [model()]))
     rec = record(swift_plugins.discover(), "future")
-    assert rec.reason == "written for plugin API 2.0, but this swiftkit speaks 1.3"
+    assert rec.reason == f"written for plugin API 2.0, but this swiftkit speaks {PLUGIN_API_VERSION}"
 
 
 def test_missing_api_version_is_reported(swift_plugins):
     swift_plugins.add(make_plugin("undeclared", api=None, swift_register_models=lambda: [model()]))
     rec = record(swift_plugins.discover(), "undeclared")
-    assert rec.reason == "declares no SWIFTKIT_PLUGIN_API (the core speaks 1.3)"
+    assert rec.reason == f"declares no SWIFTKIT_PLUGIN_API (the core speaks {PLUGIN_API_VERSION})"
 
 
 def test_lazy_reference_to_missing_module_is_reported(swift_plugins):
