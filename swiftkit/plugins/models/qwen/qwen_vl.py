@@ -20,7 +20,7 @@ FAMILIES = {'qwen_vl': {'name': 'Qwen-VL',
 CHECKPOINTS = [
     ('qwen_vl', 'qwen-vl-chat', 'Qwen/Qwen-VL-Chat', '=', 9.6, 2048, 'chat'),
     ('qwen_vl', 'qwen-vl', 'Qwen/Qwen-VL', '=', 9.6, 2048, 'base'),
-    ('qwen_vl', 'qwen-vl-chat-int4', 'Qwen/Qwen-VL-Chat-Int4', '=', 9.6, 2048, 'chat'),
+    ('qwen_vl', 'qwen-vl-chat-int4', 'Qwen/Qwen-VL-Chat-Int4', '=', 9.6, 2048, 'chat', {'quant_method': 'gptq', 'quant_bits': 4}),
 ]
 # fmt: on
 SHAPES: dict = {}
