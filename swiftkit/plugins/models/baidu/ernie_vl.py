@@ -14,7 +14,7 @@ FAMILIES = {'ernie_vl': {'name': 'ERNIE-4.5-VL',
               'support': 'unsupported',
               'support_note': 'Ernie4_5_VLMoeForConditionalGeneration is native in transformers 5.19, but swiftkit '
                               'has no media processor for ernie_vl yet (its template renders text only)',
-              'modalities': [],
+              'modalities': ['image'],
               'requires': ['transformers>=4.52', 'moviepy']}}
 
 # fmt: off

@@ -14,7 +14,7 @@ FAMILIES = {'paddle_ocr': {'name': 'PaddleOCR-VL',
                 'support': 'unsupported',
                 'support_note': 'PaddleOCRVLForConditionalGeneration is native in transformers 5.19, but swiftkit '
                                 'has no media processor for paddle_ocr yet (its template renders text only)',
-                'modalities': [],
+                'modalities': ['image'],
                 'requires': ['transformers<5.0']}}
 
 # fmt: off

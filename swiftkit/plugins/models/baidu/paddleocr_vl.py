@@ -15,7 +15,7 @@ FAMILIES = {'paddleocr_vl': {'name': 'PaddleOCR-VL 1.5',
                   'support_note': 'PaddleOCRVLForConditionalGeneration is native in transformers 5.19, but '
                                   'swiftkit has no media processor for paddleocr_vl yet (its template renders text '
                                   'only)',
-                  'modalities': [],
+                  'modalities': ['image'],
                   'requires': ['transformers>=5.0']}}
 
 # fmt: off

@@ -14,7 +14,7 @@ FAMILIES = {'emu3_gen': {'name': 'Emu3-Gen',
               'support': 'unsupported',
               'support_note': "text-to-image generation (Emu3ForCausalLM from the checkpoint's own "
                               'modeling_emu3.py): swiftkit trains no image generation task',
-              'modalities': []}}
+              'modalities': ['image']}}
 
 # fmt: off
 CHECKPOINTS = [

@@ -14,7 +14,7 @@ FAMILIES = {'kimi_k25': {'name': 'Kimi-K2.5',
               'support': 'unsupported',
               'support_note': 'Kimi_K25ForConditionalGeneration is native in transformers 5.19, but swiftkit has '
                               'no media processor for kimi_k25 yet (its template renders text only)',
-              'modalities': [],
+              'modalities': ['image'],
               'requires': ['transformers>=4.57.1,<5.0.0']}}
 
 # fmt: off

@@ -14,7 +14,7 @@ FAMILIES = {'kimi_vl': {'name': 'Kimi-VL',
              'support': 'unsupported',
              'support_note': "KimiVLForConditionalGeneration from the checkpoint's own modeling code needs "
                              "transformers<4.49 (ms-swift's requirement); swiftkit pins transformers 5.19",
-             'modalities': [],
+             'modalities': ['image'],
              'requires': ['transformers<4.49']}}
 
 # fmt: off

@@ -15,7 +15,7 @@ FAMILIES = {'diffusion_gemma': {'name': 'DiffusionGemma',
                      'support_note': 'DiffusionGemmaForBlockDiffusion is native in transformers 5.19, but it '
                                      'generates by block diffusion: swiftkit trains causal language models only, '
                                      'and has no media processor for it',
-                     'modalities': [],
+                     'modalities': ['image'],
                      'requires': ['transformers>=5.11']}}
 
 # fmt: off

@@ -14,7 +14,7 @@ FAMILIES = {'gemma3n': {'name': 'Gemma 3n',
              'support': 'unsupported',
              'support_note': 'Gemma3nForConditionalGeneration is native in transformers 5.19, but swiftkit has no '
                              'media processor for gemma3n yet (its template renders text only)',
-             'modalities': [],
+             'modalities': ['image'],
              'requires': ['transformers>=4.53.1']}}
 
 # fmt: off

@@ -15,7 +15,7 @@ FAMILIES = {'gemma4_unified': {'name': 'Gemma 4 (unified)',
                     'support_note': 'Gemma4UnifiedForConditionalGeneration is native in transformers 5.19, but '
                                     'swiftkit has no media processor for gemma4_unified yet (its template renders '
                                     'text only)',
-                    'modalities': [],
+                    'modalities': ['image'],
                     'requires': ['transformers>=5.10.1']}}
 
 # fmt: off

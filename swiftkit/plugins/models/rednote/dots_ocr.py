@@ -14,7 +14,7 @@ FAMILIES = {'dots_ocr': {'name': 'dots.ocr',
               'support': 'remote_code',
               'support_note': "DotsOCRForCausalLM from the checkpoint's own modeling code (--trust_remote_code "
                               'true); swiftkit has no media processor for it yet, so only text is encoded',
-              'modalities': [],
+              'modalities': ['image'],
               'requires': ['transformers>=4.51.0']}}
 
 # fmt: off

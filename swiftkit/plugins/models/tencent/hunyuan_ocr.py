@@ -14,7 +14,7 @@ FAMILIES = {'hunyuan_ocr': {'name': 'HunyuanOCR',
                  'support': 'unsupported',
                  'support_note': 'HunYuanVLForConditionalGeneration is native in transformers 5.19, but swiftkit '
                                  'has no media processor for hunyuan_ocr yet (its template renders text only)',
-                 'modalities': [],
+                 'modalities': ['image'],
                  'requires': ['transformers>=4.49.0']}}
 
 # fmt: off

@@ -20,7 +20,7 @@ FAMILIES = {'mimo_v2': {'name': 'MiMo-V2.5',
 
 # fmt: off
 CHECKPOINTS = [
-    ('mimo_v2', 'mimo-v2.5', 'XiaomiMiMo/MiMo-V2.5', '=', None, 131072, 'instruct', 'moe'),
+    ('mimo_v2', 'mimo-v2.5', 'XiaomiMiMo/MiMo-V2.5', '=', 310, 131072, 'instruct', 'moe'),
 ]
 # fmt: on
 SHAPES: dict = {}

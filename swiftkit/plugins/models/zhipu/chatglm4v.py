@@ -14,7 +14,7 @@ FAMILIES = {'chatglm4v': {'name': 'GLM-4V (ChatGLM)',
                'support': 'unsupported',
                'support_note': "ChatGLMForConditionalGeneration from the checkpoint's own modeling code needs "
                                "transformers>=4.42,<4.45 (ms-swift's requirement); swiftkit pins transformers 5.19",
-               'modalities': [],
+               'modalities': ['image'],
                'requires': ['transformers>=4.42,<4.45']}}
 
 # fmt: off

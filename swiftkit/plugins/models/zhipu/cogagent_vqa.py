@@ -14,7 +14,7 @@ FAMILIES = {'cogagent_vqa': {'name': 'CogAgent-VQA',
                   'support': 'unsupported',
                   'support_note': "CogAgentForCausalLM from the checkpoint's own modeling code needs "
                                   "transformers<4.42 (ms-swift's requirement); swiftkit pins transformers 5.19",
-                  'modalities': [],
+                  'modalities': ['image'],
                   'requires': ['transformers<4.42']}}
 
 # fmt: off

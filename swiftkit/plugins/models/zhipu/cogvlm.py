@@ -14,7 +14,7 @@ FAMILIES = {'cogvlm': {'name': 'CogVLM',
             'support': 'unsupported',
             'support_note': "CogVLMForCausalLM from the checkpoint's own modeling code needs transformers<4.42 "
                             "(ms-swift's requirement); swiftkit pins transformers 5.19",
-            'modalities': [],
+            'modalities': ['image'],
             'requires': ['transformers<4.42']}}
 
 # fmt: off

@@ -14,7 +14,7 @@ FAMILIES = {'glm_ocr': {'name': 'GLM-OCR',
              'support': 'unsupported',
              'support_note': 'GlmOcrForConditionalGeneration is native in transformers 5.19, but swiftkit has no '
                              'media processor for glm_ocr yet (its template renders text only)',
-             'modalities': [],
+             'modalities': ['image'],
              'requires': ['transformers>=5.0.1dev0']}}
 
 # fmt: off
