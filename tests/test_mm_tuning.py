@@ -203,3 +203,52 @@ def test_swift_sft_accepts_the_flags_and_records_what_trained(run_swift, folder,
     model = _load(get_registry().resolve_model(MODEL_ID).spec, folder)
     aligner = sum(p.numel() for n, p in model.named_parameters() if multimodal.part_of(n, PARTS) == "aligner")
     assert args["trainable_parameter_count"] == sum(p.numel() for p in model.parameters()) - aligner
+
+
+# ------------------------------------------------------------------ swift recommend
+
+
+def test_the_shape_counts_the_vision_tower_and_aligner(spec, folder):
+    from swiftkit.resources.shape import shape_from_folder
+
+    shape = shape_from_folder(folder)
+    model = _load(spec, folder)
+    sizes = {}
+    for name, param in model.named_parameters():
+        part = multimodal.part_of(name, PARTS)
+        sizes[part] = sizes.get(part, 0) + param.numel()
+    assert shape.vision_params == pytest.approx(sizes["vision_tower"], rel=0.02)
+    assert shape.aligner_params == pytest.approx(sizes["aligner"], rel=0.02)
+    assert shape.num_params() == pytest.approx(sum(sizes.values()), rel=0.02)
+
+
+def test_the_estimate_trains_only_the_unfrozen_parts(folder):
+    from swiftkit.resources.estimate import estimate_memory
+    from swiftkit.resources.shape import shape_from_folder
+
+    shape = shape_from_folder(folder)
+    llm = shape.language_params()
+
+    def gradients(tuner: str, **flags) -> int:
+        est = estimate_memory(shape, tuner=tuner, dtype="float32", device="cpu", seq_len=16, **flags)
+        assert any("vision tower" in n for n in est.notes)
+        return est.terms["gradients"]
+
+    # full fine-tuning: fp32 gradients of the trainable weights (4 bytes each)
+    assert gradients("full") == 4 * llm
+    assert gradients("full", freeze_vit=False) == 4 * (llm + shape.vision_params)
+    assert gradients("full", freeze_vit=False, freeze_aligner=False, freeze_llm=True) == 4 * (
+        shape.vision_params + shape.aligner_params)
+    # LoRA: the vision tower's adapters only when it is unfrozen; its frozen weights count either way
+    assert gradients("lora", freeze_vit=False) > gradients("lora")
+    weights = estimate_memory(shape, tuner="full", dtype="float32", device="cpu", seq_len=16).terms["weights"]
+    assert weights == 4 * shape.num_params()
+
+
+def test_swift_recommend_reports_the_vision_tower(run_swift, folder):
+    result = run_swift("recommend", "--model", str(folder), "--devices", "1x24GB", "--train_type", "full",
+                       "--freeze_vit", "false", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rec = json.loads(result.stdout)
+    notes = " ".join(rec["estimate"]["notes"] if rec.get("estimate") else rec.get("notes", []))
+    assert "vision tower" in notes and "trains" in notes
