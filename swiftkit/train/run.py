@@ -346,6 +346,21 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     return model, tokenizer, template
 
 
+def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
+    """``Tuner.prepare``; an exception from it names the tuner, its plugin and distribution."""
+    from swiftkit.core.errors import PluginError
+
+    try:
+        return plan.tuner.prepare(model, plan.model_spec)
+    except SwiftkitError:
+        raise
+    except Exception as exc:
+        plugin = plan.registry.get("method", plan.tuner_spec.id).plugin
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
+                          + (f": {detail}" if detail else ""), dist=plugin.dist, version=plugin.version) from exc
+
+
 def _prepare_multimodal(plan: _Plan, model: Any) -> Any:
     """The tuner's ``prepare`` under the multimodal flags (``--freeze_vit`` ...): for a model whose
     family names its parts, ``all-linear`` becomes the linear layers of the unfrozen parts, and a
@@ -377,19 +392,11 @@ def _option_keys(spec: Any) -> set[str]:
     return set((getattr(spec, "options", None) or {}).get("properties") or {})
 
 
-def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
-    """``Tuner.prepare``; an exception from it names the tuner, its plugin and distribution."""
-    from swiftkit.core.errors import PluginError
+def _part_lrs(plan: _Plan) -> dict[str, float]:
+    """``--vit_lr`` / ``--aligner_lr`` of a model whose family names its parts."""
+    from swiftkit.train.multimodal import part_lrs
 
-    try:
-        return plan.tuner.prepare(model, plan.model_spec)
-    except SwiftkitError:
-        raise
-    except Exception as exc:
-        plugin = plan.registry.get("method", plan.tuner_spec.id).plugin
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
-                          + (f": {detail}" if detail else ""), dist=plugin.dist, version=plugin.version) from exc
+    return part_lrs(plan.config) if plan.model_spec.model_parts else {}
 
 
 def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:
@@ -441,13 +448,6 @@ def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, 
     return [JsonlLogger(run_dir), ConsoleProgress(console), *stopping_callbacks(plan.config), *plan.objective.callbacks(),
             *(extra or []),
             *plugin_callbacks(record, run_dir, plan.registry)]
-
-
-def _part_lrs(plan: _Plan) -> dict[str, float]:
-    """``--vit_lr`` / ``--aligner_lr`` of a model whose family names its parts."""
-    from swiftkit.train.multimodal import part_lrs
-
-    return part_lrs(plan.config) if plan.model_spec.model_parts else {}
 
 
 def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any, env: Any, strategy: Any,
