@@ -45,7 +45,8 @@ def _specs(vendor=None):
     out = []
     for v in [vendor] if vendor else VENDORS:
         out.extend(importlib.import_module(f"swiftkit.plugins.models.{v}").swift_register_models())
-    return out
+    # the multimodal families of these vendors are checked by tests/test_catalogue_mm.py (issue 14)
+    return [s for s in out if not s.modalities]
 
 
 def _listing_rows():
@@ -80,6 +81,8 @@ def test_each_vendor_registers_exactly_its_model_types(vendor):
     for name in module.MODULES:  # one data module per family, named after it
         family_module = importlib.import_module(f"{module.__name__}.{name}")
         families = set(family_module.FAMILIES)
+        if all(f.get("modalities") for f in family_module.FAMILIES.values()):
+            continue  # a multimodal family (tests/test_catalogue_mm.py)
         assert families == {family_module.__name__.rsplit(".", 1)[-1]}, family_module.__name__
         assert {row[0] for row in family_module.CHECKPOINTS} == families
 

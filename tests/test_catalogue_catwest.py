@@ -60,6 +60,7 @@ def _specs():
         spec
         for vendor in VENDORS
         for spec in importlib.import_module(f"swiftkit.plugins.models.{vendor}").swift_register_models()
+        if not spec.modalities  # the multimodal families: tests/test_catalogue_mm.py (issue 14)
     ]
 
 

@@ -133,11 +133,12 @@ def test_the_cli_prints_the_table_and_refuses_with_the_reason(tmp_path):
     assert printed.exit_code == 0, printed.output
     with open(PAGE, encoding="utf-8") as fh:
         assert printed.output == fh.read()
-    refused = CliRunner().invoke(cli, ["sft", "--model", "m", "--dataset", "d.jsonl", "--freeze_vit", "true",
-                                       "--output_dir", str(tmp_path / "never")])
+    # (--freeze_vit was the example until issue 14 implemented it; a flag still refused for the same reason)
+    refused = CliRunner().invoke(cli, ["sft", "--model", "m", "--dataset", "d.jsonl", "--vit_gradient_checkpointing",
+                                       "true", "--output_dir", str(tmp_path / "never")])
     message = refused.output + str(refused.exception)
-    assert refused.exit_code != 0 and "'freeze_vit' is not supported" in message
-    assert "multimodal models are not supported yet" in message and "options:ms-swift-compat" in message
+    assert refused.exit_code != 0 and "'vit_gradient_checkpointing' is not supported" in message
+    assert "vision tower" in message and "options:ms-swift-compat" in message
     assert not (tmp_path / "never").exists()  # refused before a run folder was made
 
 

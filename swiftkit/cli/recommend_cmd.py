@@ -133,6 +133,12 @@ def _print_table(model: str, recs: list[Any]) -> None:
 @click.option("--gradient_checkpointing", "--gradient-checkpointing", "gradient_checkpointing", type=bool,
               help="Fix gradient checkpointing on (true) or off (false).")
 @click.option("--lora_rank", "--lora-rank", "lora_rank", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--freeze_vit", "freeze_vit", type=bool, help="Multimodal models: whether the vision tower stays frozen "
+              "(default true, as in swift sft).")
+@click.option("--freeze_aligner", "freeze_aligner", type=bool, help="Multimodal models: whether the aligner stays frozen "
+              "(default true).")
+@click.option("--freeze_llm", "freeze_llm", type=bool, help="Multimodal models: whether the language model is frozen "
+              "(default false).")
 @click.option("--headroom", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Share of each device's memory the estimate may use.")
 @click.option("--table", "as_table", is_flag=True, help="The matrix over common hardware: 1x24GB, 1x80GB, 8x80GB.")
@@ -141,6 +147,7 @@ def recommend_command(
     model: str, devices: str | None, gpus: int | None, gpu_memory: float | None, bf16: bool, host_memory: float | None,
     max_length: int, batch_size: int | None, max_batch: int, train_type: str | None, strategy: str | None,
     gradient_checkpointing: bool | None, lora_rank: int, headroom: float, as_table: bool, as_json: bool,
+    freeze_vit: bool | None = None, freeze_aligner: bool | None = None, freeze_llm: bool | None = None,
 ) -> None:
     """Propose the cheapest configuration that fits: tuner, quantization, precision, strategy,
     batch size and gradient checkpointing, with the memory estimate term by term.
@@ -159,6 +166,8 @@ def recommend_command(
         model=model_id, seq_len=max_length, batch_size=batch_size, max_batch=max_batch,
         tuners=(train_type,) if train_type else None, strategies=(strategy,) if strategy else None,
         gradient_checkpointing=gradient_checkpointing, lora_rank=lora_rank, headroom=headroom,
+        freezes={k: v for k, v in (("freeze_vit", freeze_vit), ("freeze_aligner", freeze_aligner),
+                                   ("freeze_llm", freeze_llm)) if v is not None},
     )
     if as_table:
         hardware = COMMON_HARDWARE

@@ -53,6 +53,18 @@ CORE_PROPERTIES: dict[str, dict[str, Any]] = {
                              "router's load-balancing loss in the training loss (swift sft / pt). > 0 turns on the model's "
                              "output_router_logits with this coefficient; 0 (the default) keeps the checkpoint's config "
                              "(off for transformers' MoE models). Refused for a model without a router."},
+    # multimodal models (a family naming its model_parts): which parts train and at which rate (ms-swift's flags;
+    # swiftkit.train.multimodal); a text model ignores them
+    "freeze_vit": {"type": "boolean", "description": "Multimodal models: freeze the vision tower (default true). "
+                   "Unfrozen, full fine-tuning trains it and --target_modules all-linear adapts its linear layers."},
+    "freeze_aligner": {"type": "boolean", "description": "Multimodal models: freeze the aligner (projector / merger) "
+                       "between the vision tower and the language model (default true)."},
+    "freeze_llm": {"type": "boolean", "description": "Multimodal models: freeze the language model (default false); "
+                   "all-linear then adapts only the unfrozen parts."},
+    "vit_lr": {"type": "number", "exclusiveMinimum": 0, "description": "Multimodal models: the vision tower's learning "
+               "rate (default --learning_rate); its parameters get their own optimizer groups."},
+    "aligner_lr": {"type": "number", "exclusiveMinimum": 0, "description": "Multimodal models: the aligner's learning "
+                   "rate (default --learning_rate)."},
     "rlhf_type": {"type": "string", "description": "Alignment objective for `swift rlhf` (default dpo)."},
     "ref_model": {"type": "string", "description": "swift rlhf: the frozen reference model (default: the base model; "
                   "with an adapter tuner, the base with the adapter switched off, no second copy)."},

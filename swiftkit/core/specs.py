@@ -211,8 +211,10 @@ ModelSpec.SCHEMA = _schema(
         "architecture": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
         "hf_model_type": {"type": "string", "minLength": 1},
         "template": _ID,
-        "hf_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
-        "ms_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+$"},
+        # ``owner/name``, or ``owner/name:subfolder`` for weights in a folder of a repository (ms-swift's
+        # notation: OpenGVLab/InternVL2-Pretrain-Models:InternVL2-1B-Pretrain)
+        "hf_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+(:[\w.\-]+)?$"},
+        "ms_id": {"type": "string", "pattern": r"^[\w.\-]+/[\w.\-]+(:[\w.\-]+)?$"},
         "params_billion": {"type": "number", "exclusiveMinimum": 0},
         "max_length": {"type": "integer", "minimum": 1},
         "lora_target_modules": _STR_LIST,

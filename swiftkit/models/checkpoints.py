@@ -72,7 +72,7 @@ def checkpoint_specs(
     shapes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[ModelSpec]:
     """One :class:`ModelSpec` per row ``(family, id, ms_id, hf_id, params_billion, max_length,
-    kind, *extra_tags)``.
+    kind, *extra_tags)``; ``params_billion`` may be ``None`` where no public source gives the size.
 
     ``hf_id`` may be ``"="`` when it equals the ModelScope id, and ``None`` for a checkpoint
     published on one hub only (``ms_id`` likewise). A family entry holds the ``ModelSpec``
@@ -102,13 +102,16 @@ def checkpoint_specs(
         if overrides.get("quant_method"):
             tags.append("quantized")
         fields = {**shared, **overrides}
+        # a repository subfolder (``repo:folder``) cannot be part of a registry name
+        alias = name.lower().replace(":", "-")
+        size = f"{params:g}B parameters, " if params else ""
         specs.append(
             ModelSpec(
                 id=id_,
                 family=family,
-                description=f"{name}: {KINDS[kind]}, {params:g}B parameters, {context_label(max_length)} context "
+                description=f"{name}: {KINDS[kind]}, {size}{context_label(max_length)} context "
                 f"({families[family]['name']} family)",
-                aliases=[name.lower()] if name.lower() != id_ else [],
+                aliases=[alias] if alias != id_ else [],
                 tags=["text", kind, *dict.fromkeys(tags)],
                 hf_id=hf_id,
                 ms_id=ms_id,

@@ -204,6 +204,9 @@ def estimate_memory(
     trainable_fraction: float = 1.0,
     qlora_upcast: str = "norms",
     registry: Registry | None = None,
+    freeze_vit: bool = True,
+    freeze_aligner: bool = True,
+    freeze_llm: bool = False,
 ) -> Estimate:
     """Peak memory per device of one training step.
 
@@ -216,7 +219,10 @@ def estimate_memory(
     (``none``, ``ddp``, ``zero3``, ``fsdp`` ...: the ``presets`` of the strategy plugins' specs)
     or its :class:`~swiftkit.resources.profiles.StrategyProfile`, over ``world_size`` devices;
     ``device`` ``"cuda"`` (a GPU run: autocast, foreach AdamW, CUDA context) or ``"cpu"``.
-    ``registry`` resolves the names (the installed plugins when None).
+    ``registry`` resolves the names (the installed plugins when None). A multimodal shape's vision
+    tower and aligner are weights like the rest; ``freeze_vit`` / ``freeze_aligner`` /
+    ``freeze_llm`` (ms-swift's flags and defaults) say which parts train: LoRA adapts the linear
+    layers of the unfrozen parts, full fine-tuning trains their weights.
 
     Below, "DeepSpeed" stands for a preset of ``memory_model`` ``zero`` (ZeRO-1/2/3 for what
     its ``shards`` says), "FSDP" for ``fsdp``, "DDP" for ``replicated`` under a strategy.
@@ -298,19 +304,29 @@ def estimate_memory(
     fp32_base = quantized and qlora_upcast == "all"  # embeddings, head, norms in fp32
     notes: list[str] = []
     formulas: dict[str, str] = {}
+    mm = s.vision_params + s.aligner_params
+    if mm:
+        notes.append(f"vision tower {_params(s.vision_params)} ({'frozen' if freeze_vit else 'trains'}) and aligner "
+                     f"{_params(s.aligner_params)} ({'frozen' if freeze_aligner else 'trains'}) counted as weights; "
+                     "the vision tower's activations per image are not modelled")
     if not tp.declared:
         notes.append(f"tuner {tp.id!r} declares no `trains` metadata: estimated like rank-{lora_rank} LoRA adapters")
 
     # -- what is trainable, and in which dtype ---------------------------------------------------
     if adapters:
-        P_t = s.lora_params(lora_rank)
+        P_t = (0 if freeze_llm else s.lora_params(lora_rank)) \
+            + (0 if freeze_vit else s.vision_lora_params(lora_rank)) \
+            + (0 if freeze_aligner else s.aligner_lora_params(lora_rank))
         frozen = P
         t_bytes = 4  # peft keeps adapters in fp32 (autocast_adapter_dtype)
     else:
         if tp.weights == "norms":
             P_t = s.norm_params
         else:
-            P_t = int(P * (trainable_fraction if tp.weights == "fraction" else 1.0))
+            # the parts a multimodal run freezes never train
+            parts = (0 if freeze_llm else P - mm) + (0 if freeze_vit else s.vision_params) \
+                + (0 if freeze_aligner else s.aligner_params)
+            P_t = int(parts * (trainable_fraction if tp.weights == "fraction" else 1.0))
         frozen = P - P_t
         # fp16 weights cannot be trained with the gradient scaler: fp16 runs keep fp32 weights
         t_bytes = 4 if dtype == "float16" else b

@@ -293,7 +293,8 @@ class Recommendation:
 
 
 def _estimate(
-    shape: ModelShape, cand: Candidate, hw: Hardware, seq_len: int, lora_rank: int, qlora_upcast: str = "norms"
+    shape: ModelShape, cand: Candidate, hw: Hardware, seq_len: int, lora_rank: int, qlora_upcast: str = "norms",
+    freezes: dict[str, bool] | None = None,
 ) -> Estimate:
     return estimate_memory(
         shape,
@@ -308,6 +309,7 @@ def _estimate(
         world_size=cand.world_size,
         device="cpu" if hw.kind == "cpu" else "cuda",
         qlora_upcast=qlora_upcast,
+        **(freezes or {}),
     )
 
 
@@ -331,6 +333,7 @@ def recommend(
     quant_bits: int = 4,
     headroom: float = DEFAULT_HEADROOM,
     qlora_upcast: str = "norms",
+    freezes: dict[str, bool] | None = None,
 ) -> Recommendation:
     """The cheapest configuration of ``shape`` that fits ``headroom`` of one device of
     ``hardware``, with its estimate. ``tuners`` (registered tuner names) / ``strategies``
@@ -338,7 +341,8 @@ def recommend(
     restrict the search to what the user fixed; otherwise the batch grows in powers of two up
     to ``max_batch``. ``lora_rank`` is the adapters' rank, ``quant_bits`` and ``qlora_upcast``
     the values of a quantized tuner's bits and upcast options (``"norms"``, the qlora tuner's
-    default, or ``"all"``)."""
+    default, or ``"all"``). ``freezes``: a multimodal run's ``freeze_vit`` / ``freeze_aligner`` /
+    ``freeze_llm`` (ms-swift's defaults when left out)."""
     budget = int(hardware.memory_gib * GiB * headroom)
     tuners = tuple(t for t in (tuners or search_tuners()) if t)
     ckpts = (False, True) if gradient_checkpointing is None else (bool(gradient_checkpointing),)
@@ -350,7 +354,7 @@ def recommend(
         best: tuple[Candidate, Estimate] | None = None
         for size in sizes:
             trial = replace(cand, batch_size=size)
-            est = _estimate(shape, trial, hardware, seq_len, lora_rank, qlora_upcast)
+            est = _estimate(shape, trial, hardware, seq_len, lora_rank, qlora_upcast, freezes)
             tried += 1
             if nearest is None or est.total < nearest[1].total:
                 nearest = (trial, est)
@@ -423,6 +427,7 @@ def auto_overrides(config: dict[str, Any], registry: Registry | None = None, *, 
         lora_rank=int(given([p.rank_option for p in profiles], DEFAULT_RANK)),
         quant_bits=int(given([p.option("bits") for p in profiles], 4)),
         qlora_upcast=str(given([p.option("upcast") for p in profiles], "norms")),
+        freezes={k: bool(config[k]) for k in ("freeze_vit", "freeze_aligner", "freeze_llm") if config.get(k) is not None},
     )
     if rec.candidate is None:
         near = ""

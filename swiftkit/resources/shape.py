@@ -42,6 +42,16 @@ class ModelShape:
     num_experts_per_tok: int = 0
     moe_intermediate_size: int = 0
     shared_expert_intermediate_size: int = 0
+    #: a multimodal model's vision tower (``vision_config``): its blocks, width, MLP width and MLP
+    #: matrices (3 for a gated MLP), and its parameters and the aligner's (projector / merger)
+    vision_layers: int = 0
+    vision_hidden_size: int = 0
+    vision_intermediate_size: int = 0
+    vision_mlp_matrices: int = 2
+    vision_params: int = 0
+    aligner_params: int = 0
+    #: the aligner's linear layers as ``(in, out)``
+    aligner_linears: tuple[tuple[int, int], ...] = ()
     #: True when the sizes were guessed from a parameter count
     approximate: bool = False
     #: where the sizes came from, for the output
@@ -114,9 +124,23 @@ class ModelShape:
         """The output head's own weights (0 when tied to the input embedding)."""
         return 0 if self.tie_word_embeddings else self.vocab_size * self.hidden_size
 
-    def num_params(self) -> int:
-        """Every parameter: layers, embedding, untied head and the final norm."""
+    def language_params(self) -> int:
+        """The language model's parameters: layers, embedding, untied head and the final norm."""
         return self.num_hidden_layers * self.layer_params() + self.embedding_params + self.head_params + self.hidden_size
+
+    def num_params(self) -> int:
+        """Every parameter: the language model's, and a multimodal model's vision tower and aligner."""
+        return self.language_params() + self.vision_params + self.aligner_params
+
+    def vision_lora_params(self, rank: int) -> int:
+        """LoRA parameters on the vision tower's linear layers (qkv, output projection, MLP)."""
+        w, i = self.vision_hidden_size, self.vision_intermediate_size
+        per_layer = rank * ((w + 3 * w) + (w + w) + (self.vision_mlp_matrices - 1) * (w + i) + (i + w))
+        return self.vision_layers * per_layer if w else 0
+
+    def aligner_lora_params(self, rank: int) -> int:
+        """LoRA parameters on the aligner's linear layers."""
+        return sum(rank * (i + o) for i, o in self.aligner_linears)
 
     def lora_params(self, rank: int) -> int:
         """Trainable parameters of LoRA on every linear layer of every decoder layer
@@ -145,9 +169,46 @@ def _first(config: dict[str, Any], names: tuple[str, ...]) -> Any:
     return None
 
 
+def vision_sizes(config: dict[str, Any], text_hidden: int) -> dict[str, Any]:
+    """The vision tower's and aligner's sizes from a multimodal ``config.json``'s ``vision_config``
+    (ViT blocks of 4 w^2 attention and a 2- or 3-matrix MLP, with biases; a patch embedding of
+    ``in_channels x patch^2 x temporal_patch`` per output channel; an aligner that is Qwen-VL's
+    patch merger (``spatial_merge_size``: LayerNorm, then w m^2 -> w m^2 -> out) or else a
+    two-layer projector w -> out -> out). ``{}`` for a text model. Approximate: within a few
+    percent of the families checked (Qwen2-VL, Qwen2.5-VL)."""
+    vision = config.get("vision_config")
+    if not isinstance(vision, dict):
+        return {}
+    width = int(vision.get("embed_dim") or vision.get("hidden_size") or 0)
+    layers = int(vision.get("depth") or vision.get("num_hidden_layers") or 0)
+    if not width or not layers:
+        return {}
+    inter = int(vision.get("intermediate_size") or (vision.get("mlp_ratio") or 4) * width)
+    mats = 3 if str(vision.get("hidden_act", "")) in ("silu", "swiglu") else 2
+    per_layer = 4 * width * width + 4 * width + mats * width * inter + (mats - 1) * inter + width + 4 * width
+    patch = int(vision.get("patch_size") or 14)
+    embed = int(vision.get("in_channels") or vision.get("num_channels") or 3) * patch * patch \
+        * int(vision.get("temporal_patch_size") or 1) * width
+    out = int(vision.get("out_hidden_size") or (vision.get("hidden_size") if vision.get("embed_dim") else 0)
+              or text_hidden)
+    merge = int(vision.get("spatial_merge_size") or 0)
+    if merge:
+        wide = width * merge * merge
+        linears = ((wide, wide), (wide, out))
+        aligner = wide * wide + wide + wide * out + out + 2 * width
+    else:
+        linears = ((width, out), (out, out))
+        aligner = width * out + out + out * out + out
+    return {"vision_layers": layers, "vision_hidden_size": width, "vision_intermediate_size": inter,
+            "vision_mlp_matrices": mats, "vision_params": layers * per_layer + embed, "aligner_params": aligner,
+            "aligner_linears": linears}
+
+
 def shape_from_config(config: dict[str, Any], *, source: str = "config.json") -> ModelShape:
     """The shape of a transformers ``config.json`` (a dict). A multimodal config's language
-    model (``text_config``) is used when the top level has no ``hidden_size``."""
+    model (``text_config``) is used when the top level has no ``hidden_size``, and its vision
+    tower and aligner are counted (:func:`vision_sizes`)."""
+    outer = config
     if _first(config, _CONFIG_KEYS["hidden_size"]) is None and isinstance(config.get("text_config"), dict):
         outer_tied = config.get("tie_word_embeddings")
         config = {**config["text_config"]}
@@ -174,6 +235,7 @@ def shape_from_config(config: dict[str, Any], *, source: str = "config.json") ->
         moe_intermediate_size=int(config.get("moe_intermediate_size") or 0),
         shared_expert_intermediate_size=int(config.get("shared_expert_intermediate_size") or 0),
         source=source,
+        **vision_sizes(outer, hidden),
     )
 
 

@@ -322,7 +322,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         model.config.use_cache = False
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
-    model = _prepare_with_tuner(plan, model)
+    model = _prepare_multimodal(plan, model)
     ref_adapters = list(config.get("ref_adapters") or [])
     if objective.needs_reference and (not hasattr(model, "disable_adapter") or ref_adapters):
         # no adapter to switch off, or adapters to merge into the reference: a frozen second copy
@@ -359,6 +359,44 @@ def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise PluginError(plugin.name, f"tuner {plan.tuner_spec.id!r}: Tuner.prepare raised {type(exc).__name__}"
                           + (f": {detail}" if detail else ""), dist=plugin.dist, version=plugin.version) from exc
+
+
+def _prepare_multimodal(plan: _Plan, model: Any) -> Any:
+    """The tuner's ``prepare`` under the multimodal flags (``--freeze_vit`` ...): for a model whose
+    family names its parts, ``all-linear`` becomes the linear layers of the unfrozen parts, and a
+    tuner that trains base weights (full, freeze ...) leaves the frozen parts' weights frozen.
+    A text model ignores the flags (as ms-swift does)."""
+    from swiftkit.train import multimodal
+
+    parts = plan.model_spec.model_parts
+    if not parts:
+        return _prepare_with_tuner(plan, model)
+    multimodal.check_parts(model, parts, plan.model_spec.id)
+    options = getattr(plan.tuner, "options", None)
+    if isinstance(options, dict) and "target_modules" in _option_keys(plan.tuner_spec):
+        # the option's schema default ("all-linear") counts as asked for
+        from swiftkit.core.options import option_value
+
+        targets = option_value(options, plan.tuner_spec, "target_modules")
+        if multimodal.wants_all_linear(targets):
+            options["target_modules"] = multimodal.all_linear_regex(model, parts, plan.config, plan.model_spec.id,
+                                                                   targets)
+    model = _prepare_with_tuner(plan, model)
+    if not hasattr(model, "peft_config"):  # adapters: their targets decide what trains
+        multimodal.freeze(model, parts, plan.config)
+    logger.info("multimodal parts: %s", multimodal.describe(model, parts))
+    return model
+
+
+def _option_keys(spec: Any) -> set[str]:
+    return set((getattr(spec, "options", None) or {}).get("properties") or {})
+
+
+def _part_lrs(plan: _Plan) -> dict[str, float]:
+    """``--vit_lr`` / ``--aligner_lr`` of a model whose family names its parts."""
+    from swiftkit.train.multimodal import part_lrs
+
+    return part_lrs(plan.config) if plan.model_spec.model_parts else {}
 
 
 def _record_parameters(plan: _Plan, env: Any, model: Any, run_dir: str, record: dict[str, Any], console: Any) -> None:
@@ -436,6 +474,8 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
         objective=plan.objective,
         tuner=plan.tuner,
         callbacks=callbacks,
+        model_parts=plan.model_spec.model_parts,
+        part_lrs=_part_lrs(plan),
     )
     trainer.remove_callback(PrinterCallback)  # the rich progress line and logging.jsonl replace it
     return trainer

@@ -64,9 +64,13 @@ def _pad_token_id(tokenizer: Any) -> int:
 class SwiftTrainer(Trainer):
     """A Trainer whose loss comes from an :class:`~swiftkit.core.methods.interface.Objective`."""
 
-    def __init__(self, *args: Any, objective: Any, tuner: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, objective: Any, tuner: Any = None, model_parts: Any = None,
+                 part_lrs: dict[str, float] | None = None, **kwargs: Any):
         self.objective = objective
         self.tuner = tuner
+        # a multimodal model's parts and their own learning rates (--vit_lr / --aligner_lr)
+        self.model_parts = model_parts
+        self.part_lrs = dict(part_lrs or {})
         self._metric_sums: dict[str, Any] = {}
         self._metric_counts: dict[str, int] = {}  # per name: a metric may be absent from some steps
         super().__init__(*args, **kwargs)
@@ -136,8 +140,19 @@ class SwiftTrainer(Trainer):
             custom = self.tuner.create_optimizer(self.model, self.args)
             if custom is not None:
                 self.optimizer = custom
-                return custom
-        return super().create_optimizer(model)
+                return self._split_part_lrs(custom)
+        return self._split_part_lrs(super().create_optimizer(model))
+
+    def _split_part_lrs(self, optimizer: Any) -> Any:
+        """Each part given its own learning rate gets its own parameter groups (before the
+        scheduler, which then scales every group's rate alike)."""
+        if not self.part_lrs or not self.model_parts or optimizer is None:
+            return optimizer
+        from swiftkit.train.multimodal import split_param_groups
+
+        inner = getattr(optimizer, "optimizer", optimizer)  # accelerate's wrapper keeps the torch optimizer
+        split_param_groups(inner, self.model, self.model_parts, self.part_lrs)
+        return optimizer
 
     # ------------------------------------------------------------------ the tuner's checkpoints
 

@@ -62,8 +62,6 @@ REFUSED_FLAGS: dict[str, str] = {
     "device_groups": _RAY,
     # Seq2SeqTrainer arguments
     "vit_gradient_checkpointing": "the vision tower's gradient checkpointing; " + _MULTIMODAL,
-    "vit_lr": "the vision tower's learning rate; " + _MULTIMODAL,
-    "aligner_lr": "the aligner's learning rate; " + _MULTIMODAL,
     "deepspeed_autotp_size": ("DeepSpeed AutoTP is not wired; tensor parallelism is --strategy tp (torch's DTensor "
                               "tensor parallelism)"),
     "enable_channel_loss": ("per-channel loss needs a 'channel' column the data pipeline does not carry; the "
@@ -71,9 +69,6 @@ REFUSED_FLAGS: dict[str, str] = {
     "predict_with_generate": ("evaluation computes the loss only; generate answers for a validation set with swift "
                               "infer --val_dataset"),
     # Tuner arguments
-    "freeze_llm": "freezes the language model of a multimodal model; " + _MULTIMODAL,
-    "freeze_vit": "freezes the vision tower of a multimodal model; " + _MULTIMODAL,
-    "freeze_aligner": "freezes the aligner of a multimodal model; " + _MULTIMODAL,
     "init_strategy": ("swiftkit loads checkpoints whose weights are complete; a weight the checkpoint lacks is "
                       "initialised by the model class itself (transformers warns about it)"),
     "new_special_tokens": ("adding tokens to a tokenizer (and resizing the embeddings) is not supported yet; train "

@@ -15,6 +15,10 @@ SWIFTKIT_PLUGIN_API = "1.4"
 #: the family data modules of this package, in registration order
 MODULES: tuple[str, ...] = (
     "olmoe",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "molmo",
+    "molmo2",
+    "molmoe",
 )
 
 

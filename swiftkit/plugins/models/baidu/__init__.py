@@ -16,6 +16,11 @@ SWIFTKIT_PLUGIN_API = "1.4"
 MODULES: tuple[str, ...] = (
     "ernie4_5",
     "ernie4_5_moe",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "ernie_vl",
+    "unlimited_ocr",
+    "paddle_ocr",
+    "paddleocr_vl",
 )
 
 

@@ -15,6 +15,9 @@ SWIFTKIT_PLUGIN_API = "1.4"
 #: the family data modules of this package, in registration order
 MODULES: tuple[str, ...] = (
     "seed_oss",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "sail_vl2",
+    "valley",
 )
 
 

@@ -22,6 +22,13 @@ MODULES: tuple[str, ...] = (
     "deepseek_v3",
     "deepseek_v32",
     "deepseek_v4",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "deepseek_vl",
+    "deepseek_vl2",
+    "deepseek_janus",
+    "deepseek_janus_pro",
+    "deepseek_ocr",
+    "deepseek_ocr2",
 )
 
 

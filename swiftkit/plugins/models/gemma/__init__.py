@@ -22,6 +22,11 @@ MODULES: tuple[str, ...] = (
     "gemma_reward",
     "gemma3_vision",
     "paligemma",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "gemma3n",
+    "gemma4",
+    "gemma4_unified",
+    "diffusion_gemma",
 )
 
 

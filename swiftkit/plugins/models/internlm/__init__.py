@@ -21,6 +21,13 @@ MODULES: tuple[str, ...] = (
     "internlm3",
     "internlm2_reward",
     "internvl",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "internvl_chat",
+    "interns1",
+    "xcomposer2",
+    "xcomposer2_4khd",
+    "xcomposer2_5",
+    "xcomposer2_5_ol_audio",
 )
 
 

@@ -17,6 +17,8 @@ MODULES: tuple[str, ...] = (
     "llama",
     "llama3_2_reward",
     "llama3_2_vision",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "llama4",
 )
 
 

@@ -17,6 +17,12 @@ MODULES: tuple[str, ...] = (
     "llava_hf",
     "llava_onevision_hf",
     "llava_next_video_hf",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "llava1_6_mistral",
+    "llava1_6_yi",
+    "llava_next_qwen",
+    "llama3_llava_next",
+    "llava_onevision1_5",
 )
 
 

@@ -17,6 +17,9 @@ MODULES: tuple[str, ...] = (
     "minimax",
     "minimax_m1",
     "minimax_m2",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "minimax_vl",
+    "minimax_m3_vl",
 )
 
 

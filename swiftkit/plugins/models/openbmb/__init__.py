@@ -21,6 +21,14 @@ MODULES: tuple[str, ...] = (
     "minicpm_chatml",
     "minicpm3",
     "minicpm_moe",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "minicpmv",
+    "minicpmv2_5",
+    "minicpmv2_6",
+    "minicpmv4",
+    "minicpmv4_5",
+    "minicpmv4_6",
+    "minicpmo",
 )
 
 

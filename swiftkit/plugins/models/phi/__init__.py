@@ -19,6 +19,10 @@ MODULES: tuple[str, ...] = (
     "phi3_small",
     "phi3_moe",
     "phi4",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "phi3_vision",
+    "phi4_multimodal",
+    "florence",
 )
 
 

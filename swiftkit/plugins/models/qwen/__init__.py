@@ -35,6 +35,18 @@ MODULES: tuple[str, ...] = (
     "qwen3_vl_moe",
     "qwen2_audio",
     "qwen2_5_omni",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "qwen_vl",
+    "qwen_audio",
+    "qwen3_omni_moe",
+    "qwen3_asr",
+    "qwen3_tts",
+    "qwen3_vl_emb",
+    "qwen3_vl_reranker",
+    "qwen3_5",
+    "qwen3_5_moe",
+    "qwen3_5_emb",
+    "qwen2_gme",
 )
 
 

@@ -15,6 +15,8 @@ SWIFTKIT_PLUGIN_API = "1.4"
 #: the family data modules of this package, in registration order
 MODULES: tuple[str, ...] = (
     "dots1",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "dots_ocr",
 )
 
 

@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "hunyuan_v1_dense",
     "hy_v3",
     "youtu_llm",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "hunyuan_ocr",
 )
 
 

@@ -28,6 +28,15 @@ MODULES: tuple[str, ...] = (
     "glm_edge",
     "codegeex4",
     "glm4v",
+    # issue 14: multimodal families swiftkit registers without a media processor yet
+    "chatglm4v",
+    "glm_edge_v",
+    "glm_ocr",
+    "cogvlm",
+    "cogagent_vqa",
+    "cogagent_chat",
+    "cogvlm2",
+    "cogvlm2_video",
 )
 
 
