@@ -100,5 +100,18 @@ class Qwen2_5OmniLoader(HFVisionLoader):
                           f"not as Qwen2.5-Omni's thinker", stacklevel=3)
 
     def save_extras(self, out_dir: str, tokenizer: Any, config: Any) -> None:
-        """The checkpoint's ``preprocessor_config.json``: the audio feature extractor (WhisperFeatureExtractor)."""
+        """The checkpoint's ``preprocessor_config.json``: as the real one, the audio feature
+        extractor's settings and the image processor's in one file."""
+        import json
+        import os
+
+        from swiftkit.plugins.templates.media.qwen_audio import QwenOmniMedia
+
         _save_feature_extractor(out_dir)
+        path = os.path.join(out_dir, "preprocessor_config.json")
+        with open(path, encoding="utf-8") as f:
+            settings = json.load(f)
+        settings.update({k: v for k, v in QwenOmniMedia.DEFAULTS.items()},
+                        image_processor_type="Qwen2VLImageProcessor", processor_class="Qwen2_5OmniProcessor")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(settings, f, indent=2, sort_keys=True)

@@ -3,7 +3,7 @@ Qwen2.5 language model; text output) and the *talker* + token2wav (speech output
 checkpoint. Native in transformers >= 4.50.
 
 swiftkit trains and serves the thinker (``Qwen2_5OmniThinkerForConditionalGeneration``, read out of
-the full checkpoint): audio in, text out. Speech output (talker, token2wav) is out of scope and
+the full checkpoint): audio, images and video in, text out. Speech output (talker, token2wav) is out of scope and
 their weights are not loaded; a model saved after training is the thinker alone. The audio and
 vision encoders are ms-swift's ``vision_tower``, their projections (the audio encoder's ``proj``,
 the vision merger) the ``aligner``; module names are those of the loaded thinker.
@@ -25,10 +25,10 @@ FAMILIES = {
         "requires": ["transformers>=4.50", "soundfile"],
         "support": "tested",
         "support_note": "the thinker (Qwen2_5OmniThinkerForConditionalGeneration, native in transformers) is "
-        "trained on audio rows and generates text from audio in swiftkit's tests (tests/test_mm_audio.py) on a tiny "
-        "model of the real architecture; speech output (talker, token2wav) is not supported; images and videos are "
-        "not processed yet (refused with the reason)",
-        "modalities": ["audio"],
+        "trained on rows with audio, images and video and generates text from them in swiftkit's tests "
+        "(tests/test_mm_audio.py) on a tiny model of the real architecture; speech output (talker, token2wav) and the "
+        "audio track of videos (use_audio_in_video) are not supported",
+        "modalities": ["image", "video", "audio"],
         "model_parts": {
             "vision_tower": ["audio_tower", "visual"],
             "aligner": ["audio_tower.proj", "visual.merger"],

@@ -10,8 +10,8 @@ cut there, as the feature extractor does.
 
 The feature extractor (``WhisperFeatureExtractor``, numpy only) is read from the checkpoint's
 ``preprocessor_config.json`` (``MediaOptions.processor_dir``), else built with the families'
-published settings. Qwen2.5-Omni's images and videos reuse Qwen2-VL's processing
-(:mod:`swiftkit.plugins.templates.media.qwen_vl`) when that module provides it.
+published settings. Qwen2.5-Omni's images and videos reuse Qwen2.5-VL's processing
+(:mod:`swiftkit.plugins.templates.media.qwen_vl`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
+from swiftkit.plugins.templates.media.qwen_vl import Qwen2_5VLMediaProcessor
 
 __all__ = ["Qwen2AudioMedia", "QwenOmniMedia", "audio_output_lengths", "whisper_feature_extractor"]
 
@@ -107,35 +108,48 @@ class Qwen2AudioMedia(_AudioFeatures):
         return f"Audio {index + 1}: {self.audio_pads(index, inputs)}\n"
 
 
-class QwenOmniMedia(_AudioFeatures):
-    """Qwen2.5-Omni's thinker: ``<|audio_bos|><|AUDIO|><|audio_eos|>`` per audio; images
+class QwenOmniMedia(_AudioFeatures, Qwen2_5VLMediaProcessor):
+    """Qwen2.5-Omni's thinker: ``<|audio_bos|><|AUDIO|><|audio_eos|>`` per audio, images
     ``<|vision_bos|><|IMAGE|><|vision_eos|>`` and videos ``<|vision_bos|><|VIDEO|><|vision_eos|>``
-    with Qwen2-VL's patches (14 px, 2x2 merge), when Qwen2-VL's processor is available.
+    through Qwen2.5-VL's processing (14 px patches, 2x2 merge; the image pixel budget of the
+    Omni checkpoints' preprocessor_config.json). Videos give ``video_second_per_grid`` (the
+    Omni name of Qwen2.5-VL's ``second_per_grid_ts``); the model computes its M-RoPE positions from
+    the token ids itself, so no ``mm_token_type_ids`` are added.
 
     Audio inside a video (``use_audio_in_video``) is not supported: a video's sound track is
     ignored; give it as an ``<audio>`` of its own.
     """
 
-    VISION_BOS: ClassVar[str] = "<|vision_bos|>"
-    VISION_EOS: ClassVar[str] = "<|vision_eos|>"
-    PADS: ClassVar[dict[str, str]] = {"image": "<|IMAGE|>", "video": "<|VIDEO|>"}
-
-    kinds: ClassVar[tuple[str, ...]] = ("audio",)
+    kinds: ClassVar[tuple[str, ...]] = ("image", "video", "audio")
+    VISION_START: ClassVar[str] = "<|vision_bos|>"
+    VISION_END: ClassVar[str] = "<|vision_eos|>"
+    PAD: ClassVar[dict[str, str]] = {"image": "<|IMAGE|>", "video": "<|VIDEO|>"}
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        **Qwen2_5VLMediaProcessor.DEFAULTS, "min_pixels": 3136, "max_pixels": 12845056,
+    }
 
     def placeholder(self, kind: str) -> str:
         if kind == "audio":
             return self.AUDIO_BOS + self.AUDIO_PAD + self.AUDIO_EOS
-        return self.VISION_BOS + self.PADS[kind] + self.VISION_EOS
+        return super().placeholder(kind)
 
     def content_part(self, kind: str, index: int) -> str:
-        """The text the chat template writes for a content part (no ``add_audio_id`` /
-        ``add_vision_id`` numbering, its default)."""
+        """The text the chat template writes for a content part (without its ``add_audio_id`` /
+        ``add_vision_id`` numbering, off by default)."""
         return self.placeholder(kind)
 
     def process(self, media: Media) -> dict[str, Any]:
-        return self.audio_inputs(media)
+        out = super().process(media)  # images and videos
+        if "second_per_grid_ts" in out:
+            out["video_second_per_grid"] = out.pop("second_per_grid_ts")
+        out.update(self.audio_inputs(media))
+        return out
 
     def expand(self, kind: str, index: int, inputs: dict[str, Any]) -> str:
         if kind == "audio":
             return self.audio_pads(index, inputs)
-        raise ValueError(f"Qwen2.5-Omni: {kind} is not processed")
+        return super().expand(kind, index, inputs)
+
+    def collate(self, rows: list[dict[str, Any]], input_ids: Any) -> dict[str, Any]:
+        """Each tensor concatenated along dim 0 (the thinker finds its media tokens by id)."""
+        return MediaProcessor.collate(self, rows, input_ids)
