@@ -108,19 +108,14 @@ class MediaCollator:
 
 def with_media(collator: Any, template: Any, tokenizer: Any, config: dict[str, Any], layout: Any = None) -> Any:
     """``collator`` wrapped in a :class:`MediaCollator` when ``template`` reads media and the
-    layout's rows carry a ``media`` column (the sft and pt layouts); otherwise ``collator``.
+    layout is the sft or pt layout (or derives from them); otherwise ``collator``.
     ``--padding_free`` with media is refused with the reason."""
     if template is None or not getattr(template.spec, "media", None):
         return collator
-    if layout is not None:
-        try:
-            import datasets
+    from swiftkit.data.layouts import SFTLayout
 
-            columns = layout.converted_features(datasets.Features())
-        except Exception:  # noqa: BLE001 - a layout without the standard columns has no media column
-            columns = {}
-        if "media" not in columns:
-            return collator
+    if layout is not None and not isinstance(layout, SFTLayout):
+        return collator  # other layouts (preference pairs ...) batch their media in their own collators
     if config.get("padding_free"):
         raise ConfigError("--padding_free with a multimodal model: its pixel inputs and rotary positions are "
                           "per sample, and a flattened batch would mix them; drop --padding_free")
