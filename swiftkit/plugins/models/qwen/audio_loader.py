@@ -21,12 +21,18 @@ from swiftkit.models.vision import HFVisionLoader
 #: real 1500 positions (30 s of features, what the feature extractor pads to)
 _TINY_AUDIO = {"d_model": 32, "encoder_layers": 2, "encoder_attention_heads": 2, "encoder_ffn_dim": 64,
                "num_mel_bins": 128, "max_source_positions": 1500}
+#: Qwen2-Audio's encoder attends over the whole padded window (Omni's only over the real frames):
+#: its tiny models read a 5 s window (250 positions, the feature extractor's ``chunk_length`` 5)
+#: so that tests stay fast; the real checkpoints pad to 30 s. Same code path, another size.
+_TINY_WINDOW_S = 5
 
 
-def _save_feature_extractor(out_dir: str) -> None:
-    from swiftkit.plugins.templates.media.qwen_audio import whisper_feature_extractor
+def _save_feature_extractor(out_dir: str, **settings) -> None:
+    from transformers import WhisperFeatureExtractor
 
-    whisper_feature_extractor(None).save_pretrained(out_dir)
+    from swiftkit.plugins.templates.media.qwen_audio import WHISPER_SETTINGS
+
+    WhisperFeatureExtractor(**{**WHISPER_SETTINGS, **settings}).save_pretrained(out_dir)
 
 
 class Qwen2AudioLoader(HFVisionLoader):
@@ -34,7 +40,7 @@ class Qwen2AudioLoader(HFVisionLoader):
 
     AUTO_CLASS: ClassVar[str] = "Qwen2AudioForConditionalGeneration"
     VISION_KEY: ClassVar[str] = "audio_config"
-    TINY_VISION: ClassVar[dict[str, Any]] = dict(_TINY_AUDIO)
+    TINY_VISION: ClassVar[dict[str, Any]] = {**_TINY_AUDIO, "max_source_positions": _TINY_WINDOW_S * 50}
     TOKEN_KEYS: ClassVar[dict[str, str]] = {"audio_token_id": "<|AUDIO|>"}
 
     def model_from_config(self, config: Any) -> Any:
@@ -42,8 +48,9 @@ class Qwen2AudioLoader(HFVisionLoader):
         return self.auto_class()(config)
 
     def save_extras(self, out_dir: str, tokenizer: Any, config: Any) -> None:
-        """The checkpoint's ``preprocessor_config.json`` (WhisperFeatureExtractor, 128 mel bins, 16 kHz)."""
-        _save_feature_extractor(out_dir)
+        """The checkpoint's ``preprocessor_config.json`` (WhisperFeatureExtractor, 128 mel bins, 16 kHz,
+        the tiny window)."""
+        _save_feature_extractor(out_dir, chunk_length=_TINY_WINDOW_S)
 
 
 class Qwen2_5OmniLoader(HFVisionLoader):
