@@ -107,6 +107,8 @@ def test_undecodable_and_missing_audio_are_named(audio_files):
     with pytest.raises(MediaError, match="cannot decode audio") as bad:
         load_audio(str(audio_files / "notes.txt"), 16000)
     assert bad.value.category == "undecodable audio" and "notes.txt" in str(bad.value)
+    with pytest.raises(MediaError, match=r"^cannot decode audio \(160 bytes of data\): soundfile: Error opening the data"):
+        load_audio(b"\x00\x01" * 80, 16000)
     with pytest.raises(MediaError, match="file not found") as missing:
         verify_audio(str(audio_files / "gone.wav"))
     assert missing.value.category == "missing file"
@@ -342,6 +344,11 @@ def test_tiny_checkpoint_has_the_feature_extractor_and_other_rates_are_resampled
         assert config["feature_extractor_type"] == "WhisperFeatureExtractor" and config["feature_size"] == 128
         assert t.processor.feature_extractor.chunk_length == config["chunk_length"]
         assert t.processor.sampling_rate == 16000
+    import pickle
+
+    for t in tiny.values():  # the data pipeline hands processors to worker processes
+        copy = pickle.loads(pickle.dumps(t.processor))
+        assert copy.process(_media(1))["feature_attention_mask"].sum() == 60
     p = tiny["qwen2_audio"].processor
     tone = sine(440, 1.0, 16000)
     at_8k = p.process(Media(audios=[resample(tone, 16000, 8000)], sampling_rate=8000))

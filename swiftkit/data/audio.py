@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 from typing import Any
 
 from swiftkit.data.media import DEFAULT_TIMEOUT, MediaError, MediaRef, make_ref, read_bytes, url_reachable
@@ -77,7 +78,8 @@ def decode_audio(source: str | bytes, *, what: str = "audio") -> tuple[Any, int]
 
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    first = re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", "the data", text[0]) if text else type(exc).__name__
+    return first[:200]
 
 
 def _decode_soundfile(source: str | bytes) -> tuple[Any, int]:
