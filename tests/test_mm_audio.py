@@ -354,6 +354,8 @@ def test_tiny_checkpoint_has_the_feature_extractor_and_other_rates_are_resampled
     at_8k = p.process(Media(audios=[resample(tone, 16000, 8000)], sampling_rate=8000))
     at_16k = p.process(Media(audios=[tone], sampling_rate=16000))
     assert at_8k["feature_attention_mask"].sum() == at_16k["feature_attention_mask"].sum() == 100
+    with pytest.raises(ValueError, match=r"audios\[0\] is too short"):
+        p.expand("audio", 0, p.process(Media(audios=[tone[:200]], sampling_rate=16000)))
     with pytest.raises(ValueError, match="reads audio, not image"):
         tiny["qwen2_audio"].template.encode_prompt_inputs(None, [{"role": "user", "content": "<image>"}],
                                                           media=_media(0, image=True))

@@ -81,8 +81,14 @@ class _AudioFeatures(MediaProcessor):
         return {"input_features": out["input_features"], "feature_attention_mask": out["attention_mask"]}
 
     def audio_tokens(self, index: int, inputs: dict[str, Any]) -> int:
-        """Pad tokens of the ``index``-th audio."""
-        return int(audio_output_lengths(inputs["feature_attention_mask"][index].sum()))
+        """Pad tokens of the ``index``-th audio; an audio too short to give the encoder an
+        output (under ~0.03 s) is refused, naming it."""
+        frames = int(inputs["feature_attention_mask"][index].sum())
+        count = int(audio_output_lengths(frames))
+        if count < 1:
+            raise ValueError(f"audios[{index}] is too short: {frames} feature frame(s) "
+                             f"({frames * 10} ms) give the audio encoder nothing to embed")
+        return count
 
     def audio_pads(self, index: int, inputs: dict[str, Any]) -> str:
         return self.AUDIO_BOS + self.AUDIO_PAD * self.audio_tokens(index, inputs) + self.AUDIO_EOS
