@@ -35,6 +35,8 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     "gemma3_text", "llama2", "qwen2_5_math_prm",
     # multimodal (issue 14): stored with tests/data/chat_templates/SOURCES_mm.json, checked by tests/test_mm_*.py
     "qwen2_vl", "qwen2_5_vl",
+    "qwen2_audio",
+    "qwen2_5_omni",
 })
 
 
