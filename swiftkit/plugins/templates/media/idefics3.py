@@ -6,16 +6,17 @@ downscaled global view (``Idefics3ImageProcessorPil``), and written as
     \\n<fake_token_around_image><global-img><image> x N<fake_token_around_image>
 
 (an image that is not split is its global view alone), N = ``image_seq_len`` (169 for the real
-checkpoints: (364/14)^2 patches after the 3x3 pixel shuffle). ``MediaOptions.max_pixels`` scales
-an image down before it is split.
+checkpoints: (364/14)^2 patches after the 3x3 pixel shuffle). ``MediaOptions.max_pixels`` lowers the
+resize target so that an image is split into fewer crops.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
-from swiftkit.plugins.templates.media._common import cat_padded, fit_max_pixels, image_processor_kwargs, read_json
+from swiftkit.plugins.templates.media._common import cat_padded, image_processor_kwargs, read_json
 
 __all__ = ["Idefics3Processor"]
 
@@ -55,10 +56,23 @@ class Idefics3Processor(MediaProcessor):
             return {}
         import torch
 
-        images = [fit_max_pixels(img.convert("RGB"), self.options.max_pixels) for img in media.images]
-        out = self.image_processor()([images], return_tensors="pt", return_row_col_info=True)
+        images = [img.convert("RGB") for img in media.images]
+        out = self.image_processor()([images], return_tensors="pt", return_row_col_info=True, **self.size_for(images))
         return {"pixel_values": out["pixel_values"], "pixel_attention_mask": out["pixel_attention_mask"],
                 "image_rows": torch.tensor(out["rows"][0]), "image_cols": torch.tensor(out["cols"][0])}
+
+    def size_for(self, images: list[Any]) -> dict[str, Any]:
+        """``MediaOptions.max_pixels`` as the processor's ``size``: the image processor scales every
+        image to its ``longest_edge`` (up or down) before splitting, so the budget lowers that edge
+        (never below one crop) until the largest image fits."""
+        if not self.options.max_pixels:
+            return {}
+        processor = self.image_processor()
+        longest, crop = processor.size["longest_edge"], processor.max_image_size["longest_edge"]
+        for img in images:
+            ratio = max(img.width, img.height) / min(img.width, img.height)
+            longest = min(longest, int(math.sqrt(self.options.max_pixels * ratio)))
+        return {"size": {"longest_edge": max(crop, longest)}}
 
     def expand(self, kind: str, index: int, inputs: dict[str, Any]) -> str:
         rows, cols = int(inputs["image_rows"][index]), int(inputs["image_cols"][index])

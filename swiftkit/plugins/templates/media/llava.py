@@ -151,10 +151,16 @@ class LlavaOnevisionProcessor(_HFLlavaBase):
         if self.__dict__.get("_hf") is None:
             import transformers
 
-            # the video half of the transformers processor needs torchvision: it is built without it
-            self._hf = transformers.LlavaOnevisionProcessor(image_processor=self.image_processor(),
-                                                            tokenizer=self.tokenizer, video_processor=None,
-                                                            **self.processor_settings())
+            # ProcessorMixin insists on the video processor, which needs torchvision; the token
+            # counts need only these attributes, so the processor is assembled without __init__
+            hf = object.__new__(transformers.LlavaOnevisionProcessor)
+            settings = self.processor_settings()
+            hf.image_processor = self.image_processor()
+            hf.num_image_tokens = settings["num_image_tokens"]
+            hf.vision_feature_select_strategy = settings["vision_feature_select_strategy"]
+            hf.vision_aspect_ratio = settings["vision_aspect_ratio"]
+            hf.image_token, hf.video_token = "<image>", "<video>"
+            self._hf = hf
         return self._hf
 
 
