@@ -11,7 +11,6 @@ checkpoint states its support level: none is left ``untested``.
 from __future__ import annotations
 
 import json
-
 from collections import Counter, defaultdict
 from pathlib import Path
 

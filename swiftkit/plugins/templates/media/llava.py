@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
-from swiftkit.plugins.templates.media._common import cat_padded, fit_max_pixels, image_processor_kwargs, read_json
+from swiftkit.plugins.templates.media._common import (
+    cat_padded,
+    fit_max_pixels,
+    image_processor_kwargs,
+    read_json,
+)
 
 __all__ = ["LlavaProcessor", "LlavaNextProcessor", "LlavaOnevisionProcessor", "LlavaNextVideoProcessor"]
 
