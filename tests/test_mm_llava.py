@@ -279,6 +279,29 @@ def test_media_tokens_are_never_labelled_and_max_pixels_scales_tiled_images(tiny
     small = small_tmpl.encode_prompt_inputs(tok, messages[:1], media=Media(images=[_image(112, 112)]))
     assert len(small["input_ids"]) < len(big["input_ids"])
     assert small["media_inputs"]["pixel_values"].shape[1] < big["media_inputs"]["pixel_values"].shape[1]
+    # LLaVA-NeXT tiles by the image's own size: under a smaller budget a 56 x 56 image takes a 1 x 2 grid, not 2 x 2
+    out, tok, _, template, spec = tiny("llava_next")
+    wide = Media(images=[_image(56, 56)])
+    full = template.encode_prompt_inputs(tok, messages[:1], media=wide)
+    capped = registry.template(spec.template).configure(
+        media_options=MediaOptions(processor_dir=str(out), max_pixels=28 * 28)).bind(tok)
+    assert len(capped.encode_prompt_inputs(tok, messages[:1], media=wide)["input_ids"]) < len(full["input_ids"])
+
+
+@pytest.mark.parametrize("arch", sorted(TINY))
+def test_media_processors_pickle_for_worker_processes(tiny, arch):
+    import pickle
+
+    import torch
+
+    _, tok, _, template, _ = tiny(arch)
+    processor = template.media_processor()
+    media = Media(images=[_image(60, 40)])
+    first = processor.process(media)
+    copy_ = pickle.loads(pickle.dumps(processor))
+    again = copy_.process(media)
+    assert all(torch.equal(torch.as_tensor(first[k]), torch.as_tensor(again[k])) for k in first)
+    assert copy_.expand("image", 0, again) == processor.expand("image", 0, first)
 
 
 # ------------------------------------------------------------------ tiny models train and generate

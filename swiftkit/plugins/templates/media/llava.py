@@ -174,7 +174,6 @@ class LlavaNextVideoProcessor(LlavaNextProcessor):
     frame's patches pooled 2x2 by the model (``(side/patch/2)^2`` tokens per frame)."""
 
     kinds = ("image", "video")
-    HF_PROCESSOR = "LlavaNextVideoProcessor"
 
     def process(self, media: Media) -> dict[str, Any]:
         out: dict[str, Any] = super().process(media) if media.images else {}
