@@ -124,6 +124,8 @@ CONVERSATIONS = {
     "multi": [{"role": "user", "content": IMG_Q}, {"role": "assistant", "content": "A red square."},
               {"role": "user", "content": "<image>And this one?"}],
     "system": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": IMG_Q}],
+    "follow_up": [{"role": "user", "content": IMG_Q}, {"role": "assistant", "content": "A red square."},
+                  {"role": "user", "content": "Why red?"}],
 }
 
 
@@ -148,9 +150,8 @@ def _real(template_id: str, messages, agp: bool) -> str:
 #: template -> (case -> how the real rendering differs on purpose); see llava_templates' docstring
 KNOWN = {
     # the llava-hf Vicuna template ends a reply with ' ' and no </s>; LLaVA's own format (and ours) with '</s>'
-    "llava1_5_hf": {"reply": ("A red square. ", "A red square.</s>"), "multi": ("A red square. ", "A red square.</s>")},
-    "llava1_6_vicuna_hf": {"reply": ("A red square. ", "A red square.</s>"),
-                           "multi": ("A red square. ", "A red square.</s>")},
+    "llava1_5_hf": {case: ("A red square. ", "A red square.</s>") for case in ("reply", "multi", "follow_up")},
+    "llava1_6_vicuna_hf": {case: ("A red square. ", "A red square.</s>") for case in ("reply", "multi", "follow_up")},
 }
 
 

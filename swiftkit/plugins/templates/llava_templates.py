@@ -5,6 +5,9 @@ Each is the text format of the family's real chat template, with the family's me
 ``<image>`` tag stands. The real templates render a message's images before its text; a row whose
 tags open the message (ms-swift's data) therefore renders exactly as they do.
 
+``idefics3`` writes ``User:`` with a space unless the message opens with an image, as the real
+template does (its behaviour, ``media.idefics3:Idefics3Template``, adds the space).
+
 Known, intended differences (tests/test_mm_llava.py keeps them honest):
 
 - ``llava1_5_hf`` / ``llava1_6_vicuna_hf``: the llava-hf template ends a reply with a space and
@@ -123,6 +126,7 @@ def swift_register_templates() -> list[TemplateSpec]:
             stop_words=["<end_of_utterance>", "<|end_of_text|>"],
             special_tokens=["<|begin_of_text|>", "<|end_of_text|>", *IDEFICS3_TOKENS],
             media=f"{_MEDIA}.idefics3:Idefics3Processor",
+            behaviour=f"{_MEDIA}.idefics3:Idefics3Template",
         ),
         TemplateSpec(
             id="paligemma",

@@ -13,12 +13,14 @@ resize target so that an image is split into fewer crops.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
 from swiftkit.plugins.templates.media._common import cat_padded, image_processor_kwargs, read_json
+from swiftkit.templates.base import FormatTemplate
 
-__all__ = ["Idefics3Processor"]
+__all__ = ["Idefics3Processor", "Idefics3Template"]
 
 FAKE, GLOBAL, IMAGE = "<fake_token_around_image>", "<global-img>", "<image>"
 
@@ -93,3 +95,29 @@ class Idefics3Processor(MediaProcessor):
             if parts:
                 batch[key] = cat_padded(parts, dim=1)
         return batch
+
+
+def _opens_with_image(content: str) -> bool:
+    return content.startswith((IMAGE, FAKE))
+
+
+class Idefics3Template(FormatTemplate):
+    """Idefics3's chat format: ``User:`` is followed by a space unless the message opens with an
+    image (the real template writes ``':'`` when the first content part is an image, ``': '``
+    otherwise); the spec's ``user`` format is ``User:{content}...`` and this adds the space."""
+
+    def _segments(self, messages: Sequence[Any], add_generation_prompt: bool,
+                  loss_scale: str | None) -> list[tuple[str, bool]]:
+        spaced = [{**m, "content": " " + m["content"]}
+                  if m.get("role") == "user" and isinstance(m.get("content"), str) and not _opens_with_image(m["content"])
+                  else m for m in messages]
+        return super()._segments(spaced, add_generation_prompt, loss_scale)
+
+    def chat_template(self, *, assistant_masks: bool = False) -> str:
+        """The generated Jinja with the same conditional space after ``User:``."""
+        text = super().chat_template(assistant_masks=assistant_masks)
+        plain = "{{- 'User:' ~ content ~"
+        if plain not in text:
+            raise ValueError(f"template {self.spec.id!r}: the generated chat template has no {plain!r} to adapt")
+        opens = f"content[:{len(IMAGE)}] == '{IMAGE}' or content[:{len(FAKE)}] == '{FAKE}'"
+        return text.replace(plain, "{{- 'User:' ~ ('' if " + opens + " else ' ') ~ content ~")
