@@ -37,6 +37,7 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     "qwen2_vl", "qwen2_5_vl",
     "qwen2_audio",
     "qwen2_5_omni",
+    "llava1_5_hf", "llava1_6_vicuna_hf", "llava1_6_mistral_hf", "llava_onevision_hf", "idefics3",
 })
 
 
