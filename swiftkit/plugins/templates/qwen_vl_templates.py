@@ -14,6 +14,7 @@ from swiftkit.core.specs import TemplateSpec
 
 _MEDIA = "swiftkit.plugins.templates.media.qwen_vl"
 QWEN_VL_SYSTEM = "You are a helpful assistant."
+MIMO_SYSTEM = "You are MiMo, an AI assistant developed by Xiaomi."
 QVQ_SYSTEM = (
     "You are a helpful and harmless assistant. You are Qwen developed by Alibaba. "
     "You should think step-by-step."
@@ -49,4 +50,10 @@ def swift_register_templates() -> list[TemplateSpec]:
                 "Qwen2VLMediaProcessor", default_system=QVQ_SYSTEM),
         qwen_vl("qwen2_5_vl", "Qwen2.5-VL: the Qwen2-VL format; videos carry seconds per temporal patch",
                 "Qwen2_5VLMediaProcessor"),
+        qwen_vl("mimo_vl", "MiMo-VL: the Qwen2.5-VL format with MiMo's default system prompt",
+                "Qwen2_5VLMediaProcessor", default_system=MIMO_SYSTEM),
+        # Qwen3-VL Instruct and Thinking: no default system prompt; a video is written frame group by
+        # frame group, each after its time ("<0.5 seconds>")
+        qwen_vl("qwen3_vl", "Qwen3-VL: ChatML without a default system prompt; 16-pixel patches, timed video frames",
+                "Qwen3VLMediaProcessor", default_system=None, agent_template="qwen"),
     ]

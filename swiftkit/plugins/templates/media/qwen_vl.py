@@ -30,6 +30,16 @@ __all__ = ["QwenVLMediaProcessor", "Qwen2VLMediaProcessor", "Qwen2_5VLMediaProce
 _CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 _CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 _TOKEN_TYPE = {"image": 1, "video": 2}
+#: the frame rate assumed for a video whose sampling rate is unknown (ms-swift's FPS default)
+DEFAULT_FPS = 2.0
+#: process() keys that describe the media but are not model inputs
+_NOT_MODEL_INPUTS = ("video_fps",)
+
+
+def _fps_of(media: Media, count: int) -> list[float]:
+    """Each video's sampling rate, :data:`DEFAULT_FPS` where the row does not say."""
+    fps = list(media.video_fps or [])
+    return [float(fps[i]) if i < len(fps) and fps[i] else DEFAULT_FPS for i in range(count)]
 
 
 class QwenVLMediaProcessor(MediaProcessor):
@@ -140,7 +150,8 @@ class QwenVLMediaProcessor(MediaProcessor):
         (1) and video (2) pad tokens of ``input_ids``, which the model's M-RoPE requires."""
         import torch
 
-        batch = super().collate(rows, input_ids)
+        batch = super().collate([{k: v for k, v in row.items() if k not in _NOT_MODEL_INPUTS} for row in rows],
+                                input_ids)
         types = torch.zeros_like(input_ids)
         for kind, value in _TOKEN_TYPE.items():
             token_id = self.tokenizer.convert_tokens_to_ids(self.PAD[kind])
@@ -202,8 +213,7 @@ class Qwen2_5VLMediaProcessor(QwenVLMediaProcessor):
         import torch
 
         temporal = int(self.config["temporal_patch_size"])
-        fps = [media.video_fps[i] if i < len(media.video_fps) and media.video_fps[i] else 2.0
-               for i in range(len(video_grid_thw))]
+        fps = _fps_of(media, len(video_grid_thw))
         return {"second_per_grid_ts": torch.tensor([temporal / f for f in fps], dtype=torch.float32)}
 
 
@@ -218,3 +228,25 @@ class Qwen3VLMediaProcessor(QwenVLMediaProcessor):
     }
     VIDEO_MIN_PIXELS: ClassVar[int] = 4096
     VIDEO_MAX_PIXELS: ClassVar[int] = 25165824
+
+    def video_extras(self, media: Media, video_grid_thw: Any) -> dict[str, Any]:
+        """The sampling rate of each video (``video_fps``), which :meth:`expand` writes as times;
+        :meth:`collate` leaves it out of the model's inputs."""
+        import torch
+
+        return {"video_fps": torch.tensor(_fps_of(media, len(video_grid_thw)), dtype=torch.float32)}
+
+    def timestamps(self, fps: float, grid_t: int) -> list[float]:
+        """The time of each temporal patch: the mean of its first and last frame's time, frames
+        ``1 / fps`` seconds apart (transformers' Qwen3-VL processor)."""
+        temporal = int(self.config["temporal_patch_size"])
+        return [((t * temporal) + (t * temporal + temporal - 1)) / 2 / fps for t in range(grid_t)]
+
+    def expand(self, kind: str, index: int, inputs: dict[str, Any]) -> str:
+        if kind != "video":
+            return super().expand(kind, index, inputs)
+        grid_t, grid_h, grid_w = (int(x) for x in inputs["video_grid_thw"][index])
+        per_frame = grid_h * grid_w // self.merge_size**2
+        fps = float(inputs["video_fps"][index])
+        return "".join(f"<{t:.1f} seconds>" + self.VISION_START + self.PAD["video"] * per_frame + self.VISION_END
+                       for t in self.timestamps(fps, grid_t))
