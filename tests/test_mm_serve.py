@@ -232,9 +232,8 @@ def test_media_limits_and_malformed_parts(client, http_media):
 
 def test_text_model_refuses_media_naming_it():
     """A text model (scripted engine, no media processor) answers media with a 400 naming it."""
-    from tests.test_server import ScriptedEngine
-
     from swiftkit.infer.factory import ResolvedModel
+    from tests.test_server import ScriptedEngine
 
     engine = ScriptedEngine()
     resolved = ResolvedModel(model_dir="/models/scripted", model_id="text-model", template="qwen")
@@ -326,3 +325,77 @@ def test_pt_engine_reads_paths_and_names_bad_media(served, media_dir):
     with pytest.raises(ValueError, match=r"images\[0\]: file not found"):
         engine.infer([ChatRequest(messages=[{"role": "user", "content": "<image>?"}],
                                   images=[str(folder / "nope.png")])])
+
+
+# ----------------------------------------------------------------------------- swift infer
+
+
+def test_swift_infer_val_dataset_with_images(vlm_dir, tmp_path, run_swift):
+    """Rows with images (relative paths read from the dataset's folder, a row without tags gets
+    them prepended as in training) are answered; a missing image names file, row and field."""
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "red.png").write_bytes(_png("red"))
+    (tmp_path / "pics" / "blue.png").write_bytes(_png("blue", (84, 56)))
+    rows = [
+        {"messages": [{"role": "user", "content": "<image>What colour?"}, {"role": "assistant", "content": "red"}],
+         "images": ["pics/red.png"]},
+        {"messages": [{"role": "user", "content": "Compare."}, {"role": "assistant", "content": "both"}],
+         "images": ["pics/red.png", str(tmp_path / "pics" / "blue.png")]},
+        {"messages": [{"role": "user", "content": "Just text."}, {"role": "assistant", "content": "ok"}]},
+    ]
+    data = tmp_path / "val.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "results.jsonl"
+    run = run_swift("infer", "--model", str(vlm_dir), "--val_dataset", str(data), "--result_path", str(out),
+                    "--max_new_tokens", "4", timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["row"] for r in results] == [1, 2, 3]
+    assert results[1]["messages"][0]["content"] == "<image><image>Compare."
+    assert results[0]["images"] == [str(tmp_path / "pics" / "red.png")]
+    assert "images" not in results[2]
+    # image pads are in the prompt: two images cost more prompt tokens than one, one more than none
+    assert results[1]["prompt_tokens"] > results[0]["prompt_tokens"] > results[2]["prompt_tokens"]
+    assert all(r["completion_tokens"] > 0 for r in results)
+
+    # a missing image is named before any model loads (file, row, field), or skipped with --strict false
+    from swiftkit.core.data.errors import DatasetRowError
+    from swiftkit.data.rows import read_conversations
+
+    rows[1]["images"][0] = "pics/missing.png"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DatasetRowError, match=r"val.jsonl row 2: field 'images\[0\]'.*missing.png"):
+        read_conversations([str(data)])
+    kept = read_conversations([str(data)], strict=False)
+    assert [r.row for r in kept.rows] == [1, 3] and kept.skipped == 1
+
+
+def test_interactive_chat_attaches_an_image(served, media_dir):
+    """`/image PATH` before a question sends the image with it; it stays with the history."""
+    from swiftkit.infer.interactive import chat_loop
+
+    engine, _ = served
+    folder, _ = media_dir
+    seen: list[ChatRequest] = []
+    infer = engine.infer
+
+    def recording(requests: list[Any]) -> Any:
+        seen.extend(requests)
+        return infer(requests)
+
+    engine.infer = recording
+    lines: list[str] = []
+    try:
+        stdin = io.StringIO(f"/image {folder / 'red.png'}\nWhat is it?\nAnd now?\n/image\n"
+                            f"/image {folder / 'nope.png'}\nBad one\nclear\nText only\nexit\n")
+        answers = chat_loop(engine, sampling=SamplingOptions(max_tokens=3), stdin=stdin,
+                            echo=lambda text="", nl=True: lines.append(str(text)))
+    finally:
+        del engine.infer
+    assert answers == 3
+    first, second, third = seen[0], seen[1], seen[-1]
+    assert first.messages[-1]["content"] == "<image>What is it?" and first.images == [str(folder / "red.png")]
+    assert second.messages[0]["content"] == "<image>What is it?" and second.images == first.images  # the history's
+    assert third.messages == [{"role": "user", "content": "Text only"}] and third.images == []
+    shown = "\n".join(lines)
+    assert "image attached" in shown and "error: images[1]: file not found" in shown and "/image PATH" in shown
