@@ -184,6 +184,34 @@ def test_streamed_answer_with_an_image(client):
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == whole.choices[0].message.content
 
 
+def _mp4(frames: int = 8, size: int = 56) -> bytes:
+    """A tiny mpeg4 video of grey frames getting lighter (PyAV)."""
+    av = pytest.importorskip("av")
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=4)
+        stream.width, stream.height, stream.pix_fmt = size, size, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((size, size, 3), i * 30, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buf.getvalue()
+
+
+def test_video_url_is_answered(client):
+    """A video_url part (vLLM's extension) as a data URL: decoded and sampled by
+    swiftkit.data.video, its frames' pad tokens in the prompt."""
+    video = {"type": "video_url", "video_url": {"url": _data_url(_mp4(), "video/mp4")}}
+    r = client.chat.completions.create(model="tiny-vl", messages=[{"role": "user", "content": [
+        video, {"type": "text", "text": "What happens?"}]}], max_tokens=5)
+    text_only = client.chat.completions.create(model="tiny-vl", messages=_ask("What happens?"), max_tokens=5)
+    assert r.usage.completion_tokens > 0 and r.usage.prompt_tokens > text_only.usage.prompt_tokens + 2
+
+
 def test_oversized_image_is_refused(client, http_media):
     for url in (_data_url(_noise_png()), f"{http_media}/big.png", f"{http_media}/stream-big"):
         err = _refused(client, _ask("Describe", _data_url(_png("red")), url), 413)
