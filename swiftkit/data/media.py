@@ -479,15 +479,11 @@ def media_folder(source: Any) -> str | None:
 
 def reason_category(field: str, reason: str) -> str:
     """A short name for a skip, to count skips by: ``missing file``, ``undecodable image``,
-    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding`` or ``bad value``."""
-    if field.startswith("objects"):
-        return "grounding"
-    for needle, name in (("file not found", "missing file"), ("cannot read", "missing file"),
-                         ("not a decodable", "undecodable image"), ("cannot fetch", "unreachable url"),
-                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large")):
-        if needle in reason:
-            return name
-    return "bad value"
+    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding`` or ``bad value``
+    (:func:`swiftkit.data.report.media_reason`)."""
+    from swiftkit.data.report import media_reason
+
+    return media_reason(field, reason)
 
 
 # ---------------------------------------------------------------------- resize and cache
