@@ -44,5 +44,53 @@ def _llama3_2_vision() -> TemplateSpec:
                    behaviour=f"{_MEDIA}.mllama:Llama32VisionTemplate", media=f"{_MEDIA}.mllama:MllamaMedia")
 
 
+#: Mistral's image tokens: one [IMG] per token-sized cell, [IMG_BREAK] after each row, [IMG_END] last
+_MISTRAL_IMAGE_TOKENS = ["[IMG]", "[IMG_BREAK]", "[IMG_END]"]
+
+
+def _mistral3(id: str, description: str, default_system: str | None, *, media: str = "Mistral3Media",
+              extra_tokens: tuple[str, ...] = ()) -> TemplateSpec:
+    # <s>[SYSTEM_PROMPT]sys[/SYSTEM_PROMPT][INST]q[IMG]...[/INST]answer</s>
+    from swiftkit.plugins.templates.mistral_templates import MISTRAL_TOKENS
+
+    return TemplateSpec(
+        id=id,
+        description=description,
+        prefix="<s>",
+        system="[SYSTEM_PROMPT]{content}[/SYSTEM_PROMPT]",
+        user="[INST]{content}[/INST]",
+        assistant_suffix="</s>",
+        default_system=default_system,
+        stop_words=["</s>"],
+        special_tokens=[*MISTRAL_TOKENS, "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", *_MISTRAL_IMAGE_TOKENS, *extra_tokens],
+        media=f"{_MEDIA}.mistral3:{media}",
+    )
+
+
+def _mistral_templates() -> list[TemplateSpec]:
+    from swiftkit.plugins.templates.mistral_templates import MISTRAL_SMALL_3_SYSTEM
+
+    return [
+        # Mistral-Small-3.1-24B 2503: the Mistral-Small 3 turns and default system prompt (date pinned as
+        # in `mistral_2501`), [IMG] per image content part.
+        _mistral3("mistral_2503", "Mistral-Small 3.1 (2503) with images: [SYSTEM_PROMPT] turn with its default "
+                  "prompt, [IMG]/[IMG_BREAK]/[IMG_END] rows per image", MISTRAL_SMALL_3_SYSTEM),
+        # Mistral-Small-3.2 2506 and Ministral 3 (2512): the same turns; their default system prompts ship
+        # as the checkpoints' SYSTEM_PROMPT.txt (read by mistral-common), so none is set here.
+        _mistral3("mistral_2506", "Mistral-Small 3.2 (2506) with images: [SYSTEM_PROMPT] turns, [IMG] rows; "
+                  "system prompt from the checkpoint", None),
+        _mistral3("mistral_2512", "Ministral 3 (2512) with images: [SYSTEM_PROMPT] turns, [IMG] rows; "
+                  "system prompt from the checkpoint", None),
+        # Ministral 3 Reasoning: the same turns; the model writes its reasoning in [THINK]...[/THINK].
+        _mistral3("mistral_2512_thinking", "Ministral 3 Reasoning (2512): [SYSTEM_PROMPT] turns, [IMG] rows, "
+                  "reasoning in [THINK]...[/THINK] blocks of the reply", None, extra_tokens=("[THINK]", "[/THINK]")),
+        # Pixtral-12B (mistral-community port): <s>[INST]q[IMG]...[/INST]answer</s>, no system role: the
+        # system text opens a user message.
+        replace(_mistral3("pixtral", "Pixtral-12B: <s>[INST]q[/INST]answer</s> with [IMG]/[IMG_BREAK]/[IMG_END] "
+                          "rows per image (16 px tokens)", None, media="PixtralMedia"),
+                system_style="merge_first_user", system_in_user="{system}\n\n{content}"),
+    ]
+
+
 def swift_register_templates() -> list[TemplateSpec]:
-    return [_gemma3_vision(), _llama3_2_vision()]
+    return [_gemma3_vision(), _llama3_2_vision(), *_mistral_templates()]
