@@ -92,5 +92,22 @@ def _mistral_templates() -> list[TemplateSpec]:
     ]
 
 
+def _internvl_hf() -> TemplateSpec:
+    # OpenGVLab/InternVL3-*-hf, InternVL3.5-*-HF: ChatML turns, no default system prompt;
+    # <IMG_CONTEXT>\n per image, <video>\n per video.
+    return TemplateSpec(
+        id="internvl_hf",
+        description="InternVL (transformers port): ChatML turns, <img><IMG_CONTEXT>...</img> per image tile, "
+        "Frame<i>: lines per video",
+        system="<|im_start|>system\n{content}<|im_end|>\n",
+        user="<|im_start|>user\n{content}<|im_end|>\n",
+        assistant_prefix="<|im_start|>assistant\n",
+        assistant_suffix="<|im_end|>\n",
+        stop_words=["<|im_end|>", "<|endoftext|>"],
+        special_tokens=["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<img>", "</img>", "<IMG_CONTEXT>"],
+        media=f"{_MEDIA}.internvl:InternVLMedia",
+    )
+
+
 def swift_register_templates() -> list[TemplateSpec]:
-    return [_gemma3_vision(), _llama3_2_vision(), *_mistral_templates()]
+    return [_gemma3_vision(), _llama3_2_vision(), *_mistral_templates(), _internvl_hf()]
