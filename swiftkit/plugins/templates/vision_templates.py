@@ -109,5 +109,21 @@ def _internvl_hf() -> TemplateSpec:
     )
 
 
+def _glm4v_templates() -> list[TemplateSpec]:
+    # GLM-4.1V: the GLM-4 turns; GLM-4.5V / 4.6V / Glyph: the GLM-4.5 hybrid-thinking turns. Each image is
+    # <|begin_of_image|><|image|><|end_of_image|> in the user turn.
+    from swiftkit.plugins.templates.glm_templates import _glm
+
+    tokens = ["<|begin_of_image|>", "<|image|>", "<|end_of_image|>", "<|begin_of_video|>", "<|video|>",
+              "<|end_of_video|>"]
+    glm4v = _glm("glm4v", "GLM-4.1V: GLM-4 turns, <|begin_of_image|><|image|>...<|end_of_image|> per image",
+                 media=f"{_MEDIA}.glm4v:Glm4vMedia")
+    glm4_5v = _glm("glm4_5v", "GLM-4.5V / 4.6V: GLM-4.5 hybrid-thinking turns, <|begin_of_image|><|image|>..."
+                   "<|end_of_image|> per image", is_thinking=True, non_thinking_prefix="<think></think>\n",
+                   history_thinking_prefix="<think></think>\n", media=f"{_MEDIA}.glm4v:Glm4vMedia")
+    return [replace(t, special_tokens=[*t.special_tokens, *tokens]) for t in (glm4v, glm4_5v)]
+
+
 def swift_register_templates() -> list[TemplateSpec]:
-    return [_gemma3_vision(), _llama3_2_vision(), *_mistral_templates(), _internvl_hf()]
+    return [_gemma3_vision(), _llama3_2_vision(), *_mistral_templates(), _internvl_hf(),
+            *_glm4v_templates()]
