@@ -29,6 +29,17 @@ class Gemma3VisionLoader(HFVisionLoader):
         "eoi_token_index": "<end_of_image>",
     }
 
+    def model_from_config(self, config: Any) -> Any:
+        """transformers initialises the projector's weight to zeros (a checkpoint overwrites it): a
+        random tiny model gets random values instead, so that its images reach the text before any
+        training, as a pretrained checkpoint's do."""
+        import torch
+
+        model = super().model_from_config(config)
+        with torch.no_grad():
+            model.model.multi_modal_projector.mm_input_projection_weight.normal_(std=config.initializer_range)
+        return model
+
     def save_extras(self, out_dir: str, tokenizer: Any, config: Any) -> None:
         from transformers import Gemma3ImageProcessorPil
 

@@ -24,6 +24,19 @@ class MllamaLoader(HFVisionLoader):
     }
     TOKEN_KEYS: ClassVar[dict[str, str]] = {"image_token_index": "<|image|>"}
 
+    def model_from_config(self, config: Any) -> Any:
+        """transformers initialises the cross-attention gates (and the tile-embedding gates) to
+        zero, which a checkpoint overwrites: a random tiny model gets open gates instead, so that
+        its images reach the text before any training, as a pretrained checkpoint's do."""
+        import torch
+
+        model = super().model_from_config(config)
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name.endswith(("cross_attn_attn_gate", "cross_attn_mlp_gate", ".gate")):
+                    param.fill_(0.5)
+        return model
+
     def save_extras(self, out_dir: str, tokenizer: Any, config: Any) -> None:
         from transformers import MllamaImageProcessorPil
 
