@@ -392,3 +392,37 @@ def test_sources_mm_name_every_template_this_file_verifies():
         assert (DATA / f"{template_id}.jinja").is_file()
         assert {"hub_id", "file", "read_from"} <= set(source)
         assert template_id in VERIFIED_TEMPLATES
+
+
+@pytest.mark.parametrize("family", ["glm4v"])
+def test_glm4v_reads_a_video_laid_out_like_its_video_processor(tiny, family):
+    """Two identical frames are one temporal patch: its values equal the image processor's for that
+    image (which repeats an image over the temporal patch); the prompt writes one frame block per
+    pair of frames with its second, as Glm4vProcessor.replace_video_token does; the model trains on it."""
+    import torch
+    from transformers import Glm4vImageProcessorPil
+
+    model, tok, template, folder = tiny(family)
+    still = _image(56, 40, (200, 100, 20))
+    msgs = [{"role": "user", "content": "<video>What moves?<video>"}, {"role": "assistant", "content": "Nothing."}]
+    clip = [still, still, _image(56, 40, (20, 100, 200)), _image(56, 40, (20, 100, 200))]
+    enc = template.encode(tok, msgs, media=Media(videos=[[still, still], clip], video_fps=[1.0, 1.0]))
+    inputs = enc["media_inputs"]
+    image = Glm4vImageProcessorPil.from_pretrained(folder)([still], return_tensors="pt")
+    n = int(image["image_grid_thw"][0].prod())
+    assert torch.allclose(inputs["pixel_values_videos"][:n], image["pixel_values"], atol=1e-5)
+    (t1, h1, w1), (t2, h2, w2) = inputs["video_grid_thw"].tolist()
+    assert (t1, t2) == (1, 2)
+    text = tok.decode(enc["input_ids"])
+    block = "<|begin_of_image|>" + "<|image|>" * (h2 * w2 // 4) + "<|end_of_image|>"
+    assert f"<|begin_of_video|>{block}0{block}2<|end_of_video|>" in text  # frames 0-1 at 0 s, 2-3 at 2 s
+    video_tokens = (t1 * h1 * w1 + t2 * h2 * w2) // 4
+    ids = torch.tensor([enc["input_ids"]])
+    batch = template.media_processor(tok).collate([inputs], ids)
+    types = batch["mm_token_type_ids"][0]
+    assert int((types == 2).sum()) == video_tokens and int((types == 1).sum()) == 0
+    loss = model(input_ids=ids, labels=torch.tensor([enc["labels"]]), **batch).loss
+    assert torch.isfinite(loss)
+    with pytest.raises(ValueError, match="both images and videos"):
+        template.encode(tok, [{"role": "user", "content": "<image><video>"}, {"role": "assistant", "content": "x"}],
+                        media=Media(images=[still], videos=[clip]))

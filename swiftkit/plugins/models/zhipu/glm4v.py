@@ -3,17 +3,18 @@ Glyph, GLM-4.6V-Flash (dense) and GLM-4.5V / GLM-4.6V (MoE), which read images.
 
 ``Glm4vForConditionalGeneration`` / ``Glm4vMoeForConditionalGeneration`` (``model_type: glm4v`` /
 ``glm4v_moe``): a ViT over 14 px patches of any image size, 2x2 patch merging, and the GLM-4 /
-GLM-4.5-MoE language model with 3-D RoPE. Images (video needs transformers' video processor,
-which needs torchvision). Data only; the loaders are in :mod:`.vision_loader`.
+GLM-4.5-MoE language model with 3-D RoPE. Images and videos (frames patched in the layout of
+transformers' video processor, which itself needs torchvision). Data only; the loaders are in
+:mod:`.vision_loader`.
 """
 
 from __future__ import annotations
 
 _PARTS = {"vision_tower": ["model.visual"], "aligner": ["model.visual.merger"],
           "language_model": ["model.language_model", "lm_head"]}
-_NOTE = ("{arch}, native in transformers; images through Glm4vImageProcessorPil with mm_token_type_ids for the 3-D "
-         "positions; a tiny model trains and generates with images in tests/test_mm_vision.py. Video is not read: "
-         "transformers' Glm4vVideoProcessor needs torchvision")
+_NOTE = ("{arch}, native in transformers; images through Glm4vImageProcessorPil, video frames patched as "
+         "Glm4vVideoProcessor lays them out, mm_token_type_ids for the 3-D positions; a tiny model trains and "
+         "generates with images (and reads a video) in tests/test_mm_vision.py")
 
 FAMILIES = {
     "glm4v": {
@@ -24,7 +25,7 @@ FAMILIES = {
         "decoder_layer_cls": "Glm4vTextDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.zhipu.vision_loader:Glm4vLoader",
-        "modalities": ["image"],
+        "modalities": ["image", "video"],
         "model_parts": _PARTS,
         "support": "tested",
         "support_note": _NOTE.format(arch="Glm4vForConditionalGeneration"),
@@ -38,7 +39,7 @@ FAMILIES = {
         "decoder_layer_cls": "Glm4vMoeTextDecoderLayer",
         "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         "loader": "swiftkit.plugins.models.zhipu.vision_loader:Glm4vMoeLoader",
-        "modalities": ["image"],
+        "modalities": ["image", "video"],
         "model_parts": _PARTS,
         "support": "tested",
         "support_note": _NOTE.format(arch="Glm4vMoeForConditionalGeneration"),

@@ -38,6 +38,12 @@ class Glm4vLoader(HFVisionLoader):
                                merge_size=vision.spatial_merge_size).save_pretrained(out_dir)
         with open(os.path.join(out_dir, "processor_config.json"), "w", encoding="utf-8") as f:
             json.dump({"processor_class": "Glm4vProcessor"}, f, indent=2)
+        # the same budget as the images (GLM counts it over a temporal patch of two frames)
+        with open(os.path.join(out_dir, "video_preprocessor_config.json"), "w", encoding="utf-8") as f:
+            json.dump({"video_processor_type": "Glm4vVideoProcessor",
+                       "size": {"shortest_edge": 28 * 28, "longest_edge": 56 * 56},
+                       "patch_size": vision.patch_size, "temporal_patch_size": vision.temporal_patch_size,
+                       "merge_size": vision.spatial_merge_size}, f, indent=2)
 
 
 class Glm4vMoeLoader(Glm4vLoader):
