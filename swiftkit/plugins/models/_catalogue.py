@@ -38,6 +38,7 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     "llama3_2_vision",
     "mistral_2503",
     "internvl_hf",
+    "glm4v",
 })
 
 

@@ -116,8 +116,9 @@ def _glm4v_templates() -> list[TemplateSpec]:
 
     tokens = ["<|begin_of_image|>", "<|image|>", "<|end_of_image|>", "<|begin_of_video|>", "<|video|>",
               "<|end_of_video|>"]
+    # GLM-4.1V's generation prompt ends with the newline (GLM-4's puts it into the reply)
     glm4v = _glm("glm4v", "GLM-4.1V: GLM-4 turns, <|begin_of_image|><|image|>...<|end_of_image|> per image",
-                 media=f"{_MEDIA}.glm4v:Glm4vMedia")
+                 assistant_prefix="<|assistant|>\n", reply_prefix="", media=f"{_MEDIA}.glm4v:Glm4vMedia")
     glm4_5v = _glm("glm4_5v", "GLM-4.5V / 4.6V: GLM-4.5 hybrid-thinking turns, <|begin_of_image|><|image|>..."
                    "<|end_of_image|> per image", is_thinking=True, non_thinking_prefix="<think></think>\n",
                    history_thinking_prefix="<think></think>\n", media=f"{_MEDIA}.glm4v:Glm4vMedia")
