@@ -161,6 +161,18 @@ def test_tiny_model_trains_on_images_and_generates_with_them(tiny, family):
     assert out.shape[1] > ids.shape[1]
 
 
+def test_media_processors_pickle_for_the_data_workers(tiny):
+    import pickle
+
+    for family in ("gemma3_vision", "internvl"):
+        _, tok, template, _ = tiny(family)
+        processor = template.media_processor(tok)
+        processor.image_processor()  # built and cached
+        copy = pickle.loads(pickle.dumps(processor))
+        assert "_image_processor" not in copy.__dict__
+        assert copy.process(Media(images=[_image(40, 30, (1, 2, 3))]))["pixel_values"].shape[0] >= 1
+
+
 def test_the_vision_tower_gets_gradients(tiny):
     """Pixels reach the loss: a backward pass gives the vision tower's weights gradients."""
     model, tok, template, _ = tiny("gemma3_vision")

@@ -68,6 +68,12 @@ class HFImageMedia(MediaProcessor):
         self._image_processor = processor
         return processor
 
+    def __getstate__(self) -> dict[str, Any]:
+        # workers rebuild the image processor: a pickled processor stays small
+        state = dict(self.__dict__)
+        state.pop("_image_processor", None)
+        return state
+
     def processor_config(self) -> dict[str, Any]:
         """The checkpoint's ``processor_config.json`` (``image_seq_length`` ...), ``{}`` without one."""
         return read_json(self.options.processor_dir, "processor_config.json")
