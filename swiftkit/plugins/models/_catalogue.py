@@ -38,6 +38,10 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     "qwen2_audio",
     "qwen2_5_omni",
     "llava1_5_hf", "llava1_6_vicuna_hf", "llava1_6_mistral_hf", "llava_onevision_hf", "idefics3",
+    "llama3_2_vision",
+    "mistral_2503",
+    "internvl_hf",
+    "glm4v",
 })
 
 
