@@ -164,7 +164,7 @@ def test_registration_modules_are_data_only():
     root = Path(__file__).resolve().parents[1] / "swiftkit" / "plugins" / "models"
     for vendor in VENDORS:
         for path in (root / vendor).glob("*.py"):
-            if path.name == "loader.py":
+            if path.name.endswith("loader.py"):  # loaders (vision_loader.py ...) are referenced lazily
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ImportFrom) and node.level == 0:
