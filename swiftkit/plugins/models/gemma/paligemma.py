@@ -7,9 +7,7 @@ Not a chat model: the input is the image tokens, ``<bos>``, a task prefix and ``
 
 from __future__ import annotations
 
-from typing import Any
-
-FAMILIES: dict[str, dict[str, Any]] = {
+FAMILIES = {
     "paligemma": {
         "name": "PaliGemma",
         "architecture": "PaliGemmaForConditionalGeneration",
@@ -32,7 +30,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
 }
 
 # fmt: off
-CHECKPOINTS: list[tuple[Any, ...]] = [
+CHECKPOINTS = [
     ("paligemma", "paligemma-3b-pt-224", "AI-ModelScope/paligemma-3b-pt-224", "google/paligemma-3b-pt-224", 2.92, 8192,
      "base", "vision"),
     ("paligemma", "paligemma-3b-pt-448", "AI-ModelScope/paligemma-3b-pt-448", "google/paligemma-3b-pt-448", 2.92, 8192,

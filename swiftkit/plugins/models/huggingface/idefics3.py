@@ -7,9 +7,7 @@ architecture under its own model type. Data only.
 
 from __future__ import annotations
 
-from typing import Any
-
-FAMILIES: dict[str, dict[str, Any]] = {
+FAMILIES = {
     "idefics3": {
         "name": "Idefics3",
         "architecture": "Idefics3ForConditionalGeneration",
@@ -31,7 +29,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
 }
 
 # fmt: off
-CHECKPOINTS: list[tuple[Any, ...]] = [
+CHECKPOINTS = [
     ("idefics3", "idefics3-8b-llama3", "AI-ModelScope/Idefics3-8B-Llama3", "HuggingFaceM4/Idefics3-8B-Llama3", 8.46,
      10240, "instruct", "vision"),
 ]

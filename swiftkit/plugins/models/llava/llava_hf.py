@@ -10,8 +10,6 @@ by language model. Data only.
 
 from __future__ import annotations
 
-from typing import Any
-
 _LORA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 #: module prefixes of the loaded model (transformers 5.19): the CLIP tower, the projector, the LM
 _PARTS = {
@@ -24,7 +22,7 @@ _NOTE = ("{arch}, native in transformers; a tiny model of it is trained on image
          "tests/test_mm_llava.py")
 
 
-def _family(name: str, arch: str, model_type: str, template: str, loader: str, requires: str) -> dict[str, Any]:
+def _family(name: str, arch: str, model_type: str, template: str, loader: str, requires: str) -> dict:
     return {
         "name": name,
         "architecture": arch,
@@ -43,7 +41,7 @@ def _family(name: str, arch: str, model_type: str, template: str, loader: str, r
 _LLAVA = ("LlavaForConditionalGeneration", "llava")
 _NEXT = ("LlavaNextForConditionalGeneration", "llava_next")
 
-FAMILIES: dict[str, dict[str, Any]] = {
+FAMILIES = {
     "llava1_5_hf": _family("LLaVA-1.5", *_LLAVA, "llava1_5_hf", "LlavaLoader", "transformers>=4.36"),
     "llava_llama3_hf": _family("LLaVA-Llama-3 (xtuner)", *_LLAVA, "llava_llama3_hf", "LlavaLlama3Loader",
                                "transformers>=4.36"),
@@ -61,7 +59,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
 }
 
 # fmt: off
-CHECKPOINTS: list[tuple[Any, ...]] = [
+CHECKPOINTS = [
     ("llava1_5_hf", "llava-1.5-7b-hf", "llava-hf/llava-1.5-7b-hf", "=", 7.06, 4096, "instruct", "vision"),
     ("llava1_5_hf", "llava-1.5-13b-hf", "llava-hf/llava-1.5-13b-hf", "=", 13.35, 4096, "instruct", "vision"),
     ("llava_llama3_hf", "llava-llama-3-8b-v1_1-transformers", "AI-ModelScope/llava-llama-3-8b-v1_1-transformers",

@@ -7,10 +7,8 @@ Data only.
 
 from __future__ import annotations
 
-from typing import Any
 
-
-def _family(name: str) -> dict[str, Any]:
+def _family(name: str) -> dict:
     return {
         "name": name,
         "architecture": "LlavaNextVideoForConditionalGeneration",
@@ -31,13 +29,13 @@ def _family(name: str) -> dict[str, Any]:
     }
 
 
-FAMILIES: dict[str, dict[str, Any]] = {
+FAMILIES = {
     "llava_next_video_hf": _family("LLaVA-NeXT-Video"),
     "llava_next_video_yi_hf": _family("LLaVA-NeXT-Video (Yi)"),
 }
 
 # fmt: off
-CHECKPOINTS: list[tuple[Any, ...]] = [
+CHECKPOINTS = [
     ("llava_next_video_hf", "llava-next-video-7b-dpo-hf", "llava-hf/LLaVA-NeXT-Video-7B-DPO-hf", "=", 7.06, 4096,
      "instruct", "video"),
     ("llava_next_video_hf", "llava-next-video-7b-32k-hf", "llava-hf/LLaVA-NeXT-Video-7B-32K-hf", "=", 7.57, 32768,

@@ -5,9 +5,7 @@ nine crops plus the base view), videos as pooled frames. Data only.
 
 from __future__ import annotations
 
-from typing import Any
-
-FAMILIES: dict[str, dict[str, Any]] = {
+FAMILIES = {
     "llava_onevision_hf": {
         "name": "LLaVA-OneVision",
         "architecture": "LlavaOnevisionForConditionalGeneration",
@@ -29,7 +27,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
 }
 
 # fmt: off
-CHECKPOINTS: list[tuple[Any, ...]] = [
+CHECKPOINTS = [
     ("llava_onevision_hf", "llava-onevision-qwen2-0.5b-ov-hf", "llava-hf/llava-onevision-qwen2-0.5b-ov-hf", "=",
      0.89, 32768, "instruct", "vision", "video"),
     ("llava_onevision_hf", "llava-onevision-qwen2-7b-ov-hf", "llava-hf/llava-onevision-qwen2-7b-ov-hf", "=",
