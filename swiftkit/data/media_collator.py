@@ -33,7 +33,7 @@ class MediaCollator:
         self.tokenizer = tokenizer
         self.cache_bytes = cache_bytes
         self._cache: Any = None
-        self._expected: dict[tuple[str, str], int] = {}
+        self._expected: dict[tuple[str, int, int], int] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -89,13 +89,12 @@ class MediaCollator:
         for column, kind in (("images", "image"), ("videos", "video"), ("audios", "audio")):
             for k in range(len(stored.get(column) or [])):
                 text = processor.expand(kind, k, inputs)
-                key = (kind, text)
+                key = (kind, len(text), hash(text))  # expansions repeat (one per image size): tokenized once
                 if key not in self._expected:
+                    if len(self._expected) >= 1024:  # never grows without bound
+                        self._expected.clear()
                     ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
                     self._expected[key] = sum(1 for t in ids if t in media_ids)
-                    if len(self._expected) > 4096:  # distinct sizes only; never grows without bound
-                        self._expected.clear()
-                        self._expected[key] = sum(1 for t in ids if t in media_ids)
                 want += self._expected[key]
         ids = feature["input_ids"]
         ids = ids.tolist() if hasattr(ids, "tolist") else ids
