@@ -20,7 +20,7 @@ from swiftkit.core.errors import ConfigError
 #: decoded-image bytes a collator keeps (per process)
 DEFAULT_CACHE_BYTES = 256 * 2**20
 
-__all__ = ["DEFAULT_CACHE_BYTES", "MediaCollator", "with_media"]
+__all__ = ["DEFAULT_CACHE_BYTES", "MediaCollator", "check_media_flags", "with_media"]
 
 
 class MediaCollator:
@@ -115,7 +115,12 @@ def with_media(collator: Any, template: Any, tokenizer: Any, config: dict[str, A
 
     if layout is not None and not isinstance(layout, SFTLayout):
         return collator  # other layouts (preference pairs ...) batch their media in their own collators
-    if config.get("padding_free"):
+    check_media_flags(config, template)
+    return MediaCollator(collator, template, tokenizer)
+
+
+def check_media_flags(config: dict[str, Any], template: Any) -> None:
+    """Refuse what a multimodal template cannot batch (called as soon as the template is known)."""
+    if template is not None and getattr(template.spec, "media", None) and config.get("padding_free"):
         raise ConfigError("--padding_free with a multimodal model: its pixel inputs and rotary positions are "
                           "per sample, and a flattened batch would mix them; drop --padding_free")
-    return MediaCollator(collator, template, tokenizer)
