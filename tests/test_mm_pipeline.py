@@ -353,3 +353,16 @@ def test_a_video_given_as_frames_loads_as_one_video(folder):
     assert [f.size for f in media.videos[0]] == [(16, 8), (24, 8)] and media.video_fps == [4.0]
     with pytest.raises(Exception, match=r"videos\[0\]\[1\]"):
         finish_media({"videos": [["img/red.png", "img/broken.png"]]}, _conv("<video>?"), base_dir=str(folder))
+
+
+def test_undecodable_audio_is_named_and_counted_as_such(folder):
+    pytest.importorskip("swiftkit.data.audio")
+    from swiftkit.core.errors import RowError
+    from swiftkit.data.media_column import finish_media
+    from swiftkit.data.report import skip_category
+
+    (folder / "noise.wav").write_bytes(b"RIFF not really a wave file")
+    with pytest.raises(RowError) as info:
+        finish_media({"audios": ["noise.wav"]}, _conv("<audio>?"), base_dir=str(folder))
+    assert info.value.field == "audios[0]"
+    assert skip_category(info.value.field, info.value.reason) == "undecodable audio"

@@ -191,7 +191,9 @@ def media_reason(field: str, reason: str) -> str:
         return "grounding"
     for needle, name in (("file not found", "missing file"), ("cannot read", "missing file"),
                          ("not a decodable", "undecodable image"), ("cannot fetch", "unreachable url"),
-                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large")):
+                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large"),
+                         ("cannot decode audio", "undecodable audio"), ("not a decodable video", "undecodable video"),
+                         ("no video stream", "undecodable video")):
         if needle in reason:
             return name
     return "bad value"

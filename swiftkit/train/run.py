@@ -559,6 +559,9 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
 
     args = training_arguments(plan.config, run_dir=run_dir, env=env, strategy=strategy, model_spec=plan.model_spec)
     model, tokenizer, template = _load_model(plan, env, strategy, args)
+    from swiftkit.data.media_collator import check_media_flags
+
+    check_media_flags(plan.config, template)  # before the data is prepared
     # objectives that need more than batches (online RL: sampling, rewards; a reward model's head)
     plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=plan.registry, config=plan.config)
     _record_parameters(plan, env, model, run_dir, record, console)
