@@ -147,7 +147,7 @@ CONVERSATIONS = {
 }
 
 
-@pytest.mark.parametrize("template_id", sorted(SOURCES_MM))
+@pytest.mark.parametrize("template_id", sorted(t for t in SOURCES_MM if t.startswith("qwen2") and "audio" not in t and "omni" not in t))
 @pytest.mark.parametrize("case", sorted(CONVERSATIONS))
 def test_prompt_with_placeholders_renders_like_the_real_chat_template(template_id, case):
     from swiftkit.core.lazy import resolve
