@@ -213,6 +213,10 @@ class Registry:
         candidates = [e for e in self._entries.get("model", []) if e.data.get("hf_model_type") == model_type]
         if archs:
             candidates = [e for e in candidates if e.data.get("architecture") in archs] or candidates
+        # specs sharing an architecture: prefer one swiftkit runs (a tested family over a re-upload
+        # registered as remote_code / unsupported, e.g. a fine-tune kept in a repository subfolder)
+        rank = {"tested": 0, "untested": 1, "remote_code": 2, "unsupported": 3}
+        candidates.sort(key=lambda e: rank.get(e.data.get("support", "untested"), 1))
         if not candidates:
             known = sorted({e.data.get("hf_model_type", "") for e in self._entries.get("model", [])})
             raise NotFoundError(
