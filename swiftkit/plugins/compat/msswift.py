@@ -27,7 +27,6 @@ FLAG_ALIASES: dict[str, str] = {
     "init_weights": "init_lora_weights",  # ms-swift's tuner-wide name; swiftkit's LoRA family spells it peft's way
 }
 
-_MULTIMODAL = "multimodal models are not supported yet: swiftkit trains and serves text models today"
 _NPU = "Ascend NPU only; swiftkit runs on CUDA GPUs and CPUs"
 _RAY = ("swiftkit launches processes with torchrun or DeepSpeed, not Ray: use --nproc_per_node, --nnodes, "
         "--node_rank and --master_addr")
@@ -44,14 +43,16 @@ REFUSED_FLAGS: dict[str, str] = {
                        "--val_dataset"),
     "ignore_args_error": ("a Jupyter workaround of ms-swift's argument parser; swiftkit raises ConfigError, which a "
                           "notebook can catch, and build_config() takes a dict"),
-    "model_kwargs": ("model-specific settings (fps_max_frames, MAX_PIXELS ...) read by ms-swift's multimodal model "
-                     "code; " + _MULTIMODAL + ". The text models' loader takes --attn_impl, --rope_scaling, "
-                     "--device_map and --max_memory"),
+    "model_kwargs": ("model-specific settings read by ms-swift's model code; swiftkit takes the multimodal ones as "
+                     "flags of their own (--max_pixels, --min_pixels, --video_max_pixels, --fps, --fps_max_frames, "
+                     "--fps_min_frames, --sampling_rate, or ms-swift's environment variables MAX_PIXELS ...) and the "
+                     "loader takes --attn_impl, --rope_scaling, --device_map and --max_memory"),
     # Model arguments
     "local_repo_path": ("for models whose loading clones a GitHub repository (DeepSeek-VL2 ...); swiftkit registers no "
                         "such model: a checkpoint with its own code loads with --trust_remote_code"),
     # Template arguments
-    "norm_bbox": "bounding-box normalisation for grounding data of " + _MULTIMODAL,
+    "norm_bbox": ("grounding boxes are written in the family's own convention (thousandths for Qwen-VL) by its media "
+                  "processor; ms-swift's norm1000/none switch is not implemented"),
     # Quantization
     "hqq_axis": ("HQQ quantization is not installed here; QLoRA quantizes with bitsandbytes: --train_type qlora "
                  "--quant_bits 4|8"),
@@ -60,7 +61,9 @@ REFUSED_FLAGS: dict[str, str] = {
     "ray_exp_name": _RAY,
     "device_groups": _RAY,
     # Seq2SeqTrainer arguments
-    "vit_gradient_checkpointing": "the vision tower's gradient checkpointing; " + _MULTIMODAL,
+    "vit_gradient_checkpointing": ("--gradient_checkpointing turns checkpointing on for every submodule transformers "
+                                   "supports, the vision tower included; a switch for the vision tower alone is not "
+                                   "implemented"),
     "deepspeed_autotp_size": ("DeepSpeed AutoTP is not wired; tensor parallelism is --strategy tp (torch's DTensor "
                               "tensor parallelism)"),
     "enable_channel_loss": ("per-channel loss needs a 'channel' column the data pipeline does not carry; the "
