@@ -8,24 +8,12 @@ built image processor, so it stays picklable for the data pipeline's workers.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
+from swiftkit.plugins.templates.media._common import read_json
 
 __all__ = ["HFImageMedia", "read_json", "scaled_size"]
-
-
-def read_json(folder: str | None, name: str) -> dict[str, Any]:
-    """``folder/name`` as a dict, ``{}`` when there is no folder or no such file."""
-    if not folder:
-        return {}
-    path = os.path.join(folder, name)
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
 
 
 def scaled_size(height: int, width: int, max_pixels: int | None, min_pixels: int | None) -> tuple[int, int]:
