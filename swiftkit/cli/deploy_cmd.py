@@ -5,7 +5,8 @@ Flags are run-config keys (``--key value``, dashed spellings too, or ``--config 
 ``swift infer``; ``--host`` / ``--port`` / ``--api_key`` / ``--served_model_name`` /
 ``--max_concurrency`` / ``--max_tokens_limit`` / ``--max_length`` (prompt + answer tokens, default
 the model's context) / ``--max_request_bytes`` (default 8 MiB) / ``--shutdown_timeout`` /
-``--allow_control_tokens`` shape the server (see
+``--allow_control_tokens`` / the media limits (``--max_media_bytes``, ``--max_media_per_request``,
+``--media_fetch_timeout``, ``--allow_local_media DIR``) shape the server (see
 :mod:`swiftkit.serve.server` for the rules). The URL is printed once the server accepts
 connections.
 """
@@ -20,7 +21,8 @@ _SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True, "help_opt
 
 _HELP_KEYS = ["model", "adapters", "infer_backend", "template", "host", "port", "api_key", "served_model_name",
               "max_concurrency", "max_tokens_limit", "max_new_tokens", "shutdown_timeout", "allow_control_tokens",
-              "torch_dtype", "max_length", "max_request_bytes", "task_type"]
+              "torch_dtype", "max_length", "max_request_bytes", "task_type", "max_media_bytes", "max_media_per_request",
+              "media_fetch_timeout", "allow_local_media"]
 
 
 def deploy(args: list[str]) -> None:

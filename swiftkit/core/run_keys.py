@@ -316,3 +316,9 @@ DATA_PROPERTIES: dict[str, dict[str, Any]] = {
 }
 
 CORE_PROPERTIES.update(DATA_PROPERTIES)
+
+# swift deploy's media limits: the core's ``serve_media`` option group (swiftkit.core.options)
+from swiftkit.core.options import SERVE_MEDIA  # noqa: E402 - after the tables above, which it does not need
+
+# (without their defaults, as the other deploy keys: a run of another command records none of them)
+CORE_PROPERTIES.update({key: {k: v for k, v in schema.items() if k != "default"} for key, schema in SERVE_MEDIA.items()})

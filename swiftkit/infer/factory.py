@@ -148,10 +148,17 @@ def engine_options(registry: Any, engine_id: str, config: dict[str, Any]) -> dic
     """The engine's own options from the run config, plus the core keys every engine reads."""
     props = (registry.get("engine", engine_id).data.get("options") or {}).get("properties", {})
     options = {k: config[k] for k in props if k in config}
-    for key in ("torch_dtype", "max_length"):
+    for key in ("torch_dtype", "max_length", *MEDIA_KEYS):
         if config.get(key) is not None:
             options.setdefault(key, config[key])
     return options
+
+
+#: the run keys of :class:`~swiftkit.core.templates.media.MediaOptions` (``--max_pixels`` ...) and
+#: the deploy limit of media per request: every engine gets them with its options, to configure a
+#: multimodal template (and vLLM's ``limit_mm_per_prompt``)
+MEDIA_KEYS = ("max_pixels", "min_pixels", "video_max_pixels", "video_min_pixels", "fps", "fps_max_frames",
+              "fps_min_frames", "sampling_rate", "max_media_per_request")
 
 
 def create_engine(config: dict[str, Any], registry: Any = None) -> tuple[Any, ResolvedModel]:

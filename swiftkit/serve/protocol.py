@@ -82,8 +82,14 @@ class StreamOptions(_Strict):
     include_usage: bool = False
 
 
+#: the content-part types a chat message may hold besides text (read by :mod:`swiftkit.serve.media`)
+MEDIA_PART_TYPES = ("image_url", "video_url", "audio_url", "input_audio")
+
+
 class ChatMessage(_Strict):
-    """A message: ``content`` is a string or a list of text parts (``{"type": "text", "text": ...}``)."""
+    """A message: ``content`` is a string or a list of parts: text (``{"type": "text", "text": ...}``)
+    and media (``image_url``, ``video_url``, ``audio_url``, ``input_audio``; see
+    :mod:`swiftkit.serve.media`)."""
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None  # required; null only for an assistant message that calls
@@ -97,8 +103,13 @@ class ChatMessage(_Strict):
         if isinstance(value, list):
             for i, part in enumerate(value):
                 kind = part.get("type")
+                if kind in MEDIA_PART_TYPES:
+                    if kind not in part:
+                        raise ValueError(f"content part {i} of type {kind!r} has no {kind!r} field")
+                    continue
                 if kind != "text":
-                    raise ValueError(f"content part {i} has type {kind!r}; only 'text' parts are supported")
+                    raise ValueError(f"content part {i} has type {kind!r}; the parts read are 'text', "
+                                     + ", ".join(repr(t) for t in MEDIA_PART_TYPES))
                 if not isinstance(part.get("text"), str):
                     raise ValueError(f"content part {i}: 'text' must be a string")
         return value
@@ -116,12 +127,16 @@ class ChatMessage(_Strict):
             raise ValueError("content may be null only in an assistant message with tool_calls")
         return self
 
+    def has_media(self) -> bool:
+        return isinstance(self.content, list) and any(p.get("type") != "text" for p in self.content)
+
     def text(self) -> str:
+        """The text parts joined by newlines (media parts are left out: see :mod:`swiftkit.serve.media`)."""
         if self.content is None:
             return ""
         if isinstance(self.content, str):
             return self.content
-        return "\n".join(part["text"] for part in self.content)
+        return "\n".join(part["text"] for part in self.content if part.get("type") == "text")
 
 
 class _Sampling(_Strict):

@@ -53,6 +53,12 @@ Rules:
   answered 413 ``request_too_large`` before it is parsed (:class:`~swiftkit.serve.limits.BodyLimit`).
   Text from the request quoted in an error is cut to 100 characters. A lone UTF-16 surrogate
   (``"\\ud800"``) in any text field is a 400 naming the field.
+- **Media.** Chat content parts ``image_url`` / ``video_url`` / ``input_audio`` / ``audio_url``
+  become ``<image>`` / ``<video>`` / ``<audio>`` tags plus the request's media
+  (:mod:`swiftkit.serve.media`): data URLs, http(s) URLs fetched by the server
+  (``--media_fetch_timeout``), local files only inside ``--allow_local_media DIR``; at most
+  ``--max_media_bytes`` per medium and ``--max_media_per_request``. A violation, or media sent to
+  a text model (the message names the model), is a 4xx naming ``messages[i].content[j]``.
 - **Errors** have OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``. A body
   that does not validate (bad JSON, a missing or mistyped field, an unknown argument) is 400,
   not FastAPI's 422; an engine's ``ValueError`` / ``NotImplementedError`` (a conversation the
@@ -100,6 +106,14 @@ from swiftkit.serve.limits import (
     clip,
     context_length,
     count_prompt_tokens,
+)
+from swiftkit.serve.media import (
+    MediaLimits,
+    MediaRequestError,
+    check_parts,
+    model_media_kinds,
+    parse_messages,
+    read_media,
 )
 from swiftkit.serve.tools import ToolPlan, ToolRequestError, ToolStream, plan_tools, request_messages
 
@@ -505,6 +519,10 @@ class ServerSettings:
     request_defaults: dict[str, Any] = field(default_factory=dict)
     owned_by: str = "swiftkit"  # /v1/models' owned_by (--owned_by)
     max_logprobs: int = 20  # the most top_logprobs a request may ask for (--max_logprobs)
+    #: what a request's media may be (--max_media_bytes, --max_media_per_request, --media_fetch_timeout,
+    #: --allow_local_media) and the media kinds the served model reads (empty: a text model)
+    media_limits: MediaLimits = field(default_factory=MediaLimits)
+    media_kinds: tuple[str, ...] = ()
 
     @classmethod
     def resolve(cls, resolved: Any, *, served_model_name: str | None, api_key: str | None, max_concurrency: int,
@@ -557,6 +575,25 @@ class ServerSettings:
                     400, f"messages[{i}].content holds the control token {found.group(0)!r}, which the chat template "
                          "would read as structure; remove it (the server was not started with --allow_control_tokens)",
                     param=f"messages.{i}.content", code="control_token_in_content")
+
+    def chat_media(self, messages: list[dict[str, Any]], adapter: str | None) -> tuple[list[dict[str, Any]], Any]:
+        """The messages with media content parts made tags, and the parts (checked against the
+        model's media kinds and the count limit; read later with :meth:`read_media`)."""
+        try:
+            parsed = parse_messages(messages, tags_are_text=not self.media_kinds)
+            check_parts(parsed, self.media_limits, model=self.model_name(adapter), kinds=self.media_kinds)
+        except MediaRequestError as exc:
+            raise _media_error(exc) from None
+        return parsed.messages, parsed
+
+    async def read_media(self, parsed: Any) -> dict[str, list[bytes]]:
+        """The bytes of every media part (fetched in a worker thread, within the limits)."""
+        if not parsed.parts:
+            return {}
+        try:
+            return await asyncio.to_thread(read_media, parsed, self.media_limits)
+        except MediaRequestError as exc:
+            raise _media_error(exc) from None
 
     def budget(self, requested: int | None) -> int:
         """The ``max_tokens`` to generate: the request's within the limit, else the default."""
@@ -611,6 +648,10 @@ class ServerSettings:
             logprobs=logprobs,
             top_logprobs=top_logprobs,
         )
+
+
+def _media_error(exc: MediaRequestError) -> OpenAIError:
+    return OpenAIError(exc.status, clip(exc.message, 1000), param=exc.param, code=exc.code)
 
 
 @functools.lru_cache(maxsize=8)
@@ -1025,19 +1066,23 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
         top_n = (body.top_logprobs or 0) if body.logprobs else None  # None: no log-probabilities asked for
         requested = body.max_tokens if body.max_tokens is not None else body.max_completion_tokens
         options = settings.sampling(body, requested, top_n is not None, body.top_logprobs or 0)
-        messages = request_messages(body.messages)
+        messages, parsed = settings.chat_media(request_messages(body.messages), adapter)
         settings.check_control_tokens(messages)
         try:
             plan = plan_tools(messages, body.tools, body.tool_choice, getattr(calls.engine, "template", None),
                               body.parallel_tool_calls)
         except ToolRequestError as exc:
             raise OpenAIError(400, str(exc), param=exc.param, code="invalid_tools") from None
+        media = await settings.read_media(parsed)
         if plan is None:
             engine_request = ChatRequest(messages=[{"role": m["role"], "content": m["content"]} for m in messages],
                                          sampling=options, adapter=adapter)
         else:  # tools: written by the agent template, the reply parsed back into tool_calls
             options.stop = list(dict.fromkeys([*options.stop, *plan.stops]))
             engine_request = ChatRequest(messages=plan.messages, sampling=options, adapter=adapter, prefill=plan.prefill)
+        engine_request.images = media.get("images", [])
+        engine_request.videos = media.get("videos", [])
+        engine_request.audios = media.get("audios", [])
         reply = _Reply(_new_id("chatcmpl"), "chat.completion", int(time.time()), settings.model_name(adapter))
         if not body.stream:
             try:
@@ -1166,6 +1211,8 @@ def create_app(
     settings.owned_by = config.get("owned_by") or settings.owned_by
     if config.get("max_logprobs") is not None:
         settings.max_logprobs = int(config["max_logprobs"])
+    settings.media_limits = MediaLimits.from_config(config)
+    settings.media_kinds = model_media_kinds(engine)
     gauge = _Gauge(max_concurrency)
     lifecycle = _Lifecycle(engine, shutdown_timeout)
     lifecycle.active = lambda: gauge.active

@@ -154,10 +154,13 @@ def plan_tools(messages: list[dict[str, Any]], tools: Any, tool_choice: Any, tem
 
 
 def request_messages(body_messages: list[Any]) -> list[dict[str, Any]]:
-    """The request's messages as dicts (``developer`` read as ``system``), tool fields kept."""
+    """The request's messages as dicts (``developer`` read as ``system``), tool fields kept; a
+    content list with media parts is kept as a list of part dicts (the server turns it into
+    tags, :func:`swiftkit.serve.media.parse_messages`), any other content is text."""
     out = []
     for m in body_messages:
-        d: dict[str, Any] = {"role": "system" if m.role == "developer" else m.role, "content": m.text()}
+        content = [dict(p) for p in m.content] if m.has_media() else m.text()
+        d: dict[str, Any] = {"role": "system" if m.role == "developer" else m.role, "content": content}
         if m.tool_calls:
             d["tool_calls"] = m.tool_calls
         if m.tool_call_id:

@@ -120,6 +120,9 @@ class Row:
     top_logprobs: int = 0
     repetition_penalty: float = 1.0
     sink: Sink | None = None  # streaming: StreamChunk objects (the last has finish_reason) or an exception
+    #: the model inputs of the request's media (the template's media processor's ``process``),
+    #: collated with the batch's other rows; dropped once the row's batch has run
+    media_inputs: dict[str, Any] | None = None
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     #: settled once the scheduler has let go of the row (answered, dropped or failed)
     released: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)

@@ -23,6 +23,17 @@ Greedy answers do not depend on the batch: left padding with an attention mask, 
 from the mask (``generate`` derives them), so a row's tokens equal those of the same request
 run alone (float noise from different matmul shapes can only matter at exact ties).
 
+Media (a multimodal template, plugin API 1.4): a chat request's ``images`` / ``videos`` /
+``audios`` are decoded when the request is prepared (in the caller's thread, never the
+scheduler's; :mod:`swiftkit.plugins.engines._media`), encoded with
+``template.encode_prompt_inputs(tokenizer, messages, media=...)`` (tags expanded, the model
+inputs computed by the family's media processor), and the rows of a batch are collated with the
+processor's ``collate`` over the left-padded ``input_ids``, so requests with different images
+share a ``generate()`` call. The template's media options come from the engine's options
+(``--max_pixels`` ..., else ``MAX_PIXELS`` ...) with the model folder's processor config. The
+model itself is loaded by the family's loader (its ``AUTO_CLASS``, e.g.
+``AutoModelForImageTextToText``).
+
 torch, transformers and peft are imported inside the methods only.
 """
 
@@ -47,6 +58,8 @@ from swiftkit.core.engines.interface import (
     StreamChunk,
 )
 from swiftkit.core.options import option_value
+from swiftkit.core.templates.media import count_tags
+from swiftkit.plugins.engines._media import has_media, media_options, request_media
 from swiftkit.plugins.engines.pt_batch import Abandoned, BatchHooks, Row, Scheduler, hook_classes
 
 _MIX = "mixed"  # the scheduler group of rows that can share a batch whatever their adapter
@@ -98,6 +111,9 @@ class PtEngine(InferEngine):
             and template.tokenizer is None
         ):
             self.template = template.bind(tokenizer)
+        if self.template is not None and self._multimodal() and self.template.media_options is None:
+            folder = model_dir if isinstance(model_dir, str) and os.path.isdir(model_dir) else None
+            self.template = self.template.configure(media_options=media_options(self.options, folder))
         max_length = self._option("max_length", None)
         self.max_length = int(max_length) if max_length is not None else None
         self._lock = threading.RLock()  # the model: generate() and adapter loading
@@ -162,18 +178,38 @@ class PtEngine(InferEngine):
     def _option(self, key: str, fallback: Any) -> Any:
         return option_value(self.options, self.spec, key, fallback)
 
+    def _multimodal(self) -> bool:
+        """Whether the template reads media (its spec names a media processor)."""
+        return bool(getattr(getattr(self.template, "spec", None), "media", None))
+
     def _load(self, model: Any, tokenizer: Any) -> tuple[Any, Any]:
+        """Without a :class:`ModelSource` (a folder given directly): transformers' auto class for
+        the folder, ``AutoModelForImageTextToText`` for a multimodal template or a composite
+        config (``vision_config`` / ``audio_config``), else ``AutoModelForCausalLM``."""
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        import transformers
+        from transformers import AutoTokenizer
 
         if tokenizer is None:
             tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         if model is None:
             dtype_name = self._dtype_name()
             dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
-            model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, device_map=self._device_map(),
-                                                         **self._max_memory())
+            auto = transformers.AutoModelForCausalLM
+            if self._multimodal() or self._composite_config():
+                auto = transformers.AutoModelForImageTextToText
+            model = auto.from_pretrained(self.model_dir, dtype=dtype, device_map=self._device_map(),
+                                         **self._max_memory())
         return model, tokenizer
+
+    def _composite_config(self) -> bool:
+        path = os.path.join(str(self.model_dir), "config.json")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                config = json.load(fh)
+        except (OSError, ValueError):
+            return False
+        return any(key in config for key in ("vision_config", "audio_config"))
 
     def _dtype_name(self) -> str:
         dtype_name = self._option("torch_dtype", "auto")
@@ -338,7 +374,11 @@ class PtEngine(InferEngine):
         if not s.repetition_penalty > 0:
             raise ValueError(f"repetition_penalty must be positive (1.0: off), got {s.repetition_penalty}")
         completion = isinstance(request, CompletionRequest)
-        prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
+        media_inputs = None
+        if not completion and (has_media(request) or (self._multimodal() and any(count_tags(request.messages).values()))):
+            prompt_ids, media_inputs = self._encode_with_media(request)
+        else:
+            prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
         if not prompt_ids:
             raise ValueError("the prompt is empty")
         max_new = int(s.max_tokens)
@@ -364,7 +404,25 @@ class PtEngine(InferEngine):
             top_logprobs=int(s.top_logprobs),
             repetition_penalty=float(s.repetition_penalty),
             sink=sink,
+            media_inputs=media_inputs or None,
         )
+
+    def _encode_with_media(self, request: Request) -> tuple[list[int], dict[str, Any]]:
+        """``(prompt ids, model inputs)`` of a chat request for a multimodal template, or of a
+        request with media (a text template then refuses it, naming itself): the media decoded
+        and expanded by the family's processor (``template.encode_prompt_inputs``)."""
+        if self.template is None:
+            raise ValueError("this engine renders with the tokenizer's chat template, which takes no media; "
+                             "serve the model with its registered template")
+        processor_rate = None
+        if request.audios and self._multimodal():
+            processor_rate = getattr(self.template.media_processor(self.tokenizer), "sampling_rate", None)
+        media = request_media(request, self.template.media_options, processor_rate)
+        encoded = self.template.encode_prompt_inputs(self.tokenizer, request.messages, media=media)
+        prompt_ids = list(encoded["input_ids"])
+        if request.prefill:
+            prompt_ids += self.tokenizer(request.prefill, add_special_tokens=False)["input_ids"]
+        return prompt_ids, encoded.get("media_inputs") or {}
 
     def _submit(self, rows: Sequence[Row], *, wait: bool = True) -> None:
         if self._closed:
@@ -576,6 +634,8 @@ class PtEngine(InferEngine):
         context, kwargs = self._adapter_kwargs(names)
         self._gen_counters["generate_calls"] += 1
         device = self.model.device
+        if any(r.media_inputs for r in rows):
+            kwargs.update(self._batch_media(rows, input_ids, attention_mask, device))
         self._running = hooks
         try:
             with torch.inference_mode(), self._bare_generation_config(), context:
@@ -591,5 +651,20 @@ class PtEngine(InferEngine):
             hooks.drop_cancelled()  # every row was cancelled: nobody waits for the rest
         finally:
             self._running = None
+            for row in rows:
+                row.media_inputs = None  # the pixels are not needed past the prefill
         for row in rows:
             row.finish("length")  # only rows generate() ended before their own stop
+
+    def _batch_media(self, rows: list[Row], input_ids: Any, attention_mask: Any, device: Any) -> dict[str, Any]:
+        """The batch's media inputs: the processor's ``collate`` of the rows' inputs (rows without
+        media give ``{}``) over the left-padded ids, floating tensors in the model's dtype."""
+        processor = self.template.media_processor(self.tokenizer)
+        batch = processor.collate([r.media_inputs or {} for r in rows], input_ids)
+        dtype = getattr(self._hf_model(), "dtype", None)
+        out = {}
+        for key, value in batch.items():
+            if hasattr(value, "to"):
+                value = value.to(device, dtype=dtype) if value.is_floating_point() and dtype is not None else value.to(device)
+            out[key] = value
+        return out
