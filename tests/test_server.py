@@ -234,8 +234,12 @@ CHAT_URL = "/v1/chat/completions"
         ({"model": "tiny", "messages": [{"role": "user"}]}, "messages.0.content", "required"),
         ({"model": "tiny", "messages": [{"role": "wizard", "content": "x"}]}, "messages.0.role", "user"),
         ({"model": "tiny", "messages": [{"role": "user", "content": 5}]}, "messages.0.content", ""),
-        ({"model": "tiny", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
-         "messages.0.content", "only 'text'"),
+        # media parts are read since issue 14 (tests/test_mm_serve.py); this model reads text only
+        ({"model": "tiny", "messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]},
+         "messages.0.content.0", "reads text only"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": [{"type": "file", "file": {}}]}]},
+         "messages.0.content", "the parts read are"),
         ({"model": "tiny", "messages": HELLO, "max_tokens": "many"}, "max_tokens", "integer"),
         ({"model": "tiny", "messages": HELLO, "max_tokens": 0}, "max_tokens", "greater than or equal to 1"),
         ({"model": "tiny", "messages": HELLO, "temperature": -1}, "temperature", "greater than or equal to 0"),

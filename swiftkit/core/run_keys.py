@@ -315,7 +315,30 @@ DATA_PROPERTIES: dict[str, dict[str, Any]] = {
                          "registers through swiftkit's hooks like an installed plugin; see docs/plugins)."},
 }
 
+#: how media are sampled for a multimodal template (ms-swift's names; each falls back to the
+#: environment variable of the same name in capitals: MAX_PIXELS ...), read by
+#: ``swiftkit.core.templates.media:MediaOptions.from_config``
+MEDIA_PROPERTIES: dict[str, dict[str, Any]] = {
+    "max_pixels": {"type": "integer", "minimum": 1, "description": "Images are resized to at most this many pixels "
+                   "by the family's processor (default $MAX_PIXELS, else the processor's)."},
+    "min_pixels": {"type": "integer", "minimum": 1, "description": "Images are resized to at least this many pixels "
+                   "(default $MIN_PIXELS, else the processor's)."},
+    "video_max_pixels": {"type": "integer", "minimum": 1, "description": "Pixels per video frame at most (default "
+                         "$VIDEO_MAX_PIXELS, else the processor's)."},
+    "video_min_pixels": {"type": "integer", "minimum": 1, "description": "Pixels per video frame at least (default "
+                         "$VIDEO_MIN_PIXELS, else the processor's)."},
+    "fps": {"type": "number", "exclusiveMinimum": 0, "description": "Video frames sampled per second (default $FPS, "
+            "else the processor's)."},
+    "fps_max_frames": {"type": "integer", "minimum": 1, "description": "Frames sampled from one video at most "
+                       "(default $FPS_MAX_FRAMES)."},
+    "fps_min_frames": {"type": "integer", "minimum": 1, "description": "Frames sampled from one video at least "
+                       "(default $FPS_MIN_FRAMES)."},
+    "sampling_rate": {"type": "integer", "minimum": 1, "description": "Audio is resampled to this rate in Hz "
+                      "(default $SAMPLING_RATE, else the family's feature extractor's)."},
+}
+
 CORE_PROPERTIES.update(DATA_PROPERTIES)
+CORE_PROPERTIES.update(MEDIA_PROPERTIES)
 
 # swift deploy's media limits: the core's ``serve_media`` option group (swiftkit.core.options)
 from swiftkit.core.options import SERVE_MEDIA  # noqa: E402 - after the tables above, which it does not need

@@ -7,7 +7,13 @@
   ``loss_scale="all"``.
 
 Both produce ``input_ids`` / ``labels``, may be packed, and batch through
-:func:`swiftkit.data.collator.make_collator`. :func:`layout_for_mode` maps an objective's
+:func:`swiftkit.data.collator.make_collator`.
+
+Multimodal rows (``images`` / ``videos`` / ``audios`` columns, grounding ``objects``) keep their
+references in the ``media`` column (:mod:`swiftkit.data.media_column`), which the encode step
+leaves in place: encoding decodes the media once to expand the tags into the family's tokens,
+and the collator (:mod:`swiftkit.data.media_collator`) decodes them again, lazily, for the
+pixel inputs of each batch. :func:`layout_for_mode` maps an objective's
 ``data_mode`` to one of them (the default of ``Objective.data_layout``).
 
 Over-long rows: ``delete`` drops them (:class:`~swiftkit.core.data.layout.RowTooLong`);
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from swiftkit.core.data.errors import DatasetError
+from swiftkit.core.data.errors import DatasetError, DatasetRowError
 from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
 from swiftkit.core.errors import ChatTemplateError, RowError
 
@@ -29,7 +35,8 @@ IGNORE_INDEX = -100
 
 __all__ = [
     "IGNORE_INDEX", "PTLayout", "SFTLayout", "count_trainable", "ids_feature", "labelled_row", "layout_for_mode",
-    "messages_feature", "plain_messages", "truncate", "agent_column", "agent_messages",
+    "messages_feature", "plain_messages", "truncate", "agent_column", "agent_messages", "converted_media", "media_tokens",
+    "check_media_kept",
 ]
 
 
@@ -105,6 +112,56 @@ def labelled_row(ids: list[int], labels: list[int], settings: EncodeSettings) ->
     return EncodedRow({"input_ids": ids, "labels": labels}, length=len(ids), trainable=trainable, truncated=truncated)
 
 
+def converted_media(converter: Any, row: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The converter's result for ``row`` without its media columns (converters read text), and
+    the media with the result's messages tagged: ``(result, media value)`` (see
+    :func:`swiftkit.data.media_column.attach_media`; ``""`` for a text row)."""
+    from swiftkit.data.media_column import attach_media, split_media
+
+    rest, media = split_media(row)
+    result = _converted(converter, rest)
+    if not media:
+        return result, ""
+    if "messages" not in result:
+        raise RowError(next(iter(media)), "media need a conversation (messages with <image>/<video>/<audio> tags), "
+                                          "not plain text")
+    result = dict(result)
+    result["messages"], value = attach_media(media, result["messages"])
+    return result, value
+
+
+def media_tokens(row: dict[str, Any], settings: EncodeSettings, messages: list[dict[str, Any]], loss_scale: str,
+                 ) -> tuple[list[int], list[int]]:
+    """``template.encode`` of a conversation with the row's media (decoded here, then dropped:
+    the rows keep references, the collator decodes again)."""
+    from swiftkit.data.media import load_media
+    from swiftkit.data.media_column import ground_messages, read_column
+
+    template, tokenizer = settings.template, settings.tokenizer
+    stored = read_column(row["media"])
+    processor = template.media_processor(tokenizer)
+    messages = ground_messages(messages, stored.get("objects"), processor)
+    options = getattr(template, "media_options", None)
+    rate = getattr(options, "sampling_rate", None) or getattr(processor, "sampling_rate", None)
+    try:
+        media = load_media(stored, options=options, sampling_rate=rate)
+    except DatasetRowError as exc:
+        raise RowError(exc.field, exc.reason) from None
+    enc = template.encode(tokenizer, messages, loss_scale=loss_scale, media=media)
+    return list(enc["input_ids"]), list(enc["labels"])
+
+
+def check_media_kept(row: dict[str, Any], full: list[int], kept: list[int], settings: EncodeSettings) -> None:
+    """Refuse a truncation that cut media tokens (the model would get pixels without their place)."""
+    processor = settings.template.media_processor(settings.tokenizer)
+    ids = processor.media_token_ids() if processor is not None else set()
+    before = sum(1 for t in full if t in ids)
+    after = sum(1 for t in kept if t in ids)
+    if before != after:
+        raise RowError("media", f"max_length {settings.max_length} would cut {before - after} of the row's {before} "
+                                "media tokens; raise --max_length or use --truncation_strategy delete")
+
+
 def _collator(tokenizer: Any, config: dict[str, Any]) -> Any:
     from swiftkit.data.collator import make_collator
 
@@ -134,21 +191,26 @@ class SFTLayout(DataLayout):
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
         import datasets
 
-        return {"messages": messages_feature(), "agent": datasets.Value("string")}
+        return {"messages": messages_feature(), "agent": datasets.Value("string"), "media": datasets.Value("string")}
 
     def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
-        result = _converted(converter, row)
+        result, media = converted_media(converter, row)
         if "messages" in result:
-            return {"messages": plain_messages(result["messages"]), "agent": agent_column(result)}
+            return {"messages": plain_messages(result["messages"]), "agent": agent_column(result), "media": media}
         if "text" in result:
             raise RowError("text", "plain text has no conversation to train on with sft; use `swift pt`")
         raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
+
+    def consumes(self, converted_columns: list[str]) -> list[str]:
+        return [c for c in converted_columns if c != "media"]  # the collator reads the media again
 
     def encoded_features(self, converted_features: dict[str, Any]) -> dict[str, Any]:
         return {"input_ids": ids_feature(), "labels": ids_feature()}
 
     def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
         messages = agent_messages(row, settings.template)
+        if row.get("media"):
+            return media_tokens(row, settings, messages, settings.loss_scale)
         enc = settings.template.encode(settings.tokenizer, messages, loss_scale=settings.loss_scale)
         return list(enc["input_ids"]), list(enc["labels"])
 
@@ -161,7 +223,10 @@ class SFTLayout(DataLayout):
             raise
         except Exception as exc:  # template errors name the message index
             raise RowError("messages" if row.get("messages") else "text", str(exc)) from exc
-        return labelled_row(ids, labels, settings)
+        enc = labelled_row(ids, labels, settings)
+        if row.get("media") and enc.truncated:
+            check_media_kept(row, ids, enc.columns["input_ids"], settings)
+        return enc
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
         return _collator(tokenizer, config)
@@ -185,19 +250,21 @@ class PTLayout(SFTLayout):
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
         import datasets
 
-        return {"messages": messages_feature(), "text": datasets.Value("string")}
+        return {"messages": messages_feature(), "text": datasets.Value("string"), "media": datasets.Value("string")}
 
     def convert(self, converter: Any, row: dict[str, Any]) -> dict[str, Any]:
-        result = _converted(converter, row)
+        result, media = converted_media(converter, row)
         if "messages" in result:
             if agent_column(result):
                 raise RowError("tools", "tool calls are trained with `swift sft` (pre-training reads no agent template)")
-            return {"messages": plain_messages(result["messages"]), "text": ""}
+            return {"messages": plain_messages(result["messages"]), "text": "", "media": media}
         if "text" in result:
-            return {"messages": [], "text": result["text"]}
+            return {"messages": [], "text": result["text"], "media": ""}
         raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
 
     def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
+        if row.get("messages") and row.get("media"):
+            return media_tokens(row, settings, row["messages"], "all")
         if row.get("messages"):
             enc = settings.template.encode(settings.tokenizer, row["messages"], loss_scale="all")
             return list(enc["input_ids"]), list(enc["labels"])

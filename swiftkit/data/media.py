@@ -397,7 +397,7 @@ class MediaCheck:
 
     def add_to(self, report: Any) -> None:
         """Count the skips in a :class:`~swiftkit.data.report.DataReport`."""
-        report.add_skipped(self.skipped, self.skipped_count)
+        report.add_skipped(self.skipped, self.skipped_count, dict(self.counts))
 
 
 def check_media(media_row: MediaRow, *, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -604,3 +604,80 @@ class MediaCache:
         with self._lock:
             self._items.clear()
             self.nbytes = 0
+
+
+# ---------------------------------------------------------------------- decoding for templates
+
+
+def _refs_of(stored: Mapping[str, Any], column: str) -> list[Any]:
+    """The stored references of one column as :class:`MediaRef` (a video given as frames: a list)."""
+    out: list[Any] = []
+    for i, item in enumerate(stored.get(column) or []):
+        if column == "videos" and isinstance(item, list | tuple):
+            out.append([make_ref(f, "images", j) for j, f in enumerate(item)])
+        else:
+            out.append(make_ref(item, column, i))
+    return out
+
+
+def _loader(module: str, name: str, what: str) -> Callable[..., Any]:
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise MediaError("unsupported", f"{what} cannot be decoded here: {module}.{name} is not available "
+                         "(install swiftkit's multimodal extra, or this build has no decoder for it)") from None
+
+
+def load_media(stored: Mapping[str, Any] | MediaRow, *, options: Any = None, cache: MediaCache | None = None,
+               sampling_rate: int | None = None, source: str = "", row: int = 0) -> Any:
+    """Decode a row's media into a :class:`swiftkit.core.templates.media.Media` for a template.
+
+    ``stored``: a ``media`` column value read back (:func:`swiftkit.data.media_column.read_column`)
+    or a :class:`MediaRow`. Images are decoded with PIL (through ``cache`` when given, so a
+    dataloader keeps at most its byte budget of pixels); videos through
+    ``swiftkit.data.video.load_video(ref, options)`` (a :class:`MediaRef`, or a list of them for
+    a video given as frames) and audios through ``swiftkit.data.audio.load_audio(ref,
+    sampling_rate)``, both imported on first use. ``options``: the run's
+    :class:`~swiftkit.core.templates.media.MediaOptions`; ``sampling_rate``: the audio rate
+    (default ``options.sampling_rate``). An error is a :class:`DatasetRowError` naming
+    ``source``, ``row`` and the field."""
+    from swiftkit.core.templates.media import Media
+
+    if isinstance(stored, MediaRow):
+        columns = {"images": stored.images, "videos": stored.videos, "audios": stored.audios}
+    else:
+        try:
+            columns = {c: _refs_of(stored, c) for c in MEDIA_COLUMNS}
+        except MediaError as exc:
+            raise DatasetRowError(source, row, "media", exc.reason) from None
+    out = Media()
+    field = "images"
+    try:
+        for i, ref in enumerate(columns["images"]):
+            field = f"images[{i}]"
+            out.images.append(cache.image(ref) if cache is not None else open_image(ref))
+        if columns["videos"]:
+            field = "videos[0]"
+            load_video = _loader("swiftkit.data.video", "load_video", "video")
+            for i, ref in enumerate(columns["videos"]):
+                field = f"videos[{i}]"
+                frames, fps = load_video(ref, options)
+                out.videos.append(list(frames))
+                out.video_fps.append(float(fps))
+        if columns["audios"]:
+            field = "audios[0]"
+            load_audio = _loader("swiftkit.data.audio", "load_audio", "audio")
+            rate = sampling_rate or getattr(options, "sampling_rate", None) or 16000
+            out.sampling_rate = rate
+            for i, ref in enumerate(columns["audios"]):
+                field = f"audios[{i}]"
+                out.audios.append(load_audio(ref, rate))
+    except MediaError as exc:
+        raise DatasetRowError(source, row, field, exc.reason) from None
+    except DatasetRowError:
+        raise
+    except Exception as exc:  # a decoder's own error (PyAV, soundfile) still names the field
+        raise DatasetRowError(source, row, field, f"cannot decode: {type(exc).__name__}: {exc}") from None
+    return out

@@ -154,6 +154,7 @@ class _Run:
                        columns=self.options.columns)
             done(len(raw))
         raw = self.substitute(src, raw)
+        raw = _undecoded_media(raw)
         if len(raw) == 0 and src.bad_rows:  # no record could be read: nothing to detect a format from
             return self._unreadable(src, index, split)
         fmt = src.format or self._detect_format(src, raw.column_names)
@@ -166,15 +167,19 @@ class _Run:
         if not self.layout.accepts(fmt, converter):
             raise DatasetError(f"{src.label}: {self.layout.refusal(fmt, converter)}")
         spec = self.registry.get("format", fmt).spec
+        from swiftkit.data.media import media_folder
+
+        media_dir = media_folder(src)  # relative media paths are read from the dataset file's folder
         key = steps.fingerprint(
             "convert", steps.STEPS_VERSION, self.code_version(), raw._fingerprint, index,
-            spec.to_dict(), steps.code_hash(converter),
+            spec.to_dict(), steps.code_hash(converter), media_dir,
         )
         features = steps.converted_features(self.layout, raw.features)
         columns = [c for c in features if c not in steps.CONVERT_HELPERS]
         text = tuple(c for c in columns if c in src.json_columns and getattr(features[c], "dtype", None) == "string")
         converted = self.map(
-            raw, steps.ConvertRows(self.layout, converter, index, columns, src.json_columns, text), name="convert",
+            raw, steps.ConvertRows(self.layout, converter, index, columns, src.json_columns, text, media_dir=media_dir),
+            name="convert",
             key=key, description=f"check {src.label}", with_indices=True, remove_columns=raw.column_names,
             features=features,
         )
@@ -186,7 +191,10 @@ class _Run:
             if self.strict:
                 first = skipped[0]
                 raise DatasetRowError(first.source, first.row, first.field, first.reason)
-            self.report.add_skipped(skipped, len(bad) + len(src.bad_rows))
+            reasons = _reasons(converted, bad)
+            if src.bad_rows:
+                reasons["malformed row"] = reasons.get("malformed row", 0) + len(src.bad_rows)
+            self.report.add_skipped(skipped, len(bad) + len(src.bad_rows), reasons)
             rep.rows_skipped = len(bad) + len(src.bad_rows)
             if bad:
                 keep = np.ones(len(converted), dtype=bool)
@@ -298,7 +306,7 @@ class _Run:
             if self.strict:
                 first = skipped[0]
                 raise DatasetRowError(first.source, first.row, first.field, first.reason)
-            self.report.add_skipped(skipped, len(errors))
+            self.report.add_skipped(skipped, len(errors), _reasons(out, errors.tolist()))
             counts = np.bincount(_column(out, "_src")[errors], minlength=len(self.sources))
             for i, n in enumerate(counts):
                 if n:
@@ -329,6 +337,10 @@ class _Run:
         import datasets
         import numpy as np
 
+        if "media" in ds.column_names and _nonempty(ds, "media"):
+            raise DatasetError(f"--packing with media: the {split} rows hold images/videos/audios, and a packed row "
+                               "would need each sample's pixel inputs and rotary positions kept apart, which the "
+                               "multimodal families here do not do; drop --packing (batches are padded)")
         lengths = _column(ds, "length").tolist()
         if lengths and max(lengths) > length:
             raise DatasetError(f"packing_length {length} is shorter than the longest {split} row ({max(lengths)} "
@@ -359,6 +371,53 @@ def _skipped_rows(src: Source, converted: Dataset | None, bad: list[int]) -> lis
         where = line_numbers(src, [r["_row"] for r in rows])
         out += [SkippedRow(src.label, where[r["_row"]], r["_field"], r["_reason"]) for r in rows]
     return sorted(out, key=lambda r: r.row)[:_FIRST]
+
+
+def _reasons(ds: Dataset, rows: list[int]) -> dict[str, int]:
+    """The skipped rows ``rows`` of ``ds`` counted by reason (:func:`~swiftkit.data.report.skip_category`)."""
+    from swiftkit.data.report import skip_category
+
+    if not rows:
+        return {}
+    marked = ds.select(rows).select_columns(["_field", "_reason"]).to_dict()
+    out: dict[str, int] = {}
+    for field, reason in zip(marked["_field"], marked["_reason"], strict=True):
+        key = skip_category(field, reason)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _undecoded_media(raw: Dataset) -> Dataset:
+    """``raw`` with its ``datasets`` Image / Audio / Video columns left undecoded: the rows keep
+    ``{"bytes", "path"}`` references instead of decoded pixels (decoding happens in the
+    collator, a batch at a time)."""
+    import datasets
+
+    from swiftkit.data.media_column import RAW_COLUMNS
+
+    def undecoded(feature: Any) -> Any:
+        if hasattr(feature, "decode") and getattr(feature, "decode", False) is True:
+            import dataclasses
+
+            return dataclasses.replace(feature, decode=False)
+        inner = getattr(feature, "feature", None)
+        if inner is not None and isinstance(feature, datasets.Sequence | getattr(datasets, "List", datasets.Sequence)):
+            changed = undecoded(inner)
+            if changed is not inner:
+                import copy
+
+                out = copy.copy(feature)
+                out.feature = changed
+                return out
+        return feature
+
+    features = raw.features
+    for column in RAW_COLUMNS:
+        if column in features:
+            new = undecoded(features[column])
+            if new is not features[column]:
+                raw = raw.cast_column(column, new)
+    return raw
 
 
 def _cache_exists(cache_file: str) -> bool:

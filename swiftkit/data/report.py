@@ -62,6 +62,9 @@ class DataReport:
     sources: list[SourceReport] = field(default_factory=list)
     skipped: int = 0  #: malformed rows left out (``strict=False``), all sources
     skipped_rows: list[SkippedRow] = field(default_factory=list)  #: the first :data:`MAX_REASONS`
+    #: skipped rows by reason (:func:`skip_category`: ``missing file``, ``undecodable image``,
+    #: ``tag mismatch``, ``grounding``, ``unreachable url``, ``malformed row`` ...)
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
     too_long: int = 0  #: rows longer than ``max_length`` dropped (``truncation_strategy="delete"``)
     truncated: int = 0  #: rows cut to ``max_length`` (``"left"`` / ``"right"``)
     no_labels: int = 0  #: rows with nothing left to learn (every label -100) dropped
@@ -80,8 +83,21 @@ class DataReport:
     def rows_read(self) -> int:
         return sum(s.rows_read for s in self.sources)
 
-    def add_skipped(self, rows: list[SkippedRow], count: int) -> None:
+    def add_skipped(self, rows: list[SkippedRow], count: int, reasons: dict[str, int] | None = None) -> None:
+        """Count ``count`` skipped rows (``rows``: the first of them, with their reasons).
+        ``reasons``: the same rows counted by :func:`skip_category` (default: from ``rows``,
+        the rest as ``malformed row``)."""
         self.skipped += count
+        if reasons is None:
+            reasons = {}
+            for r in rows[:count]:
+                key = skip_category(r.field, r.reason)
+                reasons[key] = reasons.get(key, 0) + 1
+            rest = count - sum(reasons.values())
+            if rest > 0:
+                reasons["malformed row"] = reasons.get("malformed row", 0) + rest
+        for key, n in reasons.items():
+            self.skipped_by_reason[key] = self.skipped_by_reason.get(key, 0) + int(n)
         room = MAX_REASONS - len(self.skipped_rows)
         if room > 0:
             self.skipped_rows.extend(rows[:room])
@@ -98,8 +114,12 @@ class DataReport:
         lines = []
         if self.skipped:
             first = "; ".join(str(r) for r in self.skipped_rows)
+            by = ""
+            if self.skipped_by_reason and set(self.skipped_by_reason) != {"malformed row"}:
+                by = " (" + ", ".join(f"{n} {k}" for k, n in sorted(self.skipped_by_reason.items(),
+                                                                     key=lambda kv: (-kv[1], kv[0]))) + ")"
             lines.append(
-                f"skipped {self.skipped} malformed row(s) of {self.rows_read} (strict=False); "
+                f"skipped {self.skipped} malformed row(s) of {self.rows_read}{by} (strict=False); "
                 f"first {len(self.skipped_rows)}: {first}"
             )
         if self.too_long:
@@ -147,3 +167,20 @@ class DataReport:
             console.print(Text("warning: " + line, style="yellow"))
         for line in self.summary():
             console.print(Text(line))
+
+
+#: fields of the multimodal columns (their skips are counted by what went wrong with the medium)
+_MEDIA_FIELDS = ("images", "videos", "audios", "objects", "media")
+
+
+def skip_category(field: str, reason: str) -> str:
+    """The reason a row was skipped, to count skips by: a medium's problem
+    (:func:`swiftkit.data.media.reason_category`: ``missing file``, ``undecodable image``,
+    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding``, ``bad value``), else
+    ``malformed row``."""
+    from swiftkit.data.media import reason_category
+
+    category = reason_category(field, reason)
+    if category == "bad value" and not field.startswith(_MEDIA_FIELDS):
+        return "malformed row"
+    return category

@@ -95,7 +95,8 @@ def template_fingerprint(template: Any) -> str:
     change what is encoded) and the source of every module its behaviour comes from."""
     spec = getattr(template, "spec", None)
     spec_part = json.dumps(spec.to_dict(), sort_keys=True, default=str) if hasattr(spec, "to_dict") else _fallback_hash(template)
-    options = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True))
+    options = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True),
+               repr(getattr(template, "media_options", None)))  # --max_pixels ... change the expanded ids
     agent = getattr(template, "agent_template", None)  # writes tool rows: its id and code key the cache too
     agent_part = [json.dumps(agent.spec.to_dict(), sort_keys=True), *code_hash(agent)] if agent is not None else []
     return fingerprint(spec_part, repr(options), *code_hash(template), *agent_part)
@@ -111,8 +112,11 @@ def fingerprint(*parts: Any) -> str:
 
 
 def steps_code() -> str:
-    """Hash of this module's source (a change to a step changes its cache key)."""
-    return _file_hash(__file__)
+    """Hash of this module's source and of the media modules its steps call (a change to a
+    step changes its cache key)."""
+    here = os.path.dirname(__file__)
+    return fingerprint(_file_hash(__file__), *(_file_hash(os.path.join(here, name))
+                                               for name in ("media.py", "media_column.py", "grounding.py")))
 
 
 # ------------------------------------------------------------------------------ features
@@ -185,16 +189,23 @@ class ConvertRows:
     ``json_columns`` are raw columns held as JSON text (a file arrow could not type, see
     :func:`swiftkit.data.sources._read_json_rows`): decoded before the converter sees the row,
     and checked for text that is not valid Unicode (the field is named); an output column of
-    ``text_columns`` that receives such a value unchanged (not a string) is kept as JSON text."""
+    ``text_columns`` that receives such a value unchanged (not a string) is kept as JSON text.
+
+    A ``media`` output column (:mod:`swiftkit.data.media_column`) is finished here, where the
+    source is known: references resolved against ``media_dir`` (the dataset file's folder) and,
+    with ``verify_media``, checked without decoding pixels."""
 
     def __init__(self, layout: Any, converter: Any, source_index: int, columns: list[str],
-                 json_columns: tuple[str, ...] = (), text_columns: tuple[str, ...] = ()):
+                 json_columns: tuple[str, ...] = (), text_columns: tuple[str, ...] = (),
+                 media_dir: str | None = None, verify_media: bool = True):
         self.layout = layout
         self.converter = converter
         self.source_index = source_index
         self.columns = columns
         self.json_columns = tuple(json_columns)
         self.text_columns = tuple(text_columns)
+        self.media_dir = media_dir
+        self.verify_media = verify_media
 
     def _decode(self, row: dict[str, Any]) -> None:
         for c in self.json_columns:
@@ -217,6 +228,11 @@ class ConvertRows:
                 missing = [c for c in self.columns if c not in result]
                 if missing:
                     raise RowError("(row)", f"no {', '.join(missing)} in the converted row (not {self.layout.id} data)")
+                if "media" in self.columns and result["media"] and not isinstance(result["media"], str):
+                    from swiftkit.data.media_column import finish_media
+
+                    result = {**result, "media": finish_media(result["media"], result.get("messages") or [],
+                                                              base_dir=self.media_dir, verify=self.verify_media)}
                 values = [result[c] for c in self.columns]
                 for k, c in enumerate(self.columns):
                     if c in self.text_columns and values[k] is not None and not isinstance(values[k], str):

@@ -161,7 +161,9 @@ class StreamJob:
             rows = [{k: batch[k][i] for k in keys} for i in range(len(rows))]
         columns = [c for c in self.layout.converted_features(datasets.Features()) if c not in steps.CONVERT_HELPERS]
         keys = list(dict.fromkeys(k for r in rows for k in r))
-        convert = steps.ConvertRows(self.layout, self.converter, self.index, columns)
+        from swiftkit.data.media import media_folder
+
+        convert = steps.ConvertRows(self.layout, self.converter, self.index, columns, media_dir=media_folder(self.src))
         converted = convert({k: [r.get(k) for r in rows] for k in keys}, [n - 1 for n, _ in chunk])
         ok = [i for i, reason in enumerate(converted["_reason"]) if not reason]
         for i, reason in enumerate(converted["_reason"]):

@@ -144,10 +144,12 @@ def tiny_families(registry: Registry | None = None) -> list[str]:
     return out
 
 
-def tested_families(registry: Registry | None = None) -> dict[str, str]:
+def tested_families(registry: Registry | None = None, *, multimodal: bool = False) -> dict[str, str]:
     """Family -> representative model id, for every family with a checkpoint marked
     ``support == "tested"``, sorted by family: the training matrix of swiftkit's test suite
-    runs each on a tiny model of the representative's architecture.
+    runs each on a tiny model of the representative's architecture. ``multimodal``: the
+    families whose checkpoints read media (``modalities``: the multimodal matrix,
+    tests/test_mm_family_matrix.py) instead of the text ones (tests/test_family_matrix.py).
 
     The representative is the family's first (registration order) ``tested`` checkpoint whose
     ``task`` is ``causal_lm``, an unquantized one when there is one: the tiny model is built from
@@ -165,7 +167,7 @@ def tested_families(registry: Registry | None = None) -> dict[str, str]:
         # `untested` with this tag: its architecture is still the matrix's to prove
         tested = [e for e in entries
                   if e.data.get("support") == "tested" or TEMPLATE_UNVERIFIED in e.data.get("tags", [])]
-        if not tested:
+        if not tested or any(e.data.get("modalities") for e in entries) != multimodal:
             continue
         causal = [e for e in tested if e.data.get("task", "causal_lm") == "causal_lm"]
         trainable = [e for e in causal if not e.data.get("quant_method")] or causal

@@ -242,9 +242,10 @@ def _data_url(part: MediaPart, url: str, limits: MediaLimits) -> bytes:
     if len(encoded) * 3 // 4 > limits.max_bytes + 2:  # refused before decoding
         raise _too_large(part, limits, f"about {len(encoded) * 3 // 4} bytes")
     try:
-        return _checked_size(part, base64.b64decode(encoded, validate=True), limits)
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise _error(part.where, part.param, f"the data URL is not valid base64 ({exc})", "invalid_media") from None
+    return _checked_size(part, data, limits)
 
 
 def _redirect_handler() -> Any:

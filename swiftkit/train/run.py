@@ -315,7 +315,9 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         enable_thinking=config.get("enable_thinking"),  # the prompts of online RL rollouts
         add_non_thinking_prefix=config.get("add_non_thinking_prefix"),
         # writes tool rows (--agent_template, else the chat template's default)
-        agent_template=plan.registry.agent_template(config.get("agent_template"), template=template.spec))
+        agent_template=plan.registry.agent_template(config.get("agent_template"), template=template.spec),
+        # --max_pixels, --fps_max_frames ... (else ms-swift's environment variables) for the media processor
+        media_options=media_options(config, model_dir))
     if config.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(
             gradient_checkpointing_kwargs=config.get("gradient_checkpointing_kwargs") or {"use_reentrant": False})
@@ -344,6 +346,18 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         ref_model = merge_adapters(ref_model, ref_adapters, "--ref_adapters")
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
+
+
+def media_options(config: dict[str, Any], model_dir: str | None) -> Any:
+    """The run's :class:`~swiftkit.core.templates.media.MediaOptions` (``--max_pixels`` ...,
+    else ``$MAX_PIXELS`` ...); a value that is not a positive number is a :class:`ConfigError`."""
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.core.templates.media import MediaOptions
+
+    try:
+        return MediaOptions.from_config(config, processor_dir=model_dir)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
@@ -413,9 +427,10 @@ def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, 
 
 
 def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any, env: Any, strategy: Any,
-                   callbacks: list[Any]) -> Any:
+                   callbacks: list[Any], template: Any = None) -> Any:
     from transformers.trainer_callback import PrinterCallback
 
+    from swiftkit.data.media_collator import with_media
     from swiftkit.train.trainer import SwiftTrainer
 
     has_val = data.val is not None and (getattr(data, "streaming", False) or len(data.val) > 0)
@@ -431,7 +446,9 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
         args=args,
         train_dataset=data.train,
         eval_dataset=data.val if has_val else None,
-        data_collator=plan.objective.make_collator(tokenizer, plan.config),
+        # rows with media: the family's pixel inputs decoded a batch at a time
+        data_collator=with_media(plan.objective.make_collator(tokenizer, plan.config), template, tokenizer, plan.config,
+                                 plan.objective.data_layout()),
         processing_class=tokenizer,
         objective=plan.objective,
         tuner=plan.tuner,
@@ -519,7 +536,8 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     data = _prepare_data(plan, template, tokenizer, args, console)
     rows = 0 if getattr(data, "streaming", False) else len(data.train)  # a stream runs --max_steps
     plan.tuner.set_total_steps(_total_steps(plan.config, rows))  # schedules over the run (AdaLoRA)
-    trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks))
+    trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks),
+                             template)
     started.append(trainer)
     result = _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
                                  symlinks=bool(plan.config.get("create_checkpoint_symlink")))

@@ -221,6 +221,18 @@ class MediaProcessor(ABC):
                         ids.add(token_id)
         return ids
 
+    def format_ref(self, ref: str) -> str:
+        """The text a grounding row's ``<ref-object>`` tag becomes (ms-swift's ``objects.ref``).
+        Default: the phrase itself; a family whose chat format marks references overrides it
+        (Qwen2-VL: ``<|object_ref_start|>...<|object_ref_end|>``). Optional (API 1.4)."""
+        return ref
+
+    def format_bbox(self, box: list[int]) -> str:
+        """The text a grounding row's ``<bbox>`` tag becomes; ``box`` is ``[x1, y1, x2, y2]`` (or
+        a point ``[x, y]``) in thousandths of its image (ms-swift's ``norm1000``). Default:
+        ``[x1, y1, x2, y2]``. Optional (API 1.4)."""
+        return "[" + ", ".join(str(int(v)) for v in box) + "]"
+
     def collate(self, rows: list[dict[str, Any]], input_ids: Any) -> dict[str, Any]:
         """The batch's model inputs from each row's :meth:`process` result (rows without media
         give ``{}``) and the batch's padded ``input_ids`` tensor. Default: each key's tensors

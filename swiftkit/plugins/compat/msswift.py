@@ -51,7 +51,6 @@ REFUSED_FLAGS: dict[str, str] = {
     "local_repo_path": ("for models whose loading clones a GitHub repository (DeepSeek-VL2 ...); swiftkit registers no "
                         "such model: a checkpoint with its own code loads with --trust_remote_code"),
     # Template arguments
-    "max_pixels": "image resizing for " + _MULTIMODAL,
     "norm_bbox": "bounding-box normalisation for grounding data of " + _MULTIMODAL,
     # Quantization
     "hqq_axis": ("HQQ quantization is not installed here; QLoRA quantizes with bitsandbytes: --train_type qlora "
