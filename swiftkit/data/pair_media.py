@@ -25,7 +25,7 @@ from typing import Any
 
 from swiftkit.core.errors import RowError
 
-__all__ = ["MEDIA_COLUMN", "MediaBatcher", "check_media_kept", "expand_prompt", "load_row_media", "mask_media", "request_media"]
+__all__ = ["MEDIA_COLUMN", "MediaBatcher", "expand_prompt", "load_row_media", "mask_media", "request_media"]
 
 #: the converted column holding a row's media references (the SFT rows' column)
 MEDIA_COLUMN = "media"
@@ -39,7 +39,7 @@ def _read(text: Any) -> dict[str, Any]:
     return read_column(text)
 
 
-def load_row_media(text: Any, template: Any, *, cache: Any = None) -> Any:
+def load_row_media(text: Any, template: Any, *, cache: Any = None, processor: Any = None) -> Any:
     """A ``media`` column value decoded into a :class:`~swiftkit.core.templates.media.Media`
     for ``template`` (its :class:`~swiftkit.core.templates.media.MediaOptions`), or ``None``
     for a row without media. Raises :class:`RowError` naming the medium's field."""
@@ -49,8 +49,11 @@ def load_row_media(text: Any, template: Any, *, cache: Any = None) -> Any:
     from swiftkit.core.data.errors import DatasetRowError
     from swiftkit.data.media import load_media
 
+    options = getattr(template, "media_options", None)
+    processor = template.media_processor(getattr(template, "tokenizer", None)) if processor is None else processor
+    rate = getattr(options, "sampling_rate", None) or getattr(processor, "sampling_rate", None)
     try:
-        return load_media(stored, options=getattr(template, "media_options", None), cache=cache)
+        return load_media(stored, options=options, cache=cache, sampling_rate=rate)
     except DatasetRowError as exc:
         raise RowError(exc.field, exc.reason) from None
 
@@ -59,11 +62,21 @@ def expand_prompt(settings: Any, messages: list[dict[str, Any]], media_text: Any
     """``(prompt, processor)``: the prompt messages with every media tag replaced by its
     expanded text (the row's media processed once), and the processor whose media tokens must
     not be labelled (``None`` for a row without media, whose messages come back as they are)."""
-    media = load_row_media(media_text, settings.template)
-    if media is None:
+    from swiftkit.data.media_column import ground_messages
+
+    template, tokenizer = settings.template, settings.tokenizer
+    stored = _read(media_text)
+    processor = template.media_processor(tokenizer) if stored else None
+    media = load_row_media(stored, template, processor=processor)
+    if media is None:  # a tag without its medium is refused by a multimodal template
+        try:
+            template.with_media(messages, None, tokenizer)
+        except ValueError as exc:
+            raise RowError("messages", str(exc)) from None
         return messages, None
+    messages = ground_messages(messages, stored.get("objects"), processor)  # grounding rows: objects as text
     try:
-        prompt, _, processor = settings.template.with_media(messages, media, settings.tokenizer)
+        prompt, _, processor = template.with_media(messages, media, tokenizer)
     except ValueError as exc:  # tags and media disagree, or a text-only template
         raise RowError("messages", str(exc)) from None
     return prompt, processor
@@ -75,19 +88,6 @@ def mask_media(labels: list[int], ids: list[int], processor: Any) -> list[int]:
         return labels
     masked = processor.media_token_ids()
     return [-100 if t in masked else label for t, label in zip(ids, labels, strict=True)]
-
-
-def check_media_kept(full: list[int], kept: list[int], processor: Any) -> None:
-    """Raise :class:`~swiftkit.core.data.layout.RowTooLong` when truncation cut media tokens
-    (the model would get more pixels than placeholders): such a row is dropped and counted."""
-    if processor is None or len(kept) == len(full):
-        return
-    masked = processor.media_token_ids()
-    before, after = sum(t in masked for t in full), sum(t in masked for t in kept)
-    if after != before:
-        from swiftkit.core.data.layout import RowTooLong
-
-        raise RowTooLong(f"{len(full)} tokens: max_length would cut {before - after} of its {before} media tokens")
 
 
 def request_media(text: Any) -> dict[str, list[Any]]:
@@ -132,7 +132,7 @@ class MediaBatcher:
             self._cache = MediaCache(self.cache_bytes)
         out = []
         for text in texts:
-            media = load_row_media(text, self.template, cache=self._cache)
+            media = load_row_media(text, self.template, cache=self._cache, processor=self.processor if text else None)
             out.append({} if media is None else self.processor.process(media))
         return out
 

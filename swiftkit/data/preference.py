@@ -42,6 +42,7 @@ from typing import Any
 from swiftkit.core.data.layout import DataLayout, EncodedRow, EncodeSettings, RowHasNoLabels, RowTooLong
 from swiftkit.core.errors import ChatTemplateError, RowError
 from swiftkit.data.layouts import (
+    check_media_kept,
     count_trainable,
     ids_feature,
     labelled_row,
@@ -49,7 +50,7 @@ from swiftkit.data.layouts import (
     plain_messages,
     truncate,
 )
-from swiftkit.data.pair_media import MEDIA_COLUMN, check_media_kept, expand_prompt, mask_media
+from swiftkit.data.pair_media import MEDIA_COLUMN, expand_prompt, mask_media
 
 __all__ = ["KTOLayout", "PreferenceLayout", "PromptLayout"]
 
@@ -149,7 +150,8 @@ class PreferenceLayout(_ReplyLayout):
             for s in too_long:
                 full = sides[s][0]
                 sides[s] = truncate(*sides[s], max_length, settings.truncation_strategy)[:2]
-                check_media_kept(full, sides[s][0], processor)
+                if processor is not None:
+                    check_media_kept(row, full, sides[s][0], settings)
             truncated = bool(too_long)
         counts = {s: count_trainable(sides[s][1]) for s in sides}
         empty = [s for s in ("chosen", "rejected") if counts[s] == 0]
@@ -194,7 +196,7 @@ class KTOLayout(_ReplyLayout):
         except Exception as exc:
             raise RowError("messages", str(exc)) from exc
         if processor is not None and settings.max_length is not None:
-            check_media_kept(ids, truncate(ids, ids, settings.max_length, settings.truncation_strategy)[0], processor)
+            check_media_kept(row, ids, truncate(ids, ids, settings.max_length, settings.truncation_strategy)[0], settings)
         return labelled_row(ids, labels, settings)
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
@@ -242,7 +244,8 @@ class PromptLayout(_ReplyLayout):
             raise RowError("messages", str(exc)) from exc
         full = ids
         ids, _, truncated = truncate(ids, ids, settings.max_length, settings.truncation_strategy)
-        check_media_kept(full, ids, processor)
+        if processor is not None:
+            check_media_kept(row, full, ids, settings)
         return EncodedRow({"prompt_input_ids": ids}, length=len(ids), trainable=0, truncated=truncated)
 
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:

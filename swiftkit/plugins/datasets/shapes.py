@@ -44,19 +44,23 @@ SEEDS: dict[str, int] = {"train": 1234, "test": 98765}
 #: the side of every image in pixels (Qwen2-VL reads it as 4 x 4 patches of 14 px)
 IMAGE_SIDE = 56
 #: bump when the images or rows change for the same seed
-VERSION = "1"
+VERSION = "2"
 KINDS = ("sft", "pairs", "kto", "prompts")
 
 
-def draw(colour: str, shape: str, rng: random.Random, side: int = IMAGE_SIDE) -> Any:
-    """One RGB image of ``shape`` in ``colour``, its size (45-80 % of the side) and position
-    drawn from ``rng``."""
+def place(rng: random.Random, side: int = IMAGE_SIDE) -> tuple[int, int, int]:
+    """``(size, x0, y0)``: a shape's size (45-80 % of the side) and top-left corner."""
+    size = rng.randint(int(side * 0.45), int(side * 0.8))
+    return size, rng.randint(0, side - size), rng.randint(0, side - size)
+
+
+def draw(colour: str, shape: str, size: int, x0: int, y0: int, side: int = IMAGE_SIDE) -> Any:
+    """One RGB image of ``shape`` in ``colour``, ``size`` pixels wide with its top-left corner at
+    ``(x0, y0)``, on white."""
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (side, side), (255, 255, 255))
     pen = ImageDraw.Draw(img)
-    size = rng.randint(int(side * 0.45), int(side * 0.8))
-    x0, y0 = rng.randint(0, side - size), rng.randint(0, side - size)
     x1, y1 = x0 + size - 1, y0 + size - 1
     fill = COLOURS[colour]
     if shape == "circle":
@@ -80,22 +84,38 @@ def answer_of(question: str, colour: str, shape: str) -> str:
     return colour if question == QUESTIONS["colour"] else shape
 
 
+def _draws(subset: str) -> list[tuple[str, str, tuple[int, int, int], str]]:
+    """What each image of ``subset`` shows: ``(colour, shape, (size, x0, y0), question)``.
+    A held-out image is never one of the training images (a repeat is drawn again)."""
+    taken = set() if subset == "train" else {(c, s, p) for c, s, p, _ in _draws("train")}
+    rng = random.Random(SEEDS[subset])
+    out = []
+    while len(out) < SIZES[subset]:
+        colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
+        question = rng.choice(list(QUESTIONS.values()))
+        where = place(rng)
+        if (colour, shape, where) in taken:
+            continue
+        if subset == "train":
+            taken.add((colour, shape, where))
+        out.append((colour, shape, where, question))
+    return out
+
+
 def _images(folder: str, subset: str) -> list[dict[str, Any]]:
     """The subset's images (written once) and what they show: ``image`` (path relative to the
     version folder), ``colour``, ``shape``, ``question``, ``answer``, ``wrong`` (a wrong answer)."""
     if subset not in SIZES:
         raise ValueError(f"unknown subset {subset!r}; the coloured-shapes subsets are {', '.join(SIZES)}")
-    rng = random.Random(SEEDS[subset])
     image_dir = os.path.join(folder, subset)
     os.makedirs(image_dir, exist_ok=True)
     items = []
-    for i in range(SIZES[subset]):
-        colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
-        question = rng.choice(list(QUESTIONS.values()))
-        img = draw(colour, shape, rng)
+    wrong_rng = random.Random(SEEDS[subset] + 1)
+    for i, (colour, shape, where, question) in enumerate(_draws(subset)):
+        img = draw(colour, shape, *where)
         right = answer_of(question, colour, shape)
         choices = list(COLOURS) if question == QUESTIONS["colour"] else list(SHAPES)
-        wrong = rng.choice([c for c in choices if c != right])
+        wrong = wrong_rng.choice([c for c in choices if c != right])
         name = f"{i:05d}.png"
         path = os.path.join(image_dir, name)
         if not os.path.isfile(path):
