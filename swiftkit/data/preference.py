@@ -86,7 +86,10 @@ class _ReplyLayout(DataLayout):
         messages, stored = attach_media(media, plain_messages(result["messages"]))
         return {"messages": messages, **{k: result[k] for k in self.fields}, MEDIA_COLUMN: stored}
 
-    def media_feature(self) -> dict[str, Any]:
+    @staticmethod
+    def media_feature(raw_features: Any) -> dict[str, Any]:
+        """The ``media`` column (``""`` in text rows), in every source's rows as in the SFT
+        rows, so that text and media sources mix."""
         import datasets
 
         return {MEDIA_COLUMN: datasets.Value("string")}
@@ -119,7 +122,7 @@ class PreferenceLayout(_ReplyLayout):
         import datasets
 
         return {"messages": messages_feature(), "chosen": datasets.Value("string"), "rejected": datasets.Value("string"),
-                **self.media_feature()}
+                **self.media_feature(raw_features)}
 
     def consumes(self, converted_columns: list[str]) -> list[str]:
         return [c for c in converted_columns if c != MEDIA_COLUMN]  # the collator reads the media
@@ -179,7 +182,7 @@ class KTOLayout(_ReplyLayout):
         import datasets
 
         return {"messages": messages_feature(), "completion": datasets.Value("string"), "label": datasets.Value("bool"),
-                **self.media_feature()}
+                **self.media_feature(raw_features)}
 
     def consumes(self, converted_columns: list[str]) -> list[str]:
         return ["messages", "completion"]
@@ -219,7 +222,7 @@ class PromptLayout(_ReplyLayout):
     def converted_features(self, raw_features: Any) -> dict[str, Any]:
         import datasets
 
-        cols = {"messages": messages_feature(), "solution": datasets.Value("string"), **self.media_feature()}
+        cols = {"messages": messages_feature(), "solution": datasets.Value("string"), **self.media_feature(raw_features)}
         cols.update({c: raw_features[c] for c in self.extras(raw_features)})
         return cols
 
