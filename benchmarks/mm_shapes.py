@@ -31,7 +31,9 @@ import tempfile
 import time
 
 MODEL_ID = "Qwen/Qwen2-VL-2B-Instruct"
-PIXELS = 56 * 56
+#: the image size the processor reads (``--min_pixels`` = ``--max_pixels``): the 56x56 images
+#: upscaled to 112x112 are 8x8 patches, 16 image tokens (``--pixels 3136``: 4 tokens)
+PIXELS = 112 * 112
 
 
 def build_model(out: str, depth: int, width: int, seed: int = 0) -> str:
@@ -55,7 +57,7 @@ def build_model(out: str, depth: int, width: int, seed: int = 0) -> str:
     return out
 
 
-def accuracy(model_dir: str, rows_path: str, limit: int | None = None) -> tuple[float, dict[str, float]]:
+def accuracy(model_dir: str, rows_path: str, limit: int | None = None, pixels: int = PIXELS) -> tuple[float, dict[str, float]]:
     """Greedy held-out accuracy through the pt engine: (overall, per question)."""
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
     from swiftkit.core.registry import get_registry
@@ -63,7 +65,7 @@ def accuracy(model_dir: str, rows_path: str, limit: int | None = None) -> tuple[
 
     base = os.path.dirname(rows_path)
     rows = [json.loads(line) for line in open(rows_path, encoding="utf-8")][:limit]
-    engine, _ = create_engine({"model": model_dir, "infer_backend": "pt", "max_pixels": PIXELS,
+    engine, _ = create_engine({"model": model_dir, "infer_backend": "pt", "max_pixels": pixels, "min_pixels": pixels,
                                "max_batch_size": 50}, get_registry())
     try:
         sampling = SamplingOptions(max_tokens=3, temperature=0.0)
@@ -88,6 +90,7 @@ def main() -> None:
     parser.add_argument("--vision_depth", type=int, default=1)
     parser.add_argument("--vision_width", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pixels", type=int, default=PIXELS, help="pixels the processor resizes each image to")
     parser.add_argument("--eval_rows", type=int, default=None, help="held-out rows to score (default: all 200)")
     parser.add_argument("--keep", default=None, help="a folder for the model, data and run (default: a temporary one)")
     args = parser.parse_args()
@@ -108,9 +111,9 @@ def main() -> None:
     n_params = sum(p.numel() for p in __import__("safetensors.torch", fromlist=["load_file"]).load_file(
         os.path.join(model_dir, "model.safetensors")).values())
     print(f"model: tiny Qwen2-VL, {n_params / 1e6:.2f} M parameters (vision tower {args.vision_depth} x "
-          f"{args.vision_width}); images 56x56 = 4 image tokens")
+          f"{args.vision_width}); images read at {args.pixels} pixels = {args.pixels // (28 * 28)} image tokens")
     t0 = time.perf_counter()
-    before, before_per = accuracy(model_dir, test_rows, args.eval_rows)
+    before, before_per = accuracy(model_dir, test_rows, args.eval_rows, args.pixels)
     print(f"held-out accuracy before: {before:.1%} {json.dumps({k: round(v, 3) for k, v in before_per.items()})} "
           f"({time.perf_counter() - t0:.0f} s)", flush=True)
 
@@ -118,7 +121,7 @@ def main() -> None:
     cmd = [sys.executable, "-m", "swiftkit", "sft", "--model", model_dir, "--dataset", "coloured-shapes",
            "--train_type", "full", "--max_steps", str(args.steps), "--per_device_train_batch_size", str(args.batch),
            "--learning_rate", str(args.lr), "--lr_scheduler_type", "cosine", "--warmup_ratio", "0.05",
-           "--weight_decay", "0.0", "--max_pixels", str(PIXELS), "--torch_dtype", "float32",
+           "--weight_decay", "0.0", "--max_pixels", str(args.pixels), "--min_pixels", str(args.pixels), "--torch_dtype", "float32",
            "--logging_steps", "20", "--save_steps", str(args.steps), "--save_total_limit", "1",
            "--output_dir", out, "--add_version", "false", "--report_to", "none", "--dataloader_num_workers", "0"]
     t0 = time.perf_counter()
@@ -135,7 +138,7 @@ def main() -> None:
     print("loss (step, loss):", curve)
     checkpoint = os.path.join(out, f"checkpoint-{args.steps}")
     t0 = time.perf_counter()
-    after, after_per = accuracy(checkpoint, test_rows, args.eval_rows)
+    after, after_per = accuracy(checkpoint, test_rows, args.eval_rows, args.pixels)
     print(f"held-out accuracy after: {after:.1%} {json.dumps({k: round(v, 3) for k, v in after_per.items()})} "
           f"({time.perf_counter() - t0:.0f} s)")
     print(f"SUMMARY coloured-shapes: held-out accuracy {before:.1%} -> {after:.1%} (chance 25 %), "

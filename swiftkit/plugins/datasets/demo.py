@@ -48,8 +48,8 @@ def _shapes() -> list[DatasetSpec]:
     return [
         DatasetSpec(
             id=dataset_id,
-            description="Generated 56x56 images of one coloured shape (4 colours x 4 shapes, random size and "
-            f"position) asking its colour or shape: {what}. Subsets train (1000 rows) and test (200 held-out "
+            description="Generated 56x56 images of one coloured shape (4 colours x 4 shapes, random size, "
+            f"near the centre) asking its colour or shape: {what}. Subsets train (1000 rows) and test (200 held-out "
             "rows); written once under the swiftkit cache.",
             format=fmt,
             generator=f"{_SHAPES}:{function}",

@@ -4,7 +4,7 @@ and questions a tiny vision-language model can learn to answer in a few hundred 
 proof that pixels reach the loss.
 
 Every image shows one of :data:`SHAPES` in one of :data:`COLOURS` on a white background, at a
-random size and position; each row asks one question about it (:data:`QUESTIONS`), so chance
+random size and a position near the centre; each row asks one question about it (:data:`QUESTIONS`), so chance
 is ``1 / 4`` for both. Generation is deterministic: subset ``train`` and subset ``test`` draw
 from their own seeds (:data:`SEEDS`), so held-out images are never training images.
 
@@ -43,15 +43,21 @@ SIZES: dict[str, int] = {"train": 1000, "test": 200}
 SEEDS: dict[str, int] = {"train": 1234, "test": 98765}
 #: the side of every image in pixels (Qwen2-VL reads it as 4 x 4 patches of 14 px)
 IMAGE_SIDE = 56
+#: how far (pixels) a shape may sit off the centre, on each axis
+JITTER = 4
 #: bump when the images or rows change for the same seed
-VERSION = "2"
+VERSION = "3"
 KINDS = ("sft", "pairs", "kto", "prompts")
 
 
 def place(rng: random.Random, side: int = IMAGE_SIDE) -> tuple[int, int, int]:
-    """``(size, x0, y0)``: a shape's size (45-80 % of the side) and top-left corner."""
-    size = rng.randint(int(side * 0.45), int(side * 0.8))
-    return size, rng.randint(0, side - size), rng.randint(0, side - size)
+    """``(size, x0, y0)``: a shape's size (60-80 % of the side) and top-left corner, near the
+    centre (up to :data:`JITTER` pixels off). Large and roughly centred, the shape covers the same
+    patches in every image, which a tiny vision tower can learn in a few hundred steps."""
+    size = rng.randint(int(side * 0.6), int(side * 0.8))
+    centre = (side - size) // 2
+    return (size, min(max(0, centre + rng.randint(-JITTER, JITTER)), side - size),
+            min(max(0, centre + rng.randint(-JITTER, JITTER)), side - size))
 
 
 def draw(colour: str, shape: str, size: int, x0: int, y0: int, side: int = IMAGE_SIDE) -> Any:
