@@ -1,7 +1,8 @@
-"""The proof behind ``support == "tested"``: every family that claims it, on a tiny random model
+"""The proof behind ``support == "tested"``: every text family that claims it, on a tiny random model
 of its own architecture, is trained by `swift sft` with LoRA and in full, resumed onto the same
 curve, exported merged (same logits as base + adapter) and served by the ``pt`` engine.
 
+Families that read media (``modalities``) are the multimodal matrix's (tests/test_mm_family_matrix.py).
 The families come from the registry, never from a list here: marking a family ``tested`` adds it
 to this matrix, and a family that fails here may not carry the mark. Each family's representative
 is its first ``causal_lm`` checkpoint marked ``tested`` (an unquantized one where there is one); its tiny model is built

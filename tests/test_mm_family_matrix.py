@@ -2,10 +2,12 @@
 whose architecture is marked tested, on a tiny random model of its own architecture, is trained
 by `swift sft` with LoRA on rows with images (a few steps: the loss is logged, the checkpoint
 saved) and then answers a question about an image through the ``pt`` engine, with the adapter.
+A family that reads audio but no images gets the same rows with short tones in ``audios``.
 
 The families come from the registry (:func:`swiftkit.testing.tiny.tested_families` with
 ``multimodal=True``), never from a list here; the text families are the text matrix's
-(tests/test_family_matrix.py). One dataset of PIL-drawn images serves every family.
+(tests/test_family_matrix.py). One dataset of PIL-drawn images (and one of tones written with the
+standard library's ``wave``) serves every family.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from swiftkit.train.run import run_training  # noqa: E402
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 COLOURS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
+#: the tone (Hz) standing for each colour in the audio rows
+TONES = {"red": 220.0, "green": 440.0, "blue": 880.0}
 STEPS = 3
 FAMILIES = {family: model_id for family, model_id in tiny.tested_families(get_registry(), multimodal=True).items() if model_id}
 
@@ -49,7 +53,37 @@ def images(tmp_path_factory):
         rows.append({"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": name}],
                      "images": [f"img/{name}.png"]})
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _write_audio_rows(folder)
     return folder
+
+
+def _write_audio_rows(folder) -> None:
+    """``audio.jsonl``: the same questions about one-second tones (16 kHz mono WAV) in ``audios``."""
+    import struct
+    import wave
+
+    (folder / "wav").mkdir()
+    for name, hz in TONES.items():
+        with wave.open(str(folder / "wav" / f"{name}.wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * t / 16000)))
+                                   for t in range(16000)))
+    rows = []
+    for i in range(8):
+        name = list(TONES)[i % len(TONES)]
+        question = "<audio>Which colour is this tone?" if i % 2 else "Which colour is this tone?"
+        rows.append({"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": name}],
+                     "audios": [f"wav/{name}.wav"]})
+    (folder / "audio.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _kind(model_dir: str) -> str:
+    """``image`` for a family that reads images, else ``audio`` (its checkpoint's modalities)."""
+    spec = get_registry().resolve_model(model_dir)
+    spec = getattr(spec, "spec", spec)
+    return "image" if "image" in (getattr(spec, "modalities", None) or ["image"]) else "audio"
 
 
 @pytest.fixture(scope="module", params=sorted(FAMILIES) or [pytest.param(None, marks=pytest.mark.skip(
@@ -67,10 +101,14 @@ def lora_run(family, images, tmp_path_factory):
     name, model_dir = family
     out = tmp_path_factory.mktemp(f"mm-lora-{name}") / "run"
     registry = get_registry()
-    args = ["--model", model_dir, "--dataset", str(images / "rows.jsonl"), "--output_dir", str(out),
+    rows = images / ("rows.jsonl" if _kind(model_dir) == "image" else "audio.jsonl")
+    args = ["--model", model_dir, "--dataset", str(rows), "--output_dir", str(out),
             "--add_version", "false", "--train_type", "lora", "--max_steps", str(STEPS), "--save_steps", str(STEPS),
             "--per_device_train_batch_size", "2", "--logging_steps", "1", "--learning_rate", "1e-3",
-            "--max_length", "1024", "--torch_dtype", "float32", "--report_to", "none", "--max_pixels", str(56 * 56)]
+            "--max_length", "1024", "--torch_dtype", "float32", "--report_to", "none", "--max_pixels", str(56 * 56),
+            # the LoRA targets of a mixture-of-experts family may reach fused expert weights, which peft adapts
+            # only without dropout
+            "--lora_dropout", "0"]
     return run_training(build_config(registry, command="sft", cli_args=args), command="sft", registry=registry)
 
 
@@ -91,17 +129,23 @@ def test_the_trained_adapter_answers_about_an_image(family, lora_run, images):
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
     from swiftkit.infer.factory import create_engine, default_adapter
 
-    name, _ = family
+    name, model_dir = family
+    kind = _kind(model_dir)
     engine, resolved = create_engine({"model": lora_run.last_checkpoint, "infer_backend": "pt", "max_pixels": 56 * 56},
                                      get_registry())
     try:
         adapter = default_adapter(resolved)
         sampling = SamplingOptions(max_tokens=4, temperature=0.0, logprobs=True)
-        answers = engine.infer([
-            ChatRequest(messages=[{"role": "user", "content": "<image>What colour is the circle?"}],
-                        images=[str(images / "img" / f"{colour}.png")], sampling=sampling, adapter=adapter)
-            for colour in ("red", "blue")])
+        if kind == "image":
+            requests = [ChatRequest(messages=[{"role": "user", "content": "<image>What colour is the circle?"}],
+                                    images=[str(images / "img" / f"{c}.png")], sampling=sampling, adapter=adapter)
+                        for c in ("red", "blue")]
+        else:
+            requests = [ChatRequest(messages=[{"role": "user", "content": "<audio>Which colour is this tone?"}],
+                                    audios=[str(images / "wav" / f"{c}.wav")], sampling=sampling, adapter=adapter)
+                        for c in ("red", "blue")]
+        answers = engine.infer(requests)
     finally:
         engine.close()
     assert all(0 < a.completion_tokens <= 4 for a in answers), name
-    assert answers[0].logprobs[0].logprob != answers[1].logprobs[0].logprob, f"{name}: the image does not reach the model"
+    assert answers[0].logprobs[0].logprob != answers[1].logprobs[0].logprob, f"{name}: the {kind} does not reach the model"

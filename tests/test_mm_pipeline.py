@@ -317,3 +317,52 @@ def test_media_options_change_the_encode_cache_key(vl):
     template, _ = vl
     assert template_fingerprint(template) != template_fingerprint(template.configure(
         media_options=MediaOptions(max_pixels=1024)))
+
+
+def test_streaming_rows_keep_their_media_and_count_skips(vl, registry, folder):
+    from swiftkit.data.layouts import SFTLayout
+    from swiftkit.data.media_collator import with_media
+    from swiftkit.data.pipeline import LoadOptions
+    from swiftkit.data.streaming import stream_datasets
+
+    template, tok = vl
+    path = _rows(folder, [{"messages": _conv(), "images": ["img/red.png"]},
+                          {"messages": _conv(), "images": ["img/missing.png"]},
+                          {"messages": _conv("Plain.", "Yes.")}])
+    data = stream_datasets(dataset=[path], val_dataset=[], registry=registry, template=template, tokenizer=tok,
+                           layout=SFTLayout(), max_length=512, truncation_strategy="delete", loss_scale="default",
+                           strict=False, shuffle=False, val_shuffle=False, seed=0, shuffle_buffer_size=10,
+                           options=LoadOptions())
+    rows = list(data.train)
+    assert len(rows) == 2 and json.loads(rows[0]["media"])["images"] == [str(folder / "img" / "red.png")]
+    assert rows[1]["media"] == ""
+    assert data.report.skipped_by_reason == {"missing file": 1}
+    batch = with_media(SFTLayout().make_collator(tok, {}), template, tok, {}, SFTLayout())(rows)
+    assert batch["pad_counts"].flatten().tolist() == [2]  # the text row adds no media inputs
+
+
+def test_a_video_given_as_frames_loads_as_one_video(folder):
+    pytest.importorskip("swiftkit.data.video")
+    from swiftkit.data.media import load_media
+    from swiftkit.data.media_column import finish_media, read_column
+
+    frames = ["img/red.png", "img/blue.png"]
+    stored = read_column(finish_media({"videos": [frames]}, _conv("<video>?"), base_dir=str(folder)))
+    assert stored["videos"] == [[str(folder / "img" / "red.png"), str(folder / "img" / "blue.png")]]
+    media = load_media(stored, options=MediaOptions(fps=4))
+    assert [f.size for f in media.videos[0]] == [(16, 8), (24, 8)] and media.video_fps == [4.0]
+    with pytest.raises(Exception, match=r"videos\[0\]\[1\]"):
+        finish_media({"videos": [["img/red.png", "img/broken.png"]]}, _conv("<video>?"), base_dir=str(folder))
+
+
+def test_undecodable_audio_is_named_and_counted_as_such(folder):
+    pytest.importorskip("swiftkit.data.audio")
+    from swiftkit.core.errors import RowError
+    from swiftkit.data.media_column import finish_media
+    from swiftkit.data.report import skip_category
+
+    (folder / "noise.wav").write_bytes(b"RIFF not really a wave file")
+    with pytest.raises(RowError) as info:
+        finish_media({"audios": ["noise.wav"]}, _conv("<audio>?"), base_dir=str(folder))
+    assert info.value.field == "audios[0]"
+    assert skip_category(info.value.field, info.value.reason) == "undecodable audio"

@@ -510,29 +510,6 @@ VLLM_ROLLOUT: dict[str, Schema] = {
     },
 }
 
-#: what a chat request's media may be in ``swift deploy`` (``swiftkit.serve.media``); a server
-#: plugin that reads OpenAI media parts takes the same keys
-SERVE_MEDIA: dict[str, Schema] = {
-    "max_media_bytes": {
-        "type": "integer", "minimum": 1, "default": 20 * 1024 * 1024,
-        "description": "swift deploy: the largest medium (image, video, audio) a request may send or link, in bytes "
-        "(default 20 MiB); checked while an http(s) URL is read, so a larger download stops at the limit (4xx).",
-    },
-    "max_media_per_request": {
-        "type": "integer", "minimum": 0, "default": 8,
-        "description": "swift deploy: the most media (content parts) one chat request may hold (default 8; more: 400).",
-    },
-    "media_fetch_timeout": {
-        "type": "number", "exclusiveMinimum": 0, "default": 10.0,
-        "description": "swift deploy: seconds the server may take to fetch one http(s) media URL (default 10).",
-    },
-    "allow_local_media": {
-        "type": ["string", "null"], "default": None,
-        "description": "swift deploy: a folder whose files requests may name (file:// URLs or paths; symlinks "
-        "resolved, nothing outside it). Unset: no local file is ever read (403).",
-    },
-}
-
 #: every published group by name
 GROUPS: dict[str, dict[str, Schema]] = {
     "adapter": ADAPTER,
@@ -542,7 +519,6 @@ GROUPS: dict[str, dict[str, Schema]] = {
     "rollout": ROLLOUT,
     "distributed": DISTRIBUTED,
     "serving": SERVING,
-    "serve_media": SERVE_MEDIA,
     "tasks": TASKS,
     "vllm": VLLM,
     "vllm_mode": VLLM_MODE,

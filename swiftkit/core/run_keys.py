@@ -340,8 +340,18 @@ MEDIA_PROPERTIES: dict[str, dict[str, Any]] = {
 CORE_PROPERTIES.update(DATA_PROPERTIES)
 CORE_PROPERTIES.update(MEDIA_PROPERTIES)
 
-# swift deploy's media limits: the core's ``serve_media`` option group (swiftkit.core.options)
-from swiftkit.core.options import SERVE_MEDIA  # noqa: E402 - after the tables above, which it does not need
-
-# (without their defaults, as the other deploy keys: a run of another command records none of them)
-CORE_PROPERTIES.update({key: {k: v for k, v in schema.items() if k != "default"} for key, schema in SERVE_MEDIA.items()})
+# swift deploy's media limits (read by swiftkit.serve.media.MediaLimits, which holds the defaults)
+SERVE_MEDIA_PROPERTIES: dict[str, dict[str, Any]] = {
+    "max_media_bytes": {"type": "integer", "minimum": 1, "description": "swift deploy: the largest medium (image, video, "
+                        "audio) a request may send or link, in bytes (default 20 MiB); checked while an http(s) URL is "
+                        "read, so a larger download stops at the limit (413)."},
+    "max_media_per_request": {"type": "integer", "minimum": 0, "description": "swift deploy: the most media (content "
+                              "parts) one chat request may hold (default 8; more: 400); also vLLM's limit_mm_per_prompt "
+                              "per kind."},
+    "media_fetch_timeout": {"type": "number", "exclusiveMinimum": 0, "description": "swift deploy: seconds the server "
+                            "may take to fetch one http(s) media URL, connection included (default 10)."},
+    "allow_local_media": {"type": ["string", "null"], "description": "swift deploy: a folder whose files requests may "
+                          "name (file:// URLs or paths; symlinks resolved, nothing outside it). Unset: no local file "
+                          "is ever read (403)."},
+}
+CORE_PROPERTIES.update(SERVE_MEDIA_PROPERTIES)

@@ -248,11 +248,18 @@ def verify_image(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> None:
 
 
 def verify_medium(ref: MediaRef, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Cheap check of one reference: images are verified; videos and audio exist / answer
-    (their decoders belong to the processors)."""
+    """Cheap check of one reference: images are verified; audio through
+    ``swiftkit.data.audio.verify_audio`` (headers only) where that module is installed; videos
+    (and audio without it) exist / answer."""
     if ref.column == "images":
         verify_image(ref, timeout=timeout)
-    elif ref.kind == "url":
+        return
+    if ref.column == "audios":
+        verify_audio = _optional("swiftkit.data.audio", "verify_audio")  # the audio decoder's own check
+        if verify_audio is not None:
+            verify_audio(ref, timeout=timeout)
+            return
+    if ref.kind == "url":
         url_reachable(ref.value, timeout=timeout)
     elif ref.kind == "path" and not os.path.isfile(ref.value):
         raise MediaError("missing file", f"file not found: {ref.value}")
@@ -479,15 +486,11 @@ def media_folder(source: Any) -> str | None:
 
 def reason_category(field: str, reason: str) -> str:
     """A short name for a skip, to count skips by: ``missing file``, ``undecodable image``,
-    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding`` or ``bad value``."""
-    if field.startswith("objects"):
-        return "grounding"
-    for needle, name in (("file not found", "missing file"), ("cannot read", "missing file"),
-                         ("not a decodable", "undecodable image"), ("cannot fetch", "unreachable url"),
-                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large")):
-        if needle in reason:
-            return name
-    return "bad value"
+    ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding`` or ``bad value``
+    (:func:`swiftkit.data.report.media_reason`)."""
+    from swiftkit.data.report import media_reason
+
+    return media_reason(field, reason)
 
 
 # ---------------------------------------------------------------------- resize and cache
@@ -620,14 +623,23 @@ def _refs_of(stored: Mapping[str, Any], column: str) -> list[Any]:
     return out
 
 
-def _loader(module: str, name: str, what: str) -> Callable[..., Any]:
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """``module.name`` when that module is installed, else ``None`` (the decoders of videos and
+    audio live in modules of their own, which import this one)."""
     import importlib
 
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):
-        raise MediaError("unsupported", f"{what} cannot be decoded here: {module}.{name} is not available "
-                         "(install swiftkit's multimodal extra, or this build has no decoder for it)") from None
+        return None
+
+
+def _loader(module: str, name: str, what: str) -> Callable[..., Any]:
+    found = _optional(module, name)
+    if found is not None:
+        return found
+    raise MediaError("unsupported", f"{what} cannot be decoded here: {module}.{name} is not available "
+                     "(install swiftkit's multimodal extra, or this build has no decoder for it)")
 
 
 def load_media(stored: Mapping[str, Any] | MediaRow, *, options: Any = None, cache: MediaCache | None = None,

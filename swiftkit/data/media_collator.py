@@ -20,7 +20,7 @@ from swiftkit.core.errors import ConfigError
 #: decoded-image bytes a collator keeps (per process)
 DEFAULT_CACHE_BYTES = 256 * 2**20
 
-__all__ = ["DEFAULT_CACHE_BYTES", "MediaCollator", "with_media"]
+__all__ = ["DEFAULT_CACHE_BYTES", "MediaCollator", "check_media_flags", "with_media"]
 
 
 class MediaCollator:
@@ -33,7 +33,7 @@ class MediaCollator:
         self.tokenizer = tokenizer
         self.cache_bytes = cache_bytes
         self._cache: Any = None
-        self._expected: dict[tuple[str, str], int] = {}
+        self._expected: dict[tuple[str, int, int], int] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -89,13 +89,12 @@ class MediaCollator:
         for column, kind in (("images", "image"), ("videos", "video"), ("audios", "audio")):
             for k in range(len(stored.get(column) or [])):
                 text = processor.expand(kind, k, inputs)
-                key = (kind, text)
+                key = (kind, len(text), hash(text))  # expansions repeat (one per image size): tokenized once
                 if key not in self._expected:
+                    if len(self._expected) >= 1024:  # never grows without bound
+                        self._expected.clear()
                     ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
                     self._expected[key] = sum(1 for t in ids if t in media_ids)
-                    if len(self._expected) > 4096:  # distinct sizes only; never grows without bound
-                        self._expected.clear()
-                        self._expected[key] = sum(1 for t in ids if t in media_ids)
                 want += self._expected[key]
         ids = feature["input_ids"]
         ids = ids.tolist() if hasattr(ids, "tolist") else ids
@@ -116,7 +115,12 @@ def with_media(collator: Any, template: Any, tokenizer: Any, config: dict[str, A
 
     if layout is not None and not isinstance(layout, SFTLayout):
         return collator  # other layouts (preference pairs ...) batch their media in their own collators
-    if config.get("padding_free"):
+    check_media_flags(config, template)
+    return MediaCollator(collator, template, tokenizer)
+
+
+def check_media_flags(config: dict[str, Any], template: Any) -> None:
+    """Refuse what a multimodal template cannot batch (called as soon as the template is known)."""
+    if template is not None and getattr(template.spec, "media", None) and config.get("padding_free"):
         raise ConfigError("--padding_free with a multimodal model: its pixel inputs and rotary positions are "
                           "per sample, and a flattened batch would mix them; drop --padding_free")
-    return MediaCollator(collator, template, tokenizer)

@@ -34,7 +34,7 @@ MEDIA_COLUMN = "media"
 #: raw columns the sft / pt layouts take out of a row before its converter sees it
 RAW_COLUMNS = ("images", "videos", "audios", "objects")
 
-__all__ = ["MEDIA_COLUMN", "RAW_COLUMNS", "attach_media", "finish_media", "has_media", "read_column", "split_media"]
+__all__ = ["MEDIA_COLUMN", "RAW_COLUMNS", "attach_media", "finish_media", "ground_messages", "read_column", "split_media"]
 
 
 def _empty(value: Any) -> bool:
@@ -162,11 +162,6 @@ def finish_media(value: Any, messages: list[dict[str, Any]], *, base_dir: str | 
             raise RowError(exc.field, exc.reason) from None
         out["objects"] = stored_objects
     return json.dumps(out, ensure_ascii=False)
-
-
-def has_media(text: str | None) -> bool:
-    """Whether a ``media`` column value holds anything."""
-    return bool(text)
 
 
 def read_column(text: str | None) -> dict[str, Any]:

@@ -328,6 +328,8 @@ class _Run:
         if not keep.all():
             out = out.select(np.flatnonzero(keep).tolist())
         out = out.remove_columns(["_src", "_row", "_status", "_field", "_reason", "_trainable", "_truncated"])
+        if "media" in out.column_names and not _nonempty(out, "media"):
+            out = out.remove_columns(["media"])  # text rows: the rows a text run always had
         return out, stats
 
     # -------------------------------------------------------------- packing

@@ -175,12 +175,25 @@ _MEDIA_FIELDS = ("images", "videos", "audios", "objects", "media")
 
 def skip_category(field: str, reason: str) -> str:
     """The reason a row was skipped, to count skips by: a medium's problem
-    (:func:`swiftkit.data.media.reason_category`: ``missing file``, ``undecodable image``,
+    (:func:`media_reason`: ``missing file``, ``undecodable image``,
     ``unreachable url``, ``too large``, ``tag mismatch``, ``grounding``, ``bad value``), else
     ``malformed row``."""
-    from swiftkit.data.media import reason_category
-
-    category = reason_category(field, reason)
+    category = media_reason(field, reason)
     if category == "bad value" and not field.startswith(_MEDIA_FIELDS):
         return "malformed row"
     return category
+
+
+def media_reason(field: str, reason: str) -> str:
+    """What went wrong with a medium (``missing file``, ``undecodable image``, ``unreachable url``,
+    ``too large``, ``tag mismatch``, ``grounding``), ``bad value`` otherwise."""
+    if field.startswith("objects"):
+        return "grounding"
+    for needle, name in (("file not found", "missing file"), ("cannot read", "missing file"),
+                         ("not a decodable", "undecodable image"), ("cannot fetch", "unreachable url"),
+                         (" tag(s) ", "tag mismatch"), ("box ", "grounding"), ("larger than the limit", "too large"),
+                         ("cannot decode audio", "undecodable audio"), ("not a decodable video", "undecodable video"),
+                         ("no video stream", "undecodable video")):
+        if needle in reason:
+            return name
+    return "bad value"

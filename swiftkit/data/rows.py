@@ -10,13 +10,17 @@ training reports it (file, row, field), or skipped and counted with ``strict=Fal
     for row in rows:
         prompt, reference = split_prompt(row.messages)
 
+Rows with media (ms-swift's ``images`` / ``videos`` / ``audios`` columns) keep them as training
+reads them (:mod:`swiftkit.data.media_column`: relative paths resolved against the dataset file's
+folder, missing tags prepended, references checked); ``swift infer`` sends them with the prompt.
+
 ``datasets`` is imported inside the functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from swiftkit.core.data.errors import DatasetError, DatasetRowError
@@ -34,6 +38,11 @@ class ConversationRow:
     messages: list[dict[str, str]]
     source: str  #: the dataset's label (the path as given, or the registered id)
     row: int  #: 1-based, as in the file (the line number for ``.jsonl``)
+    #: the row's media, one per tag in order: absolute paths, http(s) URLs or data URLs (a
+    #: video may be a list of frames)
+    images: list[Any] = field(default_factory=list)
+    videos: list[Any] = field(default_factory=list)
+    audios: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -83,19 +92,26 @@ def _convert(src: Any, raw: Any, index: int, registry: Registry, layout: Any) ->
     converter = registry.converter(fmt)
     if not layout.accepts(fmt, converter):
         raise DatasetError(f"{src.label}: {layout.refusal(fmt, converter)}")
-    convert = steps.ConvertRows(layout, converter, index, ["messages"], src.json_columns)
+    from swiftkit.data.media import media_folder
+    from swiftkit.data.media_column import read_column
+
+    convert = steps.ConvertRows(layout, converter, index, ["messages", "media"], src.json_columns,
+                                media_dir=media_folder(src))
     good: list[ConversationRow] = []
     bad: list[tuple[int, str, str]] = []
     for start in range(0, len(raw), _CHUNK):
         stop = min(start + _CHUNK, len(raw))
         converted = convert(raw[start:stop], list(range(start, stop)))
-        for messages, row, field, reason in zip(
-            converted["messages"], converted["_row"], converted["_field"], converted["_reason"], strict=True
+        for messages, media, row, field_name, reason in zip(
+            converted["messages"], converted["media"], converted["_row"], converted["_field"], converted["_reason"],
+            strict=True,
         ):
             if reason:
-                bad.append((row, field, reason))
-            else:
-                good.append(ConversationRow(messages=messages, source=src.label, row=row))
+                bad.append((row, field_name, reason))
+                continue
+            stored = read_column(media)
+            good.append(ConversationRow(messages=messages, source=src.label, row=row, images=stored.get("images") or [],
+                                        videos=stored.get("videos") or [], audios=stored.get("audios") or []))
     return good, bad
 
 

@@ -29,6 +29,20 @@ def load_options(config: dict[str, Any]) -> Any:
     )
 
 
+def media_options(config: dict[str, Any], processor_dir: str | None) -> Any:
+    """The run's :class:`~swiftkit.core.templates.media.MediaOptions` (``--max_pixels`` ...,
+    else ``$MAX_PIXELS`` ...) for a template reading the processor files of ``processor_dir``
+    (the checkpoint folder); a value that is not a positive number is a :class:`ConfigError`.
+    Training and ``swift export --to_cached_dataset`` configure their templates with it, so a
+    cached dataset matches the run that reads it."""
+    from swiftkit.core.templates.media import MediaOptions
+
+    try:
+        return MediaOptions.from_config(config, processor_dir=processor_dir)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def data_seed(config: dict[str, Any]) -> int:
     """``--data_seed`` (default 42; ``--seed`` does not change the data, as in ms-swift)."""
     value = config.get("data_seed")

@@ -95,8 +95,9 @@ def template_fingerprint(template: Any) -> str:
     change what is encoded) and the source of every module its behaviour comes from."""
     spec = getattr(template, "spec", None)
     spec_part = json.dumps(spec.to_dict(), sort_keys=True, default=str) if hasattr(spec, "to_dict") else _fallback_hash(template)
-    options = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True),
-               repr(getattr(template, "media_options", None)))  # --max_pixels ... change the expanded ids
+    options: tuple[Any, ...] = (getattr(template, "enable_thinking", None), getattr(template, "add_non_thinking_prefix", True))
+    if getattr(spec, "media", None):  # --max_pixels ... change the expanded ids of a multimodal template
+        options += (repr(getattr(template, "media_options", None)),)
     agent = getattr(template, "agent_template", None)  # writes tool rows: its id and code key the cache too
     agent_part = [json.dumps(agent.spec.to_dict(), sort_keys=True), *code_hash(agent)] if agent is not None else []
     return fingerprint(spec_part, repr(options), *code_hash(template), *agent_part)

@@ -35,7 +35,7 @@ def export_cached_dataset(config: dict[str, Any], registry: Any, *, log: Callabl
 
     from swiftkit.core.lazy import resolve
     from swiftkit.data.cached import identity, write_cached
-    from swiftkit.data.run_data import data_seed, prepare_run_data
+    from swiftkit.data.run_data import data_seed, media_options, prepare_run_data
     from swiftkit.models.hub import fetch_model
     from swiftkit.train.run import _objective_id, _options
 
@@ -55,7 +55,8 @@ def export_cached_dataset(config: dict[str, Any], registry: Any, *, log: Callabl
         tokenizer.pad_token = tokenizer.eos_token  # as the model loaders do: part of the tokenizer's fingerprint
     template_id = config.get("template") or spec.template
     template = registry.template(template_id, tokenizer=tokenizer).configure(
-        enable_thinking=config.get("enable_thinking"), add_non_thinking_prefix=config.get("add_non_thinking_prefix"))
+        enable_thinking=config.get("enable_thinking"), add_non_thinking_prefix=config.get("add_non_thinking_prefix"),
+        media_options=media_options(config, fetched.folder))  # as training configures it: the same expanded ids
     command = "rlhf" if config.get("rlhf_type") else "sft"
     objective_id = _objective_id(registry, command, config)
     objective_spec = registry.get("method", objective_id).spec

@@ -1,7 +1,8 @@
 """``swift infer --val_dataset ...``: answer every row of a dataset and write the results.
 
 Each row's conversation minus its final assistant reply is the prompt; that reply is kept as
-the reference. Rows are sent to the engine in batches of ``batch_size`` (the engine decodes a
+the reference. A row's media (``images`` / ``videos`` / ``audios``, read as in training) go
+with its prompt, and the result line lists them (paths and URLs as given). Rows are sent to the engine in batches of ``batch_size`` (the engine decodes a
 batch together), and each batch's results are appended to the jsonl file as soon as they are
 known, so an interrupted run keeps what it finished. One line per row::
 
@@ -53,6 +54,17 @@ def with_system(messages: list[dict[str, Any]], system: str | None) -> list[dict
     return [{"role": "system", "content": system}, *messages]
 
 
+def _describe(medium: Any) -> Any:
+    """A medium as a result line records it: a path or URL as it is, anything else in words."""
+    if isinstance(medium, str):
+        return medium if not medium.startswith("data:") else f"<data URL, {len(medium)} characters>"
+    if isinstance(medium, bytes | bytearray):
+        return f"<{len(medium)} bytes>"
+    if isinstance(medium, list | tuple):
+        return [_describe(m) for m in medium]
+    return f"<{type(medium).__name__}>"
+
+
 def default_result_path(folder: str | None = None, *, now: datetime.datetime | None = None) -> str:
     """``<folder or cwd>/infer_result/<YYYYmmdd-HHMMSS>.jsonl`` (ms-swift's layout), made unique."""
     stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -95,7 +107,9 @@ def infer_rows(
                 prompt, reference = split_prompt(row.messages)
                 prompts.append(with_system(prompt, system))
                 references.append(reference)
-            requests = [ChatRequest(messages=p, sampling=sampling, adapter=adapter) for p in prompts]
+            requests = [ChatRequest(messages=p, sampling=sampling, adapter=adapter, images=list(getattr(row, "images", [])),
+                                    videos=list(getattr(row, "videos", [])), audios=list(getattr(row, "audios", [])))
+                        for p, row in zip(prompts, chunk, strict=True)]
             responses = engine.infer(requests)
             for row, prompt, reference, response in zip(chunk, prompts, references, responses, strict=True):
                 prompt_tokens += response.prompt_tokens
@@ -110,6 +124,9 @@ def infer_rows(
                     "source": row.source,
                     "row": row.row,
                 }
+                for column in ("images", "videos", "audios"):
+                    if getattr(row, column, None):
+                        record[column] = [_describe(v) for v in getattr(row, column)]
                 if sampling.logprobs and response.logprobs is not None:
                     record["logprobs"] = [{"token": t.token, "logprob": t.logprob,
                                            **({"top_logprobs": [list(pair) for pair in t.top]} if t.top else {})}

@@ -5,6 +5,11 @@ Each line read is a user turn; the answer joins the history, so the chat is mult
 ``stream`` the answer is printed piece by piece as the engine produces it. Works the same when
 stdin is a pipe (``printf 'Hello\\nexit\\n' | swift infer --model ckpt``). Ctrl-C during an answer
 stops that answer (it is not kept in the history); Ctrl-C at the prompt leaves.
+
+Media (a multimodal model): a line ``/image PATH_OR_URL`` (``/video``, ``/audio`` likewise)
+attaches a medium to the next message; its ``<image>`` tag is put before the message's text
+unless the text places the tags itself. Media stay with the history, so a later turn can ask
+about an earlier image; ``clear`` drops them too.
 """
 
 from __future__ import annotations
@@ -21,6 +26,23 @@ from swiftkit.infer.batch import with_system
 PROMPT = "<<< "
 EXIT_WORDS = ("exit", "quit")
 CLEAR_WORDS = ("clear",)
+#: line command -> the media kind it attaches
+MEDIA_COMMANDS = {"/image": "image", "/video": "video", "/audio": "audio"}
+_COLUMNS = {"image": "images", "video": "videos", "audio": "audios"}
+
+
+def _media_command(text: str) -> tuple[str, str] | None:
+    """``(kind, value)`` for a ``/image PATH`` line, else ``None``."""
+    command, _, value = text.strip().partition(" ")
+    kind = MEDIA_COMMANDS.get(command.lower())
+    return (kind, value.strip()) if kind else None
+
+
+def _with_tags(text: str, pending: dict[str, list[str]]) -> str:
+    """``text`` with the pending media's tags in front, for each kind whose tags it lacks."""
+    prefix = "".join(f"<{kind}>" * len(pending[kind]) for kind in MEDIA_COMMANDS.values()
+                     if pending[kind] and f"<{kind}>" not in text)
+    return prefix + text
 
 
 def _delta(chunk: Any) -> str:
@@ -82,8 +104,11 @@ def chat_loop(
     """Run the terminal chat until ``exit`` or end of input; return the number of answers."""
     stdin = stdin if stdin is not None else sys.stdin
     history: list[dict[str, str]] = []
+    media: dict[str, list[str]] = {kind: [] for kind in MEDIA_COMMANDS.values()}  # the history's
+    pending: dict[str, list[str]] = {kind: [] for kind in MEDIA_COMMANDS.values()}  # for the next message
     answers = 0
-    echo(f"chat: type a message; {CLEAR_WORDS[0]!r} starts over, {EXIT_WORDS[0]!r} leaves")
+    echo(f"chat: type a message; {CLEAR_WORDS[0]!r} starts over, {EXIT_WORDS[0]!r} leaves; "
+         "'/image PATH' attaches an image to the next message (/video, /audio too)")
     while True:
         try:
             line = _read_line(stdin, echo)
@@ -98,17 +123,37 @@ def chat_loop(
             break
         if command in CLEAR_WORDS:
             history = []
+            for kind in media:
+                media[kind], pending[kind] = [], []
             echo("(history cleared)")
+            continue
+        attach = _media_command(text)
+        if attach is not None:
+            kind, value = attach
+            if not value:
+                echo(f"(give the {kind}: /{kind} PATH_OR_URL)")
+                continue
+            pending[kind].append(value)
+            echo(f"({kind} attached to the next message: {value})")
             continue
         if not text.strip():
             continue
-        turn = [*history, {"role": "user", "content": text}]
-        request = ChatRequest(messages=with_system(turn, system), sampling=sampling, adapter=adapter)
+        turn = [*history, {"role": "user", "content": _with_tags(text, pending)}]
+        sent = {kind: media[kind] + pending[kind] for kind in media}
+        request = ChatRequest(messages=with_system(turn, system), sampling=sampling, adapter=adapter,
+                              **{_COLUMNS[kind]: list(values) for kind, values in sent.items()})
         try:
             reply = answer(engine, request, stream=stream, echo=echo)
         except KeyboardInterrupt:
             echo("(interrupted)")
             continue
+        except ValueError as exc:  # a medium that cannot be read, media the model does not take
+            echo(f"error: {exc}")
+            for kind in pending:
+                pending[kind] = []
+            continue
         history = [*turn, {"role": "assistant", "content": reply}]
+        media = sent
+        pending = {kind: [] for kind in media}
         answers += 1
     return answers

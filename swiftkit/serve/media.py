@@ -18,8 +18,8 @@ server was started with ``--allow_local_media DIR`` -- a ``file://`` URL or a pa
 pointing out of ``DIR`` is refused). The engine receives bytes only: it never opens a path or
 a URL a client chose.
 
-Limits (:class:`MediaLimits`, ``swift deploy`` options of the ``serve_media`` option group,
-:data:`swiftkit.core.options.SERVE_MEDIA`): ``--max_media_bytes`` per medium (checked on the
+Limits (:class:`MediaLimits`, ``swift deploy``'s core run keys
+:data:`swiftkit.core.run_keys.SERVE_MEDIA_PROPERTIES`, beside ``--max_request_bytes``): ``--max_media_bytes`` per medium (checked on the
 decoded data, on an http ``Content-Length`` before the body is read, and while reading, so a
 large download stops at the limit), ``--max_media_per_request``, ``--media_fetch_timeout`` (the
 whole fetch of one URL, connection included). Every violation is a :class:`MediaRequestError`

@@ -57,7 +57,8 @@ Rules:
   become ``<image>`` / ``<video>`` / ``<audio>`` tags plus the request's media
   (:mod:`swiftkit.serve.media`): data URLs, http(s) URLs fetched by the server
   (``--media_fetch_timeout``), local files only inside ``--allow_local_media DIR``; at most
-  ``--max_media_bytes`` per medium and ``--max_media_per_request``. A violation, or media sent to
+  ``--max_media_bytes`` per medium and ``--max_media_per_request``; a request reading its media
+  holds a request slot (``--max_concurrency``). A violation, or media sent to
   a text model (the message names the model), is a 4xx naming ``messages[i].content[j]``.
 - **Errors** have OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``. A body
   that does not validate (bad JSON, a missing or mistyped field, an unknown argument) is 400,
@@ -698,6 +699,17 @@ class _EngineCalls:
         param = "prompt" if isinstance(engine_request, CompletionRequest) else "messages"
         self.settings.fit_prompt(tokens, exact, requested, engine_request.sampling, param)
 
+    async def read_media(self, parsed: Any) -> dict[str, list[bytes]]:
+        """A request's media read while it holds a slot, so that fetches count against
+        ``max_concurrency`` like answers (429 when every slot is taken)."""
+        if not parsed.parts:
+            return {}
+        slot = self.gauge.acquire()
+        try:
+            return await self.settings.read_media(parsed)
+        finally:
+            slot.release()
+
     async def _fitted_answer(self, engine_request: Any, requested: int | None) -> ChatResponse:
         await asyncio.to_thread(self._fit, engine_request, requested)
         return await self.engine.infer_async(engine_request)
@@ -1073,7 +1085,7 @@ def _add_chat_route(app: Any, settings: ServerSettings, calls: _EngineCalls) -> 
                               body.parallel_tool_calls)
         except ToolRequestError as exc:
             raise OpenAIError(400, str(exc), param=exc.param, code="invalid_tools") from None
-        media = await settings.read_media(parsed)
+        media = await calls.read_media(parsed)
         if plan is None:
             engine_request = ChatRequest(messages=[{"role": m["role"], "content": m["content"]} for m in messages],
                                          sampling=options, adapter=adapter)

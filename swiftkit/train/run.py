@@ -293,6 +293,7 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     from transformers import set_seed
 
     from swiftkit.core.lazy import resolve
+    from swiftkit.data.run_data import media_options
     from swiftkit.models.noise import quiet_transformers
 
     config, model_spec, model_dir, objective = plan.config, plan.model_spec, plan.model_dir, plan.objective
@@ -346,18 +347,6 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
         ref_model = merge_adapters(ref_model, ref_adapters, "--ref_adapters")
         objective.ref_model = ref_model.eval().requires_grad_(False).to(args.device)  # the Trainer moves only the policy
     return model, tokenizer, template
-
-
-def media_options(config: dict[str, Any], model_dir: str | None) -> Any:
-    """The run's :class:`~swiftkit.core.templates.media.MediaOptions` (``--max_pixels`` ...,
-    else ``$MAX_PIXELS`` ...); a value that is not a positive number is a :class:`ConfigError`."""
-    from swiftkit.core.errors import ConfigError
-    from swiftkit.core.templates.media import MediaOptions
-
-    try:
-        return MediaOptions.from_config(config, processor_dir=model_dir)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def _prepare_with_tuner(plan: _Plan, model: Any) -> Any:
@@ -530,6 +519,9 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
 
     args = training_arguments(plan.config, run_dir=run_dir, env=env, strategy=strategy, model_spec=plan.model_spec)
     model, tokenizer, template = _load_model(plan, env, strategy, args)
+    from swiftkit.data.media_collator import check_media_flags
+
+    check_media_flags(plan.config, template)  # before the data is prepared
     # objectives that need more than batches (online RL: sampling, rewards; a reward model's head)
     plan.objective.setup(model=model, tokenizer=tokenizer, template=template, registry=plan.registry, config=plan.config)
     _record_parameters(plan, env, model, run_dir, record, console)

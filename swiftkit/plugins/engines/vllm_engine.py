@@ -32,6 +32,15 @@ greedy answer matches ``pt``'s. vLLM's engine core is a separate, *spawned* proc
 that creates this engine needs the ``if __name__ == "__main__":`` guard (``swift`` and pytest
 have it).
 
+Media (a multimodal template, plugin API 1.4): a chat request's images / videos / audios are
+decoded here (:mod:`swiftkit.plugins.engines._media`) and sent as the prompt's
+``multi_modal_data`` (``{"image": [PIL ...], "video": [frames ...], "audio": [(samples, rate) ...]}``)
+with the prompt rendered with each tag replaced by the family's *unexpanded* placeholder (one
+``<|image_pad|>``), which vLLM's own processor expands, as it does for the HF chat template's
+output. ``limit_mm_per_prompt`` defaults to ``--max_media_per_request`` (8) for each kind the
+template reads, and ``--max_pixels`` / ``--min_pixels`` reach vLLM's processor as
+``mm_processor_kwargs``.
+
 vLLM is imported in ``__init__`` only.
 """
 
@@ -123,6 +132,11 @@ class VllmEngine(InferEngine):
 
             tokenizer = AutoTokenizer.from_pretrained(model_dir)
         self.tokenizer = tokenizer
+        if self.media_kinds() and getattr(template, "media_options", None) is None:
+            from swiftkit.plugins.engines._media import media_options
+
+            folder = model_dir if os.path.isdir(str(model_dir)) else None
+            self.template = template.configure(media_options=media_options(self.options, folder))
         self.stop_words = [w for w in (getattr(template, "stop_words", None) or []) if w]
         self.stop_token_ids = single_token_ids(tokenizer, self.stop_words)
         self._start_lock = threading.Lock()
@@ -186,6 +200,12 @@ class VllmEngine(InferEngine):
                 kwargs[key] = opts[f"vllm_{key}"]
         if opts.get("vllm_limit_mm_per_prompt") is not None:
             kwargs["limit_mm_per_prompt"] = _mapping_option(opts["vllm_limit_mm_per_prompt"], "vllm_limit_mm_per_prompt")
+        elif self.media_kinds():
+            per_kind = int(opts.get("max_media_per_request") or 8)
+            kwargs["limit_mm_per_prompt"] = {kind: per_kind for kind in self.media_kinds()}
+        pixels = {k: opts[k] for k in ("max_pixels", "min_pixels") if opts.get(k) is not None}
+        if pixels and self.media_kinds():
+            kwargs["mm_processor_kwargs"] = {**pixels, **(kwargs.get("mm_processor_kwargs") or {})}
         max_len = pick("max_model_len") or opts.get("max_length")
         if max_len:
             kwargs["max_model_len"] = int(max_len)
@@ -414,14 +434,60 @@ class VllmEngine(InferEngine):
 
     # ----------------------------------------------------------------------------- requests
 
+    def media_kinds(self) -> tuple[str, ...]:
+        """The media kinds the template reads (its processor's ``kinds``), ``()`` for text."""
+        ref = getattr(getattr(self.template, "spec", None), "media", None)
+        if not ref:
+            return ()
+        from swiftkit.core.lazy import resolve
+
+        return tuple(resolve(ref, "swiftkit.core.templates.media:MediaProcessor").kinds)
+
+    def media_prompt(self, request: Request) -> dict[str, Any]:
+        """A chat request with media as a vLLM prompt: token ids of the conversation rendered with
+        each tag replaced by the family's placeholder (vLLM expands it), and ``multi_modal_data``."""
+        from swiftkit.core.templates.media import count_tags, replace_tags
+        from swiftkit.plugins.engines._media import request_media
+
+        if not self.media_kinds():
+            raise ValueError(f"template {getattr(getattr(self.template, 'spec', None), 'id', None)!r} reads text only, "
+                             "but the request has media; serve a multimodal model's template")
+        processor = self.template.media_processor(self.tokenizer)
+        rate = None
+        if request.audios:
+            rate = getattr(self.template.media_options, "sampling_rate", None) or processor.sampling_rate
+        media = request_media(request, self.template.media_options, rate)
+        tags, given = count_tags(request.messages), media.counts()
+        for kind in tags:
+            if tags[kind] != given[kind]:
+                raise ValueError(f"the conversation has {tags[kind]} <{kind}> tag(s) but {given[kind]} {kind}(s)")
+            if tags[kind] and kind not in processor.kinds:
+                raise ValueError(f"template {self.template.spec.id!r} reads {', '.join(processor.kinds)}, not {kind}")
+        messages = replace_tags(request.messages, lambda kind, k: processor.placeholder(kind))
+        text = self.template.render(messages, add_generation_prompt=True) + request.prefill
+        data: dict[str, Any] = {}
+        if media.images:
+            data["image"] = list(media.images)
+        if media.videos:
+            data["video"] = [list(frames) for frames in media.videos]
+        if media.audios:
+            data["audio"] = [(samples, media.sampling_rate) for samples in media.audios]
+        return {"prompt_token_ids": list(self.tokenizer(text, add_special_tokens=False)["input_ids"]),
+                "multi_modal_data": data}
+
     def _prepare(self, request: Request) -> _Prepared:
+        from swiftkit.plugins.engines._media import has_media
+
         sampling = request.sampling
         stops = stop_strings(self.stop_words, sampling)
         kwargs = vllm_sampling_kwargs(sampling, stops, self.stop_token_ids)
-        prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=False)["input_ids"])
+        if has_media(request):
+            prompt = self.media_prompt(request)
+        else:
+            prompt = {"prompt_token_ids": list(self.tokenizer(self.render(request), add_special_tokens=False)["input_ids"])}
         return _Prepared(
             request_id=f"{request.request_id}-{next(_suffix)}",
-            prompt={"prompt_token_ids": prompt_ids},
+            prompt=prompt,
             params=self._vllm.SamplingParams(**kwargs),
             lora=self._lora_for(request.adapter),
             top_n=kwargs["logprobs"],

@@ -33,6 +33,8 @@ VERIFIED_TEMPLATES: frozenset[str] = frozenset({
     # other names of those same specs, whose format is that family's by construction (not the
     # aliases guessed for formats nobody could read: deepseek_v4, glm5_1, glm5_2, minicpm5)
     "gemma3_text", "llama2", "qwen2_5_math_prm",
+    # multimodal (issue 14): stored with tests/data/chat_templates/SOURCES_mm.json, checked by tests/test_mm_*.py
+    "qwen2_vl", "qwen2_5_vl",
 })
 
 
