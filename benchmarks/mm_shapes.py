@@ -9,15 +9,18 @@ task's words so that every answer is one token, then:
    the ``pt`` engine (``ChatRequest.images``), the first word of the answer compared with the
    truth;
 2. trains it with ``swift sft --dataset coloured-shapes`` (a subprocess, full fine-tuning, the
-   vision tower included) for ``--steps`` steps on the CPU;
+   vision tower included; the 56x56 images read at ``--pixels``, 112x112 by default: 16 image
+   tokens) for ``--steps`` steps on the CPU;
 3. measures held-out accuracy again, from the last checkpoint.
 
 Prints the steps, the wall time of ``swift sft`` (and its train runtime), the loss curve and both
 accuracies (overall and per question).
 
-    .venv/bin/python benchmarks/mm_shapes.py [--steps 400] [--batch 8] [--lr 2e-3] [--threads 2] [--keep DIR]
+    .venv/bin/python benchmarks/mm_shapes.py [--steps 3000] [--batch 8] [--lr 1e-3] [--pixels 12544]
+                                             [--threads 2] [--keep DIR]
 
-Offline; about 5-10 minutes on 2 CPU cores.
+Offline; 2-8 minutes on 2 CPU cores (0.03-0.15 s a step, depending on what else runs).
+Measured (2 shared cores): colour is learned first (100 % by ~1000 steps), the shape later.
 """
 
 from __future__ import annotations
@@ -84,9 +87,9 @@ def accuracy(model_dir: str, rows_path: str, limit: int | None = None, pixels: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--vision_depth", type=int, default=1)
     parser.add_argument("--vision_width", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)

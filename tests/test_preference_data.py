@@ -192,7 +192,7 @@ def test_preference_mode_encodes_pairs(prep, tmp_path, tokenizer, fmt):
     assert data.report.sources[0].format == fmt
     ds = data.train
     assert set(ds.column_names) == {"chosen_input_ids", "chosen_labels", "rejected_input_ids", "rejected_labels",
-                                    "chosen_length", "rejected_length", "length", "media"}  # media: "" in text rows
+                                    "chosen_length", "rejected_length", "length"}
     expected = [("Paris.", "I do not know, sorry."), ("Yes", "No")]
     for row, (chosen, rejected) in zip(ds, expected, strict=True):
         assert labelled(tokenizer, row["chosen_input_ids"], row["chosen_labels"]) == chosen + "<|im_end|>\n"
@@ -273,7 +273,7 @@ def test_kto_mode(prep, tmp_path, tokenizer):
     data = prep([path, path2], layout=KTOLayout(), shuffle=False)
     assert [s.format for s in data.report.sources] == ["kto", "kto"]
     ds = data.train
-    assert set(ds.column_names) == {"input_ids", "labels", "label", "length", "media"}  # media: "" for text rows
+    assert set(ds.column_names) == {"input_ids", "labels", "label", "length"}
     assert [r["label"] for r in ds] == [True, False]
     assert labelled(tokenizer, ds[0]["input_ids"], ds[0]["labels"]) == "Yes.<|im_end|>\n"
     assert labelled(tokenizer, ds[1]["input_ids"], ds[1]["labels"]) == "Yes, always.<|im_end|>\n"
@@ -321,7 +321,7 @@ def test_prompt_mode_keeps_messages_and_solution(prep, tmp_path, tokenizer, temp
             {"prompt": [S("Think."), U("What is 3+3 exactly, please?")], "solution": None, "level": 2}]
     data = prep([write_jsonl(tmp_path / "p.jsonl", rows)], layout=PromptLayout(), shuffle=False)
     ds = data.train
-    assert set(ds.column_names) == {"messages", "solution", "level", "prompt_input_ids", "length", "media"}
+    assert set(ds.column_names) == {"messages", "solution", "level", "prompt_input_ids", "length"}
     assert ds[0]["messages"] == [U("What is 2+2?")] and ds[0]["solution"] == "4" and ds[0]["level"] == 1
     assert ds[1]["solution"] is None
     assert ds[0]["prompt_input_ids"] == template.encode_prompt(tokenizer, [U("What is 2+2?")])
