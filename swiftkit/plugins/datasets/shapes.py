@@ -39,14 +39,14 @@ SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross")
 #: attribute -> the question asking for it
 QUESTIONS: dict[str, str] = {"colour": "What colour is the shape?", "shape": "What shape is it?"}
 #: rows per subset
-SIZES: dict[str, int] = {"train": 4000, "test": 200}
+SIZES: dict[str, int] = {"train": 1000, "test": 200}
 SEEDS: dict[str, int] = {"train": 1234, "test": 98765}
 #: the side of every image in pixels (Qwen2-VL reads it as 4 x 4 patches of 14 px)
 IMAGE_SIDE = 56
 #: how far (pixels) a shape may sit off the centre, on each axis
 JITTER = 4
 #: bump when the images or rows change for the same seed
-VERSION = "4"
+VERSION = "3"
 KINDS = ("sft", "pairs", "kto", "prompts")
 
 
