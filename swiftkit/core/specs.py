@@ -396,10 +396,21 @@ FormatSpec.SCHEMA = _schema(
 
 @dataclass
 class DatasetSpec(Spec):
-    """A registered dataset: on a hub (``hf_id`` / ``ms_id``) or bundled with the plugin
-    (``path`` as ``"package:relative/file.jsonl"``), in a registered ``format``."""
+    """A registered dataset: on a hub (``hf_id`` / ``ms_id``), bundled with the plugin
+    (``path`` as ``"package:relative/file.jsonl"``) or made on the spot by ``generator``, in a
+    registered ``format``.
+
+    ``generator`` (API 1.4, for synthetic data such as generated images): a lazy reference to a
+    callable ``generator(folder: str, subset: str) -> str`` called when a run names the dataset,
+    with a folder of its own under swiftkit's cache (``$SWIFTKIT_CACHE_DIR/datasets/<id>``) and
+    the subset asked for (the first of ``subsets`` by default, ``""`` without subsets). It writes
+    the rows (and any files they reference, by paths relative to the data file) and returns the
+    data file's path (``.jsonl``, ``.json``, ``.csv``, ``.parquet``). It must be deterministic
+    and may return an existing file without writing it again; it runs in the main process.
+    """
 
     KIND: ClassVar[str] = "dataset"
+    REFS: ClassVar[dict[str, str]] = {"generator": "collections.abc:Callable"}
 
     format: str = "messages"
     hf_id: str | None = None
@@ -409,6 +420,7 @@ class DatasetSpec(Spec):
     split: str = "train"
     columns: dict[str, str] = field(default_factory=dict)
     num_rows: int | None = None
+    generator: str | None = None
 
     def names(self) -> list[str]:
         return [self.id, *self.aliases, *(h for h in (self.hf_id, self.ms_id) if h)]
@@ -426,9 +438,11 @@ DatasetSpec.SCHEMA = _schema(
         "split": {"type": "string"},
         "columns": {"type": "object", "additionalProperties": {"type": "string"}},
         "num_rows": {"type": "integer", "minimum": 0},
+        "generator": _REF,
     },
 )
-DatasetSpec.SCHEMA["anyOf"] = [{"required": ["hf_id"]}, {"required": ["ms_id"]}, {"required": ["path"]}]
+DatasetSpec.SCHEMA["anyOf"] = [{"required": ["hf_id"]}, {"required": ["ms_id"]}, {"required": ["path"]},
+                               {"required": ["generator"]}]
 
 
 #: what a tuner trains, in the terms the memory estimator models (``MethodSpec.trains``)

@@ -9,7 +9,14 @@
   KTO's KL estimate (see :class:`KTOCollator`);
 - :func:`make_prompt_collator`: ``prompt_input_ids`` / ``prompt_attention_mask`` left-padded
   (ready for ``generate``), and every other column of the rows (``messages``, ``solution``,
-  ...) passed through as lists for the reward functions.
+  ``media`` ...) passed through as lists for the reward functions and the rollout's requests.
+
+Rows with media (their ``media`` column, :mod:`swiftkit.data.pair_media`): the pair and KTO
+collators take a :class:`~swiftkit.data.pair_media.MediaBatcher`, which decodes and processes
+each row's media once; the model inputs go under ``media_inputs``, laid out for the sequences
+the objective runs: a pair's chosen then rejected rows (both sides padded to one width, the
+same pixels for both), a KTO batch's rows and, under ``KL_media_inputs``, its KL rows (row
+``i``'s prompt, hence its media). A collator without a batcher refuses rows with media.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.data.collator import IGNORE_INDEX, _as_list, _round_up
+from swiftkit.data.pair_media import MEDIA_COLUMN, has_media
 
 
 def _pad_id(tokenizer: Any) -> int:
@@ -31,13 +39,25 @@ def _pad(rows: list[list[int]], value: int, width: int, *, left: bool = False) -
 
 
 class _Base:
-    def __init__(self, pad_token_id: int, *, pad_to_multiple_of: int | None = None):
+    def __init__(self, pad_token_id: int, *, pad_to_multiple_of: int | None = None, media: Any = None):
         self.pad_token_id = pad_token_id
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.media = media  #: a MediaBatcher, or None (rows with media are refused)
+
+    def media_rows(self, features: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """Each row's processed media (once per row), or ``None`` when no row has media."""
+        if not has_media(features):
+            return None
+        if self.media is None:
+            from swiftkit.core.errors import SwiftkitError
+
+            raise SwiftkitError(f"{type(self).__name__}: the rows have media (images, videos or audios) but this "
+                                "objective's collator was made without the run's template; it cannot train on media")
+        return self.media.row_inputs([f.get(MEDIA_COLUMN) for f in features])
 
     def padded(self, torch: Any, ids: list[list[int]], labels: list[list[int]] | None, prefix: str,
-               *, left: bool = False) -> dict[str, Any]:
-        width = _round_up(max((len(r) for r in ids), default=0), self.pad_to_multiple_of)
+               *, left: bool = False, width: int | None = None) -> dict[str, Any]:
+        width = _round_up(max((len(r) for r in ids), default=0) if width is None else width, self.pad_to_multiple_of)
         out = {
             f"{prefix}input_ids": torch.tensor(_pad(ids, self.pad_token_id, width, left=left), dtype=torch.long),
             f"{prefix}attention_mask": torch.tensor(_pad([[1] * len(r) for r in ids], 0, width, left=left), dtype=torch.long),
@@ -54,10 +74,18 @@ class PairCollator(_Base):
         import torch
 
         batch: dict[str, Any] = {}
+        media = self.media_rows(features)
+        # with media both sides share one width: the media inputs are laid out for the
+        # concatenated chosen + rejected batch the objective runs
+        width = None if media is None else max(
+            len(_as_list(f[f"{s}_input_ids"])) for f in features for s in ("chosen", "rejected"))
         for side in ("chosen", "rejected"):
             ids = [_as_list(f[f"{side}_input_ids"]) for f in features]
             labels = [_as_list(f[f"{side}_labels"]) for f in features]
-            batch.update(self.padded(torch, ids, labels, f"{side}_"))
+            batch.update(self.padded(torch, ids, labels, f"{side}_", width=width))
+        if media is not None:
+            both = torch.cat([batch["chosen_input_ids"], batch["rejected_input_ids"]], 0)
+            batch["media_inputs"] = self.media.collate(media + media, both)  # one pixel computation, two sequences
         return batch
 
 
@@ -80,8 +108,8 @@ class KTOCollator(_Base):
     """
 
     def __init__(self, pad_token_id: int, *, pad_to_multiple_of: int | None = None, kl: bool = True,
-                 max_length: int | None = None):
-        super().__init__(pad_token_id, pad_to_multiple_of=pad_to_multiple_of)
+                 max_length: int | None = None, media: Any = None):
+        super().__init__(pad_token_id, pad_to_multiple_of=pad_to_multiple_of, media=media)
         self.kl = kl
         self.max_length = max_length
         self._previous: tuple[list[int], list[int]] | None = None
@@ -114,10 +142,15 @@ class KTOCollator(_Base):
         labels = [_as_list(f["labels"]) for f in features]
         batch = self.padded(torch, ids, labels, "")
         batch["label"] = torch.tensor([bool(f["label"]) for f in features], dtype=torch.bool)
+        media = self.media_rows(features)
+        if media is not None:
+            batch["media_inputs"] = self.media.collate(media, batch["input_ids"])
         if self.kl:
             kl_ids, kl_labels = self.kl_rows(ids, labels)
             if kl_ids:
                 batch.update(self.padded(torch, kl_ids, kl_labels, "KL_"))
+                if media is not None:  # KL row i is row i's prompt: its media
+                    batch["KL_media_inputs"] = self.media.collate(media[: len(kl_ids)], batch["KL_input_ids"])
         return batch
 
 
@@ -136,16 +169,19 @@ class PromptCollator(_Base):
         return batch
 
 
-def make_pair_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PairCollator:
-    """The collator for ``preference`` rows (pad id: the tokenizer's, else its eos id)."""
-    return PairCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of)
+def make_pair_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None, media: Any = None) -> PairCollator:
+    """The collator for ``preference`` rows (pad id: the tokenizer's, else its eos id);
+    ``media``: a :class:`~swiftkit.data.pair_media.MediaBatcher` for rows with media."""
+    return PairCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of, media=media)
 
 
 def make_kto_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None, kl: bool = True,
-                      max_length: int | None = None) -> KTOCollator:
+                      max_length: int | None = None, media: Any = None) -> KTOCollator:
     """The collator for ``kto`` rows; ``kl=False`` leaves out the ``KL_*`` rows (KTO's
-    ``apo_zero_unpaired`` needs none), ``max_length`` cuts them (the run's ``--max_length``)."""
-    return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of, kl=kl, max_length=max_length)
+    ``apo_zero_unpaired`` needs none), ``max_length`` cuts them (the run's ``--max_length``);
+    ``media`` as for :func:`make_pair_collator`."""
+    return KTOCollator(_pad_id(tokenizer), pad_to_multiple_of=pad_to_multiple_of, kl=kl, max_length=max_length,
+                       media=media)
 
 
 def make_prompt_collator(tokenizer: Any, *, pad_to_multiple_of: int | None = None) -> PromptCollator:

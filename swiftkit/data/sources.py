@@ -111,6 +111,11 @@ def resolve(arg: str, registry: Registry, *, custom: Mapping[str, Any] | None = 
 
 
 def _spec_source(arg: str, label: str, spec: DatasetSpec, subsets: list[str], sample: int | None) -> Source:
+    if spec.generator:
+        return Source(
+            arg, label, "bundled", path=_generated_path(spec, subsets), spec=spec, split=spec.split, sample=sample,
+            format=spec.format, columns=dict(spec.columns),
+        )
     if spec.path:
         if subsets:
             raise DatasetError(f"dataset {spec.id!r} is a bundled file and has no subsets (asked for {subsets})")
@@ -139,6 +144,30 @@ def _default_subsets(spec: DatasetSpec) -> list[str]:
     if spec.subsets and spec.subsets[0] != "default":
         return [spec.subsets[0]]
     return []
+
+
+def _generated_path(spec: DatasetSpec, subsets: list[str]) -> str:
+    """The data file a generated dataset's ``generator`` writes (or finds) in its cache folder."""
+    from swiftkit.core.lazy import resolve
+    from swiftkit.core.plugins import cache_dir
+
+    if len(subsets) > 1:
+        raise DatasetError(f"dataset {spec.id!r} is generated one subset at a time (asked for {subsets})")
+    subset = subsets[0] if subsets else (spec.subsets[0] if spec.subsets else "")
+    if spec.subsets and subset not in spec.subsets:
+        raise DatasetError(f"dataset {spec.id!r} has no subset {subset!r}; its subsets: {', '.join(spec.subsets)}")
+    folder = os.path.join(cache_dir(), "datasets", spec.id)
+    try:
+        path = str(resolve(spec.generator or "", "collections.abc:Callable")(folder, subset))
+    except DatasetError:
+        raise
+    except Exception as exc:  # the plugin's generator failed: name it
+        raise DatasetError(f"dataset {spec.id!r}: its generator {spec.generator!r} failed: "
+                           f"{type(exc).__name__}: {exc}") from exc
+    if not os.path.isfile(path) or os.path.splitext(path)[1].lower() not in BUILDERS:
+        raise DatasetError(f"dataset {spec.id!r}: its generator returned {path!r}, not a data file "
+                           f"({', '.join(sorted(BUILDERS))})")
+    return path
 
 
 def _bundled_path(spec: DatasetSpec) -> str:

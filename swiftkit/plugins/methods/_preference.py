@@ -11,6 +11,8 @@ Paired methods (dpo, orpo, simpo, cpo): ``chosen_input_ids``, ``chosen_labels``,
 Unpaired KTO: ``input_ids``, ``labels``, ``attention_mask`` and ``label`` (bool: desirable),
 and ``KL_input_ids``, ``KL_labels``, ``KL_attention_mask`` (row i's prompt with row i+1's
 completion, :class:`swiftkit.data.pair_collator.KTOCollator`) for KTO's KL reference point.
+Rows with media add ``media_inputs`` (and ``KL_media_inputs``): the model inputs of the
+family's processor for those sequences, passed to every forward (policy and reference).
 
 Reference model contract
 ------------------------
@@ -320,12 +322,18 @@ class PreferenceObjective(Objective):
 
     #: set by the trainer for full fine-tuning (a frozen copy of the initial policy)
     ref_model: Any = None
+    #: the run's template (:meth:`setup`): the collator processes rows' media with it
+    template: Any = None
+
+    def setup(self, *, template: Any = None, **kwargs: Any) -> None:
+        """Keep the run's template: rows with media are batched with its media processor."""
+        self.template = template
 
     def data_layout(self) -> Any:
         """Pairs: ``chosen_*`` / ``rejected_*`` rows (:mod:`swiftkit.data.preference`)."""
         from swiftkit.data.preference import PreferenceLayout
 
-        return PreferenceLayout()
+        return PreferenceLayout(self.template)
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
         super().__init__(spec, options)
@@ -397,7 +405,9 @@ class PreferenceObjective(Objective):
         from swiftkit.train.losses import causal_lm_loss
 
         inputs = self.concatenated_inputs(batch)
-        logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        # rows with media: the collator laid their pixels out for chosen + rejected (computed once)
+        media = batch.get("media_inputs") or {}
+        logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], **media).logits
         labels = inputs["labels"]
         n = batch["chosen_input_ids"].shape[0]
         weights = None

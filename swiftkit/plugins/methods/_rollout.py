@@ -16,6 +16,11 @@
   accumulation cycle's prompts ``reuse`` times (:attr:`OnlineObjective.batch_repeats`,
   :class:`swiftkit.train.samplers.RepeatBlocks`), so the batches the reusing steps receive
   are the prompts already sampled and an epoch covers every prompt (as TRL's repeat sampler).
+* **Media** (prompt rows with ``images`` / ``videos`` / ``audios``, kept in their ``media``
+  column): each request carries its prompt's media (``ChatRequest.images`` ...), so the engine
+  generates from the pixels; for the loss, each prompt's media are processed once
+  (:class:`swiftkit.data.pair_media.MediaBatcher`) and shared by its completions
+  (:attr:`Packed.media_inputs`, passed to every forward).
 * **Teardown**: :meth:`OnlineObjective.callbacks` gives ``run_training`` a Trainer callback
   that closes the engine when training ends (its scheduler thread and its hold on the model).
 
@@ -25,7 +30,7 @@ Light at import: torch and transformers are imported inside the functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -75,14 +80,18 @@ def sample(
     top_k: int = 0,
     seed: int | None = None,
     min_p: float = 0.0,
+    media: Sequence[dict[str, Any]] | None = None,
 ) -> Rollout:
     """``n`` completions per prompt (message lists) from ``engine``, submitted in one
-    ``infer`` call so they share batches; completion ``i * n + g`` is seeded ``seed + i * n + g``."""
+    ``infer`` call so they share batches; completion ``i * n + g`` is seeded ``seed + i * n + g``.
+    ``media``: per prompt, its ``ChatRequest`` media (``{"images": [...], ...}``)."""
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
 
+    media = list(media) if media is not None else [{}] * len(prompts)
     requests = [
         ChatRequest(
             messages=list(messages),
+            **media[i],
             sampling=SamplingOptions(
                 max_tokens=max_tokens,
                 temperature=temperature,
@@ -115,17 +124,21 @@ def sample(
 @dataclass
 class Packed:
     """Prompt + completion rows: ``input_ids`` / ``attention_mask`` ``(rows, prompt + width)``,
-    ``completion_mask`` ``(rows, width)`` (float) over the completion columns."""
+    ``completion_mask`` ``(rows, width)`` (float) over the completion columns;
+    ``media_inputs``: the model inputs of the prompts' media for these rows (``{}`` without)."""
 
     input_ids: Any
     attention_mask: Any
     completion_mask: Any
+    media_inputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
         return int(self.completion_mask.shape[1])
 
     def select(self, rows: Any) -> Packed:
+        if self.media_inputs:  # pixel tensors are laid out per image, not per row
+            raise SwiftkitError("mini-batches of a rollout with media are not supported (PPO with images)")
         return Packed(self.input_ids[rows], self.attention_mask[rows], self.completion_mask[rows])
 
 
@@ -165,7 +178,8 @@ def completion_logps(model: Any, packed: Packed, temperature: float, *, hidden: 
     import torch
 
     width = packed.width
-    kwargs: dict[str, Any] = {"input_ids": packed.input_ids, "attention_mask": packed.attention_mask}
+    kwargs: dict[str, Any] = {"input_ids": packed.input_ids, "attention_mask": packed.attention_mask,
+                              **packed.media_inputs}
     if hidden:
         kwargs["output_hidden_states"] = True
     try:  # only the completion positions' logits: the full-vocabulary ones of the prompt are waste
@@ -286,7 +300,7 @@ class OnlineObjective(Objective):
         (:class:`swiftkit.data.preference.PromptLayout`)."""
         from swiftkit.data.preference import PromptLayout
 
-        return PromptLayout()
+        return PromptLayout(self.template)
 
     def _opt(self, key: str, fallback: Any) -> Any:
         return option_value(self.options, self.spec, key, fallback)
@@ -374,19 +388,28 @@ class OnlineObjective(Objective):
 
     # ------------------------------------------------------------------ sampling and reuse
 
-    def sample(self, model: Any, prompts: Sequence[Any], n: int) -> Rollout:
+    def sample(self, model: Any, prompts: Sequence[Any], n: int, media: Sequence[Any] | None = None) -> Rollout:
         """``n`` completions per prompt from the current policy (eval mode, no gradients),
-        seeded per call and row so that a run is reproducible."""
+        seeded per call and row so that a run is reproducible. ``media``: each prompt's
+        ``media`` column value (the requests carry them)."""
+        from swiftkit.data.pair_media import request_media
+
         seed = self.seed * 1_000_003 + self._calls * 65_536
         self._calls += 1
+        requests_media = [request_media(m) for m in media] if media is not None else None
+        if requests_media is not None and not any(requests_media):
+            requests_media = None
         if self.vllm is not None:
+            if requests_media is not None:
+                raise SwiftkitError("--use_vllm rollouts of prompts with media are not supported yet; "
+                                    "leave --use_vllm off (the pt engine reads the prompts' images)")
             return self._sample_vllm(model, prompts, n, seed)
         engine = self.engine_for(model)
         was_training = model.training
         model.eval()
         try:
             return sample(engine, prompts, n=n, max_tokens=self.max_completion_length, temperature=self.temperature,
-                          top_p=self.top_p, top_k=self.top_k, seed=seed, min_p=self.min_p)
+                          top_p=self.top_p, top_k=self.top_k, seed=seed, min_p=self.min_p, media=requests_media)
         finally:
             model.train(was_training)
 
@@ -401,6 +424,18 @@ class OnlineObjective(Objective):
             texts=[self.tokenizer.decode(c, skip_special_tokens=True) for _, c, _ in rows],
             finish_reasons=[r for _, _, r in rows],
         )
+
+    def media_inputs(self, media: Sequence[Any] | None, group: int, input_ids: Any) -> dict[str, Any]:
+        """The model inputs of a packed rollout's media: ``media`` holds one ``media`` column
+        value per row, ``group`` consecutive rows sharing a prompt (its media processed once)."""
+        if not media or not any(media):
+            return {}
+        from swiftkit.data.pair_media import MediaBatcher
+
+        if getattr(self, "_media_batcher", None) is None:
+            self._media_batcher = MediaBatcher(self.template, self.tokenizer)
+        heads = self._media_batcher.row_inputs(list(media)[::group])
+        return self._media_batcher.collate([heads[i // group] for i in range(len(media))], input_ids)
 
     def rollout_for_step(self, model: Any, batch: dict[str, Any], make_rollout: Callable[[Any, dict[str, Any]], Any]) -> tuple[Any, int]:
         """``(rollout, pass_index)`` for this step: a new rollout from ``batch`` on the first

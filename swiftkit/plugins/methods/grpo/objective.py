@@ -79,6 +79,10 @@ def clipped_surrogate(logps: Any, old_logps: Any, advantages: Any, epsilon_low: 
     return per_token, cut
 
 
+def _to(inputs: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in inputs.items()}
+
+
 @dataclass
 class GrpoRollout:
     """One sampled, scored batch, ready for ``num_iterations`` updates."""
@@ -184,7 +188,8 @@ class GrpoObjective(OnlineObjective):
         from swiftkit.train.rewards import score
 
         prompts = list(batch["messages"])
-        rollout = self.sample(model, prompts, n_gen)
+        media = batch.get("media")  # each prompt's images / videos / audios (prompt rows' media column)
+        rollout = self.sample(model, prompts, n_gen, media=media)
         skip = {"messages", "prompt_input_ids", "prompt_attention_mask", "length"}
         columns = {
             k: [v for v in values for _ in range(n_gen)]
@@ -195,7 +200,8 @@ class GrpoObjective(OnlineObjective):
         repeated_prompts = [p for p in prompts for _ in range(n_gen)]
         scores = score(self.reward_functions, repeated_prompts, rollout.texts, columns)
         return {"prompts": repeated_prompts, "prompt_ids": rollout.prompt_ids, "completion_ids": rollout.completion_ids,
-                "texts": rollout.texts, "ended": rollout.ended, "scores": scores}
+                "texts": rollout.texts, "ended": rollout.ended, "scores": scores,
+                "media": [m for m in (media or [""] * len(prompts)) for _ in range(n_gen)]}
 
     def _next_resample_batch(self) -> dict[str, Any] | None:
         """A fresh batch of prompts from the training data (dynamic_sample), or None without one."""
@@ -232,7 +238,7 @@ class GrpoObjective(OnlineObjective):
             good = [i for i, f in enumerate(flat_groups(extra)) if not f]
             for target, source in zip(flat, good, strict=False):
                 rows_t, rows_s = range(target * n_gen, (target + 1) * n_gen), range(source * n_gen, (source + 1) * n_gen)
-                for key in ("prompts", "prompt_ids", "completion_ids", "texts", "ended"):
+                for key in ("prompts", "prompt_ids", "completion_ids", "texts", "ended", "media"):
                     for t, s_ in zip(rows_t, rows_s, strict=True):
                         data[key][t] = extra[key][s_]
                 for name in data["scores"]:
@@ -257,6 +263,7 @@ class GrpoObjective(OnlineObjective):
         device = next(model.parameters()).device
         rewards = torch.tensor(total(scores, self.reward_weights), dtype=torch.float32, device=device)
         packed = pack(data["prompt_ids"], data["completion_ids"], self.pad_token_id, device)
+        packed.media_inputs = _to(self.media_inputs(data["media"], n_gen, packed.input_ids), device)
         if self.overlong_filter:  # completions cut at the budget take no part in the loss
             ended = torch.tensor(data["ended"], dtype=packed.completion_mask.dtype, device=device)
             packed.completion_mask = packed.completion_mask * ended.unsqueeze(1)

@@ -36,7 +36,7 @@ class KtoObjective(PreferenceObjective):
         """Labelled completions (:class:`swiftkit.data.preference.KTOLayout`)."""
         from swiftkit.data.preference import KTOLayout
 
-        return KTOLayout()
+        return KTOLayout(self.template)
 
     def __init__(self, spec: Any, options: dict[str, Any] | None = None):
         super().__init__(spec, options)
@@ -53,7 +53,8 @@ class KtoObjective(PreferenceObjective):
     @staticmethod
     def _logps(model: Any, batch: dict[str, Any], prefix: str = "") -> Any:
         out = model(
-            input_ids=batch[f"{prefix}input_ids"], attention_mask=batch.get(f"{prefix}attention_mask")
+            input_ids=batch[f"{prefix}input_ids"], attention_mask=batch.get(f"{prefix}attention_mask"),
+            **(batch.get(f"{prefix}media_inputs") or {}),
         )
         return sequence_logps(out.logits, batch[f"{prefix}labels"])
 
