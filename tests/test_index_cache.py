@@ -123,3 +123,31 @@ def test_alternating_working_directories_keep_their_indexes(run_swift, site, tmp
     assert len(list(cache.iterdir())) == 2  # one index per installation state, both valid
     again = run_swift("list", "models", "--json", env=env, cache_dir=str(cache))
     assert "idxplug_g" not in again.modules  # the first state's index was still there
+
+
+LAZY_PLUGIN = '''
+import importlib
+from swiftkit.core import hookimpl
+SWIFTKIT_PLUGIN_API = "1.0"
+
+@hookimpl
+def swift_register_models():  # a vendor package: the data module is imported by the hook
+    return importlib.import_module("idxlazy_data").MODELS
+'''
+
+
+def test_editing_a_data_module_the_hook_imports_invalidates_the_index(run_swift, site, tmp_path):
+    env = {"PYTHONPATH": str(site)}
+    cache = str(tmp_path / "cache")
+    info = add_dist(site, "idxlazy", "unused")
+    (site / "idxlazy.py").write_text(LAZY_PLUGIN)
+    data = site / "idxlazy_data.py"
+    row = ('MODELS = [dict(id="{}", family="idxfam", architecture="LlamaForCausalLM", '
+           'hf_model_type="llama", template="chatml")]\n')
+    data.write_text(row.format("idx-before"))
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=cache)) == ["idx-before"]
+    data.write_text(row.format("idx-after"))
+    stat = data.stat()
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # coarse file-system clocks
+    assert models(run_swift("list", "models", "--json", env=env, cache_dir=cache)) == ["idx-after"]
+    assert info.exists()

@@ -454,6 +454,11 @@ def discover(sources: list[PluginSource] | None = None, *, strict: bool | None =
             record.hooks = _runtime_hooks(pm, plugin)
             try:
                 raw = _collect(pm, plugin, source)
+                # modules the hooks imported (a vendor package's per-family data modules) guard it too
+                loaded = [sys.modules[n] for n in set(sys.modules) - before if n in sys.modules]
+                record.files = sorted(
+                    {f for m in [plugin, *loaded] if (f := getattr(m, "__file__", None)) and not f.startswith(sys.base_prefix)}
+                )
                 record.declared = _declared(raw)
                 accepted = {kind: _validate(kind, items, validators) for kind, items in raw.items()}
             except BaseException:
