@@ -1,10 +1,9 @@
 """What the built-in image processors of this package share: reading the checkpoint's processor
-configuration, the ``max_pixels`` pre-resize, and batching tensors of unequal crop counts."""
+configuration and batching tensors of unequal crop counts."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from typing import Any
 
@@ -26,16 +25,6 @@ def image_processor_kwargs(folder: str | None, defaults: dict[str, Any]) -> dict
     config = read_json(folder, "preprocessor_config.json")
     config = {k: v for k, v in config.items() if k not in {"image_processor_type", "processor_class", "_processor_class"}}
     return {**defaults, **config}
-
-
-def fit_max_pixels(image: Any, max_pixels: int | None) -> Any:
-    """``image`` scaled down (aspect kept) to at most ``max_pixels`` pixels: ms-swift's
-    ``MAX_PIXELS`` for the families that tile or split by the image's own size."""
-    if not max_pixels or image.width * image.height <= max_pixels:
-        return image
-    scale = math.sqrt(max_pixels / (image.width * image.height))
-    size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-    return image.resize(size)
 
 
 def cat_padded(parts: list[Any], dim: int = 0) -> Any:

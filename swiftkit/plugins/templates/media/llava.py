@@ -14,12 +14,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from swiftkit.core.templates.media import Media, MediaProcessor
-from swiftkit.plugins.templates.media._common import (
-    cat_padded,
-    fit_max_pixels,
-    image_processor_kwargs,
-    read_json,
-)
+from swiftkit.data.media import resize_max_pixels
+from swiftkit.plugins.templates.media._common import cat_padded, image_processor_kwargs, read_json
 
 __all__ = ["LlavaProcessor", "LlavaNextProcessor", "LlavaOnevisionProcessor", "LlavaNextVideoProcessor"]
 
@@ -74,7 +70,7 @@ class _HFLlavaBase(MediaProcessor):
     def images(self, media: Media) -> list[Any]:
         images = [img.convert("RGB") for img in media.images]
         if self.RESIZES_BY_SIZE:
-            images = [fit_max_pixels(img, self.options.max_pixels) for img in images]
+            images = [resize_max_pixels(img, self.options.max_pixels) for img in images]
         return images
 
     def process(self, media: Media) -> dict[str, Any]:
