@@ -93,10 +93,18 @@ COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "agent_template": [("ID", lambda d: d["id"]), ("ALIASES", lambda d: _join(d.get("aliases"))),
                        ("STOP WORDS", lambda d: _join(d.get("stop_words"))),
                        ("DESCRIPTION", lambda d: d.get("description", ""))],
+    "eval_backend": [("ID", lambda d: d["id"]), ("ALIASES", lambda d: _join(d.get("aliases"))),
+                     ("TARGETS", lambda d: _join(d.get("targets"))), ("LOCAL FORMATS", lambda d: _join(d.get("local_formats"))),
+                     ("REQUIRES", lambda d: _join(d.get("requires"))), ("DESCRIPTION", lambda d: d.get("description", ""))],
+    "exporter": [("ID", lambda d: d["id"]), ("STAGE", lambda d: d.get("stage", "convert")),
+                 ("SELECTED BY", lambda d: _join(f"--{k} {'|'.join(str(v).lower() for v in vals)}"
+                                                 for k, vals in (d.get("selected_by") or {}).items())),
+                 ("REQUIRES", lambda d: _join(d.get("requires"))), ("DESCRIPTION", lambda d: d.get("description", ""))],
 }
 
 #: columns of prose or lists, which wrap between words; every other column keeps a cell on one line
-WRAP = ("SYSTEM", "STOP WORDS", "DESCRIPTION", "TAGS", "COLUMNS", "OPTIONS", "CAPABILITIES", "REQUIRES")
+WRAP = ("SYSTEM", "STOP WORDS", "DESCRIPTION", "TAGS", "COLUMNS", "OPTIONS", "CAPABILITIES", "REQUIRES", "SELECTED BY",
+        "LOCAL FORMATS")
 
 #: kind -> the columns a narrow console hides first (the ID column always stays); others from the right
 DROP_ORDER: dict[str, tuple[str, ...]] = {
@@ -120,7 +128,7 @@ def list_command(kind: str, search: str | None, family: str | None, tag: str | N
     """List what the installed plugins provide.
 
     KIND is one of models, templates, agent-templates, datasets, formats, methods, engines,
-    strategies, rewards, commands. SEARCH keeps entries whose id, hub id, family or description contains it.
+    strategies, rewards, eval-backends, exporters, commands. SEARCH keeps entries whose id, hub id, family or description contains it.
     """
     from swiftkit.core.registry import get_registry
 

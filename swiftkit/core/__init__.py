@@ -23,6 +23,8 @@ _EXPORTS = {
     "EngineSpec": "swiftkit.core.specs",
     "StrategySpec": "swiftkit.core.specs",
     "RewardSpec": "swiftkit.core.specs",
+    "EvalBackendSpec": "swiftkit.core.specs",
+    "ExporterSpec": "swiftkit.core.specs",
     "CommandSpec": "swiftkit.core.specs",
     "OptionsSpec": "swiftkit.core.specs",
     "get_registry": "swiftkit.core.registry",

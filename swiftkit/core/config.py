@@ -32,7 +32,10 @@ _REGISTRY_ENUMS = {
 }
 
 #: which run-config keys select which plugin (so their options join the schema)
-SELECTORS = {"train_type": "method", "rlhf_type": "method", "infer_backend": "engine", "strategy": "strategy"}
+SELECTORS = {"train_type": "method", "rlhf_type": "method", "infer_backend": "engine", "strategy": "strategy",
+             "eval_backend": "eval_backend"}
+#: kinds whose specs carry run-config ``options``
+OPTION_KINDS = ("method", "engine", "strategy", "reward", "eval_backend", "exporter")
 
 
 def _provenance(entry: Entry) -> str:
@@ -40,9 +43,8 @@ def _provenance(entry: Entry) -> str:
 
 
 def _option_sources(registry: Registry, selected: dict[str, list[str]] | None, command: str | None) -> list[Entry]:
-    kinds = ("method", "engine", "strategy", "reward")
     if selected is None:
-        entries = [e for k in kinds for e in registry.entries(k)]
+        entries = [e for k in OPTION_KINDS for e in registry.entries(k)]
     else:
         entries = [registry.get(kind, name) for kind, names in selected.items() for name in names]
     for e in registry.entries("options"):
@@ -98,7 +100,7 @@ def _add_flag_aliases_and_refusals(registry: Registry, props: dict[str, Any], co
     schema (so it applies to runs that do not choose that plugin); a refusal yields to a name any
     installed plugin defines as an option (chosen for this run or not), so a plugin can provide
     what another refuses."""
-    defined = {key for kind in ("method", "engine", "strategy", "reward", "options")
+    defined = {key for kind in (*OPTION_KINDS, "options")
                for e in registry.entries(kind) for key in ((e.data.get("options") or {}).get("properties") or {})}
     for entry in registry.entries("options"):
         if entry.data.get("commands") and command is not None and command not in entry.data["commands"]:
@@ -157,6 +159,9 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
         implied_strategy = implied_strategies(config, registry)
         if len(implied_strategy) == 1:
             out["strategy"] = implied_strategy
+    if command in (None, "export"):  # --push_to_hub also means "push checkpoints" while training
+        for name in selected_exporters(config, registry):
+            out.setdefault("exporter", []).append(name)
     for name in config.get("reward_funcs") or []:  # a chosen reward function brings its options
         if isinstance(name, str) and ":" not in name and ("reward", name) in registry:
             out.setdefault("reward", []).append(registry.get("reward", name).id)
@@ -170,6 +175,24 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
         if len(implied) == 1 and implied[0] not in out.get("method", []):
             out.setdefault("method", []).append(implied[0])
     return out
+
+
+def selected_exporters(config: dict[str, Any], registry: Registry) -> list[str]:
+    """The exporters a config chooses through their ``selected_by`` keys (``--quant_method gptq``,
+    ``--to_gguf true``), in run order: by stage (:data:`~swiftkit.core.specs.EXPORT_STAGES`), then
+    by registration order. A value matches when it equals one the spec lists (strings compared
+    case-insensitively)."""
+    from swiftkit.core.specs import EXPORT_STAGES
+
+    def _match(value: Any, wanted: list[Any]) -> bool:
+        if isinstance(value, str):
+            return any(isinstance(w, str) and w.lower() == value.lower() for w in wanted)
+        return value is not None and any(type(w) is type(value) and w == value for w in wanted)
+
+    chosen = [e for e in registry.entries("exporter")
+              if any(_match(config.get(key), list(values)) for key, values in (e.data.get("selected_by") or {}).items())]
+    stages = {name: i for i, name in enumerate(EXPORT_STAGES)}
+    return [e.id for e in sorted(chosen, key=lambda e: stages.get(e.data.get("stage", "convert"), 0))]
 
 
 def implied_strategies(config: dict[str, Any], registry: Registry) -> list[str]:

@@ -2,7 +2,7 @@
 
 A plugin is a *light* module named by an entry point in one of the groups ``swiftkit.models``,
 ``swiftkit.templates``, ``swiftkit.datasets``, ``swiftkit.methods``, ``swiftkit.engines``,
-``swiftkit.parallel``, ``swiftkit.rewards`` or ``swiftkit.plugins`` (for plugins that add several kinds or commands).
+``swiftkit.parallel``, ``swiftkit.rewards``, ``swiftkit.eval``, ``swiftkit.export`` or ``swiftkit.plugins`` (for plugins that add several kinds or commands).
 The module declares the plugin API it was written against::
 
     SWIFTKIT_PLUGIN_API = "1.0"
@@ -58,6 +58,8 @@ if TYPE_CHECKING:
         CommandSpec,
         DatasetSpec,
         EngineSpec,
+        EvalBackendSpec,
+        ExporterSpec,
         FormatSpec,
         MethodSpec,
         ModelSpec,
@@ -148,6 +150,39 @@ def swift_register_strategies() -> list[StrategySpec | dict[str, Any]]:
 def swift_register_rewards() -> list[RewardSpec | dict[str, Any]]:
     """Return reward functions for online RL (:class:`~swiftkit.core.specs.RewardSpec`), chosen
     by id with ``--reward_funcs``; a user function can also be given as ``module:function``."""
+
+
+@hookspec
+def swift_register_eval_backends() -> list[EvalBackendSpec | dict[str, Any]]:
+    """Return evaluation backends of ``swift eval`` (:class:`~swiftkit.core.specs.EvalBackendSpec`),
+    chosen with ``--eval_backend``.
+
+    - **When called:** like every registration hook (once per discovery); the ``impl`` (an
+      :class:`~swiftkit.core.eval.interface.EvalBackend`) is imported only when ``swift eval`` (or
+      evaluation during training) runs with this backend, so the evaluation library it drives is
+      imported there and never on the discovery path.
+    - **What returned:** a list of specs; ids share one namespace across plugins. ``options`` keys
+      follow the rules of every plugin option (no core key, no clash with another plugin).
+    - **What is forbidden:** the rules of every registration hook; and the backend must not
+      download anything when the hub is offline (``HF_HUB_OFFLINE``): a benchmark it cannot reach
+      is reported by name, in one line, by :meth:`EvalBackend.check_datasets`.
+    """
+
+
+@hookspec
+def swift_register_exporters() -> list[ExporterSpec | dict[str, Any]]:
+    """Return steps of ``swift export`` (:class:`~swiftkit.core.specs.ExporterSpec`): quantization
+    methods, file formats (GGUF), packaging (an Ollama Modelfile), publishing (a hub upload).
+
+    - **When called:** like every registration hook; the ``impl`` (an
+      :class:`~swiftkit.core.export.interface.Exporter`) is imported only when a ``swift export``
+      run selects it through a ``selected_by`` key (``--quant_method gptq``, ``--to_gguf true``).
+    - **What returned:** a list of specs. Two exporters selected by the same (key, value) pair are
+      a conflict reported with both plugins' names when a run selects them.
+    - **What is forbidden:** the rules of every registration hook; an exporter must never leave a
+      half-written output: it writes into the staging folder it is given, which the core renames
+      into place only when every step succeeded.
+    """
 
 
 @hookspec

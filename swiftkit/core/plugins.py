@@ -34,6 +34,8 @@ GROUPS = (
     "swiftkit.engines",
     "swiftkit.parallel",
     "swiftkit.rewards",
+    "swiftkit.eval",
+    "swiftkit.export",
     "swiftkit.plugins",
 )
 #: spec kind -> the group whose plugins mainly contribute it (a plugin may implement any hook)
@@ -47,6 +49,8 @@ KIND_GROUPS = {
     "engine": "swiftkit.engines",
     "strategy": "swiftkit.parallel",
     "reward": "swiftkit.rewards",
+    "eval_backend": "swiftkit.eval",
+    "exporter": "swiftkit.export",
 }
 BUILTIN_DIST = "swiftkit"
 INDEX_FORMAT = 3

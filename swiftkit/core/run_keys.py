@@ -367,3 +367,91 @@ SERVE_MEDIA_PROPERTIES: dict[str, dict[str, Any]] = {
                           "is ever read (403)."},
 }
 CORE_PROPERTIES.update(SERVE_MEDIA_PROPERTIES)
+
+# swift eval (ms-swift's EvalArguments); the backends' own keys are their specs' options
+EVAL_PROPERTIES: dict[str, dict[str, Any]] = {
+    "eval_backend": {"type": "string", "description": "swift eval: the evaluation backend (`swift list eval-backends`: "
+                     "Native = EvalScope, ms-swift's default; lm_eval = lm-evaluation-harness). Default: Native when "
+                     "evalscope is installed, else lm_eval."},
+    "eval_dataset": {**_STRS, "description": "swift eval: benchmarks by name (gsm8k, mmlu, arc ...; need the hub) or "
+                     "local evaluation files/folders in the backend's own format; during training: evaluated at each "
+                     "evaluation, next to the loss."},
+    "eval_limit": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "number", "exclusiveMinimum": 0, "maximum": 1}],
+                   "description": "swift eval: rows per dataset (an integer) or a fraction of each (0 < x <= 1)."},
+    "eval_output_dir": {"type": "string", "description": "swift eval: where each run's folder (report.json, report.md, "
+                        "the backend's per-row predictions) is written (default eval_output)."},
+    "eval_url": {"type": "string", "description": "swift eval: evaluate a running OpenAI-compatible server (its base URL, "
+                 "e.g. http://127.0.0.1:8000/v1, as `swift deploy` serves) instead of loading --model."},
+    "eval_generation_config": {"type": "object", "description": "swift eval: generation settings, OpenAI names "
+                               "('{\"max_tokens\": 512, \"temperature\": 0}'); greedy by default."},
+    "eval_num_proc": {"type": "integer", "minimum": 1, "description": "swift eval: concurrent requests (--eval_url) or "
+                      "workers (default 16 with --eval_url, else 1)."},
+    "eval_dataset_args": {"type": "object", "description": "swift eval: per-dataset arguments for the backend "
+                          "('{\"gsm8k\": {\"few_shot_num\": 0}}')."},
+    "extra_eval_args": {"type": "object", "description": "swift eval: further backend arguments, passed through untouched."},
+    "eval_use_evalscope": {"type": "boolean", "description": "Training: evaluate --eval_dataset with the eval backend "
+                           "at each evaluation (--eval_strategy), scores logged next to the loss (ms-swift's name; "
+                           "--eval_backend chooses the backend)."},
+}
+CORE_PROPERTIES.update(EVAL_PROPERTIES)
+
+# swift export's shared quantization/calibration keys (ms-swift's); each exporter adds its own
+EXPORT_PROPERTIES: dict[str, dict[str, Any]] = {
+    "quant_method": {"type": "string", "description": "swift export: the quantization method, an exporter "
+                     "(`swift list exporters`: bnb, gptq, awq, fp8 ...); --train_type qlora: how the base is quantized "
+                     "while it loads (bnb)."},
+    "quant_n_samples": {"type": "integer", "minimum": 1, "description": "swift export: calibration rows drawn from "
+                        "--dataset (GPTQ/AWQ; default 256)."},
+    "quant_batch_size": {"type": "integer", "minimum": -1, "description": "swift export: calibration batch size "
+                         "(default 1; -1: all rows at once)."},
+    "group_size": {"type": "integer", "minimum": -1, "description": "swift export: weights sharing one quantization "
+                   "scale (default 128; -1: one per output channel); must divide each layer's input size."},
+    "dry_run": {"type": "boolean", "description": "swift export: list what each step would write or upload, and do "
+                "nothing."},
+}
+CORE_PROPERTIES.update(EXPORT_PROPERTIES)
+
+# swift sample (ms-swift's SamplingArguments)
+SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
+    "sampler_type": {"enum": ["sample", "distill"], "description": "swift sample: sample (N completions per prompt "
+                     "from --model, scored and filtered) or distill (a teacher's completions as SFT data)."},
+    "sampler_engine": {"type": "string", "description": "swift sample: the engine that generates (pt, vllm ...; "
+                       "'client' or --eval_url-style base URL: a running OpenAI-compatible server)."},
+    "num_return_sequences": {"type": "integer", "minimum": 1, "description": "swift sample: completions per prompt "
+                             "(default 4)."},
+    "n_best_to_keep": {"type": "integer", "minimum": 1, "description": "swift sample: completions kept per prompt, "
+                       "best first (default 1: best-of-N)."},
+    "orm_model": {"type": "string", "description": "swift sample: outcome reward: a reward plugin id "
+                  "(`swift list rewards`), module:function, or a reward-model checkpoint folder."},
+    "prm_model": {"type": "string", "description": "swift sample: process reward model checkpoint (a seq_cls/prm "
+                  "folder) scoring each completion."},
+    "prm_threshold": {"type": "number", "description": "swift sample: completions scoring below this are rejected."},
+    "easy_query_threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "swift sample: drop a "
+                             "prompt whose completions pass at more than this rate (too easy to teach anything)."},
+    "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir."},
+    "override_exist_file": {"type": "boolean", "description": "swift sample: replace an existing --output_file."},
+    "num_sampling_batch_size": {"type": "integer", "minimum": 1, "description": "swift sample: prompts per batch."},
+    "num_sampling_batches": {"type": "integer", "minimum": 1, "description": "swift sample: stop after this many "
+                             "batches."},
+    "data_range": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+                   "description": "swift sample: [shard, shards]: sample only this shard of the prompts."},
+    "engine_kwargs": {"type": "object", "description": "swift sample: extra arguments of the engine."},
+    "cache_files": {**_STRS, "description": "swift sample: earlier outputs whose prompts are skipped."},
+}
+CORE_PROPERTIES.update(SAMPLE_PROPERTIES)
+
+# swift app / swift web-ui (ms-swift's AppArguments / WebUIArguments)
+APP_PROPERTIES: dict[str, dict[str, Any]] = {
+    "base_url": {"type": "string", "description": "swift app: chat with a running OpenAI-compatible server "
+                 "(http://HOST:PORT/v1) instead of loading --model."},
+    "studio_title": {"type": "string", "description": "swift app / web-ui: the page title."},
+    "is_multimodal": {"type": "boolean", "description": "swift app: show image upload (default: the model's "
+                      "modalities)."},
+    "lang": {"enum": ["en", "zh"], "description": "swift app / web-ui: page language (default en)."},
+    "server_name": {"type": "string", "description": "swift app / web-ui: address to listen on (default 127.0.0.1)."},
+    "server_port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift app / web-ui: port "
+                    "(default 7860; 0: any free port)."},
+    "share": {"type": "boolean", "description": "swift app / web-ui: a public gradio.live link (needs the network; "
+              "refused offline)."},
+}
+CORE_PROPERTIES.update(APP_PROPERTIES)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 #: Version of the plugin API. A plugin declares the version it was written against in its
 #: module attribute ``SWIFTKIT_PLUGIN_API``; the core accepts the same major version with a
 #: minor version not newer than its own.
-PLUGIN_API_VERSION = "1.4"
+PLUGIN_API_VERSION = "1.5"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
@@ -677,6 +677,75 @@ RewardSpec.SCHEMA = _schema(
 
 
 @dataclass
+class EvalBackendSpec(Spec):
+    """An evaluation backend of ``swift eval`` (ms-swift's ``--eval_backend``: EvalScope's
+    ``Native``, lm-evaluation-harness ...): ``impl`` implements
+    :class:`swiftkit.core.eval.interface.EvalBackend`; ``options`` are its run-config keys.
+
+    ``targets`` says what it can evaluate: ``"model"`` (a local folder or hub id, with adapters,
+    loaded in-process) and/or ``"url"`` (a running OpenAI-compatible server, ``--eval_url``).
+    ``local_formats`` names the local evaluation-file formats it reads (shown by ``swift info``;
+    ``"mcq"``: multiple choice, ``"qa"``: open question with a reference answer). (API 1.5)
+    """
+
+    KIND: ClassVar[str] = "eval_backend"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.eval.interface:EvalBackend"}
+
+    impl: str = ""
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    targets: list[str] = field(default_factory=lambda: ["model", "url"])
+    local_formats: list[str] = field(default_factory=list)
+
+
+EvalBackendSpec.SCHEMA = _schema(
+    "EvalBackendSpec",
+    ["impl"],
+    {"impl": _REF, "options": _OPTIONS,
+     "targets": {"type": "array", "minItems": 1, "items": {"enum": ["model", "url"]}},
+     "local_formats": _STR_LIST},
+)
+
+#: the order ``swift export`` runs exporters in: a converter writes a new model folder (quantized
+#: weights, a GGUF file), a packager adds to the folder it gets (an Ollama Modelfile), a publisher
+#: sends the final folder somewhere (a hub)
+EXPORT_STAGES = ("convert", "package", "publish")
+
+
+@dataclass
+class ExporterSpec(Spec):
+    """One step of ``swift export`` (a quantization method, GGUF, an Ollama Modelfile, a hub
+    upload): ``impl`` implements :class:`swiftkit.core.export.interface.Exporter`; ``options``
+    are its run-config keys.
+
+    ``selected_by`` maps a run-config key to the values that choose this exporter
+    (``{"quant_method": ["gptq", "awq"]}``; ``{"to_gguf": [true]}``); a run may choose several
+    exporters, which run in ``stage`` order (see :data:`EXPORT_STAGES`), each on the folder the
+    previous one wrote, after the LoRA merge. Two exporters of the ``convert`` stage in one run
+    are refused unless the later one's ``accepts`` names the earlier one's id. (API 1.5)
+    """
+
+    KIND: ClassVar[str] = "exporter"
+    REFS: ClassVar[dict[str, str]] = {"impl": "swiftkit.core.export.interface:Exporter"}
+
+    impl: str = ""
+    options: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    selected_by: dict[str, list[Any]] = field(default_factory=dict)
+    stage: str = "convert"
+    accepts: list[str] = field(default_factory=list)
+
+
+ExporterSpec.SCHEMA = _schema(
+    "ExporterSpec",
+    ["impl", "selected_by"],
+    {"impl": _REF, "options": _OPTIONS,
+     "selected_by": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+                     "additionalProperties": {"type": "array", "minItems": 1}},
+     "stage": {"enum": list(EXPORT_STAGES)},
+     "accepts": {"type": "array", "items": _ID}},
+)
+
+
+@dataclass
 class CommandSpec(Spec):
     """A CLI command a plugin adds: ``swift <id>``; ``impl`` is a ``click.Command``, imported
     only when the command runs (its ``description`` is the one-line help)."""
@@ -740,6 +809,8 @@ SPEC_CLASSES: dict[str, type[Spec]] = {
         EngineSpec,
         StrategySpec,
         RewardSpec,
+        EvalBackendSpec,
+        ExporterSpec,
         CommandSpec,
         OptionsSpec,
     )
@@ -756,6 +827,8 @@ KIND_HOOKS: dict[str, str] = {
     "engine": "swift_register_engines",
     "strategy": "swift_register_strategies",
     "reward": "swift_register_rewards",
+    "eval_backend": "swift_register_eval_backends",
+    "exporter": "swift_register_exporters",
     "command": "swift_register_commands",
     "options": "swift_register_options",
 }
@@ -771,5 +844,7 @@ PLURALS: dict[str, str] = {
     "engines": "engine",
     "strategies": "strategy",
     "rewards": "reward",
+    "eval-backends": "eval_backend",
+    "exporters": "exporter",
     "commands": "command",
 }

@@ -11,20 +11,8 @@ Light: plain data.
 
 from __future__ import annotations
 
-_SWIFT_EVAL = ("`swift eval` is not a swiftkit command yet; meanwhile serve the model with "
-               "`swift deploy` (an OpenAI-compatible /v1 API) and evaluate that server with evalscope "
-               "(its OpenAI-API mode, --api-url http://HOST:PORT/v1) or lm-eval (--model local-chat-completions "
-               "--model_args base_url=http://HOST:PORT/v1/chat/completions)")
-_SWIFT_SAMPLE = ("`swift sample` is not a swiftkit command yet; meanwhile serve the model with "
-                 "`swift deploy` and draw several completions per prompt at --temperature > 0 with the openai "
-                 "client, scoring them with your reward functions (`swift list rewards`)")
-_SWIFT_APP = ("`swift app` / `swift web-ui` are not swiftkit commands yet; meanwhile serve the "
-              "model with `swift deploy` and chat with it from any OpenAI-compatible chat UI or the openai client")
 _MEGATRON = ("Megatron-Core conversion (`swift export --to_mcore/--to_hf`, Megatron-SWIFT): swiftkit trains with "
              "transformers and exports Hugging Face folders only; convert with Megatron-SWIFT or Megatron-Bridge")
-_QUANT_EXPORT = ("a calibration setting of GPTQ/AWQ quantized export, which `swift export` does not do (see "
-                 "--quant_method); quantize the exported folder with gptqmodel / llm-compressor, or train "
-                 "QLoRA on the fly with --train_type qlora")
 _TRAIN_INFER_MISMATCH = ("corrects the mismatch between a separate inference engine's (vLLM's) sampling "
                          "probabilities and the trainer's; swiftkit's GRPO samples with the pt engine over the "
                          "very weights it trains, so there is no mismatch to correct. Drop the flag")
@@ -34,41 +22,19 @@ _TEACHER_SERVER = ("a teacher served over HTTP (logprobs from a vLLM / swift dep
 #: flag -> why swiftkit refuses it, and what to use instead (see the module docstring)
 RL_REFUSALS: dict[str, str] = {
     # ------------------------------------------------------------ Evaluation Arguments (swift eval)
-    "eval_backend": _SWIFT_EVAL,
-    "eval_dataset": _SWIFT_EVAL + "; for a held-out loss during training use --val_dataset / --split_dataset_ratio",
-    "eval_limit": _SWIFT_EVAL,
-    "eval_output_dir": _SWIFT_EVAL,
-    "eval_num_proc": _SWIFT_EVAL,
-    "eval_url": _SWIFT_EVAL,
-    "eval_generation_config": _SWIFT_EVAL,
-    "extra_eval_args": _SWIFT_EVAL,
-    "local_dataset": _SWIFT_EVAL,
-    # Training Arguments' benchmark evaluation during training (evalscope)
-    "eval_use_evalscope": "benchmark evaluation during training (evalscope) is not supported; " + _SWIFT_EVAL
-    + " on the saved checkpoints; the held-out loss during training is --val_dataset with --eval_strategy",
-    "eval_dataset_args": "evalscope dataset arguments of evaluation during training (--eval_use_evalscope), not "
-    "supported; " + _SWIFT_EVAL,
+    "local_dataset": "EvalScope's switch that fetches its benchmark files into a local folder first; swift eval "
+    "reads local evaluation files given in --eval_dataset directly: drop the flag",
     "eval_metric": "ms-swift's plugin metric of evaluation during training is not supported: swiftkit evaluates the "
-    "objective's loss on --val_dataset (and token accuracy for sft); for benchmark scores, " + _SWIFT_EVAL,
-    # ------------------------------------------------------------ Sampling Parameters (swift sample)
-    **{name: _SWIFT_SAMPLE for name in (
-        "prm_model", "orm_model", "sampler_type", "sampler_engine", "output_file", "override_exist_file",
-        "num_sampling_batch_size", "num_sampling_batches", "n_best_to_keep", "data_range", "prm_threshold",
-        "easy_query_threshold", "engine_kwargs", "num_return_sequences", "cache_files")},
-    # ------------------------------------------------------------ App / Web-UI Arguments
-    **{name: _SWIFT_APP for name in ("base_url", "studio_title", "is_multimodal", "lang", "server_name",
-                                      "server_port", "share")},
+    "objective's loss on --val_dataset (and token accuracy for sft) and, with --eval_use_evalscope, --eval_dataset "
+    "through --eval_backend",
     # ------------------------------------------------------------ Export Arguments
     **{name: _MEGATRON for name in ("to_mcore", "to_hf", "mcore_model", "mcore_adapter", "thread_count",
                                      "offload_bridge", "test_convert_precision", "test_convert_dtype")},
-    **{name: _QUANT_EXPORT for name in ("quant_n_samples", "quant_batch_size", "group_size")},
-    "to_ollama": "writing an Ollama Modelfile is not supported: export a merged folder (`swift export --merge_lora`), "
-    "convert it to GGUF with llama.cpp's convert_hf_to_gguf.py and write the Modelfile (FROM model.gguf, TEMPLATE ...) "
-    "by hand",
+    # (yield to the ollama / hub exporters' options once those define them; delete then)
+    "to_ollama": "writing an Ollama Modelfile is not supported yet",
+    "commit_message": "pushing to a hub from `swift export` is not supported yet",
     "template_mode": "ms-swift's encoding mode of a cached dataset for rlhf/kto training; swiftkit has no such "
     "switch: drop the flag",
-    "commit_message": "pushing to a hub from `swift export` is not supported, so there is no commit to name: upload "
-    "the exported folder with `huggingface-cli upload` / `modelscope upload` (--commit-message)",
     # ------------------------------------------------------------ RLHF Arguments
     "loss_weights": "mixing several DPO loss types in one loss (MPO: a list of --loss_type values weighted by "
     "--loss_weights) is not supported: give one --loss_type; add the chosen replies' SFT term with --rpo_alpha",

@@ -10,22 +10,18 @@ Because quantization happens at load time, the tuner hands the loader its argume
 
 from __future__ import annotations
 
+from typing import Any
+
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import LORA, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _DTYPES = ["auto", "float32", "bfloat16", "float16"]
 
 QLORA_OPTIONS = option_schema(
     LORA,
     own={
-        "quant_method": {
-            "enum": ["bnb"],
-            "default": "bnb",
-            "description": "How the base is quantized while it loads: bnb (bitsandbytes), the one method here; "
-            "ms-swift's hqq, eetq, quanto and fp8 loaders are not installed.",
-        },
         "quant_bits": {
             "type": "integer",
             "enum": [4, 8],
@@ -94,3 +90,17 @@ def swift_register_methods():
             impl="swiftkit.plugins.methods.qlora.tuner:QLoraTuner",
         )
     ]
+
+
+@hookimpl
+def swift_config_adjust(config: dict[str, Any], command: str) -> None:
+    """``--quant_method`` is shared with ``swift export``: a QLoRA run quantizes its base with
+    bitsandbytes only, so any other method is refused here rather than silently ignored."""
+    if config.get("train_type") != "qlora":
+        return
+    method = config.get("quant_method")
+    if method not in (None, "bnb"):
+        from swiftkit.core.errors import ConfigError
+
+        raise ConfigError(f"--quant_method {method} with --train_type qlora: QLoRA quantizes its base with "
+                          "bitsandbytes while it loads (--quant_method bnb); GPTQ/AWQ/FP8 are `swift export` methods")

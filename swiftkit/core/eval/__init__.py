@@ -1,0 +1,1 @@
+"""The contract of evaluation backends (``swift eval``, evaluation during training)."""

@@ -1,0 +1,1 @@
+"""The contract of export steps (``swift export``: quantization, GGUF, Ollama, hub upload)."""

@@ -1,0 +1,1 @@
+"""Built-in steps of ``swift export`` (group ``swiftkit.export``), one module per plugin."""
