@@ -8,6 +8,7 @@ Screenshots go to the test artifacts folder (``$SWIFTKIT_TEST_ARTIFACTS`` or ``t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -74,14 +75,14 @@ def _summary(page) -> str:
     return page.locator("#run-summary").inner_text()
 
 
-def _wait_summary(page, pattern: str, timeout: float) -> re.Match:
+def _wait_summary(page, pattern: str, timeout: float, abort: str | None = r"run 1: (failed|stopped)") -> re.Match:
     deadline = time.monotonic() + timeout
     while True:
         text = _summary(page)
         found = re.search(pattern, text)
         if found:
             return found
-        if time.monotonic() > deadline or re.search(r"\b(failed|stopped)\b", text) and "failed" not in pattern:
+        if time.monotonic() > deadline or (abort and re.search(abort, text)):
             log = page.locator("#run-log textarea").input_value()
             raise AssertionError(f"run summary {text!r} never matched {pattern!r}; log:\n{log[-3000:]}")
         time.sleep(0.2)
@@ -116,8 +117,10 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     _fill(page, "sft-output_dir", "out")
     _fill(page, "sft-lora_rank", "4")
     _fill(page, "sft-warmup_ratio", "0.1")
+    _fill(page, "sft-learning_rate", "0.02")
     line = _wait_command(page, "sft", f"--model {model}", "--dataset swift-demo", "--max_steps 20",
-                         "--logging_steps 2", "--output_dir out", "--lora_rank 4", "--warmup_ratio 0.1")
+                         "--logging_steps 2", "--output_dir out", "--lora_rank 4", "--warmup_ratio 0.1",
+                         "--learning_rate 0.02")
     assert line.startswith("swift sft ")
     shots = [save_screenshot(page, "web-ui-1-sft-form")]
 
@@ -133,6 +136,9 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     assert page.locator("#run-loss").locator("canvas, svg").count() > 0  # the plot was drawn
     run = manager.runs()[0]
     assert run.status == "finished" and run.run_dir and run.run_dir.startswith(str(root / "out"))
+    with open(os.path.join(run.run_dir, "logging.jsonl")) as fh:  # what the page shows is the run's log
+        logged = [r for r in map(json.loads, fh) if "loss" in r]
+    assert f"last: step {logged[-1]['step']}, loss {logged[-1]['loss']:.4f}" in _summary(page)
     assert run.args[run.args.index("--lora_rank") + 1] == "4"
     table = page.locator("#runs-table").inner_text()
     assert "finished" in table and "sft" in table
@@ -144,14 +150,14 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     box = page.locator("#sft-command textarea")
     box.fill(box.input_value().replace("--max_steps 20", "--max_steps 100000"))
     page.locator("#sft-run").click()
-    _wait_summary(page, r"run 2: running", timeout=30)
+    _wait_summary(page, r"run 2: running", timeout=30, abort=r"run 2: (failed|stopped)")
     page.locator("#run-stop").click()
-    _wait_summary(page, r"run 2: stopped", timeout=30)
+    _wait_summary(page, r"run 2: stopped", timeout=30, abort=r"run 2: (failed|finished)")
     assert manager.get(2).status == "stopped" and manager.get(2).returncode is not None
 
     # chat with the first run's last checkpoint
     page.locator("#run-pick input").click()
-    page.get_by_role("option", name=re.compile(r"^1: swift sft")).click()
+    page.get_by_role("option", name="1: swift sft", exact=True).click()
     _wait_summary(page, r"run 1: finished", timeout=30)
     page.locator("#run-chat").click()
     status = page.locator("#chat-status")

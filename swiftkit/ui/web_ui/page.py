@@ -292,45 +292,51 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
                 chat_panel(chat.backend, lang=lang, multimodal=False)
         timer = gr.Timer(1.0)
 
+        known = gr.State(0)  # how many runs the page's run picker lists
+
         def choices() -> list[tuple[str, int]]:
-            return [(f"{r.id}: swift {r.command} ({r.status})", r.id) for r in manager.runs()]
+            return [(f"{r.id}: swift {r.command}", r.id) for r in manager.runs()]
 
         def start(text: str, command: str) -> tuple[Any, ...]:
             try:
                 cmd, args = parse_command(text, expected=command)
                 config = check_command(registry, cmd, args)
             except SwiftkitError as exc:
-                return f"**not started:** {exc}", gr.update(), gr.update()
+                return f"**not started:** {exc}", gr.update(), gr.update(), gr.update()
             run = manager.start(cmd, args, output_dir=_run_output(cmd, config))
             return (f"started run {run.id} (pid {run.pid})", gr.update(choices=choices(), value=run.id),
-                    gr.Tabs(selected="runs"))
+                    gr.Tabs(selected="runs"), len(manager.runs()))
 
         for command, parts in tabs_of.items():
             def start_command(text: str, command: str = command) -> tuple[Any, ...]:
                 return start(text, command)
 
-            parts["run"].click(start_command, [parts["box"]], [parts["status"], pick, tabs])
+            parts["run"].click(start_command, [parts["box"]], [parts["status"], pick, tabs, known])
 
-        def show(run_id: Any) -> tuple[Any, ...]:
+        def show(run_id: Any, listed: int) -> tuple[Any, ...]:
             run = manager.get(int(run_id)) if run_id not in (None, "") else None
             rows = manager.table()
+            # the picker's choices are sent only when runs were added: resending them while the
+            # list is open would close it
+            count = len(manager.runs())
+            picker = gr.update(choices=choices()) if count != listed else gr.update()
             if run is None:
-                return rows, "", pd.DataFrame({"step": [], "loss": []}), "", gr.update(choices=choices())
+                return rows, "", pd.DataFrame({"step": [], "loss": []}), "", picker, count
             steps = run.losses()
             curve = pd.DataFrame({"step": [s for s, _ in steps], "loss": [v for _, v in steps]})
-            return rows, _run_summary(run), curve, run.log(), gr.update(choices=choices())
+            return rows, _run_summary(run), curve, run.log(), picker, count
 
-        outputs = [table, summary, plot, log, pick]
-        timer.tick(show, [pick], outputs, show_progress="hidden")
-        pick.change(show, [pick], outputs, show_progress="hidden")
+        outputs = [table, summary, plot, log, pick, known]
+        timer.tick(show, [pick, known], outputs, show_progress="hidden")
+        pick.change(show, [pick, known], outputs, show_progress="hidden")
 
-        def stop_run(run_id: Any) -> tuple[Any, ...]:
+        def stop_run(run_id: Any, listed: int) -> tuple[Any, ...]:
             run = manager.get(int(run_id)) if run_id not in (None, "") else None
             if run is not None:
                 run.stop()
-            return show(run_id)
+            return show(run_id, listed)
 
-        stop.click(stop_run, [pick], outputs)
+        stop.click(stop_run, [pick, known], outputs, show_progress="hidden")
 
         def load_model(path: str) -> Iterator[str]:
             yield f"loading `{path}` ..."
