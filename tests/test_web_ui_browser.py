@@ -92,6 +92,11 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     launched, manager, model, root = board
     page = browser_page
     started = time.monotonic()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = round(time.monotonic() - started, 1)
+
     page.goto(launched.url)
     page.locator("#sft-model textarea").wait_for()
 
@@ -123,11 +128,13 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
                          "--learning_rate 0.02")
     assert line.startswith("swift sft ")
     shots = [save_screenshot(page, "web-ui-1-sft-form")]
+    mark("form filled")
 
     page.locator("#sft-run").click()
     page.locator("#run-summary").wait_for()
     first = _wait_summary(page, r"(\d+) loss points", timeout=90)
     points = int(_wait_summary(page, r"([2-9]|\d\d+) loss points", timeout=90).group(1))
+    mark("2+ loss points shown")
     assert points >= 2
     shots.append(save_screenshot(page, "web-ui-2-training"))
     finished = _wait_summary(page, r"finished \(exit 0\).*?(\d+) loss points", timeout=120)
@@ -143,7 +150,7 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     table = page.locator("#runs-table").inner_text()
     assert "finished" in table and "sft" in table
     shots.append(save_screenshot(page, "web-ui-3-finished"))
-    train_s = time.monotonic() - started
+    mark("training finished")
 
     # the editable command: a longer run typed into the box, started, then stopped
     page.locator("#tab-sft-button, button[role=tab]:has-text('sft')").first.click()
@@ -154,6 +161,7 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
     page.locator("#run-stop").click()
     _wait_summary(page, r"run 2: stopped", timeout=30, abort=r"run 2: (failed|finished)")
     assert manager.get(2).status == "stopped" and manager.get(2).returncode is not None
+    mark("second run stopped")
 
     # chat with the first run's last checkpoint
     page.locator("#run-pick input").click()
@@ -176,7 +184,7 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # no
         time.sleep(0.2)
     assert "[error]" not in page.locator("#swift-chatbot").inner_text()
     shots.append(save_screenshot(page, "web-ui-4-chat"))
+    mark("chat answered")
     for shot in shots:
         assert shot.stat().st_size > 10_000
-    print(f"\nweb-ui browser flow: {time.monotonic() - started:.1f} s (training part {train_s:.1f} s); "
-          f"screenshots: {', '.join(map(str, shots))}")
+    print(f"\nweb-ui browser flow (s since the page was opened): {marks}; screenshots: {', '.join(map(str, shots))}")

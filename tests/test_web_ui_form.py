@@ -73,6 +73,24 @@ def test_values_make_the_exact_command_and_it_validates(registry):
         parse_command("python train.py")
 
 
+def test_every_tab_composes_a_command_the_cli_accepts(registry):
+    from swiftkit.ui.web_ui.command import check_command, parse_command
+    from swiftkit.ui.web_ui.form import COMMANDS
+    from swiftkit.ui.web_ui.page import _run_output, _run_url, form_command
+
+    extra = {"rlhf": {"rlhf_type": "dpo"}, "eval": {"eval_dataset": "arc"}, "export": {"merge_lora": "true"},
+             "deploy": {"port": "8123"}}
+    for command in COMMANDS:
+        form, line = form_command(registry, command, {"model": "/m", **extra.get(command, {})})
+        assert form.groups() and line.startswith(f"swift {command} --model /m"), (command, line)
+        config = check_command(registry, *parse_command(line, expected=command))
+        assert config["model"] == "/m"
+        if command == "deploy":
+            assert _run_url(command, config) == "http://127.0.0.1:8123/v1"
+        if command in ("sft", "rlhf"):
+            assert _run_output(command, config) == (config.get("output_dir") or "output")
+
+
 def _fake_swift(tmp_path, body: str) -> str:
     """A ``swiftkit`` package whose ``__main__`` runs ``body`` (so runs start in milliseconds)."""
     pkg = tmp_path / "fake" / "swiftkit"

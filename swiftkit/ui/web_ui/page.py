@@ -37,10 +37,11 @@ _WORDS: dict[str, dict[str, str]] = {
     "runs": {"en": "Runs", "zh": "运行记录"},
     "run_pick": {"en": "Run", "zh": "运行"},
     "stop": {"en": "Stop run", "zh": "停止运行"},
-    "chat_result": {"en": "Chat with its last checkpoint", "zh": "与最新检查点对话"},
+    "chat_result": {"en": "Chat with the result", "zh": "与结果对话"},
     "log": {"en": "Log", "zh": "日志"},
     "loss": {"en": "Training loss", "zh": "训练损失"},
-    "chat_model": {"en": "Model, checkpoint or folder", "zh": "模型、检查点或目录"},
+    "chat_model": {"en": "Model, checkpoint, folder, or a server's http://HOST:PORT/v1",
+                   "zh": "模型、检查点、目录或服务地址 http://HOST:PORT/v1"},
     "load": {"en": "Load", "zh": "加载"},
     "no_model": {"en": "no model loaded: enter one above and press Load", "zh": "未加载模型"},
 }
@@ -125,6 +126,15 @@ def _draw(gr: Any, command: str, fields: list[Field], wiring: dict[str, Any], va
         box.change(_takes_request(gr, store), [box], [wiring["box"], wiring["selection"]], queue=False)
 
 
+def _draw_columns(gr: Any, command: str, fields: list[Field], wiring: dict[str, Any], values: dict[str, str]) -> None:
+    """:func:`_draw` in two columns (first half left)."""
+    half = (len(fields) + 1) // 2
+    with gr.Row(equal_height=False):
+        for column in (fields[:half], fields[half:]):
+            with gr.Column():
+                _draw(gr, command, column, wiring, values)
+
+
 def form_command(registry: Any, command: str, values: dict[str, str]) -> tuple[Form, str]:
     """The form of ``values`` and the ``swift ...`` line they make (keys of plugins they no
     longer choose left out; values equal to a default left out)."""
@@ -147,12 +157,7 @@ def _command_tab(gr: Any, page: Any, registry: Any, command: str, lang: str, val
     selection = gr.Textbox(_selection_key(form0), visible="hidden", elem_id=f"{command}-selection")
     box = gr.Textbox(value=line0, label=_w("command", lang), lines=2, elem_id=f"{command}-command", render=False)
     wiring = {"registry": registry, "values": values, "box": box, "selection": selection}
-    with gr.Row(equal_height=False):
-        main = form0.groups().get(MAIN, [])
-        half = (len(main) + 1) // 2
-        for column in (main[:half], main[half:]):
-            with gr.Column():
-                _draw(gr, command, column, wiring, {})
+    _draw_columns(gr, command, form0.groups().get(MAIN, []), wiring, {})
 
     with gr.Accordion(_w("plugin_options", lang), open=True, elem_id=f"{command}-plugin-options"):
         def plugin_options(request: Any) -> None:
@@ -160,7 +165,7 @@ def _command_tab(gr: Any, page: Any, registry: Any, command: str, lang: str, val
             form = compose_form(registry, command, current)
             for title, fields in form.plugin_groups().items():
                 with gr.Accordion(title, open=True):
-                    _draw(gr, command, fields, wiring, current)
+                    _draw_columns(gr, command, fields, wiring, current)
 
         gr.render(triggers=[selection.change, page.load])(_takes_request(gr, plugin_options))
 
@@ -200,6 +205,14 @@ def _run_output(command: str, config: dict[str, Any]) -> str | None:
     return None
 
 
+def _run_url(command: str, config: dict[str, Any]) -> str | None:
+    """The URL a ``swift deploy`` run will serve (its --host / --port, swift deploy's defaults)."""
+    if command != "deploy" or config.get("port") == 0:
+        return None
+    host = config.get("host") or "127.0.0.1"
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{config.get('port') or 8000}/v1"
+
+
 def _run_summary(run: Run) -> str:
     status = run.status
     parts = [f"**run {run.id}: {status}**" + ("" if run.returncode is None else f" (exit {run.returncode})")
@@ -216,6 +229,8 @@ def _run_summary(run: Run) -> str:
     checkpoint = run.last_checkpoint()
     if checkpoint:
         parts.append(f"last checkpoint: `{checkpoint}`")
+    if run.url:
+        parts.append(f"serving at `{run.url}`")
     return " · ".join(parts)
 
 
@@ -228,14 +243,17 @@ class ChatHolder:
         self.path: str | None = None
 
     def load(self, path: str) -> str:
+        """Load ``path``: a model, checkpoint or folder (an engine here), or the
+        ``http://HOST:PORT/v1`` of a running server (``swift deploy``). Returns its name."""
         from swiftkit.cli.infer_cmd import sampling_options
         from swiftkit.core.config import build_config
         from swiftkit.ui.app import open_backend
 
         path = (path or "").strip()
         if not path:
-            raise SwiftkitError("name a model, checkpoint or folder to chat with")
-        config = build_config(self.registry, command="app", overrides={"model": path, "infer_backend": "pt"})
+            raise SwiftkitError("name a model, checkpoint or folder (or a server's http://HOST:PORT/v1) to chat with")
+        given = {"base_url": path} if path.startswith(("http://", "https://")) else {"model": path, "infer_backend": "pt"}
+        config = build_config(self.registry, command="app", overrides=given)
         opened = open_backend(config, sampling_options(config), self.registry)
         self.close()
         self.opened, self.path = opened, path
@@ -303,7 +321,7 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
                 config = check_command(registry, cmd, args)
             except SwiftkitError as exc:
                 return f"**not started:** {exc}", gr.update(), gr.update(), gr.update()
-            run = manager.start(cmd, args, output_dir=_run_output(cmd, config))
+            run = manager.start(cmd, args, output_dir=_run_output(cmd, config), url=_run_url(cmd, config))
             return (f"started run {run.id} (pid {run.pid})", gr.update(choices=choices(), value=run.id),
                     gr.Tabs(selected="runs"), len(manager.runs()))
 
@@ -351,9 +369,9 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
 
         def run_to_chat(run_id: Any) -> Iterator[tuple[Any, ...]]:
             run = manager.get(int(run_id)) if run_id not in (None, "") else None
-            checkpoint = run.last_checkpoint() if run else None
+            checkpoint = (run.url or run.last_checkpoint()) if run else None
             if not checkpoint:
-                yield gr.update(), gr.update(), "**this run has no checkpoint yet**"
+                yield gr.update(), gr.update(), "**this run has no checkpoint (or server) yet**"
                 return
             for message in load_model(checkpoint):
                 yield checkpoint, gr.Tabs(selected="chat"), message

@@ -43,6 +43,8 @@ class Run:
     stop_requested: bool = False
     #: the training run folder once it exists (``<output_dir>/vN-<time>``)
     run_dir: str | None = None
+    #: the OpenAI-compatible URL a ``swift deploy`` run serves (``http://HOST:PORT/v1``)
+    url: str | None = None
     _curve: list[dict[str, Any]] = field(default_factory=list)
     _curve_offset: int = 0
 
@@ -174,7 +176,7 @@ class RunManager:
         self._runs: dict[int, Run] = {}
         self._lock = threading.Lock()
 
-    def start(self, command: str, args: list[str], *, output_dir: str | None = None) -> Run:
+    def start(self, command: str, args: list[str], *, output_dir: str | None = None, url: str | None = None) -> Run:
         """Run ``swift COMMAND ARGS`` with this interpreter (``python -m swiftkit``), in a new
         process group, its output to a log file."""
         os.makedirs(self.logs_dir, exist_ok=True)
@@ -194,7 +196,7 @@ class RunManager:
             if out_dir and self.cwd and not os.path.isabs(out_dir):
                 out_dir = os.path.join(self.cwd, out_dir)
             run = Run(id=run_id, command=command, args=list(args), log_path=log_path, output_dir=out_dir,
-                      process=process)
+                      process=process, url=url)
             self._runs[run_id] = run
         return run
 
@@ -210,7 +212,7 @@ class RunManager:
         rows = []
         for run in self.runs():
             status = run.status
-            where = run.find_run_dir() or run.output_dir or ""
+            where = run.find_run_dir() or run.output_dir or run.url or ""
             rows.append([run.id, run.command, status, "" if run.returncode is None else run.returncode,
                          round(run.seconds, 1), run.pid, where, run.command_line()])
         return rows
