@@ -2,8 +2,8 @@
 
 No ``playwright install`` download is needed: the browser is the system one
 (:data:`CHROMIUM`, Debian's ``chromium`` package; ``$SWIFTKIT_CHROMIUM`` names another). Use it
-from pytest through the fixtures (``pytest_plugins = ["swiftkit.testing.browser"]`` or import
-them into a test module)::
+from pytest through the fixtures below (swiftkit's ``tests/conftest.py`` lists this module in
+``pytest_plugins``; a plugin's tests can do the same)::
 
     def test_page(browser_page, browser_artifacts):
         browser_page.goto(url)

@@ -31,6 +31,8 @@ class AppBackend:
     backend: ChatBackend
     notices: list[str] = field(default_factory=list)
     close: Callable[[], None] = lambda: None
+    #: the :class:`~swiftkit.infer.factory.ResolvedModel` of a loaded model (``None`` with ``--base_url``)
+    resolved: Any = None
 
 
 def open_backend(config: dict[str, Any], sampling: SamplingOptions, registry: Any = None) -> AppBackend:
@@ -56,7 +58,7 @@ def open_backend(config: dict[str, Any], sampling: SamplingOptions, registry: An
         multimodal = "image" in (getattr(resolved.spec, "modalities", None) or [])
     name = f"{resolved.model_id} ({engine.spec.id})" + (f", adapter {adapter}" if adapter else "")
     backend = EngineChat(engine=engine, name=name, sampling=sampling, adapter=adapter, multimodal=bool(multimodal))
-    return AppBackend(backend=backend, notices=list(resolved.notices), close=engine.close)
+    return AppBackend(backend=backend, notices=list(resolved.notices), close=engine.close, resolved=resolved)
 
 
 def build_app(backend: ChatBackend, *, title: str | None = None, lang: str | None = None,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
-from swiftkit.core.errors import SwiftkitError
+from swiftkit.core.errors import ConfigError, SwiftkitError
 from swiftkit.ui.i18n import text
 
 IMAGE_TAG = "<image>"
@@ -130,9 +130,9 @@ class UrlChat:
             response.raise_for_status()
             listed = response.json().get("data") or []
         except (httpx.HTTPError, ValueError) as exc:
-            raise SwiftkitError(f"--base_url {self.base_url}: GET /models failed ({exc}); is the server running?") from None
+            raise ConfigError(f"--base_url {self.base_url}: GET /models failed ({exc}); is the server running?") from None
         if not listed:
-            raise SwiftkitError(f"--base_url {self.base_url}: the server lists no models; name one with --model")
+            raise ConfigError(f"--base_url {self.base_url}: the server lists no models; name one with --model")
         self.model = str(listed[0]["id"])
         return self.model
 
