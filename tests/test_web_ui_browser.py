@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from swiftkit.testing.browser import browser, browser_page, save_screenshot  # noqa: F401 -- fixtures
+from swiftkit.testing.browser import save_screenshot
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # gradio's pandas calls
@@ -88,7 +88,7 @@ def _wait_summary(page, pattern: str, timeout: float, abort: str | None = r"run 
         time.sleep(0.2)
 
 
-def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):  # noqa: F811
+def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):
     launched, manager, model, root = board
     page = browser_page
     started = time.monotonic()
