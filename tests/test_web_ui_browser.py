@@ -167,6 +167,9 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):
     page.locator("#run-pick input").click()
     page.get_by_role("option", name="1: swift sft", exact=True).click()
     _wait_summary(page, r"run 1: finished", timeout=30)
+    page.locator("#tab-chat-button, button[role=tab]:has-text('Chat')").first.click()
+    page.locator("#chat-max-new-tokens input").fill("24")
+    page.locator("#tab-runs-button, button[role=tab]:has-text('Runs')").first.click()
     page.locator("#run-chat").click()
     status = page.locator("#chat-status")
     deadline = time.monotonic() + 60
@@ -174,6 +177,7 @@ def test_train_from_the_form_watch_the_loss_and_chat(board, browser_page):
         assert time.monotonic() < deadline and "not loaded" not in status.inner_text(), status.inner_text()
         time.sleep(0.2)
     assert "checkpoint-20" in page.locator("#chat-model textarea").input_value()
+    mark("chat model loaded")
     page.locator("#swift-message textarea").fill("What is your name?")
     page.locator("#swift-send").click()
     bot = page.locator("#swift-chatbot .message.bot, #swift-chatbot [data-testid=bot]")

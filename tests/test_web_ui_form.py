@@ -106,8 +106,10 @@ def test_run_manager_tails_the_training_log_and_stops_a_process_group(tmp_path):
     fake = _fake_swift(tmp_path, """
 import json, os, subprocess, sys, time
 args = sys.argv[1:]
+if "--fail" in args:
+    sys.exit("error: no such dataset")
 out = args[args.index("--output_dir") + 1]
-run = os.path.join(out, "v0-test")
+run = out if "--add_version" in args else os.path.join(out, "v0-test")
 os.makedirs(os.path.join(run, "checkpoint-2"))
 with open(os.path.join(run, "logging.jsonl"), "w") as fh:
     fh.write(json.dumps({"step": 1, "loss": 2.0}) + "\\n" + json.dumps({"step": 2, "loss": 1.5}) + "\\n")
@@ -143,8 +145,15 @@ with open(os.path.join(run, "logging.jsonl"), "w") as fh:
     while _alive(child):  # the grandchild went with the process group
         assert time.monotonic() < deadline, f"pid {child} outlived the stopped run"
         time.sleep(0.05)
+    failed = manager.start("sft", ["--fail"])
+    failed.process.wait(timeout=60)
+    assert failed.status == "failed" and failed.returncode == 1 and "no such dataset" in failed.log()
+    flat = manager.start("sft", ["--output_dir", "flat", "--add_version", "false"], output_dir="flat")
+    flat.process.wait(timeout=60)
+    assert flat.find_run_dir() == str(tmp_path / "flat") and len(flat.losses()) == 2
     rows = manager.table()
-    assert [r[:3] for r in rows] == [[2, "sft", "stopped"], [1, "sft", "finished"]]
+    assert [r[:3] for r in rows] == [[4, "sft", "finished"], [3, "sft", "failed"], [2, "sft", "stopped"],
+                                     [1, "sft", "finished"]]
     assert json.dumps(rows)  # plain values: the page sends them as a table
 
 

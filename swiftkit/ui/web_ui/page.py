@@ -242,7 +242,7 @@ class ChatHolder:
         self.opened: Any = None
         self.path: str | None = None
 
-    def load(self, path: str) -> str:
+    def load(self, path: str, max_new_tokens: int | None = None) -> str:
         """Load ``path``: a model, checkpoint or folder (an engine here), or the
         ``http://HOST:PORT/v1`` of a running server (``swift deploy``). Returns its name."""
         from swiftkit.cli.infer_cmd import sampling_options
@@ -253,6 +253,8 @@ class ChatHolder:
         if not path:
             raise SwiftkitError("name a model, checkpoint or folder (or a server's http://HOST:PORT/v1) to chat with")
         given = {"base_url": path} if path.startswith(("http://", "https://")) else {"model": path, "infer_backend": "pt"}
+        if max_new_tokens:
+            given["max_new_tokens"] = int(max_new_tokens)
         config = build_config(self.registry, command="app", overrides=given)
         opened = open_backend(config, sampling_options(config), self.registry)
         self.close()
@@ -305,6 +307,8 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
             with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
                 with gr.Row():
                     chat_model = gr.Textbox(label=_w("chat_model", lang), elem_id="chat-model", scale=4)
+                    max_tokens = gr.Number(256, precision=0, minimum=1, label="max_new_tokens",
+                                           elem_id="chat-max-new-tokens", scale=1)
                     load = gr.Button(_w("load", lang), elem_id="chat-load", scale=1)
                 chat_status = gr.Markdown(_w("no_model", lang), elem_id="chat-status")
                 chat_panel(chat.backend, lang=lang, multimodal=False)
@@ -356,27 +360,27 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
 
         stop.click(stop_run, [pick, known], outputs, show_progress="hidden")
 
-        def load_model(path: str) -> Iterator[str]:
+        def load_model(path: str, max_new_tokens: Any) -> Iterator[str]:
             yield f"loading `{path}` ..."
             try:
-                name = chat.load(path)
+                name = chat.load(path, max_new_tokens)
             except Exception as exc:  # shown on the page; the previous model stays
                 yield f"**not loaded:** {exc}"
                 return
             yield f"chatting with `{name}`"
 
-        load.click(load_model, [chat_model], [chat_status])
+        load.click(load_model, [chat_model, max_tokens], [chat_status])
 
-        def run_to_chat(run_id: Any) -> Iterator[tuple[Any, ...]]:
+        def run_to_chat(run_id: Any, max_new_tokens: Any) -> Iterator[tuple[Any, ...]]:
             run = manager.get(int(run_id)) if run_id not in (None, "") else None
             checkpoint = (run.url or run.last_checkpoint()) if run else None
             if not checkpoint:
                 yield gr.update(), gr.update(), "**this run has no checkpoint (or server) yet**"
                 return
-            for message in load_model(checkpoint):
+            for message in load_model(checkpoint, max_new_tokens):
                 yield checkpoint, gr.Tabs(selected="chat"), message
 
-        to_chat.click(run_to_chat, [pick], [chat_model, tabs, chat_status])
+        to_chat.click(run_to_chat, [pick, max_tokens], [chat_model, tabs, chat_status])
 
         def forget(request: Any) -> None:
             values.forget(_session(request))

@@ -91,8 +91,9 @@ class Run:
         return text[text.find("\n") + 1:] if size > tail_bytes else text
 
     def find_run_dir(self) -> str | None:
-        """The training run folder this run created under its output dir (the newest ``v*``
-        folder created since the run started), once it exists."""
+        """The training run folder this run writes under its output dir: the newest ``v*``
+        folder created since the run started, or the output dir itself when the run's log
+        appears there (``--add_version false``); ``None`` until one exists."""
         if self.run_dir or self.command not in TRAINING_COMMANDS:
             return self.run_dir
         root = self.output_dir or "output"
@@ -107,6 +108,8 @@ class Run:
                 found.append((os.path.getctime(path), path))
         if found:
             self.run_dir = max(found)[1]
+        elif LOG_FILE in names and os.path.getmtime(os.path.join(root, LOG_FILE)) >= self.started - 1:
+            self.run_dir = root
         return self.run_dir
 
     def curve(self) -> list[dict[str, Any]]:
