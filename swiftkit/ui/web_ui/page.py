@@ -278,6 +278,7 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
     import pandas as pd
 
     from swiftkit.ui.chat import chat_panel
+    from swiftkit.ui.i18n import text
     from swiftkit.ui.runtime import import_gradio
 
     gr = import_gradio()
@@ -304,7 +305,7 @@ def build_web_ui(registry: Any, manager: RunManager, *, title: str | None = None
                                    value=pd.DataFrame({"step": [], "loss": []}))
                 log = gr.Textbox(label=_w("log", lang), lines=16, max_lines=16, autoscroll=True, elem_id="run-log",
                                  interactive=False)
-            with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
+            with gr.Tab(text("chat", lang), id="chat", elem_id="tab-chat"):
                 with gr.Row():
                     chat_model = gr.Textbox(label=_w("chat_model", lang), elem_id="chat-model", scale=4)
                     max_tokens = gr.Number(256, precision=0, minimum=1, label="max_new_tokens",
