@@ -90,11 +90,13 @@ class FormValues:
         with self._lock:
             return dict(self._data.get((session, command), {}))
 
-    def set(self, session: str, command: str, key: str, text: str) -> dict[str, str]:
+    def update(self, session: str, command: str, key: str, text: str, make: Any) -> Any:
+        """Set ``key`` and return ``make(values)``, computed under the lock: of two changes at
+        once, the one answered last saw both."""
         with self._lock:
             values = self._data.setdefault((session, command), {})
             values[key] = text
-            return dict(values)
+            return make(dict(values))
 
     def forget(self, session: str) -> None:
         with self._lock:
@@ -119,9 +121,11 @@ def _draw(gr: Any, command: str, fields: list[Field], wiring: dict[str, Any], va
         box = _component(gr, command, f, values.get(f.key))
 
         def store(value: Any, request: Any, key: str = f.key) -> tuple[str, str]:
-            current = wiring["values"].set(_session(request), command, key, _as_text(value))
-            form, line = form_command(wiring["registry"], command, current)
-            return line, _selection_key(form)
+            def make(current: dict[str, str]) -> tuple[str, str]:
+                form, line = form_command(wiring["registry"], command, current)
+                return line, _selection_key(form)
+
+            return wiring["values"].update(_session(request), command, key, _as_text(value), make)
 
         box.change(_takes_request(gr, store), [box], [wiring["box"], wiring["selection"]], queue=False)
 
