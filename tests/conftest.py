@@ -7,7 +7,7 @@ from swiftkit.testing.offline import isolate_environment
 # Set before anything imports huggingface_hub / datasets / swiftkit's discovery.
 _HOME = isolate_environment("swiftkit-tests-")
 
-pytest_plugins = ["swiftkit.testing.fixtures"]
+pytest_plugins = ["swiftkit.testing.fixtures", "swiftkit.testing.browser"]
 
 
 import json  # noqa: E402
