@@ -198,6 +198,7 @@ def test_base_url_chat_with_image_upload_against_a_deploy_server(tmp_path_factor
             assert page.get_by_text("输入").count() >= 1  # --lang zh
             save_screenshot(page, "app-base-url-image")
         finally:
+            browser_page.close()  # an open page holds the server's event stream: closing would wait for it
             launched.close()
     opened.close()
 
@@ -256,3 +257,58 @@ def test_browser_fixture_reports_why_it_cannot_run(monkeypatch, tmp_path):
     from swiftkit.testing.browser import artifacts_dir
 
     assert artifacts_dir() == (tmp_path / "art").resolve() and artifacts_dir().is_dir()
+
+
+class _Slow:
+    """A backend answering word by word until stopped; it records what it was asked."""
+
+    name = "slow words"
+    multimodal = False
+
+    def __init__(self) -> None:
+        self.asked: list[list[dict]] = []
+        self.closed = 0
+
+    def stream(self, messages: list[dict], images: list) -> Any:
+        self.asked.append(messages)
+        try:
+            for i in range(200):
+                time.sleep(0.05)
+                yield f"w{i} "
+        finally:
+            self.closed += 1
+
+
+def test_stop_ends_the_answer_and_the_history_keeps_what_was_shown(browser_page):
+    from swiftkit.ui.app import build_app
+    from swiftkit.ui.runtime import launch
+
+    backend = _Slow()
+    launched = launch(build_app(backend), server_port=0)
+    try:
+        page = browser_page
+        page.goto(launched.url)
+        box = page.get_by_label("Message", exact=True)
+        box.fill("count")
+        box.press("Enter")
+        page.locator('#swift-chatbot [data-testid="bot"]').get_by_text("w3 ").wait_for()
+        page.locator("#swift-stop").click()
+        deadline = time.monotonic() + 10
+        while not backend.closed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.closed == 1  # the generation was stopped, not left running
+        shown = _norm(page.evaluate(_LAST_ANSWER))
+        assert shown.startswith("w0 w1 w2 w3") and not shown.endswith("w199")
+        box.fill("again")
+        box.press("Enter")
+        page.locator('#swift-chatbot [data-testid="user"]').nth(1).wait_for()
+        deadline = time.monotonic() + 30
+        while len(backend.asked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m["role"] for m in backend.asked[1]] == ["user", "assistant", "user"]
+        assert _norm(backend.asked[1][1]["content"]) == shown  # what the page showed is what the history holds
+        save_screenshot(page, "app-stopped")
+        page.locator("#swift-stop").click()
+    finally:
+        browser_page.close()  # an open page holds the server's event stream: closing would wait for it
+        launched.close()
