@@ -112,7 +112,7 @@ def _send(page: Any, text: str, expected: str) -> list[str]:
     return [_norm(t) for t in page.evaluate("() => window.__answers")]
 
 
-def test_chat_with_an_adapter_streams_keeps_history_and_uses_the_system_prompt(text_app, browser_page):
+def test_chat_with_an_adapter_streams_keeps_history_and_uses_the_system_prompt(browser_page, text_app):
     launched, sampling = text_app
     engine = launched.backend.backend.engine
 
@@ -252,7 +252,7 @@ def test_openai_messages_put_images_where_their_tags_stand(tmp_path):
 def test_browser_fixture_reports_why_it_cannot_run(monkeypatch, tmp_path):
     monkeypatch.setenv("SWIFTKIT_CHROMIUM", str(tmp_path / "missing-chromium"))
     reason = unavailable_reason()
-    assert reason is not None and "missing-chromium" in reason or "playwright" in (reason or "")
+    assert reason is not None and ("missing-chromium" in reason or "playwright" in reason)
     monkeypatch.setenv("SWIFTKIT_TEST_ARTIFACTS", str(tmp_path / "art"))
     from swiftkit.testing.browser import artifacts_dir
 
