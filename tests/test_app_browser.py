@@ -9,6 +9,7 @@ box, the uploaded image. Screenshots are kept under ``$SWIFTKIT_TEST_ARTIFACTS``
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -57,14 +58,28 @@ def _app_config(registry: Any, *args: str) -> tuple[dict, Any]:
     return config, sampling_options(config)
 
 
+def _random_lora(model_dir: str, out: Any) -> str:
+    """A LoRA adapter with random (not zero) weights: it changes the model's answers."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    config = LoraConfig(r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(str(out))
+    return str(out)
+
+
 @pytest.fixture(scope="module")
 def text_app(tmp_path_factory, registry):
-    """``swift app --model <tiny qwen2.5>`` launched in this process on a free port."""
+    """``swift app --model <tiny qwen2.5> --adapters <a LoRA>`` launched in this process on a free port."""
     from swiftkit.testing.tiny import build_tiny_model
     from swiftkit.ui.app import run_app
 
     model = build_tiny_model(MODEL, tmp_path_factory.mktemp("tiny") / MODEL, registry=registry)
-    config, sampling = _app_config(registry, "--model", str(model), "--studio_title", "Tiny chat")
+    adapter = _random_lora(str(model), tmp_path_factory.mktemp("lora") / "my-lora")
+    config, sampling = _app_config(registry, "--model", str(model), "--adapters", adapter, "--studio_title", "Tiny chat")
     launched = run_app(config, sampling, registry=registry, echo=lambda line: None, block=False)
     backend = launched.backend.backend
     original = backend.stream
@@ -80,8 +95,10 @@ def text_app(tmp_path_factory, registry):
     launched.backend.close()
 
 
-def _expected(engine: Any, sampling: Any, messages: list[dict], images: list | None = None) -> str:
-    return engine.infer([ChatRequest(messages=messages, sampling=sampling, images=list(images or []))])[0].text
+def _expected(engine: Any, sampling: Any, messages: list[dict], images: list | None = None,
+              adapter: str | None = None) -> str:
+    request = ChatRequest(messages=messages, sampling=sampling, images=list(images or []), adapter=adapter)
+    return engine.infer([request])[0].text
 
 
 def _send(page: Any, text: str, expected: str) -> list[str]:
@@ -95,23 +112,32 @@ def _send(page: Any, text: str, expected: str) -> list[str]:
     return [_norm(t) for t in page.evaluate("() => window.__answers")]
 
 
-def test_chat_streams_keeps_history_and_uses_the_system_prompt(text_app, browser_page):
+def test_chat_with_an_adapter_streams_keeps_history_and_uses_the_system_prompt(browser_page, text_app):
     launched, sampling = text_app
     engine = launched.backend.backend.engine
+
+    def expected(messages: list[dict]) -> str:  # what the engine answers with the adapter
+        return _expected(engine, sampling, messages, adapter="my-lora")
+
     page = browser_page
+    elsewhere: list[str] = []  # the page must not phone home (analytics, fonts, CDNs)
+    page.on("request", lambda r: None if r.url.startswith((launched.url, "data:", "blob:")) else elsewhere.append(r.url))
     page.goto(launched.url)
     page.get_by_text("Tiny chat").first.wait_for()  # --studio_title
+    page.get_by_text("adapter my-lora").wait_for()  # --adapters: requests use it
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"  # no version check or telemetry from the server
 
     first = [{"role": "user", "content": "Hello there"}]
-    answer1 = _expected(engine, sampling, first)
+    answer1 = expected(first)
+    assert answer1 != _expected(engine, sampling, first)  # the adapter matters
     shown = _send(page, "Hello there", answer1)
     grown = [t for t in dict.fromkeys(shown) if t and _norm(answer1).startswith(t)]
     assert len(grown) >= 3 and grown[-1] == _norm(answer1), shown  # streamed: growing prefixes, then the answer
     save_screenshot(page, "app-turn1")
 
     second = [*first, {"role": "assistant", "content": answer1}, {"role": "user", "content": "Tell me more"}]
-    answer2 = _expected(engine, sampling, second)
-    assert answer2 != _expected(engine, sampling, second[-1:])  # else this turn could not tell history from none
+    answer2 = expected(second)
+    assert answer2 != expected(second[-1:])  # else this turn could not tell history from none
     _send(page, "Tell me more", answer2)
     assert page.locator('#swift-chatbot [data-testid="user"]').count() == 2
     save_screenshot(page, "app-turn2")
@@ -119,15 +145,16 @@ def test_chat_streams_keeps_history_and_uses_the_system_prompt(text_app, browser
     page.get_by_label("System prompt", exact=True).fill("You are a pirate.")
     third = [{"role": "system", "content": "You are a pirate."}, *second,
              {"role": "assistant", "content": answer2}, {"role": "user", "content": "Who are you?"}]
-    answer3 = _expected(engine, sampling, third)
-    assert answer3 != _expected(engine, sampling, third[1:])
+    answer3 = expected(third)
+    assert answer3 != expected(third[1:])
     _send(page, "Who are you?", answer3)
     save_screenshot(page, "app-system-prompt")
 
     page.locator("#swift-clear").click()  # a new conversation: no history sent
     page.wait_for_function("() => !document.querySelector('#swift-chatbot [data-testid=\"user\"]')")
     fresh = [{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Tell me more"}]
-    _send(page, "Tell me more", _expected(engine, sampling, fresh))
+    _send(page, "Tell me more", expected(fresh))
+    assert not elsewhere, elsewhere
 
 
 def _png(path: Any, color: tuple[int, int, int]) -> str:
@@ -171,6 +198,7 @@ def test_base_url_chat_with_image_upload_against_a_deploy_server(tmp_path_factor
             assert page.get_by_text("输入").count() >= 1  # --lang zh
             save_screenshot(page, "app-base-url-image")
         finally:
+            browser_page.close()  # an open page holds the server's event stream: closing would wait for it
             launched.close()
     opened.close()
 
@@ -224,8 +252,63 @@ def test_openai_messages_put_images_where_their_tags_stand(tmp_path):
 def test_browser_fixture_reports_why_it_cannot_run(monkeypatch, tmp_path):
     monkeypatch.setenv("SWIFTKIT_CHROMIUM", str(tmp_path / "missing-chromium"))
     reason = unavailable_reason()
-    assert reason is not None and "missing-chromium" in reason or "playwright" in (reason or "")
+    assert reason is not None and ("missing-chromium" in reason or "playwright" in reason)
     monkeypatch.setenv("SWIFTKIT_TEST_ARTIFACTS", str(tmp_path / "art"))
     from swiftkit.testing.browser import artifacts_dir
 
     assert artifacts_dir() == (tmp_path / "art").resolve() and artifacts_dir().is_dir()
+
+
+class _Slow:
+    """A backend answering word by word until stopped; it records what it was asked."""
+
+    name = "slow words"
+    multimodal = False
+
+    def __init__(self) -> None:
+        self.asked: list[list[dict]] = []
+        self.closed = 0
+
+    def stream(self, messages: list[dict], images: list) -> Any:
+        self.asked.append(messages)
+        try:
+            for i in range(200):
+                time.sleep(0.05)
+                yield f"w{i} "
+        finally:
+            self.closed += 1
+
+
+def test_stop_ends_the_answer_and_the_history_keeps_what_was_shown(browser_page):
+    from swiftkit.ui.app import build_app
+    from swiftkit.ui.runtime import launch
+
+    backend = _Slow()
+    launched = launch(build_app(backend), server_port=0)
+    try:
+        page = browser_page
+        page.goto(launched.url)
+        box = page.get_by_label("Message", exact=True)
+        box.fill("count")
+        box.press("Enter")
+        page.locator('#swift-chatbot [data-testid="bot"]').get_by_text("w3 ").wait_for()
+        page.locator("#swift-stop").click()
+        deadline = time.monotonic() + 10
+        while not backend.closed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.closed == 1  # the generation was stopped, not left running
+        shown = _norm(page.evaluate(_LAST_ANSWER))
+        assert shown.startswith("w0 w1 w2 w3") and not shown.endswith("w199")
+        box.fill("again")
+        box.press("Enter")
+        page.locator('#swift-chatbot [data-testid="user"]').nth(1).wait_for()
+        deadline = time.monotonic() + 30
+        while len(backend.asked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m["role"] for m in backend.asked[1]] == ["user", "assistant", "user"]
+        assert _norm(backend.asked[1][1]["content"]) == shown  # what the page showed is what the history holds
+        save_screenshot(page, "app-stopped")
+        page.locator("#swift-stop").click()
+    finally:
+        browser_page.close()  # an open page holds the server's event stream: closing would wait for it
+        launched.close()

@@ -443,10 +443,11 @@ CORE_PROPERTIES.update(SAMPLE_PROPERTIES)
 # swift app / swift web-ui (ms-swift's AppArguments / WebUIArguments)
 APP_PROPERTIES: dict[str, dict[str, Any]] = {
     "base_url": {"type": "string", "description": "swift app: chat with a running OpenAI-compatible server "
-                 "(http://HOST:PORT/v1) instead of loading --model."},
+                 "(http://HOST:PORT/v1, e.g. swift deploy's) instead of loading a model; --model then names the "
+                 "served model (default: the first the server lists), --api_key its key."},
     "studio_title": {"type": "string", "description": "swift app / web-ui: the page title."},
     "is_multimodal": {"type": "boolean", "description": "swift app: show image upload (default: the model's "
-                      "modalities)."},
+                      "modalities; off with --base_url)."},
     "lang": {"enum": ["en", "zh"], "description": "swift app / web-ui: page language (default en)."},
     "server_name": {"type": "string", "description": "swift app / web-ui: address to listen on (default 127.0.0.1)."},
     "server_port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "swift app / web-ui: port "

@@ -195,9 +195,10 @@ def _split_input(value: Any) -> tuple[str, list[str]]:
 
 
 def reply_stream(backend: ChatBackend, conversation: Conversation, message: str, images: list[str],
-                 system: str | None) -> Iterator[tuple[str, Conversation | None]]:
-    """One turn: ``(answer so far, None)`` per piece, then ``(answer, conversation with the turn)``.
-    Images are tagged in front of the text; errors propagate (the turn is then not kept)."""
+                 system: str | None) -> Iterator[tuple[str, Conversation]]:
+    """One turn: ``(answer so far, conversation with the turn and that answer)`` per piece, so a
+    stopped answer stays in the history as far as it was shown. Images are tagged in front of
+    the text; errors propagate (the caller keeps ``conversation`` as it was)."""
     content = IMAGE_TAG * len(images) + message
     turn = [*conversation.messages, {"role": "user", "content": content}]
     sent = [*conversation.images, *images]
@@ -205,8 +206,7 @@ def reply_stream(backend: ChatBackend, conversation: Conversation, message: str,
     reply = ""
     for piece in backend.stream(asked, sent):
         reply += piece
-        yield reply, None
-    yield reply, Conversation(messages=[*turn, {"role": "assistant", "content": reply}], images=sent)
+        yield reply, Conversation(messages=[*turn, {"role": "assistant", "content": reply}], images=sent)
 
 
 @dataclass
@@ -268,12 +268,10 @@ def chat_panel(backend: ChatBackend | Callable[[], ChatBackend], *, lang: str = 
         shown.append({"role": "assistant", "content": ""})
         yield shown, conversation, empty_input
         try:
-            for reply, finished in reply_stream(current(), conversation, message_text, images,
-                                                (system_text or "").strip() or None):
+            for reply, updated in reply_stream(current(), conversation, message_text, images,
+                                               (system_text or "").strip() or None):
                 shown[-1] = {"role": "assistant", "content": reply}
-                if finished is not None:
-                    conversation = finished
-                yield shown, conversation, empty_input
+                yield shown, updated, empty_input
         except Exception as exc:  # shown in the chat; the turn is not kept in the history
             shown[-1] = {"role": "assistant", "content": f"[{text('error', lang)}] {exc}"}
             yield shown, conversation, empty_input
