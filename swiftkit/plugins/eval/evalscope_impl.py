@@ -13,9 +13,11 @@ reviews stay there), so each gets its own ``--eval_dataset_args``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from swiftkit.core.errors import ConfigError, SwiftkitError
@@ -23,7 +25,7 @@ from swiftkit.core.eval.interface import EvalBackend, EvalDataset, EvalOptions, 
 from swiftkit.plugins.eval import evalscope_files as files
 
 #: ``--eval_dataset_args`` keys this backend reads itself (the others go to EvalScope's ``dataset_args``)
-OWN_ARGS = ("format",)
+OWN_ARGS = ("subset",)
 #: OpenAI generation names -> EvalScope's ``GenerateConfig`` names
 _GENERATION_NAMES = {"stop": "stop_seqs", "max_new_tokens": "max_tokens"}
 
@@ -45,29 +47,55 @@ def _punkt_installed() -> bool:
         return False
 
 
-def _offline_line(name: str) -> str:
-    return (f"eval dataset {name!r} is a hub benchmark and needs the hub to download it, but the hub is off "
-            "(HF_HUB_OFFLINE / HF_DATASETS_OFFLINE); evaluate a local file instead (see docs/eval.md)")
+@contextlib.contextmanager
+def _no_html_report(skip: bool) -> Iterator[None]:
+    """Without EvalScope's HTML report (plotly charts: seconds per dataset) while ``skip``: an
+    evaluation inside training keeps report.json and the per-row files only."""
+    if not skip:
+        yield
+        return
+    import evalscope.report as reports
+
+    original = reports.gen_html_report_file
+    reports.gen_html_report_file = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        reports.gen_html_report_file = original
 
 
 class EvalScopeBackend(EvalBackend):
     """Evaluates through EvalScope's Python API (see the module docstring)."""
 
     def check_datasets(self, datasets: list[EvalDataset], *, offline: bool) -> list[str]:
+        from swiftkit.evaluate.datasets import offline_message
+
         problems: list[str] = []
         for dataset in datasets:
             if dataset.is_local:
                 try:
-                    files.normalize(dataset.path, dataset.args.get("format"))
-                except (files.FileProblem, OSError) as exc:
-                    problems.append(f"eval dataset {dataset.name!r}: {exc}")
+                    self._local_rows(dataset)
+                except ConfigError as exc:
+                    problems.append(str(exc))
             elif offline:
-                problems.append(_offline_line(dataset.name))
+                problems.append(offline_message(dataset.name))
             else:
                 problem = self._unknown_benchmark(dataset.name)
                 if problem:
                     problems.append(problem)
         return problems
+
+    @staticmethod
+    def _local_rows(dataset: EvalDataset) -> tuple[str, list[dict[str, Any]]]:
+        """``(kind, rows in EvalScope's columns)`` of a local dataset; a problem is a
+        :class:`ConfigError` naming the dataset, file, row and key."""
+        from swiftkit.evaluate.local_files import read_local
+
+        data = read_local(dataset.path, dataset.subset, name=dataset.name)
+        try:
+            return data.kind, files.evalscope_rows(data.kind, data.rows, f"eval dataset {dataset.name}")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     @staticmethod
     def _unknown_benchmark(name: str) -> str | None:
@@ -121,13 +149,10 @@ class EvalScopeBackend(EvalBackend):
         if not dataset.is_local:
             return dataset.name, args
         label = dataset_label(dataset)
-        try:
-            fmt, rows = files.normalize(dataset.path, dataset.args.get("format"))
-        except (files.FileProblem, OSError) as exc:
-            raise ConfigError(f"eval dataset {dataset.name!r}: {exc}") from exc
-        benchmark = files.BENCHMARKS[fmt][0]
-        out = {"local_path": files.stage(rows, fmt, folder, label), "subset_list": [label], **args}
-        if fmt == files.QA and "metric_list" not in args:
+        kind, rows = self._local_rows(dataset)
+        benchmark = files.BENCHMARKS[kind][0]
+        out = {"local_path": files.stage(kind, rows, folder, label), "subset_list": [label], **args}
+        if kind == "qa" and "metric_list" not in args:
             out["metric_list"] = self._qa_metrics(notes)
         return benchmark, out
 
@@ -153,7 +178,8 @@ class EvalScopeBackend(EvalBackend):
                           eval_batch_size=max(1, options.batch_size))
         task = TaskConfig(**{**kwargs, **(options.extra or {})})  # --extra_eval_args: EvalScope's own names
         try:
-            results = run_task(task_cfg=task)
+            with _no_html_report(target.engine is not None):
+                results = run_task(task_cfg=task)
         except SwiftkitError:
             raise
         except Exception as exc:
