@@ -2,9 +2,8 @@
 live model is scored with the Native (EvalScope) backend at each evaluation, and the scores land
 in the run's ``logging.jsonl`` as ``eval_<dataset>_<metric>`` next to the loss.
 
-The task: eight multiple-choice questions (the colour of things) a tiny random model memorizes
-in 40 full fine-tuning steps; the training rows are the very prompts EvalScope sends (its
-``prompt`` function with the dataset's ``prompt_template``), answered with the letter.
+The task (:mod:`swiftkit.testing.evalscope_task`): eight multiple-choice questions (the colour of
+things) a tiny random model memorizes in 40 full fine-tuning steps.
 """
 
 from __future__ import annotations
@@ -19,37 +18,13 @@ from click.testing import CliRunner
 from swiftkit.cli import cli
 from swiftkit.core.errors import ConfigError
 from swiftkit.core.registry import get_registry
+from swiftkit.testing.evalscope_task import dataset_args, write_mcq_task
 from swiftkit.testing.tiny import build_tiny_model
 from swiftkit.train.callbacks import read_log
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
               pytest.mark.skipif(importlib.util.find_spec("evalscope") is None,
                                  reason="the Native eval backend needs EvalScope (requirements/evalscope.txt)")]
-
-COLOURS = {"apple": "red", "banana": "yellow", "grass": "green", "sky": "blue", "snow": "white", "coal": "black",
-           "carrot": "orange", "flamingo": "pink"}
-TEMPLATE = "{question}\n{choices}\nAnswer:"
-LETTERS = "ABCD"
-
-
-def write_task(folder) -> tuple[str, str]:
-    """``(mcq.jsonl, train.jsonl)``: the questions, and chat rows of EvalScope's prompts answered with the letter."""
-    from evalscope.utils.multi_choices import prompt
-
-    palette = list(COLOURS.values())
-    mcq, train = [], []
-    for i, (thing, colour) in enumerate(COLOURS.items()):
-        others = [c for c in palette if c != colour][i % 5: i % 5 + 3]
-        choices = others[: i % 4] + [colour] + others[i % 4:]  # the answer's letter varies: A B C D A ...
-        mcq.append({"question": f"What colour is the {thing}?", "choices": choices, "answer": choices.index(colour)})
-        train.append({"messages": [{"role": "user", "content": prompt(mcq[-1]["question"], choices, TEMPLATE)},
-                                   {"role": "assistant", "content": LETTERS[choices.index(colour)]}]})
-    paths = []
-    for name, rows in (("colours.jsonl", mcq), ("train.jsonl", train)):
-        paths.append(str(folder / name))
-        with open(paths[-1], "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r) + "\n" for r in rows)
-    return paths[0], paths[1]
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +34,13 @@ def tiny(tmp_path_factory):
 
 
 def _sft(tiny, folder, *extra: str) -> list[str]:
-    mcq, train = write_task(folder)
-    return ["sft", "--model", tiny, "--dataset", train, "--train_type", "full", "--learning_rate", "5e-3", "--lr_scheduler_type", "constant",
-            "--per_device_train_batch_size", "8", "--logging_steps", "5", "--save_steps", "1000", "--report_to", "none",
+    task = write_mcq_task(str(folder))
+    mcq, train = task["mcq"], task["train_mcq"]
+    return ["sft", "--model", tiny, "--dataset", train, "--train_type", "full", "--learning_rate", "5e-3",
+            "--lr_scheduler_type", "constant", "--per_device_train_batch_size", "8", "--logging_steps", "5", "--save_steps", "1000", "--report_to", "none",
             "--output_dir", str(folder / "out"), "--add_version", "false",
             "--eval_use_evalscope", "true", "--eval_backend", "Native", "--eval_dataset", mcq,
-            "--eval_dataset_args", json.dumps({"colours": {"prompt_template": TEMPLATE}}),
+            "--eval_dataset_args", json.dumps(dataset_args()),
             "--eval_generation_config", '{"max_tokens": 4}', *extra]
 
 
