@@ -54,7 +54,7 @@ def _eval(task, out, *target: str, datasets=("mcq", "qa")) -> dict:
     result = CliRunner().invoke(cli, [
         "eval", *target, "--eval_backend", "Native", "--eval_dataset", *[task[k] for k in datasets],
         "--eval_dataset_args", json.dumps(dataset_args()), "--eval_generation_config", '{"max_tokens": 6}',
-        "--eval_output_dir", str(out)], catch_exceptions=False)
+        "--eval_output_dir", str(out), "--evalscope_html_report", "false"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     (run,) = os.listdir(out)
     with open(os.path.join(out, run, "report.json"), encoding="utf-8") as fh:
@@ -128,3 +128,47 @@ def test_a_hub_benchmark_offline_is_one_line(task, tmp_path):
     with pytest.raises(ConfigError, match="gsm8k"):
         CliRunner().invoke(cli, ["eval", "--model", "unused", "--eval_backend", "Native", "--eval_dataset", "gsm8k",
                                  "--eval_output_dir", str(tmp_path)], catch_exceptions=False)
+
+
+class ScriptedEngine:
+    """An engine answering from a table (question -> text): what the backend sends and scores,
+    without a model."""
+
+    def __init__(self, answers: dict[str, str]):
+        self.answers = answers
+        self.requests: list = []
+
+    def infer(self, requests):
+        from swiftkit.core.engines.interface import ChatResponse
+
+        self.requests.extend(requests)
+        out = []
+        for request in requests:
+            text = next((a for q, a in self.answers.items() if q in request.messages[-1]["content"]), "")
+            out.append(ChatResponse(text=text, finish_reason="stop", prompt_tokens=3, completion_tokens=1))
+        return out
+
+
+def test_scores_are_evalscopes_own_and_empty_answers_count_as_zero(task, tmp_path):
+    from swiftkit.core.eval.interface import EvalOptions, EvalTarget
+
+    spec, backend = _backend()
+    backend = type(backend)(spec, {"evalscope_html_report": False})
+    with open(task["mcq"], encoding="utf-8") as fh:
+        mcq = [json.loads(line) for line in fh]
+    # the first 6 questions answered with the right letter (3 as EvalScope asks: "ANSWER: X"), the
+    # last two with a wrong one; open QA: 4 right, 4 silent (EvalScope alone would skip the silent ones)
+    answers = {r["question"]: ("ANSWER: " if i % 2 else "") + "ABCD"[(r["answer"] + (i >= 6)) % 4]
+               for i, r in enumerate(mcq)}
+    qa_answers = {r["question"]: (r["choices"][r["answer"]] if i < 4 else "") for i, r in enumerate(mcq)}
+    datasets = [EvalDataset(name=task[k], path=task[k], subset=os.path.basename(task[k])[:-6],
+                            args=dict(dataset_args()["colours"]) if k == "mcq" else {}) for k in ("mcq", "qa")]
+    engine = ScriptedEngine({**answers})
+    report = backend.run(EvalTarget(model_dir="unused", engine=engine), datasets[:1], EvalOptions(str(tmp_path / "a")))
+    assert report.metrics[task["mcq"]]["acc"] == pytest.approx(6 / 8)
+    assert engine.requests[0].sampling.temperature == 0.0  # greedy unless --eval_generation_config says otherwise
+    assert "\nA) " in engine.requests[0].messages[-1]["content"]  # EvalScope's prompt, our prompt_template
+    report = backend.run(EvalTarget(model_dir="unused", engine=ScriptedEngine(qa_answers)), datasets[1:],
+                         EvalOptions(str(tmp_path / "b"), generation={"max_tokens": 3, "stop": "\n"}))
+    assert report.metrics[task["qa"]]["Rouge-L-R"] == pytest.approx(0.5)
+    assert report.counts[task["qa"]] == 8

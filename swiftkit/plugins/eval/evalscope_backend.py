@@ -25,6 +25,12 @@ SWIFTKIT_PLUGIN_API = "1.5"
 EVALSCOPE_OPTIONS = {
     "type": "object",
     "properties": {
+        "evalscope_html_report": {
+            "type": "boolean",
+            "default": True,
+            "description": "Native backend: write EvalScope's HTML report (plotly charts, a few seconds per dataset) next "
+            "to report.json; never inside training (--eval_use_evalscope).",
+        },
         "evalscope_qa_metrics": {
             "type": "array",
             "items": {"enum": ["Rouge", "BLEU"]},

@@ -14,6 +14,7 @@ reviews stay there), so each gets its own ``--eval_dataset_args``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import time
@@ -47,21 +48,31 @@ def _punkt_installed() -> bool:
         return False
 
 
+def _warnings_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
 @contextlib.contextmanager
-def _no_html_report(skip: bool) -> Iterator[None]:
-    """Without EvalScope's HTML report (plotly charts: seconds per dataset) while ``skip``: an
-    evaluation inside training keeps report.json and the per-row files only."""
-    if not skip:
-        yield
-        return
+def _quieter(*, html: bool, console: bool) -> Iterator[None]:
+    """Without EvalScope's HTML report unless ``html`` (plotly charts: seconds per dataset;
+    report.json and the per-row files stay), and with only its warnings on the console unless
+    ``console`` (its INFO lines, the whole task config included, still go to
+    ``logs/eval_log.log``): inside training the console keeps its progress line."""
     import evalscope.report as reports
 
     original = reports.gen_html_report_file
-    reports.gen_html_report_file = lambda *args, **kwargs: None
+    if not html:
+        reports.gen_html_report_file = lambda *args, **kwargs: None
+    handlers = [] if console else [h for h in logging.getLogger("evalscope").handlers
+                                   if type(h) is logging.StreamHandler]
+    for handler in handlers:
+        handler.addFilter(_warnings_only)
     try:
         yield
     finally:
         reports.gen_html_report_file = original
+        for handler in handlers:
+            handler.removeFilter(_warnings_only)
 
 
 class EvalScopeBackend(EvalBackend):
@@ -103,8 +114,11 @@ class EvalScopeBackend(EvalBackend):
 
         if name in BENCHMARK_REGISTRY:
             return None
-        return (f"eval dataset {name!r}: neither a local file nor a benchmark EvalScope knows "
-                "(`evalscope` lists them: https://evalscope.readthedocs.io)")
+        import difflib
+
+        close = difflib.get_close_matches(name, list(BENCHMARK_REGISTRY), n=3)
+        return (f"eval dataset {name!r}: neither an existing local file nor a benchmark EvalScope knows"
+                + (f" (did you mean {', '.join(close)}?)" if close else f" ({len(BENCHMARK_REGISTRY)} are registered)"))
 
     # ------------------------------------------------------------------ running
 
@@ -113,8 +127,13 @@ class EvalScopeBackend(EvalBackend):
         report = EvalReport(backend=self.spec.id, target=target.label())
         model, close = self._model(target)
         try:
+            folders: set[str] = set()
             for dataset in datasets:
-                self._run_one(model, target, dataset, options, report)
+                folder = label = dataset_label(dataset)
+                while folder in folders:  # two files of one name in different folders
+                    folder = f"{label}-{len(folders)}"
+                folders.add(folder)
+                self._run_one(model, target, dataset, options, report, folder)
         finally:
             close()
         report.seconds = round(time.monotonic() - started, 3)
@@ -151,17 +170,20 @@ class EvalScopeBackend(EvalBackend):
         label = dataset_label(dataset)
         kind, rows = self._local_rows(dataset)
         benchmark = files.BENCHMARKS[kind][0]
+        if kind == "qa":  # empty answers scored 0, not skipped (see evalscope_qa)
+            from swiftkit.plugins.eval.evalscope_qa import scored_qa_benchmark
+
+            benchmark = scored_qa_benchmark()
         out = {"local_path": files.stage(kind, rows, folder, label), "subset_list": [label], **args}
         if kind == "qa" and "metric_list" not in args:
             out["metric_list"] = self._qa_metrics(notes)
         return benchmark, out
 
     def _run_one(self, model: Any, target: EvalTarget, dataset: EvalDataset, options: EvalOptions,
-                 report: EvalReport) -> None:
+                 report: EvalReport, folder: str) -> None:
         from evalscope import TaskConfig, run_task
 
-        label = dataset_label(dataset)
-        work_dir = os.path.join(options.output_dir, "evalscope", label)
+        work_dir = os.path.join(options.output_dir, "evalscope", folder)
         notes: list[str] = []
         benchmark, args = self._dataset_args(dataset, os.path.join(work_dir, "data"), notes)
         kwargs: dict[str, Any] = {
@@ -178,7 +200,9 @@ class EvalScopeBackend(EvalBackend):
                           eval_batch_size=max(1, options.batch_size))
         task = TaskConfig(**{**kwargs, **(options.extra or {})})  # --extra_eval_args: EvalScope's own names
         try:
-            with _no_html_report(target.engine is not None):
+            training = target.engine is not None
+            with _quieter(html=bool(self.options.get("evalscope_html_report", True)) and not training,
+                          console=not training):
                 results = run_task(task_cfg=task)
         except SwiftkitError:
             raise
