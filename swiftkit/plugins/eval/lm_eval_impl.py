@@ -162,6 +162,12 @@ class LmEvalBackend(EvalBackend):
                 self._evaluate(lm, list(plan), plan, manager, options, generation, report, chat=chat)
             finally:
                 del lm
+        order = {d.name: i for i, d in enumerate(datasets)}  # the datasets' order, whatever ran first
+
+        def rank(key: str) -> int:
+            return order.get(key, order.get(key.split("/")[0], len(order)))
+
+        report.metrics = dict(sorted(report.metrics.items(), key=lambda kv: rank(kv[0])))
         return report
 
     def _stop_words(self, target: EvalTarget) -> list[str]:
