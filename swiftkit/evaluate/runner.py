@@ -100,7 +100,7 @@ def evaluate(registry: Any, backend_id: str, target: EvalTarget, datasets: list[
         k.startswith(d.name + "/") for k in report.metrics)]
     if missing:
         raise ConfigError(f"eval backend {backend_id!r} returned no scores for {', '.join(map(repr, missing))}")
-    report.seconds = report.seconds or round(time.perf_counter() - start, 3)
+    report.seconds = report.seconds or time.perf_counter() - start
     return report
 
 
@@ -129,6 +129,9 @@ def run_eval(config: dict[str, Any], registry: Any, *, log: Callable[[str], None
     problems = backend.check_datasets(datasets, offline=offline())  # before the model is resolved/fetched
     if problems:
         raise ConfigError("\n".join(problems))
+    from swiftkit.models.noise import quiet_transformers
+
+    quiet_transformers()  # imports transformers: only once the datasets passed
     target = resolve_target(config, registry)
     run_dir = run_folder(os.path.abspath(config.get("eval_output_dir") or DEFAULT_OUTPUT_DIR))
     log(f"evaluating {target.label()} with {backend_id} on {', '.join(d.name for d in datasets)} -> {run_dir}")

@@ -165,7 +165,8 @@ class LmEvalBackend(EvalBackend):
         order = {d.name: i for i, d in enumerate(datasets)}  # the datasets' order, whatever ran first
 
         def rank(key: str) -> int:
-            return order.get(key, order.get(key.split("/")[0], len(order)))
+            owners = [n for n in order if key == n or key.startswith(n + "/")]
+            return order[max(owners, key=len)] if owners else len(order)
 
         report.metrics = dict(sorted(report.metrics.items(), key=lambda kv: rank(kv[0])))
         return report
