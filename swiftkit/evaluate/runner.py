@@ -48,7 +48,10 @@ def eval_options(config: dict[str, Any], output_dir: str, options: dict[str, Any
     ``--eval_num_proc`` (default 16 with ``--eval_url``, else 1), ``--extra_eval_args``, ``--seed``."""
     num_proc = config.get("eval_num_proc") or (16 if config.get("eval_url") else 1)
     batch = config.get("per_device_eval_batch_size") or 8
-    return EvalOptions(output_dir=output_dir, limit=config.get("eval_limit"),
+    limit = config.get("eval_limit")
+    if isinstance(limit, float) and limit >= 1:  # a fraction of 1.0: every row (an integer 1 is one row)
+        limit = None
+    return EvalOptions(output_dir=output_dir, limit=limit,
                        generation=dict(config.get("eval_generation_config") or {}), num_proc=int(num_proc),
                        batch_size=int(batch), seed=int(config.get("seed") if config.get("seed") is not None else 42),
                        extra=dict(config.get("extra_eval_args") or {}), options=dict(options or {}), config=config)
