@@ -40,9 +40,6 @@ def run_eval_command(args: list[str]) -> None:
     registry = get_registry()
     config = adjust_config(registry, "eval", build_config(registry, command="eval", cli_args=args,
                                                           config_file=config_file))
-    from swiftkit.models.noise import quiet_transformers
-
-    quiet_transformers()
     out = console()
     result = run_eval(config, registry, log=lambda text: out.print(escape(text), highlight=False))
     out.print(result.table(), markup=False, highlight=False)

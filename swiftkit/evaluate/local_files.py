@@ -90,20 +90,24 @@ def _text(row: dict[str, Any], keys: tuple[str, ...], where: str) -> str:
     raise ConfigError(f"{where}: missing key {' / '.join(map(repr, keys))}")
 
 
-def _answer_index(answer: Any, choices: list[str], where: str) -> int:
-    if isinstance(answer, bool):
-        answer = None
-    if isinstance(answer, int) or (isinstance(answer, str) and answer.strip().isdigit()):
-        index = int(answer)
-        if 0 <= index < len(choices):
-            return index
+def _answer_index(answer: Any, choices: list[str], where: str, *, letters_first: bool = False) -> int:
+    """An integer is an index; a string is a choice's text, else its letter, else an index in
+    digits (EvalScope's letter columns: the letter first)."""
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        if 0 <= answer < len(choices):
+            return answer
         raise ConfigError(f"{where}: key 'answer' is {answer!r}, but there are {len(choices)} choices (0-based index)")
     if isinstance(answer, str):
         text = answer.strip()
-        if len(text) == 1 and text.upper() in LETTERS[: len(choices)]:
-            return LETTERS.index(text.upper())
+        letter = LETTERS.index(text.upper()) if len(text) == 1 and text.upper() in LETTERS[: len(choices)] else None
+        if letters_first and letter is not None:
+            return letter
         if text in choices:
             return choices.index(text)
+        if letter is not None:
+            return letter
+        if text.isdigit() and int(text) < len(choices):
+            return int(text)
     raise ConfigError(f"{where}: key 'answer' ({answer!r}) is neither a choice's index, its letter "
                       f"({', '.join(LETTERS[: len(choices)])}) nor its text")
 
@@ -126,7 +130,8 @@ def _mcq(row: dict[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: a multiple-choice row needs 'choices' (a list) or the columns 'A', 'B', ...")
     if "answer" not in row:
         raise ConfigError(f"{where}: missing key 'answer'")
-    return {"question": question, "choices": choices, "answer": _answer_index(row["answer"], choices, where)}
+    return {"question": question, "choices": choices,
+            "answer": _answer_index(row["answer"], choices, where, letters_first="choices" not in row)}
 
 
 def _qa(row: dict[str, Any], where: str) -> dict[str, Any]:

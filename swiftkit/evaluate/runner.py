@@ -48,7 +48,10 @@ def eval_options(config: dict[str, Any], output_dir: str, options: dict[str, Any
     ``--eval_num_proc`` (default 16 with ``--eval_url``, else 1), ``--extra_eval_args``, ``--seed``."""
     num_proc = config.get("eval_num_proc") or (16 if config.get("eval_url") else 1)
     batch = config.get("per_device_eval_batch_size") or 8
-    return EvalOptions(output_dir=output_dir, limit=config.get("eval_limit"),
+    limit = config.get("eval_limit")
+    if isinstance(limit, float) and limit >= 1:  # a fraction of 1.0: every row (an integer 1 is one row)
+        limit = None
+    return EvalOptions(output_dir=output_dir, limit=limit,
                        generation=dict(config.get("eval_generation_config") or {}), num_proc=int(num_proc),
                        batch_size=int(batch), seed=int(config.get("seed") if config.get("seed") is not None else 42),
                        extra=dict(config.get("extra_eval_args") or {}), options=dict(options or {}), config=config)
@@ -100,7 +103,7 @@ def evaluate(registry: Any, backend_id: str, target: EvalTarget, datasets: list[
         k.startswith(d.name + "/") for k in report.metrics)]
     if missing:
         raise ConfigError(f"eval backend {backend_id!r} returned no scores for {', '.join(map(repr, missing))}")
-    report.seconds = report.seconds or round(time.perf_counter() - start, 3)
+    report.seconds = report.seconds or time.perf_counter() - start
     return report
 
 
@@ -129,6 +132,9 @@ def run_eval(config: dict[str, Any], registry: Any, *, log: Callable[[str], None
     problems = backend.check_datasets(datasets, offline=offline())  # before the model is resolved/fetched
     if problems:
         raise ConfigError("\n".join(problems))
+    from swiftkit.models.noise import quiet_transformers
+
+    quiet_transformers()  # imports transformers: only once the datasets passed
     target = resolve_target(config, registry)
     run_dir = run_folder(os.path.abspath(config.get("eval_output_dir") or DEFAULT_OUTPUT_DIR))
     log(f"evaluating {target.label()} with {backend_id} on {', '.join(d.name for d in datasets)} -> {run_dir}")

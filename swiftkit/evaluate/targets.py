@@ -4,7 +4,6 @@ model loaded in-process (``--model`` / ``--adapters``, a training checkpoint inc
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from typing import Any
@@ -37,22 +36,21 @@ def served_models(url: str, api_key: str = "EMPTY", timeout: float = 10.0) -> li
 
 
 def url_target(config: dict[str, Any]) -> EvalTarget:
-    """The server of ``--eval_url``; the model sent is ``--served_model_name``, else ``--model``,
-    else the first one the server lists (a LoRA checkpoint deployed as the model lists first)."""
+    """The server of ``--eval_url``. The model sent is ``--served_model_name``; else ``--model``
+    when the server lists that name; else the first adapter the server lists (what ``swift
+    deploy`` answers a request naming no model with), else its first model. ``--model`` is kept
+    as ``model_id`` (a backend may read its tokenizer from it), never loaded."""
     url = base_url(config["eval_url"])
     api_key = config.get("api_key") or "EMPTY"
     served = config.get("served_model_name")
     model = config.get("model")
-    if not served and model and not os.path.isdir(model):
-        served = model
     if not served:
         cards = served_models(url, api_key)
         if not cards:
             raise ConfigError(f"--eval_url {url}: the server lists no model; name one with --served_model_name")
-        # swift deploy answers a request naming no model with its first adapter (a deployed LoRA
-        # checkpoint): evaluate that one, as a client that names none would get it
+        ids = [c["id"] for c in cards]
         adapters = [c["id"] for c in cards if c.get("parent")]
-        served = adapters[0] if adapters else cards[0]["id"]
+        served = model if model in ids else (adapters[0] if adapters else ids[0])
     return EvalTarget(url=url, served_model=served, api_key=api_key, model_id=model)
 
 

@@ -162,6 +162,13 @@ class LmEvalBackend(EvalBackend):
                 self._evaluate(lm, list(plan), plan, manager, options, generation, report, chat=chat)
             finally:
                 del lm
+        order = {d.name: i for i, d in enumerate(datasets)}  # the datasets' order, whatever ran first
+
+        def rank(key: str) -> int:
+            owners = [n for n in order if key == n or key.startswith(n + "/")]
+            return order[max(owners, key=len)] if owners else len(order)
+
+        report.metrics = dict(sorted(report.metrics.items(), key=lambda kv: rank(kv[0])))
         return report
 
     def _stop_words(self, target: EvalTarget) -> list[str]:
@@ -240,12 +247,11 @@ class LmEvalBackend(EvalBackend):
                                        tokenized_requests=False, **common)
         from lm_eval.models.openai_completions import LocalCompletionsAPI
 
-        tokenizer = self.options.get("lm_eval_tokenizer")
-        if not tokenizer and target.model_id and os.path.isdir(target.model_id):
-            tokenizer = target.model_id
+        tokenizer = self.options.get("lm_eval_tokenizer") or target.model_id  # a folder, or a hub id
         if not tokenizer:
             raise ConfigError("eval backend 'lm_eval': multiple choice through --eval_url scores token ids, so it "
-                              "needs the served model's tokenizer: give --model FOLDER or --lm_eval_tokenizer")
+                              "needs the served model's tokenizer: give --model (its folder or hub id) or "
+                              "--lm_eval_tokenizer")
         return LocalCompletionsAPI(base_url=f"{target.url}/completions", tokenizer=tokenizer,
                                    tokenizer_backend="huggingface", tokenized_requests=True, **common)
 
@@ -255,12 +261,11 @@ class LmEvalBackend(EvalBackend):
                   options: EvalOptions, generation: dict[str, Any], report: EvalReport, *, chat: bool) -> None:
         from lm_eval import simple_evaluate
 
-        extra = dict(options.extra)
-        results = simple_evaluate(
-            model=lm, tasks=[plan[n][0] for n in names], task_manager=manager, limit=options.limit,
-            apply_chat_template=chat, log_samples=True, gen_kwargs=generation or None,
-            random_seed=options.seed, numpy_random_seed=options.seed, torch_random_seed=options.seed,
-            fewshot_random_seed=options.seed, **extra)
+        kwargs = {"limit": options.limit, "apply_chat_template": chat, "log_samples": True,
+                  "gen_kwargs": generation or None, "random_seed": options.seed, "numpy_random_seed": options.seed,
+                  "torch_random_seed": options.seed, "fewshot_random_seed": options.seed,
+                  **options.extra}  # --extra_eval_args: simple_evaluate's own keywords, they win
+        results = simple_evaluate(model=lm, tasks=[plan[n][0] for n in names], task_manager=manager, **kwargs)
         if results is None:  # only on non-zero ranks of a distributed run
             return
         samples_dir = os.path.join(options.output_dir, "samples")
