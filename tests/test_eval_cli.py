@@ -138,7 +138,7 @@ class ScriptedPlugin:
     def swift_register_eval_backends(self):
         return [EvalBackendSpec(id="scripted", impl=f"{__name__}:Scripted", options=SCRIPTED, targets=["url"],
                                 local_formats=["mcq"]),
-                EvalBackendSpec(id="Native", impl=f"{__name__}:Scripted", targets=["model"])]
+                EvalBackendSpec(id="model_only", impl=f"{__name__}:Scripted", targets=["model"])]
 
 
 def test_a_run_writes_its_folder_report_and_table(swift_registry_with, tmp_path):
@@ -170,8 +170,8 @@ def test_the_backend_is_held_to_its_contract(swift_registry_with, tmp_path):
     with pytest.raises(ConfigError, match=r"returned no scores for '.*m\.jsonl'"):
         run_eval(build_config(registry, command="eval", cli_args=["--eval_backend", "scripted", "--eval_dataset", mcq,
                                                                     "--scripted_drop", mcq, *common]), registry)
-    with pytest.raises(ConfigError, match="'Native' cannot evaluate a url \\(--eval_url\\); it takes model"):
-        run_eval(build_config(registry, command="eval", cli_args=["--eval_backend", "Native", "--eval_dataset", mcq,
+    with pytest.raises(ConfigError, match="'model_only' cannot evaluate a url \\(--eval_url\\); it takes model"):
+        run_eval(build_config(registry, command="eval", cli_args=["--eval_backend", "model_only", "--eval_dataset", mcq,
                                                                     *common]), registry)
 
 
