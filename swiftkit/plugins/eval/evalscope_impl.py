@@ -198,7 +198,11 @@ class EvalScopeBackend(EvalBackend):
         else:  # concurrent requests: the pt engine decodes them in one batch
             kwargs.update(model=model, model_id=re.sub(r"[^A-Za-z0-9_.-]+", "_", target.label()), eval_type="custom",
                           eval_batch_size=max(1, options.batch_size))
-        task = TaskConfig(**{**kwargs, **(options.extra or {})})  # --extra_eval_args: EvalScope's own names
+        try:  # --extra_eval_args: TaskConfig's own names, over ours
+            task = TaskConfig(**{**kwargs, **(options.extra or {})})
+        except TypeError as exc:
+            raise ConfigError(f"--extra_eval_args {sorted(options.extra or {})}: not all are EvalScope TaskConfig "
+                              f"fields ({exc})") from None
         try:
             training = target.engine is not None
             with _quieter(html=bool(self.options.get("evalscope_html_report", True)) and not training,
