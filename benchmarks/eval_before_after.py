@@ -2,8 +2,8 @@
 
 A tiny random Qwen2 (its tokenizer built from the task's words) is scored on a local task, the
 colour of things (:mod:`swiftkit.testing.eval_task`: a multiple-choice file and an open-QA file),
-then trained on the same facts with ``swift sft`` (LoRA) and its checkpoint (base + adapter)
-scored again, by every eval backend registered here: ``lm_eval`` (lm-evaluation-harness) and
+then trained on the same facts with ``swift sft`` (LoRA; ``--train_type full`` for full
+fine-tuning) and its checkpoint (base + adapter) scored again, by every eval backend registered here: ``lm_eval`` (lm-evaluation-harness) and
 ``Native`` (EvalScope) when a plugin registers it (else it is skipped, and said so). The same
 checkpoint is also scored through ``swift deploy``'s API (``--eval_url``) with ``lm_eval``.
 
@@ -11,6 +11,7 @@ Usage::
 
     python benchmarks/eval_before_after.py                 # 60 LoRA steps, a temp folder
     python benchmarks/eval_before_after.py --steps 120 --output_dir /tmp/eval-bench --json
+    python benchmarks/eval_before_after.py --train_type full --steps 60
 
 Runs offline (set ``HF_HUB_OFFLINE=1``); one CPU thread, as the tests use.
 """
@@ -38,7 +39,9 @@ def _eval(registry: Any, backend: str, args: list[str], out: str) -> tuple[dict[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=60, help="LoRA training steps")
+    parser.add_argument("--steps", type=int, default=60, help="training steps")
+    parser.add_argument("--train_type", choices=["lora", "full"], default="lora",
+                        help="lora: the checkpoint is evaluated as base + adapter; full: as a whole model")
     parser.add_argument("--output_dir", default=None)
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON object")
     args = parser.parse_args()
@@ -49,7 +52,7 @@ def main() -> None:
     from swiftkit.cli import cli
     from swiftkit.core.registry import get_registry
     from swiftkit.models.noise import quiet_transformers
-    from swiftkit.testing.eval_task import LORA_FLAGS, tokenizer_corpus, write_colour_task
+    from swiftkit.testing.eval_task import FULL_FLAGS, LORA_FLAGS, tokenizer_corpus, write_colour_task
     from swiftkit.testing.tiny import build_tiny_model
 
     torch.set_num_threads(1)
@@ -63,7 +66,7 @@ def main() -> None:
     backends = ["lm_eval"] + (["Native"] if ("eval_backend", "Native") in registry else [])
     skipped = [] if "Native" in backends else ["Native (no plugin registers it here)"]
 
-    figures: dict[str, Any] = {"steps": args.steps, "rows": 8, "scores": {}, "seconds": {}}
+    figures: dict[str, Any] = {"train_type": args.train_type, "steps": args.steps, "rows": 8, "scores": {}, "seconds": {}}
     for backend in backends:
         try:
             figures["scores"][f"{backend} before"], figures["seconds"][f"{backend} before"] = _eval(
@@ -74,7 +77,8 @@ def main() -> None:
     result = CliRunner().invoke(cli, ["sft", "--model", model, "--dataset", files["train"], "--max_steps", str(args.steps),
                                       "--save_steps", str(args.steps), "--logging_steps", str(args.steps),
                                       "--output_dir", os.path.join(root, "run"), "--add_version", "false",
-                                      "--overwrite_output_dir", "true", *LORA_FLAGS], catch_exceptions=False)
+                                      "--overwrite_output_dir", "true",
+                                      *(LORA_FLAGS if args.train_type == "lora" else FULL_FLAGS)], catch_exceptions=False)
     if result.exit_code != 0:
         raise SystemExit(result.output)
     figures["seconds"]["train"] = time.perf_counter() - start
@@ -97,7 +101,7 @@ def main() -> None:
         engine.close()
 
     names = {files["mcq"]: "colours_mcq", files["qa"]: "colours_qa"}
-    print(f"tiny qwen2.5 (random), LoRA {args.steps} steps on 8 colour facts; folder {root}\n")
+    print(f"tiny qwen2.5 (random), {args.train_type} {args.steps} steps on 8 colour facts; folder {root}\n")
     print(f"| {'run':<26} | {'dataset':<12} | {'metric':<12} | {'score':>6} | {'seconds':>7} |")
     print(f"|{'-' * 28}|{'-' * 14}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
     for run, metrics in figures["scores"].items():

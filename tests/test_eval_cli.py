@@ -95,7 +95,7 @@ def test_offline_hub_benchmark_is_one_line_before_anything_loads(run_swift, tmp_
     assert not heavy, f"swift eval imported {heavy} before refusing"
 
 
-def test_eval_help_lists_mss_swift_flags(run_swift):
+def test_eval_help_lists_ms_swift_flags(run_swift):
     result = run_swift("eval", "--help")
     assert result.returncode == 0, result.stderr
     for flag in ("--eval_dataset", "--eval_limit", "--eval_output_dir", "--eval_generation_config", "--eval_num_proc",

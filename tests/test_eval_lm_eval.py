@@ -50,8 +50,13 @@ def _eval(*args: str) -> dict:
 @pytest.fixture(scope="module")
 def trained(task):
     """The before-score, then ``swift sft`` (LoRA) on the same facts; the checkpoint."""
-    before = _eval("--model", task["model"], "--eval_dataset", task["mcq"], task["qa"],
-                   "--eval_output_dir", str(task["root"] / "eval-before"))
+    # the command itself, once: it prints the table and where the report went
+    shown = CliRunner().invoke(cli, ["eval", "--model", task["model"], "--eval_dataset", task["mcq"], task["qa"],
+                                     "--eval_backend", "lm_eval", "--eval_generation_config", GENERATION,
+                                     "--eval_output_dir", str(task["root"] / "eval-before")], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert "| dataset | metric | score | rows |" in shown.output and "exact_match" in shown.output
+    before = read_report(shown.output.rsplit(": ", 1)[1].strip())
     out = task["root"] / "run"
     result = CliRunner().invoke(cli, ["sft", "--model", task["model"], "--dataset", task["train"], "--max_steps", str(STEPS),
                                       "--save_steps", str(STEPS), "--logging_steps", str(STEPS), "--output_dir", str(out),

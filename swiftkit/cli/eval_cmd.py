@@ -41,9 +41,10 @@ def run_eval_command(args: list[str]) -> None:
     config = adjust_config(registry, "eval", build_config(registry, command="eval", cli_args=args,
                                                           config_file=config_file))
     out = console()
-    result = run_eval(config, registry, log=lambda text: out.print(escape(text), highlight=False))
-    out.print(result.table(), markup=False, highlight=False)
-    out.print(f"[bold green]done[/bold green] in {result.report.seconds:.1f} s: {escape(result.report_json)}")
+    result = run_eval(config, registry, log=lambda text: out.print(escape(text), highlight=False, soft_wrap=True))
+    out.print(result.table(), markup=False, highlight=False, soft_wrap=True)
+    out.print(f"[bold green]done[/bold green] in {result.report.seconds:.1f} s: {escape(result.report_json)}",
+              soft_wrap=True)  # a path stays whole
 
 
 @click.command("eval", context_settings=_SETTINGS, add_help_option=False)

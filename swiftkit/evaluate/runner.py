@@ -76,24 +76,31 @@ def create_backend(registry: Any, backend_id: str, options: dict[str, Any]) -> A
     return resolve(spec.impl, spec.REFS["impl"])(spec, options)
 
 
-def check(registry: Any, backend_id: str, backend: Any, target: EvalTarget, datasets: list[EvalDataset]) -> None:
-    """Refuse, before anything loads, a target kind the backend does not take and the datasets
-    it reports (each problem one line)."""
+def check_target_kind(registry: Any, backend_id: str, kind: str, *, live_engine: bool = False) -> None:
+    """Refuse a target kind (``"model"`` / ``"url"``) the backend's spec does not list (a live
+    training engine is always offered: the backend says itself whether it takes one)."""
     spec = registry.get("eval_backend", backend_id).spec
-    if target.kind not in spec.targets and target.engine is None:
-        how = "--eval_url" if target.kind == "url" else "--model"
-        raise ConfigError(f"eval backend {spec.id!r} cannot evaluate a {target.kind} ({how}); it takes "
+    if kind not in spec.targets and not live_engine:
+        how = "--eval_url" if kind == "url" else "--model"
+        raise ConfigError(f"eval backend {spec.id!r} cannot evaluate a {kind} ({how}); it takes "
                           f"{' or '.join(spec.targets)}")
+
+
+def check_datasets(backend: Any, datasets: list[EvalDataset]) -> None:
+    """The backend's dataset problems (offline hub benchmarks, bad local rows), all in one error."""
     problems = backend.check_datasets(datasets, offline=offline())
     if problems:
         raise ConfigError("\n".join(problems))
 
 
 def evaluate(registry: Any, backend_id: str, target: EvalTarget, datasets: list[EvalDataset],
-             options: EvalOptions, backend: Any = None) -> EvalReport:
-    """Check, then run ``backend_id`` on ``target``; the report's ``seconds`` is the run's time."""
+             options: EvalOptions, backend: Any = None, *, datasets_checked: bool = False) -> EvalReport:
+    """Check (the target's kind; the datasets unless ``datasets_checked``), then run
+    ``backend_id`` on ``target``; the report's ``seconds`` is the run's time."""
     backend = backend or create_backend(registry, backend_id, options.options)
-    check(registry, backend_id, backend, target, datasets)
+    check_target_kind(registry, backend_id, target.kind, live_engine=target.engine is not None)
+    if not datasets_checked:
+        check_datasets(backend, datasets)
     os.makedirs(options.output_dir, exist_ok=True)
     start = time.perf_counter()
     report = backend.run(target, datasets, options)
@@ -129,16 +136,17 @@ def run_eval(config: dict[str, Any], registry: Any, *, log: Callable[[str], None
     options = backend_options(registry, backend_id, config)
     backend = create_backend(registry, backend_id, options)
     datasets = resolve_datasets(config)
-    problems = backend.check_datasets(datasets, offline=offline())  # before the model is resolved/fetched
-    if problems:
-        raise ConfigError("\n".join(problems))
+    # before the model is resolved (fetched from the hub) or the server asked anything
+    check_target_kind(registry, backend_id, "url" if config.get("eval_url") else "model")
+    check_datasets(backend, datasets)
     from swiftkit.models.noise import quiet_transformers
 
     quiet_transformers()  # imports transformers: only once the datasets passed
     target = resolve_target(config, registry)
     run_dir = run_folder(os.path.abspath(config.get("eval_output_dir") or DEFAULT_OUTPUT_DIR))
     log(f"evaluating {target.label()} with {backend_id} on {', '.join(d.name for d in datasets)} -> {run_dir}")
-    report = evaluate(registry, backend_id, target, datasets, eval_options(config, run_dir, options), backend)
+    report = evaluate(registry, backend_id, target, datasets, eval_options(config, run_dir, options), backend,
+                      datasets_checked=True)
     extra = {"datasets": [vars(d) for d in datasets], "run_dir": run_dir,
              "target_detail": {k: v for k, v in vars(target).items() if k not in ("engine", "api_key")}}
     json_path, md_path = write_report(report, run_dir, extra=extra)

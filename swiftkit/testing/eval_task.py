@@ -65,3 +65,7 @@ def write_colour_task(folder: str, seed: int = 0) -> dict[str, str]:
 LORA_FLAGS = ["--train_type", "lora", "--lora_rank", "32", "--lora_alpha", "64", "--target_modules", "all-linear",
               "lm_head", "--learning_rate", "2e-2", "--weight_decay", "0", "--per_device_train_batch_size", "8",
               "--report_to", "none"]
+
+#: ``swift sft`` flags for full fine-tuning of the same tiny model (its checkpoint is a whole model)
+FULL_FLAGS = ["--train_type", "full", "--learning_rate", "5e-3", "--weight_decay", "0", "--per_device_train_batch_size",
+              "8", "--report_to", "none"]

@@ -115,10 +115,19 @@ class LmEvalBackend(EvalBackend):
     def run(self, target: EvalTarget, datasets: list[EvalDataset], options: EvalOptions) -> EvalReport:
         import logging
 
+        quiet = [logging.getLogger(n) for n in ("lm-eval", "lm_eval")]  # it logs every batch, and warns of
+        levels = [q.level for q in quiet]  # what we chose on purpose (a model object, our generation settings)
+        for q in quiet:
+            q.setLevel(logging.ERROR)
+        try:
+            return self._run(target, datasets, options)
+        finally:
+            for q, level in zip(quiet, levels, strict=True):
+                q.setLevel(level)
+
+    def _run(self, target: EvalTarget, datasets: list[EvalDataset], options: EvalOptions) -> EvalReport:
         from lm_eval.tasks import TaskManager
 
-        for name in ("lm-eval", "lm_eval"):  # lm-eval logs every batch, and warns of what we chose on purpose
-            logging.getLogger(name).setLevel(logging.ERROR)
         chat = bool(self.options.get("lm_eval_chat_template", True))
         generation = gen_kwargs(options.generation)
         tasks_dir = os.path.join(options.output_dir, "tasks")
