@@ -58,8 +58,8 @@ class LiveEvalCallback(TrainerCallback):
 
     def __init__(self, config: dict[str, Any], run_dir: str, registry: Any, *, template_id: str | None = None,
                  model_id: str | None = None):
-        from swiftkit.evaluate.datasets import offline, resolve_datasets
-        from swiftkit.evaluate.runner import backend_options, create_backend, default_backend
+        from swiftkit.evaluate.datasets import resolve_datasets
+        from swiftkit.evaluate.runner import backend_options, check_datasets, create_backend, default_backend
 
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:
             raise ConfigError("--eval_use_evalscope evaluates the model in the training process; it runs with one "
@@ -72,15 +72,10 @@ class LiveEvalCallback(TrainerCallback):
         self.model_id = model_id
         self.backend_id = (registry.get("eval_backend", config["eval_backend"]).id if config.get("eval_backend")
                            else default_backend(registry))
-        spec = registry.get("eval_backend", self.backend_id).spec
         self.options = backend_options(registry, self.backend_id, config)
         self.backend = create_backend(registry, self.backend_id, self.options)
         self.datasets = resolve_datasets(config)
-        problems = self.backend.check_datasets(self.datasets, offline=offline())
-        if problems:
-            raise ConfigError("\n".join(problems))
-        if "model" not in spec.targets:
-            raise ConfigError(f"--eval_use_evalscope: eval backend {spec.id!r} cannot evaluate a model in-process")
+        check_datasets(self.backend, self.datasets)
         strategy = str(config.get("eval_strategy") or "steps")
         self.strategy = strategy.split(".")[-1].lower()
         self.every = int(config.get("eval_steps") or 500)
@@ -136,7 +131,7 @@ class LiveEvalCallback(TrainerCallback):
         try:
             live.eval()
             report = evaluate(self.registry, self.backend_id, target, self.datasets,
-                              eval_options(self.config, folder, self.options), self.backend)
+                              eval_options(self.config, folder, self.options), self.backend, datasets_checked=True)
         finally:
             live.train(was_training)
             engine.close()
