@@ -51,7 +51,6 @@ def test_every_flag_of_these_sections_is_an_option_or_refused_with_a_reason(sche
 
 
 @pytest.mark.parametrize("flag,value,why", [
-    ("eval_backend", "Native", "swift deploy"),
     ("num_return_sequences", 4, "swift sample"),
     ("server_port", 7860, "swift app"),
     ("to_mcore", True, "Megatron"),

@@ -404,6 +404,38 @@ def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discove
     assert sorted(os.listdir(checkpoint)) == ["adapter_model.safetensors", "trainer_state.json"]  # left as written
 
 
+def test_eval_backend_example_scores_a_model_and_a_live_engine(reg, tiny_dir, tmp_path):
+    from swiftkit.core.eval.interface import EvalDataset, EvalTarget
+    from swiftkit.evaluate.datasets import offline_message
+    from swiftkit.evaluate.runner import create_backend, eval_options, evaluate
+    from swiftkit.infer.factory import create_engine
+
+    qa, mcq = tmp_path / "qa.jsonl", tmp_path / "mcq.jsonl"
+    qa.write_text("".join(json.dumps({"question": q, "answer": "Paris"}) + "\n" for q in ("Capital of France?", "Paris?")))
+    mcq.write_text(json.dumps({"question": "q", "choices": ["a", "b"], "answer": 0}) + "\n")
+    assert reg.get("eval_backend", "quick-qa").data["local_formats"] == ["qa"]
+    backend = create_backend(reg, "quick-qa", {"quick_qa_ignore_case": True})
+    assert backend.check_datasets([EvalDataset("gsm8k"), EvalDataset("mcq", path=str(mcq))], offline=True) == [
+        offline_message("gsm8k"), "eval dataset 'mcq': quick-qa scores open QA, not multiple choice"]
+    options = eval_options({"eval_generation_config": {"max_tokens": 4}}, str(tmp_path / "out"))
+    first = evaluate(reg, "quick-qa", EvalTarget(model_dir=str(tiny_dir)), [EvalDataset("qa", path=str(qa), subset="qa")],
+                     options, backend)
+    assert first.counts == {"qa": 2} and 0 <= first.metrics["qa"]["exact_match"] <= 1
+    predictions = [json.loads(line) for line in open(first.samples["qa"])]
+    # the model's own answers, upper-cased, as references: all match when case is ignored
+    qa.write_text("".join(json.dumps({"question": p["question"], "answer": p["prediction"].upper() or "-"}) + "\n"
+                          for p in predictions))
+    engine, _ = create_engine({"model": str(tiny_dir), "infer_backend": "pt"}, reg)
+    try:  # evaluation during training hands the live engine over; the backend does not close it
+        live = evaluate(reg, "quick-qa", EvalTarget(engine=engine), [EvalDataset("qa", path=str(qa), subset="qa")],
+                        options, backend)
+        assert engine.model is not None
+    finally:
+        engine.close()
+    expected = sum(p["prediction"].strip().upper() == (p["prediction"].upper() or "-").strip() for p in predictions) / 2
+    assert live.metrics["qa"]["exact_match"] == expected
+
+
 # ----------------------------------------------------------------------------- drift
 
 #: guide -> (interface class(es) whose name and public members it must name, spec classes whose
@@ -422,6 +454,9 @@ GUIDE_CONTRACTS = {
     "rewards.md": ("swiftkit.core.methods.interface:RewardFunction", ["RewardSpec"]),
     "engines.md": ("swiftkit.core.engines.interface:InferEngine", ["EngineSpec"]),
     "strategies.md": ("swiftkit.core.parallel.interface:Strategy", ["StrategySpec"]),
+    "eval_backends.md": (("swiftkit.core.eval.interface:EvalBackend", "swiftkit.core.eval.interface:EvalTarget",
+                          "swiftkit.core.eval.interface:EvalDataset", "swiftkit.core.eval.interface:EvalOptions",
+                          "swiftkit.core.eval.interface:EvalReport"), ["EvalBackendSpec"]),
     "commands.md": (None, ["CommandSpec", "OptionsSpec"]),
     "hooks.md": (None, []),  # names every runtime hook: test_hooks_guide_names_every_runtime_hook
 }

@@ -214,10 +214,17 @@ class ChatCompletionRequest(_Sampling):
 
 
 class CompletionRequest(_Sampling):
-    """``POST /v1/completions``: the prompt is sent as it is (no chat template)."""
+    """``POST /v1/completions``: the prompt is sent as it is (no chat template).
 
-    prompt: str | list[str] = Field(..., description="A string, or a list of strings answered as separate choices.")
-    max_tokens: int | None = Field(16, ge=1, description="Most tokens to generate (OpenAI's default: 16).")
+    ``prompt`` is text or token ids (one prompt, or a list answered as separate choices); with
+    ``echo`` and ``logprobs`` the answer also scores the prompt's own tokens (the first has no
+    log-probability: ``null``), and ``max_tokens: 0`` only scores it (how lm-evaluation-harness
+    scores multiple choice)."""
+
+    prompt: str | list[str] | list[int] | list[list[int]] = Field(
+        ..., description="Text or token ids; a list of them is answered as separate choices.")
+    max_tokens: int | None = Field(16, ge=0, description="Most tokens to generate (OpenAI's default: 16; 0 with echo: "
+                                   "only the prompt, scored with logprobs).")
     logprobs: int | None = Field(None, ge=0, le=5, description="Log-probabilities of that many alternatives per token.")
     echo: bool | None = False
     suffix: str | None = None
@@ -225,13 +232,35 @@ class CompletionRequest(_Sampling):
 
     @field_validator("prompt")
     @classmethod
-    def _prompts(cls, value: str | list[str]) -> str | list[str]:
+    def _prompts(cls, value: Any) -> Any:
         if isinstance(value, list) and not value:
             raise ValueError("the prompt list is empty")
+        if isinstance(value, list) and isinstance(value[0], list):
+            if any(not ids for ids in value):
+                raise ValueError("a token-id prompt is empty")
+            if any(t < 0 for ids in value for t in ids):
+                raise ValueError("token ids must not be negative")
+        elif isinstance(value, list) and isinstance(value[0], int) and any(t < 0 for t in value):
+            raise ValueError("token ids must not be negative")
         return value
 
+    def token_prompts(self) -> list[list[int]] | None:
+        """The prompts as token ids when they were sent so, else ``None``."""
+        if isinstance(self.prompt, list) and self.prompt and isinstance(self.prompt[0], int):
+            return [list(self.prompt)]  # type: ignore[arg-type]
+        if isinstance(self.prompt, list) and self.prompt and isinstance(self.prompt[0], list):
+            return [list(p) for p in self.prompt]  # type: ignore[union-attr]
+        return None
+
     def prompts(self) -> list[str]:
-        return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
+        """The text prompts (empty when they were sent as token ids)."""
+        if isinstance(self.prompt, str):
+            return [self.prompt]
+        return [] if self.token_prompts() is not None else list(self.prompt)  # type: ignore[arg-type]
+
+    def count(self) -> int:
+        ids = self.token_prompts()
+        return len(ids) if ids is not None else len(self.prompts())
 
     def unsupported(self) -> tuple[str, str] | None:
         found = super().unsupported()
@@ -241,10 +270,12 @@ class CompletionRequest(_Sampling):
             return "suffix", "suffix is not supported"
         if (self.best_of or 1) > 1:
             return "best_of", "best_of > 1 is not supported"
-        if self.echo and self.logprobs is not None:
-            return "echo", "echo with logprobs is not supported (no log-probabilities of prompt tokens)"
-        if self.stream and len(self.prompts()) > 1:
+        if self.max_tokens == 0 and not self.echo:
+            return "max_tokens", "max_tokens 0 answers nothing; it needs echo (with logprobs to score the prompt)"
+        if self.stream and self.count() > 1:
             return "prompt", "streaming answers one prompt at a time"
+        if self.stream and (self.max_tokens == 0 or (self.echo and self.logprobs is not None)):
+            return "stream", "scoring the prompt (echo with logprobs, max_tokens 0) is not streamed; send stream: false"
         return None
 
 
@@ -319,8 +350,8 @@ class ChatCompletionChunk(BaseModel):
 
 class CompletionLogprobs(BaseModel):
     tokens: list[str]
-    token_logprobs: list[float]
-    top_logprobs: list[dict[str, float]] | None = None
+    token_logprobs: list[float | None] = Field(..., description="With echo, the prompt's first token has none (null).")
+    top_logprobs: list[dict[str, float] | None] | None = None
     text_offset: list[int]
 
 

@@ -733,6 +733,21 @@ class _EngineCalls:
         except Exception as exc:
             raise _engine_error(exc) from exc
 
+    async def score_all(self, request: Any, prompts: list[list[int]], adapter: str | None,
+                        top_n: int) -> list[list[TokenLogprob | None]]:
+        """The log-probabilities of each prompt's tokens (:meth:`InferEngine.prompt_logprobs`),
+        one slot per prompt, in worker threads."""
+        slot = self.gauge.acquire(len(prompts))
+        work = asyncio.ensure_future(_all_or_none([
+            asyncio.to_thread(self.engine.prompt_logprobs, ids, adapter=adapter, top_logprobs=top_n) for ids in prompts]))
+        work.add_done_callback(lambda _: slot.release())
+        try:
+            return await self.lifecycle.race(_unless_disconnected(request, work))
+        except (_ClientGone, OpenAIError):
+            raise
+        except Exception as exc:
+            raise _engine_error(exc) from exc
+
     async def open_stream(self, engine_request: Any, requested: int | None) -> tuple[_Pump, Any]:
         """Start streaming and wait for the first chunk, so that a request the engine refuses
         is still answered with a status code rather than an event."""
@@ -809,11 +824,36 @@ def _chat_answer(reply: _Reply, result: ChatResponse, top_n: int | None, plan: T
             "usage": _usage(result.prompt_tokens, result.completion_tokens)}
 
 
+def _scored_logprobs(first: str, items: list[TokenLogprob | None], generated: dict[str, Any] | None,
+                     top_n: int) -> dict[str, Any]:
+    """``echo`` with ``logprobs``: the prompt's tokens (the first, ``first``, has no log-probability)
+    followed by the generated ones (``generated``, already in the completions shape)."""
+    tokens, values, tops, offsets, pos = [], [], [], [], 0
+    for i, item in enumerate(items):
+        token = first if item is None or i == 0 else item.token
+        tokens.append(token)
+        values.append(None if item is None else item.logprob)
+        tops.append(None if item is None else dict(item.top[:top_n]))
+        offsets.append(pos)
+        pos += len(token)
+    if generated:
+        tokens += generated["tokens"]
+        values += generated["token_logprobs"]
+        tops += generated["top_logprobs"] or [{} for _ in generated["tokens"]]
+        offsets += generated["text_offset"]
+    return {"tokens": tokens, "token_logprobs": values, "top_logprobs": tops if top_n else None, "text_offset": offsets}
+
+
 def _completion_answer(reply: _Reply, prompts: list[str], results: list[ChatResponse], echo: bool,
-                       top_n: int | None) -> dict[str, Any]:
-    choices = [{"index": i, "text": (pr if echo else "") + r.text, "finish_reason": r.finish_reason,
-                "logprobs": _completion_logprobs(r.logprobs, top_n) if top_n is not None else None}
-               for i, (pr, r) in enumerate(zip(prompts, results, strict=True))]
+                       top_n: int | None, scored: list[tuple[str, list[TokenLogprob | None]]] | None = None,
+                       ) -> dict[str, Any]:
+    choices = []
+    for i, (pr, r) in enumerate(zip(prompts, results, strict=True)):
+        logprobs = _completion_logprobs(r.logprobs, top_n, len(pr) if echo else 0) if top_n is not None else None
+        if scored is not None and top_n is not None:
+            logprobs = _scored_logprobs(scored[i][0], scored[i][1], logprobs, top_n)
+        choices.append({"index": i, "text": (pr if echo else "") + r.text, "finish_reason": r.finish_reason,
+                        "logprobs": logprobs})
     return {**reply.head(), "choices": choices,
             "usage": _usage(sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))}
 
@@ -1125,19 +1165,45 @@ def _add_completions_route(app: Any, settings: ServerSettings, calls: _EngineCal
         adapter = settings.pick_adapter(body.model)
         top_n = body.logprobs  # None: no log-probabilities asked for
         options = settings.sampling(body, body.max_tokens, top_n is not None, top_n or 0)
-        prompts = body.prompts()
         reply = _Reply(_new_id("cmpl"), "text_completion", int(time.time()), settings.model_name(adapter))
         echo = bool(body.echo)
+        token_prompts = body.token_prompts()
+        score = echo and top_n is not None  # the prompt's own tokens are scored too
+        tokenizer = calls.engine.tokenizer
+        if (token_prompts is not None or score) and tokenizer is None:
+            raise OpenAIError(400, "token-id prompts and echo with logprobs need an engine whose tokenizer runs in "
+                                   "the server's process (--infer_backend pt)", param="prompt",
+                              code="unsupported_parameter")
+        if token_prompts is not None:
+            vocab = len(tokenizer)
+            wrong = next((t for ids in token_prompts for t in ids if t >= vocab), None)
+            if wrong is not None:
+                raise OpenAIError(400, f"token id {clip(str(wrong), 40)} is outside the vocabulary ({vocab} tokens)",
+                                  param="prompt", code="invalid_token_id")
+            prompts = [tokenizer.decode(ids, skip_special_tokens=False) for ids in token_prompts]
+        else:
+            prompts = body.prompts()
+        if score and token_prompts is None:
+            token_prompts = [list(tokenizer(pr, add_special_tokens=True)["input_ids"]) for pr in prompts]
 
         def make(prompt: str) -> CompletionRequest:
             return CompletionRequest(prompt=prompt, sampling=SamplingOptions(**vars(options)), adapter=adapter)
 
         if not body.stream:
             try:
-                results = await calls.answer_all(request, [make(pr) for pr in prompts], body.max_tokens)
+                if body.max_tokens == 0:  # only the prompt: nothing generated
+                    results = [ChatResponse("", "length", len(ids) if token_prompts else 0, 0, [] if top_n is not None
+                                            else None) for ids in (token_prompts or [[]] * len(prompts))]
+                else:
+                    results = await calls.answer_all(request, [make(pr) for pr in prompts], body.max_tokens)
+                scored = None
+                if score:
+                    lists = await calls.score_all(request, token_prompts, adapter, top_n or 0)
+                    scored = [(tokenizer.decode(ids[:1], skip_special_tokens=False), items)
+                              for ids, items in zip(token_prompts, lists, strict=True)]
             except _ClientGone:
                 return _gone()
-            return _completion_answer(reply, prompts, results, echo, top_n)
+            return _completion_answer(reply, prompts, results, echo, top_n, scored)
         try:
             pump, first = await _unless_disconnected(request, calls.open_stream(make(prompts[0]), body.max_tokens))
         except _ClientGone:

@@ -93,7 +93,8 @@ def training_arguments(config: dict[str, Any], *, run_dir: str, env: Any, strate
         import os
 
         os.environ["TENSORBOARD_LOGGING_DIR"] = os.path.abspath(config["logging_dir"])
-    if config.get("eval_on_start") and not wants_val:  # the field itself is passed through above
+    # (the field itself is passed through above; --eval_use_evalscope evaluates its own datasets on start)
+    if config.get("eval_on_start") and not wants_val and not config.get("eval_use_evalscope"):
         from swiftkit.core.errors import ConfigError
 
         raise ConfigError("--eval_on_start evaluates the validation set: give --val_dataset or --split_dataset_ratio")

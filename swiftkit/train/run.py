@@ -453,6 +453,16 @@ def _callbacks(plan: _Plan, run_dir: str, record: dict[str, Any], console: Any, 
             *plugin_callbacks(record, run_dir, plan.registry)]
 
 
+def _live_eval(plan: _Plan, run_dir: str) -> list[Any]:
+    """The callback of ``--eval_use_evalscope`` (evaluation of ``--eval_dataset`` during training), if asked."""
+    from swiftkit.train.live_eval import LiveEvalCallback, wants_live_eval
+
+    if not wants_live_eval(plan.config):
+        return []
+    return [LiveEvalCallback(plan.config, run_dir, plan.registry, template_id=plan.template_id,
+                             model_id=plan.model_spec.id)]
+
+
 def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any, env: Any, strategy: Any,
                    callbacks: list[Any], template: Any = None) -> Any:
     from transformers.trainer_callback import PrinterCallback
@@ -461,11 +471,11 @@ def _build_trainer(plan: _Plan, model: Any, tokenizer: Any, args: Any, data: Any
     from swiftkit.train.trainer import SwiftTrainer
 
     has_val = data.val is not None and (getattr(data, "streaming", False) or len(data.val) > 0)
-    if not has_val and args.eval_strategy != "no":
+    if not has_val:
         from transformers.trainer_utils import IntervalStrategy
 
         args.eval_strategy = IntervalStrategy.NO  # the split left no validation rows
-        args.eval_on_start = False
+        args.eval_on_start = False  # (--eval_use_evalscope evaluates its own --eval_dataset: live_eval.py)
     if strategy is not None:
         strategy.before_trainer(env, args)
     trainer = SwiftTrainer(
@@ -558,6 +568,7 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     from swiftkit.train.arguments import training_arguments
 
     args = training_arguments(plan.config, run_dir=run_dir, env=env, strategy=strategy, model_spec=plan.model_spec)
+    live_eval = _live_eval(plan, run_dir)  # --eval_use_evalscope: its datasets checked before the model loads
     model, tokenizer, template = _load_model(plan, env, strategy, args)
     from swiftkit.data.media_collator import check_media_flags
 
@@ -568,8 +579,10 @@ def _run(plan: _Plan, env: Any, strategy: Any, run_dir: str, record: dict[str, A
     data = _prepare_data(plan, template, tokenizer, args, console)
     rows = 0 if getattr(data, "streaming", False) else len(data.train)  # a stream runs --max_steps
     plan.tuner.set_total_steps(_total_steps(plan.config, rows))  # schedules over the run (AdaLoRA)
-    trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy, _callbacks(plan, run_dir, record, console, callbacks),
-                             template)
+    trainer = _build_trainer(plan, model, tokenizer, args, data, env, strategy,
+                             _callbacks(plan, run_dir, record, console, [*(callbacks or []), *live_eval]), template)
+    for callback in live_eval:
+        callback.bind(trainer, template)
     started.append(trainer)
     result = _train_and_finalize(trainer, run_dir, plan.config.get("resume_from_checkpoint"), env, data, console,
                                  symlinks=bool(plan.config.get("create_checkpoint_symlink")))

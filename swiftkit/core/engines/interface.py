@@ -263,6 +263,20 @@ class InferEngine(ABC):
         adapters also records ``self.adapters[name] = path``."""
         raise NotImplementedError(f"engine {self.spec.id!r} does not serve LoRA adapters")
 
+    def prompt_logprobs(self, prompt_ids: list[int], *, adapter: str | None = None,
+                        top_logprobs: int = 0) -> list[TokenLogprob | None]:
+        """The log-probability of each token of ``prompt_ids`` given the tokens before it (the
+        first token has none: ``None``), with ``top_logprobs`` alternatives per position; what
+        ``/v1/completions`` answers for ``echo`` with ``logprobs`` (how lm-evaluation-harness
+        scores multiple choice through a server). API 1.5.
+
+        Called by the server in a worker thread, possibly from several threads at once;
+        ``adapter`` as in :class:`ChatRequest` (``None``: the engine's default). Must not change
+        what later requests get. The default raises ``NotImplementedError`` naming the engine
+        (the server answers 400); an engine that runs the model in this process implements it
+        with one forward pass."""
+        raise NotImplementedError(f"engine {self.spec.id!r} does not score prompts (echo with logprobs)")
+
     def render(self, request: Request) -> str:
         """The prompt text the model sees for ``request``: a chat request rendered by the
         template with the generation prompt, a completion request's prompt as it is. Engines

@@ -56,6 +56,7 @@ from swiftkit.core.engines.interface import (
     ModelSource,
     Request,
     StreamChunk,
+    TokenLogprob,
 )
 from swiftkit.core.options import option_value
 from swiftkit.core.templates.media import count_tags
@@ -342,6 +343,34 @@ class PtEngine(InferEngine):
         with self._lock:
             self._peft_adapter(folder)
         self.adapters = {**self.adapters, name: folder}
+
+    def prompt_logprobs(self, prompt_ids: list[int], *, adapter: str | None = None,
+                        top_logprobs: int = 0) -> list[TokenLogprob | None]:
+        """One forward pass over ``prompt_ids`` (under the model lock, with the request's adapter)."""
+        import torch
+
+        if not prompt_ids:
+            raise ValueError("the prompt is empty")
+        if self.max_length is not None and len(prompt_ids) > self.max_length:
+            raise ValueError(f"the prompt has {len(prompt_ids)} tokens; max_length is {self.max_length}")
+        with self._lock:
+            if self.model is None:
+                raise RuntimeError("the pt engine is closed")
+            folder = self._resolve_adapter(adapter)
+            name = self._peft_adapter(folder) if folder is not None else self._default_adapter
+            context, _ = self._adapter_kwargs([name])
+            with torch.inference_mode(), context:
+                ids = torch.as_tensor([prompt_ids], dtype=torch.long, device=self.model.device)
+                logits = self.model(input_ids=ids).logits[0, :-1].float()
+        logp = torch.log_softmax(logits, dim=-1)
+        chosen = logp.gather(1, torch.as_tensor(prompt_ids[1:], dtype=torch.long, device=logp.device)[:, None])[:, 0]
+        tops = logp.topk(top_logprobs, dim=-1) if top_logprobs else None
+        out: list[TokenLogprob | None] = [None]
+        for i, token in enumerate(prompt_ids[1:]):
+            top = ([(self._token_text(int(j)), float(v)) for v, j in zip(tops.values[i].tolist(), tops.indices[i].tolist(),
+                                                                          strict=True)] if tops is not None else [])
+            out.append(TokenLogprob(self._token_text(int(token)), float(chosen[i]), top))
+        return out
 
     # ----------------------------------------------------------------------------- requests
 
