@@ -90,10 +90,29 @@ def _specs() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def module_registry(tmp_path_factory):
+    """Everything installed plus the fake exporters, discovered once for the module and made the
+    process-wide registry (what swift_registry_with does per test, at 1-2 s a discovery)."""
+    from swiftkit.core import plugins
+    from swiftkit.core.registry import set_registry
+    from swiftkit.testing.harness import PluginHarness
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(plugins.ENV_CACHE_DIR, str(tmp_path_factory.mktemp("swiftkit-cache")))
+        mp.setenv(plugins.ENV_NO_INDEX, "1")
+        harness = PluginHarness(include_installed=True)
+        harness.add(make_plugin("fake_exporters", api="1.5", swift_register_exporters=_specs), dist="test-plugin")
+        registry = harness.registry()
+        previous = set_registry(registry)
+        yield registry
+        set_registry(previous)
+
+
 @pytest.fixture
-def registry(swift_registry_with):
+def registry(module_registry):
     SEEN.clear()
-    return swift_registry_with(make_plugin("fake_exporters", api="1.5", swift_register_exporters=_specs))
+    return module_registry
 
 
 @pytest.fixture(scope="module")
