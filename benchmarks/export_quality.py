@@ -10,7 +10,7 @@ and greedy agreement measures noise. The model here is a tiny Qwen2.5 (hidden ``
 default 256 so K-quants and group sizes up to 256 fit; vocab 512) fully fine-tuned for
 ``--steps`` steps on counting sequences ("Continue: 3 4 5" -> "6 7 8 9 10"), until it predicts
 them confidently; the quality figures are measured on held-out rows of the same task (prompts:
-the rows up to the reply; perplexity: the whole rows).
+the rows up to the reply; perplexity: the reply tokens of the whole rows).
 
 Variants: each ``selected_by`` value of each convert exporter, times the values of its own
 enum options that choose a quantization (``quant_bits``, ``gguf_quant``; names containing
@@ -62,7 +62,10 @@ def write_jsonl(path: str, rows: list[dict[str, Any]]) -> str:
 
 
 def train(registry: Any, root: str, hidden: int, steps: int) -> tuple[str, str, str]:
-    """(trained model folder, training data, held-out data)."""
+    """(trained model folder, training data, held-out data); reused when ``--keep`` holds them."""
+    done = os.path.join(root, "run", f"checkpoint-{steps}")
+    if os.path.isfile(os.path.join(done, "model.safetensors")):
+        return done, os.path.join(root, "train.jsonl"), os.path.join(root, "held.jsonl")
     from swiftkit.core.config import build_config
     from swiftkit.testing.tiny import build_tiny_model
     from swiftkit.train.run import run_training
@@ -142,7 +145,7 @@ def measure(registry: Any, model_dir: str, data: str, prompts: list[list[int]], 
         return {**row, "status": "ok (no in-process loader: size only)", "size_bytes": size_on_disk(out),
                 "size_vs_fp32": size_on_disk(out) / size_on_disk(model_dir), "seconds": round(seconds, 2)}
     report = compare_models(model_dir, lambda: step.exporter.load_exported(out), export_dir=out,
-                            prompts=prompts, texts=texts, max_new_tokens=12)
+                            prompts=prompts, texts=texts, max_new_tokens=12, scored_from=[len(p) for p in prompts])
     m = report.metrics()
     return {**row, "status": "ok", "size_bytes": m["size_bytes"], "size_vs_fp32": m["size_ratio"],
             "greedy_agreement": m["greedy_agreement"], "greedy_match": m["greedy_match"],
@@ -163,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    import warnings
+
+    warnings.filterwarnings("ignore", message="MatMul8bitLt")  # bnb int8 on CPU, once per forward
     from swiftkit.core.registry import get_registry
     from swiftkit.export.quality import format_table
     from swiftkit.models.noise import quiet_transformers
