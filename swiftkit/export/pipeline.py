@@ -135,7 +135,8 @@ def check_steps(config: dict[str, Any], steps: list[PlannedStep]) -> None:
 
 
 def default_output_dir(source: str, steps: list[PlannedStep]) -> str:
-    """``<source>-<ids of the steps that write>`` beside the source folder."""
+    """``<source>-<ids of the steps that write>`` beside the source folder (a bare name: in the
+    working folder)."""
     writing = [s.id for s in steps if s.stage != "publish"]
     return os.path.normpath(os.path.abspath(source)) + "-" + "-".join(writing)
 
@@ -281,7 +282,11 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
     writes = merge_from is not None or any(s.stage != "publish" for s in steps)
     output_dir = None
     if writes:
-        output_dir = os.path.abspath(config.get("output_dir") or default_output_dir(merge_from or resolved.model_dir, steps))
+        given = str(config.get("model") or "")
+        # a hub id resolves into the hub's cache: its export goes to the working folder instead
+        named = merge_from or (resolved.model_dir if os.path.isdir(given) else given.rstrip("/").split("/")[-1]
+                               or resolved.model_id)
+        output_dir = os.path.abspath(config.get("output_dir") or default_output_dir(named, steps))
         for what, path in (("the model", resolved.model_dir), ("the checkpoint", merge_from)):
             if path and os.path.exists(output_dir) and os.path.samefile(path, output_dir):
                 raise ConfigError(f"output folder {output_dir} is {what} being exported; choose another --output_dir")
