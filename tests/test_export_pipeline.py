@@ -278,6 +278,12 @@ def test_quality_figures_see_a_perturbed_model(tiny):
     assert report.size_bytes == report.source_size_bytes == size_on_disk(tiny) == os.path.getsize(
         os.path.join(tiny, "model.safetensors"))
     assert set(report.metrics()) >= {"greedy_agreement", "perplexity_source", "perplexity_export", "max_abs_logit_diff"}
+    # an identical export; the perplexity counted from the 5th token on differs from the whole text's
+    texts = [list(range(10, 30))]
+    same = compare_models(tiny, lambda: load_source(tiny), texts=texts, max_new_tokens=2)
+    tail = compare_models(tiny, lambda: load_source(tiny), texts=texts, max_new_tokens=2, scored_from=[5])
+    assert same.greedy_agreement == same.greedy_match == 1.0 and same.max_abs_logit_diff == 0.0
+    assert same.perplexity_change == tail.perplexity_change == 0.0 and same.perplexity_source != tail.perplexity_source
 
 
 def test_cli_routes_export_steps_and_keeps_dry_run_honest(registry, model):
