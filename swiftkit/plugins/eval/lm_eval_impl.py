@@ -128,6 +128,10 @@ class LmEvalBackend(EvalBackend):
     def _run(self, target: EvalTarget, datasets: list[EvalDataset], options: EvalOptions) -> EvalReport:
         from lm_eval.tasks import TaskManager
 
+        if target.engine is not None:
+            raise SwiftkitError("eval backend 'lm_eval' evaluates a model folder or a server, not a live training "
+                                "engine; use --eval_backend Native for evaluation during training")
+
         chat = bool(self.options.get("lm_eval_chat_template", True))
         generation = gen_kwargs(options.generation)
         tasks_dir = os.path.join(options.output_dir, "tasks")
@@ -154,9 +158,6 @@ class LmEvalBackend(EvalBackend):
         for dataset in hub:
             plan[dataset.name] = (self._hub_task(manager, dataset), self._hub_kind(manager, dataset.name))
         report = EvalReport(backend=self.spec.id, target=target.label())
-        if target.engine is not None:
-            raise SwiftkitError("eval backend 'lm_eval' evaluates a model folder or a server, not a live training "
-                                "engine; use --eval_backend Native for evaluation during training")
         if target.kind == "url":
             groups = {"chat": [n for n, (_, k) in plan.items() if k != "mcq"],
                       "completions": [n for n, (_, k) in plan.items() if k == "mcq"]}
