@@ -93,6 +93,7 @@ def test_server_scores_match_the_local_model(task, trained):
         remote = _eval("--eval_url", server.base_url, "--model", task["model"], "--eval_num_proc", "4",
                        "--eval_dataset", task["mcq"], task["qa"], "--eval_output_dir", str(task["root"] / "eval-url"))
         _check_completions_route(server.base_url, engine)
+        live = _live(engine, task)  # evaluation during training hands the backend its engine
     finally:
         server.stop()
         engine.close()
@@ -101,10 +102,23 @@ def test_server_scores_match_the_local_model(task, trained):
     assert remote["target"] == "run/checkpoint-30"  # the deployed adapter, as a client naming none gets
     assert list(remote["metrics"]) == [task["mcq"], task["qa"]]  # the order given, whichever route ran first
     assert remote["metrics"][task["mcq"]] == local["metrics"][task["mcq"]]
-    by_url = [json.loads(line)["filtered_resps"] for line in open(remote["samples"][task["mcq"]])]
+    assert live.metrics[task["mcq"]] == local["metrics"][task["mcq"]] and "exact_match" in live.metrics[task["qa"]]
     in_process = [json.loads(line)["filtered_resps"] for line in open(local["samples"][task["mcq"]])]
-    for a, b in zip(by_url, in_process, strict=True):
-        assert [x[0] for x in a] == pytest.approx([x[0] for x in b], abs=1e-3)
+    for samples in (remote["samples"][task["mcq"]], live.samples[task["mcq"]]):
+        other = [json.loads(line)["filtered_resps"] for line in open(samples)]
+        for a, b in zip(other, in_process, strict=True):
+            assert [x[0] for x in a] == pytest.approx([x[0] for x in b], abs=1e-3)
+
+
+def _live(engine, task):
+    from swiftkit.core.eval.interface import EvalTarget
+    from swiftkit.evaluate.runner import eval_options, evaluate
+
+    registry = get_registry()
+    datasets = [EvalDataset(task["mcq"], path=task["mcq"], subset="colours_mcq"),
+                EvalDataset(task["qa"], path=task["qa"], subset="colours_qa")]
+    options = eval_options({"eval_generation_config": json.loads(GENERATION)}, str(task["root"] / "eval-live"))
+    return evaluate(registry, "lm_eval", EvalTarget(engine=engine, template="qwen2_5"), datasets, options)
 
 
 def _check_completions_route(base_url: str, engine) -> None:
