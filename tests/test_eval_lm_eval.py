@@ -157,3 +157,25 @@ def test_checks_before_anything_loads(task, tmp_path):
     assert problems[0] == offline_message("gsm8k")
     assert problems[1].startswith(f"eval dataset bad.jsonl: {bad}, row 1: key 'answer' is 5") and len(problems) == 2
     assert backend.check_datasets([EvalDataset("gsm8k")], offline=False) == []  # online: lm-eval resolves it
+
+
+def test_hub_benchmarks_are_named_to_lm_eval():
+    """Online, a benchmark name goes to lm-eval as it is (its --eval_dataset_args as the task's
+    overrides); a name lm-eval does not know is refused with the closest ones. (lm-eval's own
+    index takes ~10 s to build, so a stand-in with its shape.)"""
+    from types import SimpleNamespace
+
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.plugins.eval.lm_eval_impl import LmEvalBackend
+
+    manager = SimpleNamespace(all_tasks=["arc_easy", "gsm8k", "gsm8k_cot", "mmlu"],
+                              task_index={"gsm8k": SimpleNamespace(cfg={"output_type": "generate_until"}),
+                                          "arc_easy": SimpleNamespace(cfg={"output_type": "multiple_choice"}),
+                                          "mmlu": SimpleNamespace(cfg=None)})
+    assert LmEvalBackend._hub_task(manager, EvalDataset("gsm8k")) == "gsm8k"
+    assert LmEvalBackend._hub_task(manager, EvalDataset("gsm8k", args={"num_fewshot": 0})) == {"task": "gsm8k",
+                                                                                              "num_fewshot": 0}
+    with pytest.raises(ConfigError, match="'gsm8kk': lm-evaluation-harness has no such task or group; did you mean gsm8k"):
+        LmEvalBackend._hub_task(manager, EvalDataset("gsm8kk"))
+    # through a server: generation benchmarks go to /chat/completions, the others are scored by /completions
+    assert [LmEvalBackend._hub_kind(manager, n) for n in ("gsm8k", "arc_easy", "mmlu")] == ["qa", "mcq", "mcq"]
