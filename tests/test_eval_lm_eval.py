@@ -162,7 +162,7 @@ def test_checks_before_anything_loads(task, tmp_path):
 def test_hub_benchmarks_are_named_to_lm_eval():
     """Online, a benchmark name goes to lm-eval as it is (its --eval_dataset_args as the task's
     overrides); a name lm-eval does not know is refused with the closest ones. (lm-eval's own
-    index takes ~10 s to build, so a stand-in with its shape.)"""
+    index of ~15,000 tasks takes about a minute to build here, so a stand-in with its shape.)"""
     from types import SimpleNamespace
 
     from swiftkit.core.errors import ConfigError
