@@ -93,6 +93,7 @@ def test_server_scores_match_the_local_model(task, trained):
         remote = _eval("--eval_url", server.base_url, "--model", task["model"], "--eval_num_proc", "4",
                        "--eval_dataset", task["mcq"], task["qa"], "--eval_output_dir", str(task["root"] / "eval-url"))
         _check_completions_route(server.base_url, engine)
+        live = _live(engine, task)  # evaluation during training hands the backend its engine
     finally:
         server.stop()
         engine.close()
@@ -101,10 +102,23 @@ def test_server_scores_match_the_local_model(task, trained):
     assert remote["target"] == "run/checkpoint-30"  # the deployed adapter, as a client naming none gets
     assert list(remote["metrics"]) == [task["mcq"], task["qa"]]  # the order given, whichever route ran first
     assert remote["metrics"][task["mcq"]] == local["metrics"][task["mcq"]]
-    by_url = [json.loads(line)["filtered_resps"] for line in open(remote["samples"][task["mcq"]])]
+    assert live.metrics[task["mcq"]] == local["metrics"][task["mcq"]] and "exact_match" in live.metrics[task["qa"]]
     in_process = [json.loads(line)["filtered_resps"] for line in open(local["samples"][task["mcq"]])]
-    for a, b in zip(by_url, in_process, strict=True):
-        assert [x[0] for x in a] == pytest.approx([x[0] for x in b], abs=1e-3)
+    for samples in (remote["samples"][task["mcq"]], live.samples[task["mcq"]]):
+        other = [json.loads(line)["filtered_resps"] for line in open(samples)]
+        for a, b in zip(other, in_process, strict=True):
+            assert [x[0] for x in a] == pytest.approx([x[0] for x in b], abs=1e-3)
+
+
+def _live(engine, task):
+    from swiftkit.core.eval.interface import EvalTarget
+    from swiftkit.evaluate.runner import eval_options, evaluate
+
+    registry = get_registry()
+    datasets = [EvalDataset(task["mcq"], path=task["mcq"], subset="colours_mcq"),
+                EvalDataset(task["qa"], path=task["qa"], subset="colours_qa")]
+    options = eval_options({"eval_generation_config": json.loads(GENERATION)}, str(task["root"] / "eval-live"))
+    return evaluate(registry, "lm_eval", EvalTarget(engine=engine, template="qwen2_5"), datasets, options)
 
 
 def _check_completions_route(base_url: str, engine) -> None:
@@ -143,3 +157,25 @@ def test_checks_before_anything_loads(task, tmp_path):
     assert problems[0] == offline_message("gsm8k")
     assert problems[1].startswith(f"eval dataset bad.jsonl: {bad}, row 1: key 'answer' is 5") and len(problems) == 2
     assert backend.check_datasets([EvalDataset("gsm8k")], offline=False) == []  # online: lm-eval resolves it
+
+
+def test_hub_benchmarks_are_named_to_lm_eval():
+    """Online, a benchmark name goes to lm-eval as it is (its --eval_dataset_args as the task's
+    overrides); a name lm-eval does not know is refused with the closest ones. (lm-eval's own
+    index of ~15,000 tasks takes about a minute to build here, so a stand-in with its shape.)"""
+    from types import SimpleNamespace
+
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.plugins.eval.lm_eval_impl import LmEvalBackend
+
+    manager = SimpleNamespace(all_tasks=["arc_easy", "gsm8k", "gsm8k_cot", "mmlu"],
+                              task_index={"gsm8k": SimpleNamespace(cfg={"output_type": "generate_until"}),
+                                          "arc_easy": SimpleNamespace(cfg={"output_type": "multiple_choice"}),
+                                          "mmlu": SimpleNamespace(cfg=None)})
+    assert LmEvalBackend._hub_task(manager, EvalDataset("gsm8k")) == "gsm8k"
+    assert LmEvalBackend._hub_task(manager, EvalDataset("gsm8k", args={"num_fewshot": 0})) == {"task": "gsm8k",
+                                                                                              "num_fewshot": 0}
+    with pytest.raises(ConfigError, match="'gsm8kk': lm-evaluation-harness has no such task or group; did you mean gsm8k"):
+        LmEvalBackend._hub_task(manager, EvalDataset("gsm8kk"))
+    # through a server: generation benchmarks go to /chat/completions, the others are scored by /completions
+    assert [LmEvalBackend._hub_kind(manager, n) for n in ("gsm8k", "arc_easy", "mmlu")] == ["qa", "mcq", "mcq"]

@@ -7,6 +7,9 @@
 - A local model is loaded through its family's loader (the checkpoint's tuner applied, adapters
   merged) and handed to lm-eval's ``HFLM``; prompts are rendered with the model's registered
   template (the one it was trained with), not the tokenizer's.
+- A live engine (``target.engine``, evaluation during training) is scored through
+  ``InferEngine.prompt_logprobs`` and answers through ``engine.infer``
+  (:mod:`swiftkit.plugins.eval.lm_eval_engine`).
 - ``--eval_url``: generation tasks go through ``/v1/chat/completions`` (``local-chat-completions``:
   the server renders its template), multiple choice through ``/v1/completions``
   (``local-completions``: token-id prompts, ``echo`` + ``logprobs``), which needs a tokenizer.
@@ -128,6 +131,7 @@ class LmEvalBackend(EvalBackend):
     def _run(self, target: EvalTarget, datasets: list[EvalDataset], options: EvalOptions) -> EvalReport:
         from lm_eval.tasks import TaskManager
 
+
         chat = bool(self.options.get("lm_eval_chat_template", True))
         generation = gen_kwargs(options.generation)
         tasks_dir = os.path.join(options.output_dir, "tasks")
@@ -154,10 +158,13 @@ class LmEvalBackend(EvalBackend):
         for dataset in hub:
             plan[dataset.name] = (self._hub_task(manager, dataset), self._hub_kind(manager, dataset.name))
         report = EvalReport(backend=self.spec.id, target=target.label())
-        if target.engine is not None:
-            raise SwiftkitError("eval backend 'lm_eval' evaluates a model folder or a server, not a live training "
-                                "engine; use --eval_backend Native for evaluation during training")
-        if target.kind == "url":
+        if target.engine is not None:  # the live model (evaluation during training): scored through the engine
+            from swiftkit.plugins.eval.lm_eval_engine import EngineLM
+
+            adapter = next(iter(target.engine.adapters), None)
+            lm = EngineLM(target.engine, adapter=adapter, max_gen_toks=int(generation.get("max_gen_toks", 256)))
+            self._evaluate(lm, list(plan), plan, manager, options, generation, report, chat=chat)
+        elif target.kind == "url":
             groups = {"chat": [n for n, (_, k) in plan.items() if k != "mcq"],
                       "completions": [n for n, (_, k) in plan.items() if k == "mcq"]}
             for mode, names in groups.items():
@@ -181,6 +188,8 @@ class LmEvalBackend(EvalBackend):
         return report
 
     def _stop_words(self, target: EvalTarget) -> list[str]:
+        if target.engine is not None and getattr(target.engine, "template", None) is not None:
+            return [w for w in target.engine.template.stop_words if w]
         if not target.template:
             return []
         from swiftkit.core.registry import get_registry
