@@ -51,8 +51,7 @@ def test_every_flag_of_these_sections_is_an_option_or_refused_with_a_reason(sche
 
 
 @pytest.mark.parametrize("flag,value,why", [
-    ("num_return_sequences", 4, "swift sample"),
-    ("server_port", 7860, "swift app"),
+    ("local_dataset", True, "--eval_dataset"),
     ("to_mcore", True, "Megatron"),
     ("tau_pos", 1.0, "SAPO"),
     ("rollout_importance_sampling_mode", "token_mask", "mismatch"),
@@ -62,6 +61,14 @@ def test_refused_flags_stop_validation_with_the_reason(schema, flag, value, why)
     with pytest.raises(ConfigError, match=why) as info:
         validate({flag: value}, schema)
     assert f"option {flag!r} is not supported" in str(info.value)
+
+
+@pytest.mark.parametrize("flag,value", [("num_return_sequences", 4), ("server_port", 7860), ("eval_limit", 5),
+                                        ("quant_n_samples", 64)])
+def test_life_cycle_flags_are_accepted(schema, flag, value):
+    # swift sample / app / eval / export's flags: refused until issue 15, now core keys
+    validate({flag: value}, schema)  # raises ConfigError for a refused or mistyped flag
+    assert "x-swiftkit-refused" not in schema["properties"][flag]
 
 
 def test_exist_ok_is_exports_overwrite(schema):
