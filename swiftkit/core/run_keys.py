@@ -428,8 +428,10 @@ SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
     "prm_threshold": {"type": "number", "description": "swift sample: completions scoring below this are rejected."},
     "easy_query_threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "swift sample: drop a "
                              "prompt whose completions pass at more than this rate (too easy to teach anything)."},
-    "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir."},
-    "override_exist_file": {"type": "boolean", "description": "swift sample: replace an existing --output_file."},
+    "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir (default "
+                    "<sampler_type>.jsonl in sample_output/)."},
+    "override_exist_file": {"type": "boolean", "description": "swift sample: replace an existing --output_file "
+                            "(default: continue it, skipping the prompts it already holds)."},
     "num_sampling_batch_size": {"type": "integer", "minimum": 1, "description": "swift sample: prompts per batch."},
     "num_sampling_batches": {"type": "integer", "minimum": 1, "description": "swift sample: stop after this many "
                              "batches."},
@@ -437,6 +439,9 @@ SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
                    "description": "swift sample: [shard, shards]: sample only this shard of the prompts."},
     "engine_kwargs": {"type": "object", "description": "swift sample: extra arguments of the engine."},
     "cache_files": {**_STRS, "description": "swift sample: earlier outputs whose prompts are skipped."},
+    "sample_format": {"enum": ["sft", "preference"], "description": "swift sample: the rows written: sft "
+                      "({'messages'}: the kept completions) or preference ({'prompt', 'chosen', 'rejected'}: best vs "
+                      "worst, for swift rlhf --rlhf_type dpo); default sft."},
 }
 CORE_PROPERTIES.update(SAMPLE_PROPERTIES)
 
