@@ -193,3 +193,48 @@ def test_refusals_name_the_flag(prompts, tmp_path):
                         (["--sampler_type", "distill", "--prm_threshold", "0.5"], "--prm_threshold filters by score")]:
         with pytest.raises(SwiftkitError, match=words):
             CliRunner().invoke(cli, ["sample", "--dataset", prompts, *args], catch_exceptions=False)
+
+
+def test_a_sequence_classification_checkpoint_scores_as_reward_model(tiny, prompts, tmp_path):
+    """--orm_model FOLDER: a one-label seq_cls checkpoint's value of prompt + completion ranks
+    them; negating its head negates every score (the score is the model's, nothing else)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from swiftkit.sample.prompts import read_prompts
+    from swiftkit.sample.scoring import RewardModel
+
+    def reward_model(folder, sign):
+        torch.manual_seed(0)
+        model = AutoModelForSequenceClassification.from_pretrained(tiny, num_labels=1)
+        tokenizer = AutoTokenizer.from_pretrained(tiny)
+        model.config.pad_token_id = tokenizer.pad_token_id
+        with torch.no_grad():
+            model.score.weight.mul_(sign)
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        (folder / "args.json").write_text(json.dumps({"model": tiny, "model_dir": tiny, "model_id": "qwen2.5-0.5b-instruct",
+                                                      "template": "qwen2_5", "task_type": "seq_cls", "num_labels": 1,
+                                                      "train_type": "full"}))
+        return str(folder)
+
+    rm = reward_model(tmp_path / "rm", 1.0)
+    swift("sample", "--model", tiny, "--dataset", prompts, "--orm_model", rm, "--num_return_sequences", "3",
+          "--max_new_tokens", "4", "--num_sampling_batch_size", "2", "--num_sampling_batches", "1",
+          "--output_dir", str(tmp_path / "o"))
+    rows = read_jsonl(tmp_path / "o" / "sample.jsonl")
+    progress = read_jsonl(str(tmp_path / "o" / "sample.jsonl") + ".progress.jsonl")
+    assert len(rows) == 2 and [r["score"] for r in rows] == [max(p["scores"]) for p in progress]
+    assert all(len(set(p["scores"])) == 3 for p in progress)
+    registry = get_registry()
+    batch = read_prompts({"dataset": [prompts]}, registry)[:2]
+    completions = [["hello there", "7 7 7"], ["no", "yes"]]
+    plain = RewardModel(rm, {}, registry, "--orm_model")
+    negated = RewardModel(reward_model(tmp_path / "neg", -1.0), {}, registry, "--orm_model")
+    try:
+        a, b = plain(batch, completions), negated(batch, completions)
+    finally:
+        plain.close()
+        negated.close()
+    assert all(abs(x + y) < 1e-5 and abs(x) > 0 for ra, rb in zip(a, b, strict=True)
+               for x, y in zip(ra, rb, strict=True))

@@ -419,16 +419,18 @@ SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
     "sampler_type": {"enum": ["sample", "distill"], "description": "swift sample: sample (N completions per prompt "
                      "from --model, scored and filtered) or distill (a teacher's completions as SFT data)."},
     "sampler_engine": {"type": "string", "description": "swift sample: the engine that generates (pt, vllm ...; "
-                       "'client' or --eval_url-style base URL: a running OpenAI-compatible server)."},
+                       "default --infer_backend, else pt), or 'client': a running OpenAI-compatible server at "
+                       "--base_url (a teacher for distill)."},
     "num_return_sequences": {"type": "integer", "minimum": 1, "description": "swift sample: completions per prompt "
-                             "(default 4)."},
+                             "(default 4; distill 1). Several are sampled at --temperature, default 1.0."},
     "n_best_to_keep": {"type": "integer", "minimum": 1, "description": "swift sample: completions kept per prompt, "
-                       "best first (default 1: best-of-N)."},
+                       "best first (default 1: best-of-N; distill: all); preference rows: pairs per prompt."},
     "orm_model": {"type": "string", "description": "swift sample: outcome reward: a reward plugin id "
                   "(`swift list rewards`), module:function, or a reward-model checkpoint folder."},
     "prm_model": {"type": "string", "description": "swift sample: process reward model checkpoint (a seq_cls/prm "
                   "folder) scoring each completion."},
-    "prm_threshold": {"type": "number", "description": "swift sample: completions scoring below this are rejected."},
+    "prm_threshold": {"type": "number", "description": "swift sample: completions whose score (--orm_model's plus "
+                      "--prm_model's) is below this are rejected."},
     "easy_query_threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "swift sample: drop a "
                              "prompt whose completions pass at more than this rate (too easy to teach anything)."},
     "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir (default "
