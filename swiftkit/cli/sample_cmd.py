@@ -39,7 +39,8 @@ def run_sample_command(args: list[str]) -> None:
     args, config_file = pop_config_file(args)
     registry = get_registry()
     config = adjust_config(registry, "sample", build_config(registry, command="sample", cli_args=args,
-                                                            config_file=config_file))
+                                                            config_file=config_file,
+                                                            overrides=_engine_override(args, registry)))
     from swiftkit.models.noise import quiet_transformers
     from swiftkit.sample.run import check_config, run_sample
 
@@ -52,6 +53,18 @@ def run_sample_command(args: list[str]) -> None:
     out.print(f"[bold green]done[/bold green] in {result.seconds:.1f} s: {result.sampled} prompts sampled "
               f"({result.skipped} skipped), {result.completions} completions, {result.accepted} accepted{easy}{score}; "
               f"{result.rows} rows -> {escape(result.output_file)}", highlight=False)
+
+
+def _engine_override(args: list[str], registry: object) -> dict[str, str] | None:
+    """``--sampler_engine vllm`` chooses the engine as ``--infer_backend`` would, so that its own
+    flags (``--vllm_max_model_len`` ...) are accepted."""
+    flags = [a.split("=", 1) if "=" in a else [a] for a in args]
+    names = [f[0].lstrip("-").replace("-", "_") for f in flags]
+    if "infer_backend" in names or "sampler_engine" not in names:
+        return None
+    i = names.index("sampler_engine")
+    value = flags[i][1] if len(flags[i]) > 1 else (args[i + 1] if i + 1 < len(args) else "")
+    return {"infer_backend": value} if ("engine", value) in registry else None  # type: ignore[operator]
 
 
 @click.command("sample", context_settings=_SETTINGS, add_help_option=False)
