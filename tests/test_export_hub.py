@@ -134,9 +134,12 @@ def test_card_of_an_adapter_names_peft_and_the_base(tmp_path):
     folder = tmp_path / "checkpoint-5"
     folder.mkdir()
     (folder / "adapter_config.json").write_text("{}")
+    (folder / "config.json").write_text(json.dumps({"quantization_config": {
+        "quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4"}}))
     (tmp_path / "args.json").write_text(json.dumps({"model": "/models/base", "train_type": "lora", "rlhf_type": "dpo",
                                                     "lora_rank": 8, "dataset": ["pairs.jsonl"]}))
     card = build_model_card(str(folder), "me/adapter")  # args.json of the run folder, one level up
     assert "library_name: peft" in card and "base_model" not in card.split("\n---\n")[0]  # a local base: no hub id
     assert "| tuner | lora |" in card and "| objective | dpo |" in card and "| lora_rank | 8 |" in card
-    assert "--adapters" in card
+    assert "--adapters" in card and "| quantization | bitsandbytes 4-bit nf4 |" in card
+    assert "datasets:" not in card  # pairs.jsonl is a local file

@@ -90,6 +90,25 @@ def _hub_id(args: dict[str, Any], registry: Any, use_hf: bool) -> str | None:
     return None
 
 
+def quantization(folder: str) -> str | None:
+    """How the folder's weights are quantized, from ``config.json``'s ``quantization_config``
+    (an export step writes it before the upload; ``export.json`` comes after) or its GGUF files."""
+    config = _read_json(os.path.join(folder, "config.json"))
+    quant = config.get("quantization_config") if isinstance(config, dict) else None
+    if isinstance(quant, dict) and quant.get("quant_method"):
+        bits = quant.get("bits") or (4 if quant.get("load_in_4bit") else 8 if quant.get("load_in_8bit") else None)
+        kind = quant.get("bnb_4bit_quant_type") if quant.get("load_in_4bit") else quant.get("format")
+        return " ".join(str(p) for p in (quant["quant_method"], f"{bits}-bit" if bits else None, kind) if p)
+    ggufs = sorted(n for n in os.listdir(folder) if n.endswith(".gguf")) if os.path.isdir(folder) else []
+    return "GGUF: " + ", ".join(ggufs) if ggufs else None
+
+
+def _hub_dataset(name: str) -> bool:
+    """Whether a ``--dataset`` argument names a hub dataset (``owner/name``, not a local file)."""
+    data_file = name.lower().endswith((".json", ".jsonl", ".csv", ".parquet", ".txt", ".arrow", ".tsv"))
+    return name.count("/") == 1 and not data_file and not name.startswith(".") and not os.path.exists(name)
+
+
 def _yaml_list(name: str, values: list[str]) -> list[str]:
     return [f"{name}:", *(f"- {json.dumps(v)}" for v in values)] if values else []
 
@@ -111,11 +130,14 @@ def build_model_card(folder: str, repo_id: str, *, registry: Any = None, use_hf:
     tuner = args.get("train_type")
     objective = args.get("rlhf_type") or args.get("objective") or ("sft" if args.get("command") == "sft" else None)
     datasets = [str(d) for d in args.get("dataset") or []]
-    hub_datasets = [d.split("#")[0] for d in datasets if d.count("/") == 1 and not os.path.exists(d.split("#")[0])]
+    hub_datasets = [d.split("#")[0] for d in datasets if _hub_dataset(d.split("#")[0])]
     tags = ["swiftkit", *(t for t in (tuner, objective) if t)]
     export = _read_json(os.path.join(folder, "export.json"))
     steps = [s.get("exporter") for s in (export or {}).get("steps", []) if isinstance(s, dict)]
     tags += [s for s in steps if s and s != "hub"]
+    quantized = quantization(folder)
+    if quantized:
+        tags.append("gguf" if quantized.startswith("GGUF") else quantized.split()[0])
 
     meta = [*(["base_model: " + json.dumps(base)] if base else []),
             "library_name: " + ("peft" if adapter else "transformers"),
@@ -128,7 +150,7 @@ def build_model_card(folder: str, repo_id: str, *, registry: Any = None, use_hf:
     lines.append("")
     summary = [("base model", base or args.get("model_dir") or args.get("model")),
                ("registered model", args.get("model_id")), ("template", args.get("template")),
-               ("tuner", tuner), ("objective", objective), ("data", datasets)]
+               ("tuner", tuner), ("objective", objective), ("data", datasets), ("quantization", quantized)]
     rows = [(k, v) for k, v in summary if v]
     if rows:
         lines += ["| | |", "|---|---|", *(f"| {k} | {_fmt(v)} |" for k, v in rows), ""]
