@@ -162,7 +162,8 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
     if command in (None, "export"):  # --push_to_hub also means "push checkpoints" while training
         for name in selected_exporters(config, registry):
             out.setdefault("exporter", []).append(name)
-    for name in config.get("reward_funcs") or []:  # a chosen reward function brings its options
+    # a chosen reward function brings its options (GRPO's --reward_funcs, swift sample's --orm_model)
+    for name in [*(config.get("reward_funcs") or []), config.get("orm_model")]:
         if isinstance(name, str) and ":" not in name and ("reward", name) in registry:
             out.setdefault("reward", []).append(registry.get("reward", name).id)
     task = config.get("task_type")

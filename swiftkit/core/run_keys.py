@@ -419,20 +419,24 @@ SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
     "sampler_type": {"enum": ["sample", "distill"], "description": "swift sample: sample (N completions per prompt "
                      "from --model, scored and filtered) or distill (a teacher's completions as SFT data)."},
     "sampler_engine": {"type": "string", "description": "swift sample: the engine that generates (pt, vllm ...; "
-                       "'client' or --eval_url-style base URL: a running OpenAI-compatible server)."},
+                       "default --infer_backend, else pt), or 'client': a running OpenAI-compatible server at "
+                       "--base_url (a teacher for distill)."},
     "num_return_sequences": {"type": "integer", "minimum": 1, "description": "swift sample: completions per prompt "
-                             "(default 4)."},
+                             "(default 4; distill 1). Several are sampled at --temperature, default 1.0."},
     "n_best_to_keep": {"type": "integer", "minimum": 1, "description": "swift sample: completions kept per prompt, "
-                       "best first (default 1: best-of-N)."},
+                       "best first (default 1: best-of-N; distill: all); preference rows: pairs per prompt."},
     "orm_model": {"type": "string", "description": "swift sample: outcome reward: a reward plugin id "
                   "(`swift list rewards`), module:function, or a reward-model checkpoint folder."},
     "prm_model": {"type": "string", "description": "swift sample: process reward model checkpoint (a seq_cls/prm "
                   "folder) scoring each completion."},
-    "prm_threshold": {"type": "number", "description": "swift sample: completions scoring below this are rejected."},
+    "prm_threshold": {"type": "number", "description": "swift sample: completions whose score (--orm_model's plus "
+                      "--prm_model's) is below this are rejected."},
     "easy_query_threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "swift sample: drop a "
                              "prompt whose completions pass at more than this rate (too easy to teach anything)."},
-    "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir."},
-    "override_exist_file": {"type": "boolean", "description": "swift sample: replace an existing --output_file."},
+    "output_file": {"type": "string", "description": "swift sample: the jsonl written under --output_dir (default "
+                    "<sampler_type>.jsonl in sample_output/)."},
+    "override_exist_file": {"type": "boolean", "description": "swift sample: replace an existing --output_file "
+                            "(default: continue it, skipping the prompts it already holds)."},
     "num_sampling_batch_size": {"type": "integer", "minimum": 1, "description": "swift sample: prompts per batch."},
     "num_sampling_batches": {"type": "integer", "minimum": 1, "description": "swift sample: stop after this many "
                              "batches."},
@@ -440,6 +444,9 @@ SAMPLE_PROPERTIES: dict[str, dict[str, Any]] = {
                    "description": "swift sample: [shard, shards]: sample only this shard of the prompts."},
     "engine_kwargs": {"type": "object", "description": "swift sample: extra arguments of the engine."},
     "cache_files": {**_STRS, "description": "swift sample: earlier outputs whose prompts are skipped."},
+    "sample_format": {"enum": ["sft", "preference"], "description": "swift sample: the rows written: sft "
+                      "({'messages'}: the kept completions) or preference ({'prompt', 'chosen', 'rejected'}: best vs "
+                      "worst, for swift rlhf --rlhf_type dpo); default sft."},
 }
 CORE_PROPERTIES.update(SAMPLE_PROPERTIES)
 

@@ -32,7 +32,6 @@ RL_REFUSALS: dict[str, str] = {
                                      "offload_bridge", "test_convert_precision", "test_convert_dtype")},
     # (yield to the ollama / hub exporters' options once those define them; delete then)
     "to_ollama": "writing an Ollama Modelfile is not supported yet",
-    "commit_message": "pushing to a hub from `swift export` is not supported yet",
     "template_mode": "ms-swift's encoding mode of a cached dataset for rlhf/kto training; swiftkit has no such "
     "switch: drop the flag",
     # ------------------------------------------------------------ RLHF Arguments
