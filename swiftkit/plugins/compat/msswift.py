@@ -19,7 +19,7 @@ from typing import Any
 from swiftkit.core import hookimpl
 from swiftkit.plugins.compat.msswift_rl import RL_ALIASES, RL_REFUSALS
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: ms-swift 4 renamed these 3.x flags; both spellings work, the run records swiftkit's key
 FLAG_ALIASES: dict[str, str] = {

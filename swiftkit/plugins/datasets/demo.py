@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from swiftkit.core import DatasetSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from __future__ import annotations
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import FormatSpec
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _CONVERTERS = "swiftkit.plugins.datasets.converters"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 # the shared serving keys this engine maps (all but max_lora_rank)
 LMDEPLOY_OPTIONS = option_schema(

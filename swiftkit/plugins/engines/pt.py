@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from swiftkit.core import EngineSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 PT_OPTIONS = {
     "type": "object",

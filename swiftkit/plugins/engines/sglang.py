@@ -10,7 +10,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, hookimpl
 from swiftkit.core.options import SERVING, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 
 def _opt(kind: str, text: str, default=None) -> dict:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from swiftkit.core import EngineSpec, OptionsSpec, hookimpl
 from swiftkit.core.options import SERVING, VLLM, VLLM_MODE, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 VLLM_OPTIONS = option_schema(SERVING, VLLM, VLLM_MODE, own={
     "enforce_eager": {

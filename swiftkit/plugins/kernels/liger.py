@@ -19,7 +19,7 @@ from typing import Any
 from swiftkit.core import OptionsSpec, hookimpl
 from swiftkit.core.errors import ConfigError
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: the commands that train (the flag means nothing to infer, deploy or export)
 TRAINING_COMMANDS = ("sft", "pt", "rlhf")

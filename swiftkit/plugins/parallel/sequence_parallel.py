@@ -25,7 +25,7 @@ from __future__ import annotations
 from swiftkit.core import StrategySpec, hookimpl
 from swiftkit.core.options import DISTRIBUTED, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 SEQUENCE_PARALLEL_OPTIONS = {
     "type": "object",

@@ -10,7 +10,7 @@ from swiftkit.core import hookimpl
 from swiftkit.core.options import option
 from swiftkit.core.specs import RewardSpec
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _IMPL = "swiftkit.plugins.rewards.functions:"
 

@@ -12,7 +12,7 @@ import importlib
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import TemplateSpec
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: the data modules of this package, in registration order
 MODULES: tuple[str, ...] = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _BETA = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.85}
 

@@ -17,7 +17,7 @@ from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 from swiftkit.plugins.methods.reft import REFT_RANK
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: the values of ``init_weights`` MiSS accepts (ms-swift's Bone values)
 INIT_WEIGHTS = ("true", "false", "bat")

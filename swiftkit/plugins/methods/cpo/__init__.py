@@ -9,7 +9,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 CPO_OPTIONS = option_schema("beta", "loss_type", "label_smoothing", "simpo_gamma", "cpo_alpha")
 

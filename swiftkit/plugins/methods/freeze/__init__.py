@@ -12,7 +12,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _PREFIXES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 

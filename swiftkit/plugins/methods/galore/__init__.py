@@ -18,7 +18,7 @@ from typing import Any
 
 from swiftkit.core import MethodSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: why ``--galore_quantization true`` (Q-GaLore) is refused
 Q_GALORE_REFUSAL = (

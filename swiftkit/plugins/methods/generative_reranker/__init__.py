@@ -12,7 +12,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 OPTIONS = option_schema("loss_type", "reranker_use_activation", defaults={"loss_type": "generative_reranker"})
 # the shared key (sft, dpo ... take it too), worded for this task

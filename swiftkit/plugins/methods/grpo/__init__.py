@@ -16,7 +16,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import VLLM, VLLM_MODE, VLLM_ROLLOUT, option, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 GRPO_OPTIONS = {
     "type": "object",

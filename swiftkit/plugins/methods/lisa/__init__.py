@@ -17,7 +17,7 @@ from typing import Any
 
 from swiftkit.core import MethodSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 LISA_PROPERTIES: dict[str, dict[str, Any]] = {
     "lisa_activated_layers": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import INIT_LORA_WEIGHTS, LORA, option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 __all__ = ["INIT_LORA_WEIGHTS", "LORA_OPTIONS", "swift_register_methods", "swift_trainer_callbacks"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.options import option_schema
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 PROMPT_TUNING_OPTIONS = option_schema(
     "num_virtual_tokens",

@@ -24,7 +24,7 @@ from typing import Any
 from swiftkit.core import MethodSpec, hookimpl
 from swiftkit.core.errors import ConfigError
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 REASON = (
     "--train_type reft is not available: ReFT needs pyreft, and no maintained pyreft installs with this "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 RM_OPTIONS = {
     "type": "object",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swiftkit.core import MethodSpec, hookimpl
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 SFT_OPTIONS = {
     "type": "object",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from swiftkit.core import ModelSpec, hookimpl
 from swiftkit.plugins.models._catalogue import vendor_specs
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: the family data modules of this package, in registration order
 MODULES: tuple[str, ...] = (

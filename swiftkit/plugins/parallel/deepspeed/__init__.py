@@ -11,7 +11,7 @@ from __future__ import annotations
 from swiftkit.core import StrategySpec, hookimpl
 from swiftkit.core.options import DISTRIBUTED, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: preset name -> (ZeRO stage, offload to CPU)
 PRESETS: dict[str, tuple[int, bool]] = {

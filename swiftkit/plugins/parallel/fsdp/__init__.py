@@ -10,7 +10,7 @@ from __future__ import annotations
 from swiftkit.core import StrategySpec, hookimpl
 from swiftkit.core.options import DISTRIBUTED, option_properties
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 #: ``fsdp`` tokens: sharding strategies (FSDP2 names them by what is resharded) and modifiers
 SHARDING = ("full_shard", "shard_grad_op", "hybrid_shard", "hybrid_shard_zero2")

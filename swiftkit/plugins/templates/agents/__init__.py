@@ -9,7 +9,7 @@ from __future__ import annotations
 from swiftkit.core import hookimpl
 from swiftkit.core.specs import AgentTemplateSpec
 
-SWIFTKIT_PLUGIN_API = "1.4"
+SWIFTKIT_PLUGIN_API = "1.5"
 
 _HERE = "swiftkit.plugins.templates.agents"
 
