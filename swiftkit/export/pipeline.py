@@ -330,6 +330,19 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
             record(step, result, seconds, dict(result.metrics or {}), result.output_dir)
         return PipelineResult(None, resolved.model_dir, records, None, False, time.perf_counter() - started, notes)
 
+    def write_record(folder: str) -> None:
+        _write_record(folder, {
+            "command": "export",
+            "created": datetime.datetime.now().isoformat(timespec="seconds"),
+            "swiftkit_version": __version__,
+            "model_id": resolved.model_id,
+            "template": resolved.template,
+            "source_dir": resolved.model_dir,
+            "merged_from": merge_from,
+            "config": {k: config.get(k) for k in _RECORDED_KEYS if config.get(k) is not None},
+            "steps": [asdict(r) for r in records],
+        })
+
     removed = remove_stale_partials(output_dir)
     if removed:
         say(f"removed the partial folder(s) of an interrupted export: {', '.join(removed)}")
@@ -362,6 +375,8 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
                     if current != staging:  # the folder becomes the output: bring it into staging
                         _fill_staging(current, staging, move=current in scratch_dirs)
                         current = staging
+                    if step.stage == "publish":  # what is published carries the steps so far (the card reads it)
+                        write_record(staging)
                     result, seconds = _run_step(step, context(step, current, staging), say)
                     metrics = dict(result.metrics or {})
                 shown = output_dir if os.path.abspath(result.output_dir) == os.path.abspath(staging) else result.output_dir
@@ -369,17 +384,7 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
                 current = result.output_dir if step.stage != "publish" else current
             if current != staging:  # only a merge (and publish steps): the merged folder is the output
                 _fill_staging(current, staging, move=current in scratch_dirs)
-            _write_record(staging, {
-                "command": "export",
-                "created": datetime.datetime.now().isoformat(timespec="seconds"),
-                "swiftkit_version": __version__,
-                "model_id": resolved.model_id,
-                "template": resolved.template,
-                "source_dir": resolved.model_dir,
-                "merged_from": merge_from,
-                "config": {k: config.get(k) for k in _RECORDED_KEYS if config.get(k) is not None},
-                "steps": [asdict(r) for r in records],
-            })
+            write_record(staging)
     finally:
         for path in scratch_dirs:
             shutil.rmtree(path, ignore_errors=True)
