@@ -1,0 +1,100 @@
+"""The Ollama step (see :mod:`swiftkit.plugins.export.ollama`): a Modelfile beside a GGUF file."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from swiftkit.core.export.interface import ExportContext, Exporter, ExportResult
+from swiftkit.plugins.export.gguf_impl import find_gguf, gguf_problems, write_step
+
+MODELFILE = "Modelfile"
+
+
+def _quoted_block(what: str, text: str) -> str:
+    if '"""' in text:
+        raise ValueError(f'the {what} contains """, which a Modelfile cannot quote')
+    return f'{what} """{text}"""'
+
+
+def _bos_added(gguf_path: str) -> str | None:
+    """The BOS token text when the GGUF's tokenizer adds it itself (then the template must not)."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(gguf_path)
+
+    def scalar(key: str) -> Any:
+        found = reader.fields.get(key)
+        return None if found is None else found.contents()
+
+    if not scalar("tokenizer.ggml.add_bos_token"):
+        return None
+    bos = scalar("tokenizer.ggml.bos_token_id")
+    tokens = reader.fields.get("tokenizer.ggml.tokens")
+    return None if bos is None or tokens is None else tokens.contents(int(bos))
+
+
+def modelfile_text(template: Any, gguf_name: str, *, strip_bos: str | None = None, header: str = "") -> str:
+    """The Modelfile for ``template`` (a :class:`~swiftkit.core.templates.interface.Template`),
+    after checking that its Go translation renders the probe conversations exactly as it does."""
+    from swiftkit.plugins.export.ollama_template import first_mismatch, go_template, translatable
+
+    spec = template.spec
+    problems = translatable(spec)
+    gen = template.generation_prompt() if hasattr(template, "generation_prompt") else spec.assistant_prefix
+    go = go_template(spec, gen, strip_bos=strip_bos)
+    mismatch = None if problems else first_mismatch(template, go, spec.default_system, strip_bos=strip_bos)
+    if problems or mismatch:
+        raise ValueError(f"template {spec.id!r} cannot be written as an Ollama TEMPLATE: "
+                         + "; ".join(problems or [mismatch]))
+    lines = [header] if header else []
+    lines += [f"FROM ./{gguf_name}", "", _quoted_block("TEMPLATE", go), ""]
+    lines += [f"PARAMETER stop {json.dumps(word, ensure_ascii=False)}" for word in template.stop_words]
+    if spec.default_system:
+        lines += ["", _quoted_block("SYSTEM", spec.default_system)]
+    return "\n".join(lines) + "\n"
+
+
+class OllamaExporter(Exporter):
+    """``--to_ollama true``: a Modelfile (and the GGUF file when no ``--to_gguf`` step wrote one)."""
+
+    def check(self, config: dict[str, Any]) -> list[str]:
+        if config.get("to_gguf"):
+            return gguf_problems(config, config.get("gguf_quant", "f16"))
+        return gguf_problems(config, self.options.get("gguf_quant", "f16"))
+
+    def _template(self, ctx: ExportContext) -> Any:
+        from swiftkit.core.registry import get_registry
+
+        name = ctx.template or ctx.config.get("template")
+        if not name:
+            raise ValueError(f"{ctx.source_dir}: no chat template is known for this model; pass --template NAME "
+                             "(`swift list templates`) for the Modelfile's TEMPLATE")
+        return get_registry().template(name)
+
+    def export(self, ctx: ExportContext) -> ExportResult:
+        template = self._template(ctx)
+        files, notes, metrics = [], [], {"format": "ollama", "template": template.spec.id}
+        name = find_gguf(ctx.source_dir)
+        if name is not None and os.path.abspath(ctx.source_dir) != os.path.abspath(ctx.output_dir):
+            raise ValueError(f"{ctx.source_dir}: the GGUF file {name} is not in the output folder {ctx.output_dir}")
+        if name is None:  # no --to_gguf step ran: write the GGUF here
+            quant = self.options.get("gguf_quant") or "f16"
+            written = write_step(ctx, quant)
+            name = written.files[0]
+            files += written.files
+            notes += written.notes
+            metrics.update(written.metrics)
+        text_header = f"# written by swiftkit for {ctx.model_id or os.path.basename(ctx.source_dir)}; " \
+            f"ollama create NAME -f {MODELFILE}"
+        strip_bos = None if ctx.dry_run else _bos_added(os.path.join(ctx.output_dir, name))
+        text = modelfile_text(template, name, strip_bos=strip_bos, header=text_header)
+        if strip_bos:
+            notes.append(f"the tokenizer adds {strip_bos} itself: the TEMPLATE leaves it out")
+        files.append(MODELFILE)
+        metrics["stop_words"] = list(template.stop_words)
+        if not ctx.dry_run:
+            with open(os.path.join(ctx.output_dir, MODELFILE), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return ExportResult(ctx.output_dir, files, metrics, notes)
