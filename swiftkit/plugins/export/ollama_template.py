@@ -72,15 +72,17 @@ def go_template(spec: Any, generation_prompt: str, *, strip_bos: str | None = No
     parts = [_literal(prefix)]
     merge = spec.system_style == "merge_first_user"
     if merge:
-        parts.append("{{$first := true}}")
+        parts.append("{{$first := true}}{{$sys := false}}")
     parts.append("{{range $i, $_ := .Messages}}{{$last := eq (len (slice $.Messages $i)) 1}}")
     branches = []
     if spec.system_style == "role":
         branches.append(("system", _format(spec.system, content=content)))
+    elif merge:  # remembered (even when empty, as the template does) for the first user turn
+        branches.append(("system", "{{$sys = true}}"))
     user = _format(spec.user, content=content)
     if merge:
         merged = _format(spec.user, content=_format(spec.system_in_user, system="{{$.System}}", content=content))
-        user = f"{{{{if and $first $.System}}}}{merged}{{{{else}}}}{user}{{{{end}}}}{{{{$first = false}}}}"
+        user = f"{{{{if and $first $sys}}}}{merged}{{{{else}}}}{user}{{{{end}}}}{{{{$first = false}}}}"
     branches.append(("user", user))
     assistant = _literal(spec.assistant_prefix) + _literal(spec.reply_prefix) + content
     if spec.assistant_suffix:
