@@ -3,7 +3,7 @@
 gguf-py quantizes F16/Q8_0/Q4_0/Q5_0 itself but has no K-quant encoder (only the decoders), and
 llama.cpp's ``llama-quantize`` needs a C++ build. The encoders here write the exact block layouts
 ggml reads (checked against ``gguf.quants.dequantize`` in the tests); the scales are a min/max
-fit refined by a small grid search per sub-block, simpler than llama.cpp's ``make_qkx2_quants``,
+fit refined by a small grid search and least squares per sub-block, simpler than llama.cpp's ``make_qkx2_quants``,
 so their error is somewhat above llama.cpp's for the same type.
 
 Type choice follows llama.cpp's ``Q4_K_M`` recipe: the output head (or the tied embedding) Q6_K,
@@ -81,7 +81,19 @@ def _fit_q4(sub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             better = err < best_err
             best_s, best_m, best_err = (np.where(better, s, best_s), np.where(better, m, best_m),
                                         np.where(better, err, best_err))
-    return best_s, best_m
+    s, m = best_s, best_m
+    for _ in range(3):  # refine: least-squares scale and offset for the levels just chosen
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(s[..., None] > 0, np.round((sub + m[..., None]) / s[..., None]), 0).clip(0, 15)
+            qm, xm = q.mean(axis=-1), sub.mean(axis=-1)
+            var = ((q - qm[..., None]) ** 2).mean(axis=-1)
+            fit_s = np.where(var > 0, ((q - qm[..., None]) * (sub - xm[..., None])).mean(axis=-1) / var, s)
+        fit_s = np.where(fit_s > 0, fit_s, s)
+        fit_m = np.maximum(fit_s * qm - xm, 0.0)
+        err = ((fit_s[..., None] * q - fit_m[..., None] - sub) ** 2).sum(axis=-1)
+        better = err < best_err
+        s, m, best_err = np.where(better, fit_s, s), np.where(better, fit_m, m), np.where(better, err, best_err)
+    return s, m
 
 
 def quantize_q4_k(rows: np.ndarray) -> np.ndarray:
