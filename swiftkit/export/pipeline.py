@@ -169,11 +169,13 @@ def _encode_dataset(config: dict[str, Any], registry: Any, model_dir: str, templ
     template = registry.template(template_id, tokenizer=tokenizer)
     objective = registry.get("method", "sft").spec
     layout = resolve(objective.impl, objective.REFS["impl"])(objective, {}).data_layout()
-    max_length = config.get("max_length") or getattr(tokenizer, "model_max_length", None) or 2048
+    max_length = config.get("max_length") or 2048
     run_config = {**config, "packing": False, "streaming": False, "val_dataset": [], "split_dataset_ratio": 0.0,
-                  "truncation_strategy": "right", "cached_dataset": None}
+                  "cached_dataset": None}
+    # encoded whole and cut here: cut by the pipeline, a row whose reply falls past max_length
+    # would have no trainable token left and be dropped, yet it calibrates as well as any
     data = prepare_run_data(run_config, registry=registry, template=template, tokenizer=tokenizer, layout=layout,
-                            max_length=max_length)
+                            max_length=None)
     limit = int(config.get("quant_n_samples") or 256)
     rows = data.train.select(range(min(limit, len(data.train))))
     return [list(ids)[:max_length] for ids in rows["input_ids"] if len(ids)]
