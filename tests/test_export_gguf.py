@@ -172,6 +172,14 @@ def test_swift_export_gguf_and_ollama_with_quality_check(tiny, tmp_path):
     assert f"FROM ./{name}" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
     assert json.loads((out / "export.json").read_text())["steps"][1]["files"] == ["Modelfile"]
 
+    # a dry run names the files and writes nothing
+    config = build_config(registry, command="export", cli_args=[
+        "--model", source, "--to_gguf", "true", "--gguf_quant", "q4_k_m", "--to_ollama", "true", "--dry_run", "true",
+        "--output_dir", str(tmp_path / "dry")])
+    dry = run_export_pipeline(config, registry)
+    assert [s.files for s in dry.steps] == [[name.replace("q8_0", "q4_k_m")], ["Modelfile"]]
+    assert not (tmp_path / "dry").exists()
+
     # without --to_gguf, the ollama step writes the GGUF itself (f16 by default)
     alone = tmp_path / "alone"
     config = build_config(registry, command="export", cli_args=[

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from swiftkit.core.export.interface import ExportContext, Exporter, ExportResult
-from swiftkit.plugins.export.gguf_impl import find_gguf, gguf_problems, write_step
+from swiftkit.plugins.export.gguf_impl import find_gguf, gguf_file_name, gguf_problems, write_step
 
 MODELFILE = "Modelfile"
 
@@ -79,8 +79,10 @@ class OllamaExporter(Exporter):
         name = find_gguf(ctx.source_dir)
         if name is not None and os.path.abspath(ctx.source_dir) != os.path.abspath(ctx.output_dir):
             raise ValueError(f"{ctx.source_dir}: the GGUF file {name} is not in the output folder {ctx.output_dir}")
+        quant = self.options.get("gguf_quant") or "f16"
+        if name is None and ctx.dry_run and ctx.config.get("to_gguf"):
+            name = gguf_file_name(ctx, quant)  # what the dry-run gguf step would have written
         if name is None:  # no --to_gguf step ran: write the GGUF here
-            quant = self.options.get("gguf_quant") or "f16"
             written = write_step(ctx, quant)
             name = written.files[0]
             files += written.files
