@@ -89,7 +89,7 @@ def test_q8_0_llama_and_the_tokenizer_round_trip(tiny, tmp_path):
     assert set(written.types) == {"Q8_0", "F32"} and diff < 5e-2 and same_greedy
     ours = AutoTokenizer.from_pretrained(source)
     back = AutoTokenizer.from_pretrained(str(tmp_path), gguf_file="m-q8_0.gguf")
-    text = "hello world, how are you? </s>"
+    text = "hello world,  how are you? 12345 it's\n\nok </s>"
     assert back(text)["input_ids"] == ours(text)["input_ids"]
     assert back.eos_token == ours.eos_token
     assert back.chat_template == ours.chat_template

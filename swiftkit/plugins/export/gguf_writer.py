@@ -33,7 +33,8 @@ class GgufArch:
     arch: str  #: gguf-py's MODEL_ARCH member name
     permute_qk: bool = False  #: llama.cpp's Q/K row order for rotary embeddings
     norm_plus_one: bool = False  #: norms stored as 1 + weight (gemma)
-    pre_tokenizer: str = "default"  #: tokenizer.ggml.pre: llama.cpp's name of the split regex
+    #: tokenizer.ggml.pre when the tokenizer's own split regex does not name another
+    pre_tokenizer: str = "default"
 
 
 #: transformers model_type -> how it is written (each verified by reading it back in the tests)
@@ -96,6 +97,37 @@ def _write_hparams(w: Any, config: Any, spec: GgufArch, name: str | None) -> Non
             getattr(w, adder)(value)
 
 
+def _split_pattern(pre: dict[str, Any]) -> str | None:
+    """The regex of a ``Split`` pre-tokenizer (alone or in a ``Sequence``), if any."""
+    items = pre.get("pretokenizers") if pre.get("type") == "Sequence" else [pre]
+    for item in items or []:
+        if item.get("type") == "Split":
+            pattern = item.get("pattern") or {}
+            return pattern.get("Regex") or pattern.get("String")
+    return None
+
+
+def pre_tokenizer_name(pre: dict[str, Any], spec: GgufArch) -> tuple[str, str | None]:
+    """llama.cpp's name of the tokenizer's split regex (``tokenizer.ggml.pre``), and a note when
+    it is not known. llama.cpp picks its split regex by this name (transformers' GGUF loader too),
+    so it must describe the regex the merges were learned with, not the family."""
+    if pre.get("type") == "ByteLevel" and pre.get("use_regex", True):
+        return "gpt-2", None  # GPT-2's own regex, inside the ByteLevel step
+    pattern = _split_pattern(pre)
+    if pattern is None:
+        return spec.pre_tokenizer, f"no split regex found in the tokenizer: tokenizer.ggml.pre {spec.pre_tokenizer!r}"
+    try:
+        from transformers.integrations.gguf.gguf_tokenizer_mapping import GGUF_PRE_TOKENIZER_SPLITS as known
+    except ImportError:  # another transformers layout: trust the family
+        known = {}
+    names = [name for name, regex in known.items() if regex == pattern]
+    if spec.pre_tokenizer in names or not names:
+        note = None if names or not known else \
+            f"the tokenizer's split regex has no known llama.cpp name: tokenizer.ggml.pre {spec.pre_tokenizer!r}"
+        return spec.pre_tokenizer, note
+    return names[0], None
+
+
 def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -> list[str]:
     """Write the tokenizer keys llama.cpp reads; returns notes. Byte-level BPE only."""
     import gguf
@@ -130,12 +162,13 @@ def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -
             types.append(gguf.TokenType.CONTROL if special else
                          gguf.TokenType.USER_DEFINED if text in added else gguf.TokenType.NORMAL)
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or []]
+    pre_name, pre_note = pre_tokenizer_name(tok.get("pre_tokenizer") or {}, spec)
     w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre(spec.pre_tokenizer)
+    w.add_tokenizer_pre(pre_name)
     w.add_token_list(tokens)
     w.add_token_types(types)
     w.add_token_merges(merges)
-    notes = []
+    notes = [pre_note] if pre_note else []
     cfg_path = os.path.join(source_dir, "tokenizer_config.json")
     tcfg = json.load(open(cfg_path, encoding="utf-8")) if os.path.exists(cfg_path) else {}
 
