@@ -187,3 +187,32 @@ def test_swift_export_gguf_and_ollama_with_quality_check(tiny, tmp_path):
     (step,) = run_export_pipeline(config, registry).steps
     assert step.files[0].endswith("-f16.gguf") and step.files[1] == "Modelfile"
     assert f"FROM ./{step.files[0]}" in (alone / "Modelfile").read_text()
+
+
+def test_sentencepiece_vocabulary_round_trips(tiny, tmp_path):
+    """Llama 2 / Mistral v0.1 style: BPE with byte fallback and ▁ for spaces (llama.cpp's "llama" model)."""
+    import shutil
+
+    from tokenizers import Tokenizer, models, normalizers, trainers
+    from transformers import AutoTokenizer, LlamaTokenizer
+
+    from swiftkit.plugins.export.gguf_writer import write_gguf
+
+    bpe = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>"))
+    bpe.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    specials = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
+    corpus = ["hello world how are you today", "the quick brown fox jumps over the lazy dog", "fine thanks 12345"]
+    bpe.train_from_iterator(corpus * 20, trainers.BpeTrainer(vocab_size=400, special_tokens=specials,
+                                                             show_progress=False))
+    learned = json.loads(bpe.to_str())["model"]
+    source = tmp_path / "src"
+    shutil.copytree(tiny("llama"), source)
+    for name in os.listdir(source):
+        if name.startswith("tokenizer") or name in ("special_tokens_map.json", "chat_template.jinja"):
+            os.remove(source / name)
+    LlamaTokenizer(vocab=learned["vocab"], merges=[tuple(m) for m in learned["merges"]]).save_pretrained(source)
+    write_gguf(str(source), str(tmp_path / "m.gguf"), "f16", log=lambda _t: None)
+    ours = AutoTokenizer.from_pretrained(source)
+    back = AutoTokenizer.from_pretrained(tmp_path, gguf_file="m.gguf")
+    for text in ("hello world how are you", "Hello  World? 42 zebra!", "ünïcode ok"):  # unseen bytes: fallback
+        assert back(text)["input_ids"] == ours(text)["input_ids"], text

@@ -140,10 +140,11 @@ def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -
         tok = json.load(f)
     model = tok.get("model") or {}
     pre = json.dumps(tok.get("pre_tokenizer") or {})
-    if model.get("type") != "BPE" or model.get("byte_fallback") or "ByteLevel" not in pre:
+    sentencepiece = model.get("type") == "BPE" and bool(model.get("byte_fallback")) and "ByteLevel" not in pre
+    if model.get("type") != "BPE" or (not sentencepiece and "ByteLevel" not in pre):
         raise ValueError(f"{path}: tokenizer model {model.get('type')!r} "
-                         f"(byte_fallback={model.get('byte_fallback')!r}) is not byte-level BPE; the GGUF writer "
-                         "writes byte-level BPE vocabularies (gpt2 style) only")
+                         f"(byte_fallback={model.get('byte_fallback')!r}) is neither byte-level BPE nor SentencePiece "
+                         "BPE with byte fallback; the GGUF writer writes those two only")
     vocab: dict[str, int] = dict(model.get("vocab") or {})
     added = {t["content"]: t for t in tok.get("added_tokens") or []}
     for content, t in added.items():
@@ -161,14 +162,18 @@ def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -
             special = text in added and added[text].get("special", True)
             types.append(gguf.TokenType.CONTROL if special else
                          gguf.TokenType.USER_DEFINED if text in added else gguf.TokenType.NORMAL)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or []]
-    pre_name, pre_note = pre_tokenizer_name(tok.get("pre_tokenizer") or {}, spec)
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre(pre_name)
-    w.add_token_list(tokens)
-    w.add_token_types(types)
-    w.add_token_merges(merges)
-    notes = [pre_note] if pre_note else []
+    notes: list[str] = []
+    if sentencepiece:
+        _write_sentencepiece(w, tok, tokens, types)
+    else:
+        merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or []]
+        pre_name, pre_note = pre_tokenizer_name(tok.get("pre_tokenizer") or {}, spec)
+        w.add_tokenizer_model("gpt2")
+        w.add_tokenizer_pre(pre_name)
+        w.add_token_list(tokens)
+        w.add_token_types(types)
+        w.add_token_merges(merges)
+        notes += [pre_note] if pre_note else []
     cfg_path = os.path.join(source_dir, "tokenizer_config.json")
     tcfg = json.load(open(cfg_path, encoding="utf-8")) if os.path.exists(cfg_path) else {}
 
@@ -193,6 +198,29 @@ def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -
     else:
         notes.append("the tokenizer has no chat_template: the GGUF carries none")
     return notes
+
+
+def _write_sentencepiece(w: Any, tok: dict[str, Any], tokens: list[str], types: list[Any]) -> None:
+    """llama.cpp's ``llama`` (SentencePiece) vocabulary: tokens with their ``▁``, scores that rank
+    merges (a BPE vocabulary is ordered by merge, so the id's negative), byte tokens typed BYTE."""
+    import re
+
+    import gguf
+
+    scores = []
+    for i, text in enumerate(tokens):
+        if re.fullmatch(r"<0x[0-9A-Fa-f]{2}>", text):
+            types[i] = gguf.TokenType.BYTE
+        elif text == (tok.get("model") or {}).get("unk_token"):
+            types[i] = gguf.TokenType.UNKNOWN
+        scores.append(0.0 if types[i] != gguf.TokenType.NORMAL else -float(i))
+    blob = json.dumps({k: tok.get(k) for k in ("normalizer", "pre_tokenizer")})
+    w.add_tokenizer_model("llama")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(tokens)
+    w.add_token_scores(scores)
+    w.add_token_types(types)
+    w.add_add_space_prefix('"Prepend"' in blob or '"prepend_scheme": "first"' in blob or '"always"' in blob)
 
 
 def _tensors(source_dir: str) -> Iterator[tuple[str, np.ndarray]]:
