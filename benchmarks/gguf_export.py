@@ -1,7 +1,7 @@
 """GGUF export per family and quant type: file size, max-abs logit diff and greedy agreement after
 transformers' GGUF loader reads the file back.
 
-For each family the GGUF writer converts (llama, mistral, qwen2, qwen3, phi3, gemma2) a tiny
+For each family the GGUF writer converts (llama, mistral, qwen2, qwen3, phi3, gemma2, gemma3) a tiny
 random model of the family's architecture is built offline, by default 256 wide so that the
 K-quants (rows of 256 values) apply to every weight, and written with each ``--gguf_quant``
 (f32, f16, q8_0, q4_0, q4_k_m). Each file is read back and measured against the source with
@@ -32,6 +32,8 @@ FAMILIES = {
     "qwen3": ("qwen3-0.6b", {"head_dim": 128}),
     "phi3": ("phi3-mini-4k-instruct", {}),
     "gemma2": ("gemma2-2b-it", {"tie_word_embeddings": True, "query_pre_attn_scalar": 256}),
+    "gemma3_text": ("gemma-3-1b-pt", {"tie_word_embeddings": True, "query_pre_attn_scalar": 256,
+                                      "num_hidden_layers": 6, "layer_types": None}),
 }
 QUANTS = ["f32", "f16", "q8_0", "q4_0", "q4_k_m"]
 

@@ -1,6 +1,6 @@
 """`swift export --to_gguf`: GGUF files that transformers' GGUF loader reads back as the source.
 
-What matters: each family the writer claims (llama, mistral, qwen2, qwen3, phi3, gemma2) comes
+What matters: each family the writer claims (llama, mistral, qwen2, qwen3, phi3, gemma2, gemma3) comes
 back with the same logits (f16: rounding only) and the same greedy tokens, so tensor names, the
 llama Q/K permutation, gemma's norm offset and the hyper-parameters are right; the tokenizer
 round-trips; the numpy Q4_K/Q6_K blocks decode with gguf-py's own decoder, and q4_k_m uses
@@ -30,6 +30,9 @@ FAMILIES = {
     "phi3": ("phi3-mini-4k-instruct", {}),
     # llama.cpp's gemma2 has no separate output head; the loader assumes query_pre_attn_scalar 256
     "gemma2": ("gemma2-2b-it", {"tie_word_embeddings": True, "query_pre_attn_scalar": 256}),
+    # ... and gemma3's layer pattern (5 sliding-window layers, then a global one)
+    "gemma3_text": ("gemma-3-1b-pt", {"tie_word_embeddings": True, "query_pre_attn_scalar": 256,
+                                      "num_hidden_layers": 6, "layer_types": None}),
 }
 IDS = [[3, 17, 42, 99, 7, 250, 11, 64, 300, 5]]
 

@@ -5,8 +5,8 @@ file with gguf-py's writer and tensor-name map (no llama.cpp build needed): the 
 chosen types, the hyper-parameters llama.cpp reads, the tokenizer and its ``chat_template``.
 ``q4_k_m`` is llama.cpp's mix (Q4_K weights, Q6_K for the output head and some ``attn_v`` /
 ``ffn_down``), encoded by swiftkit's own numpy K-quant encoders. Written are the tested
-families llama.cpp supports: llama, mistral, qwen2, qwen3, phi3, gemma2
-(:data:`swiftkit.plugins.export.gguf_writer.ARCHITECTURES`). ``--quality_check true`` reads the
+families llama.cpp supports: llama, mistral, qwen2, qwen3, phi3, gemma2,
+gemma3 (text) (:data:`swiftkit.plugins.export.gguf_writer.ARCHITECTURES`). ``--quality_check true`` reads the
 file back with transformers' GGUF loader and compares logits and greedy tokens with the source.
 """
 
@@ -45,7 +45,7 @@ def swift_register_exporters():
         ExporterSpec(
             id="gguf",
             description="One GGUF file for llama.cpp and Ollama (f32/f16/q8_0/q4_0/q4_k_m), tokenizer and chat "
-            "template included; llama, mistral, qwen2, qwen3, phi3, gemma2.",
+            "template included; llama, mistral, qwen2, qwen3, phi3, gemma2, gemma3.",
             tags=["gguf", "llama.cpp", "quantization", "cpu"],
             requires=["gguf>=0.10"],
             options=GGUF_OPTIONS,

@@ -45,6 +45,7 @@ ARCHITECTURES: dict[str, GgufArch] = {
     "qwen3": GgufArch("QWEN3", pre_tokenizer="qwen2"),
     "phi3": GgufArch("PHI3"),
     "gemma2": GgufArch("GEMMA2", norm_plus_one=True),
+    "gemma3_text": GgufArch("GEMMA3", norm_plus_one=True),
 }
 
 
