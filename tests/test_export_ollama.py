@@ -111,3 +111,10 @@ def test_renderer_scoping_and_logic_follow_go():
         render("{{if .A}}x", {"A": 1})
     with pytest.raises(GoTemplateError, match="outside the supported subset"):
         render('{{with .A}}x{{end}}', {})
+
+
+def test_run_system_prompt_and_sampling_flags_reach_the_modelfile():
+    text = modelfile_text(_template("llama3"), "m.gguf", system="Be brief.",
+                          parameters={"temperature": 0.3, "num_predict": 64})
+    assert 'SYSTEM """Be brief."""' in text
+    assert "PARAMETER temperature 0.3\n" in text and "PARAMETER num_predict 64\n" in text

@@ -11,6 +11,10 @@ from swiftkit.plugins.export.gguf_impl import find_gguf, gguf_file_name, gguf_pr
 
 MODELFILE = "Modelfile"
 
+#: run-config key -> Ollama's PARAMETER name, written when the run gives the key
+SAMPLING_PARAMETERS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k",
+                       "repetition_penalty": "repeat_penalty", "max_new_tokens": "num_predict"}
+
 
 def _quoted_block(what: str, text: str) -> str:
     if '"""' in text:
@@ -35,9 +39,12 @@ def _bos_added(gguf_path: str) -> str | None:
     return None if bos is None or tokens is None else tokens.contents(int(bos))
 
 
-def modelfile_text(template: Any, gguf_name: str, *, strip_bos: str | None = None, header: str = "") -> str:
+def modelfile_text(template: Any, gguf_name: str, *, strip_bos: str | None = None, header: str = "",
+                   system: str | None = None, parameters: dict[str, Any] | None = None) -> str:
     """The Modelfile for ``template`` (a :class:`~swiftkit.core.templates.interface.Template`),
-    after checking that its Go translation renders the probe conversations exactly as it does."""
+    after checking that its Go translation renders the probe conversations exactly as it does.
+    ``system`` replaces the template's default system prompt (``--system``); ``parameters``: more
+    ``PARAMETER`` lines (Ollama's name -> value)."""
     from swiftkit.plugins.export.ollama_template import first_mismatch, go_template, translatable
 
     spec = template.spec
@@ -51,8 +58,12 @@ def modelfile_text(template: Any, gguf_name: str, *, strip_bos: str | None = Non
     lines = [header] if header else []
     lines += [f"FROM ./{gguf_name}", "", _quoted_block("TEMPLATE", go), ""]
     lines += [f"PARAMETER stop {json.dumps(word, ensure_ascii=False)}" for word in template.stop_words]
-    if spec.default_system:
-        lines += ["", _quoted_block("SYSTEM", spec.default_system)]
+    lines += [f"PARAMETER {name} {value}" for name, value in (parameters or {}).items()]
+    system = system if system is not None else spec.default_system
+    if system:
+        if spec.system_style == "none":
+            raise ValueError(f"template {spec.id!r} has no system prompt; drop --system")
+        lines += ["", _quoted_block("SYSTEM", system)]
     return "\n".join(lines) + "\n"
 
 
@@ -91,7 +102,10 @@ class OllamaExporter(Exporter):
         text_header = f"# written by swiftkit for {ctx.model_id or os.path.basename(ctx.source_dir)}; " \
             f"ollama create NAME -f {MODELFILE}"
         strip_bos = None if ctx.dry_run else _bos_added(os.path.join(ctx.output_dir, name))
-        text = modelfile_text(template, name, strip_bos=strip_bos, header=text_header)
+        params = {ollama: ctx.config[key] for key, ollama in SAMPLING_PARAMETERS.items()
+                  if ctx.config.get(key) is not None}
+        text = modelfile_text(template, name, strip_bos=strip_bos, header=text_header,
+                              system=ctx.config.get("system"), parameters=params)
         if strip_bos:
             notes.append(f"the tokenizer adds {strip_bos} itself: the TEMPLATE leaves it out")
         files.append(MODELFILE)
