@@ -219,3 +219,28 @@ def test_sentencepiece_vocabulary_round_trips(tiny, tmp_path):
     back = AutoTokenizer.from_pretrained(tmp_path, gguf_file="m.gguf")
     for text in ("hello world how are you", "Hello  World? 42 zebra!", "ünïcode ok"):  # unseen bytes: fallback
         assert back(text)["input_ids"] == ours(text)["input_ids"], text
+
+
+def test_llama3_rope_scaling_is_written_as_rope_freqs(tiny, tmp_path):
+    """llama.cpp divides each rotary frequency by `rope_freqs`; they must be transformers' factors."""
+    import torch
+    from gguf import GGUFReader
+    from transformers import AutoConfig
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    from swiftkit.plugins.export.gguf_writer import write_gguf
+
+    rope = {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 128}
+    source = tiny("llama", rope_parameters=rope, max_position_embeddings=4096)
+    write_gguf(source, str(tmp_path / "m.gguf"), "f16", log=lambda _t: None)
+    (freqs,) = [t.data for t in GGUFReader(str(tmp_path / "m.gguf")).tensors if t.name == "rope_freqs.weight"]
+    config = AutoConfig.from_pretrained(source)
+    inv_freq, _ = ROPE_INIT_FUNCTIONS["llama3"](config, "cpu")
+    plain = 1.0 / (500000.0 ** (torch.arange(0, 16, 2, dtype=torch.float64) / 16))
+    assert np.allclose(freqs, (plain / inv_freq.double()).numpy(), rtol=1e-5)
+    assert freqs.min() == 1.0 and freqs.max() == 32.0
+
+    odd = tiny("llama", rope_parameters={"rope_type": "dynamic", "rope_theta": 1e4, "factor": 2.0})
+    with pytest.raises(ValueError, match="rope scaling 'dynamic' is not written"):
+        write_gguf(odd, str(tmp_path / "x.gguf"), "f16", log=lambda _t: None)

@@ -67,6 +67,52 @@ def _rope_theta(config: Any) -> float | None:
     return float(value) if value is not None else None
 
 
+def _rope_parameters(config: Any) -> dict[str, Any]:
+    """The rope scaling of the (full-attention) layers: transformers 5's ``rope_parameters`` or
+    the older ``rope_scaling``; empty for plain rotary embeddings."""
+    params = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    if isinstance(params, dict) and isinstance(params.get("full_attention"), dict):
+        params = params["full_attention"]
+    kind = params.get("rope_type") or params.get("type") if isinstance(params, dict) else None
+    return {} if kind in (None, "default") else dict(params, rope_type=kind)
+
+
+def llama3_rope_factors(rope: dict[str, Any], theta: float, head_dim: int) -> np.ndarray:
+    """Per rotary frequency, the divisor Llama 3.1's long-context scaling applies (llama.cpp reads
+    them from the ``rope_freqs`` tensor): 1 for short wavelengths, ``factor`` for long ones, a
+    smooth blend between the two thresholds."""
+    factor = float(rope["factor"])
+    low, high = float(rope.get("low_freq_factor", 1.0)), float(rope.get("high_freq_factor", 4.0))
+    old = float(rope.get("original_max_position_embeddings", 8192))
+    freqs = 1.0 / theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)
+    wavelen = 2 * np.pi / freqs
+    smooth = (old / wavelen - low) / (high - low)
+    blended = 1.0 / ((1 - smooth) / factor + smooth)
+    out = np.where(wavelen < old / high, 1.0, np.where(wavelen > old / low, factor, blended))
+    return out.astype(np.float32)
+
+
+def _write_rope_scaling(w: Any, config: Any, spec: GgufArch, where: str) -> np.ndarray | None:
+    """Rope scaling metadata; returns Llama 3's ``rope_freqs`` tensor when the model needs one.
+    Kinds llama.cpp reads differently, or not at all, are refused naming the kind."""
+    import gguf
+
+    rope = _rope_parameters(config)
+    kind = rope.get("rope_type")
+    if not kind:
+        return None
+    if kind == "llama3" and spec.arch == "LLAMA":
+        return llama3_rope_factors(rope, _rope_theta(config) or 10000.0, _head_dim(config))
+    if kind in ("linear", "yarn"):
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR if kind == "linear" else gguf.RopeScalingType.YARN)
+        w.add_rope_scaling_factor(float(rope["factor"]))
+        if rope.get("original_max_position_embeddings"):
+            w.add_rope_scaling_orig_ctx_len(int(rope["original_max_position_embeddings"]))
+        return None
+    raise ValueError(f"{where}: rope scaling {kind!r} is not written by the GGUF writer (written: llama3 for "
+                     "llama, linear, yarn)")
+
+
 def _head_dim(config: Any) -> int:
     return int(getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads)
 
@@ -273,12 +319,16 @@ def write_gguf(source_dir: str, path: str, quant: str = "f16", *, name: str | No
     w = gguf.GGUFWriter(path, gguf.MODEL_ARCH_NAMES[arch])
     _write_hparams(w, config, spec, name)
     w.add_file_type(GGUF_QUANTS[quant][0])
+    rope_freqs = _write_rope_scaling(w, config, spec, f"{source_dir}/config.json")
     notes += _write_tokenizer(w, source_dir, spec, int(config.vocab_size))
     has_output = gguf.MODEL_TENSOR.OUTPUT in gguf.MODEL_TENSORS[arch]
     n_head = int(config.num_attention_heads)
     n_kv = int(getattr(config, "num_key_value_heads", None) or n_head)
     tied = bool(getattr(config, "tie_word_embeddings", False))
     counts: dict[str, int] = {}
+    if rope_freqs is not None:
+        w.add_tensor(gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight", rope_freqs)
+        counts["F32"] = 1
     for key, array in _tensors(source_dir):
         if key.endswith((".rotary_emb.inv_freq", "attention.masked_bias", "attention.bias")):
             continue
