@@ -316,7 +316,8 @@ def write_gguf(source_dir: str, path: str, quant: str = "f16", *, name: str | No
         name = None
         notes.append("mistral: written as llama.cpp's llama architecture without general.name (transformers' "
                      "GGUF loader fails on llama files named *mistral*)")
-    w = gguf.GGUFWriter(path, gguf.MODEL_ARCH_NAMES[arch])
+    # tensors spool to a temporary file as they are added: memory holds one tensor, not the model
+    w = gguf.GGUFWriter(path, gguf.MODEL_ARCH_NAMES[arch], use_temp_file=True)
     _write_hparams(w, config, spec, name)
     w.add_file_type(GGUF_QUANTS[quant][0])
     rope_freqs = _write_rope_scaling(w, config, spec, f"{source_dir}/config.json")
