@@ -5,9 +5,10 @@ it is and what its tensors need on the way: llama and mistral store ``q_proj``/`
 permuted the way llama.cpp's rotary embedding reads them (transformers' GGUF loader undoes it),
 gemma stores its norms as ``1 + weight`` (llama.cpp multiplies by the weight itself). Tensor
 names come from gguf-py's :class:`~gguf.TensorNameMap` for that architecture. The header carries
-the hyper-parameters llama.cpp reads, and the tokenizer (byte-level BPE: the token list, merges,
-token types, special ids and the model's ``chat_template``), so llama.cpp and Ollama need
-nothing beside the file.
+the hyper-parameters llama.cpp reads (rope scaling included), and the tokenizer (byte-level BPE:
+the token list, merges, split-regex name; or SentencePiece-style BPE: tokens and scores; token
+types, special ids and the model's ``chat_template``), so llama.cpp and Ollama need nothing
+beside the file. Tensors spool to a temporary file as they are converted, one at a time.
 
 Only :data:`ARCHITECTURES` are written: each is one the tests convert and read back with
 transformers' GGUF loader. Others are refused naming the model type.
@@ -176,7 +177,8 @@ def pre_tokenizer_name(pre: dict[str, Any], spec: GgufArch) -> tuple[str, str | 
 
 
 def _write_tokenizer(w: Any, source_dir: str, spec: GgufArch, vocab_size: int) -> list[str]:
-    """Write the tokenizer keys llama.cpp reads; returns notes. Byte-level BPE only."""
+    """Write the tokenizer keys llama.cpp reads (byte-level BPE, or SentencePiece-style BPE with
+    byte fallback); returns notes."""
     import gguf
 
     path = os.path.join(source_dir, "tokenizer.json")
