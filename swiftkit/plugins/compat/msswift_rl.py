@@ -30,8 +30,6 @@ RL_REFUSALS: dict[str, str] = {
     # ------------------------------------------------------------ Export Arguments
     **{name: _MEGATRON for name in ("to_mcore", "to_hf", "mcore_model", "mcore_adapter", "thread_count",
                                      "offload_bridge", "test_convert_precision", "test_convert_dtype")},
-    # (yield to the ollama / hub exporters' options once those define them; delete then)
-    "to_ollama": "writing an Ollama Modelfile is not supported yet",
     "template_mode": "ms-swift's encoding mode of a cached dataset for rlhf/kto training; swiftkit has no such "
     "switch: drop the flag",
     # ------------------------------------------------------------ RLHF Arguments
