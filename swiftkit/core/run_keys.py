@@ -408,6 +408,9 @@ EXPORT_PROPERTIES: dict[str, dict[str, Any]] = {
                    "scale (default 128; -1: one per output channel); must divide each layer's input size."},
     "dry_run": {"type": "boolean", "description": "swift export: list what each step would write or upload, and do "
                 "nothing."},
+    "quality_check": {"type": "boolean", "description": "swift export: reload each converted model and compare it with "
+                      "its source (size, greedy agreement, perplexity change, max-abs logit diff); the figures go to "
+                      "export.json (default false: it loads both models)."},
 }
 CORE_PROPERTIES.update(EXPORT_PROPERTIES)
 

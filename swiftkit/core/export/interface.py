@@ -84,3 +84,14 @@ class Exporter(ABC):
 
         Called once per run, after :meth:`check` passed for every selected exporter. Raises an
         error naming the tensor/file/flag at fault; never catches and hides a failure."""
+
+    def load_exported(self, output_dir: str) -> Any:
+        """The model this step wrote into ``output_dir``, loaded back in-process as a causal LM
+        (``model(input_ids=...)`` returns logits), or ``None`` when the format has no such loader
+        (the default: a Modelfile, an upload).
+
+        Called by ``swift export --quality_check true`` after :meth:`export` succeeded, to
+        compare the export with its source (:mod:`swiftkit.export.quality`: greedy agreement,
+        perplexity change, max-abs logit diff); never during discovery. Must not modify
+        ``output_dir``. (API 1.5)"""
+        return None
