@@ -157,11 +157,6 @@ def _refusal(tried: list[str]) -> str:
             + f"\nor point --quant_python / ${ENV_VAR} at a Python that has llmcompressor.")
 
 
-def _weights_bytes(folder: str) -> int:
-    return sum(p.stat().st_size for p in Path(folder).iterdir()
-               if p.is_file() and p.suffix in (".safetensors", ".bin"))
-
-
 def describe(method: str, bits: int, group_size: int) -> str:
     """The scheme in vLLM's words: ``W4A16 g128``, ``FP8 dynamic``, ``W8A8 int8``."""
     if method == "fp8":
@@ -177,13 +172,13 @@ class LlmCompressorExporter(Exporter):
 
     def _settings(self, config: dict[str, Any]) -> dict[str, Any]:
         method = str(config.get("quant_method") or "").lower()
-        group = config.get("group_size")
+        group, batch, samples = config.get("group_size"), config.get("quant_batch_size"), config.get("quant_n_samples")
         return {
             "method": method,
             "bits": int(self.options.get("quant_bits") or 4) if method in ("gptq", "awq") else 8,
             "group_size": DEFAULT_GROUP_SIZE if group is None else int(group),
-            "n_samples": int(config.get("quant_n_samples") or DEFAULT_SAMPLES),
-            "batch_size": int(config.get("quant_batch_size") or 1),
+            "n_samples": DEFAULT_SAMPLES if samples is None else int(samples),
+            "batch_size": 1 if batch is None else int(batch),
         }
 
     def check(self, config: dict[str, Any]) -> list[str]:
@@ -233,9 +228,18 @@ class LlmCompressorExporter(Exporter):
                  f"{result['seconds']} s ({runtime.source}); lm_head, embeddings and norms kept unquantized"]
         written = sorted(p.name for p in Path(ctx.output_dir).iterdir() if p.is_file())
         metrics = {"scheme": scheme, "format": result["format"], "quantize_seconds": result["seconds"],
-                   "device": result["device"], "calibration_rows": result["rows"],
-                   "size_bytes": _weights_bytes(ctx.output_dir), "source_size_bytes": _weights_bytes(ctx.source_dir)}
+                   "device": result["device"], "calibration_rows": result["rows"]}
         return ExportResult(ctx.output_dir, written, metrics, notes)
+
+    def load_exported(self, output_dir: str) -> Any:
+        """The compressed-tensors folder through transformers (which decompresses the weights on
+        load: float32 on the CPU, the checkpoint's dtype on a GPU)."""
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        if torch.cuda.is_available():
+            return AutoModelForCausalLM.from_pretrained(output_dir, dtype="auto", device_map={"": 0}).eval()
+        return AutoModelForCausalLM.from_pretrained(output_dir, dtype=torch.float32, device_map="cpu").eval()
 
     def _run(self, runtime: Runtime, job: dict[str, Any], tmp: str) -> dict[str, Any]:
         if runtime.python is None:
