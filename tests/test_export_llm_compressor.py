@@ -90,7 +90,8 @@ def test_checks_refuse_before_anything_loads(registry, monkeypatch):
     if impl._compatible(impl._here()) is not None:  # llm-compressor does not run here
         assert f"${impl.ENV_VAR} {sys.executable}: llmcompressor is not installed there" in text
         assert "install --no-deps llmcompressor==0.14.0.1 compressed-tensors==0.19.0" in text
-    assert not any("--dataset" in p for p in _exporter(registry).check({"quant_method": "fp8"}))
+    fp8 = "\n".join(_exporter(registry).check({"quant_method": "fp8", "group_size": 64}))
+    assert "--dataset" not in fp8 and "--group_size 64 does not apply to --quant_method fp8" in fp8
 
 
 def test_no_candidate_at_all_names_each_place_tried(registry, monkeypatch, tmp_path):

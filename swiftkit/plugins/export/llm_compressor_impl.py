@@ -190,6 +190,9 @@ class LlmCompressorExporter(Exporter):
         if s["method"] in ("gptq", "awq") and s["group_size"] == 0:
             problems.append("--group_size 0: give the number of weights sharing one scale (32, 64, 128 ...) or -1 "
                             "for one scale per output channel")
+        if s["method"] in ("fp8", "w8a8") and config.get("group_size") is not None:
+            problems.append(f"--group_size {config['group_size']} does not apply to --quant_method {s['method']} (one "
+                            "scale per output channel): drop it, or use gptq/awq")
         if s["batch_size"] == 0:
             problems.append("--quant_batch_size 0: give a batch size >= 1, or -1 for all calibration rows at once")
         runtime, tried = find_runtime(self.options.get("quant_python"))

@@ -29,6 +29,8 @@ IGNORE = ["lm_head", "re:.*mlp\\.gate$", "re:.*shared_expert_gate$", "re:.*visua
 
 _WEIGHT_FILES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 _WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+#: a training checkpoint's state (optimizer, scheduler, rng: caught by the suffixes above)
+_TRAINING_STATE = ("trainer_state.json",)
 
 
 def weight_scheme(method: str, bits: int, group_size: int) -> dict[str, Any]:
@@ -98,6 +100,7 @@ def _copy_side_files(source: str, output: str) -> list[str]:
     for name in sorted(os.listdir(source)):
         path = os.path.join(source, name)
         if (not os.path.isfile(path) or name.endswith(_WEIGHT_FILES) or name in _WEIGHT_INDEXES
+                or name in _TRAINING_STATE
                 or os.path.exists(os.path.join(output, name))):
             continue
         shutil.copy2(path, os.path.join(output, name))
