@@ -112,12 +112,13 @@ def test_no_candidate_at_all_names_each_place_tried(registry, monkeypatch, tmp_p
 def test_cli_refusal_writes_nothing(registry, tiny, chat_data, tmp_path, monkeypatch):
     from swiftkit.export.pipeline import run_export_pipeline
 
-    monkeypatch.setenv(impl.ENV_VAR, str(tmp_path / "no-such-python"))
+    monkeypatch.setenv(impl.ENV_VAR, sys.executable)  # --quant_python wins over the variable
     config = build_config(registry, command="export", cli_args=[
-        "--model", tiny, "--quant_method", "awq", "--dataset", chat_data, "--output_dir", str(tmp_path / "out")])
-    with pytest.raises(ConfigError, match="cannot run .*no-such-python") as err:
+        "--model", tiny, "--quant_method", "awq", "--dataset", chat_data, "--output_dir", str(tmp_path / "out"),
+        "--quant_python", str(tmp_path / "no-such-python")])
+    with pytest.raises(ConfigError, match="llm-compressor: .*--quant_python .*no-such-python: cannot run") as err:
         run_export_pipeline(config, registry)
-    assert "--quant_python" in str(err.value)
+    assert "install --no-deps llmcompressor==0.14.0.1" in str(err.value)
     assert not (tmp_path / "out").exists()
 
 
