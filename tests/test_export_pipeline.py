@@ -90,10 +90,29 @@ def _specs() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def module_registry(tmp_path_factory):
+    """Everything installed plus the fake exporters, discovered once for the module and made the
+    process-wide registry (what swift_registry_with does per test, at 1-2 s a discovery)."""
+    from swiftkit.core import plugins
+    from swiftkit.core.registry import set_registry
+    from swiftkit.testing.harness import PluginHarness
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(plugins.ENV_CACHE_DIR, str(tmp_path_factory.mktemp("swiftkit-cache")))
+        mp.setenv(plugins.ENV_NO_INDEX, "1")
+        harness = PluginHarness(include_installed=True)
+        harness.add(make_plugin("fake_exporters", api="1.5", swift_register_exporters=_specs), dist="test-plugin")
+        registry = harness.registry()
+        previous = set_registry(registry)
+        yield registry
+        set_registry(previous)
+
+
 @pytest.fixture
-def registry(swift_registry_with):
+def registry(module_registry):
     SEEN.clear()
-    return swift_registry_with(make_plugin("fake_exporters", api="1.5", swift_register_exporters=_specs))
+    return module_registry
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +278,12 @@ def test_quality_figures_see_a_perturbed_model(tiny):
     assert report.size_bytes == report.source_size_bytes == size_on_disk(tiny) == os.path.getsize(
         os.path.join(tiny, "model.safetensors"))
     assert set(report.metrics()) >= {"greedy_agreement", "perplexity_source", "perplexity_export", "max_abs_logit_diff"}
+    # an identical export; the perplexity counted from the 5th token on differs from the whole text's
+    texts = [list(range(10, 30))]
+    same = compare_models(tiny, lambda: load_source(tiny), texts=texts, max_new_tokens=2)
+    tail = compare_models(tiny, lambda: load_source(tiny), texts=texts, max_new_tokens=2, scored_from=[5])
+    assert same.greedy_agreement == same.greedy_match == 1.0 and same.max_abs_logit_diff == 0.0
+    assert same.perplexity_change == tail.perplexity_change == 0.0 and same.perplexity_source != tail.perplexity_source
 
 
 def test_cli_routes_export_steps_and_keeps_dry_run_honest(registry, model):

@@ -404,6 +404,29 @@ def test_hooks_example_journals_checkpoints_and_stops_on_a_nan_loss(reg, discove
     assert sorted(os.listdir(checkpoint)) == ["adapter_model.safetensors", "trainer_state.json"]  # left as written
 
 
+def test_exporter_example_writes_a_half_precision_model_that_reloads(reg, tiny_dir, tmp_path):
+    from safetensors import safe_open
+
+    from swiftkit.core.config import build_config
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.export.pipeline import run_export_pipeline
+
+    out = tmp_path / "half"
+    config = build_config(reg, command="export", cli_args=["--model", str(tiny_dir), "--quant_method", "fp16",
+                                                           "--quality_check", "true", "--output_dir", str(out)])
+    assert config["half_keep_float32"] == []  # choosing the exporter brought its option in
+    (step,) = run_export_pipeline(config, reg).steps
+    assert step.exporter == "half" and step.metrics["dtype"] == "float16"
+    with safe_open(str(out / "model.safetensors"), "pt") as fh:
+        assert {str(fh.get_tensor(k).dtype) for k in fh.keys()} == {"torch.float16"}
+    assert 0.45 < step.metrics["size_ratio"] < 0.55
+    assert step.metrics["greedy_agreement"] >= 0.9 and step.metrics["max_abs_logit_diff"] < 0.05
+    assert (out / "tokenizer.json").is_file() and (out / "export.json").is_file()
+    with pytest.raises(ConfigError, match="half: --dataset is not used"):
+        run_export_pipeline(build_config(reg, command="export", cli_args=[
+            "--model", str(tiny_dir), "--quant_method", "bf16", "--dataset", "x.jsonl"]), reg)
+
+
 # ----------------------------------------------------------------------------- drift
 
 #: guide -> (interface class(es) whose name and public members it must name, spec classes whose
@@ -422,6 +445,8 @@ GUIDE_CONTRACTS = {
     "rewards.md": ("swiftkit.core.methods.interface:RewardFunction", ["RewardSpec"]),
     "engines.md": ("swiftkit.core.engines.interface:InferEngine", ["EngineSpec"]),
     "strategies.md": ("swiftkit.core.parallel.interface:Strategy", ["StrategySpec"]),
+    "exporters.md": (("swiftkit.core.export.interface:Exporter", "swiftkit.core.export.interface:ExportContext",
+                      "swiftkit.core.export.interface:ExportResult"), ["ExporterSpec"]),
     "commands.md": (None, ["CommandSpec", "OptionsSpec"]),
     "hooks.md": (None, []),  # names every runtime hook: test_hooks_guide_names_every_runtime_hook
 }

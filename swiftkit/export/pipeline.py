@@ -135,7 +135,8 @@ def check_steps(config: dict[str, Any], steps: list[PlannedStep]) -> None:
 
 
 def default_output_dir(source: str, steps: list[PlannedStep]) -> str:
-    """``<source>-<ids of the steps that write>`` beside the source folder."""
+    """``<source>-<ids of the steps that write>`` beside the source folder (a bare name: in the
+    working folder)."""
     writing = [s.id for s in steps if s.stage != "publish"]
     return os.path.normpath(os.path.abspath(source)) + "-" + "-".join(writing)
 
@@ -181,9 +182,15 @@ def _encode_dataset(config: dict[str, Any], registry: Any, model_dir: str, templ
     return [list(ids)[:max_length] for ids in rows["input_ids"] if len(ids)]
 
 
+#: calibration rows the quality check measures perplexity on (when the run has --dataset)
+QUALITY_ROWS = 8
+
+
 def _step_metrics(step: PlannedStep, result: Any, source: str, config: dict[str, Any],
-                  log: Callable[[str], None]) -> dict[str, Any]:
-    """Size figures of a convert step, plus the quality check when asked and loadable."""
+                  log: Callable[[str], None], calibration: Callable[[int], list[list[int]]] | None = None,
+                  ) -> dict[str, Any]:
+    """Size figures of a convert step, plus the quality check when asked and loadable (on the
+    run's calibration rows when it has ``--dataset``, else on built-in texts)."""
     from swiftkit.export.quality import compare_models, size_on_disk
 
     metrics = dict(result.metrics or {})
@@ -194,15 +201,32 @@ def _step_metrics(step: PlannedStep, result: Any, source: str, config: dict[str,
     if metrics["source_size_bytes"]:
         metrics.setdefault("size_ratio", round(metrics["size_bytes"] / metrics["source_size_bytes"], 6))
     if config.get("quality_check"):
-        probe = step.exporter.load_exported(result.output_dir)
-        if probe is None:
+        from swiftkit.core.export.interface import Exporter
+
+        if type(step.exporter).load_exported is Exporter.load_exported:
             log(f"{step.id}: no in-process loader for its format; quality check skipped")
-        else:
-            log(f"{step.id}: comparing the export with {source}")
-            report = compare_models(source, lambda: probe, export_dir=result.output_dir)
-            for key, value in report.metrics().items():
-                metrics.setdefault(key, value)
+            return metrics
+
+        def load_export() -> Any:  # after the source ran, so the two are not loaded at once
+            model = step.exporter.load_exported(result.output_dir)
+            if model is None:
+                raise _NoLoader
+            return model
+
+        log(f"{step.id}: comparing the export with {source}")
+        texts = calibration(QUALITY_ROWS) if calibration is not None else None
+        try:
+            report = compare_models(source, load_export, export_dir=result.output_dir, texts=texts or None)
+        except _NoLoader:
+            log(f"{step.id}: no in-process loader for this export; quality check skipped")
+            return metrics
+        for key, value in report.metrics().items():
+            metrics.setdefault(key, value)
     return metrics
+
+
+class _NoLoader(Exception):
+    """``load_exported`` returned ``None``: this export has no in-process loader."""
 
 
 def _carry_files(source: str, target: str) -> list[str]:
@@ -258,7 +282,11 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
     writes = merge_from is not None or any(s.stage != "publish" for s in steps)
     output_dir = None
     if writes:
-        output_dir = os.path.abspath(config.get("output_dir") or default_output_dir(merge_from or resolved.model_dir, steps))
+        given = str(config.get("model") or "")
+        # a hub id resolves into the hub's cache: its export goes to the working folder instead
+        named = merge_from or (resolved.model_dir if os.path.isdir(given) else given.rstrip("/").split("/")[-1]
+                               or resolved.model_id)
+        output_dir = os.path.abspath(config.get("output_dir") or default_output_dir(named, steps))
         for what, path in (("the model", resolved.model_dir), ("the checkpoint", merge_from)):
             if path and os.path.exists(output_dir) and os.path.samefile(path, output_dir):
                 raise ConfigError(f"output folder {output_dir} is {what} being exported; choose another --output_dir")
@@ -329,7 +357,7 @@ def run_export_pipeline(config: dict[str, Any], registry: Any = None, *,
                     carried = _carry_files(current, result.output_dir)
                     if carried:
                         say(f"{step.id}: {', '.join(carried)} carried over from {current}")
-                    metrics = _step_metrics(step, result, current, config, say)
+                    metrics = _step_metrics(step, result, current, config, say, calibration)
                 else:
                     if current != staging:  # the folder becomes the output: bring it into staging
                         _fill_staging(current, staging, move=current in scratch_dirs)

@@ -114,15 +114,16 @@ def greedy_continuation(model: Any, prompt: list[int], new_tokens: int, *, eos: 
     return ids[len(prompt):]
 
 
-def _nll(logits: Any, ids: list[int]) -> tuple[float, int]:
-    """Summed negative log-likelihood of ``ids[1:]`` under ``logits`` and the token count."""
+def _nll(logits: Any, ids: list[int], start: int = 1) -> tuple[float, int]:
+    """Summed negative log-likelihood of ``ids[start:]`` under ``logits`` and the token count."""
     import torch
 
-    if len(ids) < 2:
+    start = max(int(start), 1)
+    if len(ids) <= start:
         return 0.0, 0
-    logp = torch.log_softmax(logits[:-1], dim=-1)
-    target = torch.tensor(ids[1:])
-    return float(-logp.gather(1, target[:, None]).sum()), len(ids) - 1
+    logp = torch.log_softmax(logits[start - 1:-1], dim=-1)
+    target = torch.tensor(ids[start:])
+    return float(-logp.gather(1, target[:, None]).sum()), len(ids) - start
 
 
 def compare_models(
@@ -136,6 +137,7 @@ def compare_models(
     prompt_tokens: int = 8,
     source_model: Any = None,
     eos_token_id: int | None = None,
+    scored_from: Sequence[int] | None = None,
 ) -> QualityReport:
     """Measure an export against ``source_dir``.
 
@@ -144,7 +146,10 @@ def compare_models(
     size is reported (``size_bytes`` 0 when not given). ``texts``: token-id lists for the
     perplexity (default: :data:`DEFAULT_TEXTS` encoded with the source's tokenizer);
     ``prompts``: token-id lists to continue (default: the first ``prompt_tokens`` ids of each
-    text). ``source_model``: an already loaded source (else :func:`load_source`).
+    text). ``scored_from``: per text, the index of its first token the perplexity counts (the
+    reply of a chat row, so a system prompt the model never learned does not swamp it; default:
+    every token after the first). ``source_model``: an already loaded source (else
+    :func:`load_source`).
     """
     import torch
 
@@ -152,7 +157,11 @@ def compare_models(
         from transformers import AutoTokenizer
 
         texts = encode_texts(AutoTokenizer.from_pretrained(source_dir))
-    texts = [list(t) for t in texts if len(t) >= 2]
+    starts = list(scored_from) if scored_from is not None else [1] * len(texts)
+    if len(starts) != len(texts):
+        raise ValueError(f"scored_from has {len(starts)} entries for {len(texts)} texts")
+    kept = [(list(t), s) for t, s in zip(texts, starts, strict=True) if len(t) >= 2]
+    texts, starts = [t for t, _ in kept], [s for _, s in kept]
     if prompts is None:
         prompts = [t[:prompt_tokens] for t in texts]
     prompts = [list(p) for p in prompts if p]
@@ -185,9 +194,9 @@ def compare_models(
         max_diff = max(max_diff, float((s - e).abs().max()))
     nll_s = nll_e = 0.0
     count = 0
-    for ids, s, e in zip(texts, src_txt, exp_txt, strict=True):
-        a, n = _nll(s, ids)
-        b, _ = _nll(e, ids)
+    for ids, start, s, e in zip(texts, starts, src_txt, exp_txt, strict=True):
+        a, n = _nll(s, ids, start)
+        b, _ = _nll(e, ids, start)
         nll_s, nll_e, count = nll_s + a, nll_e + b, count + n
         width = min(s.shape[-1], e.shape[-1])
         max_diff = max(max_diff, float((s[:, :width] - e[:, :width]).abs().max()))
