@@ -167,6 +167,16 @@ def describe(method: str, bits: int, group_size: int) -> str:
     return f"W{bits}A16 {group}" + (" asymmetric" if method == "awq" else "")
 
 
+#: what serves each scheme (vLLM 0.32; measured on its CPU build)
+SERVING = {
+    "w4a16": "vLLM serves it (its CPU build with --torch_dtype bfloat16 only); transformers reloads it anywhere",
+    "w8a16": "vLLM serves W8A16 on GPUs only (its CPU kernel takes 4-bit weights); transformers reloads it anywhere",
+    "w8a8": "vLLM serves it (its CPU build in bfloat16/float16 only); transformers reloads it anywhere",
+    "fp8": "vLLM serves it (natively on Ada/Hopper GPUs, through a slower fallback on CPU); transformers reloads it "
+           "anywhere",
+}
+
+
 class LlmCompressorExporter(Exporter):
     """``--quant_method gptq|awq|fp8|w8a8`` through llm-compressor, writing a compressed-tensors folder."""
 
@@ -229,6 +239,7 @@ class LlmCompressorExporter(Exporter):
             result = self._run(runtime, job, tmp)
         notes = [f"quantized by llmcompressor {result['versions']['llmcompressor']} on {result['device']} in "
                  f"{result['seconds']} s ({runtime.source}); lm_head, embeddings and norms kept unquantized"]
+        notes.append(SERVING[s["method"] if s["method"] in ("fp8", "w8a8") else f"w{s['bits']}a16"])
         written = sorted(p.name for p in Path(ctx.output_dir).iterdir() if p.is_file())
         metrics = {"scheme": scheme, "format": result["format"], "quantize_seconds": result["seconds"],
                    "device": result["device"], "calibration_rows": result["rows"]}
