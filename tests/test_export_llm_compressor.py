@@ -122,6 +122,18 @@ def test_cli_refusal_writes_nothing(registry, tiny, chat_data, tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
+def test_a_failing_worker_reports_its_error_line(registry, tmp_path):
+    """The worker's own exception line heads the error, its log's tail follows."""
+    job = {"source_dir": str(tmp_path), "output_dir": str(tmp_path / "out"), "method": "gptq",
+           "result": str(tmp_path / "result.json")}
+    broken = impl.Runtime(sys.executable, "test", {})  # a Python without llm-compressor
+    if impl._compatible(impl._here()) is None:
+        pytest.skip("llm-compressor imports here: the worker would not fail")
+    with pytest.raises(RuntimeError, match=r"llm-compressor failed \(exit 1\) quantizing .* with --quant_method gptq "
+                                           r"in .*: ModuleNotFoundError: No module named 'llmcompressor'"):
+        _exporter(registry)._run(broken, job, str(tmp_path))
+
+
 def test_a_group_size_that_does_not_divide_names_the_layer(tiny):
     import torch
     from transformers import AutoModelForCausalLM
