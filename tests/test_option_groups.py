@@ -150,4 +150,4 @@ def test_option_groups_import_nothing_but_the_standard_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['swiftkit']"
     assert set(GROUPS) == {"adapter", "lora", "prompt_learning", "preference", "rollout", "distributed", "serving",
-                           "tasks", "vllm", "vllm_mode", "vllm_rollout"}
+                           "tasks", "vllm", "vllm_mode", "vllm_rollout", "quantization"}

@@ -510,6 +510,34 @@ VLLM_ROLLOUT: dict[str, Schema] = {
     },
 }
 
+#: weight quantization: QLoRA's base while it loads, and `swift export`'s quantization methods
+QUANTIZATION: dict[str, Schema] = {
+    "quant_bits": {
+        "type": "integer", "enum": [4, 8], "default": 4,
+        "description": "Bits of the quantized weights: 4 (bitsandbytes nf4/fp4; GPTQ/AWQ W4A16) or 8 (LLM.int8; "
+        "GPTQ/AWQ W8A16; fp8 and w8a8 are always 8-bit).",
+    },
+    "bnb_4bit_quant_type": {
+        "enum": ["nf4", "fp4"], "default": "nf4",
+        "description": "bitsandbytes 4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
+    },
+    "bnb_4bit_compute_dtype": {
+        "enum": ["auto", "float32", "bfloat16", "float16"], "default": "auto",
+        "description": "dtype the bitsandbytes 4-bit layers compute in. auto: training: the run's torch_dtype when "
+        "the trainer passes it, else bfloat16 on a GPU that supports it, float16 on other GPUs, float32 on CPU; "
+        "export: the source's torch_dtype when it is bfloat16/float16, else float32.",
+    },
+    "bnb_4bit_use_double_quant": {
+        "type": "boolean", "default": True,
+        "description": "Quantize the bitsandbytes quantization constants too (about 0.4 bits per weight saved).",
+    },
+    "bnb_4bit_quant_storage": {
+        "enum": ["uint8", "bfloat16", "float16", "float32"], "default": "uint8",
+        "description": "Storage dtype of the packed 4-bit weights; set it to the compute dtype for FSDP / DeepSpeed "
+        "ZeRO-3, which shard by dtype.",
+    },
+}
+
 #: every published group by name
 GROUPS: dict[str, dict[str, Schema]] = {
     "adapter": ADAPTER,
@@ -523,6 +551,7 @@ GROUPS: dict[str, dict[str, Schema]] = {
     "vllm": VLLM,
     "vllm_mode": VLLM_MODE,
     "vllm_rollout": VLLM_ROLLOUT,
+    "quantization": QUANTIZATION,
 }
 
 #: every shared key -> its schema (a key belongs to one definition, whatever groups list it)

@@ -10,37 +10,12 @@ QLoRA run quantizes its base the same way.
 from __future__ import annotations
 
 from swiftkit.core import ExporterSpec, hookimpl
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.5"
 
-#: QLoRA's schemas of these keys, unchanged (a differing schema is a clash at discovery)
-BNB_OPTIONS = {
-    "type": "object",
-    "properties": {
-        "quant_bits": {
-            "type": "integer",
-            "enum": [4, 8],
-            "default": 4,
-            "description": "Bits of the quantized weights: 4 (nf4/fp4) or 8 (LLM.int8).",
-        },
-        "bnb_4bit_quant_type": {
-            "enum": ["nf4", "fp4"],
-            "default": "nf4",
-            "description": "4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
-        },
-        "bnb_4bit_compute_dtype": {
-            "enum": ["auto", "float32", "bfloat16", "float16"],
-            "default": "auto",
-            "description": "dtype the 4-bit layers compute in, recorded in the export. auto: the source's "
-            "torch_dtype when it is bfloat16/float16, else float32.",
-        },
-        "bnb_4bit_use_double_quant": {
-            "type": "boolean",
-            "default": True,
-            "description": "Quantize the quantization constants too (about 0.4 bits per weight saved).",
-        },
-    },
-}
+#: the shared quantization keys (QLoRA takes the same ones: one definition, no clash)
+BNB_OPTIONS = option_schema("quant_bits", "bnb_4bit_quant_type", "bnb_4bit_compute_dtype", "bnb_4bit_use_double_quant")
 
 
 @hookimpl

@@ -10,31 +10,21 @@ it in another Python: see :mod:`swiftkit.plugins.export.llm_compressor_impl`.
 from __future__ import annotations
 
 from swiftkit.core import ExporterSpec, hookimpl
+from swiftkit.core.options import option_schema
 
 SWIFTKIT_PLUGIN_API = "1.5"
 
 METHODS = ["gptq", "awq", "fp8", "w8a8"]
 
-OPTIONS = {
-    "type": "object",
-    "properties": {
-        # qlora's schema exactly (one key, two plugins): only the description may differ
-        "quant_bits": {
-            "type": "integer",
-            "enum": [4, 8],
-            "default": 4,
-            "description": "Bits of the quantized weights: 4 or 8 (gptq/awq: W4A16 / W8A16; fp8 and w8a8 are "
-            "always 8-bit).",
-        },
-        "quant_python": {
-            "type": "string",
-            "description": "swift export --quant_method gptq|awq|fp8|w8a8: the Python of an environment with "
-            "llm-compressor, which runs the quantization in a subprocess (default: $SWIFTKIT_QUANT_PYTHON, else "
-            "this environment when llm-compressor imports here, else the overlay environment <venv>-llmc beside "
-            "this one; `swift export --quant_method gptq` without one prints how to build it).",
-        },
+OPTIONS = option_schema("quant_bits", own={
+    "quant_python": {
+        "type": "string",
+        "description": "swift export --quant_method gptq|awq|fp8|w8a8: the Python of an environment with "
+        "llm-compressor, which runs the quantization in a subprocess (default: $SWIFTKIT_QUANT_PYTHON, else "
+        "this environment when llm-compressor imports here, else the overlay environment <venv>-llmc beside "
+        "this one; `swift export --quant_method gptq` without one prints how to build it).",
     },
-}
+})
 
 
 @hookimpl

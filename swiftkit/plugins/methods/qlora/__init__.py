@@ -13,44 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from swiftkit.core import MethodSpec, hookimpl
-from swiftkit.core.options import LORA, option_schema
+from swiftkit.core.options import LORA, QUANTIZATION, option_schema
 
 SWIFTKIT_PLUGIN_API = "1.5"
 
-_DTYPES = ["auto", "float32", "bfloat16", "float16"]
-
 QLORA_OPTIONS = option_schema(
     LORA,
+    QUANTIZATION,
     own={
-        "quant_bits": {
-            "type": "integer",
-            "enum": [4, 8],
-            "default": 4,
-            "description": "Bits of the quantized base weights: 4 (QLoRA proper: nf4/fp4) or 8 (LLM.int8).",
-        },
-        "bnb_4bit_quant_type": {
-            "enum": ["nf4", "fp4"],
-            "default": "nf4",
-            "description": "4-bit data type: nf4 (NormalFloat, QLoRA's) or fp4.",
-        },
-        "bnb_4bit_compute_dtype": {
-            "enum": _DTYPES,
-            "default": "auto",
-            "description": "dtype the 4-bit layers compute in. auto: the run's torch_dtype when the "
-            "trainer passes it, else bfloat16 on a GPU that supports it, float16 on other GPUs, "
-            "float32 on CPU.",
-        },
-        "bnb_4bit_use_double_quant": {
-            "type": "boolean",
-            "default": True,
-            "description": "Quantize the quantization constants too (about 0.4 bits per weight saved).",
-        },
-        "bnb_4bit_quant_storage": {
-            "enum": ["uint8", "bfloat16", "float16", "float32"],
-            "default": "uint8",
-            "description": "Storage dtype of the packed 4-bit weights; set it to the compute dtype for "
-            "FSDP / DeepSpeed ZeRO-3, which shard by dtype.",
-        },
         "qlora_upcast": {
             "enum": ["norms", "all"],
             "default": "norms",
