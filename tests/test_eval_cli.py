@@ -176,13 +176,15 @@ def test_the_backend_is_held_to_its_contract(swift_registry_with, tmp_path):
 
 
 def test_default_backend_is_native_only_when_evalscope_is_there(swift_registry_with, monkeypatch):
-    import importlib.util
+    from swiftkit.core import requirements
 
     registry = swift_registry_with(ScriptedPlugin())
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "evalscope" else real(name, *a))
+    real = requirements.check_requirement  # Native's spec requires evalscope: that decides
+    monkeypatch.setattr(requirements, "check_requirement",
+                        lambda r: (False, "not installed") if r == "evalscope" else real(r))
     assert default_backend(registry) == "lm_eval"
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "evalscope" else real(name, *a))
+    monkeypatch.setattr(requirements, "check_requirement",
+                        lambda r: (True, "1.5.1 installed") if r == "evalscope" else real(r))
     assert default_backend(registry) == "Native"
 
 

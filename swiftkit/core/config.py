@@ -178,6 +178,13 @@ def selected_plugins(config: dict[str, Any], registry: Registry, command: str | 
     return out
 
 
+def spec_options(registry: Registry, kind: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """What a plugin built as ``impl(spec, options)`` gets: every key of its option schema, the
+    config's value where given (not ``None``), else the schema's default (``None`` without one)."""
+    props = (registry.get(kind, name).data.get("options") or {}).get("properties") or {}
+    return {k: config[k] if config.get(k) is not None else sub.get("default") for k, sub in props.items()}
+
+
 def selected_exporters(config: dict[str, Any], registry: Registry) -> list[str]:
     """The exporters a config chooses through their ``selected_by`` keys (``--quant_method gptq``,
     ``--to_gguf true``), in run order: by stage (:data:`~swiftkit.core.specs.EXPORT_STAGES`), then

@@ -8,7 +8,6 @@ backend on a target (evaluation inside training calls it with ``target.engine`` 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import os
 import time
 from collections.abc import Callable
@@ -28,19 +27,22 @@ DEFAULT_OUTPUT_DIR = "eval_output"
 
 
 def default_backend(registry: Any) -> str:
-    """``Native`` (EvalScope, ms-swift's default) when a backend answers to that name and the
-    ``evalscope`` package is importable, else ``lm_eval``."""
-    if ("eval_backend", NATIVE) in registry and importlib.util.find_spec("evalscope") is not None:
-        return registry.get("eval_backend", NATIVE).id
+    """``Native`` (EvalScope, ms-swift's default) when a backend answers to that name and its
+    spec's ``requires`` are met, else ``lm_eval``."""
+    from swiftkit.core.requirements import check_requirement
+
+    if ("eval_backend", NATIVE) in registry:
+        native = registry.get("eval_backend", NATIVE)
+        if all(check_requirement(r)[0] for r in native.data.get("requires") or []):
+            return native.id
     return registry.get("eval_backend", LM_EVAL).id
 
 
 def backend_options(registry: Any, backend_id: str, config: dict[str, Any]) -> dict[str, Any]:
     """The backend's own options from the run config (its schema's defaults filled in)."""
-    props = (registry.get("eval_backend", backend_id).data.get("options") or {}).get("properties", {})
-    out = {k: v["default"] for k, v in props.items() if "default" in v}
-    out.update({k: config[k] for k in props if config.get(k) is not None})
-    return out
+    from swiftkit.core.config import spec_options
+
+    return spec_options(registry, "eval_backend", backend_id, config)
 
 
 def eval_options(config: dict[str, Any], output_dir: str, options: dict[str, Any] | None = None) -> EvalOptions:

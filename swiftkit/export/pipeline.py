@@ -92,7 +92,7 @@ class PlannedStep:
 def plan_exporters(config: dict[str, Any], registry: Any) -> list[PlannedStep]:
     """The exporters ``config`` chooses, built with their options (spec defaults filled in), in
     run order. A ``--quant_method`` no exporter takes is an error naming the ones installed."""
-    from swiftkit.core.config import selected_exporters
+    from swiftkit.core.config import selected_exporters, spec_options
     from swiftkit.core.lazy import resolve
 
     ids = selected_exporters(config, registry)
@@ -108,10 +108,9 @@ def plan_exporters(config: dict[str, Any], registry: Any) -> list[PlannedStep]:
     for name in ids:
         entry = registry.get("exporter", name)
         spec = entry.spec
-        props = (entry.data.get("options") or {}).get("properties") or {}
-        options = {k: config[k] if config.get(k) is not None else sub.get("default") for k, sub in props.items()}
         impl = resolve(spec.impl, spec.REFS["impl"])
-        steps.append(PlannedStep(entry.id, entry.data.get("stage", "convert"), entry.plugin.label(), impl(spec, options)))
+        steps.append(PlannedStep(entry.id, entry.data.get("stage", "convert"), entry.plugin.label(),
+                                 impl(spec, spec_options(registry, "exporter", name, config))))
     return steps
 
 
