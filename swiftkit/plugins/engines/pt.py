@@ -27,6 +27,13 @@ PT_OPTIONS = {
             "description": "How long the dynamic batcher waits after a request arrives for others to "
             "decode with it (milliseconds; requests arriving while a batch runs join the next one).",
         },
+        "continuous_batching": {
+            "type": "boolean",
+            "default": True,
+            "description": "Admit requests that arrive while a batch decodes into it at the next step and "
+            "retire each request the step it ends (false: a batch runs to its end in one generate() call). "
+            "Models with sliding-window or hybrid caches, multimodal templates and LoRA adapters use generate().",
+        },
         "device_map": {
             "type": ["string", "null"],
             "default": None,

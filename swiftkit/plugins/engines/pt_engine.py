@@ -135,7 +135,8 @@ class PtEngine(InferEngine):
         self.pad_token_id = int(pad)
         self._decode = self._decoder()
         self._token_texts: dict[int, str] = {}
-        self._gen_counters = {"generate_calls": 0}
+        self._gen_counters = {"generate_calls": 0, "prefills": 0, "decode_steps": 0}
+        self._continuous: bool | None = None  # decided on the first batch (_continuous_ok)
         self._closed = False
         self._running: BatchHooks | None = None  # the batch inside generate() now (scheduler thread)
         self._abort_handles = self._install_abort_hooks()
@@ -605,7 +606,25 @@ class PtEngine(InferEngine):
             return contextlib.nullcontext(), {}
         return contextlib.nullcontext(), {"adapter_names": [n or "__base__" for n in names]}
 
-    def _run_batch(self, rows: list[Row]) -> None:
+    def _continuous_ok(self) -> bool:
+        """Whether this engine decodes with continuous batching (option ``continuous_batching``,
+        a plain model, no multimodal template, a cache that can be padded and merged)."""
+        if self._continuous is None:
+            from swiftkit.plugins.engines.pt_continuous import supports
+
+            self._continuous = bool(self._option("continuous_batching", True)) and (
+                not self._multimodal() and supports(self._hf_model())
+            )
+        return self._continuous and not self._is_peft()
+
+    @staticmethod
+    def _joins_running(row: Row) -> bool:
+        return row.adapter is None and row.media_inputs is None
+
+    def _run_batch(self, rows: list[Row], admit: Any = None) -> None:
+        if admit is not None and all(self._joins_running(r) for r in rows) and self._continuous_ok():
+            self._run_continuous(rows, admit)
+            return
         ready = []
         with self._lock:
             if self.model is None:
@@ -636,6 +655,35 @@ class PtEngine(InferEngine):
                     by_name.setdefault(name, []).append(row)
                 for name, group in by_name.items():
                     self._generate(group, [name] * len(group))
+
+    def _run_continuous(self, rows: list[Row], admit: Any) -> None:
+        """Decode ``rows`` step by step, admitting the rows that arrive meanwhile between steps
+        (:mod:`~swiftkit.plugins.engines.pt_continuous`), until no row is left."""
+        from swiftkit.plugins.engines.pt_continuous import RunningBatch
+
+        def on_forward(hooks: BatchHooks | None) -> None:
+            self._running = hooks
+
+        with self._lock:
+            if self.model is None:
+                raise RuntimeError("the pt engine is closed")
+            batch = RunningBatch(
+                self._hf_model(),
+                self.pad_token_id,
+                lambda row: row.start(self._decode, self.eos_token_ids),
+                self._token_text,
+                self._scheduler.counters,
+                self._gen_counters,
+                on_forward,
+            )
+            pending = rows
+            while True:
+                batch.admit(pending)
+                if len(batch):
+                    batch.step()
+                pending = admit(self._scheduler.max_batch_size - len(batch), self._joins_running)
+                if not pending and not len(batch):
+                    return
 
     def _generate(self, rows: list[Row], names: list[str | None]) -> None:
         """One left-padded ``generate()`` call over ``rows``; each row ends on its own."""
