@@ -208,9 +208,10 @@ class RunningBatch:
         self.last = self.last.index_select(0, index)
         start = int(self.mask.any(dim=0).nonzero()[0])  # the first column some row still uses
         self.mask = self.mask[:, start:]
-        for layer in self.cache.layers:
-            layer.keys = layer.keys.index_select(0, index)[..., start:, :]
-            layer.values = layer.values.index_select(0, index)[..., start:, :]
+        for layer in self.cache.layers:  # each on its own device (a model spread over GPUs)
+            here = index.to(layer.keys.device)
+            layer.keys = layer.keys.index_select(0, here)[..., start:, :]
+            layer.values = layer.values.index_select(0, here)[..., start:, :]
 
     def fail(self, exc: BaseException) -> None:
         for row in self.rows:

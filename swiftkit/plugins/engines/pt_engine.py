@@ -659,12 +659,14 @@ class PtEngine(InferEngine):
     def _run_continuous(self, rows: list[Row], admit: Any) -> None:
         """Decode ``rows`` step by step, admitting the rows that arrive meanwhile between steps
         (:mod:`~swiftkit.plugins.engines.pt_continuous`), until no row is left."""
+        import torch
+
         from swiftkit.plugins.engines.pt_continuous import RunningBatch
 
         def on_forward(hooks: BatchHooks | None) -> None:
             self._running = hooks
 
-        with self._lock:
+        with self._lock, torch.inference_mode():
             if self.model is None:
                 raise RuntimeError("the pt engine is closed")
             batch = RunningBatch(
