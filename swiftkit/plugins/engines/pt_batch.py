@@ -303,7 +303,17 @@ class BatchHooks:
 
     def choose(self, input_ids: Any, scores: Any) -> Any:
         """Pick every open row's next token from the raw ``scores`` and return scores that make
-        greedy selection pick exactly those tokens."""
+        greedy selection pick exactly those tokens (inside ``generate()``)."""
+        import torch
+
+        chosen = self.pick(scores)
+        forced = torch.full_like(scores, float("-inf"))
+        forced.scatter_(1, chosen.unsqueeze(1), 0.0)
+        return forced
+
+    def pick(self, scores: Any) -> Any:
+        """Pick every open row's next token from the raw ``scores`` (one per row, a tensor; a
+        row that is done gets an arbitrary one) and push it to its row."""
         import torch
 
         rows = self.rows
@@ -324,9 +334,7 @@ class BatchHooks:
         for i in live:
             rows[i].push(ids[i], logprobs.get(i))
         self.stats["tokens"] += len(live)
-        forced = torch.full_like(scores, float("-inf"))
-        forced.scatter_(1, chosen.unsqueeze(1), 0.0)
-        return forced
+        return chosen
 
     def _penalise_repeats(self, scores: Any, penalised: list[int]) -> Any:
         """``scores`` with each row's repetition penalty applied to the tokens of its prompt and

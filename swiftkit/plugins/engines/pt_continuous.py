@@ -113,7 +113,7 @@ class RunningBatch:
             with torch.inference_mode():
                 out = self.model(use_cache=True, return_dict=True, **inputs)
                 logits = out.logits[:, -1, :].to(dtype=torch.float32)  # as generate() scores them
-                return hooks.choose(None, logits).argmax(dim=-1)
+                return hooks.pick(logits)
         except Abandoned:
             hooks.drop_cancelled()
             return None
