@@ -18,14 +18,15 @@ PT_OPTIONS = {
             "type": "integer",
             "minimum": 1,
             "default": 16,
-            "description": "Most requests decoded together in one generate() call.",
+            "description": "Most requests decoded together in one batch.",
         },
         "batch_wait_ms": {
             "type": "number",
             "minimum": 0,
             "default": 10,
             "description": "How long the dynamic batcher waits after a request arrives for others to "
-            "decode with it (milliseconds; requests arriving while a batch runs join the next one).",
+            "start a batch with it (milliseconds; requests arriving while a batch runs join it at the next "
+            "step with continuous_batching, else the next batch).",
         },
         "continuous_batching": {
             "type": "boolean",

@@ -1,11 +1,19 @@
-"""The ``pt`` engine: transformers ``generate()`` with dynamic batching.
+"""The ``pt`` engine: the model's own PyTorch code with continuous batching.
 
 Every request, synchronous or not, becomes a :class:`~swiftkit.plugins.engines.pt_batch.Row`
 handed to one background scheduler thread (:class:`~swiftkit.plugins.engines.pt_batch.Scheduler`)
 that owns the model: requests arriving together (within ``batch_wait_ms``, up to
-``max_batch_size``) are decoded in one left-padded ``generate()`` call, each row ending at its
-own end-of-turn token, stop string or ``max_tokens``, and streaming its own deltas.
-``infer(requests)`` submits all its requests at once, so they share batches too.
+``max_batch_size``) start a batch, each row ending at its own end-of-turn token, stop string or
+``max_tokens``, and streaming its own deltas. ``infer(requests)`` submits all its requests at
+once, so they share batches too.
+
+Continuous batching (option ``continuous_batching``, default on): the batch is decoded step by
+step (:mod:`~swiftkit.plugins.engines.pt_continuous`); requests that arrive while it decodes are
+prefilled and join it at the next step, and a row leaves it the step it ends, so a new request
+does not wait for a running batch to finish. Where that cannot apply (a peft model or a
+request with an adapter, media, a multimodal template, a model whose cache has sliding-window
+or hybrid layers, or the option off) a batch is one left-padded ``generate()`` call and
+requests arriving meanwhile wait for the next batch.
 
 Per-row sampling: ``generate()`` runs greedy, and a logits processor picks each row's token
 itself (greedy, or temperature / top-k / top-p with the row's own seeded random stream), so
@@ -82,6 +90,8 @@ class PtEngine(InferEngine):
     ``torch_dtype`` (``auto`` / ``float32`` / ``float16`` / ``bfloat16``) and ``max_length``
     (prompt + answer tokens; a longer prompt is refused, the answer budget is cut to fit), core
     run options passed through.
+
+    ``continuous_batching`` (default true): see the module docstring.
 
     :attr:`stats` counts batches, rows and tokens and shows the rows decoding and waiting now.
     """
@@ -542,7 +552,8 @@ class PtEngine(InferEngine):
 
     @property
     def stats(self) -> dict[str, int]:
-        """``batches`` (scheduler batches), ``generate_calls``, ``rows``, ``max_batch``,
+        """``batches`` (scheduler batches), ``generate_calls``, ``prefills`` and
+        ``decode_steps`` (continuous batching's forward passes), ``rows``, ``max_batch``,
         ``tokens`` (generated), ``cancelled``, and now: ``active_rows``, ``waiting_rows``."""
         return {**self._scheduler.stats(), **self._gen_counters}
 
