@@ -33,7 +33,8 @@ PT_OPTIONS = {
             "default": True,
             "description": "Admit requests that arrive while a batch decodes into it at the next step and "
             "retire each request the step it ends (false: a batch runs to its end in one generate() call). "
-            "Models with sliding-window or hybrid caches, multimodal templates and LoRA adapters use generate().",
+            "Models with sliding-window or hybrid caches, multimodal templates and adapters that cannot share a "
+            "batch (DoRA, non-LoRA) use generate().",
         },
         "device_map": {
             "type": ["string", "null"],

@@ -10,10 +10,11 @@ once, so they share batches too.
 Continuous batching (option ``continuous_batching``, default on): the batch is decoded step by
 step (:mod:`~swiftkit.plugins.engines.pt_continuous`); requests that arrive while it decodes are
 prefilled and join it at the next step, and a row leaves it the step it ends, so a new request
-does not wait for a running batch to finish. Where that cannot apply (a peft model or a
-request with an adapter, media, a multimodal template, a model whose cache has sliding-window
-or hybrid layers, or the option off) a batch is one left-padded ``generate()`` call and
-requests arriving meanwhile wait for the next batch.
+does not wait for a running batch to finish; rows of different LoRA adapters share it through
+peft's ``adapter_names``. Where that cannot apply (a request with media or with an adapter not
+loaded yet or one that cannot mix, a multimodal template, a model whose cache has
+sliding-window or hybrid layers, or the option off) a batch is one left-padded ``generate()``
+call and requests arriving meanwhile wait for the next batch.
 
 Per-row sampling: ``generate()`` runs greedy, and a logits processor picks each row's token
 itself (greedy, or temperature / top-k / top-p with the row's own seeded random stream), so
@@ -626,11 +627,23 @@ class PtEngine(InferEngine):
             self._continuous = bool(self._option("continuous_batching", True)) and (
                 not self._multimodal() and supports(self._hf_model())
             )
-        return self._continuous and not self._is_peft()
+        return self._continuous and (not self._is_peft() or self._mixing)
 
-    @staticmethod
-    def _joins_running(row: Row) -> bool:
-        return row.adapter is None and row.media_inputs is None
+    def _joins_running(self, row: Row) -> bool:
+        """Whether ``row`` may decode in a running batch: no media, its adapter (if any) already
+        loaded into a peft model (loading one changes the model under the batch), and rows of
+        its group may mix adapters."""
+        if row.media_inputs is not None or self._group_of(row) != _MIX:
+            return False
+        return row.adapter is None or (row.adapter in self._peft_names and self._is_peft())
+
+    def _row_adapter_name(self, row: Row) -> str | None:
+        """The peft adapter name ``row`` decodes with (its adapter loaded first; model lock held)."""
+        name = self._peft_adapter(row.adapter) if row.adapter is not None else self._default_adapter
+        if row.adapter is not None and row.request.adapter not in self.adapters:
+            # a folder: served under its path from now on (a new dict: readers never see it change)
+            self.adapters = {**self.adapters, row.request.adapter: row.adapter}
+        return name
 
     def _run_batch(self, rows: list[Row], admit: Any = None) -> None:
         if admit is not None and all(self._joins_running(r) for r in rows) and self._continuous_ok():
@@ -642,15 +655,10 @@ class PtEngine(InferEngine):
                 raise RuntimeError("the pt engine is closed")
             for row in rows:
                 try:
-                    name = (
-                        self._peft_adapter(row.adapter) if row.adapter is not None else self._default_adapter
-                    )
+                    name = self._row_adapter_name(row)
                 except Exception as exc:  # a bad adapter fails its own rows only
                     row.fail(exc)
                     continue
-                if row.adapter is not None and row.request.adapter not in self.adapters:
-                    # a folder: served under its path from now on (a new dict: readers never see it change)
-                    self.adapters = {**self.adapters, row.request.adapter: row.adapter}
                 ready.append((row, name))
             if not ready:
                 return
@@ -680,6 +688,7 @@ class PtEngine(InferEngine):
         with self._lock, torch.inference_mode():
             if self.model is None:
                 raise RuntimeError("the pt engine is closed")
+            peft = self._is_peft()
             batch = RunningBatch(
                 self._hf_model(),
                 self.pad_token_id,
@@ -688,6 +697,9 @@ class PtEngine(InferEngine):
                 self._scheduler.counters,
                 self._gen_counters,
                 on_forward,
+                # a peft model: each forward names every row's adapter (peft's mixed-batch LoRA)
+                wrapper=self.model if peft else None,
+                adapter_of=self._row_adapter_name if peft else None,
             )
             pending = rows
             while True:
