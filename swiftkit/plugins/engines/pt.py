@@ -33,8 +33,8 @@ PT_OPTIONS = {
             "default": True,
             "description": "Admit requests that arrive while a batch decodes into it at the next step and "
             "retire each request the step it ends (false: a batch runs to its end in one generate() call). "
-            "Models with sliding-window or hybrid caches, multimodal templates and adapters that cannot share a "
-            "batch (DoRA, non-LoRA) use generate().",
+            "A running batch serves one adapter; batches mixing adapters, models with sliding-window or hybrid "
+            "caches and multimodal templates use generate().",
         },
         "device_map": {
             "type": ["string", "null"],

@@ -78,15 +78,11 @@ class RunningBatch:
         counters: dict[str, int],
         step_counters: dict[str, int],
         on_forward: Callable[[BatchHooks | None], None],
-        wrapper: Any = None,
-        adapter_of: Callable[[Row], str | None] | None = None,
     ):
         import inspect
 
-        self.model = wrapper if wrapper is not None else model  # what runs the forward passes
+        self.model = model
         self.config = model.config
-        self.adapter_of = adapter_of
-        self.names: list[str] = []  # each row's adapter (adapter_of given): peft's adapter_names
         self.pad_token_id = pad_token_id
         self.start_row = start_row
         self.token_text = token_text
@@ -105,17 +101,14 @@ class RunningBatch:
 
     # ------------------------------------------------------------------ forward + choice
 
-    def _forward(self, rows: list[Row], names: list[str], **inputs: Any) -> Any:
-        """Run the model over ``rows`` (adapters ``names``); their next tokens (a tensor), or
-        ``None`` when every row was cancelled mid-pass. Rows that end here are marked ``done``
-        by the hooks."""
+    def _forward(self, rows: list[Row], **inputs: Any) -> Any:
+        """Run the model over ``rows``; their next tokens (a tensor), or ``None`` when every row
+        was cancelled mid-pass. Rows that end here are marked ``done`` by the hooks."""
         import torch
 
         hooks = BatchHooks(rows, self.token_text, self.counters)
         if self.keep_last:
             inputs["logits_to_keep"] = 1
-        if self.adapter_of is not None:
-            inputs["adapter_names"] = names
         self.on_forward(hooks)
         try:
             with torch.inference_mode():
@@ -135,16 +128,6 @@ class RunningBatch:
         import torch
         from transformers import DynamicCache
 
-        if self.adapter_of is not None:
-            named = []
-            for row in rows:
-                try:
-                    named.append((row, self.adapter_of(row) or "__base__"))
-                except Exception as exc:  # a bad adapter fails its own row only
-                    row.fail(exc)
-            rows, names = [r for r, _ in named], [n for _, n in named]
-        else:
-            names = []
         if not rows:
             return
         width = max(len(r.prompt_ids) for r in rows)
@@ -161,7 +144,6 @@ class RunningBatch:
         self.step_counters["prefills"] += 1
         chosen = self._forward(
             rows,
-            names,
             input_ids=ids,
             attention_mask=mask,
             position_ids=positions,
@@ -170,16 +152,15 @@ class RunningBatch:
         )
         if chosen is None:
             return
-        self._merge(rows, names, cache, mask, chosen)
+        self._merge(rows, cache, mask, chosen)
         self._retire()
 
-    def _merge(self, rows: list[Row], names: list[str], cache: Any, mask: Any, chosen: Any) -> None:
+    def _merge(self, rows: list[Row], cache: Any, mask: Any, chosen: Any) -> None:
         import torch
 
         if not self.rows:
-            self.rows, self.names, self.cache, self.mask, self.last = list(rows), list(names), cache, mask, chosen
+            self.rows, self.cache, self.mask, self.last = list(rows), cache, mask, chosen
             return
-        self.names.extend(names)
         width = max(self.mask.shape[1], mask.shape[1])
         for mine, theirs in zip(self.cache.layers, cache.layers, strict=True):
             mine.keys = torch.cat([_left_pad(mine.keys, width, -2), _left_pad(theirs.keys, width, -2)], dim=0)
@@ -200,7 +181,6 @@ class RunningBatch:
         self.step_counters["decode_steps"] += 1
         chosen = self._forward(
             self.rows,
-            self.names,
             input_ids=self.last.unsqueeze(1),
             attention_mask=self.mask,
             position_ids=positions,
@@ -225,7 +205,6 @@ class RunningBatch:
             return
         index = torch.tensor(keep, device=self.device)
         self.rows = [self.rows[i] for i in keep]
-        self.names = [self.names[i] for i in keep] if self.names else []
         self.mask = self.mask.index_select(0, index)
         self.last = self.last.index_select(0, index)
         start = int(self.mask.any(dim=0).nonzero()[0])  # the first column some row still uses
@@ -236,7 +215,7 @@ class RunningBatch:
             layer.values = layer.values.index_select(0, here)[..., start:, :]
 
     def _clear(self) -> None:
-        self.rows, self.names, self.cache, self.mask, self.last = [], [], None, None, None
+        self.rows, self.cache, self.mask, self.last = [], None, None, None
 
     def fail(self, exc: BaseException) -> None:
         for row in self.rows:

@@ -10,11 +10,12 @@ once, so they share batches too.
 Continuous batching (option ``continuous_batching``, default on): the batch is decoded step by
 step (:mod:`~swiftkit.plugins.engines.pt_continuous`); requests that arrive while it decodes are
 prefilled and join it at the next step, and a row leaves it the step it ends, so a new request
-does not wait for a running batch to finish; rows of different LoRA adapters share it through
-peft's ``adapter_names``. Where that cannot apply (a request with media or with an adapter not
-loaded yet or one that cannot mix, a multimodal template, a model whose cache has
-sliding-window or hybrid layers, or the option off) a batch is one left-padded ``generate()``
-call and requests arriving meanwhile wait for the next batch.
+does not wait for a running batch to finish. A running batch serves one adapter (or the base
+model); a request for another waits for the next batch. Where continuous batching cannot
+apply (rows with media, several adapters or one not loaded yet, a multimodal template, a model
+whose cache has sliding-window or hybrid layers, or the option off) a batch is one left-padded
+``generate()`` call (several LoRA adapters mixed through peft's ``adapter_names``) and requests
+arriving meanwhile wait for the next batch.
 
 Per-row sampling: ``generate()`` runs greedy, and a logits processor picks each row's token
 itself (greedy, or temperature / top-k / top-p with the row's own seeded random stream), so
@@ -627,15 +628,23 @@ class PtEngine(InferEngine):
             self._continuous = bool(self._option("continuous_batching", True)) and (
                 not self._multimodal() and supports(self._hf_model())
             )
-        return self._continuous and (not self._is_peft() or self._mixing)
+        return self._continuous
 
-    def _joins_running(self, row: Row) -> bool:
-        """Whether ``row`` may decode in a running batch: no media, its adapter (if any) already
-        loaded into a peft model (loading one changes the model under the batch), and rows of
-        its group may mix adapters."""
-        if row.media_inputs is not None or self._group_of(row) != _MIX:
+    def _adapter_now(self, row: Row) -> Any:
+        """The peft adapter ``row`` decodes with, without loading one (loading changes the model
+        under a running batch): its name, ``None`` (base model), or ``False`` (not loaded yet)."""
+        if row.adapter is None:
+            return self._default_adapter
+        if row.adapter not in self._peft_names or not self._is_peft():
             return False
-        return row.adapter is None or (row.adapter in self._peft_names and self._is_peft())
+        return self._peft_names[row.adapter]
+
+    def _joins_running(self, row: Row, adapter: Any) -> bool:
+        """Whether ``row`` may decode in a running batch of ``adapter``: no media, and the same
+        loaded adapter (one adapter per running batch: peft's mixed-adapter forward is not
+        available for every layer type, and a refusal mid-step would corrupt the cache)."""
+        now = self._adapter_now(row)
+        return row.media_inputs is None and now is not False and now == adapter
 
     def _row_adapter_name(self, row: Row) -> str | None:
         """The peft adapter name ``row`` decodes with (its adapter loaded first; model lock held)."""
@@ -646,8 +655,10 @@ class PtEngine(InferEngine):
         return name
 
     def _run_batch(self, rows: list[Row], admit: Any = None) -> None:
-        if admit is not None and all(self._joins_running(r) for r in rows) and self._continuous_ok():
-            self._run_continuous(rows, admit)
+        adapter = self._adapter_now(rows[0])
+        if (admit is not None and adapter is not False and all(self._joins_running(r, adapter) for r in rows)
+                and self._continuous_ok()):
+            self._run_continuous(rows, admit, adapter)
             return
         ready = []
         with self._lock:
@@ -675,8 +686,9 @@ class PtEngine(InferEngine):
                 for name, group in by_name.items():
                     self._generate(group, [name] * len(group))
 
-    def _run_continuous(self, rows: list[Row], admit: Any) -> None:
-        """Decode ``rows`` step by step, admitting the rows that arrive meanwhile between steps
+    def _run_continuous(self, rows: list[Row], admit: Any, adapter: str | None) -> None:
+        """Decode ``rows`` (all with peft adapter ``adapter``, or none) step by step, admitting
+        the rows for the same adapter that arrive meanwhile between steps
         (:mod:`~swiftkit.plugins.engines.pt_continuous`), until no row is left."""
         import torch
 
@@ -688,7 +700,9 @@ class PtEngine(InferEngine):
         with self._lock, torch.inference_mode():
             if self.model is None:
                 raise RuntimeError("the pt engine is closed")
-            peft = self._is_peft()
+            for row in rows:  # served under its request's string from now on (a folder's path)
+                self._row_adapter_name(row)
+            context, _ = self._adapter_kwargs([adapter])
             batch = RunningBatch(
                 self._hf_model(),
                 self.pad_token_id,
@@ -697,18 +711,20 @@ class PtEngine(InferEngine):
                 self._scheduler.counters,
                 self._gen_counters,
                 on_forward,
-                # a peft model: each forward names every row's adapter (peft's mixed-batch LoRA)
-                wrapper=self.model if peft else None,
-                adapter_of=self._row_adapter_name if peft else None,
             )
+
+            def joins(row: Row) -> bool:
+                return self._joins_running(row, adapter)
+
             pending = rows
-            while True:
-                batch.admit(pending)
-                if len(batch):
-                    batch.step()
-                pending = admit(self._scheduler.max_batch_size - len(batch), self._joins_running)
-                if not pending and not len(batch):
-                    return
+            with context:
+                while True:
+                    batch.admit(pending)
+                    if len(batch):
+                        batch.step()
+                    pending = admit(self._scheduler.max_batch_size - len(batch), joins)
+                    if not pending and not len(batch):
+                        return
 
     def _generate(self, rows: list[Row], names: list[str | None]) -> None:
         """One left-padded ``generate()`` call over ``rows``; each row ends on its own."""
