@@ -11,10 +11,20 @@ One run prints:
 - ``swift infer`` batch throughput over a dataset of the same prompts (a subprocess), when the
   installed swiftkit has that command.
 
+With ``--arrival poisson --rate R [R ...]`` it measures load instead: requests arrive as a
+Poisson process of R requests/s (seeded exponential gaps), streamed, and for each rate it
+reports the p50 / p95 time to first token (TTFT), the tokens/s over the run, and the idle
+server's TTFT (one request at a time) to compare with. With ``--compare`` (the default there
+for the ``pt`` engine) the same run starts the server twice, ``--continuous_batching false``
+(a batch runs to its end in one ``generate()`` call, as before continuous batching) and
+``true``, so the two are measured side by side on the same machine state; the burst of
+``--requests`` concurrent requests against the same sent one by one is measured for both too.
+
 Usage::
 
     python benchmarks/serve.py                       # builds a tiny random Qwen2 offline
     python benchmarks/serve.py --model DIR --requests 32 --max_tokens 32 --json
+    python benchmarks/serve.py --arrival poisson --rate 5 20 50 --requests 64
 
 Needs the serve extra and the openai client (``pip install 'swiftkit[serve]' openai``).
 """
@@ -74,7 +84,8 @@ def _env(threads: int | None) -> dict[str, str]:
     return env
 
 
-def start_deploy(model: str, port: int, args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, float]:
+def start_deploy(model: str, port: int, args: argparse.Namespace, log: Path,
+                 extra: list[str] | None = None) -> tuple[subprocess.Popen, float]:
     """Start ``swift deploy``; return the process and the seconds until ``/health`` answered 200."""
     import httpx
 
@@ -83,6 +94,7 @@ def start_deploy(model: str, port: int, args: argparse.Namespace, log: Path) -> 
            "--max_tokens_limit", str(max(args.max_tokens, 256))]
     if args.infer_backend:
         cmd += ["--infer_backend", args.infer_backend]
+    cmd += extra or []
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=_env(args.threads))
     url = f"http://127.0.0.1:{port}/health"
@@ -127,6 +139,94 @@ async def concurrent(base_url: str, n: int, max_tokens: int) -> tuple[list[float
     return [r[0] for r in results], sum(r[1] for r in results), wall
 
 
+async def streamed(client: Any, i: int, max_tokens: int) -> tuple[float, float, int]:
+    """One streamed chat request: ``(seconds to the first content, seconds to the end, tokens)``."""
+    t = time.perf_counter()
+    first, tokens = None, 0
+    stream = await client.chat.completions.create(
+        model="bench", messages=_messages(i), max_tokens=max_tokens, stream=True,
+        stream_options={"include_usage": True})
+    async for chunk in stream:
+        if first is None and chunk.choices and chunk.choices[0].delta.content:
+            first = time.perf_counter() - t
+        if chunk.usage is not None:
+            tokens = chunk.usage.completion_tokens
+    end = time.perf_counter() - t
+    return (first if first is not None else end), end, tokens
+
+
+async def poisson_load(base_url: str, n: int, rate: float | None, max_tokens: int, seed: int) -> dict[str, float]:
+    """``n`` streamed requests arriving at ``rate`` per second (Poisson; ``None``: one at a time,
+    the idle server): TTFT p50/p95, latency p50 and tokens/s over the run."""
+    import random
+
+    import openai
+
+    gaps = random.Random(seed)
+    async with openai.AsyncOpenAI(base_url=base_url, api_key=KEY, max_retries=0, timeout=600) as client:
+        t0 = time.perf_counter()
+        if rate is None:
+            results = [await streamed(client, i, max_tokens) for i in range(n)]
+        else:
+            tasks = []
+            for i in range(n):
+                tasks.append(asyncio.ensure_future(streamed(client, i, max_tokens)))
+                await asyncio.sleep(gaps.expovariate(rate))
+            results = await asyncio.gather(*tasks)
+        wall = time.perf_counter() - t0
+    ttft = [r[0] for r in results]
+    return {
+        "ttft_p50_ms": 1000 * statistics.median(ttft), "ttft_p95_ms": 1000 * _percentile(ttft, 0.95),
+        "latency_p50_ms": 1000 * statistics.median(r[1] for r in results),
+        "tokens_per_s": sum(r[2] for r in results) / wall, "wall_s": wall,
+    }
+
+
+def load_run(model: str, args: argparse.Namespace, folder: Path, extra: list[str], label: str) -> dict[str, Any]:
+    """Start one server (``extra`` deploy flags) and measure: idle TTFT, each Poisson rate, and
+    the burst of ``--requests`` concurrent requests against the same sent one by one."""
+    import openai
+
+    port = _free_port()
+    proc, ready_s = start_deploy(model, port, args, folder / f"deploy-{label}.log", extra)
+    try:
+        base_url = f"http://127.0.0.1:{port}/v1"
+        client = openai.OpenAI(base_url=base_url, api_key=KEY, max_retries=0, timeout=600)
+        sequential(client, args.warmup, args.max_tokens)
+        asyncio.run(concurrent(base_url, min(args.warmup * 4, args.requests), args.max_tokens))
+        out: dict[str, Any] = {"ready_s": ready_s}
+        out["idle"] = asyncio.run(poisson_load(base_url, min(args.requests, 16), None, args.max_tokens, 0))
+        for rate in args.rate:
+            out[f"rate {rate:g}/s"] = asyncio.run(poisson_load(base_url, args.requests, rate, args.max_tokens, 1))
+        _, seq_tokens, seq_wall = sequential(client, args.requests, args.max_tokens)
+        _, con_tokens, con_wall = asyncio.run(concurrent(base_url, args.requests, args.max_tokens))
+        out["sequential_tokens_per_s"] = seq_tokens / seq_wall
+        out["concurrent_tokens_per_s"] = con_tokens / con_wall
+        out["concurrent_over_sequential"] = out["concurrent_tokens_per_s"] / out["sequential_tokens_per_s"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return out
+
+
+def print_load(figures: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"\nswift deploy under Poisson load: {figures['model']}, {args.requests} requests per rate, "
+          f"max_tokens {args.max_tokens}")
+    for label, run in figures["runs"].items():
+        idle = run["idle"]["ttft_p95_ms"]
+        print(f"  [{label}]  ready {run['ready_s']:.2f} s; {args.requests} concurrent / sequential "
+              f"{run['concurrent_over_sequential']:.1f}x ({run['concurrent_tokens_per_s']:.0f} vs "
+              f"{run['sequential_tokens_per_s']:.0f} tokens/s)")
+        for key, m in run.items():
+            if isinstance(m, dict):
+                print(f"    {key:<12} TTFT p50 {m['ttft_p50_ms']:7.1f} ms  p95 {m['ttft_p95_ms']:7.1f} ms "
+                      f"({m['ttft_p95_ms'] / idle:4.1f}x idle)  latency p50 {m['latency_p50_ms']:7.1f} ms  "
+                      f"{m['tokens_per_s']:7.1f} tokens/s")
+
+
 def infer_batch(model: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """``swift infer --val_dataset`` over the same prompts; parses its printed tokens/s."""
     if not _has_command("infer"):
@@ -162,7 +262,16 @@ def main(argv: list[str] | None = None) -> int:
                              "matrices are too small to gain from threads that spin on a busy machine; else unset)")
     parser.add_argument("--start_timeout", type=float, default=300)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--arrival", choices=("burst", "poisson"), default="burst",
+                        help="burst (default): the throughput figures above; poisson: load at --rate")
+    parser.add_argument("--rate", type=float, nargs="+", default=[5.0, 20.0, 50.0],
+                        help="with --arrival poisson: requests per second, one run each (default 5 20 50)")
+    parser.add_argument("--compare", choices=("auto", "yes", "no"), default="auto",
+                        help="with --arrival poisson: also run --continuous_batching false (auto: for the pt engine)")
+    parser.add_argument("--max_batch_size", type=int, default=None, help="the pt engine's max_batch_size")
     args = parser.parse_args(argv)
+    if args.arrival == "poisson":
+        return main_load(args)
 
     import openai
 
@@ -224,6 +333,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<{width}}  {value}")
     if infer["status"] != "ok" and infer.get("output"):
         print("\nswift infer output (tail):\n" + infer["output"])
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+def main_load(args: argparse.Namespace) -> int:
+    compare = args.compare == "yes" or (args.compare == "auto" and args.infer_backend in (None, "pt"))
+    with tempfile.TemporaryDirectory(prefix="swiftkit-serve-bench-") as tmp:
+        folder = Path(tmp)
+        model = args.model
+        if model is None and args.threads is None:
+            args.threads = 1
+        if model is None:
+            from swiftkit.testing.tiny import build_tiny_model
+
+            model = str(build_tiny_model("qwen2.5-0.5b-instruct", folder / "tiny-qwen"))
+        if compare and args.infer_backend is None:
+            args.infer_backend = "pt"  # engine options are accepted for the engine named
+        common = ["--max_batch_size", str(args.max_batch_size)] if args.max_batch_size else []
+        variants = {"continuous": ["--continuous_batching", "true"]}
+        if compare:
+            variants = {"generate (before)": ["--continuous_batching", "false"], **variants}
+        elif args.infer_backend not in (None, "pt"):
+            variants = {args.infer_backend: []}
+        runs = {label: load_run(model, args, folder, common + extra, label.split()[0])
+                for label, extra in variants.items()}
+    figures = {"model": args.model or "tiny random qwen2 (built offline)", "requests": args.requests,
+               "max_tokens": args.max_tokens, "rates": args.rate, "runs": runs}
+    print_load(figures, args)
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

@@ -131,15 +131,58 @@ def test_concurrent_requests_equal_sequential_ones(engine):
     assert after["batches"] - before["batches"] < len(requests)  # the scheduler batched them
     assert after["max_batch"] >= 2
 
-    # infer() queues its requests together; max_batch_size splits them
+    # infer() queues its requests together; max_batch_size caps the rows decoding at once: the
+    # rest join the running batch as rows end (continuous batching: one batch, >= 3 prefills)
     assert engine.infer(requests) == sequential
     engine.max_batch_size = 3
     try:
-        before = engine.stats["batches"]
+        before = engine.stats
         assert engine.infer(requests) == sequential
-        assert engine.stats["batches"] - before == 3
+        after = engine.stats
+        assert after["batches"] - before["batches"] <= 1  # 0: they joined the last one still looping
+        assert after["prefills"] - before["prefills"] >= 3
+        assert after["generate_calls"] == before["generate_calls"]
     finally:
         engine.max_batch_size = 8
+
+
+def test_generate_batches_without_continuous_batching(make_engine):
+    """``continuous_batching: false``: batches of ``max_batch_size`` rows, each one ``generate()``
+    call, with the same greedy answers."""
+    engine = make_engine(max_batch_size=3, batch_wait_ms=0, continuous_batching=False)
+    requests = [chat(m, max_tokens=12) for m in PROMPTS]
+    sequential = [engine.infer([r])[0] for r in requests]
+    before = engine.stats
+    assert engine.infer(requests) == sequential
+    after = engine.stats
+    assert after["batches"] - before["batches"] == 3 == after["generate_calls"] - before["generate_calls"]
+    assert after["prefills"] == 0
+
+
+def test_requests_join_a_running_batch(make_engine):
+    """Requests that arrive while a batch decodes join it at the next step (no wait for the
+    batch to end) and answer exactly as alone; each row leaves the batch the step it ends."""
+    engine = make_engine(max_batch_size=8, batch_wait_ms=0)
+    long_request = chat(PROMPTS[2], max_tokens=200, stop=["\u0000never"])
+    late = [chat(m, max_tokens=8) for m in PROMPTS[3:6]]
+    alone = [engine.infer([r])[0] for r in late]
+
+    async def arrive_while_decoding():
+        first_chunks = []
+        stream = engine.stream_async(long_request)
+        first_chunks.append(await stream.__anext__())
+        before = engine.stats
+        answers = await gather_infer(engine, late)
+        during = engine.stats
+        await stream.aclose()
+        return before, during, answers
+
+    before, during, answers = run(arrive_while_decoding())
+    wait_idle(engine)
+    assert answers == alone
+    assert during["batches"] == before["batches"]  # they joined the running batch
+    assert during["prefills"] > before["prefills"]
+    assert during["active_rows"] == 1  # the late rows left as they ended; the long one decodes on
 
 
 def test_max_tokens_and_stop_strings(engine):
@@ -438,7 +481,21 @@ def test_adapters_side_by_side(make_engine, adapters, tmp_path):
     assert run(gather_infer(engine, requests)) == sequential
     after = engine.stats
     assert after["batches"] - before["batches"] == 1  # one burst, one mixed batch
-    assert after["generate_calls"] - before["generate_calls"] == 1
+    assert after["generate_calls"] - before["generate_calls"] == 1  # mixed adapters: one generate() call
+
+    # rows for the adapter of a running batch join it, answering as alone
+    async def join_while_decoding():
+        stream = engine.stream_async(chat(PROMPTS[2], max_tokens=200, stop=["\u0000never"], adapter="alpha"))
+        await stream.__anext__()
+        mid = engine.stats
+        answers = await gather_infer(engine, [requests[1], requests[3]])
+        joined = engine.stats["batches"] == mid["batches"]
+        await stream.aclose()
+        return answers, joined
+
+    answers, joined = run(join_while_decoding())
+    assert answers == [alpha, sequential[3]]
+    assert joined
 
     # an adapter given by folder is loaded on first use and then served under that string
     by_path = chat(PROMPTS[0], max_tokens=16, adapter=adapters["beta"])

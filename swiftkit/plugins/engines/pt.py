@@ -18,14 +18,23 @@ PT_OPTIONS = {
             "type": "integer",
             "minimum": 1,
             "default": 16,
-            "description": "Most requests decoded together in one generate() call.",
+            "description": "Most requests decoded together in one batch.",
         },
         "batch_wait_ms": {
             "type": "number",
             "minimum": 0,
             "default": 10,
             "description": "How long the dynamic batcher waits after a request arrives for others to "
-            "decode with it (milliseconds; requests arriving while a batch runs join the next one).",
+            "start a batch with it (milliseconds; requests arriving while a batch runs join it at the next "
+            "step with continuous_batching, else the next batch).",
+        },
+        "continuous_batching": {
+            "type": "boolean",
+            "default": True,
+            "description": "Admit requests that arrive while a batch decodes into it at the next step and "
+            "retire each request the step it ends (false: a batch runs to its end in one generate() call). "
+            "A running batch serves one adapter; batches mixing adapters, models with sliding-window or hybrid "
+            "caches and multimodal templates use generate().",
         },
         "device_map": {
             "type": ["string", "null"],

@@ -303,7 +303,17 @@ class BatchHooks:
 
     def choose(self, input_ids: Any, scores: Any) -> Any:
         """Pick every open row's next token from the raw ``scores`` and return scores that make
-        greedy selection pick exactly those tokens."""
+        greedy selection pick exactly those tokens (inside ``generate()``)."""
+        import torch
+
+        chosen = self.pick(scores)
+        forced = torch.full_like(scores, float("-inf"))
+        forced.scatter_(1, chosen.unsqueeze(1), 0.0)
+        return forced
+
+    def pick(self, scores: Any) -> Any:
+        """Pick every open row's next token from the raw ``scores`` (one per row, a tensor; a
+        row that is done gets an arbitrary one) and push it to its row."""
         import torch
 
         rows = self.rows
@@ -324,9 +334,7 @@ class BatchHooks:
         for i in live:
             rows[i].push(ids[i], logprobs.get(i))
         self.stats["tokens"] += len(live)
-        forced = torch.full_like(scores, float("-inf"))
-        forced.scatter_(1, chosen.unsqueeze(1), 0.0)
-        return forced
+        return chosen
 
     def _penalise_repeats(self, scores: Any, penalised: list[int]) -> Any:
         """``scores`` with each row's repetition penalty applied to the tokens of its prompt and
@@ -434,7 +442,11 @@ class Scheduler:
     Rows that can share a ``generate()`` call have equal ``group_of(row)``. After the first row
     of an idle period arrives, the thread waits up to ``wait_s`` for more (or until
     ``max_batch_size`` rows wait), then runs the oldest row's group, up to ``max_batch_size``
-    rows in arrival order. Rows arriving while a batch runs wait for the next one.
+    rows in arrival order, with ``run_batch(rows, admit)``. Continuous batching: between decode
+    steps ``run_batch`` may call ``admit(room, accept)`` for rows that arrived meanwhile (at
+    most ``room``, of the batch's group, each passing ``accept``; none while an older row of
+    another group waits, so no group starves); otherwise rows arriving while a batch runs wait
+    for the next one.
 
     The thread starts with the first row and ends after ``idle_s`` without work (the next row
     starts a new one), so an engine that is dropped without ``close()`` holds no thread for
@@ -443,7 +455,7 @@ class Scheduler:
 
     def __init__(
         self,
-        run_batch: Callable[[list[Row]], None],
+        run_batch: Callable[[list[Row], Callable[..., list[Row]]], None],
         group_of: Callable[[Row], Any],
         max_batch_size: int,
         wait_s: float,
@@ -525,6 +537,35 @@ class Scheduler:
         self._waiting = rest
         return batch
 
+    def _admitter(self, group: Any) -> Callable[..., list[Row]]:
+        def admit(room: int, accept: Callable[[Row], bool] = lambda row: True) -> list[Row]:
+            """Rows of ``group`` waiting now (at most ``room``), taken into the running batch."""
+            with self._cond:
+                if self._closed or room <= 0:
+                    return []
+                waiting = []
+                for row in self._waiting:
+                    if row.cancelled:
+                        self.counters["cancelled"] += 1
+                        row.drop()
+                    else:
+                        waiting.append(row)
+                taken: list[Row] = []
+                rest: list[Row] = []
+                for row in waiting:
+                    if len(taken) < room and not rest and self.group_of(row) == group and accept(row):
+                        taken.append(row)
+                    else:
+                        rest.append(row)  # in order: a row that cannot join holds back those after it
+                self._waiting = rest
+                self._active = [r for r in self._active if not r.done] + taken
+                self.counters["rows"] += len(taken)
+                live = sum(1 for r in self._active if not r.done)
+                self.counters["max_batch"] = max(self.counters["max_batch"], live)
+                return taken
+
+        return admit
+
     def _loop(self) -> None:
         while True:
             with self._cond:
@@ -550,9 +591,11 @@ class Scheduler:
                 self.counters["rows"] += len(batch)
                 self.counters["max_batch"] = max(self.counters["max_batch"], len(batch))
                 try:
-                    self.run_batch(batch)
+                    self.run_batch(batch, self._admitter(self.group_of(batch[0])))
                 except BaseException as exc:  # handed to the waiters; the thread keeps serving
-                    for row in batch:
+                    with self._cond:
+                        involved = list(self._active)
+                    for row in involved:
                         row.fail(exc)
                     if not isinstance(exc, Exception):
                         raise

@@ -1,11 +1,21 @@
-"""The ``pt`` engine: transformers ``generate()`` with dynamic batching.
+"""The ``pt`` engine: the model's own PyTorch code with continuous batching.
 
 Every request, synchronous or not, becomes a :class:`~swiftkit.plugins.engines.pt_batch.Row`
 handed to one background scheduler thread (:class:`~swiftkit.plugins.engines.pt_batch.Scheduler`)
 that owns the model: requests arriving together (within ``batch_wait_ms``, up to
-``max_batch_size``) are decoded in one left-padded ``generate()`` call, each row ending at its
-own end-of-turn token, stop string or ``max_tokens``, and streaming its own deltas.
-``infer(requests)`` submits all its requests at once, so they share batches too.
+``max_batch_size``) start a batch, each row ending at its own end-of-turn token, stop string or
+``max_tokens``, and streaming its own deltas. ``infer(requests)`` submits all its requests at
+once, so they share batches too.
+
+Continuous batching (option ``continuous_batching``, default on): the batch is decoded step by
+step (:mod:`~swiftkit.plugins.engines.pt_continuous`); requests that arrive while it decodes are
+prefilled and join it at the next step, and a row leaves it the step it ends, so a new request
+does not wait for a running batch to finish. A running batch serves one adapter (or the base
+model); a request for another waits for the next batch. Where continuous batching cannot
+apply (rows with media, several adapters or one not loaded yet, a multimodal template, a model
+whose cache has sliding-window or hybrid layers, or the option off) a batch is one left-padded
+``generate()`` call (several LoRA adapters mixed through peft's ``adapter_names``) and requests
+arriving meanwhile wait for the next batch.
 
 Per-row sampling: ``generate()`` runs greedy, and a logits processor picks each row's token
 itself (greedy, or temperature / top-k / top-p with the row's own seeded random stream), so
@@ -83,6 +93,8 @@ class PtEngine(InferEngine):
     (prompt + answer tokens; a longer prompt is refused, the answer budget is cut to fit), core
     run options passed through.
 
+    ``continuous_batching`` (default true): see the module docstring.
+
     :attr:`stats` counts batches, rows and tokens and shows the rows decoding and waiting now.
     """
 
@@ -135,7 +147,8 @@ class PtEngine(InferEngine):
         self.pad_token_id = int(pad)
         self._decode = self._decoder()
         self._token_texts: dict[int, str] = {}
-        self._gen_counters = {"generate_calls": 0}
+        self._gen_counters = {"generate_calls": 0, "prefills": 0, "decode_steps": 0}
+        self._continuous: bool | None = None  # decided on the first batch (_continuous_ok)
         self._closed = False
         self._running: BatchHooks | None = None  # the batch inside generate() now (scheduler thread)
         self._abort_handles = self._install_abort_hooks()
@@ -541,7 +554,8 @@ class PtEngine(InferEngine):
 
     @property
     def stats(self) -> dict[str, int]:
-        """``batches`` (scheduler batches), ``generate_calls``, ``rows``, ``max_batch``,
+        """``batches`` (scheduler batches), ``generate_calls``, ``prefills`` and
+        ``decode_steps`` (continuous batching's forward passes), ``rows``, ``max_batch``,
         ``tokens`` (generated), ``cancelled``, and now: ``active_rows``, ``waiting_rows``."""
         return {**self._scheduler.stats(), **self._gen_counters}
 
@@ -605,22 +619,57 @@ class PtEngine(InferEngine):
             return contextlib.nullcontext(), {}
         return contextlib.nullcontext(), {"adapter_names": [n or "__base__" for n in names]}
 
-    def _run_batch(self, rows: list[Row]) -> None:
+    def _continuous_ok(self) -> bool:
+        """Whether this engine decodes with continuous batching (option ``continuous_batching``,
+        a plain model, no multimodal template, a cache that can be padded and merged)."""
+        if self._continuous is None:
+            from swiftkit.plugins.engines.pt_continuous import supports
+
+            self._continuous = bool(self._option("continuous_batching", True)) and (
+                not self._multimodal() and supports(self._hf_model())
+            )
+        return self._continuous
+
+    def _adapter_now(self, row: Row) -> Any:
+        """The peft adapter ``row`` decodes with, without loading one (loading changes the model
+        under a running batch): its name, ``None`` (base model), or ``False`` (not loaded yet)."""
+        if row.adapter is None:
+            return self._default_adapter
+        if row.adapter not in self._peft_names or not self._is_peft():
+            return False
+        return self._peft_names[row.adapter]
+
+    def _joins_running(self, row: Row, adapter: Any) -> bool:
+        """Whether ``row`` may decode in a running batch of ``adapter``: no media, and the same
+        loaded adapter (one adapter per running batch: peft's mixed-adapter forward is not
+        available for every layer type, and a refusal mid-step would corrupt the cache)."""
+        now = self._adapter_now(row)
+        return row.media_inputs is None and now is not False and now == adapter
+
+    def _row_adapter_name(self, row: Row) -> str | None:
+        """The peft adapter name ``row`` decodes with (its adapter loaded first; model lock held)."""
+        name = self._peft_adapter(row.adapter) if row.adapter is not None else self._default_adapter
+        if row.adapter is not None and row.request.adapter not in self.adapters:
+            # a folder: served under its path from now on (a new dict: readers never see it change)
+            self.adapters = {**self.adapters, row.request.adapter: row.adapter}
+        return name
+
+    def _run_batch(self, rows: list[Row], admit: Any = None) -> None:
+        adapter = self._adapter_now(rows[0])
+        if (admit is not None and adapter is not False and all(self._joins_running(r, adapter) for r in rows)
+                and self._continuous_ok()):
+            self._run_continuous(rows, admit, adapter)
+            return
         ready = []
         with self._lock:
             if self.model is None:
                 raise RuntimeError("the pt engine is closed")
             for row in rows:
                 try:
-                    name = (
-                        self._peft_adapter(row.adapter) if row.adapter is not None else self._default_adapter
-                    )
+                    name = self._row_adapter_name(row)
                 except Exception as exc:  # a bad adapter fails its own rows only
                     row.fail(exc)
                     continue
-                if row.adapter is not None and row.request.adapter not in self.adapters:
-                    # a folder: served under its path from now on (a new dict: readers never see it change)
-                    self.adapters = {**self.adapters, row.request.adapter: row.adapter}
                 ready.append((row, name))
             if not ready:
                 return
@@ -636,6 +685,46 @@ class PtEngine(InferEngine):
                     by_name.setdefault(name, []).append(row)
                 for name, group in by_name.items():
                     self._generate(group, [name] * len(group))
+
+    def _run_continuous(self, rows: list[Row], admit: Any, adapter: str | None) -> None:
+        """Decode ``rows`` (all with peft adapter ``adapter``, or none) step by step, admitting
+        the rows for the same adapter that arrive meanwhile between steps
+        (:mod:`~swiftkit.plugins.engines.pt_continuous`), until no row is left."""
+        import torch
+
+        from swiftkit.plugins.engines.pt_continuous import RunningBatch
+
+        def on_forward(hooks: BatchHooks | None) -> None:
+            self._running = hooks
+
+        with self._lock, torch.inference_mode():
+            if self.model is None:
+                raise RuntimeError("the pt engine is closed")
+            for row in rows:  # served under its request's string from now on (a folder's path)
+                self._row_adapter_name(row)
+            context, _ = self._adapter_kwargs([adapter])
+            batch = RunningBatch(
+                self._hf_model(),
+                self.pad_token_id,
+                lambda row: row.start(self._decode, self.eos_token_ids),
+                self._token_text,
+                self._scheduler.counters,
+                self._gen_counters,
+                on_forward,
+            )
+
+            def joins(row: Row) -> bool:
+                return self._joins_running(row, adapter)
+
+            pending = rows
+            with context:
+                while True:
+                    batch.admit(pending)
+                    if len(batch):
+                        batch.step()
+                    pending = admit(self._scheduler.max_batch_size - len(batch), joins)
+                    if not pending and not len(batch):
+                        return
 
     def _generate(self, rows: list[Row], names: list[str | None]) -> None:
         """One left-padded ``generate()`` call over ``rows``; each row ends on its own."""
