@@ -16,10 +16,14 @@ so every run is a first-time run:
   folder, ``max_length``, truncation ``raise`` = ms-swift's ``delete``).
 
 Measured per run: the wall time of the preprocessing call (imports and tokenizer loading
-excluded: they are the same on every run and are measured by other benchmarks), rows and
+excluded: they are the same on every run and are measured by other benchmarks), the CPU
+seconds of the whole process (user + sys, workers included, imports too: on a busy shared
+machine the figure least disturbed by other load), rows and
 tokens out, and peak memory: of the main process (``ru_maxrss`` from ``os.wait4``) and of the
 whole process tree (main + ``num_proc`` workers, proportional set size summed: pages
-shared after fork counted once; sampled every 100 ms with psutil). A second swiftkit run on the same caches gives the cached figure. Sides run
+shared after fork counted once; sampled every 100 ms with psutil) and its anonymous part
+(RSS less file-backed pages: what the processes hold themselves, as opposed to pages of the
+memory-mapped Arrow cache files, which the kernel can drop at will). A second swiftkit run on the same caches gives the cached figure. Sides run
 interleaved (swiftkit, ms-swift per setting) so machine drift hits both alike; on a shared
 machine compare ratios within one run, not absolute seconds across runs.
 
@@ -70,7 +74,7 @@ if not os.path.isfile(cfg["data"]):
         for _ in range(cfg["rows"]):
             msgs = [{"role": "system", "content": text(3, 12)}] if rng.random() < 0.5 else []
             for _ in range(rng.choice((1, 1, 2, 3))):
-                msgs += [{"role": "user", "content": text(2, 16)}, {"role": "assistant", "content": text(4, 32)}]
+                msgs += [{"role": "user", "content": text(2, 12)}, {"role": "assistant", "content": text(3, 25)}]
             fh.write(json.dumps({"messages": msgs}) + "\n")
     os.replace(tmp, cfg["data"])
 print(json.dumps({"bytes": os.path.getsize(cfg["data"])}))
@@ -81,23 +85,29 @@ print(json.dumps({"bytes": os.path.getsize(cfg["data"])}))
 PROBE = r'''
 import json, os, resource, sys, threading, time
 import psutil
-_peak = [0]
+_peak = [0, 0]
 _stop = threading.Event()
 def _sample():
     me = psutil.Process()
     while not _stop.is_set():
-        total = 0
+        total = anon = 0
         for p in [me, *me.children(recursive=True)]:
             try:
                 total += p.memory_full_info().pss  # shared (forked) pages counted once
+                m = p.memory_info()
+                anon += m.rss - m.shared  # not file-backed: what the process holds itself (not mmapped Arrow files)
             except psutil.Error:
                 pass
         _peak[0] = max(_peak[0], total)
+        _peak[1] = max(_peak[1], anon)
         _stop.wait(0.1)
 threading.Thread(target=_sample, daemon=True).start()
 def report(**kw):
     _stop.set()
     kw["tree_peak_mb"] = _peak[0] / 2**20
+    kw["anon_peak_mb"] = _peak[1] / 2**20
+    m = psutil.Process().memory_info()
+    kw["anon_end_mb"] = (m.rss - m.shared) / 2**20
     print("RESULT " + json.dumps(kw), flush=True)
 cfg = json.loads(sys.argv[1])
 '''
@@ -109,13 +119,14 @@ from swiftkit.data import prepare_datasets
 registry = get_registry()
 tok = AutoTokenizer.from_pretrained(cfg["model_dir"])
 template = registry.template("qwen2_5")
-rss0 = psutil.Process().memory_info().rss / 2**20
+m0 = psutil.Process().memory_info()
+rss0, anon0 = m0.rss / 2**20, (m0.rss - m0.shared) / 2**20
 t0 = time.perf_counter()
 data = prepare_datasets(dataset=[cfg["data"]], registry=registry, template=template, tokenizer=tok,
                         max_length=cfg["max_length"], truncation_strategy="delete", num_proc=cfg["num_proc"],
                         cache_dir=cfg["cache"], seed=42)
 seconds = time.perf_counter() - t0
-report(seconds=seconds, rows=len(data.train), tokens=data.report.train.tokens, rss_before_mb=rss0,
+report(seconds=seconds, rows=len(data.train), tokens=data.report.train.tokens, rss_before_mb=rss0, anon_before_mb=anon0,
        cache_hits=data.report.cache_hits)
 '''
 
@@ -126,14 +137,15 @@ from swift.template import get_template
 processor = get_processor(cfg["model_dir"], model_type="qwen2")
 template = get_template(processor, max_length=cfg["max_length"], truncation_strategy="raise", template_type="qwen2_5")
 template.set_mode("train")
-rss0 = psutil.Process().memory_info().rss / 2**20
+m0 = psutil.Process().memory_info()
+rss0, anon0 = m0.rss / 2**20, (m0.rss - m0.shared) / 2**20
 t0 = time.perf_counter()
 train, _ = load_dataset([cfg["data"]], num_proc=cfg["num_proc"], shuffle=True, seed=42, strict=False)
 train = EncodePreprocessor(template)(train, num_proc=cfg["num_proc"], strict=False)
 seconds = time.perf_counter() - t0
 import numpy as np
 lengths = np.asarray(train["lengths"]) if "lengths" in train.column_names else np.asarray([len(x) for x in train["input_ids"]])
-report(seconds=seconds, rows=len(train), tokens=int(lengths.sum()), rss_before_mb=rss0, cache_hits=None)
+report(seconds=seconds, rows=len(train), tokens=int(lengths.sum()), rss_before_mb=rss0, anon_before_mb=anon0, cache_hits=None)
 '''
 
 
@@ -163,15 +175,17 @@ def spawn(python: str, script: str, cfg: dict, env: dict[str, str]) -> dict:
         return {"error": f"exit {proc.returncode}:\n{tail}"}
     result = json.loads(lines[-1][len("RESULT "):])
     result["main_peak_mb"] = usage.ru_maxrss / 1024
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # the child and its reaped workers, imports included
     return result
 
 
 def row(label: str, r: dict) -> str:
     if "error" in r:
         return f"{label:<28} FAILED {r['error'].splitlines()[0]}"
-    return (f"{label:<28} {r['seconds']:8.1f} s {r['rows']:>9,} rows {r['tokens'] / 1e6:7.2f} M tok "
+    return (f"{label:<28} {r['seconds']:8.1f} s (process CPU {r['cpu_s']:6.1f} s) {r['rows']:>9,} rows {r['tokens'] / 1e6:7.2f} M tok "
             f"{r['tokens'] / r['seconds'] / 1e3:8.0f} k tok/s  main peak {r['main_peak_mb']:6.0f} MB "
-            f"(+{r['main_peak_mb'] - r['rss_before_mb']:4.0f} over start)  tree peak {r['tree_peak_mb']:6.0f} MB")
+            f"(+{r['main_peak_mb'] - r['rss_before_mb']:4.0f} over start)  tree PSS peak {r['tree_peak_mb']:6.0f} MB  "
+            f"tree anon peak {r['anon_peak_mb']:6.0f} MB (start {r['anon_before_mb']:.0f})")
 
 
 def main() -> None:
@@ -186,7 +200,7 @@ def main() -> None:
 
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    data = work / f"chat-{args.rows}.jsonl"
+    data = work / f"chat-{args.rows}-v2.jsonl"  # v2: the ~50 MB mix (v1 was 65 MB)
     cfg = {"model_id": MODEL_ID, "model_dir": str(work / "model"), "tiny": TINY, "data": str(data),
            "rows": args.rows, "seed": 0}
     started = time.perf_counter()
