@@ -23,7 +23,9 @@ tokens out, and peak memory: of the main process (``ru_maxrss`` from ``os.wait4`
 whole process tree (main + ``num_proc`` workers, proportional set size summed: pages
 shared after fork counted once; sampled every 100 ms with psutil) and its anonymous part
 (RSS less file-backed pages: what the processes hold themselves, as opposed to pages of the
-memory-mapped Arrow cache files, which the kernel can drop at will). A second swiftkit run on the same caches gives the cached figure. Sides run
+memory-mapped Arrow cache files, which the kernel can drop at will; with forked workers it
+counts the pages a worker still shares with the main process once per worker: read it at
+``num_proc`` 1, and PSS for the tree). A second swiftkit run on the same caches gives the cached figure. Sides run
 interleaved (swiftkit, ms-swift per setting) so machine drift hits both alike; on a shared
 machine compare ratios within one run, not absolute seconds across runs.
 
