@@ -105,6 +105,48 @@ def _ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def _batched(tokenizer: Any) -> bool:
+    """Whether ``tokenizer`` is a Hugging Face tokenizer, whose call takes a list of texts and
+    returns the ids of each exactly as one call per text would (no padding asked)."""
+    import sys
+
+    tf = sys.modules.get("transformers")  # not imported: the tokenizer cannot be one of its classes
+    base = getattr(tf, "PreTrainedTokenizerBase", None) if tf is not None else None
+    return base is not None and isinstance(tokenizer, base)
+
+
+def _many_ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """``[_ids(tokenizer, t) for t in texts]`` in one tokenizer call where the tokenizer takes a
+    batch: the per-call overhead of a Hugging Face tokenizer (tens of microseconds) is paid
+    once per conversation instead of once per segment (the hot path of tokenizing a dataset)."""
+    if len(texts) > 1 and _batched(tokenizer):
+        return [list(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    return [_ids(tokenizer, t) for t in texts]
+
+
+#: tokenizer -> (its size and special tokens when looked at, its anchor): ``_anchor`` tokenizes
+#: a few special tokens, once per conversation without this; a tokenizer changed since is looked at again
+_ANCHORS: Any = None
+
+
+def _cached_anchor(tokenizer: Any) -> tuple[str, int] | None:
+    global _ANCHORS
+    import weakref
+
+    if _ANCHORS is None:
+        _ANCHORS = weakref.WeakKeyDictionary()
+    try:
+        key = (len(tokenizer), *(getattr(tokenizer, n, None) for n in ("eos_token", "bos_token", "pad_token", "unk_token")))
+        hit = _ANCHORS.get(tokenizer)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        anchor = _anchor(tokenizer)
+        _ANCHORS[tokenizer] = (key, anchor)
+    except TypeError:  # not sized, hashable or weak-referenceable: no cache
+        return _anchor(tokenizer)
+    return anchor
+
+
 def _anchor(tokenizer: Any) -> tuple[str, int] | None:
     """A special token that is one id and swallows no neighbouring whitespace, or ``None``."""
     decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
@@ -137,19 +179,14 @@ def tokenize_segments(tokenizer: Any, segments: Sequence[tuple[str, bool]]) -> t
     token sits at it); otherwise the pieces either side of a boundary are tokenized apart, which
     is what makes the ids of the prompt part end exactly like the inference prompt.
     """
-    anchor = _anchor(tokenizer)
+    anchor = _cached_anchor(tokenizer)
+    kept = [(k, text, trainable) for k, (text, trainable) in enumerate(segments) if text]
+    pieces = _many_ids(tokenizer, [anchor[0] + text if k and anchor is not None else text for k, text, _ in kept])
     input_ids: list[int] = []
     labels: list[int] = []
-    for k, (text, trainable) in enumerate(segments):
-        if not text:
-            continue
-        ids = None
+    for (k, text, trainable), ids in zip(kept, pieces, strict=True):
         if k and anchor is not None:
-            anchored = _ids(tokenizer, anchor[0] + text)
-            if anchored and anchored[0] == anchor[1]:
-                ids = anchored[1:]
-        if ids is None:
-            ids = _ids(tokenizer, text)
+            ids = ids[1:] if ids and ids[0] == anchor[1] else _ids(tokenizer, text)
         input_ids.extend(ids)
         labels.extend(ids if trainable else [IGNORE_INDEX] * len(ids))
     return input_ids, labels
