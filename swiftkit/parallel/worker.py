@@ -10,7 +10,40 @@ import sys
 import time
 import traceback
 
-from swiftkit.parallel.launch import LAUNCH_DIR, RESULT_FILE
+from swiftkit.parallel.launch import LAUNCH_DIR, LOST_PEER_MARKS, RESULT_FILE, STARTED_DIR, arrival_timeout
+
+
+def _multi_node() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) != int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
+
+
+def _hint(exc: BaseException) -> str | None:
+    """Why a collective failed, in words, where the cause is another node going away."""
+    text = f"{type(exc).__name__}: {exc}"
+    if _multi_node() and any(mark in text for mark in LOST_PEER_MARKS):
+        return ("another rank stopped answering (its node died, was killed, or hung past --ddp_timeout); "
+                "this rank ended instead of waiting for it. See that node's own error for the cause")
+    return None
+
+
+def _mark_started(run_dir: str) -> None:
+    folder = os.path.join(run_dir, LAUNCH_DIR, STARTED_DIR)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"rank-{os.environ.get('RANK', '0')}"), "w", encoding="utf-8") as fh:
+        fh.write(str(time.time()))
+
+
+def _check_nodes_agree(config: dict) -> None:
+    """Several nodes: refuse to start unless every node composed the same run configuration."""
+    if not _multi_node():
+        return
+    from swiftkit.parallel.fingerprint import agent_store, check_same_config
+
+    timeout = arrival_timeout(config)
+    store = agent_store(timeout)
+    if store is not None:
+        check_same_config(config, store, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"]),
+                          timeout_s=timeout)
 
 
 def _record_error(run_dir: str, exc: BaseException) -> None:
@@ -24,6 +57,7 @@ def _record_error(run_dir: str, exc: BaseException) -> None:
         "time": time.time(),
         "type": type(exc).__name__,
         "message": str(exc).strip() or repr(exc),
+        "hint": _hint(exc),
         "traceback": "".join(traceback.format_exception(exc)),
     }
     tmp = os.path.join(folder, f".rank-{rank}.json.tmp")
@@ -55,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     silence_third_party_noise()  # each rank would print DeepSpeed's accelerator line again
     try:
+        _mark_started(run_dir)
+        _check_nodes_agree(config)
         from swiftkit.train.run import run_training
 
         console = None
