@@ -26,6 +26,22 @@ def _hint(exc: BaseException) -> str | None:
     return None
 
 
+def _die_with_launcher() -> None:
+    """Linux: end this rank when its launcher (torchrun's agent) dies. torchrun starts ranks in
+    their own session, so a node whose launcher was killed kept a rank training alone."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the launcher died before the call above
+        os._exit(1)
+
+
 def _mark_started(run_dir: str) -> None:
     folder = os.path.join(run_dir, LAUNCH_DIR, STARTED_DIR)
     os.makedirs(folder, exist_ok=True)
@@ -88,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     from swiftkit.models.noise import silence_third_party_noise
 
     silence_third_party_noise()  # each rank would print DeepSpeed's accelerator line again
+    _die_with_launcher()
     try:
         _mark_started(run_dir)
         _check_nodes_agree(config)
