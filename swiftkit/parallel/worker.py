@@ -60,6 +60,24 @@ def _check_nodes_agree(config: dict) -> None:
     if store is not None:
         check_same_config(config, store, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"]),
                           timeout_s=timeout)
+    _init_process_group(config)
+
+
+def _init_process_group(config: dict) -> None:
+    """Start the process group now, with --ddp_timeout as every collective's limit: a group
+    started later by a library on its own defaults would let a hung node stall the others
+    for its default timeout instead (seen on gloo). The Trainer and DeepSpeed adopt it."""
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        return
+    backend = config.get("ddp_backend") or ("nccl" if torch.cuda.is_available() else "gloo")
+    if backend == "nccl":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group(backend, timeout=timedelta(seconds=int(config.get("ddp_timeout") or 1800)))
 
 
 def _record_error(run_dir: str, exc: BaseException) -> None:
