@@ -335,3 +335,32 @@ def test_a_node_that_never_arrives_ends_the_other_within_the_timeout(tiny, data,
     assert "node 0 of 2 gave up after" in err and "did not join the rendezvous at 127.0.0.1:" in err
     assert "within 3 s (--ddp_timeout" in err
     assert time.time() - start < 60  # not torchrun's own 600 s, nor a hang
+
+
+def test_run_fingerprints_compare_through_a_store():
+    """No processes: two ranks' fingerprints in one store; node-local keys may differ, the
+    world's shape may not, and a rank that never publishes ends the wait."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch.distributed as dist
+
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.parallel.fingerprint import check_same_config
+
+    config = {"model": "m", "dataset": ["d.jsonl"], "learning_rate": 5e-3, "output_dir": "/node0"}
+    world = {"WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "1"}
+    store = dist.HashStore()
+    node1 = ThreadPoolExecutor(1).submit(check_same_config, {**config, "output_dir": "/node1"}, store, rank=1,
+                                         world_size=2, timeout_s=5, environ=world)
+    mine = check_same_config(config, store, rank=0, world_size=2, timeout_s=5, environ=world)
+    assert node1.result() == mine  # output_dir is node-local: the same digest
+    store = dist.HashStore()  # rank 0 of a 2-node world published; rank 1 thinks the world has 3 nodes
+    store.set("swiftkit/run-config/none/0", __import__("json").dumps(
+        {**{k: v for k, v in config.items() if k != "output_dir"}, "world_size": 2, "nproc_per_node": 1, "nnodes": 2}))
+    with pytest.raises(ConfigError) as err:
+        check_same_config({**config, "model": "other"}, store, rank=1, world_size=3, timeout_s=5,
+                          environ={"WORLD_SIZE": "3", "LOCAL_WORLD_SIZE": "1"})
+    assert "(3 key(s) differ between rank 1 and rank 0)" in str(err.value)
+    assert "model: 'other' on rank 1 vs 'm' on rank 0" in str(err.value) and "world_size: 3 on rank 1 vs 2" in str(err.value)
+    with pytest.raises(ConfigError, match=r"rank\(s\) \[1\] did not publish their run configuration within 1 s"):
+        check_same_config(config, dist.HashStore(), rank=0, world_size=2, timeout_s=1, environ=world)
