@@ -364,3 +364,14 @@ def test_run_fingerprints_compare_through_a_store():
     assert "model: 'other' on rank 1 vs 'm' on rank 0" in str(err.value) and "world_size: 3 on rank 1 vs 2" in str(err.value)
     with pytest.raises(ConfigError, match=r"rank\(s\) \[1\] did not publish their run configuration within 1 s"):
         check_same_config(config, dist.HashStore(), rank=0, world_size=2, timeout_s=1, environ=world)
+
+
+def test_several_nodes_wait_for_each_other_at_most_the_arrival_timeout():
+    from swiftkit.core.parallel.env import ParallelEnv
+    from swiftkit.parallel.launch import MAX_ARRIVAL_S, arrival_timeout, launcher_command
+
+    assert arrival_timeout({"ddp_timeout": 5}) == 5
+    assert arrival_timeout({"ddp_timeout": 18000000}) == arrival_timeout({}) == MAX_ARRIVAL_S  # ms-swift's default: no hang
+    two = launcher_command("torchrun", ParallelEnv(nproc_per_node=1, nnodes=2), [], "/l", rdzv_timeout=5)
+    assert two[two.index("--rdzv_conf") + 1] == "timeout=5"
+    assert "--rdzv_conf" not in launcher_command("torchrun", ParallelEnv(nproc_per_node=2), [], "/l", rdzv_timeout=5)
