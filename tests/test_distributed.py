@@ -274,3 +274,104 @@ def test_two_strategies_at_once_is_an_error_before_anything_loads(run_swift, dat
     assert result.returncode == 2
     assert "options of several strategies are given (" in result.stderr and "--strategy" in result.stderr
     assert not {"torch", "transformers"} & set(result.modules)
+
+
+# ---- two "nodes" on this machine (two launches, NNODES=2, one process each) --------------
+
+
+def _two_nodes(tiny, data, tmp_path, *, node1_flags=(), start_node1=True, flags=(), timeout=240):
+    """Start node 0 and (unless not asked) node 1 as two `swift sft` launches that meet at one
+    rendezvous port; return their finished processes and run folders."""
+    from swiftkit.parallel.launch import _free_port
+
+    port = str(_free_port())
+    procs, dirs = [], []
+    for node in (0, 1) if start_node1 else (0,):
+        run_dir = str(tmp_path / f"node{node}")
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "NNODES": "2", "NODE_RANK": str(node), "NPROC_PER_NODE": "1",
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}
+        args = [*_common(tiny, data, run_dir, "full"), "--per_device_train_batch_size", "2", "--save_steps", "100",
+                *flags, *(node1_flags if node else ())]
+        procs.append(subprocess.Popen([sys.executable, "-m", "swiftkit", "sft", *args], env=env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        dirs.append(run_dir)
+    outputs = [p.communicate(timeout=timeout) for p in procs]
+    return [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs, strict=True)], dirs
+
+
+def test_two_nodes_follow_the_single_process_curve(tiny, data, baselines, tmp_path):
+    """NNODES=2: each launch starts one rank, they meet at MASTER_ADDR:MASTER_PORT and train as
+    one DDP job of world size 2 (not two jobs of one): the curve is one process's at the same
+    global batch. The nodes do not share their output folders, as on two machines."""
+    ((rc0, out0, err0), (rc1, _out1, err1)), (node0, node1) = _two_nodes(tiny, data, tmp_path)
+    assert (rc0, rc1) == (0, 0), out0[-2000:] + err0[-3000:] + err1[-3000:]
+    assert "launching 1 process(es) on node 0 of 2 with torchrun (world size 2)" in out0
+    losses = _losses(node0)
+    assert sorted(losses) == list(range(1, STEPS + 1)), losses
+    for step in losses:
+        assert losses[step] == pytest.approx(baselines["full"][step], rel=1e-4, abs=1e-5), (step, losses)
+    assert os.path.isdir(os.path.join(node0, f"checkpoint-{STEPS}"))
+    assert not os.path.exists(os.path.join(node1, "logging.jsonl"))  # rank 1 neither logs nor saves
+
+
+def test_nodes_started_with_different_configurations_are_refused(tiny, data, tmp_path):
+    other = tmp_path / "other.jsonl"
+    shutil.copy(data, other)
+    runs, _ = _two_nodes(tiny, data, tmp_path, node1_flags=("--dataset", str(other), "--learning_rate", "1e-3"))
+    for rank, (rc, _out, err) in enumerate(runs):
+        assert rc == 2, err[-3000:]
+        assert f"rank {rank} of 2 failed: ConfigError: the nodes of this job were started with different run " in err
+        assert "(2 key(s) differ" in err and "  dataset: " in err and "  learning_rate: " in err
+    assert "learning_rate: 0.005 on rank 0 vs 0.001 on rank 1" in runs[0][2]
+
+
+def test_a_node_that_never_arrives_ends_the_other_within_the_timeout(tiny, data, tmp_path):
+    import time
+
+    start = time.time()
+    runs, _ = _two_nodes(tiny, data, tmp_path, start_node1=False, flags=("--ddp_timeout", "3"), timeout=120)
+    rc, _out, err = runs[0]
+    assert rc == 2, err[-3000:]
+    assert "node 0 of 2 gave up after" in err and "did not join the rendezvous at 127.0.0.1:" in err
+    assert "within 3 s (--ddp_timeout" in err
+    assert time.time() - start < 60  # not torchrun's own 600 s, nor a hang
+
+
+def test_run_fingerprints_compare_through_a_store():
+    """No processes: two ranks' fingerprints in one store; node-local keys may differ, the
+    world's shape may not, and a rank that never publishes ends the wait."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch.distributed as dist
+
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.parallel.fingerprint import check_same_config
+
+    config = {"model": "m", "dataset": ["d.jsonl"], "learning_rate": 5e-3, "output_dir": "/node0"}
+    world = {"WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "1"}
+    store = dist.HashStore()
+    node1 = ThreadPoolExecutor(1).submit(check_same_config, {**config, "output_dir": "/node1"}, store, rank=1,
+                                         world_size=2, timeout_s=5, environ=world)
+    mine = check_same_config(config, store, rank=0, world_size=2, timeout_s=5, environ=world)
+    assert node1.result() == mine  # output_dir is node-local: the same digest
+    store = dist.HashStore()  # rank 0 of a 2-node world published; rank 1 thinks the world has 3 nodes
+    store.set("swiftkit/run-config/none/0", __import__("json").dumps(
+        {**{k: v for k, v in config.items() if k != "output_dir"}, "world_size": 2, "nproc_per_node": 1, "nnodes": 2}))
+    with pytest.raises(ConfigError) as err:
+        check_same_config({**config, "model": "other"}, store, rank=1, world_size=3, timeout_s=5,
+                          environ={"WORLD_SIZE": "3", "LOCAL_WORLD_SIZE": "1"})
+    assert "(3 key(s) differ between rank 1 and rank 0)" in str(err.value)
+    assert "model: 'other' on rank 1 vs 'm' on rank 0" in str(err.value) and "world_size: 3 on rank 1 vs 2" in str(err.value)
+    with pytest.raises(ConfigError, match=r"rank\(s\) \[1\] did not publish their run configuration within 1 s"):
+        check_same_config(config, dist.HashStore(), rank=0, world_size=2, timeout_s=1, environ=world)
+
+
+def test_several_nodes_wait_for_each_other_at_most_the_arrival_timeout():
+    from swiftkit.core.parallel.env import ParallelEnv
+    from swiftkit.parallel.launch import MAX_ARRIVAL_S, arrival_timeout, launcher_command
+
+    assert arrival_timeout({"ddp_timeout": 5}) == 5
+    assert arrival_timeout({"ddp_timeout": 18000000}) == arrival_timeout({}) == MAX_ARRIVAL_S  # ms-swift's default: no hang
+    two = launcher_command("torchrun", ParallelEnv(nproc_per_node=1, nnodes=2), [], "/l", rdzv_timeout=5)
+    assert two[two.index("--rdzv_conf") + 1] == "timeout=5"
+    assert "--rdzv_conf" not in launcher_command("torchrun", ParallelEnv(nproc_per_node=2), [], "/l", rdzv_timeout=5)

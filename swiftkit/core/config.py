@@ -426,6 +426,11 @@ def build_config(
     if implied:
         config["strategy"] = implied[0]
         with_defaults["strategy"] = implied[0]
+    elif not config.get("strategy") and ("strategy", "ddp") in registry:
+        from swiftkit.core.parallel.env import ParallelEnv
+
+        if ParallelEnv.from_config(config).distributed:  # several processes, none named: DDP's options apply
+            with_defaults["strategy"] = "ddp"
     schema = compose_schema(registry, selected=selected_plugins(with_defaults, registry, command), command=command)
     # an alias whose name a plugin not chosen defines as its own option means the alias here
     # (--init_weights: Bone's option, else LoRA's init_lora_weights)

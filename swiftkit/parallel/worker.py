@@ -10,7 +10,74 @@ import sys
 import time
 import traceback
 
-from swiftkit.parallel.launch import LAUNCH_DIR, RESULT_FILE
+from swiftkit.parallel.launch import LAUNCH_DIR, LOST_PEER_MARKS, RESULT_FILE, STARTED_DIR, arrival_timeout
+
+
+def _multi_node() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) != int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
+
+
+def _hint(exc: BaseException) -> str | None:
+    """Why a collective failed, in words, where the cause is another node going away."""
+    text = f"{type(exc).__name__}: {exc}"
+    if _multi_node() and any(mark in text for mark in LOST_PEER_MARKS):
+        return ("another rank stopped answering (its node died, was killed, or hung past --ddp_timeout); "
+                "this rank ended instead of waiting for it. See that node's own error for the cause")
+    return None
+
+
+def _die_with_launcher() -> None:
+    """Linux: end this rank when its launcher (torchrun's agent) dies. torchrun starts ranks in
+    their own session, so a node whose launcher was killed kept a rank training alone."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the launcher died before the call above
+        os._exit(1)
+
+
+def _mark_started(run_dir: str) -> None:
+    folder = os.path.join(run_dir, LAUNCH_DIR, STARTED_DIR)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"rank-{os.environ.get('RANK', '0')}"), "w", encoding="utf-8") as fh:
+        fh.write(str(time.time()))
+
+
+def _check_nodes_agree(config: dict) -> None:
+    """Several nodes: refuse to start unless every node composed the same run configuration."""
+    if not _multi_node():
+        return
+    from swiftkit.parallel.fingerprint import agent_store, check_same_config
+
+    timeout = arrival_timeout(config)
+    store = agent_store(timeout)
+    if store is not None:
+        check_same_config(config, store, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"]),
+                          timeout_s=timeout)
+    _init_process_group(config)
+
+
+def _init_process_group(config: dict) -> None:
+    """Start the process group now, with --ddp_timeout as every collective's limit: a group
+    started later by a library on its own defaults would let a hung node stall the others
+    for its default timeout instead (seen on gloo). The Trainer and DeepSpeed adopt it."""
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        return
+    backend = config.get("ddp_backend") or ("nccl" if torch.cuda.is_available() else "gloo")
+    if backend == "nccl":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group(backend, timeout=timedelta(seconds=int(config.get("ddp_timeout") or 1800)))
 
 
 def _record_error(run_dir: str, exc: BaseException) -> None:
@@ -24,6 +91,7 @@ def _record_error(run_dir: str, exc: BaseException) -> None:
         "time": time.time(),
         "type": type(exc).__name__,
         "message": str(exc).strip() or repr(exc),
+        "hint": _hint(exc),
         "traceback": "".join(traceback.format_exception(exc)),
     }
     tmp = os.path.join(folder, f".rank-{rank}.json.tmp")
@@ -54,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     from swiftkit.models.noise import silence_third_party_noise
 
     silence_third_party_noise()  # each rank would print DeepSpeed's accelerator line again
+    _die_with_launcher()
     try:
+        _mark_started(run_dir)
+        _check_nodes_agree(config)
         from swiftkit.train.run import run_training
 
         console = None

@@ -504,7 +504,7 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
 
     output = trainer.train(resume_from_checkpoint=resume or None)
     last = os.path.join(run_dir, f"checkpoint-{trainer.state.global_step}")
-    if not os.path.isdir(last):  # the final step always lands in a checkpoint
+    if not _on_main(os.path.isdir(last), env):  # the final step always lands in a checkpoint
         trainer._save_checkpoint(trainer.model, trial=None)
         # as the Trainer does after its own saves: observers (swift_checkpoint_saved) see this one too
         trainer.control = trainer.callback_handler.on_save(trainer.args, trainer.state, trainer.control)
@@ -524,6 +524,21 @@ def _train_and_finalize(trainer: Any, run_dir: str, resume: str | None, env: Any
         wrapped_as=type(trainer.model_wrapped).__name__,
         sharded_params=sum(type(p.data).__name__ == "DTensor" for p in trainer.model.parameters()),
     )
+
+
+def _on_main(value: bool, env: Any) -> bool:
+    """Rank 0's ``value`` on every rank: the nodes of a multi-node job do not share a file
+    system, so only rank 0's view of its checkpoints says whether all must save again (a rank
+    that decided alone would enter the save's collectives without the others and hang)."""
+    if not env.distributed:
+        return value
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return bool(box[0])
 
 
 def _plot(run_dir: str, env: Any, console: Any) -> None:
