@@ -23,7 +23,9 @@ Parts (``--part``, default ``all``; each runs alone):
   ``vllm`` engine (``create_engine(..., infer_backend="vllm")``, ``engine.infer``) and through
   raw ``vllm.LLM.generate`` on the token ids ``tokenizer.apply_chat_template`` gives, each in
   its own process (two engines do not share one GPU's memory). Generated tokens/s after a
-  warm-up request; goal: swiftkit >= 95 % of raw.
+  warm-up request, the median of ``--rounds`` timed rounds, each from the chat messages to
+  the outputs (the chat template's tokenization is timed on both sides); goal: swiftkit >=
+  95 % of raw.
 - ``pt``: swiftkit's ``pt`` engine in process: ``--sequential`` requests one at a time, then
   ``--concurrency`` (32 and 128) requests at once through ``infer_async`` (what ``swift
   deploy`` calls); tokens/s, latency p50/p95, the ratio to the sequential rate, and the
@@ -365,8 +367,11 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
         from transformers import AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(spec["model"])
-        ids = [list(tok.apply_chat_template(p, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"])
-               for p in prompts]
+
+        def encode() -> list[list[int]]:  # timed on both sides: swiftkit's engine renders inside infer()
+            return [list(tok.apply_chat_template(p, tokenize=True, add_generation_prompt=True,
+                                                 return_dict=True)["input_ids"]) for p in prompts]
+
         kwargs = {"model": spec["model"], "tokenizer": spec["model"], "dtype": spec["dtype"], "disable_log_stats": True,
                   "max_model_len": spec["max_model_len"], "seed": 0}
         if spec.get("gpu_memory_utilization"):
@@ -374,10 +379,13 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
         llm = vllm.LLM(**kwargs)
         params = vllm.SamplingParams(temperature=0.0, max_tokens=max_tokens, stop_token_ids=spec["stop_token_ids"])
         startup = time.perf_counter() - t0
-        llm.generate([{"prompt_token_ids": ids[0]}], vllm.SamplingParams(temperature=0.0, max_tokens=4), use_tqdm=False)
-        t1 = time.perf_counter()
-        outs = llm.generate([{"prompt_token_ids": i} for i in ids], params, use_tqdm=False)
-        wall = time.perf_counter() - t1
+        llm.generate([{"prompt_token_ids": encode()[0]}], vllm.SamplingParams(temperature=0.0, max_tokens=4), use_tqdm=False)
+        walls = []
+        for _ in range(spec["rounds"]):
+            t1 = time.perf_counter()
+            ids = encode()
+            outs = llm.generate([{"prompt_token_ids": i} for i in ids], params, use_tqdm=False)
+            walls.append(time.perf_counter() - t1)
         prompt_tokens = sum(len(i) for i in ids)
         completion = [len(o.outputs[0].token_ids) for o in outs]
     else:
@@ -393,15 +401,19 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
         startup = time.perf_counter() - t0
         engine.infer([ChatRequest(prompts[0], SamplingOptions(max_tokens=4))])
         reqs = [ChatRequest(p, SamplingOptions(max_tokens=max_tokens, temperature=0.0)) for p in prompts]
-        t1 = time.perf_counter()
-        outs = engine.infer(reqs)
-        wall = time.perf_counter() - t1
+        walls = []
+        for _ in range(spec["rounds"]):
+            t1 = time.perf_counter()
+            outs = engine.infer(reqs)
+            walls.append(time.perf_counter() - t1)
         prompt_tokens = sum(o.prompt_tokens for o in outs)
         completion = [o.completion_tokens for o in outs]
         engine.close()
-    return {"side": spec["side"], "startup_s": round(startup, 1), "wall_s": round(wall, 3), "prompt_tokens": prompt_tokens,
+    wall = statistics.median(walls)
+    return {"side": spec["side"], "startup_s": round(startup, 1), "wall_s": round(wall, 3),
+            "walls_s": [round(w, 3) for w in walls], "prompt_tokens": prompt_tokens,
             "completion_tokens": sum(completion), "tokens_per_s": round(sum(completion) / wall, 1),
-            "completion_per_request": completion}
+            "completion_per_request": completion}  # of the last round
 
 
 def _run_child(args: argparse.Namespace, spec: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -428,7 +440,7 @@ def part_vllm(args: argparse.Namespace, work: Path, device_info: dict[str, Any])
     meta = build_model(SIZES[size], model_dir, tiny=args.tiny, device=args.build_device)
     spec = {"model": str(model_dir), "requests": args.requests, "max_tokens": args.max_tokens,
             "dtype": "float32" if args.device == "cpu" else "bfloat16", "max_model_len": 4096,
-            "stop_token_ids": meta["stop_token_ids"], "gpu_memory_utilization": args.gpu_memory_utilization}
+            "stop_token_ids": meta["stop_token_ids"], "rounds": args.rounds, "gpu_memory_utilization": args.gpu_memory_utilization}
     sides = {}
     for side in ("raw", "swiftkit"):  # one process each; raw first, so a crash of ours keeps the baseline
         say(f"[vllm] {side}: {args.requests} requests x {args.max_tokens} tokens on {size}")
@@ -540,6 +552,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--serve-size", default="0.5b", choices=sorted(SIZES), help="model of the vllm and pt parts")
     ap.add_argument("--requests", type=int, default=256, help="vllm part: requests; default 256")
     ap.add_argument("--max-tokens", type=int, default=256, help="new tokens per request (vllm, pt); default 256")
+    ap.add_argument("--rounds", type=int, default=3, help="vllm part: timed rounds per side (median); default 3")
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.8, help="vLLM's, both sides; default 0.8")
     ap.add_argument("--concurrency", default="32,128", help="pt part: concurrent requests; default 32,128")
     ap.add_argument("--sequential", type=int, default=8, help="pt part: requests sent one at a time first; default 8")
