@@ -19,6 +19,7 @@ Parts (``--part``, default ``all``; each runs alone):
   FLOP/s (:data:`PEAK_BF16_TFLOPS`, keyed by ``torch.cuda.get_device_name``; ``--peak-tflops``
   overrides). LoRA does not compute the frozen weights' gradients, so its *useful* FLOPs are
   about ``4 * N``: both are reported (``mfu`` on the 6N convention, ``mfu_4n`` for LoRA).
+  Peak device memory of the run (all processes, sampled every 0.2 s) is reported too.
 - ``vllm``: the same chat prompts (``--requests``, ``--max-tokens``, greedy) through swiftkit's
   ``vllm`` engine (``create_engine(..., infer_backend="vllm")``, ``engine.infer``) and through
   raw ``vllm.LLM.generate`` on the token ids ``tokenizer.apply_chat_template`` gives, each in
@@ -198,6 +199,7 @@ def build_model(model_id: str, out: Path, *, tiny: bool, device: str) -> dict[st
     finally:
         torch.set_default_dtype(previous)
     model.eval()
+    model.config.dtype = dtype  # config.json says bf16, so `--torch_dtype auto` loads it as built
     stops = _stop_token_ids(tokenizer, spec.template, reg)
     model.generation_config = GenerationConfig(bos_token_id=config.bos_token_id, pad_token_id=pad,
                                                eos_token_id=stops[0] if len(stops) == 1 else stops)
@@ -285,7 +287,7 @@ def sft_command(args: argparse.Namespace, model_dir: Path, data: Path, run_dir: 
             "--train_type", train_type, "--torch_dtype", dtype, "--max_length", str(args.seq_len),
             "--per_device_train_batch_size", str(args.batch), "--max_steps", str(args.steps),
             "--learning_rate", "1e-5" if train_type == "full" else "1e-4", "--logging_steps", "1",
-            "--save_strategy", "no", "--report_to", "none", "--attn_impl", args.attn_impl,
+            "--save_strategy", "no", "--save_only_model", "true", "--report_to", "none", "--attn_impl", args.attn_impl,
             "--output_dir", str(run_dir), *args.sft_extra]
 
 
@@ -299,6 +301,45 @@ def steady_rate(log: list[dict[str, Any]], skip: int) -> tuple[int, float] | Non
     if last["step"] <= first["step"]:
         return None
     return last["step"] - first["step"], last["elapsed_s"] - first["elapsed_s"]
+
+
+class DeviceMemory:
+    """Peak device memory in use (every process's, from ``cudaMemGetInfo``) while a child runs,
+    above what was in use before it started; sampled every 0.2 s in a thread."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.peak, self.base = enabled, 0, 0
+        self._stop = None
+
+    def __enter__(self) -> DeviceMemory:
+        if self.enabled:
+            import threading
+
+            import torch
+
+            def used() -> int:
+                free, total = torch.cuda.mem_get_info(0)
+                return total - free
+
+            self.base = used()
+            self._stop = threading.Event()
+
+            def sample() -> None:
+                while not self._stop.wait(0.2):
+                    self.peak = max(self.peak, used())
+
+            self._thread = threading.Thread(target=sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._thread.join()
+
+    @property
+    def peak_gib(self) -> float | None:
+        return round((self.peak - self.base) / 2**30, 2) if self.enabled and self.peak else None
 
 
 def part_sft(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) -> dict[str, Any]:
@@ -318,11 +359,13 @@ def part_sft(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) 
             cmd = sft_command(args, model_dir, data, run_dir, train_type)
             say(f"[sft] {size} {train_type}: {' '.join(cmd[1:])}")
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, env=_env(args), capture_output=True, text=True)
+            with DeviceMemory(args.device == "cuda") as memory:
+                proc = subprocess.run(cmd, env=_env(args), capture_output=True, text=True)
             wall = time.perf_counter() - t0
             row: dict[str, Any] = {"size": size, "model_id": model_id, "train_type": train_type, "wall_s": round(wall, 1),
                                    "params": meta["params"], "matmul_params": meta["matmul_params"],
-                                   "seq_len": args.seq_len, "batch": args.batch, "mean_row_tokens": round(mean_len, 1)}
+                                   "seq_len": args.seq_len, "batch": args.batch, "mean_row_tokens": round(mean_len, 1),
+                                   "peak_device_gib": memory.peak_gib}
             if proc.returncode != 0:
                 row["error"] = (proc.stderr or proc.stdout).strip().splitlines()[-12:]
                 say(f"[sft] {size} {train_type} FAILED (exit {proc.returncode}):\n  " + "\n  ".join(row["error"]))
@@ -347,11 +390,11 @@ def part_sft(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) 
             results.append(row)
     rows = [[r["size"], r["train_type"], r.get("step_ms", "-"), _fmt(r.get("tokens_per_s")),
              _fmt(r.get("model_tflops"), ".1f"), _fmt(r.get("mfu") and 100 * r["mfu"], ".1f"),
-             _fmt(r.get("mfu_4n") and 100 * r["mfu_4n"], ".1f"), r["wall_s"], "FAILED" if "error" in r else ""]
+             _fmt(r.get("mfu_4n") and 100 * r["mfu_4n"], ".1f"), _fmt(r.get("peak_device_gib"), ".1f"), r["wall_s"], "FAILED" if "error" in r else ""]
             for r in results]
     say(f"\nSFT ({device_info['name']}, peak {_fmt(peak, '.0f')} TFLOP/s bf16; seq {args.seq_len} x batch {args.batch}; "
         f"steady steps {args.skip}..{args.steps})")
-    say(table(["size", "tuner", "ms/step", "tokens/s", "TFLOP/s", "MFU %", "MFU(4N) %", "wall s", ""], rows))
+    say(table(["size", "tuner", "ms/step", "tokens/s", "TFLOP/s", "MFU %", "MFU(4N) %", "peak GiB", "wall s", ""], rows))
     return {"runs": results}
 
 

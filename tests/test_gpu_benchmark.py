@@ -66,3 +66,17 @@ def test_parts_and_tiny_sizes_are_parsed(gpu):
     assert gpu.parse_args([]).parts == ["sft", "vllm", "pt"]
     with pytest.raises(SystemExit):
         gpu.parse_args(["--sizes", "7b"])
+
+
+def test_device_memory_reports_the_peak_above_the_start(gpu, monkeypatch):
+    import time
+
+    import torch
+
+    gib = 2**30
+    readings = iter([10 * gib, 8 * gib, 4 * gib, 7 * gib])  # free memory: start, then samples
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=0: (next(readings, 9 * gib), 16 * gib))
+    with gpu.DeviceMemory(True) as memory:
+        time.sleep(1.0)
+    assert memory.peak_gib == 6.0  # 12 GiB in use at the peak, 6 before the run
+    assert gpu.DeviceMemory(False).peak_gib is None
