@@ -30,7 +30,9 @@ Parts (``--part``, default ``all``; each runs alone):
 - ``pt``: swiftkit's ``pt`` engine in process: ``--sequential`` requests one at a time, then
   ``--concurrency`` (32 and 128) requests at once through ``infer_async`` (what ``swift
   deploy`` calls); tokens/s, latency p50/p95, the ratio to the sequential rate, and the
-  engine's scheduler counters. It measures whatever the pt engine on the branch does.
+  engine's scheduler counters. Then the same loads again through ``stream_async`` for the
+  time to the first token (p50/p95, and p95 over an idle server's p50; ``--no-ttft`` skips
+  it). It measures whatever the pt engine on the branch does.
 
 Usage::
 
@@ -523,6 +525,18 @@ async def _load(engine: Any, requests: list[Any]) -> tuple[float, list[float], l
     return time.perf_counter() - t0, [d[0] for d in done], [d[1] for d in done]
 
 
+async def _ttft(engine: Any, requests: list[Any]) -> list[float]:
+    """Seconds to the first non-empty streamed chunk of each request, all sent at once."""
+    async def one(req: Any) -> float:
+        t, first = time.perf_counter(), None
+        async for chunk in engine.stream_async(req):
+            if first is None and chunk.delta:
+                first = time.perf_counter() - t
+        return first if first is not None else time.perf_counter() - t
+
+    return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
 def part_pt(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) -> dict[str, Any]:
     from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
     from swiftkit.infer.factory import create_engine
@@ -552,7 +566,12 @@ def part_pt(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) -
         seq_tps = sum(o.completion_tokens for o in seq) / seq_wall
         runs.append({"concurrency": 1, "requests": args.sequential, "wall_s": round(seq_wall, 3),
                      "completion_tokens": sum(o.completion_tokens for o in seq), "tokens_per_s": round(seq_tps, 1)})
-        rows.append(["1 (sequential)", args.sequential, round(seq_wall, 2), _fmt(seq_tps), "1.0", "-", "-"])
+        idle = [asyncio.run(_ttft(engine, [r]))[0] for r in requests(args.sequential)] if args.ttft else []
+        idle_p50 = _percentile(idle, 0.5) if idle else None
+        if idle:
+            runs[-1].update(ttft_p50_s=round(idle_p50, 4), ttft_p95_s=round(_percentile(idle, 0.95), 4))
+        rows.append(["1 (sequential)", args.sequential, round(seq_wall, 2), _fmt(seq_tps), "1.0", "-", "-",
+                     _fmt(idle_p50, ".3f"), _fmt(_percentile(idle, 0.95) if idle else None, ".3f"), "-"])
         for c in args.concurrency:
             before = dict(engine.stats) if hasattr(engine, "stats") else {}
             wall, lat, outs = asyncio.run(_load(engine, requests(c)))
@@ -565,13 +584,20 @@ def part_pt(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) -
                          "tokens_per_s": round(tps, 1), "x_sequential": round(tps / seq_tps, 2),
                          "latency_p50_s": round(_percentile(lat, 0.5), 3), "latency_p95_s": round(_percentile(lat, 0.95), 3),
                          "engine_counters": counters, "max_batch": after.get("max_batch")})
+            ttft = asyncio.run(_ttft(engine, requests(c))) if args.ttft else []
+            if ttft:
+                runs[-1].update(ttft_p50_s=round(_percentile(ttft, 0.5), 4), ttft_p95_s=round(_percentile(ttft, 0.95), 4),
+                                ttft_p95_x_idle=round(_percentile(ttft, 0.95) / idle_p50, 2) if idle_p50 else None)
             rows.append([c, c, round(wall, 2), _fmt(tps), f"{tps / seq_tps:.1f}", f"{_percentile(lat, 0.5):.2f}",
-                         f"{_percentile(lat, 0.95):.2f}"])
+                         f"{_percentile(lat, 0.95):.2f}", _fmt(_percentile(ttft, 0.5) if ttft else None, ".3f"),
+                         _fmt(_percentile(ttft, 0.95) if ttft else None, ".3f"),
+                         _fmt(runs[-1].get("ttft_p95_x_idle"), ".1f")])
     finally:
         engine.close()
     say(f"\npt engine ({device_info['name']}, {size}, greedy, max {args.max_tokens} new tokens, "
         f"max_batch_size {config['max_batch_size']}, start-up {startup:.1f} s)")
-    say(table(["concurrent", "requests", "wall s", "tokens/s", "x seq", "p50 s", "p95 s"], rows))
+    say(table(["concurrent", "requests", "wall s", "tokens/s", "x seq", "p50 s", "p95 s", "TTFT p50", "TTFT p95",
+               "p95/idle"], rows))
     return {"size": size, "startup_s": round(startup, 1), "max_batch_size": config["max_batch_size"], "runs": runs}
 
 
@@ -599,6 +625,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.8, help="vLLM's, both sides; default 0.8")
     ap.add_argument("--concurrency", default="32,128", help="pt part: concurrent requests; default 32,128")
     ap.add_argument("--sequential", type=int, default=8, help="pt part: requests sent one at a time first; default 8")
+    ap.add_argument("--no-ttft", dest="ttft", action="store_false",
+                    help="pt part: skip the streamed pass that measures time to first token")
     ap.add_argument("--pt-max-batch", type=int, default=0, help="pt engine max_batch_size; default the top concurrency")
     ap.add_argument("--peak-tflops", type=float, default=None, help="the card's peak bf16 TFLOP/s (overrides the table)")
     ap.add_argument("--workdir", default=None, help="models, data and runs (kept); default a temporary folder")
