@@ -54,6 +54,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -252,7 +253,8 @@ def write_sft_data(model_dir: Path, path: Path, rows: int, seq_len: int, seed: i
             got = length(msgs)
             if seq_len - 16 <= got <= seq_len:
                 break
-            n = max(2, n + int((seq_len - 8 - got) / per_word) or (-1 if got > seq_len else 1))
+            step = int((seq_len - 8 - got) / per_word) or (-1 if got > seq_len else 1)
+            n = max(2, n + step)
         else:
             continue
         out.append({"messages": msgs})
@@ -353,11 +355,18 @@ def part_sft(args: argparse.Namespace, work: Path, device_info: dict[str, Any]) 
         model_id = SIZES[size]
         model_dir = work / f"model-{size}{'-tiny' if args.tiny else ''}"
         meta = build_model(model_id, model_dir, tiny=args.tiny, device=args.build_device)
-        data = work / f"sft-{size}-{args.seq_len}.jsonl"
-        lengths = write_sft_data(model_dir, data, rows=max(64, args.batch * (args.steps + 2)), seq_len=args.seq_len)
+        rows = max(64, args.batch * (args.steps + 2))
+        data = work / f"sft-{meta['template']}-{args.seq_len}-{rows}.jsonl"  # one tokenizer per template: shared
+        counts = data.with_suffix(".lengths.json")
+        if counts.is_file() and data.is_file():
+            lengths = json.loads(counts.read_text())
+        else:
+            lengths = write_sft_data(model_dir, data, rows=rows, seq_len=args.seq_len)
+            counts.write_text(json.dumps(lengths))
         mean_len = statistics.mean(lengths)
         for train_type in args.train_types:
             run_dir = work / f"run-{size}-{train_type}"
+            shutil.rmtree(run_dir, ignore_errors=True)  # a rerun in the same --workdir reads only its own log
             cmd = sft_command(args, model_dir, data, run_dir, train_type)
             say(f"[sft] {size} {train_type}: {' '.join(cmd[1:])}")
             t0 = time.perf_counter()
