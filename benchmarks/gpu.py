@@ -208,6 +208,7 @@ def build_model(model_id: str, out: Path, *, tiny: bool, device: str) -> dict[st
                                                eos_token_id=stops[0] if len(stops) == 1 else stops)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
+    tokenizer.model_max_length = config.max_position_embeddings  # no "sequence longer than 2048" warnings
     tokenizer.save_pretrained(out)
     n_params = sum(p.numel() for p in model.parameters())
     del model
