@@ -443,6 +443,7 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
             walls.append(time.perf_counter() - t1)
         prompt_tokens = sum(len(i) for i in ids)
         completion = [len(o.outputs[0].token_ids) for o in outs]
+        stops = {"stop": [], "stop_token_ids": spec["stop_token_ids"]}
     else:
         from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
         from swiftkit.infer.factory import create_engine
@@ -463,12 +464,17 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
             walls.append(time.perf_counter() - t1)
         prompt_tokens = sum(o.prompt_tokens for o in outs)
         completion = [o.completion_tokens for o in outs]
+        try:  # what swiftkit asks vLLM for beyond raw's stop ids (stop strings cost detokenization per step)
+            params = engine._prepare(reqs[0]).params
+            stops = {"stop": list(params.stop or []), "stop_token_ids": list(params.stop_token_ids or [])}
+        except Exception as exc:  # a private method: report, do not fail the run
+            stops = {"stop": f"unknown ({type(exc).__name__})"}
         engine.close()
     wall = statistics.median(walls)
     return {"side": spec["side"], "startup_s": round(startup, 1), "wall_s": round(wall, 3),
             "walls_s": [round(w, 3) for w in walls], "prompt_tokens": prompt_tokens,
             "completion_tokens": sum(completion), "tokens_per_s": round(sum(completion) / wall, 1),
-            "completion_per_request": completion}  # of the last round
+            "completion_per_request": completion, **stops}  # of the last round
 
 
 def _run_child(args: argparse.Namespace, spec: dict[str, Any], work: Path) -> dict[str, Any]:
