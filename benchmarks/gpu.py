@@ -417,7 +417,7 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
     """One side of the vLLM comparison, in this (fresh) process; returns its figures."""
     prompts, max_tokens = chat_prompts(spec["requests"]), spec["max_tokens"]
     t0 = time.perf_counter()
-    if spec["side"] == "raw":
+    if spec["side"].startswith("raw"):
         import vllm
         from transformers import AutoTokenizer
 
@@ -432,7 +432,8 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
         if spec.get("gpu_memory_utilization"):
             kwargs["gpu_memory_utilization"] = spec["gpu_memory_utilization"]
         llm = vllm.LLM(**kwargs)
-        params = vllm.SamplingParams(temperature=0.0, max_tokens=max_tokens, stop_token_ids=spec["stop_token_ids"])
+        params = vllm.SamplingParams(temperature=0.0, max_tokens=max_tokens, stop_token_ids=spec["stop_token_ids"],
+                                     stop=spec.get("stop") or None)
         startup = time.perf_counter() - t0
         llm.generate([{"prompt_token_ids": encode()[0]}], vllm.SamplingParams(temperature=0.0, max_tokens=4), use_tqdm=False)
         walls = []
@@ -443,7 +444,7 @@ def _vllm_child(spec: dict[str, Any]) -> dict[str, Any]:
             walls.append(time.perf_counter() - t1)
         prompt_tokens = sum(len(i) for i in ids)
         completion = [len(o.outputs[0].token_ids) for o in outs]
-        stops = {"stop": [], "stop_token_ids": spec["stop_token_ids"]}
+        stops = {"stop": spec.get("stop") or [], "stop_token_ids": spec["stop_token_ids"]}
     else:
         from swiftkit.core.engines.interface import ChatRequest, SamplingOptions
         from swiftkit.infer.factory import create_engine
@@ -508,6 +509,12 @@ def part_vllm(args: argparse.Namespace, work: Path, device_info: dict[str, Any])
         sides[side] = _run_child(args, {**spec, "side": side}, work)
         if "error" in sides[side]:
             say(f"[vllm] {side} FAILED:\n  " + "\n  ".join(sides[side]["error"]))
+    if args.raw_stops and "error" not in sides["swiftkit"]:
+        # raw again with swiftkit's stop strings: tells their cost apart from the engine's own
+        say("[vllm] raw-stops: raw vLLM with swiftkit's stop strings")
+        stop = sides["swiftkit"].get("stop")
+        sides["raw-stops"] = _run_child(args, {**spec, "side": "raw-stops", "stop": stop if isinstance(stop, list) else []},
+                                        work)
     raw, ours = sides["raw"], sides["swiftkit"]
     result: dict[str, Any] = {"size": size, "requests": args.requests, "max_tokens": args.max_tokens, **sides}
     if "error" not in raw and "error" not in ours:
@@ -515,15 +522,20 @@ def part_vllm(args: argparse.Namespace, work: Path, device_info: dict[str, Any])
         result["same_prompts"] = raw["prompt_tokens"] == ours["prompt_tokens"]
         result["same_lengths"] = raw["completion_per_request"] == ours["completion_per_request"]
         result["goal_met"] = result["pct_of_raw"] >= GOAL_VLLM_PCT
-        for side in (raw, ours):
+        shown = [s for s in sides.values() if "error" not in s]
+        for side in shown:
             side.pop("completion_per_request", None)
+        if "raw-stops" in sides and "error" not in sides["raw-stops"]:
+            result["pct_of_raw_with_stops"] = round(100 * ours["tokens_per_s"] / sides["raw-stops"]["tokens_per_s"], 1)
         rows = [[s["side"], s["startup_s"], s["wall_s"], s["prompt_tokens"], s["completion_tokens"], _fmt(s["tokens_per_s"])]
-                for s in (raw, ours)]
+                for s in shown]
         say(f"\nvLLM engine vs raw vLLM ({device_info['name']}, {size}, {args.requests} requests, greedy, "
             f"max {args.max_tokens} new tokens)")
         say(table(["side", "start s", "wall s", "prompt tok", "new tok", "tokens/s"], rows))
         say(f"swiftkit = {result['pct_of_raw']} % of raw (goal >= {GOAL_VLLM_PCT:.0f} %); same prompt tokens: "
             f"{result['same_prompts']}; same lengths: {result['same_lengths']}")
+        if "pct_of_raw_with_stops" in result:
+            say(f"swiftkit = {result['pct_of_raw_with_stops']} % of raw vLLM given the same stop strings")
     return result
 
 
@@ -638,6 +650,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--requests", type=int, default=256, help="vllm part: requests; default 256")
     ap.add_argument("--max-tokens", type=int, default=256, help="new tokens per request (vllm, pt); default 256")
     ap.add_argument("--rounds", type=int, default=3, help="vllm part: timed rounds per side (median); default 3")
+    ap.add_argument("--raw-stops", action="store_true",
+                    help="vllm part: a third side, raw vLLM with swiftkit's stop strings (one more engine start)")
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.8, help="vLLM's, both sides; default 0.8")
     ap.add_argument("--concurrency", default="32,128", help="pt part: concurrent requests; default 32,128")
     ap.add_argument("--sequential", type=int, default=8, help="pt part: requests sent one at a time first; default 8")
