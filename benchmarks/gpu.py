@@ -649,7 +649,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--serve-size", default="0.5b", choices=sorted(SIZES), help="model of the vllm and pt parts")
     ap.add_argument("--requests", type=int, default=256, help="vllm part: requests; default 256")
     ap.add_argument("--max-tokens", type=int, default=256, help="new tokens per request (vllm, pt); default 256")
-    ap.add_argument("--rounds", type=int, default=3, help="vllm part: timed rounds per side (median); default 3")
+    ap.add_argument("--rounds", type=int, default=5, help="vllm part: timed rounds per side (median); default 5")
     ap.add_argument("--raw-stops", action="store_true",
                     help="vllm part: a third side, raw vLLM with swiftkit's stop strings (one more engine start)")
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.8, help="vLLM's, both sides; default 0.8")
