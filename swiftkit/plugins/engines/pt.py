@@ -17,7 +17,7 @@ PT_OPTIONS = {
         "max_batch_size": {
             "type": "integer",
             "minimum": 1,
-            "default": 16,
+            "default": 32,
             "description": "Most requests decoded together in one batch.",
         },
         "batch_wait_ms": {

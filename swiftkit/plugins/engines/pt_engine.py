@@ -155,7 +155,7 @@ class PtEngine(InferEngine):
         self._scheduler = Scheduler(
             self._run_batch,
             self._group_of,
-            max_batch_size=int(self._option("max_batch_size", 16)),
+            max_batch_size=int(self._option("max_batch_size", 32)),
             wait_s=float(self._option("batch_wait_ms", 10)) / 1000.0,
         )
 
