@@ -109,16 +109,16 @@ def base_env(work: Path, threads: int = 1) -> dict[str, str]:
     return env
 
 
-def command(side: str, py: str, work: Path, out: Path, steps: int) -> tuple[list[str], str]:
+def command(side: str, py: str, work: Path, out: Path, steps: int, source: Path = REPO) -> tuple[list[str], str]:
     common = ["--model", str(work / "model"), "--dataset", str(work / "prompts.jsonl"),
               "--num_generations", "4", "--max_completion_length", "16", "--beta", "0.04", "--temperature", "1.0",
               "--max_steps", str(steps), "--learning_rate", "1e-4", "--logging_steps", "1", "--report_to", "none",
               "--output_dir", str(out), "--add_version", "false", "--seed", "1"]
-    if side == "swiftkit":
+    if side.startswith("swiftkit"):
         argv = [py, "-m", "swiftkit", "rlhf", "--rlhf_type", "grpo", *common, "--train_type", "lora",
                 "--reward_funcs", "bench_reward:contains_seven", "--per_device_train_batch_size", "4",
                 "--save_strategy", "no"]
-        return argv, os.pathsep.join([str(work / "probe"), str(REPO), str(work)])
+        return argv, os.pathsep.join([str(work / "probe"), str(source), str(work)])
     argv = [py, "-m", "swift.cli.rlhf", "--rlhf_type", "grpo", *common, "--tuner_type", "lora",
             "--model_type", "qwen2", "--template", "qwen2_5", "--external_plugins", str(work / "ms_plugin.py"),
             "--reward_funcs", "contains_seven", "--per_device_train_batch_size", "16", "--save_strategy", "no",
@@ -126,13 +126,14 @@ def command(side: str, py: str, work: Path, out: Path, steps: int) -> tuple[list
     return argv, os.pathsep.join([str(work / "probe"), str(work)])
 
 
-def run(side: str, py: str, work: Path, steps: int, tag: str, threads: int = 1) -> dict:
+def run(side: str, py: str, work: Path, steps: int, tag: str, threads: int = 1, source: Path = REPO) -> dict:
     out = work / f"out-{tag}"
     shutil.rmtree(out, ignore_errors=True)
-    argv, path = command(side, py, work, out, steps)
+    argv, path = command(side, py, work, out, steps, source)
     probe_file = work / f"probe-{tag}.json"
     probe_file.unlink(missing_ok=True)
-    env = {**base_env(work, threads), "PYTHONPATH": path, "TRAIN_PROBE_OUT": str(probe_file)}
+    env = {**base_env(work, threads), "PYTHONPATH": path, "TRAIN_PROBE_OUT": str(probe_file),
+           "SWIFTKIT_CACHE_DIR": str(work / f"swiftkit-cache-{side}")}  # each tree its own plugin index
     log = work / f"log-{tag}.txt"
     with open(log, "wb") as fh:
         start = time.perf_counter()
@@ -184,6 +185,8 @@ def main() -> None:
     ap.add_argument("--python", default=sys.executable, help="the Python that runs swiftkit (this one)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--before", help="another swiftkit source tree measured in the same rounds as 'swiftkit-before' "
+                    "(e.g. `git archive <commit> swiftkit | tar -x -C DIR`)")
     ap.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of both sides (0: leave it unset)")
     ap.add_argument("--work", default="/tmp/swiftkit-grpo-loop")
     ap.add_argument("--no-warmup", action="store_true", help="skip the unmeasured first run of each side")
@@ -192,17 +195,22 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     prepare(work, args.python)
     sides = {"swiftkit": args.python}
+    sources = {"swiftkit": REPO}
+    if args.before:
+        sides["swiftkit-before"] = args.python
+        sources["swiftkit-before"] = Path(args.before).resolve()
     if args.ms_python:
         sides["ms-swift"] = args.ms_python
     order = list(sides)
     if not args.no_warmup:  # caches (datasets, plugin index, .pyc) warm for both
         for side in order:
-            print(f"warm-up {side}: {fmt(run(side, sides[side], work, args.steps, f'{side}-warm', args.threads))}", flush=True)
+            r = run(side, sides[side], work, args.steps, f"{side}-warm", args.threads, sources.get(side, REPO))
+            print(f"warm-up {side}: {fmt(r)}", flush=True)
     results: dict[str, list[dict]] = {side: [] for side in order}
     loads = [os.getloadavg()[0]]
     for rep in range(args.reps):
         for side in (order if rep % 2 == 0 else order[::-1]):
-            r = run(side, sides[side], work, args.steps, f"{side}-{rep}", args.threads)
+            r = run(side, sides[side], work, args.steps, f"{side}-{rep}", args.threads, sources.get(side, REPO))
             results[side].append(r)
             loads.append(os.getloadavg()[0])
             print(f"round {rep + 1} {side:9s} {fmt(r)}", flush=True)
@@ -210,14 +218,14 @@ def main() -> None:
           f"LoRA, beta 0.04, OMP_NUM_THREADS {args.threads or 'unset'}); load average (1 min) during the runs: "
           f"{min(loads):.2f} .. {max(loads):.2f}")
     keys = ("loop", "per_step", "loop_cpu", "train", "train_runtime", "wall", "cpu")
-    print(f"{'':10s}" + "".join(f"{k:>15s}" for k in keys))
+    print(f"{'':16s}" + "".join(f"{k:>14s}" for k in keys))
     for side in order:
-        print(f"{side:10s}" + "".join(f"{median_of(results[side], k):15.3f}" for k in keys))
-    if len(order) == 2:
-        a, b = results["swiftkit"], results["ms-swift"]
-        ratios = {k: statistics.median(y[k] / x[k] for x, y in zip(a, b, strict=True) if x[k] and y[k]) for k in keys
+        print(f"{side:16s}" + "".join(f"{median_of(results[side], k):14.3f}" for k in keys))
+    for other in order[1:]:
+        a, b = results["swiftkit"], results[other]
+        ratios = {k: statistics.median(y[k] / x[k] for x, y in zip(a, b, strict=True)) for k in keys
                   if all(r[k] for r in a + b)}
-        print("ms-swift / swiftkit (pairwise median; > 1: swiftkit ahead): "
+        print(f"{other} / swiftkit (pairwise median; > 1: swiftkit ahead): "
               + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
 
 
