@@ -50,9 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_overhead import PROBE_SCRIPT  # noqa: E402  (the same Trainer probe as the SFT benchmark)
 
 # ms-swift reads Trainer.__init__'s signature (tokenizer= or processing_class=): keep it visible
-PROBE = PROBE_SCRIPT.replace("import atexit,", "import functools, atexit,").replace(
-    "    def __init__(self, *args, **kwargs):", "    @functools.wraps(init)\n    def __init__(self, *args, **kwargs):")
-assert PROBE.count("functools") == 2
+PROBE = PROBE_SCRIPT
+if "wraps(init)" not in PROBE:
+    PROBE = PROBE.replace("import atexit,", "import functools, atexit,").replace(
+        "    def __init__(self, *args, **kwargs):", "    @functools.wraps(init)\n    def __init__(self, *args, **kwargs):")
+assert "wraps(init)" in PROBE and "import functools" in PROBE, "train_overhead.PROBE_SCRIPT changed shape"
 
 MODEL_ID = "qwen2.5-0.5b-instruct"
 PROMPTS = ["Pick a number.", "Say something.", "Count to ten.", "What is your favourite digit?",
