@@ -4,8 +4,9 @@ steps and retires each row the step it finishes.
 The batch keeps one transformers ``DynamicCache`` for all its rows, left-padded to a common
 length, with the 2-D attention mask that hides the padding. Admitting rows prefills them in one
 forward pass (left-padded among themselves, position ids from the mask; rows with the same
-prompt, such as ``n`` samples of one request, share its prefill), picks their first tokens, and concatenates their cache to the running one along the batch axis (the shorter
-side padded on the left). Each decode step feeds every row's last token at its own position
+prompt, such as ``n`` samples of one request, share its prefill), picks their first tokens,
+and concatenates their cache to the running one along the batch axis (the shorter side padded
+on the left). Each decode step feeds every row's last token at its own position
 (the count of its real tokens so far). A finished or cancelled row is removed from the cache
 at once, and the columns that became padding for every remaining row are cut, so the cache
 never holds more than the longest live row needs.
