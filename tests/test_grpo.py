@@ -148,6 +148,40 @@ def test_clipped_loss_matches_trl(beta):
     assert 0 < fake._metrics["train"]["clip_ratio/region_mean"][0] < 1
 
 
+def test_the_reference_switch_gives_the_base_model_and_restores_each_adapter_layer(tiny):
+    """adapters_off (the reference of a LoRA policy) answers as peft's disable_adapter (with a
+    modules_to_save head too), puts back exactly the layers that were on, and unwrap_model
+    still sees through a data-parallel wrapper."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from peft.tuners.tuners_utils import BaseTunerLayer
+    from transformers import AutoModelForCausalLM
+
+    from swiftkit.plugins.methods._rollout import adapters_off
+    from swiftkit.train.unwrap import unwrap_model
+
+    torch.manual_seed(0)
+    config = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False, modules_to_save=["lm_head"])
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny), config)
+    with torch.no_grad():
+        model.base_model.model.lm_head.modules_to_save["default"].weight.mul_(2)
+    ids = torch.tensor([[5, 9, 17, 33, 2]])
+    with torch.no_grad():
+        policy = model(input_ids=ids).logits
+        with model.disable_adapter():
+            base = model(input_ids=ids).logits
+        with adapters_off(model):
+            assert torch.equal(model(input_ids=ids).logits, base)
+        assert torch.equal(model(input_ids=ids).logits, policy) and not torch.allclose(policy, base)
+    layers = [m for m in model.modules() if isinstance(m, BaseTunerLayer)]
+    layers[0].enable_adapters(False)  # a layer switched off before stays off
+    with adapters_off(model):
+        assert all(m.disable_adapters for m in layers)
+    assert layers[0].disable_adapters and not any(m.disable_adapters for m in layers[1:])
+    assert not model._adapters_disabled
+    assert unwrap_model(model) is model and unwrap_model(torch.nn.DataParallel(model)) is model
+
+
 @pytest.mark.parametrize("reward", ["contains", "reward_seven:contains_seven"], ids=["registered", "user-function"])
 def test_grpo_raises_the_mean_reward(reward, tiny, prompts, tmp_path, monkeypatch):
     """The registered `contains` reward (with its option) and a user module:function alike."""

@@ -332,6 +332,45 @@ def test_seeded_sampling_is_reproducible_alone_and_batched(engine):
     )
 
 
+def test_samples_of_one_prompt_share_its_encoding_and_prefill(engine, monkeypatch):
+    """n seeded samples of a prompt (GRPO's groups): rendered once and prefilled once, and each
+    answer equals the one the same request gets alone."""
+    from swiftkit.plugins.engines import pt_continuous
+
+    def sampling(seed):
+        return SamplingOptions(max_tokens=10, temperature=1.2, seed=seed)
+
+    requests = [ChatRequest(messages=PROMPTS[i], sampling=sampling(10 * i + g)) for i in (0, 3) for g in range(3)]
+    alone = [engine.infer([r])[0] for r in requests]
+    renders, prefill_rows = [], []
+    render, forward = engine.render, pt_continuous.RunningBatch._forward
+    monkeypatch.setattr(engine, "render", lambda request: renders.append(1) or render(request))
+
+    def recording_forward(self, rows, expand=None, **inputs):
+        if inputs["input_ids"].shape[1] > 1:  # a prefill
+            prefill_rows.append((len(rows), int(inputs["input_ids"].shape[0])))
+        return forward(self, rows, expand, **inputs)
+
+    monkeypatch.setattr(pt_continuous.RunningBatch, "_forward", recording_forward)
+    assert engine.infer(requests) == alone
+    assert len(renders) == 2 and prefill_rows == [(6, 2)]
+
+
+def test_closing_an_engine_over_a_borrowed_model_collects_nothing(reg, tiny_dir, template, monkeypatch):
+    import gc
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    engine = reg.impl("engine", "pt")(reg.get("engine", "pt").spec, str(tiny_dir), template, {}, model=model,
+                                      tokenizer=AutoTokenizer.from_pretrained(tiny_dir))
+    assert engine.infer([chat(PROMPTS[0], max_tokens=2)])[0].completion_tokens == 2
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collected.append(1))
+    engine.close()
+    assert not collected  # the trainer still holds the model: a full collection would free nothing
+
+
 def test_logprobs(engine):
     request = chat(PROMPTS[2], max_tokens=12, logprobs=True, top_logprobs=3)
     response = engine.infer([request])[0]

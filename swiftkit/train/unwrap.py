@@ -12,7 +12,13 @@ from typing import Any
 
 
 def unwrap_model(model: Any) -> Any:
-    """``model`` without its data-parallel wrappers (accelerate's own unwrapping)."""
+    """``model`` without its data-parallel wrappers (accelerate's own unwrapping).
+
+    A model with neither ``module`` (what DDP, DataParallel, DeepSpeed and FSDP wrap) nor
+    ``_orig_mod`` (``torch.compile``) is returned as it is without asking accelerate, whose
+    check probes the installed packages on every call (online RL calls this at every step)."""
+    if not hasattr(model, "module") and not hasattr(model, "_orig_mod"):
+        return model
     from accelerate.utils import extract_model_from_parallel
 
     return extract_model_from_parallel(model)

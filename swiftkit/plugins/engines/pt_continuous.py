@@ -3,9 +3,10 @@ steps and retires each row the step it finishes.
 
 The batch keeps one transformers ``DynamicCache`` for all its rows, left-padded to a common
 length, with the 2-D attention mask that hides the padding. Admitting rows prefills them in one
-forward pass (left-padded among themselves, position ids from the mask), picks their first
-tokens, and concatenates their cache to the running one along the batch axis (the shorter
-side padded on the left). Each decode step feeds every row's last token at its own position
+forward pass (left-padded among themselves, position ids from the mask; rows with the same
+prompt, such as ``n`` samples of one request, share its prefill), picks their first tokens,
+and concatenates their cache to the running one along the batch axis (the shorter side padded
+on the left). Each decode step feeds every row's last token at its own position
 (the count of its real tokens so far). A finished or cancelled row is removed from the cache
 at once, and the columns that became padding for every remaining row are cut, so the cache
 never holds more than the longest live row needs.
@@ -101,9 +102,10 @@ class RunningBatch:
 
     # ------------------------------------------------------------------ forward + choice
 
-    def _forward(self, rows: list[Row], **inputs: Any) -> Any:
+    def _forward(self, rows: list[Row], expand: Any = None, **inputs: Any) -> Any:
         """Run the model over ``rows``; their next tokens (a tensor), or ``None`` when every row
-        was cancelled mid-pass. Rows that end here are marked ``done`` by the hooks."""
+        was cancelled mid-pass. Rows that end here are marked ``done`` by the hooks.
+        ``expand``: the inputs hold distinct prompts only, row ``i``'s being ``expand[i]``."""
         import torch
 
         hooks = BatchHooks(rows, self.token_text, self.counters)
@@ -114,6 +116,8 @@ class RunningBatch:
             with torch.inference_mode():
                 out = self.model(use_cache=True, return_dict=True, **inputs)
                 logits = out.logits[:, -1, :].to(dtype=torch.float32)  # as generate() scores them
+                if expand is not None:
+                    logits = logits.index_select(0, expand)
                 return hooks.pick(logits)
         except Abandoned:
             hooks.drop_cancelled()
@@ -124,26 +128,33 @@ class RunningBatch:
     # ------------------------------------------------------------------ admit / step / retire
 
     def admit(self, rows: list[Row]) -> None:
-        """Prefill ``rows`` in one pass, choose their first tokens, and join them to the batch."""
+        """Prefill ``rows`` in one pass, choose their first tokens, and join them to the batch.
+        Rows with the same prompt (several samples of one prompt: GRPO's groups, ``n`` > 1)
+        share one prefill: each distinct prompt runs once and its cache is copied to its rows."""
         import torch
         from transformers import DynamicCache
 
         if not rows:
             return
-        width = max(len(r.prompt_ids) for r in rows)
-        ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            n = len(row.prompt_ids)
-            ids[i, width - n :] = torch.as_tensor(row.prompt_ids, dtype=torch.long)
-            mask[i, width - n :] = 1
+        distinct: dict[tuple[int, ...], int] = {}
+        source = [distinct.setdefault(tuple(row.prompt_ids), len(distinct)) for row in rows]
+        prompts = list(distinct)
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for i, prompt in enumerate(prompts):
+            ids[i, width - len(prompt) :] = torch.as_tensor(prompt, dtype=torch.long)
+            mask[i, width - len(prompt) :] = 1
+        for row in rows:
             self.start_row(row)
         positions = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)
         cache = DynamicCache(config=self.config)
         ids, mask, positions = ids.to(self.device), mask.to(self.device), positions.to(self.device)
+        expand = torch.tensor(source, device=self.device) if len(prompts) < len(rows) else None
         self.step_counters["prefills"] += 1
         chosen = self._forward(
             rows,
+            expand,
             input_ids=ids,
             attention_mask=mask,
             position_ids=positions,
@@ -152,6 +163,11 @@ class RunningBatch:
         )
         if chosen is None:
             return
+        if expand is not None:
+            mask = mask.index_select(0, expand)
+            for layer in cache.layers:  # each on its own device (a model spread over GPUs)
+                here = expand.to(layer.keys.device)
+                layer.keys, layer.values = layer.keys.index_select(0, here), layer.values.index_select(0, here)
         self._merge(rows, cache, mask, chosen)
         self._retire()
 

@@ -73,6 +73,18 @@ from swiftkit.core.templates.media import count_tags
 from swiftkit.plugins.engines._media import has_media, media_options, request_media
 from swiftkit.plugins.engines.pt_batch import Abandoned, BatchHooks, Row, Scheduler, hook_classes
 
+
+def _prompt_key(request: Request) -> Any:
+    """What a media-free request's prompt ids depend on (its kind, messages or prompt, prefill),
+    as a hashable value; ``None`` when it cannot be told (then it is encoded on its own)."""
+    if isinstance(request, CompletionRequest):
+        return ("completion", request.prompt)
+    try:
+        return ("chat", json.dumps(request.messages, sort_keys=True), request.prefill)
+    except (TypeError, ValueError):  # something that is not plain JSON in the messages
+        return None
+
+
 _MIX = "mixed"  # the scheduler group of rows that can share a batch whatever their adapter
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
 
@@ -110,6 +122,7 @@ class PtEngine(InferEngine):
         source: ModelSource | None = None,
     ):
         super().__init__(spec, model_dir, template, options)
+        self._owns_model = model is None  # loaded here: close() frees its memory
         if source is not None and model is None:
             model, loaded_tokenizer = source.load(torch_dtype=self._dtype_name(), device_map=self._device_map(),
                                                   **self._max_memory())
@@ -396,10 +409,11 @@ class PtEngine(InferEngine):
             ) + request.prefill
         return self.template.render(request.messages, add_generation_prompt=True) + request.prefill
 
-    def prepare(self, request: Request, sink: Any = None) -> Row:
+    def prepare(self, request: Request, sink: Any = None, memo: dict[Any, list[int]] | None = None) -> Row:
         """Check, render and tokenize one request into a scheduler row. Chat prompts carry
         their special tokens in the template text; a completion prompt gets the tokenizer's
-        usual special tokens (a BOS where the model has one)."""
+        usual special tokens (a BOS where the model has one). ``memo``: prompt ids of requests
+        seen before (by their text, media-free only), shared by one call's requests."""
         s = request.sampling
         if s.max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {s.max_tokens}")
@@ -420,7 +434,13 @@ class PtEngine(InferEngine):
         if not completion and (has_media(request) or (self._multimodal() and any(count_tags(request.messages).values()))):
             prompt_ids, media_inputs = self._encode_with_media(request)
         else:
-            prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
+            key = _prompt_key(request) if memo is not None else None
+            if key is not None and key in memo:
+                prompt_ids = list(memo[key])
+            else:
+                prompt_ids = list(self.tokenizer(self.render(request), add_special_tokens=completion)["input_ids"])
+                if key is not None:
+                    memo[key] = prompt_ids
         if not prompt_ids:
             raise ValueError("the prompt is empty")
         max_new = int(s.max_tokens)
@@ -476,8 +496,10 @@ class PtEngine(InferEngine):
     def infer(self, requests: list[Request]) -> list[ChatResponse]:
         """Answer every request; they are queued together, so they share batches (with each
         other and with requests already waiting). The synchronous calls do not wait
-        ``batch_wait_ms`` for others to join: their caller has submitted all it has."""
-        rows = [self.prepare(r) for r in requests]
+        ``batch_wait_ms`` for others to join: their caller has submitted all it has. Requests
+        with the same prompt (``n`` samples of one) are rendered and tokenized once."""
+        memo: dict[Any, list[int]] = {}
+        rows = [self.prepare(r, memo=memo) for r in requests]
         if not rows:
             return []
         self._submit(rows, wait=False)
@@ -560,7 +582,8 @@ class PtEngine(InferEngine):
         return {**self._scheduler.stats(), **self._gen_counters}
 
     def close(self) -> None:
-        """Stop the scheduler (running rows are cancelled, waiting ones fail) and drop the model."""
+        """Stop the scheduler (running rows are cancelled, waiting ones fail) and drop the model
+        (and free its memory when the engine loaded it; a model passed in stays its owner's)."""
         if self._closed:
             return
         self._closed = True
@@ -569,6 +592,8 @@ class PtEngine(InferEngine):
             handle.remove()
         with self._lock:
             self.model = None
+        if not self._owns_model:  # nothing is freed: a collection would only cost time (online RL: at train end)
+            return
         import gc
 
         gc.collect()
