@@ -63,4 +63,5 @@ def test_a_kept_out_package_reads_as_absent_and_its_import_explains_itself(tmp_p
         import lean_probe_pkg  # noqa: F401
     assert "SWIFTKIT_KEEP_IMPORTS=lean_probe_pkg" in hint(err.value)
     assert hint(ImportError("other", name="json")) is None
+    assert "KEEP_IMPORTS=lean_probe_pkg" in hint(ImportError("needs packages not found: lean_probe_pkg"))
     assert keep_out(["json"]) == []  # imported already: nothing to save

@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -104,11 +105,14 @@ def kept_out() -> list[str]:
 
 def hint(exc: BaseException) -> str | None:
     """For an import that failed because this module kept the package out, what to do."""
-    name = getattr(exc, "name", None)
-    if not isinstance(exc, ImportError) or not name:
+    if not isinstance(exc, ImportError):
         return None
-    top = name.partition(".")[0]
-    if top not in kept_out():
+    out = kept_out()
+    name = (getattr(exc, "name", None) or "").partition(".")[0]
+    # transformers reports remote code's missing imports in its own words, without ``name``
+    words = {w.partition(".")[0] for w in re.findall(r"[A-Za-z_][\w.]*", str(exc))}
+    top = name if name in out else next((p for p in out if p in words), None)
+    if top is None:
         return None
     return (f"swiftkit kept {top} out of this training process because the run's options do not use it; "
             f"a plugin imported it anyway: set {KEEP_ENV}={top} (or all) to keep it in")
