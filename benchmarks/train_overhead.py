@@ -276,6 +276,8 @@ if _OUT:
 
 def child_env(threads: int, work: Path, without: str = "") -> dict[str, str]:
     env = dict(os.environ)
+    # the caller's PYTHONPATH (a source checkout under test) stays behind the probe's folder
+    path = os.pathsep.join(filter(None, [str(work / "probe"), env.get("PYTHONPATH", "")]))
     for var in ("PYTHONPATH", "PYTHONPROFILEIMPORTTIME", "SWIFTKIT_NO_INDEX", "SWIFTKIT_STRICT_PLUGINS",
                 "SWIFTKIT_PLUGINS_ALLOW", "SWIFTKIT_PLUGINS_DENY", "TRAIN_PROBE_OUT", "TRAIN_PROBE_WITHOUT",
                 "SWIFTKIT_KEEP_IMPORTS"):
@@ -284,7 +286,7 @@ def child_env(threads: int, work: Path, without: str = "") -> dict[str, str]:
         OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), TOKENIZERS_PARALLELISM="false",
         HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
         HF_DATASETS_CACHE=str(work / "hf-datasets"), SWIFTKIT_CACHE_DIR=str(work / "swiftkit-cache"),
-        PYTHONPATH=str(work / "probe"), TRAIN_PROBE_WITHOUT=without,
+        PYTHONPATH=path, TRAIN_PROBE_WITHOUT=without,
     )
     return env
 
