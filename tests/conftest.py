@@ -29,7 +29,7 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code or 0
-print({_MARK!r} + json.dumps(sorted(sys.modules)))
+print({_MARK!r} + json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))  # None: kept out
 sys.exit(code)
 """
 

@@ -78,9 +78,16 @@ def cli() -> None:
     silence_third_party_noise()  # stdlib logging only: before any command imports DeepSpeed or bitsandbytes
 
 
+#: whether this process is the command itself (``swift ...`` from a shell), not a caller of :func:`main`
+#: with its own arguments: only then may a training command keep unused packages out of it
+OWN_PROCESS = False
+
+
 def main(argv: list[str] | None = None) -> None:
     from swiftkit.core.errors import SwiftkitError
 
+    global OWN_PROCESS
+    OWN_PROCESS = argv is None
     try:
         cli.main(args=argv, prog_name="swift", standalone_mode=False)
     except click.exceptions.Abort:
@@ -93,4 +100,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except SwiftkitError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ImportError as exc:
+        from swiftkit.train.lean_imports import hint
+
+        note = hint(exc)
+        if note is None:
+            raise
+        click.echo(f"error: {exc}\n  {note}", err=True)
         sys.exit(2)

@@ -77,7 +77,10 @@ def run_command(command: str, args: list[str]) -> None:
         _print_done(out, summary["global_step"], summary["train_loss"], summary.get("last_log") or {},
                     summary["run_dir"], summary["last_checkpoint"])
         return
-    result = run_training(config, command=command, registry=registry, console=out)
+    from swiftkit import cli
+
+    # a `swift sft` process trains once: what the run does not use may stay out of it
+    result = run_training(config, command=command, registry=registry, console=out, lean_imports=cli.OWN_PROCESS)
     _print_done(out, result.global_step, result.train_loss, result.log[-1] if result.log else {},
                 result.run_dir, result.last_checkpoint)
 

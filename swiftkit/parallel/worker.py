@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             from swiftkit.cli.output import console as make_console
 
             console = make_console()
-        result = run_training(config, command=args.command, console=console)
+        result = run_training(config, command=args.command, console=console, lean_imports=True)  # one run per worker
         if rank == 0:
             with open(os.path.join(run_dir, LAUNCH_DIR, RESULT_FILE), "w", encoding="utf-8") as fh:
                 json.dump({"run_dir": result.run_dir, "last_checkpoint": result.last_checkpoint,

@@ -143,6 +143,8 @@ class _Plan:
     objective: Any
     #: what the user should know about the model before the run starts (unregistered, remote code, quantized)
     notices: list[str] = field(default_factory=list)
+    #: ``tuner.load_kwargs()`` when it was needed before the model loads (lean imports), else None
+    load_kwargs: dict[str, Any] | None = None
 
 
 def _complete_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -197,8 +199,10 @@ def _resolve_plugins(registry: Any, command: str, config: dict[str, Any]) -> _Pl
                  objective_id=objective_id, objective=objective, notices=notices)
 
 
-def _parallel_setup(plan: _Plan) -> tuple[Any, str | None, Any]:
-    """Processes, devices and the strategy: ``(env, strategy id, strategy or None)``."""
+def _parallel_setup(plan: _Plan, lean_imports: bool = False) -> tuple[Any, str | None, Any]:
+    """Processes, devices and the strategy: ``(env, strategy id, strategy or None)``. With
+    ``lean_imports``, the optional packages the run does not use are kept out of the process
+    first (:mod:`swiftkit.train.lean_imports`)."""
     from swiftkit.core.parallel.env import ParallelEnv, probe_devices
     from swiftkit.parallel.select import build_strategy, strategy_id
 
@@ -208,10 +212,22 @@ def _parallel_setup(plan: _Plan) -> tuple[Any, str | None, Any]:
         raise ConfigError(f"{env.world_size} processes are asked for: start the run with `swift {command}`, which "
                           "launches them, or under torchrun yourself")
     sid = strategy_id(config, env, plan.registry)
+    if lean_imports:
+        _keep_out_unused(plan, sid)
     strategy = build_strategy(sid, config, plan.registry) if sid else None
     if strategy is not None:
         strategy.setup_process(env)
     return env, sid, strategy
+
+
+def _keep_out_unused(plan: _Plan, sid: str | None) -> None:
+    from swiftkit.train.lean_imports import keep_out, unused_packages
+
+    plan.load_kwargs = plan.tuner.load_kwargs()  # a quantizing tuner keeps bitsandbytes in
+    marked = keep_out(unused_packages(plan.config, command=plan.command, strategy_id=sid, load_kwargs=plan.load_kwargs,
+                                      model_dir=plan.model_dir))
+    if marked:
+        logger.info("kept out of this process (the run does not use them): %s", ", ".join(marked))
 
 
 def _prepare_run_dir(plan: _Plan, env: Any, sid: str | None, console: Any) -> tuple[str, dict[str, Any], bool]:
@@ -300,7 +316,8 @@ def _load_model(plan: _Plan, env: Any, strategy: Any, args: Any) -> tuple[Any, A
     set_seed(config["seed"])  # adapter initialisation happens before the Trainer seeds anything
     quiet_transformers()
     loader = resolve(model_spec.loader, model_spec.REFS["loader"])(model_spec)
-    load_kwargs = {**plan.tuner.load_kwargs(), **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
+    tuner_kwargs = plan.load_kwargs if plan.load_kwargs is not None else plan.tuner.load_kwargs()
+    load_kwargs = {**tuner_kwargs, **(strategy.model_load_kwargs(env, config) if strategy is not None else {})}
     if config.get("trust_remote_code"):
         load_kwargs["trust_remote_code"] = True
     load_kwargs.update(model_load_kwargs(config, model_dir))
@@ -552,17 +569,21 @@ def _plot(run_dir: str, env: Any, console: Any) -> None:
 
 
 def run_training(
-    config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None
+    config: dict[str, Any], *, command: str, registry: Any = None, console: Any = None, callbacks: list[Any] | None = None,
+    lean_imports: bool = False,
 ) -> TrainResult:
     """Train as ``config`` says (validated by :func:`swiftkit.core.config.build_config`).
 
     ``callbacks`` are extra ``transformers.TrainerCallback`` objects. A run that fails before
-    its first training step removes the run folder it created (no ``vN-`` version is used up)."""
+    its first training step removes the run folder it created (no ``vN-`` version is used up).
+    ``lean_imports``: this process runs this one training and nothing else (``swift sft`` and
+    its workers), so the optional packages the run does not use may be kept out of it for good
+    (:mod:`swiftkit.train.lean_imports`); an in-process caller leaves it false."""
     from swiftkit.core.registry import get_registry
 
     registry = registry or get_registry()
     plan = _resolve_plugins(registry, command, _complete_config(config))
-    env, sid, strategy = _parallel_setup(plan)
+    env, sid, strategy = _parallel_setup(plan, lean_imports)
     for line in plan.notices:
         _say(console, env, f"note: {line}")
     run_dir, record, created = _prepare_run_dir(plan, env, sid, console)
