@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> None:
     OWN_PROCESS = argv is None
     try:
         cli.main(args=argv, prog_name="swift", standalone_mode=False)
+        if OWN_PROCESS:
+            from swiftkit.cli.fast_exit import finish
+
+            finish(0)  # after a model command: skip the interpreter's teardown of torch & co.
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
