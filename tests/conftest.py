@@ -20,17 +20,13 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 _MARK = "@@SWIFTKIT-MODULES@@"
+# the modules are listed at exit (atexit): a model command that succeeds ends in os._exit (cli/fast_exit.py)
 _RUNNER = f"""
-import json, sys
+import atexit, json, sys
 sys.argv = ["swift", *json.loads(sys.argv[1])]
+atexit.register(lambda: print({_MARK!r} + json.dumps(sorted(k for k, v in sys.modules.items() if v is not None))))
 from swiftkit.cli import main
-code = 0
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code or 0
-print({_MARK!r} + json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))  # None: kept out
-sys.exit(code)
+main()
 """
 
 
