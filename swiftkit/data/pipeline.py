@@ -48,6 +48,11 @@ logger = logging.getLogger("swiftkit.data")
 
 TRUNCATION_STRATEGIES = ("delete", "left", "right")
 _BATCH = 1000
+#: rows each worker of ``num_proc`` must get before a step starts a pool: starting and feeding
+#: the workers costs about a second of CPU, which the rows must pay back (at a few thousand
+#: rows per second per process, 10,000 rows do several times over); below it the step runs
+#: in the main process, where the tokenizer may use its own threads on each batch
+MIN_ROWS_PER_PROC = 10_000
 _FIRST = 5  # malformed rows whose reasons are kept per source
 
 
@@ -122,7 +127,7 @@ class _Run:
             if directory is not None:
                 cache_file = os.path.join(directory, f"swiftkit-{name}-{key}.arrow")
         hit = cache_file is not None and self.options.load_from_cache_file and _cache_exists(cache_file)
-        nproc = num_proc if num_proc is not None else self.num_proc
+        nproc = num_proc if num_proc is not None else min(self.num_proc, len(ds) // MIN_ROWS_PER_PROC)
         with map_progress(self.progress, description):
             out = ds.map(
                 function,
@@ -550,8 +555,11 @@ def prepare_datasets(
       ``"right"`` cut tokens on that side; rows left with no label are dropped. All counted.
     - ``packing``: pack rows into ``max_length`` rows (``packing_length`` when given) with
       ``position_ids`` restarting per sample, written by ``packing_num_proc`` processes.
-    - ``num_proc``: worker processes for conversion and tokenization; results are cached by
-      ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
+    - ``num_proc``: worker processes for conversion and tokenization; a step uses a pool only
+      when each worker gets :data:`MIN_ROWS_PER_PROC` (10,000) rows or more (fewer where fewer
+      do: starting the workers costs about a second), else it runs in the main process. Results
+      are cached by ``datasets`` (under ``cache_dir``, default its own cache) and reused by a
+      repeated call.
     - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
       for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
     - ``hub``: the run's ``use_hf`` / ``hub_token``: which hub a hub dataset comes from

@@ -254,26 +254,57 @@ class ConvertRows:
 
 
 class EncodeRows:
-    """Tokenize rows once (:meth:`DataLayout.encode` per row), marking what to drop in
-    ``_status``: ``error`` (a :class:`RowError`, field and reason kept), ``too_long``,
-    ``no_labels`` (the layout's :class:`RowTooLong` / :class:`RowHasNoLabels`)."""
+    """Tokenize rows once (:meth:`DataLayout.encode_batch`: a ``datasets`` batch at a time),
+    marking what to drop in ``_status``: ``error`` (a :class:`RowError`, field and reason kept),
+    ``too_long``, ``no_labels`` (the layout's :class:`RowTooLong` / :class:`RowHasNoLabels`).
+
+    In a worker process (``num_proc`` > 1) the tokenizer's own threads are turned off
+    (``TOKENIZERS_PARALLELISM=false`` unless the environment sets it): the workers already use
+    the cores, and a tokenizer that used its threads before the fork would otherwise warn and
+    turn them off itself. In the main process (``num_proc`` 1) the tokenizer may use them on
+    the batch."""
 
     def __init__(self, layout: Any, settings: Any, columns: list[str], encoded: list[str]):
         self.layout = layout
         self.settings = settings
         self.columns = columns  #: the converted columns a row hands to the layout
         self.encoded = encoded  #: the layout's encoded columns
+        self.main_pid = os.getpid()
+
+    def _results(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """One :class:`EncodedRow` or exception per row; the layout's batch path when it has one,
+        row by row when it has none or it fails as a whole (each row then gets its own status)."""
+        encode_batch = getattr(self.layout, "encode_batch", None)
+        if encode_batch is not None:
+            try:
+                results = list(encode_batch(rows, self.settings))
+                if len(results) == len(rows):
+                    return results
+            except ChatTemplateError:
+                raise  # the template is broken, not these rows
+            except Exception:  # noqa: BLE001, S110 - a bug of the batch path: each row says what fails
+                pass
+        results = []
+        for row in rows:
+            try:
+                results.append(self.layout.encode(row, self.settings))
+            except Exception as exc:  # noqa: BLE001 - classified per row below
+                results.append(exc)
+        return results
 
     def __call__(self, batch: dict[str, list]) -> dict[str, list]:
         from swiftkit.core.data.layout import RowHasNoLabels, RowTooLong
 
+        if os.getpid() != self.main_pid and "TOKENIZERS_PARALLELISM" not in os.environ:
+            os.environ["TOKENIZERS_PARALLELISM"] = "false"  # a forked worker: see the class docstring
         n = len(batch["_row"])
         out: dict[str, list] = {k: [] for k in (*self.encoded, *ENCODE_HELPERS)}
-        for i in range(n):
-            row = {c: batch[c][i] for c in self.columns}
+        rows = [{c: batch[c][i] for c in self.columns} for i in range(n)]
+        for enc in self._results(rows):
             status, field, reason = OK, "", ""
             try:
-                enc = self.layout.encode(row, self.settings)
+                if isinstance(enc, BaseException):
+                    raise enc
                 values = [enc.columns[k] for k in self.encoded]
             except ChatTemplateError:
                 raise  # the template is broken, not this row
