@@ -164,7 +164,7 @@ class DataLayout(ABC):
         :meth:`Template.encode_many <swiftkit.core.templates.interface.Template.encode_many>`:
         one tokenizer call per batch). Must give what :meth:`encode` gives row by row; may raise
         only for what is wrong with every row (a :class:`~swiftkit.core.errors.ChatTemplateError`);
-        another exception raised here makes the pipeline encode that batch row by row (API 1.6).
+        another exception raised here makes the pipeline encode that batch row by row.
         """
         out: list[EncodedRow | Exception] = []
         for row in rows:

@@ -454,7 +454,7 @@ class Template(ABC):
         unknown ``loss_scale``, no tokenizer). A template class that overrides :meth:`encode`
         (plugin API 1.0 allowed it) has each conversation encoded by its own :meth:`encode`;
         do not override this method to change the encoding — override
-        :meth:`training_segments` or :meth:`render_segments`, which both paths use (API 1.6).
+        :meth:`training_segments` or :meth:`render_segments`, which both paths use.
         """
         if type(self).encode is not Template.encode:
             return [_attempt(self.encode, tokenizer, messages, loss_scale=loss_scale) for messages in conversations]
