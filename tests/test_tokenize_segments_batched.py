@@ -204,3 +204,20 @@ def test_a_forked_worker_turns_the_tokenizers_threads_off(tok, template, monkeyp
     encoder.main_pid = -1  # as seen from a worker
     assert encoder(batch) == out
     assert os.environ["TOKENIZERS_PARALLELISM"] == "false"
+
+
+def test_forked_workers_take_the_encode_step_from_inherited_memory(tok, template):
+    import pickle
+
+    from swiftkit.core.data.layout import EncodeSettings
+    from swiftkit.data.layouts import SFTLayout
+    from swiftkit.data.steps import EncodeRows, shared_with_workers
+
+    encoder = EncodeRows(SFTLayout(), EncodeSettings(template=template, tokenizer=tok), ["messages"], ["input_ids"])
+    with shared_with_workers(encoder):
+        sent = pickle.dumps(encoder)
+        assert len(sent) < 200 and pickle.loads(sent) is encoder  # a reference: no tokenizer in the bytes
+    copy = pickle.loads(pickle.dumps(encoder))  # outside a map: a full copy, usable anywhere
+    assert copy is not encoder and copy._shared is None and copy.columns == ["messages"]
+    with pytest.raises(RuntimeError, match="not forked while the step was shared"):
+        pickle.loads(sent)

@@ -28,7 +28,7 @@ import glob
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,12 +128,13 @@ class _Run:
                 cache_file = os.path.join(directory, f"swiftkit-{name}-{key}.arrow")
         hit = cache_file is not None and self.options.load_from_cache_file and _cache_exists(cache_file)
         nproc = num_proc if num_proc is not None else min(self.num_proc, len(ds) // MIN_ROWS_PER_PROC)
-        with map_progress(self.progress, description):
+        pool = nproc > 1 and len(ds) > 1
+        with map_progress(self.progress, description), _frozen_heap(pool):
             out = ds.map(
                 function,
                 batched=True,
                 batch_size=_BATCH,
-                num_proc=nproc if nproc > 1 and len(ds) > 1 else None,
+                num_proc=nproc if pool else None,
                 new_fingerprint=key,
                 cache_file_name=cache_file,
                 load_from_cache_file=self.options.load_from_cache_file,
@@ -296,10 +297,11 @@ class _Run:
         encoded = list(self.layout.encoded_features({k: ds.features[k] for k in converted}))
         encoder = steps.EncodeRows(self.layout, settings, converted, encoded)
         key = steps.fingerprint(ds._fingerprint, self.encode_key())
-        out = self.map(
-            ds, encoder, name="encode", key=key, description=f"tokenize {split}",
-            remove_columns=consumed, features=features,
-        )
+        with steps.shared_with_workers(encoder):
+            out = self.map(
+                ds, encoder, name="encode", key=key, description=f"tokenize {split}",
+                remove_columns=consumed, features=features,
+            )
         status = _column(out, "_status").astype(str)
         errors = np.flatnonzero(status == steps.ERROR)
         if len(errors):
@@ -425,6 +427,23 @@ def _undecoded_media(raw: Dataset) -> Dataset:
             if new is not features[column]:
                 raw = raw.cast_column(column, new)
     return raw
+
+
+@contextlib.contextmanager
+def _frozen_heap(forking: bool) -> Iterator[None]:
+    """While ``forking`` worker processes: the objects alive now moved out of the garbage
+    collector's reach (``gc.freeze``), so that a worker's collections do not walk, and thereby
+    copy, every page of the heap it shares with this process (imported torch, transformers ...)."""
+    import gc
+
+    if not forking or not hasattr(gc, "freeze"):
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _cache_exists(cache_file: str) -> bool:
