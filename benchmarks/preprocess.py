@@ -246,7 +246,7 @@ def main() -> None:
                 print(row(f"ms-swift  num_proc={n}", r), flush=True)
     print()
     print("side by side (first-time preprocessing, seconds; ratio = ms-swift / swiftkit, > 1: swiftkit ahead)")
-    for n in [int(p) for p in args.procs.split(",")]:
+    for n in dict.fromkeys(int(p) for p in args.procs.split(",")):  # a value given twice: its last run
         sk, ms = results.get(("swiftkit", n), {}), results.get(("ms-swift", n), {})
         if "seconds" in sk and "seconds" in ms:
             print(f"  num_proc={n}: swiftkit {sk['seconds']:.1f} s, {sk['call_cpu_s']:.1f} CPU s / {sk['tree_peak_mb']:.0f} MB"
