@@ -129,7 +129,7 @@ class _Run:
         hit = cache_file is not None and self.options.load_from_cache_file and _cache_exists(cache_file)
         nproc = num_proc if num_proc is not None else min(self.num_proc, len(ds) // MIN_ROWS_PER_PROC)
         pool = nproc > 1 and len(ds) > 1
-        with map_progress(self.progress, description), _frozen_heap(pool):
+        with map_progress(self.progress, description), _frozen_heap():
             out = ds.map(
                 function,
                 batched=True,
@@ -430,13 +430,14 @@ def _undecoded_media(raw: Dataset) -> Dataset:
 
 
 @contextlib.contextmanager
-def _frozen_heap(forking: bool) -> Iterator[None]:
-    """While ``forking`` worker processes: the objects alive now moved out of the garbage
-    collector's reach (``gc.freeze``), so that a worker's collections do not walk, and thereby
-    copy, every page of the heap it shares with this process (imported torch, transformers ...)."""
+def _frozen_heap() -> Iterator[None]:
+    """While a step runs: the objects alive now (imported torch, transformers ...) moved out of
+    the garbage collector's reach (``gc.freeze``). The rows the step makes trigger collections;
+    these no longer walk the whole heap, and a forked worker no longer copies every page of the
+    heap it shares with this process by walking it."""
     import gc
 
-    if not forking or not hasattr(gc, "freeze"):
+    if not hasattr(gc, "freeze"):
         yield
         return
     gc.freeze()
