@@ -17,8 +17,8 @@ so every run is a first-time run:
 
 Measured per run: the wall time of the preprocessing call (imports and tokenizer loading
 excluded: they are the same on every run and are measured by other benchmarks), the CPU
-seconds of that call (user + sys of the process, its threads and its reaped workers: on a busy
-shared machine the figure least disturbed by other load) and of the whole process (imports
+seconds of that call (user + sys of the process, its threads and its reaped workers, less the
+memory sampler's own: on a busy shared machine the figure least disturbed by other load) and of the whole process (imports
 too), the load average when the run ended, rows and
 tokens out, and peak memory: of the main process (``ru_maxrss`` from ``os.wait4``) and of the
 whole process tree (main + ``num_proc`` workers, proportional set size summed: pages
@@ -90,6 +90,7 @@ PROBE = r'''
 import json, os, resource, sys, threading, time
 import psutil
 _peak = [0, 0]
+_probe_cpu = [0.0]  # the sampler's own CPU (reading /proc/*/smaps is not cheap): taken out of the call's CPU
 _stop = threading.Event()
 def _sample():
     me = psutil.Process()
@@ -104,11 +105,13 @@ def _sample():
                 pass
         _peak[0] = max(_peak[0], total)
         _peak[1] = max(_peak[1], anon)
+        _probe_cpu[0] = time.thread_time()
         _stop.wait(0.1)
 threading.Thread(target=_sample, daemon=True).start()
 def call_cpu():
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime  # threads and reaped workers included
+    # threads and reaped workers included, the memory sampler thread not
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - _probe_cpu[0]
 def report(**kw):
     _stop.set()
     kw["load_end"] = os.getloadavg()[0]
