@@ -221,3 +221,19 @@ def test_forked_workers_take_the_encode_step_from_inherited_memory(tok, template
     assert copy is not encoder and copy._shared is None and copy.columns == ["messages"]
     with pytest.raises(RuntimeError, match="not forked while the step was shared"):
         pickle.loads(sent)
+
+
+def test_a_layout_with_its_own_tokens_is_encoded_row_by_row(tok, template):
+    from swiftkit.core.data.layout import EncodeSettings
+    from swiftkit.data.layouts import SFTLayout
+
+    class Doubled(SFTLayout):  # a plugin layout that changes what a row's tokens are
+        def tokens(self, row, settings):
+            ids, labels = super().tokens(row, settings)
+            return ids * 2, labels * 2
+
+    settings = EncodeSettings(template=template, tokenizer=tok)
+    rows = [{"messages": m, "agent": "", "media": ""} for m in CONVERSATIONS[:2]]
+    got = Doubled().encode_batch(rows, settings)
+    assert [g.columns for g in got] == [Doubled().encode(r, settings).columns for r in rows]
+    assert got[0].length == 2 * SFTLayout().encode(rows[0], settings).length
