@@ -17,15 +17,17 @@ so every run is a first-time run:
 
 Measured per run: the wall time of the preprocessing call (imports and tokenizer loading
 excluded: they are the same on every run and are measured by other benchmarks), the CPU
-seconds of the whole process (user + sys, workers included, imports too: on a busy shared
-machine the figure least disturbed by other load), rows and
+seconds of that call (user + sys of the process, its threads and its reaped workers, less the
+memory sampler's own: on a busy shared machine the figure least disturbed by other load) and of the whole process (imports
+too), the load average when the run ended, rows and
 tokens out, and peak memory: of the main process (``ru_maxrss`` from ``os.wait4``) and of the
 whole process tree (main + ``num_proc`` workers, proportional set size summed: pages
 shared after fork counted once; sampled every 100 ms with psutil) and its anonymous part
 (RSS less file-backed pages: what the processes hold themselves, as opposed to pages of the
 memory-mapped Arrow cache files, which the kernel can drop at will; with forked workers it
 counts the pages a worker still shares with the main process once per worker: read it at
-``num_proc`` 1, and PSS for the tree). A second swiftkit run on the same caches gives the cached figure. Sides run
+``num_proc`` 1, and PSS for the tree). A second swiftkit run on the same caches gives the cached figure. ``TOKENIZERS_PARALLELISM`` is
+left unset, as a user's run has it: each library's tokenizer may use free cores. Sides run
 interleaved (swiftkit, ms-swift per setting) so machine drift hits both alike; on a shared
 machine compare ratios within one run, not absolute seconds across runs.
 
@@ -88,6 +90,7 @@ PROBE = r'''
 import json, os, resource, sys, threading, time
 import psutil
 _peak = [0, 0]
+_probe_cpu = [0.0]  # the sampler's own CPU (reading /proc/*/smaps is not cheap): taken out of the call's CPU
 _stop = threading.Event()
 def _sample():
     me = psutil.Process()
@@ -102,10 +105,16 @@ def _sample():
                 pass
         _peak[0] = max(_peak[0], total)
         _peak[1] = max(_peak[1], anon)
+        _probe_cpu[0] = time.thread_time()
         _stop.wait(0.1)
 threading.Thread(target=_sample, daemon=True).start()
+def call_cpu():
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # threads and reaped workers included, the memory sampler thread not
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - _probe_cpu[0]
 def report(**kw):
     _stop.set()
+    kw["load_end"] = os.getloadavg()[0]
     kw["tree_peak_mb"] = _peak[0] / 2**20
     kw["anon_peak_mb"] = _peak[1] / 2**20
     m = psutil.Process().memory_info()
@@ -123,13 +132,14 @@ tok = AutoTokenizer.from_pretrained(cfg["model_dir"])
 template = registry.template("qwen2_5")
 m0 = psutil.Process().memory_info()
 rss0, anon0 = m0.rss / 2**20, (m0.rss - m0.shared) / 2**20
+c0 = call_cpu()
 t0 = time.perf_counter()
 data = prepare_datasets(dataset=[cfg["data"]], registry=registry, template=template, tokenizer=tok,
                         max_length=cfg["max_length"], truncation_strategy="delete", num_proc=cfg["num_proc"],
                         cache_dir=cfg["cache"], seed=42)
 seconds = time.perf_counter() - t0
-report(seconds=seconds, rows=len(data.train), tokens=data.report.train.tokens, rss_before_mb=rss0, anon_before_mb=anon0,
-       cache_hits=data.report.cache_hits)
+report(seconds=seconds, call_cpu_s=call_cpu() - c0, rows=len(data.train), tokens=data.report.train.tokens, rss_before_mb=rss0,
+       anon_before_mb=anon0, cache_hits=data.report.cache_hits)
 '''
 
 MS_SCRIPT = PROBE + r'''
@@ -141,13 +151,16 @@ template = get_template(processor, max_length=cfg["max_length"], truncation_stra
 template.set_mode("train")
 m0 = psutil.Process().memory_info()
 rss0, anon0 = m0.rss / 2**20, (m0.rss - m0.shared) / 2**20
+c0 = call_cpu()
 t0 = time.perf_counter()
 train, _ = load_dataset([cfg["data"]], num_proc=cfg["num_proc"], shuffle=True, seed=42, strict=False)
 train = EncodePreprocessor(template)(train, num_proc=cfg["num_proc"], strict=False)
 seconds = time.perf_counter() - t0
+cpu = call_cpu() - c0
 import numpy as np
 lengths = np.asarray(train["lengths"]) if "lengths" in train.column_names else np.asarray([len(x) for x in train["input_ids"]])
-report(seconds=seconds, rows=len(train), tokens=int(lengths.sum()), rss_before_mb=rss0, anon_before_mb=anon0, cache_hits=None)
+report(seconds=seconds, call_cpu_s=cpu, rows=len(train), tokens=int(lengths.sum()), rss_before_mb=rss0, anon_before_mb=anon0,
+       cache_hits=None)
 '''
 
 
@@ -155,8 +168,9 @@ def child_env(home: Path, python_path: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(HF_HOME=str(home / "hf"), HF_DATASETS_CACHE=str(home / "hf" / "datasets"),
                SWIFTKIT_CACHE_DIR=str(home / "swiftkit"), MODELSCOPE_CACHE=str(home / "ms"),
-               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+               HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1",
+               PYTHONUNBUFFERED="1")
+    env.pop("TOKENIZERS_PARALLELISM", None)  # each library's default: its tokenizer may use free cores
     if python_path is not None:
         env["PYTHONPATH"] = python_path
     else:
@@ -184,7 +198,8 @@ def spawn(python: str, script: str, cfg: dict, env: dict[str, str]) -> dict:
 def row(label: str, r: dict) -> str:
     if "error" in r:
         return f"{label:<28} FAILED {r['error'].splitlines()[0]}"
-    return (f"{label:<28} {r['seconds']:8.1f} s (process CPU {r['cpu_s']:6.1f} s) {r['rows']:>9,} rows {r['tokens'] / 1e6:7.2f} M tok "
+    return (f"{label:<28} {r['seconds']:8.1f} s (CPU {r['call_cpu_s']:6.1f} s; process {r['cpu_s']:6.1f} s; load "
+            f"{r['load_end']:.1f}) {r['rows']:>9,} rows {r['tokens'] / 1e6:7.2f} M tok "
             f"{r['tokens'] / r['seconds'] / 1e3:8.0f} k tok/s  main peak {r['main_peak_mb']:6.0f} MB "
             f"(+{r['main_peak_mb'] - r['rss_before_mb']:4.0f} over start)  tree PSS peak {r['tree_peak_mb']:6.0f} MB  "
             f"tree anon peak {r['anon_peak_mb']:6.0f} MB (start {r['anon_before_mb']:.0f})")
@@ -234,16 +249,18 @@ def main() -> None:
                 print(row(f"ms-swift  num_proc={n}", r), flush=True)
     print()
     print("side by side (first-time preprocessing, seconds; ratio = ms-swift / swiftkit, > 1: swiftkit ahead)")
-    for n in [int(p) for p in args.procs.split(",")]:
+    for n in dict.fromkeys(int(p) for p in args.procs.split(",")):  # a value given twice: its last run
         sk, ms = results.get(("swiftkit", n), {}), results.get(("ms-swift", n), {})
         if "seconds" in sk and "seconds" in ms:
-            print(f"  num_proc={n}: swiftkit {sk['seconds']:.1f} s / {sk['tree_peak_mb']:.0f} MB   ms-swift "
-                  f"{ms['seconds']:.1f} s / {ms['tree_peak_mb']:.0f} MB   ratio {ms['seconds'] / sk['seconds']:.2f}x")
+            print(f"  num_proc={n}: swiftkit {sk['seconds']:.1f} s, {sk['call_cpu_s']:.1f} CPU s / {sk['tree_peak_mb']:.0f} MB"
+                  f"   ms-swift {ms['seconds']:.1f} s, {ms['call_cpu_s']:.1f} CPU s / {ms['tree_peak_mb']:.0f} MB   ratio "
+                  f"{ms['seconds'] / sk['seconds']:.2f}x wall, {ms['call_cpu_s'] / sk['call_cpu_s']:.2f}x CPU")
         elif "seconds" in sk:
             print(f"  num_proc={n}: swiftkit {sk['seconds']:.1f} s / {sk['tree_peak_mb']:.0f} MB")
     one, two = results.get(("swiftkit", 1), {}), results.get(("swiftkit", 2), {})
     if "seconds" in one and "seconds" in two:
-        print(f"  swiftkit scaling 1 -> 2 procs: {one['seconds'] / two['seconds']:.2f}x")
+        print(f"  swiftkit scaling 1 -> 2 procs: {one['seconds'] / two['seconds']:.2f}x wall; CPU "
+              f"{two['call_cpu_s'] / one['call_cpu_s']:.2f}x of num_proc=1's (1.00 = no overhead)")
 
 
 if __name__ == "__main__":

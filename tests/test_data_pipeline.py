@@ -662,11 +662,26 @@ def test_layouts_never_share_cache_entries(prep, tmp_path):
     assert other.train["length"] == [2 * n for n in first.train["length"]]
 
 
-def test_num_proc_2_gives_the_same_rows(prep, tmp_path):
+def test_num_proc_2_gives_the_same_rows(prep, tmp_path, monkeypatch):
+    import datasets
+
+    from swiftkit.data import pipeline
+
+    pools = []
+    real_map = datasets.Dataset.map
+
+    def recording(self, *a, **kw):
+        pools.append(kw.get("num_proc"))
+        return real_map(self, *a, **kw)
+
+    monkeypatch.setattr(datasets.Dataset, "map", recording)
     path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(40)])
     one = prep([path], max_length=64, num_proc=1)
+    small = prep([path], max_length=64, num_proc=2, cache_dir=str(tmp_path / "small-cache"))
+    assert small.train.to_list() == one.train.to_list() and set(pools) == {None}  # 40 rows: no pool is worth starting
+    monkeypatch.setattr(pipeline, "MIN_ROWS_PER_PROC", 10)  # 40 rows now feed 2 workers
     two = prep([path], max_length=64, num_proc=2, cache_dir=str(tmp_path / "other-cache"))
-    assert two.train.to_list() == one.train.to_list()
+    assert two.train.to_list() == one.train.to_list() and 2 in pools
     assert two.report.cache_misses > 0
 
 

@@ -99,7 +99,8 @@ def truncate(ids: list[int], labels: list[int], max_length: int | None, strategy
 
 def count_trainable(labels: list[int]) -> int:
     """Label tokens that carry a loss (the first never does: no token predicts it)."""
-    return sum(1 for x in labels[1:] if x != IGNORE_INDEX)
+    rest = list(labels[1:])
+    return len(rest) - rest.count(IGNORE_INDEX)  # list.count: no Python loop per token
 
 
 def labelled_row(ids: list[int], labels: list[int], settings: EncodeSettings) -> EncodedRow:
@@ -228,8 +229,68 @@ class SFTLayout(DataLayout):
             check_media_kept(row, ids, enc.columns["input_ids"], settings)
         return enc
 
+    def encode_batch(self, rows: list[dict[str, Any]], settings: EncodeSettings) -> list[EncodedRow | Exception]:
+        """The rows' conversations without media tokenized together (``Template.encode_many``:
+        one tokenizer call per batch), the others row by row; what :meth:`encode` gives per row.
+        A subclass that overrides :meth:`encode` or :meth:`tokens` is encoded row by row."""
+        cls = type(self)
+        if cls.encode is not SFTLayout.encode or _owner(cls, "tokens") is not _owner(cls, "_conversation"):
+            return super().encode_batch(rows, settings)
+        out: list[EncodedRow | Exception | None] = [None] * len(rows)
+        together: dict[str, list[tuple[int, Any]]] = {}  # loss_scale -> (row index, messages)
+        for i, row in enumerate(rows):
+            try:
+                conversation = self._conversation(row, settings)
+            except Exception as exc:  # noqa: BLE001 - as encode reports it
+                out[i] = _row_failure(row, exc)
+                continue
+            if conversation is None:
+                out[i] = _attempt_row(self.encode, row, settings)
+            else:
+                together.setdefault(conversation[1], []).append((i, conversation[0]))
+        for loss_scale, items in together.items():
+            encoded = settings.template.encode_many(settings.tokenizer, [m for _, m in items], loss_scale=loss_scale)
+            for (i, _), enc in zip(items, encoded, strict=True):
+                out[i] = _row_failure(rows[i], enc) if isinstance(enc, Exception) else _attempt_row(
+                    _finish_row, list(enc["input_ids"]), list(enc["labels"]), settings)
+        return out  # type: ignore[return-value] - every slot is filled
+
+    def _conversation(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[dict[str, Any]], str] | None:
+        """``(messages, loss_scale)`` :meth:`tokens` hands to ``template.encode`` for ``row``, or
+        ``None`` when it does something else (media): what :meth:`encode_batch` may batch."""
+        if row.get("media"):
+            return None
+        return agent_messages(row, settings.template), settings.loss_scale
+
     def make_collator(self, tokenizer: Any, config: dict[str, Any]) -> Any:
         return _collator(tokenizer, config)
+
+
+def _owner(cls: type, name: str) -> type | None:
+    """The class of ``cls``'s MRO that defines ``name``."""
+    return next((c for c in cls.__mro__ if name in vars(c)), None)
+
+
+def _row_failure(row: dict[str, Any], exc: Exception) -> Exception:
+    """The exception :meth:`SFTLayout.encode` raises for a row whose tokens failed with ``exc``."""
+    if isinstance(exc, (RowError, ChatTemplateError)):  # a broken template is not the row's fault
+        return exc
+    wrapped = RowError("messages" if row.get("messages") else "text", str(exc))
+    wrapped.__cause__ = exc
+    return wrapped
+
+
+def _finish_row(ids: list[int], labels: list[int], settings: EncodeSettings) -> EncodedRow:
+    if len(ids) != len(labels):
+        raise RowError("messages", f"the template returned {len(ids)} input_ids but {len(labels)} labels")
+    return labelled_row(ids, labels, settings)
+
+
+def _attempt_row(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - handed back per row (DataLayout.encode_batch)
+        return exc
 
 
 # ------------------------------------------------------------------------------ pt
@@ -261,6 +322,11 @@ class PTLayout(SFTLayout):
         if "text" in result:
             return {"messages": [], "text": result["text"], "media": ""}
         raise RowError("(row)", "the converter returned neither 'messages' nor 'text'")
+
+    def _conversation(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[dict[str, Any]], str] | None:
+        if row.get("messages") and not row.get("media"):
+            return row["messages"], "all"
+        return None  # plain text or media: row by row
 
     def tokens(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[int], list[int]]:
         if row.get("messages") and row.get("media"):

@@ -28,7 +28,7 @@ import glob
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,11 @@ logger = logging.getLogger("swiftkit.data")
 
 TRUNCATION_STRATEGIES = ("delete", "left", "right")
 _BATCH = 1000
+#: rows each worker of ``num_proc`` must get before a step starts a pool: starting and feeding
+#: the workers costs about a second of CPU, which the rows must pay back (at a few thousand
+#: rows per second per process, 10,000 rows do several times over); below it the step runs
+#: in the main process, where the tokenizer may use its own threads on each batch
+MIN_ROWS_PER_PROC = 10_000
 _FIRST = 5  # malformed rows whose reasons are kept per source
 
 
@@ -122,13 +127,14 @@ class _Run:
             if directory is not None:
                 cache_file = os.path.join(directory, f"swiftkit-{name}-{key}.arrow")
         hit = cache_file is not None and self.options.load_from_cache_file and _cache_exists(cache_file)
-        nproc = num_proc if num_proc is not None else self.num_proc
-        with map_progress(self.progress, description):
+        nproc = num_proc if num_proc is not None else min(self.num_proc, len(ds) // MIN_ROWS_PER_PROC)
+        pool = nproc > 1 and len(ds) > 1
+        with map_progress(self.progress, description), _frozen_heap():
             out = ds.map(
                 function,
                 batched=True,
                 batch_size=_BATCH,
-                num_proc=nproc if nproc > 1 and len(ds) > 1 else None,
+                num_proc=nproc if pool else None,
                 new_fingerprint=key,
                 cache_file_name=cache_file,
                 load_from_cache_file=self.options.load_from_cache_file,
@@ -291,10 +297,11 @@ class _Run:
         encoded = list(self.layout.encoded_features({k: ds.features[k] for k in converted}))
         encoder = steps.EncodeRows(self.layout, settings, converted, encoded)
         key = steps.fingerprint(ds._fingerprint, self.encode_key())
-        out = self.map(
-            ds, encoder, name="encode", key=key, description=f"tokenize {split}",
-            remove_columns=consumed, features=features,
-        )
+        with steps.shared_with_workers(encoder):
+            out = self.map(
+                ds, encoder, name="encode", key=key, description=f"tokenize {split}",
+                remove_columns=consumed, features=features,
+            )
         status = _column(out, "_status").astype(str)
         errors = np.flatnonzero(status == steps.ERROR)
         if len(errors):
@@ -420,6 +427,24 @@ def _undecoded_media(raw: Dataset) -> Dataset:
             if new is not features[column]:
                 raw = raw.cast_column(column, new)
     return raw
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """While a step runs: the objects alive now (imported torch, transformers ...) moved out of
+    the garbage collector's reach (``gc.freeze``). The rows the step makes trigger collections;
+    these no longer walk the whole heap, and a forked worker no longer copies every page of the
+    heap it shares with this process by walking it."""
+    import gc
+
+    if not hasattr(gc, "freeze"):
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _cache_exists(cache_file: str) -> bool:
@@ -550,8 +575,11 @@ def prepare_datasets(
       ``"right"`` cut tokens on that side; rows left with no label are dropped. All counted.
     - ``packing``: pack rows into ``max_length`` rows (``packing_length`` when given) with
       ``position_ids`` restarting per sample, written by ``packing_num_proc`` processes.
-    - ``num_proc``: worker processes for conversion and tokenization; results are cached by
-      ``datasets`` (under ``cache_dir``, default its own cache) and reused by a repeated call.
+    - ``num_proc``: worker processes for conversion and tokenization; a step uses a pool only
+      when each worker gets :data:`MIN_ROWS_PER_PROC` (10,000) rows or more (fewer where fewer
+      do: starting the workers costs about a second), else it runs in the main process. Results
+      are cached by ``datasets`` (under ``cache_dir``, default its own cache) and reused by a
+      repeated call.
     - ``console``: a rich console for progress bars and the report; ``None`` is quiet except
       for warnings about dropped rows, which go to the ``swiftkit.data`` logger.
     - ``hub``: the run's ``use_hf`` / ``hub_token``: which hub a hub dataset comes from

@@ -19,10 +19,12 @@ template code.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import inspect
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from swiftkit.core.errors import ChatTemplateError, RowError
@@ -254,26 +256,63 @@ class ConvertRows:
 
 
 class EncodeRows:
-    """Tokenize rows once (:meth:`DataLayout.encode` per row), marking what to drop in
-    ``_status``: ``error`` (a :class:`RowError`, field and reason kept), ``too_long``,
-    ``no_labels`` (the layout's :class:`RowTooLong` / :class:`RowHasNoLabels`)."""
+    """Tokenize rows once (:meth:`DataLayout.encode_batch`: a ``datasets`` batch at a time),
+    marking what to drop in ``_status``: ``error`` (a :class:`RowError`, field and reason kept),
+    ``too_long``, ``no_labels`` (the layout's :class:`RowTooLong` / :class:`RowHasNoLabels`).
+
+    In a worker process (``num_proc`` > 1) the tokenizer's own threads are turned off
+    (``TOKENIZERS_PARALLELISM=false`` unless the environment sets it): the workers already use
+    the cores, and a tokenizer that used its threads before the fork would otherwise warn and
+    turn them off itself. In the main process (``num_proc`` 1) the tokenizer may use them on
+    the batch."""
 
     def __init__(self, layout: Any, settings: Any, columns: list[str], encoded: list[str]):
         self.layout = layout
         self.settings = settings
         self.columns = columns  #: the converted columns a row hands to the layout
         self.encoded = encoded  #: the layout's encoded columns
+        self.main_pid = os.getpid()
+        self._shared: tuple[int, int] | None = None  #: set by :func:`shared_with_workers`
+
+    def __reduce__(self) -> Any:
+        if self._shared is not None and self._shared[0] == os.getpid() and _workers_fork():
+            return _inherited, self._shared
+        return _restore, (type(self), {**self.__dict__, "_shared": None})
+
+    def _results(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """One :class:`EncodedRow` or exception per row; the layout's batch path when it has one,
+        row by row when it has none or it fails as a whole (each row then gets its own status)."""
+        encode_batch = getattr(self.layout, "encode_batch", None)
+        if encode_batch is not None:
+            try:
+                results = list(encode_batch(rows, self.settings))
+                if len(results) == len(rows):
+                    return results
+            except ChatTemplateError:
+                raise  # the template is broken, not these rows
+            except Exception:  # noqa: BLE001, S110 - a bug of the batch path: each row says what fails
+                pass
+        results = []
+        for row in rows:
+            try:
+                results.append(self.layout.encode(row, self.settings))
+            except Exception as exc:  # noqa: BLE001 - classified per row below
+                results.append(exc)
+        return results
 
     def __call__(self, batch: dict[str, list]) -> dict[str, list]:
         from swiftkit.core.data.layout import RowHasNoLabels, RowTooLong
 
+        if os.getpid() != self.main_pid and "TOKENIZERS_PARALLELISM" not in os.environ:
+            os.environ["TOKENIZERS_PARALLELISM"] = "false"  # a forked worker: see the class docstring
         n = len(batch["_row"])
         out: dict[str, list] = {k: [] for k in (*self.encoded, *ENCODE_HELPERS)}
-        for i in range(n):
-            row = {c: batch[c][i] for c in self.columns}
+        rows = [{c: batch[c][i] for c in self.columns} for i in range(n)]
+        for enc in self._results(rows):
             status, field, reason = OK, "", ""
             try:
-                enc = self.layout.encode(row, self.settings)
+                if isinstance(enc, BaseException):
+                    raise enc
                 values = [enc.columns[k] for k in self.encoded]
             except ChatTemplateError:
                 raise  # the template is broken, not this row
@@ -295,6 +334,48 @@ class EncodeRows:
             out["_trainable"].append(enc.trainable if ok else 0)
             out["_truncated"].append(bool(enc.truncated) if ok else False)
         return out
+
+
+#: steps that worker processes forked during a ``map`` take from the memory they inherit
+_SHARED: dict[int, Any] = {}
+
+
+@contextlib.contextmanager
+def shared_with_workers(step: Any) -> Iterator[None]:
+    """While a ``map`` with ``num_proc`` workers runs: workers forked from this process take
+    ``step`` (an :class:`EncodeRows`) from the memory they inherit instead of unpickling a copy,
+    which for a real tokenizer (150k tokens, a few MB of JSON to parse) costs about half a second
+    of CPU in every worker. Where workers are not forked (another start method) a copy is
+    pickled as before."""
+    key = id(step)
+    _SHARED[key] = step
+    step._shared = (os.getpid(), key)
+    try:
+        yield
+    finally:
+        _SHARED.pop(key, None)
+        step._shared = None
+
+
+def _workers_fork() -> bool:
+    """Whether ``datasets``' worker pool (``multiprocess``) forks this process."""
+    import multiprocess
+
+    return multiprocess.get_start_method() == "fork"
+
+
+def _inherited(pid: int, key: int) -> Any:
+    step = _SHARED.get(key)
+    if step is None:
+        raise RuntimeError(f"a data step shared with forked workers (key {key} of process {pid}) is not in this "
+                           f"process (pid {os.getpid()}): it was not forked while the step was shared")
+    return step
+
+
+def _restore(cls: type, state: dict[str, Any]) -> Any:
+    step = cls.__new__(cls)
+    step.__dict__.update(state)
+    return step
 
 
 class PackRows:

@@ -11,6 +11,7 @@ training run ask the layout, never a list of known modes:
    into the layout's canonical row (columns :meth:`DataLayout.converted_features`);
 3. **encode** -- :meth:`DataLayout.encode` tokenizes one canonical row into an
    :class:`EncodedRow` (columns :meth:`DataLayout.encoded_features`), applying ``max_length``;
+   the pipeline calls it through :meth:`DataLayout.encode_batch`, a batch of rows at a time;
 4. **batch** -- :meth:`DataLayout.make_collator` stacks encoded rows into the tensors the
    objective's ``compute_loss`` reads.
 
@@ -152,6 +153,26 @@ class DataLayout(ABC):
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
         """Tokenize one canonical row. Raise :class:`~swiftkit.core.errors.RowError` (a bad
         row), :class:`RowTooLong` or :class:`RowHasNoLabels` (dropped and counted)."""
+
+    def encode_batch(self, rows: list[dict[str, Any]], settings: EncodeSettings) -> list[EncodedRow | Exception]:
+        """Tokenize a batch of canonical rows: for each row, in order, the :class:`EncodedRow`
+        :meth:`encode` returns or the exception it raises (one bad row does not cost the others).
+
+        Called by the pipeline once per ``datasets`` batch (about 1,000 rows), possibly in worker
+        processes (``--dataset_num_proc``). The default calls :meth:`encode` row by row; override
+        it to tokenize the batch at once (the sft and pt layouts hand their conversations to
+        :meth:`Template.encode_many <swiftkit.core.templates.interface.Template.encode_many>`:
+        one tokenizer call per batch). Must give what :meth:`encode` gives row by row; may raise
+        only for what is wrong with every row (a :class:`~swiftkit.core.errors.ChatTemplateError`);
+        another exception raised here makes the pipeline encode that batch row by row.
+        """
+        out: list[EncodedRow | Exception] = []
+        for row in rows:
+            try:
+                out.append(self.encode(row, settings))
+            except Exception as exc:  # noqa: BLE001 - handed back per row, as documented
+                out.append(exc)
+        return out
 
     # ------------------------------------------------------------------ batches
 

@@ -115,11 +115,53 @@ def _batched(tokenizer: Any) -> bool:
     return base is not None and isinstance(tokenizer, base)
 
 
+#: tokenizer class -> whether its ``__call__`` is transformers' own (its Rust backend may then be called directly)
+_PLAIN_CALL: dict[type, bool] = {}
+
+#: the transformers modules whose ``__call__`` path only hands the texts to the Rust backend
+_HF_BASES = ("transformers.tokenization_utils_base", "transformers.tokenization_utils_tokenizers",
+             "transformers.tokenization_utils_fast")
+
+
+def _backend(tokenizer: Any) -> Any:
+    """The Rust ``tokenizers.Tokenizer`` behind a Hugging Face fast tokenizer when calling it
+    directly gives the ids ``tokenizer(texts, add_special_tokens=False)`` gives, else ``None``.
+
+    That holds when the tokenizer's class keeps transformers' call path (no override that
+    changes the texts or the backend's state, no source/target language modes) and the backend
+    has no truncation, padding or special-token splitting set (the call would reset them)."""
+    cls = type(tokenizer)
+    plain = _PLAIN_CALL.get(cls)
+    if plain is None:
+        names = ("__call__", "_call_one", "_encode_plus", "_batch_encode_plus", "encode_plus", "batch_encode_plus")
+        plain = not hasattr(cls, "_switch_to_input_mode") and all(
+            getattr(getattr(cls, n, None), "__module__", _HF_BASES[0]) in _HF_BASES for n in names)
+        _PLAIN_CALL[cls] = plain
+    backend = getattr(tokenizer, "_tokenizer", None)
+    if not plain or backend is None or not hasattr(backend, "encode_batch"):
+        return None
+    try:
+        if (backend.truncation is not None or backend.padding is not None or getattr(backend, "encode_special_tokens", False)
+                or getattr(tokenizer, "split_special_tokens", False)):
+            return None
+    except AttributeError:
+        return None
+    return backend
+
+
 def _many_ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
     """``[_ids(tokenizer, t) for t in texts]`` in one tokenizer call where the tokenizer takes a
     batch: the per-call overhead of a Hugging Face tokenizer (tens of microseconds) is paid
-    once per conversation instead of once per segment (the hot path of tokenizing a dataset)."""
+    once per call instead of once per text (the hot path of tokenizing a dataset), and its Rust
+    backend is called directly where that gives the same ids (:func:`_backend`: no per-text
+    Python objects, no offsets computed). The backend tokenizes a batch on several threads
+    unless ``TOKENIZERS_PARALLELISM`` says otherwise (the data pipeline turns it off in its
+    worker processes)."""
     if len(texts) > 1 and _batched(tokenizer):
+        backend = _backend(tokenizer)
+        if backend is not None:
+            encode = getattr(backend, "encode_batch_fast", None) or backend.encode_batch
+            return [e.ids for e in encode(texts, add_special_tokens=False)]
         return [list(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
     return [_ids(tokenizer, t) for t in texts]
 
@@ -179,17 +221,50 @@ def tokenize_segments(tokenizer: Any, segments: Sequence[tuple[str, bool]]) -> t
     token sits at it); otherwise the pieces either side of a boundary are tokenized apart, which
     is what makes the ids of the prompt part end exactly like the inference prompt.
     """
+    return tokenize_many(tokenizer, [segments])[0]
+
+
+def tokenize_many(tokenizer: Any, conversations: Sequence[Sequence[tuple[str, bool]]]) -> list[tuple[list[int], list[int]]]:
+    """:func:`tokenize_segments` of each conversation's segments, with the same ids, in one
+    tokenizer call for all of them when the tokenizer takes a batch (a Hugging Face tokenizer):
+    what :meth:`Template.encode_many` uses to tokenize a batch of dataset rows at once."""
     anchor = _cached_anchor(tokenizer)
-    kept = [(k, text, trainable) for k, (text, trainable) in enumerate(segments) if text]
-    pieces = _many_ids(tokenizer, [anchor[0] + text if k and anchor is not None else text for k, text, _ in kept])
-    input_ids: list[int] = []
-    labels: list[int] = []
-    for (k, text, trainable), ids in zip(kept, pieces, strict=True):
-        if k and anchor is not None:
-            ids = ids[1:] if ids and ids[0] == anchor[1] else _ids(tokenizer, text)
-        input_ids.extend(ids)
-        labels.extend(ids if trainable else [IGNORE_INDEX] * len(ids))
-    return input_ids, labels
+    plans: list[list[tuple[int, str, bool]]] = []
+    texts: list[str] = []
+    for segments in conversations:
+        kept = [(k, text, bool(trainable)) for k, (text, trainable) in enumerate(segments) if text]
+        plans.append(kept)
+        texts.extend(anchor[0] + text if k and anchor is not None else text for k, text, _ in kept)
+    pieces = iter(_many_ids(tokenizer, texts))
+    out: list[tuple[list[int], list[int]]] = []
+    for kept in plans:
+        input_ids: list[int] = []
+        labels: list[int] = []
+        for k, text, trainable in kept:
+            ids = next(pieces)
+            if k and anchor is not None:
+                ids = ids[1:] if ids and ids[0] == anchor[1] else _ids(tokenizer, text)
+            input_ids.extend(ids)
+            labels.extend(ids if trainable else [IGNORE_INDEX] * len(ids))
+        out.append((input_ids, labels))
+    return out
+
+
+def _attempt(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, or the exception it raised (one conversation of a batch)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - handed back to the caller, per conversation
+        return exc
+
+
+def _encoded(input_ids: list[int], labels: list[int], inputs: dict[str, Any], processor: Any) -> dict[str, Any]:
+    """What :meth:`Template.encode` returns: media tokens are never labelled."""
+    if processor is None:
+        return {"input_ids": input_ids, "labels": labels}
+    masked = processor.media_token_ids()
+    labels = [IGNORE_INDEX if t in masked else label for t, label in zip(input_ids, labels, strict=True)]
+    return {"input_ids": input_ids, "labels": labels, "media_inputs": inputs}
 
 
 class Template(ABC):
@@ -362,24 +437,52 @@ class Template(ABC):
         :meth:`MediaProcessor.process <swiftkit.core.templates.media.MediaProcessor.process>`
         under ``"media_inputs"``, and no media token is labelled (:meth:`with_media`).
         """
+        template, tokenizer = self._encoding_for(tokenizer, loss_scale)
+        segments, inputs, processor = template._training_plan(tokenizer, messages, loss_scale, media)
+        return _encoded(*tokenize_segments(tokenizer, segments), inputs, processor)
+
+    def encode_many(self, tokenizer: Any, conversations: Sequence[list[Message]], *,
+                    loss_scale: str = "default") -> list[dict[str, Any] | Exception]:
+        """:meth:`encode` of each conversation (text only, no media), tokenized together: one
+        tokenizer call for the whole batch with a Hugging Face tokenizer (:func:`tokenize_many`),
+        the same ids as :meth:`encode` one by one. The data pipeline calls it (through the sft
+        and pt layouts) once per ``datasets`` batch of about 1,000 rows.
+
+        Returns one item per conversation, in order: what :meth:`encode` returns for it, or the
+        exception :meth:`encode` would raise for it (a malformed conversation does not cost the
+        rest of the batch). Raises at once only for what is wrong with every conversation (an
+        unknown ``loss_scale``, no tokenizer). A template class that overrides :meth:`encode`
+        (plugin API 1.0 allowed it) has each conversation encoded by its own :meth:`encode`;
+        do not override this method to change the encoding — override
+        :meth:`training_segments` or :meth:`render_segments`, which both paths use.
+        """
+        if type(self).encode is not Template.encode:
+            return [_attempt(self.encode, tokenizer, messages, loss_scale=loss_scale) for messages in conversations]
+        template, tokenizer = self._encoding_for(tokenizer, loss_scale)
+        plans = [_attempt(template._training_plan, tokenizer, messages, loss_scale, None) for messages in conversations]
+        ok = [p for p in plans if not isinstance(p, Exception)]
+        tokenized = iter(tokenize_many(tokenizer, [segments for segments, _, _ in ok]))
+        return [p if isinstance(p, Exception) else _encoded(*next(tokenized), p[1], p[2]) for p in plans]
+
+    def _encoding_for(self, tokenizer: Any, loss_scale: str) -> tuple[Template, Any]:
+        """The template bound for encoding and the tokenizer to use; refuses an unknown ``loss_scale``."""
         if loss_scale not in LOSS_SCALES:
             raise ValueError(f"unknown loss_scale {loss_scale!r}; expected one of: {', '.join(LOSS_SCALES)}")
         template = self._for(tokenizer)
-        tokenizer = template.tokenizer if tokenizer is None else tokenizer
-        messages, inputs, processor = template.with_media(messages, media, tokenizer)
-        segments = template.training_segments(messages, loss_scale=loss_scale)
+        return template, template.tokenizer if tokenizer is None else tokenizer
+
+    def _training_plan(self, tokenizer: Any, messages: list[Message], loss_scale: str,
+                       media: Any) -> tuple[list[tuple[str, bool]], dict[str, Any], Any]:
+        """``(labelled segments, media inputs, media processor)`` of one conversation for :meth:`encode`."""
+        messages, inputs, processor = self.with_media(messages, media, tokenizer)
+        segments = self.training_segments(messages, loss_scale=loss_scale)
         last = messages[-1]
         if last.get("role") != "assistant":
             raise ValueError(
                 f"message {len(messages) - 1}: a conversation for training must end with an assistant reply "
                 f"(the last message has role {last.get('role')!r})"
             )
-        input_ids, labels = tokenize_segments(tokenizer, apply_loss_scale(segments, loss_scale))
-        if processor is None:
-            return {"input_ids": input_ids, "labels": labels}
-        masked = processor.media_token_ids()
-        labels = [IGNORE_INDEX if t in masked else label for t, label in zip(input_ids, labels, strict=True)]
-        return {"input_ids": input_ids, "labels": labels, "media_inputs": inputs}
+        return apply_loss_scale(segments, loss_scale), inputs, processor
 
     def encode_prompt(self, tokenizer: Any, messages: list[Message], *, media: Any = None) -> list[int]:
         """Token ids of the inference prompt: the conversation rendered with the assistant
