@@ -277,13 +277,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="swiftkit-serve-bench-") as tmp:
         folder = Path(tmp)
-        model = args.model
-        if model is None and args.threads is None:
-            args.threads = 1
-        if model is None:
-            from swiftkit.testing.tiny import build_tiny_model
-
-            model = str(build_tiny_model("qwen2.5-0.5b-instruct", folder / "tiny-qwen"))
+        model = _bench_model(args, folder)
         port = _free_port()
         proc, ready_s = start_deploy(model, port, args, folder / "deploy.log")
         try:
@@ -338,17 +332,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _bench_model(args: argparse.Namespace, folder: Path) -> str:
+    """``--model``, or a tiny Qwen2.5 built in ``folder`` (then one torch thread unless --threads)."""
+    if args.model is not None:
+        return args.model
+    if args.threads is None:
+        args.threads = 1
+    from swiftkit.testing.tiny import build_tiny_model
+
+    return str(build_tiny_model("qwen2.5-0.5b-instruct", folder / "tiny-qwen"))
+
+
 def main_load(args: argparse.Namespace) -> int:
     compare = args.compare == "yes" or (args.compare == "auto" and args.infer_backend in (None, "pt"))
     with tempfile.TemporaryDirectory(prefix="swiftkit-serve-bench-") as tmp:
         folder = Path(tmp)
-        model = args.model
-        if model is None and args.threads is None:
-            args.threads = 1
-        if model is None:
-            from swiftkit.testing.tiny import build_tiny_model
-
-            model = str(build_tiny_model("qwen2.5-0.5b-instruct", folder / "tiny-qwen"))
+        model = _bench_model(args, folder)
         if compare and args.infer_backend is None:
             args.infer_backend = "pt"  # engine options are accepted for the engine named
         common = ["--max_batch_size", str(args.max_batch_size)] if args.max_batch_size else []

@@ -514,8 +514,8 @@ class Scheduler:
 
     # ------------------------------------------------------------------ the thread
 
-    def _take(self) -> list[Row]:
-        """Under the lock: the next batch, removed from the waiting list."""
+    def _live_waiting(self) -> list[Row]:
+        """Under the lock: the waiting rows, the cancelled ones dropped (and counted)."""
         waiting = []
         for row in self._waiting:
             if row.cancelled:
@@ -523,6 +523,11 @@ class Scheduler:
                 row.drop()
             else:
                 waiting.append(row)
+        return waiting
+
+    def _take(self) -> list[Row]:
+        """Under the lock: the next batch, removed from the waiting list."""
+        waiting = self._live_waiting()
         if not waiting:
             self._waiting = []
             return []
@@ -543,13 +548,7 @@ class Scheduler:
             with self._cond:
                 if self._closed or room <= 0:
                     return []
-                waiting = []
-                for row in self._waiting:
-                    if row.cancelled:
-                        self.counters["cancelled"] += 1
-                        row.drop()
-                    else:
-                        waiting.append(row)
+                waiting = self._live_waiting()
                 taken: list[Row] = []
                 rest: list[Row] = []
                 for row in waiting:
