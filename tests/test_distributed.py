@@ -366,6 +366,37 @@ def test_run_fingerprints_compare_through_a_store():
         check_same_config(config, dist.HashStore(), rank=0, world_size=2, timeout_s=1, environ=world)
 
 
+def test_the_same_paths_holding_other_files_are_refused(tmp_path):
+    """--model and --dataset name the same paths on both nodes, but node 1's files differ."""
+    import json
+
+    import torch.distributed as dist
+
+    from swiftkit.core.errors import ConfigError
+    from swiftkit.parallel.fingerprint import EDGE_BYTES, check_same_config, local_contents, run_fingerprint
+
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text(json.dumps({"vocab_size": 512}))
+    (tmp_path / "train.jsonl").write_text("x\n" * 3)
+    config = {"model": str(tmp_path / "model"), "dataset": [f"{tmp_path / 'train.jsonl'}#10"], "output_dir": "/o"}
+    world = {"WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "1"}
+    store = dist.HashStore()  # node 0 published what it read at these paths
+    store.set("swiftkit/run-config/none/0", json.dumps(run_fingerprint(config, world), sort_keys=True))
+    assert check_same_config(config, store, rank=1, world_size=2, timeout_s=5, environ=world)  # same files
+    (tmp_path / "model" / "config.json").write_text(json.dumps({"vocab_size": 256}))  # node 1's model is another
+    (tmp_path / "train.jsonl").write_text("y\n" * 3)  # same size, other rows
+    with pytest.raises(ConfigError) as err:
+        check_same_config(config, store, rank=1, world_size=2, timeout_s=5, environ=world)
+    assert "(2 key(s) differ between rank 1 and rank 0)" in str(err.value)
+    assert "contents:dataset:" in str(err.value) and "contents:model:" in str(err.value)
+    big = tmp_path / "big.bin"  # large files: their size and both ends are read, not the middle
+    big.write_bytes(b"a" * (3 * EDGE_BYTES))
+    before = local_contents({"dataset": [str(big)]})
+    big.write_bytes(b"a" * (3 * EDGE_BYTES - 1) + b"b")
+    assert local_contents({"dataset": [str(big)]}) != before
+    assert local_contents({"model": "Qwen/Qwen2.5-0.5B-Instruct"}) == {}  # a hub id: compared by name only
+
+
 def test_several_nodes_wait_for_each_other_at_most_the_arrival_timeout():
     from swiftkit.core.parallel.env import ParallelEnv
     from swiftkit.parallel.launch import MAX_ARRIVAL_S, arrival_timeout, launcher_command

@@ -6,7 +6,10 @@ different things (or as independent jobs). Before anything loads, every rank pub
 composed configuration it will train with in the launcher's rendezvous store (torchrun's
 agent TCPStore, reached at ``MASTER_ADDR:MASTER_PORT``); rank 0 compares every rank's with its
 own and each other rank compares rank 0's with its own, so every node stops with an error
-naming the keys that differ.
+naming the keys that differ. Local files behind the paths count too (``contents:<key>``): the
+same ``--model /data/model`` or ``--dataset train.jsonl`` holding other files on another machine is
+refused as well (a folder by its ``config.json`` and its files' names and sizes, a file by its size
+and the hashes of its first and last MiB; hub ids are compared by name only).
 """
 
 from __future__ import annotations
@@ -23,16 +26,69 @@ from swiftkit.core.errors import ConfigError
 NODE_LOCAL_KEYS = frozenset({"output_dir", "logging_dir", "add_version", "resume_from_checkpoint",
                              "dataset_num_proc", "report_to"})
 KEY_PREFIX = "swiftkit/run-config/"
+#: keys whose values may name local files or folders (a model, adapters, datasets)
+PATH_KEYS = ("model", "adapters", "ref_model", "ref_adapters", "reward_model", "teacher_model", "dataset",
+             "val_dataset")
+#: bytes hashed at each end of a local file
+EDGE_BYTES = 1 << 20
+
+
+def _file_summary(path: str) -> str:
+    size = os.path.getsize(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        h.update(fh.read(EDGE_BYTES))
+        if size > 2 * EDGE_BYTES:
+            fh.seek(size - EDGE_BYTES)
+        h.update(fh.read(EDGE_BYTES))
+    return f"{size} bytes, sha256 of the ends {h.hexdigest()[:16]}"
+
+
+def _folder_summary(path: str) -> str:
+    h = hashlib.sha256()
+    names = sorted(os.listdir(path))
+    for name in names:
+        full = os.path.join(path, name)
+        if os.path.isfile(full):
+            h.update(f"{name}:{os.path.getsize(full)};".encode())
+    config = os.path.join(path, "config.json")
+    if os.path.isfile(config):
+        with open(config, "rb") as fh:
+            h.update(fh.read())
+    return f"{len(names)} entries, sha256 {h.hexdigest()[:16]}"
+
+
+def local_contents(config: dict[str, Any]) -> dict[str, list[str]]:
+    """``{"contents:<key>": [summary, ...]}``, one summary per value of :data:`PATH_KEYS` that
+    names an existing local file or folder (a dataset's ``#N`` sample count is ignored). Paths
+    are left out: a differing path is the key's own difference, a copy of the same file is not one."""
+    out: dict[str, list[str]] = {}
+    for key in PATH_KEYS:
+        values = config.get(key)
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str):
+                continue
+            path = value if os.path.exists(value) else value.rpartition("#")[0]
+            try:
+                if path and os.path.isfile(path):
+                    out.setdefault(f"contents:{key}", []).append(_file_summary(path))
+                elif path and os.path.isdir(path):
+                    out.setdefault(f"contents:{key}", []).append(_folder_summary(path))
+            except OSError as exc:  # unreadable here: that difference is what the comparison shows
+                out.setdefault(f"contents:{key}", []).append(f"unreadable ({exc.strerror})")
+    return out
 
 
 def run_fingerprint(config: dict[str, Any], environ: dict[str, str] | None = None) -> dict[str, Any]:
     """What must be equal on every node: the composed run configuration (less the node-local
-    keys) and the shape of the world as this node's launcher sees it."""
+    keys), what its local paths hold (:func:`local_contents`) and the shape of the world as this
+    node's launcher sees it."""
     environ = dict(os.environ if environ is None else environ)
     shared = {k: v for k, v in config.items() if k not in NODE_LOCAL_KEYS}
     world_size = int(environ.get("WORLD_SIZE", "1"))
     per_node = int(environ.get("LOCAL_WORLD_SIZE", str(world_size)))
     shared.update({"world_size": world_size, "nproc_per_node": per_node, "nnodes": world_size // max(per_node, 1)})
+    shared.update(local_contents(config))
     return json.loads(json.dumps(shared, sort_keys=True, default=str))  # plain JSON values, comparable
 
 
