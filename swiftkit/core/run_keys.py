@@ -246,7 +246,8 @@ _DESCRIPTIONS = {
     "output_dir": "Where runs are written (a new vN-<timestamp> folder inside unless --add_version false).",
     "num_train_epochs": "Passes over the training data (when --max_steps is not set).",
     "max_steps": "Optimizer steps to train; -1: as --num_train_epochs says.",
-    "per_device_train_batch_size": "Training rows per process and step.",
+    "per_device_train_batch_size": "Training rows per process and step (GRPO: prompts, each sampled "
+                                   "--num_generations times; ms-swift counts completions there).",
     "per_device_eval_batch_size": "Evaluation rows per process and step.",
     "gradient_accumulation_steps": "Micro-batches summed into one optimizer step.",
     "learning_rate": "Peak learning rate (default: the tuner's, 1e-4 for adapters, 1e-5 for full).",
