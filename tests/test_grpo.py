@@ -157,7 +157,7 @@ def test_the_reference_switch_gives_the_base_model_and_restores_each_adapter_lay
     from peft.tuners.tuners_utils import BaseTunerLayer
     from transformers import AutoModelForCausalLM
 
-    from swiftkit.plugins.methods._rollout import adapters_off
+    from swiftkit.train.unwrap import adapters_off
     from swiftkit.train.unwrap import unwrap_model
 
     torch.manual_seed(0)

@@ -8,6 +8,8 @@ need no gradient sync (reference log-probs, sampling) use the model inside.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -22,3 +24,38 @@ def unwrap_model(model: Any) -> Any:
     from accelerate.utils import extract_model_from_parallel
 
     return extract_model_from_parallel(model)
+
+
+@contextlib.contextmanager
+def adapters_off(peft_model: Any) -> Iterator[None]:
+    """``peft_model.disable_adapter()`` for layer adapters (LoRA and its kin, bias ``none``):
+    every adapter layer and ``modules_to_save`` wrapper that is on is switched off with its
+    public ``enable_adapters`` and back on afterwards, without peft's survey of the whole
+    model's adapter status first (milliseconds at every step of online RL). Other adapters
+    (prompt learning, adaption prompt, trained biases) go through peft's own context."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+    from peft.utils.other import AuxiliaryTrainingWrapper  # modules_to_save: their originals serve meanwhile
+
+    configs = getattr(peft_model, "peft_config", {})
+    active = getattr(peft_model, "active_adapters", None) or []
+    plain = bool(active) and all(
+        name in configs and not configs[name].is_prompt_learning and not getattr(configs[name], "is_adaption_prompt", False)
+        and getattr(configs[name], "bias", "none") == "none"
+        for name in active
+    )
+    if not plain:
+        with peft_model.disable_adapter():
+            yield
+        return
+    layers = [m for m in peft_model.modules()
+              if isinstance(m, BaseTunerLayer | AuxiliaryTrainingWrapper) and not m.disable_adapters]
+    was_disabled = getattr(peft_model, "_adapters_disabled", False)
+    try:
+        for layer in layers:
+            layer.enable_adapters(False)
+        peft_model._adapters_disabled = True
+        yield
+    finally:
+        for layer in layers:
+            layer.enable_adapters(True)
+        peft_model._adapters_disabled = was_disabled

@@ -432,14 +432,14 @@ class PreferenceObjective(Objective):
         import torch
 
         from swiftkit.core.errors import SwiftkitError
-        from swiftkit.train.unwrap import unwrap_model
+        from swiftkit.train.unwrap import adapters_off, unwrap_model
 
         with torch.no_grad():
             if self.ref_model is not None:
                 return fn(self.ref_model)
             inner = unwrap_model(model)  # no gradient to synchronise: the model inside any wrapper
             if hasattr(inner, "disable_adapter"):
-                with inner.disable_adapter():
+                with adapters_off(inner):
                     return fn(inner)
         raise SwiftkitError(
             f"{self.method} needs a reference model: the trainer must set objective.ref_model "
