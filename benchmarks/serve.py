@@ -84,6 +84,15 @@ def _env(threads: int | None) -> dict[str, str]:
     return env
 
 
+def stop_deploy(proc: subprocess.Popen) -> None:
+    """SIGTERM (swift deploy drains and exits 0), then SIGKILL after 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_deploy(model: str, port: int, args: argparse.Namespace, log: Path,
                  extra: list[str] | None = None) -> tuple[subprocess.Popen, float]:
     """Start ``swift deploy``; return the process and the seconds until ``/health`` answered 200."""
@@ -204,11 +213,7 @@ def load_run(model: str, args: argparse.Namespace, folder: Path, extra: list[str
         out["concurrent_tokens_per_s"] = con_tokens / con_wall
         out["concurrent_over_sequential"] = out["concurrent_tokens_per_s"] / out["sequential_tokens_per_s"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_deploy(proc)
     return out
 
 
@@ -288,11 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             seq_lat, seq_tokens, seq_wall = sequential(client, args.requests, args.max_tokens)
             con_lat, con_tokens, con_wall = asyncio.run(concurrent(base_url, args.requests, args.max_tokens))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_deploy(proc)
         infer = infer_batch(model, args, folder)
 
     seq_tps, con_tps = seq_tokens / seq_wall, con_tokens / con_wall
