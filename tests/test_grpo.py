@@ -157,8 +157,7 @@ def test_the_reference_switch_gives_the_base_model_and_restores_each_adapter_lay
     from peft.tuners.tuners_utils import BaseTunerLayer
     from transformers import AutoModelForCausalLM
 
-    from swiftkit.train.unwrap import adapters_off
-    from swiftkit.train.unwrap import unwrap_model
+    from swiftkit.train.unwrap import adapters_off, unwrap_model
 
     torch.manual_seed(0)
     config = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False, modules_to_save=["lm_head"])

@@ -217,13 +217,9 @@ class SFTLayout(DataLayout):
 
     def encode(self, row: dict[str, Any], settings: EncodeSettings) -> EncodedRow:
         try:
-            ids, labels = self.tokens(row, settings)
-            if len(ids) != len(labels):
-                raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
-        except (RowError, ChatTemplateError):  # a broken template is not the row's fault
-            raise
+            ids, labels = _same_length(*self.tokens(row, settings))
         except Exception as exc:  # template errors name the message index
-            raise RowError("messages" if row.get("messages") else "text", str(exc)) from exc
+            raise _row_failure(row, exc)  # noqa: B904 - _row_failure sets the cause
         enc = labelled_row(ids, labels, settings)
         if row.get("media") and enc.truncated:
             check_media_kept(row, ids, enc.columns["input_ids"], settings)
@@ -251,8 +247,7 @@ class SFTLayout(DataLayout):
         for loss_scale, items in together.items():
             encoded = settings.template.encode_many(settings.tokenizer, [m for _, m in items], loss_scale=loss_scale)
             for (i, _), enc in zip(items, encoded, strict=True):
-                out[i] = _row_failure(rows[i], enc) if isinstance(enc, Exception) else _attempt_row(
-                    _finish_row, list(enc["input_ids"]), list(enc["labels"]), settings)
+                out[i] = _labelled_or_failure(rows[i], enc, settings)
         return out  # type: ignore[return-value] - every slot is filled
 
     def _conversation(self, row: dict[str, Any], settings: EncodeSettings) -> tuple[list[dict[str, Any]], str] | None:
@@ -280,10 +275,23 @@ def _row_failure(row: dict[str, Any], exc: Exception) -> Exception:
     return wrapped
 
 
-def _finish_row(ids: list[int], labels: list[int], settings: EncodeSettings) -> EncodedRow:
+def _same_length(ids: list[int], labels: list[int]) -> tuple[list[int], list[int]]:
     if len(ids) != len(labels):
-        raise RowError("messages", f"the template returned {len(ids)} input_ids but {len(labels)} labels")
-    return labelled_row(ids, labels, settings)
+        raise ValueError(f"the template returned {len(ids)} input_ids but {len(labels)} labels")
+    return ids, labels
+
+
+def _labelled_or_failure(row: dict[str, Any], enc: dict[str, Any] | Exception,
+                         settings: EncodeSettings) -> EncodedRow | Exception:
+    """What :meth:`SFTLayout.encode` gives ``row`` (text only) from the template's ``enc``: the
+    encoded row, or the exception it raises."""
+    try:
+        if isinstance(enc, Exception):
+            raise enc
+        ids, labels = _same_length(list(enc["input_ids"]), list(enc["labels"]))
+    except Exception as exc:  # noqa: BLE001 - handed back per row (DataLayout.encode_batch)
+        return _row_failure(row, exc)
+    return _attempt_row(labelled_row, ids, labels, settings)
 
 
 def _attempt_row(fn: Any, *args: Any) -> Any:

@@ -282,6 +282,8 @@ class EncodeRows:
     def _results(self, rows: list[dict[str, Any]]) -> list[Any]:
         """One :class:`EncodedRow` or exception per row; the layout's batch path when it has one,
         row by row when it has none or it fails as a whole (each row then gets its own status)."""
+        from swiftkit.core.data.layout import DataLayout
+
         encode_batch = getattr(self.layout, "encode_batch", None)
         if encode_batch is not None:
             try:
@@ -292,13 +294,7 @@ class EncodeRows:
                 raise  # the template is broken, not these rows
             except Exception:  # noqa: BLE001, S110 - a bug of the batch path: each row says what fails
                 pass
-        results = []
-        for row in rows:
-            try:
-                results.append(self.layout.encode(row, self.settings))
-            except Exception as exc:  # noqa: BLE001 - classified per row below
-                results.append(exc)
-        return results
+        return DataLayout.encode_batch(self.layout, rows, self.settings)  # the default: encode row by row
 
     def __call__(self, batch: dict[str, list]) -> dict[str, list]:
         from swiftkit.core.data.layout import RowHasNoLabels, RowTooLong

@@ -232,8 +232,3 @@ class RunningBatch:
 
     def _clear(self) -> None:
         self.rows, self.cache, self.mask, self.last = [], None, None, None
-
-    def fail(self, exc: BaseException) -> None:
-        for row in self.rows:
-            row.fail(exc)
-        self._clear()
