@@ -83,23 +83,34 @@ def truncate_log(run_dir: str, step: int) -> int:
 
 
 def plot_loss_curve(run_dir: str) -> str | None:
-    """Draw ``loss_curve.png`` from the jsonl log (training loss, and eval loss when present;
-    see :mod:`swiftkit.train.loss_plot`). Returns the path, or ``None`` when Pillow is missing
-    or nothing was logged."""
+    """Draw ``loss_curve.png`` from the jsonl log (training loss, and eval loss when present).
+    Returns the path, or ``None`` when matplotlib is missing or nothing was logged."""
     records = read_log(run_dir)
     train = [(r["step"], r["loss"]) for r in records if "loss" in r]
     evals = [(r["step"], r["eval_loss"]) for r in records if "eval_loss" in r]
     if not train and not evals:
         return None
     try:
-        import PIL  # noqa: F401 - the chart is drawn with Pillow
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     except ImportError:
         return None
-    from swiftkit.train.loss_plot import Series, draw_chart
-
-    series = ([Series("train loss", train)] if train else []) + ([Series("eval loss", evals, markers=True)] if evals else [])
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    if train:
+        ax.plot(*zip(*train, strict=True), label="train loss")
+    if evals:
+        ax.plot(*zip(*evals, strict=True), "o-", label="eval loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(os.path.basename(os.path.normpath(run_dir)))
     path = os.path.join(run_dir, CURVE_FILE)
-    draw_chart(path, series, title=os.path.basename(os.path.normpath(run_dir)), xlabel="step", ylabel="loss")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
     return path
 
 
